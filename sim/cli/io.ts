@@ -1,0 +1,41 @@
+/**
+ * Shared CLI plumbing: a UsageError (bad flags or input: exit 2, message, no stack
+ * trace), reading files with messages that name them, and writing output.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Bad input of any kind: printed as `zablab: <message>` with exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`${path}: no such file`);
+    if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, expected a file`);
+    throw new UsageError(`${path}: cannot read (${(error as Error).message})`);
+  }
+}
+
+export function writeTextFile(path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new UsageError(`${path}: cannot write (${(error as Error).message})`);
+  }
+}
+
+export const out = (text: string): void => {
+  process.stdout.write(text);
+};
+export const err = (text: string): void => {
+  process.stderr.write(text);
+};

@@ -1,0 +1,69 @@
+/**
+ * The `zablab` command. Every subcommand returns an exit code; bad input of any kind
+ * (flags, files, scenarios, traces, histories) ends as `zablab: <where>: <what>` on
+ * stderr with exit code 2 and no stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { UsageError, err, out, readTextFile } from './io.js';
+import { traceInfoCommand } from './trace-info.js';
+
+
+type Command = { summary: string; run: (argv: string[]) => number | Promise<number> };
+
+function packageVersion(): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'trace-info': { summary: 'show what a trace file holds: nodes, events by kind, simulated time, hash', run: traceInfoCommand },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return `zablab ${packageVersion()} — a deterministic consensus simulator and teaching lab (ZAB and Multi-Paxos)
+
+usage: zablab <command> [options]        zablab <command> --help for details
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`)
+  .join('\n')}
+
+options:
+  --help, -h     this help
+  --version, -v  the version
+`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      out(help());
+      return 0;
+    }
+    if (first === '--version' || first === '-v') {
+      out(`${packageVersion()}\n`);
+      return 0;
+    }
+    const command = COMMANDS[first];
+    if (command === undefined) throw new UsageError(`unknown command "${first}" (zablab --help lists the commands)`);
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`zablab: ${error.message}\n`);
+      return 2;
+    }
+    // node:util parseArgs reports unknown or malformed flags with these codes.
+    const code = (error as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      err(`zablab: ${(error as Error).message}\n`);
+      return 2;
+    }
+    err(`zablab: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return 70;
+  }
+}

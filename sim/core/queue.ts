@@ -1,0 +1,122 @@
+/**
+ * The event queue: a binary min-heap of pooled event records ordered by (timeUs, seq).
+ *
+ * `seq` is a per-queue counter assigned at scheduling time, so two events at the same
+ * instant run in the order they were scheduled, and ties never depend on anything else.
+ * Records are recycled through a free list: the hot path (one event per message, timer
+ * or sync) allocates nothing once the pool is warm. Cancelling is lazy: a cancelled
+ * record stays in the heap with kind CANCELLED and is skipped when it surfaces.
+ */
+
+export const CANCELLED = -1;
+
+export class EventRecord {
+  timeUs = 0;
+  seq = 0;
+  /** What to do; small integer codes owned by the dispatcher. CANCELLED = skip. */
+  kind = 0;
+  /** The node (or client) the event concerns, -1 if none. */
+  node = -1;
+  /** Incarnation of `node` when scheduled: stale events of a crashed process are ignored. */
+  incarnation = 0;
+  a = 0;
+  b = 0;
+  ref: unknown = undefined;
+}
+
+export class EventQueue {
+  // Records are compared in place (an earlier version kept the keys in parallel typed
+  // arrays; it measured no faster and is harder to read).
+  private heap: EventRecord[] = [];
+  private size = 0;
+  private free: EventRecord[] = [];
+  private nextSeq = 0;
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Total events ever scheduled (the next sequence number). */
+  get scheduledCount(): number {
+    return this.nextSeq;
+  }
+
+  schedule(timeUs: number, kind: number, node: number, ref: unknown, a = 0, b = 0): EventRecord {
+    const record = this.free.length > 0 ? (this.free.pop() as EventRecord) : new EventRecord();
+    record.timeUs = timeUs;
+    record.seq = this.nextSeq++;
+    record.kind = kind;
+    record.node = node;
+    record.incarnation = 0;
+    record.a = a;
+    record.b = b;
+    record.ref = ref;
+    this.siftUp(record);
+    return record;
+  }
+
+  /** The earliest event, or undefined. The caller hands it back with release() when done. */
+  pop(): EventRecord | undefined {
+    if (this.size === 0) return undefined;
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap[--this.size];
+    heap[this.size] = undefined as unknown as EventRecord;
+    if (this.size > 0) this.siftDown(last);
+    return top;
+  }
+
+  peekTimeUs(): number {
+    return this.size === 0 ? Number.POSITIVE_INFINITY : this.heap[0].timeUs;
+  }
+
+  release(record: EventRecord): void {
+    record.ref = undefined;
+    this.free.push(record);
+  }
+
+  cancel(record: EventRecord): void {
+    record.kind = CANCELLED;
+    record.ref = undefined;
+  }
+
+  private siftUp(record: EventRecord): void {
+    const heap = this.heap;
+    let index = this.size++;
+    const timeUs = record.timeUs;
+    const seq = record.seq;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex];
+      if (parent.timeUs < timeUs || (parent.timeUs === timeUs && parent.seq < seq)) break;
+      heap[index] = parent;
+      index = parentIndex;
+    }
+    heap[index] = record;
+  }
+
+  private siftDown(record: EventRecord): void {
+    const heap = this.heap;
+    const size = this.size;
+    const timeUs = record.timeUs;
+    const seq = record.seq;
+    let index = 0;
+    for (;;) {
+      let child = 2 * index + 1;
+      if (child >= size) break;
+      let childRecord = heap[child];
+      const right = child + 1;
+      if (right < size) {
+        const rightRecord = heap[right];
+        if (rightRecord.timeUs < childRecord.timeUs || (rightRecord.timeUs === childRecord.timeUs && rightRecord.seq < childRecord.seq)) {
+          child = right;
+          childRecord = rightRecord;
+        }
+      }
+      if (timeUs < childRecord.timeUs || (timeUs === childRecord.timeUs && seq < childRecord.seq)) break;
+      heap[index] = childRecord;
+      index = child;
+    }
+    heap[index] = record;
+  }
+}

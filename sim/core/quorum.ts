@@ -1,0 +1,49 @@
+/**
+ * Majority quorums, shared by ZAB and Paxos. A quorum of `voters` is any set with more
+ * than half of them; two quorums always intersect, which is what both protocols' safety
+ * rests on. Counting is done over explicit voter sets so observers never count.
+ */
+import type { NodeId } from './node.js';
+
+export function quorumSize(voterCount: number): number {
+  return Math.floor(voterCount / 2) + 1;
+}
+
+/** True if the acknowledging nodes include a majority of the voters. */
+export function hasQuorum(acks: Iterable<NodeId>, voters: ReadonlySet<NodeId>): boolean {
+  let count = 0;
+  for (const node of acks) if (voters.has(node)) count++;
+  return count >= quorumSize(voters.size);
+}
+
+/** A reusable tally of distinct voters (e.g. ACKs for one proposal). */
+export class QuorumTally {
+  private readonly seen = new Set<NodeId>();
+  private votes = 0;
+  constructor(private readonly voters: ReadonlySet<NodeId>) {}
+
+  /** Adds a vote; returns true if the tally has a quorum afterwards. */
+  add(node: NodeId): boolean {
+    if (this.voters.has(node) && !this.seen.has(node)) {
+      this.seen.add(node);
+      this.votes++;
+    }
+    return this.reached;
+  }
+
+  get reached(): boolean {
+    return this.votes >= quorumSize(this.voters.size);
+  }
+
+  get count(): number {
+    return this.votes;
+  }
+
+  has(node: NodeId): boolean {
+    return this.seen.has(node);
+  }
+
+  members(): NodeId[] {
+    return [...this.seen];
+  }
+}

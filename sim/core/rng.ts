@@ -1,0 +1,91 @@
+/**
+ * Seeded random streams.
+ *
+ * Every random choice in a run comes from a named stream derived from the run's seed
+ * ("network", "workload", "nemesis", "node:3", ...). Streams are independent: drawing
+ * more numbers from one (say, adding a client to the workload) never shifts another
+ * (the network's loss and latency choices stay the same). The generator is seedrandom's
+ * Alea: fast, small state, and identical in Node and in browsers.
+ */
+import seedrandom from 'seedrandom';
+
+export class Rng {
+  private readonly prng: () => number;
+  private spareNormal = Number.NaN;
+
+  constructor(seed: string) {
+    this.prng = seedrandom.alea(seed);
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.prng();
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.prng() * n);
+  }
+
+  /** Uniform integer in [min, max] (both inclusive). */
+  intBetween(min: number, max: number): number {
+    return min + Math.floor(this.prng() * (max - min + 1));
+  }
+
+  /** True with probability p. Draws exactly one number whatever p is, so p never shifts the stream. */
+  chance(p: number): boolean {
+    return this.prng() < p;
+  }
+
+  /** Exponentially distributed with the given mean. */
+  exponential(mean: number): number {
+    return -Math.log(1 - this.prng()) * mean;
+  }
+
+  /** Standard normal (Box-Muller; the spare value is kept for the next call). */
+  normal(): number {
+    if (!Number.isNaN(this.spareNormal)) {
+      const spare = this.spareNormal;
+      this.spareNormal = Number.NaN;
+      return spare;
+    }
+    let u = 0;
+    while (u === 0) u = this.prng();
+    const v = this.prng();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = radius * Math.sin(2 * Math.PI * v);
+    return radius * Math.cos(2 * Math.PI * v);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('Rng.pick: empty list');
+    return items[this.int(items.length)];
+  }
+
+  /** Fisher-Yates shuffle of a copy. */
+  shuffled<T>(items: readonly T[]): T[] {
+    const copy = items.slice();
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const tmp = copy[i];
+      copy[i] = copy[j];
+      copy[j] = tmp;
+    }
+    return copy;
+  }
+}
+
+/** The streams of one run. `stream(name)` always returns the same object for a name. */
+export class RngStreams {
+  private readonly streams = new Map<string, Rng>();
+  constructor(readonly seed: number | string) {}
+
+  stream(name: string): Rng {
+    let rng = this.streams.get(name);
+    if (rng === undefined) {
+      rng = new Rng(`zablab/${String(this.seed)}/${name}`);
+      this.streams.set(name, rng);
+    }
+    return rng;
+  }
+}

@@ -1,0 +1,437 @@
+/**
+ * Traces: the complete, versioned record of a run.
+ *
+ * A trace is `meta` followed by every event in the order it happened. Each event has
+ * `timeUs` (virtual time), `seq` (its index in the trace), `node` (the server or client
+ * it concerns, -1 for cluster-wide events) and `kind`; the other fields depend on the
+ * kind and are documented on `TraceEvent` below and in the README.
+ *
+ * The trace hash is a 64-bit digest of the events (not of `meta`, and not of message
+ * payloads, which are determined by the events before them), computed incrementally
+ * while the run goes, whether or not events are kept in memory. The same scenario,
+ * seed, protocol and code give the same hash in Node and in the browser; `readTrace`
+ * recomputes the hash of a trace file from its events, so a file can be checked.
+ */
+
+export const TRACE_FORMAT = 'zablab-trace';
+export const TRACE_VERSION = 1;
+
+export type DropReason = 'loss' | 'partition' | 'crashed' | 'broken-connection' | 'not-running';
+
+export const DROP_REASONS: readonly DropReason[] = ['loss', 'partition', 'crashed', 'broken-connection', 'not-running'];
+
+/**
+ * Event kinds and their fields:
+ * - `send` {to, msgId, type, msg, conn?}: node sent a message (msg is the payload; conn is
+ *   the connection incarnation on connection networks, not part of the hash).
+ * - `deliver` {from, msgId, type}: the message reached `node` and was handled.
+ * - `drop` {from, msgId, type, reason}: the message to `node` was lost; reason is one of
+ *   loss | partition | crashed | broken-connection | not-running.
+ * - `duplicate` {from, msgId, dupOf, type}: the network duplicated message dupOf as msgId.
+ * - `timer` {name}: a timer fired at node.
+ * - `disconnect` {peer}: node learned that its connection to peer broke.
+ * - `crash`, `restart`, `pause`, `resume`: node lifecycle faults.
+ * - `partition` {groups?, cuts, shape?}: the network was cut; cuts are [from, to] pairs.
+ * - `heal`: all cuts removed. `clog` {from, to, untilUs}: a link holds messages until untilUs.
+ * - `net` {lossRate?, dupRate?}: a network parameter changed.
+ * - `sync` {syncId}: a storage sync of node completed (its writes are durable).
+ * - `invoke` {client, process, opId, f, value}: a client operation started (node = server).
+ * - `complete` {client, process, opId, f, value, result}: it ended; result ok | fail | info.
+ * - `state` {...fields}: protocol state that a learner must see changed (role, epoch, zxids...).
+ * - `commit` / other protocol kinds {...}: recorded by protocols through ctx.record.
+ * - `note` {text}: a human-readable explanation.
+ * - `violation` {invariant, message, seqs?}: an invariant failed; seqs point at the events.
+ */
+export interface TraceEvent {
+  timeUs: number;
+  seq: number;
+  node: number;
+  kind: string;
+  [field: string]: unknown;
+}
+
+export interface TraceMeta {
+  format: typeof TRACE_FORMAT;
+  version: number;
+  /** Scenario name or file, if any. */
+  scenario?: string;
+  title?: string;
+  seed: number | string;
+  protocol: string;
+  servers: number;
+  clients?: number;
+  /** Anything else a producer wants to keep (scenario body, bug switches, ...). */
+  [field: string]: unknown;
+}
+
+export interface Trace {
+  meta: TraceMeta;
+  events: TraceEvent[];
+  hash: string;
+}
+
+const MESSAGE_KINDS: Record<string, number> = { send: 1, deliver: 2, drop: 3, duplicate: 4 };
+
+/** Incremental 64-bit (two 32-bit lanes) hash; murmur3-style mixing. */
+export class TraceHasher {
+  private h1 = 0x9e3779b9 | 0;
+  private h2 = 0x85ebca6b | 0;
+  private readonly stringHashes = new Map<string, number>();
+
+  mix(value: number): void {
+    let k = value | 0;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    let h1 = this.h1 ^ k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    this.h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    let h2 = this.h2 ^ Math.imul(value | 0, 0x27d4eb2f);
+    h2 = (h2 << 11) | (h2 >>> 21);
+    this.h2 = (Math.imul(h2, 0x165667b1) + this.h1) | 0;
+  }
+
+  mixNumber(value: number): void {
+    if (value >= 0 && value < 4294967296 && value === Math.floor(value)) {
+      this.mix(value | 0);
+      this.mix(0);
+    } else if (Number.isInteger(value) && Math.abs(value) < 2 ** 53) {
+      this.mix(value % 4294967296);
+      this.mix(Math.floor(value / 4294967296));
+    } else {
+      this.mixString(String(value));
+    }
+  }
+
+  private lastString = '';
+  private lastStringHash = 0;
+
+  stringHash(text: string): number {
+    // Message types repeat: a one-entry cache in front of the map.
+    if (text === this.lastString) return this.lastStringHash;
+    let h = this.stringHashes.get(text);
+    if (h === undefined) {
+      h = 0x811c9dc5;
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+      if (this.stringHashes.size < 4096) this.stringHashes.set(text, h);
+    }
+    this.lastString = text;
+    this.lastStringHash = h;
+    return h;
+  }
+
+  mixString(text: string): void {
+    this.mix(this.stringHash(text));
+    this.mix(text.length);
+  }
+
+  /** Hashes JSON-like data; undefined fields are skipped (as JSON drops them). */
+  mixValue(value: unknown): void {
+    switch (typeof value) {
+      case 'number':
+        this.mix(1);
+        this.mixNumber(value);
+        return;
+      case 'string':
+        this.mix(2);
+        this.mixString(value);
+        return;
+      case 'boolean':
+        this.mix(value ? 3 : 4);
+        return;
+      case 'undefined':
+        return;
+      case 'object':
+        if (value === null) {
+          this.mix(5);
+        } else if (Array.isArray(value)) {
+          this.mix(6);
+          this.mix(value.length);
+          for (const item of value) this.mixValue(item === undefined ? null : item);
+        } else {
+          this.mix(7);
+          for (const key in value as Record<string, unknown>) {
+            const field = (value as Record<string, unknown>)[key];
+            if (field === undefined) continue;
+            this.mixString(key);
+            this.mixValue(field);
+          }
+        }
+        return;
+      default:
+        this.mixString(String(value));
+    }
+  }
+
+  /** The hash of a message event, field by field (used by the hot path and by hashEvent alike). */
+  mixMessageEvent(kindCode: number, timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number): void {
+    this.mix(kindCode);
+    this.mixNumber(timeUs);
+    this.mix(node);
+    this.mix(peer);
+    this.mix(msgId);
+    this.mix(this.stringHash(type));
+    this.mix(extra);
+  }
+
+  mixEvent(event: TraceEvent): void {
+    const code = MESSAGE_KINDS[event.kind];
+    if (code !== undefined) {
+      const peer = (event.kind === 'send' ? event.to : event.from) as number;
+      let extra = 0;
+      if (event.kind === 'drop') extra = DROP_REASONS.indexOf(event.reason as DropReason) + 1;
+      else if (event.kind === 'duplicate') extra = (event.dupOf as number) + 1;
+      this.mixMessageEvent(code, event.timeUs, event.node, peer, event.msgId as number, event.type as string, extra);
+      return;
+    }
+    this.mix(0);
+    this.mixString(event.kind);
+    this.mixNumber(event.timeUs);
+    this.mix(event.node);
+    for (const key in event) {
+      if (key === 'timeUs' || key === 'seq' || key === 'node' || key === 'kind') continue;
+      const field = event[key];
+      if (field === undefined) continue;
+      this.mixString(key);
+      this.mixValue(field);
+    }
+  }
+
+  digest(): string {
+    const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+    return hex(this.h1) + hex(this.h2);
+  }
+}
+
+export type TraceListener = (event: TraceEvent) => void;
+
+/**
+ * Records a run. `keepEvents` decides whether events are kept in memory; the hash and
+ * the per-kind counts are always maintained. Listeners (invariant checkers, the lab)
+ * see every event as it is recorded.
+ */
+export class TraceRecorder {
+  readonly events: TraceEvent[] = [];
+  readonly hasher = new TraceHasher();
+  private readonly otherCounts = new Map<string, number>();
+  /** send, deliver, drop, duplicate counts (indexed by their hash code). */
+  private readonly messageCounts = [0, 0, 0, 0, 0];
+  private readonly listeners: TraceListener[] = [];
+  private readonly messageListeners: TraceListener[] = [];
+  count = 0;
+  lastTimeUs = 0;
+
+  constructor(
+    public meta: TraceMeta,
+    readonly keepEvents = true,
+  ) {}
+
+  /** Listen to every non-message event (and message events too if `messages`). */
+  listen(listener: TraceListener, options: { messages?: boolean } = {}): void {
+    this.listeners.push(listener);
+    if (options.messages) this.messageListeners.push(listener);
+  }
+
+  /** True if message events must be built as objects (kept, or someone listens). */
+  get wantsMessageObjects(): boolean {
+    return this.keepEvents || this.messageListeners.length > 0;
+  }
+
+  private bump(kind: string): void {
+    this.otherCounts.set(kind, (this.otherCounts.get(kind) ?? 0) + 1);
+  }
+
+  /** Events recorded so far, by kind. */
+  get countsByKind(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const kind in MESSAGE_KINDS) if (this.messageCounts[MESSAGE_KINDS[kind]] > 0) counts.set(kind, this.messageCounts[MESSAGE_KINDS[kind]]);
+    for (const [kind, count] of this.otherCounts) counts.set(kind, count);
+    return counts;
+  }
+
+  /** Records a non-message event. Returns its seq. */
+  add(timeUs: number, node: number, kind: string, data?: Record<string, unknown>): number {
+    const event: TraceEvent = { timeUs, seq: this.count, node, kind };
+    if (data !== undefined) Object.assign(event, data);
+    this.hasher.mixEvent(event);
+    return this.push(event, false);
+  }
+
+  /**
+   * Records a message event cheaply: the hash is fed from the fields directly and the
+   * event object is built only when kept or listened to.
+   */
+  addMessage(kind: 'send' | 'deliver' | 'drop' | 'duplicate', timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg?: unknown, conn?: number): number {
+    const code = MESSAGE_KINDS[kind];
+    this.hasher.mixMessageEvent(code, timeUs, node, peer, msgId, type, extra);
+    this.messageCounts[code]++;
+    if (!this.wantsMessageObjects) {
+      this.lastTimeUs = timeUs;
+      return this.count++;
+    }
+    // One literal per kind, so every event of a kind shares one hidden class.
+    let event: TraceEvent;
+    if (kind === 'send') {
+      // conn: the connection incarnation on connection networks (derived, not hashed).
+      event = { timeUs, seq: this.count, node, kind, to: peer, msgId, type, msg, conn };
+    } else if (kind === 'deliver') {
+      event = { timeUs, seq: this.count, node, kind, from: peer, msgId, type };
+    } else if (kind === 'drop') {
+      event = { timeUs, seq: this.count, node, kind, from: peer, msgId, type, reason: DROP_REASONS[extra - 1] };
+    } else {
+      event = { timeUs, seq: this.count, node, kind, from: peer, msgId, type, dupOf: extra - 1 };
+    }
+    return this.push(event, true);
+  }
+
+  private push(event: TraceEvent, isMessage: boolean): number {
+    this.lastTimeUs = event.timeUs;
+    if (!isMessage) this.bump(event.kind);
+    if (this.keepEvents) this.events.push(event);
+    const listeners = isMessage ? this.messageListeners : this.listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i](event);
+    return this.count++;
+  }
+
+  hash(): string {
+    return this.hasher.digest();
+  }
+
+  toTrace(): Trace {
+    return { meta: this.meta, events: this.events, hash: this.hash() };
+  }
+}
+
+/** Serializes a trace as one JSON document. */
+export function traceToJson(trace: Trace): string {
+  return JSON.stringify({ meta: trace.meta, hash: trace.hash, events: trace.events });
+}
+
+/** Serializes a trace as NDJSON: a header line `{"meta":…,"hash":…}`, then one event per line. */
+export function traceToNdjson(trace: Trace): string {
+  const lines = [JSON.stringify({ meta: trace.meta, hash: trace.hash })];
+  for (const event of trace.events) lines.push(JSON.stringify(event));
+  return lines.join('\n') + '\n';
+}
+
+/** A malformed trace: `where` says which line / event / field. */
+export class TraceFormatError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(`${where}: ${message}`);
+    this.name = 'TraceFormatError';
+  }
+}
+
+function checkMeta(meta: unknown, where: string): TraceMeta {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new TraceFormatError(where, 'expected an object "meta"');
+  const m = meta as Record<string, unknown>;
+  if (m.format !== TRACE_FORMAT) throw new TraceFormatError(`${where}.format`, `expected "${TRACE_FORMAT}", got ${JSON.stringify(m.format)}`);
+  if (typeof m.version !== 'number' || !Number.isInteger(m.version)) throw new TraceFormatError(`${where}.version`, 'expected an integer');
+  if (m.version > TRACE_VERSION) {
+    throw new TraceFormatError(`${where}.version`, `trace version ${m.version} is newer than this zablab reads (${TRACE_VERSION}); upgrade zablab`);
+  }
+  if (m.version < 1) throw new TraceFormatError(`${where}.version`, `unknown trace version ${m.version}`);
+  if (typeof m.protocol !== 'string') throw new TraceFormatError(`${where}.protocol`, 'expected a string');
+  if (typeof m.servers !== 'number' || !Number.isInteger(m.servers) || m.servers < 1) throw new TraceFormatError(`${where}.servers`, 'expected a positive integer');
+  if (typeof m.seed !== 'number' && typeof m.seed !== 'string') throw new TraceFormatError(`${where}.seed`, 'expected a number or a string');
+  return m as TraceMeta;
+}
+
+const REQUIRED_BY_KIND: Record<string, Record<string, 'number' | 'string'>> = {
+  send: { to: 'number', msgId: 'number', type: 'string' },
+  deliver: { from: 'number', msgId: 'number', type: 'string' },
+  drop: { from: 'number', msgId: 'number', type: 'string', reason: 'string' },
+  duplicate: { from: 'number', msgId: 'number', type: 'string', dupOf: 'number' },
+  timer: { name: 'string' },
+  violation: { invariant: 'string', message: 'string' },
+  note: { text: 'string' },
+};
+
+function checkEvent(raw: unknown, where: string, expectedSeq: number, previousTimeUs: number): TraceEvent {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TraceFormatError(where, 'expected an event object');
+  const event = raw as Record<string, unknown>;
+  for (const field of ['timeUs', 'seq', 'node'] as const) {
+    const value = event[field];
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw new TraceFormatError(`${where}.${field}`, `expected an integer, got ${JSON.stringify(value)}`);
+  }
+  if (typeof event.kind !== 'string' || event.kind === '') throw new TraceFormatError(`${where}.kind`, 'expected a non-empty string');
+  if (event.seq !== expectedSeq) throw new TraceFormatError(`${where}.seq`, `expected ${expectedSeq} (events must be in order, numbered from 0), got ${String(event.seq)}`);
+  if ((event.timeUs as number) < previousTimeUs) throw new TraceFormatError(`${where}.timeUs`, `time goes backwards (${String(event.timeUs)} < ${previousTimeUs})`);
+  const required = REQUIRED_BY_KIND[event.kind];
+  if (required !== undefined) {
+    for (const field in required) {
+      if (typeof event[field] !== required[field]) throw new TraceFormatError(`${where}.${field}`, `a "${event.kind}" event needs a ${required[field]} "${field}"`);
+    }
+    if (event.kind === 'drop' && !DROP_REASONS.includes(event.reason as DropReason)) {
+      throw new TraceFormatError(`${where}.reason`, `unknown drop reason ${JSON.stringify(event.reason)} (expected one of ${DROP_REASONS.join(', ')})`);
+    }
+  }
+  return event as TraceEvent;
+}
+
+/**
+ * Parses a trace file (JSON or NDJSON), validating every event, and recomputes its hash.
+ * Throws TraceFormatError naming the line (NDJSON) or the event index (JSON) and field.
+ */
+export function readTrace(text: string): Trace & { storedHash?: string } {
+  const trimmed = text.trimStart();
+  if (trimmed === '') throw new TraceFormatError('line 1', 'the file is empty');
+  let meta: TraceMeta;
+  let storedHash: string | undefined;
+  const events: TraceEvent[] = [];
+  const hasher = new TraceHasher();
+  const firstLineEnd = trimmed.indexOf('\n');
+  const firstLine = firstLineEnd < 0 ? trimmed : trimmed.slice(0, firstLineEnd);
+  let header: Record<string, unknown> | undefined;
+  try {
+    header = JSON.parse(firstLine) as Record<string, unknown>;
+  } catch {
+    header = undefined;
+  }
+  const isNdjson = header !== undefined && typeof header === 'object' && header !== null && !Array.isArray(header) && !('events' in header) && 'meta' in header;
+  if (isNdjson) {
+    meta = checkMeta(header!.meta, 'line 1: meta');
+    storedHash = typeof header!.hash === 'string' ? header!.hash : undefined;
+    const lines = text.split('\n');
+    let lineNumber = 0;
+    let started = false;
+    for (const line of lines) {
+      lineNumber++;
+      if (!started) {
+        if (line.trim() !== '') started = true;
+        continue;
+      }
+      if (line.trim() === '') continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch (error) {
+        throw new TraceFormatError(`line ${lineNumber}`, `invalid JSON (${(error as Error).message})`);
+      }
+      const event = checkEvent(raw, `line ${lineNumber}`, events.length, events.length ? events[events.length - 1].timeUs : 0);
+      hasher.mixEvent(event);
+      events.push(event);
+    }
+  } else {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      throw new TraceFormatError('file', `not valid JSON or NDJSON (${(error as Error).message})`);
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TraceFormatError('file', 'expected an object with "meta" and "events"');
+    const root = doc as Record<string, unknown>;
+    meta = checkMeta(root.meta, 'meta');
+    storedHash = typeof root.hash === 'string' ? root.hash : undefined;
+    if (!Array.isArray(root.events)) throw new TraceFormatError('events', 'expected an array');
+    for (let i = 0; i < root.events.length; i++) {
+      const event = checkEvent(root.events[i], `events[${i}]`, i, i ? events[i - 1].timeUs : 0);
+      hasher.mixEvent(event);
+      events.push(event);
+    }
+  }
+  return { meta, events, hash: hasher.digest(), storedHash };
+}
