@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { UsageError, err, out, readTextFile } from './io.js';
 import { traceInfoCommand } from './trace-info.js';
+import { checkCommand } from '../check/lin/cli.js';
+import { bugsCommand, listCommand, runCommand, schemaCommand, suiteCommand } from './run.js';
 
 
 type Command = { summary: string; run: (argv: string[]) => number | Promise<number> };
@@ -18,6 +20,15 @@ function packageVersion(): string {
 }
 
 const COMMANDS: Record<string, Command> = {
+  run: { summary: 'run a scenario: the story, elections, faults, checks and expectations', run: runCommand },
+  suite: { summary: 'run every scenario in scenarios/ on each protocol it names', run: suiteCommand },
+  list: { summary: 'list the scenarios with their titles', run: listCommand },
+  check: {
+    summary: 'check client histories (zablab, Jepsen EDN or JSON) for linearizability',
+    run: (argv) => checkCommand(argv, { stdout: out, stderr: err, readFile: readTextFile, now: () => performance.now() }),
+  },
+  schema: { summary: 'print the JSON Schema of scenario files', run: () => schemaCommand() },
+  bugs: { summary: 'list the bug switches, their references and the invariants they break', run: bugsCommand },
   'trace-info': { summary: 'show what a trace file holds: nodes, events by kind, simulated time, hash', run: traceInfoCommand },
 };
 

@@ -1,0 +1,154 @@
+/** `zablab run`, `zablab suite`, `zablab list`, `zablab schema`, `zablab bugs`. */
+import { parseArgs } from 'node:util';
+import { traceToJson, traceToNdjson } from '../core/trace.js';
+import { formatUs } from '../core/time.js';
+import { runScenario, type RunResult } from '../scenario/run.js';
+import { allBugs, protocolAdapter, PROTOCOLS } from '../scenario/protocols.js';
+import { SCENARIO_SCHEMA } from '../scenario/schema.js';
+import { PROTOCOL_NAMES, type ProtocolName, type Scenario } from '../scenario/types.js';
+import { UsageError, out, writeTextFile } from './io.js';
+import { listScenarioFiles, loadScenario, wrap } from './scenarios.js';
+
+export function parseSeed(value: string | undefined, flag = '--seed'): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} needs a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+export function parseProtocol(value: string | undefined): ProtocolName | undefined {
+  if (value === undefined) return undefined;
+  if (!(PROTOCOL_NAMES as readonly string[]).includes(value)) throw new UsageError(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${JSON.stringify(value)}`);
+  if (PROTOCOLS[value as ProtocolName] === undefined) throw new UsageError(`protocol ${value} is not available in this build`);
+  return value as ProtocolName;
+}
+
+export function protocolsOf(scenario: Scenario): ProtocolName[] {
+  return (scenario.protocols ?? ['zab']).filter((p) => PROTOCOLS[p] !== undefined);
+}
+
+const tick = (ok: boolean) => (ok ? '✓' : '✗');
+
+export function formatReport(result: RunResult, scenario: Scenario, traceFile?: string): string {
+  const lines: string[] = [];
+  lines.push(`▶ ${scenario.title}   [${result.scenario} · ${result.protocol} · seed ${result.seed}]`);
+  lines.push('');
+  lines.push(wrap(scenario.explanation));
+  lines.push('');
+  const leaders = result.leaders.map((l) => `${l.node} (epoch ${l.epoch}) at ${formatUs(l.atUs)}`);
+  lines.push(`  leaders      ${leaders.length ? leaders.slice(0, 6).join(', ') + (leaders.length > 6 ? `, … (${leaders.length} in all)` : '') : 'none'}`);
+  const faults = result.faults.map((f) => `${f.action} [${f.nodes.join(',')}] at ${formatUs(f.atUs)}`);
+  lines.push(`  faults       ${faults.length ? faults.slice(0, 6).join('; ') + (faults.length > 6 ? `; … (${faults.length} in all)` : '') : 'none'}`);
+  lines.push(`  operations   ${result.ops.total} invoked: ${result.ops.ok} ok, ${result.ops.fail} failed, ${result.ops.info} unknown, ${result.ops.pending} pending`);
+  lines.push(`  invariants   ${tick(result.invariants.ok)} ${result.invariants.ok ? 'all hold' : result.invariants.violations.map((v) => `${v.invariant}: ${v.message}`).slice(0, 3).join('; ')}`);
+  const lin = result.linearizability;
+  lines.push(`  history      ${lin.verdict === 'skipped' ? '– no client operations' : `${tick(lin.verdict === 'linearizable')} ${lin.verdict} (${lin.model}, ${lin.ops} ops)`}`);
+  if (lin.explanation && lin.verdict === 'not-linearizable') lines.push(wrap(lin.explanation, 100, '               ').trimStart().replace(/^/, '               '));
+  const po = result.primaryOrder;
+  lines.push(`  primary order ${tick(po.ok)} ${po.ok ? `holds over ${po.commits} commits` : `${po.violations[0].invariant} on node ${po.violations[0].node}: ${po.violations[0].message}`}`);
+  lines.push(`  convergence  ${tick(result.convergence.ok)} ${result.convergence.ok ? 'every server has the same tree' : `tree digests differ: ${result.convergence.digests.join(', ')}`}`);
+  lines.push(`  trace        ${result.traceHash} · ${result.events} events · ${formatUs(result.simTimeUs)} simulated${traceFile ? ` · written to ${traceFile}` : ''}`);
+  lines.push('');
+  lines.push('  expectations');
+  for (const e of result.expectations) lines.push(`   ${tick(e.ok)} ${e.name} — ${e.detail}`);
+  lines.push('');
+  lines.push(result.ok ? '  PASS' : '  FAIL');
+  return lines.join('\n') + '\n';
+}
+
+export function resultJson(result: RunResult): Record<string, unknown> {
+  const { trace: _trace, history: _history, ...rest } = result;
+  return rest;
+}
+
+export const RUN_USAGE = `usage: zablab run <scenario> [--seed N] [--protocol zab|paxos] [--trace FILE] [--json]
+
+Runs a scenario (a path, or a name from \`zablab list\`) and reports the story, the
+elections, faults and operations, the invariant and linearizability results, and each
+expectation. --trace writes the trace (NDJSON if FILE ends in .ndjson, else JSON).
+Exit: 0 every expectation holds, 1 one fails, 2 bad input.
+`;
+
+export function runCommand(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { seed: { type: 'string' }, protocol: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    out(RUN_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`run takes exactly one scenario\n${RUN_USAGE}`);
+  const seed = parseSeed(values.seed);
+  const requested = parseProtocol(values.protocol);
+  const loaded = loadScenario(positionals[0]);
+  const protocol = requested ?? protocolsOf(loaded.scenario)[0];
+  if (protocol === undefined) throw new UsageError(`${loaded.file}: none of its protocols (${(loaded.scenario.protocols ?? []).join(', ')}) is available`);
+  const result = runScenario(loaded.scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined });
+  if (values.trace !== undefined && result.trace) {
+    writeTextFile(values.trace, values.trace.endsWith('.ndjson') ? traceToNdjson(result.trace) : traceToJson(result.trace));
+  }
+  out(values.json ? JSON.stringify(resultJson(result)) + '\n' : formatReport(result, loaded.scenario, values.trace));
+  return result.ok ? 0 : 1;
+}
+
+export const SUITE_USAGE = `usage: zablab suite [--seed N] [--json]
+
+Runs every scenario in scenarios/ on each protocol it names, as a table.
+Exit 1 if any expectation fails.
+`;
+
+export function suiteCommand(argv: string[]): number {
+  const { values, positionals } = parseArgs({ args: argv, options: { seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  if (values.help) {
+    out(SUITE_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`suite takes no positional argument\n${SUITE_USAGE}`);
+  const seed = parseSeed(values.seed);
+  const rows: { name: string; protocol: string; ok: boolean; failed: string[]; events: number; hash: string }[] = [];
+  for (const file of listScenarioFiles()) {
+    const loaded = loadScenario(file);
+    for (const protocol of protocolsOf(loaded.scenario)) {
+      const result = runScenario(loaded.scenario, protocolAdapter(protocol), { seed, name: loaded.name });
+      const row = { name: loaded.name, protocol, ok: result.ok, failed: result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`), events: result.events, hash: result.traceHash };
+      rows.push(row);
+      if (values.json) out(JSON.stringify({ scenario: row.name, protocol, seed: result.seed, ok: row.ok, traceHash: row.hash, events: row.events, failed: row.failed }) + '\n');
+      else out(`${tick(row.ok)} ${row.name.padEnd(44)} ${protocol.padEnd(6)} ${String(row.events).padStart(8)} events  ${row.hash}${row.ok ? '' : `\n    ${row.failed.join('\n    ')}`}\n`);
+    }
+  }
+  const failed = rows.filter((r) => !r.ok).length;
+  if (!values.json) out(`\n${rows.length - failed} passed, ${failed} failed\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+export function listCommand(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const entries = listScenarioFiles().map((file) => {
+    const { name, scenario } = loadScenario(file);
+    return { name, title: scenario.title, protocols: scenario.protocols ?? ['zab'] };
+  });
+  if (values.json) out(JSON.stringify(entries) + '\n');
+  else {
+    const width = Math.max(0, ...entries.map((e) => e.name.length));
+    for (const e of entries) out(`${e.name.padEnd(width)}  ${e.protocols.join(',').padEnd(10)}  ${e.title}\n`);
+  }
+  return 0;
+}
+
+export function schemaCommand(): number {
+  out(JSON.stringify(SCENARIO_SCHEMA, null, 2) + '\n');
+  return 0;
+}
+
+export function bugsCommand(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const bugs = allBugs();
+  if (values.json) out(JSON.stringify(bugs) + '\n');
+  else {
+    const width = Math.max(...bugs.map((b) => b.name.length));
+    for (const b of bugs) out(`${b.name.padEnd(width)}  ${b.protocol.padEnd(6)} ${b.reference}\n${' '.repeat(width + 2)}breaks ${b.breaks}: ${b.summary}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,79 @@
+/**
+ * The run's client history, Jepsen-style (see sim/check/lin/history.ts for the
+ * semantics): every operation is an `invoke` followed by `ok`, `fail` (definitely not
+ * applied) or `info` (unknown: it may take effect later, or never; the process then
+ * retires and the client continues under a fresh process id). Each event is also
+ * recorded in the trace (`invoke` / `complete`) so the lab draws operations.
+ */
+import type { HistoryEvent } from '../check/lin/history.js';
+import type { TraceRecorder } from '../core/trace.js';
+import type { ReadMode } from './protocol.js';
+
+export interface OpRecord {
+  opId: number;
+  client: number;
+  process: number;
+  f: string;
+  value: unknown;
+  /** Read mode for reads (local reads are not linearizable in ZooKeeper). */
+  readMode?: ReadMode;
+  invokeUs: number;
+  completeUs?: number;
+  result?: 'ok' | 'fail' | 'info';
+  output?: unknown;
+  /** Server the request went to. */
+  server: number;
+}
+
+export class History {
+  readonly ops: OpRecord[] = [];
+  readonly events: HistoryEvent[] = [];
+  constructor(private readonly trace: TraceRecorder) {}
+
+  invoke(nowUs: number, client: number, process: number, server: number, f: string, value: unknown, readMode?: ReadMode): OpRecord {
+    const op: OpRecord = { opId: this.ops.length, client, process, f, value, readMode, invokeUs: nowUs, server };
+    this.ops.push(op);
+    this.events.push({ type: 'invoke', process, f, value, timeUs: nowUs, index: this.events.length });
+    this.trace.add(nowUs, server, 'invoke', { client, process, opId: op.opId, f, value, readMode });
+    return op;
+  }
+
+  complete(nowUs: number, op: OpRecord, result: 'ok' | 'fail' | 'info', output: unknown): void {
+    if (op.result !== undefined) throw new Error(`operation ${op.opId} completed twice`);
+    op.result = result;
+    op.output = output;
+    op.completeUs = nowUs;
+    this.events.push({ type: result, process: op.process, f: op.f, value: output, timeUs: nowUs, index: this.events.length });
+    this.trace.add(nowUs, op.server, 'complete', { client: op.client, process: op.process, opId: op.opId, f: op.f, value: output, result });
+  }
+
+  get pending(): number {
+    let count = 0;
+    for (const op of this.ops) if (op.result === undefined) count++;
+    return count;
+  }
+
+  /**
+   * The events of the operations that `keep` selects, in order (both halves of each
+   * operation). Used to check writes plus linearizable reads only.
+   */
+  select(keep: (op: OpRecord) => boolean): HistoryEvent[] {
+    const kept = new Set<number>();
+    for (const op of this.ops) if (keep(op)) kept.add(op.opId);
+    const result: HistoryEvent[] = [];
+    const openByProcess = new Map<number, number>();
+    let opIndex = 0;
+    for (const event of this.events) {
+      let opId: number;
+      if (event.type === 'invoke') {
+        opId = opIndex++;
+        openByProcess.set(event.process as number, opId);
+      } else {
+        opId = openByProcess.get(event.process as number)!;
+        openByProcess.delete(event.process as number);
+      }
+      if (kept.has(opId)) result.push(event);
+    }
+    return result;
+  }
+}

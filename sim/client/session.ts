@@ -1,0 +1,249 @@
+/**
+ * A ZooKeeper client session, as the real client library behaves:
+ * - connects to one server, sends its requests there in FIFO order (one operation at
+ *   a time here: each client is one Jepsen process), and keeps the session alive with
+ *   pings;
+ * - presents the newest zxid it has seen when it (re)connects, so a server that is
+ *   behind refuses it (ZooKeeper's single system image: reads never go backwards);
+ * - on a refusal, a lost connection or a timeout, moves to another server;
+ * - records every operation in the history: `ok` with the result, `fail` when the
+ *   server refused it (definitely not applied), `info` on a timeout or a lost session
+ *   (unknown: it may still be applied). After an `info` the process id changes.
+ */
+import type { ClientRequest, NodeId } from '../core/node.js';
+import type { Rng } from '../core/rng.js';
+import type { Cluster, ClientEndpoint } from '../net/cluster.js';
+import type { ZkRequest, ZkResult } from '../store/types.js';
+import type { History, OpRecord } from './history.js';
+import type { ClientBody, ClientNotification, ClientReply, ReadMode } from './protocol.js';
+
+export interface SessionOptions {
+  sessionTimeoutUs: number;
+  /** An operation without an answer after this long ends as `info`. */
+  requestTimeoutUs: number;
+  /** A connect attempt without an answer after this long moves to another server. */
+  connectTimeoutUs: number;
+  /** Wait before trying another server after a refusal. */
+  retryDelayUs: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
+  sessionTimeoutUs: 400_000,
+  requestTimeoutUs: 300_000,
+  connectTimeoutUs: 100_000,
+  retryDelayUs: 20_000,
+};
+
+/** What an operation asks of the data tree, and how it appears in the history. */
+export interface ClientOp {
+  f: string;
+  value: unknown;
+  req: ZkRequest;
+  readMode?: ReadMode;
+}
+
+export type OpCallback = (op: OpRecord) => void;
+
+/** Converts a data-tree result into the history's value (the znode model's vocabulary). */
+export function historyValue(req: ZkRequest, result: ZkResult): unknown {
+  if (!result.ok) return result.code;
+  switch (req.op) {
+    case 'create':
+      return result.path;
+    case 'delete':
+      return 'ok';
+    case 'setData':
+      return result.stat?.version ?? null;
+    case 'getData':
+      return { data: result.data, version: result.stat?.version };
+    case 'exists':
+      return result.stat !== null && result.stat !== undefined;
+    case 'getChildren':
+      return result.children;
+    default:
+      return result;
+  }
+}
+
+export class ZkClient implements ClientEndpoint {
+  readonly clientId: number;
+  process: number;
+  server: NodeId = -1;
+  sessionId: number | undefined;
+  lastZxid = 0;
+  connected = false;
+  /** Sessions this client lost (expired or given up). */
+  sessionsLost = 0;
+  private nextRequestId = 1;
+  private connectRequestId = 0;
+  private pending: { op: OpRecord; requestId: number; clientOp: ClientOp; done: OpCallback } | null = null;
+  private waitingOp: { clientOp: ClientOp; done: OpCallback } | null = null;
+  private lastHeardUs = 0;
+  private pinging = false;
+  private stopped = false;
+  readonly watchEvents: ClientNotification[] = [];
+  onWatch: ((event: ClientNotification) => void) | null = null;
+
+  constructor(
+    private readonly cluster: Cluster,
+    readonly history: History,
+    readonly index: number,
+    private readonly processStride: number,
+    private readonly rng: Rng,
+    readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
+  ) {
+    this.clientId = cluster.addClient(this);
+    this.process = index;
+  }
+
+  get busy(): boolean {
+    return this.pending !== null || this.waitingOp !== null;
+  }
+
+  /** Connects to a random server. */
+  start(): void {
+    this.connect(this.rng.int(this.cluster.size));
+  }
+
+  /** Stops issuing pings and reconnects (end of the run). Pending operations still complete. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Invokes an operation now if connected, else as soon as a session is up. */
+  submit(clientOp: ClientOp, done: OpCallback): void {
+    if (this.busy) throw new Error(`client ${this.index} submitted while busy`);
+    if (this.connected) this.send(clientOp, done);
+    else this.waitingOp = { clientOp, done };
+  }
+
+  private request(body: ClientBody): ClientRequest<ClientBody> {
+    return { clientId: this.clientId, requestId: this.nextRequestId++, body };
+  }
+
+  private connect(server: NodeId): void {
+    this.connected = false;
+    this.server = server;
+    const req = this.request({ kind: 'connect', sessionId: this.sessionId, lastZxid: this.lastZxid, timeoutUs: this.options.sessionTimeoutUs });
+    this.connectRequestId = req.requestId;
+    this.cluster.clientSend(server, req);
+    const requestId = req.requestId;
+    this.cluster.at(this.cluster.nowUs + this.options.connectTimeoutUs, () => {
+      if (this.connectRequestId === requestId && !this.connected) this.moveToAnotherServer(0);
+    });
+  }
+
+  private moveToAnotherServer(delayUs: number): void {
+    this.connected = false;
+    this.connectRequestId = 0;
+    const n = this.cluster.size;
+    const next = n === 1 ? 0 : (this.server + 1 + this.rng.int(n - 1)) % n;
+    this.cluster.at(this.cluster.nowUs + delayUs, () => this.connect(next));
+  }
+
+  private send(clientOp: ClientOp, done: OpCallback): void {
+    const op = this.history.invoke(this.cluster.nowUs, this.index, this.process, this.server, clientOp.f, clientOp.value, clientOp.readMode);
+    const req = this.request({ kind: 'op', sessionId: this.sessionId!, req: clientOp.req, readMode: clientOp.readMode });
+    this.pending = { op, requestId: req.requestId, clientOp, done };
+    this.cluster.clientSend(this.server, req);
+    const requestId = req.requestId;
+    this.cluster.at(this.cluster.nowUs + this.options.requestTimeoutUs, () => {
+      if (this.pending?.requestId === requestId) {
+        // No answer: the outcome is unknown. The process retires (Jepsen semantics).
+        this.finish('info', 'timeout');
+        this.process += this.processStride;
+        this.moveToAnotherServer(0);
+      }
+    });
+  }
+
+  private finish(result: 'ok' | 'fail' | 'info', output: unknown): void {
+    const pending = this.pending!;
+    this.pending = null;
+    this.history.complete(this.cluster.nowUs, pending.op, result, output);
+    pending.done(pending.op);
+  }
+
+  private startPinging(): void {
+    if (this.pinging) return;
+    this.pinging = true;
+    const interval = Math.max(1, Math.floor(this.options.sessionTimeoutUs / 3));
+    const tick = () => {
+      if (this.stopped) {
+        this.pinging = false;
+        return;
+      }
+      if (this.connected && this.sessionId !== undefined) {
+        if (this.cluster.nowUs - this.lastHeardUs > (this.options.sessionTimeoutUs * 2) / 3 && this.pending === null) {
+          // The server went silent: look for another one before the session expires.
+          this.moveToAnotherServer(0);
+        } else {
+          this.cluster.clientSend(this.server, this.request({ kind: 'ping', sessionId: this.sessionId }));
+        }
+      }
+      this.cluster.at(this.cluster.nowUs + interval, tick);
+    };
+    this.cluster.at(this.cluster.nowUs + interval, tick);
+  }
+
+  onReply(server: NodeId, req: ClientRequest, result: unknown): void {
+    const reply = result as ClientReply;
+    const body = req.body as ClientBody;
+    if (server !== this.server) return; // a late answer from a server we left
+    this.lastHeardUs = this.cluster.nowUs;
+    if ('zxid' in reply && reply.zxid > this.lastZxid) this.lastZxid = reply.zxid;
+    if (body.kind === 'connect') {
+      if (req.requestId !== this.connectRequestId) return;
+      if (reply.kind === 'connected') {
+        if (this.sessionId !== undefined && this.sessionId !== reply.sessionId) this.sessionsLost++;
+        this.sessionId = reply.sessionId;
+        this.connected = true;
+        this.startPinging();
+        const waiting = this.waitingOp;
+        if (waiting !== null && this.pending === null) {
+          this.waitingOp = null;
+          this.send(waiting.clientOp, waiting.done);
+        }
+      } else if (reply.kind === 'refused') {
+        if (reply.code === 'SESSIONEXPIRED') this.loseSession();
+        this.moveToAnotherServer(this.options.retryDelayUs);
+      }
+      return;
+    }
+    if (body.kind === 'op') {
+      if (this.pending === null || this.pending.requestId !== req.requestId) return;
+      if (reply.kind === 'result') {
+        this.finish('ok', historyValue(body.req, reply.result));
+      } else if (reply.kind === 'refused') {
+        // Refused before execution: definitely not applied.
+        this.finish('fail', reply.code);
+        if (reply.code === 'SESSIONEXPIRED') this.loseSession();
+        this.moveToAnotherServer(this.options.retryDelayUs);
+      }
+      return;
+    }
+    if (body.kind === 'ping' && reply.kind === 'refused') {
+      if (reply.code === 'SESSIONEXPIRED') this.loseSession();
+      if (this.pending === null) this.moveToAnotherServer(this.options.retryDelayUs);
+    }
+  }
+
+  onNotify(server: NodeId, payload: unknown): void {
+    const note = payload as ClientNotification;
+    if (note.kind === 'expired') {
+      if (note.sessionId === this.sessionId) {
+        this.loseSession();
+        if (this.pending === null) this.moveToAnotherServer(0);
+      }
+      return;
+    }
+    if (server !== this.server) return;
+    this.watchEvents.push(note);
+    this.onWatch?.(note);
+  }
+
+  private loseSession(): void {
+    if (this.sessionId !== undefined) this.sessionsLost++;
+    this.sessionId = undefined;
+  }
+}

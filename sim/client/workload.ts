@@ -1,0 +1,125 @@
+/**
+ * Workload generators: each client is one Jepsen process that thinks (exponentially
+ * distributed, mean 1/rate), invokes one operation drawn from the mix, waits for its
+ * outcome, and repeats until its operation count or the stop time. Keys are znodes
+ * `/k0 … /k{keys-1}`; written values are unique (`c<client>-<n>`), so a read names the
+ * write it saw. Every client has its own random stream, so adding a client never
+ * changes the choices of the others (nor the network's).
+ */
+import type { Cluster } from '../net/cluster.js';
+import type { History } from './history.js';
+import type { ReadMode } from './protocol.js';
+import { DEFAULT_SESSION_OPTIONS, type ClientOp, type SessionOptions, ZkClient } from './session.js';
+import { runRecipe, type RecipeName } from './recipes.js';
+
+export type OpKind = 'getData' | 'setData' | 'cas' | 'create' | 'delete' | 'exists' | 'getChildren';
+export const OP_KINDS: readonly OpKind[] = ['getData', 'setData', 'cas', 'create', 'delete', 'exists', 'getChildren'];
+
+export interface WorkloadSpec {
+  clients: number;
+  /** Operations per client (0 or absent: until stopUs). */
+  opsPerClient?: number;
+  /** Operations per second per client (think time is exponential with mean 1/rate). */
+  ratePerSec: number;
+  /** Relative weights of the operation kinds. */
+  mix: Partial<Record<OpKind, number>>;
+  keys: number;
+  readMode: ReadMode;
+  startUs: number;
+  /** No new operation is invoked after this time. */
+  stopUs: number;
+  session?: Partial<SessionOptions>;
+  /** Run a ZooKeeper recipe instead of the random mix. */
+  recipe?: RecipeName;
+}
+
+export const DEFAULT_MIX: Record<OpKind, number> = { getData: 4, setData: 3, cas: 2, create: 1, delete: 1, exists: 0, getChildren: 0 };
+
+export interface RunningWorkload {
+  clients: ZkClient[];
+  /** Every client has finished its operations (or the stop time passed) and none is pending. */
+  done(): boolean;
+  stop(): void;
+}
+
+export function startWorkload(cluster: Cluster, history: History, spec: WorkloadSpec): RunningWorkload {
+  const session: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...spec.session };
+  const clients: ZkClient[] = [];
+  const finished = new Set<number>();
+  let stopped = false;
+  for (let index = 0; index < spec.clients; index++) {
+    const rng = cluster.rngs.stream(`client:${index}`);
+    const client = new ZkClient(cluster, history, index, spec.clients, rng, session);
+    clients.push(client);
+    cluster.at(spec.startUs + rng.int(1_000), () => client.start());
+    if (spec.recipe !== undefined) {
+      runRecipe(spec.recipe, cluster, client, rng, spec, () => finished.add(index), () => stopped);
+      continue;
+    }
+    const weights = OP_KINDS.map((kind) => Math.max(0, spec.mix[kind] ?? 0));
+    const totalWeight = weights.reduce((a, b) => a + b, 0);
+    if (totalWeight <= 0) throw new Error('workload mix has no operation with a positive weight');
+    const versions = new Map<string, number>();
+    let issued = 0;
+    const meanThinkUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
+    const next = () => {
+      const limitReached = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && issued >= spec.opsPerClient;
+      if (stopped || limitReached || cluster.nowUs >= spec.stopUs) {
+        finished.add(index);
+        return;
+      }
+      issued++;
+      let draw = rng.next() * totalWeight;
+      let kind: OpKind = OP_KINDS[OP_KINDS.length - 1];
+      for (let k = 0; k < OP_KINDS.length; k++) {
+        draw -= weights[k];
+        if (draw < 0) {
+          kind = OP_KINDS[k];
+          break;
+        }
+      }
+      const op = makeOp(kind, `/k${rng.int(spec.keys)}`, `c${index}-${issued}`, versions, spec.readMode, rng.int(3));
+      client.submit(op, (record) => {
+        if (record.result === 'ok') {
+          const path = (op.value as { path: string }).path;
+          if ((record.f === 'getData' && typeof record.output === 'object' && record.output !== null) || record.f === 'setData') {
+            const version = record.f === 'getData' ? (record.output as { version?: number }).version : record.output;
+            if (typeof version === 'number') versions.set(path, version);
+          }
+        }
+        cluster.at(cluster.nowUs + Math.round(rng.exponential(meanThinkUs)), next);
+      });
+    };
+    cluster.at(spec.startUs + 1_000 + Math.round(rng.exponential(meanThinkUs)), next);
+  }
+  return {
+    clients,
+    done: () => finished.size === clients.length && clients.every((client) => !client.busy),
+    stop: () => {
+      stopped = true;
+      for (const client of clients) client.stop();
+    },
+  };
+}
+
+function makeOp(kind: OpKind, path: string, data: string, versions: Map<string, number>, readMode: ReadMode, guess: number): ClientOp {
+  switch (kind) {
+    case 'getData':
+      return { f: 'getData', value: { path }, req: { op: 'getData', path }, readMode };
+    case 'exists':
+      return { f: 'exists', value: { path }, req: { op: 'exists', path }, readMode };
+    case 'getChildren':
+      return { f: 'getChildren', value: { path: '/' }, req: { op: 'getChildren', path: '/' }, readMode };
+    case 'setData':
+      return { f: 'setData', value: { path, data, version: -1 }, req: { op: 'setData', path, data, version: -1 } };
+    case 'cas': {
+      // Compare-and-set on the version this client last saw (or a guess).
+      const version = versions.get(path) ?? guess;
+      return { f: 'setData', value: { path, data, version }, req: { op: 'setData', path, data, version } };
+    }
+    case 'create':
+      return { f: 'create', value: { path, data }, req: { op: 'create', path, data, mode: 'persistent' } };
+    case 'delete':
+      return { f: 'delete', value: { path, version: -1 }, req: { op: 'delete', path, version: -1 } };
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Loading scenarios: JSON parsing with line numbers, validation against the JSON
+ * Schema, then the checks a schema cannot express (node ids within the cluster,
+ * known bug switches). Every error names the file, the JSON path and what was expected.
+ */
+import AjvModule, { type ErrorObject } from 'ajv';
+import { SCENARIO_SCHEMA } from './schema.js';
+import type { Scenario } from './types.js';
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${path === '' ? '' : `${path}: `}${detail}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+// ajv is CommonJS: under Node's ESM interop its class is the default export's `default`.
+const AjvClass = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as new (options: object) => {
+  compile(schema: object): ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+};
+const ajv = new AjvClass({ allErrors: true, strict: false });
+const validate = ajv.compile(SCENARIO_SCHEMA);
+
+function jsonPath(instancePath: string): string {
+  if (instancePath === '') return '$';
+  return (
+    '$' +
+    instancePath
+      .split('/')
+      .slice(1)
+      .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+      .join('')
+  );
+}
+
+function describeError(error: ErrorObject): [string, string] {
+  const path = jsonPath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return [`${path}.${String(params.additionalProperty)}`, `unknown field "${String(params.additionalProperty)}"`];
+    case 'required':
+      return [path, `missing required field "${String(params.missingProperty)}"`];
+    case 'enum':
+      return [path, `expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`];
+    case 'const':
+      return [path, `expected ${JSON.stringify(params.allowedValue)}`];
+    case 'type':
+      return [path, `expected ${String(params.type)}`];
+    case 'pattern':
+      return [path, `expected ${(SCENARIO_TARGET_HINT)}`];
+    default:
+      return [path, error.message ?? 'invalid'];
+  }
+}
+
+const SCENARIO_TARGET_HINT = 'a target: leader, follower, any, all, others, minority, majority, minority-with-leader, majority-without-leader or node:N';
+
+/** Picks the most telling error: the deepest one that is not a schema combinator's summary. */
+function bestError(errors: ErrorObject[]): ErrorObject {
+  const concrete = errors.filter((e) => !['if', 'oneOf', 'anyOf', 'allOf'].includes(e.keyword));
+  const pool = concrete.length > 0 ? concrete : errors;
+  // For latency oneOf failures, prefer the branch that matched the "kind".
+  return pool.reduce((best, e) => (e.instancePath.length > best.instancePath.length ? e : best), pool[0]);
+}
+
+export function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Parses and validates scenario JSON text. `knownBugs` lists valid bug switch names. */
+export function parseScenario(text: string, file: string, knownBugs?: ReadonlySet<string>): Scenario {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const where = position ? `line ${lineOf(text, Number(position[1]))}` : '';
+    throw new ScenarioError(file, '', `invalid JSON${where ? ` at ${where}` : ''} (${message})`);
+  }
+  return validateScenario(doc, file, knownBugs);
+}
+
+export function validateScenario(doc: unknown, file: string, knownBugs?: ReadonlySet<string>): Scenario {
+  if (!validate(doc)) {
+    const [path, detail] = describeError(bestError(validate.errors ?? []));
+    throw new ScenarioError(file, path, detail);
+  }
+  const scenario = doc as unknown as Scenario;
+  const servers = scenario.cluster.servers;
+  const checkNode = (node: number, path: string) => {
+    if (node >= servers) throw new ScenarioError(file, path, `node ${node} does not exist: the cluster has servers 0..${servers - 1}`);
+  };
+  const checkTarget = (target: string, path: string) => {
+    const match = /^node:(\d+)$/.exec(target);
+    if (match) checkNode(Number(match[1]), path);
+  };
+  (scenario.cluster.observers ?? []).forEach((node, i) => checkNode(node, `$.cluster.observers[${i}]`));
+  if ((scenario.cluster.observers ?? []).length >= servers) throw new ScenarioError(file, '$.cluster.observers', 'at least one server must vote');
+  (scenario.network?.links ?? []).forEach((link, i) => {
+    checkNode(link.from, `$.network.links[${i}].from`);
+    checkNode(link.to, `$.network.links[${i}].to`);
+  });
+  (scenario.faults ?? []).forEach((fault, i) => {
+    const base = `$.faults[${i}]`;
+    if ('target' in fault) checkTarget(fault.target, `${base}.target`);
+    if ('from' in fault) checkTarget(fault.from, `${base}.from`);
+    if ('to' in fault) checkTarget(fault.to, `${base}.to`);
+    if ('isolate' in fault && fault.isolate !== undefined) checkTarget(fault.isolate, `${base}.isolate`);
+    if (fault.action === 'partition') {
+      const given = [fault.groups !== undefined, fault.shape !== undefined, fault.isolate !== undefined].filter(Boolean).length;
+      if (given !== 1) throw new ScenarioError(file, base, 'a partition needs exactly one of "groups", "shape" or "isolate"');
+      (fault.groups ?? []).forEach((group, g) => group.forEach((t, k) => checkTarget(t, `${base}.groups[${g}][${k}]`)));
+    }
+    if (fault.atMs > scenario.durationMs) throw new ScenarioError(file, `${base}.atMs`, `${fault.atMs} ms is after the end of the story (durationMs ${scenario.durationMs})`);
+  });
+  if (scenario.faults !== undefined && scenario.nemesis !== undefined) throw new ScenarioError(file, '$.nemesis', 'give either a fault script ("faults") or a random nemesis, not both');
+  if (knownBugs !== undefined) {
+    (scenario.bugs ?? []).forEach((bug, i) => {
+      if (!knownBugs.has(bug)) throw new ScenarioError(file, `$.bugs[${i}]`, `unknown bug switch "${bug}" (zablab bugs lists them)`);
+    });
+  }
+  const w = scenario.workload;
+  if (w?.recipe === undefined && w !== undefined && w.mix !== undefined && Object.values(w.mix).every((weight) => !weight)) {
+    throw new ScenarioError(file, '$.workload.mix', 'at least one operation needs a positive weight');
+  }
+  return scenario;
+}

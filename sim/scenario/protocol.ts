@@ -1,0 +1,34 @@
+/**
+ * What the scenario runner needs from a protocol: a node factory configured from the
+ * scenario, the network channel it assumes, its bug switches, and its invariant
+ * checker. The registry (protocols.ts) lists the implementations.
+ */
+import type { Message, NodeFactory } from '../core/node.js';
+import type { ChannelKind } from '../net/network.js';
+import type { Cluster } from '../net/cluster.js';
+import type { Scenario } from './types.js';
+
+export interface InvariantMonitor {
+  readonly violations: readonly { invariant: string; message: string; seqs?: readonly number[]; timeUs?: number }[];
+  /** Checks that only make sense once the cluster has healed and quiesced. */
+  finalCheck?(): void;
+}
+
+export interface BugInfo {
+  name: string;
+  /** JIRA id or paper reference. */
+  reference: string;
+  /** The invariant (or liveness check) it breaks. */
+  breaks: string;
+  summary: string;
+}
+
+export interface ProtocolAdapter {
+  readonly name: string;
+  readonly channel: ChannelKind;
+  /** Roles that mean "this node leads" in `state` trace events. */
+  readonly leaderRoles: readonly string[];
+  readonly bugs: readonly BugInfo[];
+  factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message>;
+  attachInvariants(cluster: Cluster<Message>): InvariantMonitor;
+}

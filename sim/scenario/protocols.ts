@@ -1,0 +1,47 @@
+/**
+ * The protocol registry: how each protocol is configured from a scenario, which
+ * channel it runs on, its bug switches and its invariant checker.
+ */
+import type { Message, NodeFactory } from '../core/node.js';
+import { paxosFactory, paxosConfig, PAXOS_BUGS, type PaxosBug } from '../paxos/index.js';
+import { attachPaxosInvariants } from '../check/paxos/index.js';
+import type { BugInfo, ProtocolAdapter } from './protocol.js';
+import type { ProtocolName, Scenario } from './types.js';
+
+const PAXOS_BUG_INFO: Record<PaxosBug, Omit<BugInfo, 'name'>> = {
+  ignorePromisedValue: { reference: 'Paxos Made Simple §2.2 (phase 2a)', breaks: 'Consensus', summary: 'the proposer uses its own value although promises reported accepted values' },
+  pickFirstNotHighest: { reference: 'Paxos Made Simple §2.2 (highest-numbered proposal)', breaks: 'VotesSafe', summary: 'adopts the first reported value of a slot instead of the highest-ballot one' },
+  acceptBelowPromise: { reference: 'Paxos Made Simple §2.2 (P1a)', breaks: 'OneValuePerBallot', summary: 'an acceptor accepts Accept(b) although it promised a higher ballot' },
+  volatileAcceptor: { reference: 'Paxos Made Simple §2.2 (stable storage)', breaks: 'Consensus', summary: 'promises and votes are not persisted before replying; a restart forgets them' },
+  duplicateBallots: { reference: 'Paxos Made Simple §2.2 (disjoint ballot sets)', breaks: 'OneValuePerBallot', summary: 'two proposers may use the same ballot with different values' },
+  learnAcrossBallots: { reference: 'tlaplus/Examples Voting.tla (ChosenAt)', breaks: 'Consensus', summary: 'a learner counts same-value acceptances from different ballots as a quorum' },
+};
+
+export const paxosAdapter: ProtocolAdapter = {
+  name: 'paxos',
+  channel: 'datagram',
+  leaderRoles: ['LEADER'],
+  bugs: PAXOS_BUGS.map((name) => ({ name, ...PAXOS_BUG_INFO[name] })),
+  factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message> {
+    const electionTimeoutUs = scenario.cluster.electionTimeoutMs !== undefined ? Math.round(scenario.cluster.electionTimeoutMs * 1000) : undefined;
+    const config = paxosConfig({
+      ...(electionTimeoutUs !== undefined ? { electionTimeoutUs, heartbeatIntervalUs: Math.max(1, Math.round(electionTimeoutUs / 4)) } : {}),
+      bugs: [...bugs].filter((bug): bug is PaxosBug => (PAXOS_BUGS as readonly string[]).includes(bug)),
+    });
+    return paxosFactory(config) as unknown as NodeFactory<Message>;
+  },
+  attachInvariants: (cluster) => attachPaxosInvariants(cluster),
+};
+
+export const PROTOCOLS: Partial<Record<ProtocolName, ProtocolAdapter>> = { paxos: paxosAdapter };
+
+export function protocolAdapter(name: string): ProtocolAdapter {
+  const adapter = PROTOCOLS[name as ProtocolName];
+  if (adapter === undefined) throw new Error(`unknown protocol "${name}" (known: ${Object.keys(PROTOCOLS).join(', ')})`);
+  return adapter;
+}
+
+/** Every bug switch of every protocol, by name. */
+export function allBugs(): (BugInfo & { protocol: string })[] {
+  return Object.values(PROTOCOLS).flatMap((adapter) => adapter!.bugs.map((bug) => ({ ...bug, protocol: adapter!.name })));
+}

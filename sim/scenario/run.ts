@@ -1,0 +1,489 @@
+/**
+ * Running a scenario, top-down in phases (TigerBeetle's VOPR shape):
+ *   1. setup     — the cluster, its invariant checkers, the clients;
+ *   2. story     — the workload runs while the fault script (or the nemesis, made
+ *                  concrete first) acts, until durationMs;
+ *   3. liveness  — everything healed, resumed and restarted; clients finish their
+ *                  operations; the cluster must converge within healMs;
+ *   4. verdict   — invariants, convergence, linearizability, primary order, and each
+ *                  expectation ✓ or ✗.
+ * The result is a pure function of (scenario, seed, protocol, code).
+ */
+import type { Message } from '../core/node.js';
+import type { TraceEvent, Trace } from '../core/trace.js';
+import { Cluster } from '../net/cluster.js';
+import type { LatencySpec } from '../net/latency.js';
+import { shapeCuts } from '../net/partitions.js';
+import { History } from '../client/history.js';
+import { startWorkload, DEFAULT_MIX, type WorkloadSpec } from '../client/workload.js';
+import { checkHistory, type LinResult } from '../check/lin/checker.js';
+import { attachPrimaryOrder } from '../check/primary-order.js';
+import type { ProtocolAdapter, InvariantMonitor } from './protocol.js';
+import { resolveTarget, type TargetContext } from './targets.js';
+import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
+
+export interface RunOptions {
+  seed?: number;
+  protocol?: ProtocolName;
+  /** Keep every trace event in memory (the hash is computed either way). */
+  keepTrace?: boolean;
+  /** Scenario name for the trace's meta. */
+  name?: string;
+  /** Linearizability check budget. */
+  linMaxSteps?: number;
+}
+
+export interface LeaderRecord {
+  node: number;
+  epoch: number;
+  atUs: number;
+}
+
+export interface ExpectationResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface RunResult {
+  scenario: string;
+  title: string;
+  protocol: ProtocolName;
+  seed: number;
+  traceHash: string;
+  events: number;
+  simTimeUs: number;
+  leaders: LeaderRecord[];
+  invariants: { ok: boolean; violations: { invariant: string; message: string; seqs?: readonly number[]; timeUs?: number }[] };
+  linearizability: { verdict: LinResult['verdict'] | 'skipped'; model?: string; ops: number; explanation?: string };
+  primaryOrder: { ok: boolean; violations: { invariant: string; node: number; message: string }[]; commits: number };
+  convergence: { ok: boolean; digests: (number | null)[] };
+  ops: { total: number; ok: number; fail: number; info: number; pending: number };
+  commits: number;
+  syncModes: Record<string, number>;
+  faults: { atUs: number; action: string; nodes: number[] }[];
+  expectations: ExpectationResult[];
+  ok: boolean;
+  /** The trace, when keepTrace was set. */
+  trace?: Trace;
+  /** The client history (for export and the lab). */
+  history: import('../check/lin/history.js').HistoryEvent[];
+}
+
+export const US_PER_MS = 1000;
+const msToUs = (ms: number) => Math.round(ms * US_PER_MS);
+
+export function latencyToUs(spec: LatencyMs): LatencySpec {
+  switch (spec.kind) {
+    case 'constant':
+      return { kind: 'constant', us: msToUs(spec.ms) };
+    case 'uniform':
+      return { kind: 'uniform', minUs: msToUs(spec.minMs), maxUs: msToUs(Math.max(spec.minMs, spec.maxMs)) };
+    case 'exponential':
+      return { kind: 'exponential', minUs: msToUs(spec.minMs ?? 0), meanUs: msToUs(spec.meanMs) };
+    case 'lognormal':
+      return { kind: 'lognormal', minUs: msToUs(spec.minMs ?? 0), medianUs: msToUs(spec.medianMs), sigma: spec.sigma };
+  }
+}
+
+/** Defaults: a LAN-ish network, fast disks, 3 clients. */
+export const DEFAULT_HEAL_MS = 3_000;
+
+/**
+ * The nemesis made concrete: a fault script drawn from the "nemesis" stream, so that a
+ * random schedule can be saved, replayed and shrunk like a hand-written one.
+ */
+export function materializeNemesis(spec: NemesisSpec, scenario: Scenario, rng: import('../core/rng.js').Rng): FaultAction[] {
+  const faults: FaultAction[] = [];
+  const stopMs = Math.min(spec.stopMs ?? scenario.durationMs, scenario.durationMs);
+  const faultMs = spec.faultDurationMs ?? spec.intervalMs / 2;
+  let t = spec.startMs ?? spec.intervalMs;
+  while (t < stopMs && faults.length < 10_000) {
+    const kind = rng.pick(spec.kinds);
+    const atMs = Math.round(t * 1000) / 1000;
+    const durationMs = Math.max(1, Math.round(rng.next() * faultMs * 2 * 1000) / 1000);
+    switch (kind) {
+      case 'crash':
+        faults.push({ atMs, action: 'crash', target: 'any', durationMs });
+        break;
+      case 'leader-crash':
+        faults.push({ atMs, action: 'crash', target: 'leader', durationMs });
+        break;
+      case 'pause':
+        faults.push({ atMs, action: 'pause', target: rng.chance(0.5) ? 'leader' : 'any', durationMs });
+        break;
+      case 'partition':
+        faults.push({ atMs, action: 'partition', shape: rng.pick(['halves', 'random-node', 'bridge', 'majorities-ring'] as const), durationMs });
+        break;
+      case 'leader-isolate':
+        faults.push({ atMs, action: 'partition', isolate: 'leader', durationMs });
+        break;
+      case 'clog':
+        faults.push({ atMs, action: 'clog', from: 'any', to: 'any', durationMs });
+        break;
+      case 'loss':
+        faults.push({ atMs, action: 'loss', rate: Math.round(rng.next() * 30) / 100, durationMs });
+        break;
+    }
+    t += Math.max(1, rng.exponential(spec.intervalMs));
+  }
+  return faults;
+}
+
+interface Runtime {
+  cluster: Cluster<Message>;
+  adapter: ProtocolAdapter;
+  leader: number;
+  leaders: LeaderRecord[];
+  roles: string[];
+  previousTarget: number[];
+  faultLog: { atUs: number; action: string; nodes: number[] }[];
+  /** Times at which the leader was hit by a fault (for leaderWithinMs). */
+  leaderFaultsUs: number[];
+  baseLossRate: number;
+  baseDupRate: number;
+}
+
+function targetContext(rt: Runtime): TargetContext {
+  return { servers: rt.cluster.size, leader: rt.leader, up: (n) => rt.cluster.isUp(n), rng: rt.cluster.rngs.stream('nemesis'), previous: rt.previousTarget };
+}
+
+function resolve(rt: Runtime, target: string): number[] {
+  const nodes = resolveTarget(target, targetContext(rt));
+  rt.previousTarget = nodes;
+  return nodes;
+}
+
+/** Applies one fault action now; schedules its undo when it has a duration. */
+function applyFault(rt: Runtime, fault: FaultAction): void {
+  const { cluster } = rt;
+  const log = (nodes: number[]) => {
+    rt.faultLog.push({ atUs: cluster.nowUs, action: fault.action, nodes });
+    if (rt.leader >= 0 && nodes.includes(rt.leader) && fault.action !== 'restart' && fault.action !== 'resume') rt.leaderFaultsUs.push(cluster.nowUs);
+  };
+  const undoAt = (durationMs: number | undefined, undo: () => void) => {
+    if (durationMs !== undefined) cluster.at(cluster.nowUs + msToUs(durationMs), undo);
+  };
+  if (fault.note) cluster.trace.add(cluster.nowUs, -1, 'note', { text: fault.note });
+  switch (fault.action) {
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume': {
+      const nodes = resolve(rt, fault.target);
+      if (nodes.length === 0) {
+        cluster.trace.add(cluster.nowUs, -1, 'note', { text: `${fault.action} ${fault.target}: no such server right now` });
+        return;
+      }
+      log(nodes);
+      for (const node of nodes) {
+        if (fault.action === 'crash') cluster.crash(node);
+        else if (fault.action === 'restart') cluster.restart(node);
+        else if (fault.action === 'pause') cluster.pause(node);
+        else cluster.resume(node);
+      }
+      if (fault.action === 'crash') undoAt(fault.durationMs, () => nodes.forEach((n) => cluster.restart(n)));
+      if (fault.action === 'pause') undoAt(fault.durationMs, () => nodes.forEach((n) => cluster.resume(n)));
+      return;
+    }
+    case 'partition': {
+      if (fault.shape !== undefined) {
+        const { cuts, groups } = shapeCuts(fault.shape, cluster.size, cluster.rngs.stream('nemesis'));
+        if (groups) cluster.partition(groups, fault.shape);
+        else {
+          cluster.net.heal();
+          cluster.cut(cuts, fault.shape);
+        }
+        const isolated = new Set<number>();
+        for (const [, to] of cuts) isolated.add(to);
+        log([...isolated]);
+      } else {
+        const groups = fault.groups !== undefined ? fault.groups.map((group) => [...new Set(group.flatMap((t) => resolve(rt, t)))]) : [resolve(rt, fault.isolate!)];
+        cluster.partition(groups);
+        log(groups[0] ?? []);
+      }
+      undoAt(fault.durationMs, () => cluster.heal());
+      return;
+    }
+    case 'cut': {
+      const from = resolve(rt, fault.from);
+      const to = resolve(rt, fault.to);
+      const cuts: [number, number][] = [];
+      for (const a of from) for (const b of to) if (a !== b) cuts.push([a, b]);
+      cluster.cut(cuts);
+      log(to);
+      undoAt(fault.durationMs, () => cluster.heal());
+      return;
+    }
+    case 'heal':
+      cluster.heal();
+      return;
+    case 'clog': {
+      const from = resolve(rt, fault.from);
+      const to = resolve(rt, fault.to);
+      for (const a of from) for (const b of to) if (a !== b) cluster.clog(a, b, cluster.nowUs + msToUs(fault.durationMs));
+      log([...from, ...to]);
+      return;
+    }
+    case 'loss':
+      cluster.setLossRate(fault.rate);
+      undoAt(fault.durationMs, () => cluster.setLossRate(rt.baseLossRate));
+      return;
+    case 'duplicate':
+      cluster.setDupRate(fault.rate);
+      undoAt(fault.durationMs, () => cluster.setDupRate(rt.baseDupRate));
+      return;
+    case 'restart-all':
+      for (let n = 0; n < cluster.size; n++) cluster.restart(n);
+      return;
+    case 'resume-all':
+      for (let n = 0; n < cluster.size; n++) cluster.resume(n);
+      return;
+  }
+}
+
+function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
+  const w = scenario.workload;
+  if (w === undefined || w.clients === 0) return undefined;
+  return {
+    clients: w.clients,
+    opsPerClient: w.opsPerClient,
+    ratePerSec: w.ratePerSec ?? 50,
+    mix: w.mix ?? DEFAULT_MIX,
+    keys: w.keys ?? 3,
+    readMode: w.readMode ?? 'local',
+    startUs: msToUs(w.startMs ?? 0),
+    stopUs: msToUs(Math.min(w.stopMs ?? scenario.durationMs, scenario.durationMs)),
+    session: {
+      ...(w.sessionTimeoutMs !== undefined ? { sessionTimeoutUs: msToUs(w.sessionTimeoutMs) } : {}),
+      ...(w.requestTimeoutMs !== undefined ? { requestTimeoutUs: msToUs(w.requestTimeoutMs) } : {}),
+    },
+    recipe: w.recipe,
+  };
+}
+
+/** The effective expectations for a protocol (byProtocol overrides the common ones). */
+export function expectationsFor(scenario: Scenario, protocol: ProtocolName): Omit<Expectations, 'byProtocol'> {
+  const { byProtocol, ...common } = scenario.expect ?? {};
+  return { ...common, ...(byProtocol?.[protocol] ?? {}) };
+}
+
+export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, options: RunOptions = {}): RunResult {
+  // ---- 1. setup
+  const seed = options.seed ?? scenario.seed ?? 1;
+  const protocol = adapter.name as ProtocolName;
+  const bugs = new Set(scenario.bugs ?? []);
+  const network = scenario.network ?? {};
+  const cluster = new Cluster<Message>({
+    servers: scenario.cluster.servers,
+    seed,
+    keepTrace: options.keepTrace ?? false,
+    factory: adapter.factory(scenario, bugs),
+    network: {
+      channel: adapter.channel,
+      latency: latencyToUs(network.latency ?? { kind: 'uniform', minMs: 0.5, maxMs: 1.5 }),
+      links: network.links?.map((link) => ({ from: link.from, to: link.to, latency: latencyToUs(link.latency), symmetric: link.symmetric })),
+      lossRate: network.lossRate ?? 0,
+      dupRate: network.dupRate ?? 0,
+      disconnectDetectUs: msToUs(network.disconnectDetectMs ?? 20),
+      clientLatency: latencyToUs(network.clientLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 0.8 }),
+    },
+    storage: {
+      syncLatency: latencyToUs(scenario.storage?.syncLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 1 }),
+      durableImmediately: scenario.storage?.durableImmediately ?? false,
+    },
+    meta: { scenario: options.name, title: scenario.title, protocol, clients: scenario.workload?.clients ?? 0, bugs: [...bugs], scenarioBody: scenario },
+  });
+  const monitor: InvariantMonitor = adapter.attachInvariants(cluster);
+  const primaryOrder = attachPrimaryOrder(cluster, { record: true, halt: false });
+  const rt: Runtime = {
+    cluster,
+    adapter,
+    leader: -1,
+    leaders: [],
+    roles: new Array<string>(cluster.size).fill('LOOKING'),
+    previousTarget: [],
+    faultLog: [],
+    leaderFaultsUs: [],
+    baseLossRate: network.lossRate ?? 0,
+    baseDupRate: network.dupRate ?? 0,
+  };
+  let commits = 0;
+  const syncModes: Record<string, number> = {};
+  cluster.trace.listen((event: TraceEvent) => {
+    switch (event.kind) {
+      case 'election':
+        rt.leader = event.leader as number;
+        rt.leaders.push({ node: event.leader as number, epoch: Number(event.epoch ?? 0), atUs: event.timeUs });
+        break;
+      case 'state': {
+        const role = event.role as string | undefined;
+        if (role !== undefined) {
+          rt.roles[event.node] = role;
+          if (event.node === rt.leader && !adapter.leaderRoles.includes(role)) rt.leader = -1;
+        }
+        break;
+      }
+      case 'crash':
+        rt.roles[event.node] = 'DOWN';
+        if (event.node === rt.leader) rt.leader = -1;
+        break;
+      case 'propose':
+        break;
+      case 'commit':
+        if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') commits++;
+        break;
+      case 'sync-mode':
+        syncModes[event.mode as string] = (syncModes[event.mode as string] ?? 0) + 1;
+        break;
+    }
+  });
+  const history = new History(cluster.trace);
+  const spec = workloadSpec(scenario);
+  cluster.start();
+  const workload = spec !== undefined ? startWorkload(cluster, history, spec) : undefined;
+
+  // ---- 2. story
+  const faults = scenario.faults ?? (scenario.nemesis !== undefined ? materializeNemesis(scenario.nemesis, scenario, cluster.rngs.stream('nemesis-schedule')) : []);
+  for (const fault of faults) cluster.at(msToUs(fault.atMs), () => applyFault(rt, fault));
+  const storyEndUs = msToUs(scenario.durationMs);
+  cluster.run({ untilUs: storyEndUs });
+
+  // ---- 3. liveness: heal everything and let the clients finish
+  const healEndUs = storyEndUs + msToUs(scenario.healMs ?? DEFAULT_HEAL_MS);
+  if (cluster.haltReason === null) {
+    cluster.trace.add(cluster.nowUs, -1, 'note', { text: 'The story is over: healing the network, resuming and restarting every server.' });
+    cluster.heal();
+    if (cluster.net.lossRate !== 0) cluster.setLossRate(0);
+    if (cluster.net.dupRate !== 0) cluster.setDupRate(0);
+    for (let n = 0; n < cluster.size; n++) {
+      cluster.resume(n);
+      cluster.restart(n);
+    }
+    workload?.stop();
+    const settled = () => (workload === undefined || workload.done()) && converged(cluster);
+    cluster.run({ untilUs: healEndUs, stopWhen: settled });
+    // A little more time so followers apply the last commits.
+    if (cluster.haltReason === null) cluster.run({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: () => converged(cluster) && (workload === undefined || workload.done()) });
+    if (cluster.haltReason === null) monitor.finalCheck?.();
+  }
+
+  // ---- 4. verdict
+  const digests = cluster.serverIds.map((n) => (cluster.isUp(n) ? ((cluster.inspect(n).treeDigest as number | undefined) ?? null) : null));
+  const convergence = { ok: converged(cluster), digests };
+  const expected = expectationsFor(scenario, protocol);
+  const lin = checkLinearizability(history, spec, expected, options);
+  const opsSummary = { total: history.ops.length, ok: 0, fail: 0, info: 0, pending: 0 };
+  for (const op of history.ops) {
+    if (op.result === undefined) opsSummary.pending++;
+    else opsSummary[op.result]++;
+  }
+  const violations = [...monitor.violations];
+  const result: RunResult = {
+    scenario: options.name ?? scenario.title,
+    title: scenario.title,
+    protocol,
+    seed,
+    traceHash: cluster.trace.hash(),
+    events: cluster.trace.count,
+    simTimeUs: cluster.nowUs,
+    leaders: rt.leaders,
+    invariants: { ok: violations.length === 0, violations },
+    linearizability: lin,
+    primaryOrder: { ok: primaryOrder.violations.length === 0, violations: primaryOrder.violations.map((v) => ({ invariant: v.invariant, node: v.node, message: v.message })), commits: primaryOrder.commits },
+    convergence,
+    ops: opsSummary,
+    commits,
+    syncModes,
+    faults: rt.faultLog,
+    expectations: [],
+    ok: false,
+    trace: options.keepTrace ? cluster.trace.toTrace() : undefined,
+    history: history.events,
+  };
+  result.expectations = evaluate(expected, result, rt, scenario);
+  result.ok = result.expectations.every((e) => e.ok);
+  return result;
+}
+
+function converged(cluster: Cluster<Message>): boolean {
+  let digest: unknown;
+  let lastApplied: unknown;
+  for (const n of cluster.serverIds) {
+    if (!cluster.isUp(n)) continue;
+    const snapshot = cluster.inspect(n);
+    if (digest === undefined) {
+      digest = snapshot.treeDigest;
+      lastApplied = snapshot.lastProcessedZxid ?? snapshot.lastApplied;
+    } else if (snapshot.treeDigest !== digest || (snapshot.lastProcessedZxid ?? snapshot.lastApplied) !== lastApplied) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function checkLinearizability(history: History, spec: WorkloadSpec | undefined, expected: Omit<Expectations, 'byProtocol'>, options: RunOptions): RunResult['linearizability'] {
+  if (spec === undefined || history.ops.length === 0) return { verdict: 'skipped', ops: 0 };
+  const lockOps = new Set(['acquire', 'release']);
+  let model: string;
+  let events;
+  if (spec.recipe === 'lock') {
+    model = 'mutex';
+    events = history.select((op) => lockOps.has(op.f));
+  } else {
+    model = 'znode';
+    const includeLocal = expected.includeLocalReads ?? false;
+    events = history.select((op) => !lockOps.has(op.f) && (op.readMode === undefined || op.readMode !== 'local' || includeLocal));
+  }
+  const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
+  return { verdict: result.verdict, model, ops: result.ops, explanation: result.explanation?.text };
+}
+
+function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: Runtime, scenario: Scenario): ExpectationResult[] {
+  const results: ExpectationResult[] = [];
+  const add = (name: string, ok: boolean, detail: string) => results.push({ name, ok, detail });
+  const invariantsExpected = expected.invariants ?? (expected.violated !== undefined ? 'violated' : 'hold');
+  const names = [...new Set(r.invariants.violations.map((v) => v.invariant))];
+  if (invariantsExpected === 'hold') {
+    add('invariants hold', r.invariants.ok, r.invariants.ok ? 'no violation' : `violated: ${r.invariants.violations.map((v) => `${v.invariant} (${v.message})`).join('; ')}`);
+  } else {
+    const ok = expected.violated !== undefined ? names.includes(expected.violated) : names.length > 0;
+    add(`invariant ${expected.violated ?? 'any'} violated`, ok, names.length ? `violated: ${names.join(', ')}` : 'no invariant fired');
+  }
+  if (expected.linearizable !== undefined) {
+    const verdict = r.linearizability.verdict;
+    const ok = expected.linearizable ? verdict === 'linearizable' : verdict === 'not-linearizable';
+    add(expected.linearizable ? 'history linearizable' : 'history not linearizable', ok, `${verdict} (${r.linearizability.model ?? 'no model'}, ${r.linearizability.ops} ops)`);
+  }
+  if (expected.leaderWithinMs !== undefined) {
+    const limitUs = msToUs(expected.leaderWithinMs);
+    const checkpoints = [0, ...rt.leaderFaultsUs];
+    const late = checkpoints.filter((t) => !r.leaders.some((l) => l.atUs >= t && l.atUs <= t + limitUs));
+    add(`a leader within ${expected.leaderWithinMs} ms of the start and of each fault on the leader`, late.length === 0, late.length === 0 ? `${checkpoints.length} checkpoint(s) met` : `no leader within the limit after t=${late.map((t) => (t / 1000).toFixed(1)).join(', ')} ms`);
+  }
+  if (expected.minLeaderChanges !== undefined) {
+    const changes = Math.max(0, r.leaders.length - 1);
+    add(`at least ${expected.minLeaderChanges} leader change(s)`, changes >= expected.minLeaderChanges, `${changes} leader change(s)`);
+  }
+  if (expected.maxLeaders !== undefined) add(`at most ${expected.maxLeaders} leader(s)`, r.leaders.length <= expected.maxLeaders, `${r.leaders.length} leader(s) established`);
+  if (expected.allOpsComplete) {
+    const ok = r.ops.pending === 0 && r.ops.info === 0;
+    add('every operation completes after healing', ok, `${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} unknown, ${r.ops.pending} pending`);
+  }
+  if (expected.minOkOps !== undefined) add(`at least ${expected.minOkOps} operations succeed`, r.ops.ok >= expected.minOkOps, `${r.ops.ok} ok`);
+  if (expected.maxCommits !== undefined) {
+    const storyCommits = r.primaryOrder.commits;
+    add(`at most ${expected.maxCommits} txn(s) committed`, storyCommits <= expected.maxCommits, `${storyCommits} commit event(s)`);
+  }
+  if (expected.converge ?? true) {
+    add('servers converge to the same tree', r.convergence.ok || !r.invariants.ok, r.convergence.ok ? 'same tree everywhere' : `digests ${r.convergence.digests.join(', ')}`);
+  }
+  if (expected.primaryOrder !== undefined) {
+    const ok = expected.primaryOrder === 'hold' ? r.primaryOrder.ok : !r.primaryOrder.ok;
+    const detail = r.primaryOrder.ok ? `held over ${r.primaryOrder.commits} commits` : `${r.primaryOrder.violations[0].invariant}: ${r.primaryOrder.violations[0].message}`;
+    add(`primary order ${expected.primaryOrder === 'hold' ? 'holds' : 'violated'}`, ok, detail);
+  }
+  if (expected.syncMode !== undefined) add(`a ${expected.syncMode} sync happens`, (r.syncModes[expected.syncMode] ?? 0) > 0, `sync modes: ${JSON.stringify(r.syncModes)}`);
+  void scenario;
+  return results;
+}

@@ -1,0 +1,161 @@
+/**
+ * The published JSON Schema of scenario files (`zablab schema` prints it; scenario
+ * files point at `../scenario.schema.json` so editors autocomplete and validate).
+ */
+import { NEMESIS_KINDS, PROTOCOL_NAMES } from './types.js';
+import { OP_KINDS } from '../client/workload.js';
+import { RECIPES } from '../client/recipes.js';
+
+const nonNegative = { type: 'number', minimum: 0 } as const;
+const positive = { type: 'number', exclusiveMinimum: 0 } as const;
+const probability = { type: 'number', minimum: 0, maximum: 1 } as const;
+const target = {
+  type: 'string',
+  pattern: '^(leader|follower|any|all|others|minority|majority|minority-with-leader|majority-without-leader|node:[0-9]+)$',
+  description: 'leader | follower | any | all | others | minority | majority | minority-with-leader | majority-without-leader | node:N — resolved when the action fires',
+} as const;
+
+const latency = {
+  description: 'A latency distribution, in milliseconds.',
+  oneOf: [
+    { type: 'object', additionalProperties: false, required: ['kind', 'ms'], properties: { kind: { const: 'constant' }, ms: nonNegative } },
+    { type: 'object', additionalProperties: false, required: ['kind', 'minMs', 'maxMs'], properties: { kind: { const: 'uniform' }, minMs: nonNegative, maxMs: nonNegative } },
+    { type: 'object', additionalProperties: false, required: ['kind', 'meanMs'], properties: { kind: { const: 'exponential' }, minMs: nonNegative, meanMs: nonNegative } },
+    { type: 'object', additionalProperties: false, required: ['kind', 'medianMs', 'sigma'], properties: { kind: { const: 'lognormal' }, minMs: nonNegative, medianMs: nonNegative, sigma: nonNegative } },
+  ],
+} as const;
+
+const common = { atMs: nonNegative, note: { type: 'string' } };
+
+const fault = {
+  type: 'object',
+  required: ['atMs', 'action'],
+  properties: { action: { enum: ['crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'clog', 'loss', 'duplicate', 'restart-all', 'resume-all'] } },
+  allOf: [
+    {
+      if: { properties: { action: { enum: ['crash', 'restart', 'pause', 'resume'] } } },
+      then: { additionalProperties: false, required: ['target'], properties: { ...common, action: {}, target, durationMs: nonNegative } },
+    },
+    {
+      if: { properties: { action: { const: 'partition' } } },
+      then: {
+        additionalProperties: false,
+        properties: {
+          ...common,
+          action: {},
+          groups: { type: 'array', items: { type: 'array', items: target } },
+          shape: { enum: ['halves', 'random-node', 'bridge', 'majorities-ring'] },
+          isolate: target,
+          durationMs: nonNegative,
+        },
+      },
+    },
+    { if: { properties: { action: { const: 'cut' } } }, then: { additionalProperties: false, required: ['from', 'to'], properties: { ...common, action: {}, from: target, to: target, durationMs: nonNegative } } },
+    { if: { properties: { action: { const: 'clog' } } }, then: { additionalProperties: false, required: ['from', 'to', 'durationMs'], properties: { ...common, action: {}, from: target, to: target, durationMs: nonNegative } } },
+    { if: { properties: { action: { enum: ['loss', 'duplicate'] } } }, then: { additionalProperties: false, required: ['rate'], properties: { ...common, action: {}, rate: probability, durationMs: nonNegative } } },
+    { if: { properties: { action: { enum: ['heal', 'restart-all', 'resume-all'] } } }, then: { additionalProperties: false, properties: { ...common, action: {} } } },
+  ],
+} as const;
+
+const expectations = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    invariants: { enum: ['hold', 'violated'] },
+    violated: { type: 'string', description: 'the invariant expected to fire' },
+    linearizable: { type: 'boolean' },
+    includeLocalReads: { type: 'boolean' },
+    leaderWithinMs: positive,
+    minLeaderChanges: { type: 'integer', minimum: 0 },
+    maxLeaders: { type: 'integer', minimum: 0 },
+    allOpsComplete: { type: 'boolean' },
+    minOkOps: { type: 'integer', minimum: 0 },
+    maxCommits: { type: 'integer', minimum: 0 },
+    converge: { type: 'boolean' },
+    primaryOrder: { enum: ['hold', 'violated'] },
+    syncMode: { enum: ['DIFF', 'TRUNC', 'SNAP'] },
+  },
+} as const;
+
+export const SCENARIO_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://zablab.dev/scenario.schema.json',
+  title: 'zablab scenario',
+  description: 'One teaching story or experiment: a cluster, its network, a workload, faults, and what is expected.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['title', 'explanation', 'cluster', 'durationMs'],
+  properties: {
+    $schema: { type: 'string' },
+    title: { type: 'string', minLength: 1 },
+    explanation: { type: 'string', minLength: 1, description: 'The teaching text, shown by the CLI and the lab.' },
+    protocols: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...PROTOCOL_NAMES] } },
+    seed: { type: 'integer', minimum: 0 },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['servers'],
+      properties: {
+        servers: { type: 'integer', minimum: 1, maximum: 31 },
+        observers: { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true },
+        tickTimeMs: positive,
+        initLimit: { type: 'integer', minimum: 1 },
+        syncLimit: { type: 'integer', minimum: 1 },
+        electionTimeoutMs: positive,
+        counterBits: { type: 'integer', minimum: 2, maximum: 32 },
+        committedLogSize: { type: 'integer', minimum: 1 },
+      },
+    },
+    network: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        latency,
+        links: {
+          type: 'array',
+          items: { type: 'object', additionalProperties: false, required: ['from', 'to', 'latency'], properties: { from: { type: 'integer', minimum: 0 }, to: { type: 'integer', minimum: 0 }, latency, symmetric: { type: 'boolean' } } },
+        },
+        lossRate: probability,
+        dupRate: probability,
+        disconnectDetectMs: nonNegative,
+        clientLatency: latency,
+      },
+    },
+    storage: { type: 'object', additionalProperties: false, properties: { syncLatency: latency, durableImmediately: { type: 'boolean' } } },
+    workload: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['clients'],
+      properties: {
+        clients: { type: 'integer', minimum: 0, maximum: 200 },
+        opsPerClient: { type: 'integer', minimum: 0 },
+        ratePerSec: positive,
+        mix: { type: 'object', additionalProperties: false, properties: Object.fromEntries(OP_KINDS.map((kind) => [kind, nonNegative])) },
+        keys: { type: 'integer', minimum: 1 },
+        readMode: { enum: ['local', 'sync', 'quorum'] },
+        startMs: nonNegative,
+        stopMs: nonNegative,
+        sessionTimeoutMs: positive,
+        requestTimeoutMs: positive,
+        recipe: { enum: [...RECIPES] },
+      },
+    },
+    faults: { type: 'array', items: fault },
+    nemesis: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kinds', 'intervalMs'],
+      properties: {
+        kinds: { type: 'array', minItems: 1, items: { enum: [...NEMESIS_KINDS] } },
+        intervalMs: positive,
+        faultDurationMs: positive,
+        startMs: nonNegative,
+        stopMs: nonNegative,
+      },
+    },
+    durationMs: positive,
+    healMs: nonNegative,
+    bugs: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    expect: { ...expectations, properties: { ...expectations.properties, byProtocol: { type: 'object', additionalProperties: false, properties: { zab: expectations, paxos: expectations } } } },
+  },
+} as const;

@@ -1,0 +1,133 @@
+/**
+ * The scenario format: one teaching story, or one experiment, as a JSON file.
+ * Times in scenario files are in milliseconds (`…Ms`), as people write them; the
+ * simulator converts them to integer microseconds. The JSON Schema (schema.ts,
+ * `zablab schema`) is the reference; these types mirror it.
+ */
+import type { ReadMode } from '../client/protocol.js';
+import type { OpKind } from '../client/workload.js';
+import type { RecipeName } from '../client/recipes.js';
+
+export type ProtocolName = 'zab' | 'paxos';
+export const PROTOCOL_NAMES: readonly ProtocolName[] = ['zab', 'paxos'];
+
+export type LatencyMs =
+  | { kind: 'constant'; ms: number }
+  | { kind: 'uniform'; minMs: number; maxMs: number }
+  | { kind: 'exponential'; minMs?: number; meanMs: number }
+  | { kind: 'lognormal'; minMs?: number; medianMs: number; sigma: number };
+
+/**
+ * Who a fault acts on, resolved when the action fires:
+ * `leader`, `follower` (a random follower), `any` (a random server), `node:N`,
+ * `all`, `minority-with-leader`, `majority-without-leader`, `minority`, `majority`,
+ * `others` (everyone but the previous action's target).
+ */
+export type Target = string;
+
+export type FaultAction =
+  | { atMs: number; action: 'crash' | 'restart' | 'pause' | 'resume'; target: Target; durationMs?: number; note?: string }
+  | { atMs: number; action: 'partition'; groups?: Target[][]; shape?: 'halves' | 'random-node' | 'bridge' | 'majorities-ring'; isolate?: Target; durationMs?: number; note?: string }
+  | { atMs: number; action: 'cut'; from: Target; to: Target; durationMs?: number; note?: string }
+  | { atMs: number; action: 'heal'; note?: string }
+  | { atMs: number; action: 'clog'; from: Target; to: Target; durationMs: number; note?: string }
+  | { atMs: number; action: 'loss'; rate: number; durationMs?: number; note?: string }
+  | { atMs: number; action: 'duplicate'; rate: number; durationMs?: number; note?: string }
+  | { atMs: number; action: 'restart-all' | 'resume-all'; note?: string };
+
+export type NemesisKind = 'crash' | 'pause' | 'partition' | 'clog' | 'loss' | 'leader-crash' | 'leader-isolate';
+export const NEMESIS_KINDS: readonly NemesisKind[] = ['crash', 'pause', 'partition', 'clog', 'loss', 'leader-crash', 'leader-isolate'];
+
+export interface NemesisSpec {
+  kinds: NemesisKind[];
+  /** Mean time between faults. */
+  intervalMs: number;
+  /** How long each fault lasts before it is undone. */
+  faultDurationMs?: number;
+  startMs?: number;
+  /** No new fault after this time (default: the scenario's durationMs). */
+  stopMs?: number;
+}
+
+export interface WorkloadSpecMs {
+  clients: number;
+  opsPerClient?: number;
+  ratePerSec?: number;
+  mix?: Partial<Record<OpKind, number>>;
+  keys?: number;
+  readMode?: ReadMode;
+  startMs?: number;
+  /** No new operation after this (default: the scenario's durationMs). */
+  stopMs?: number;
+  sessionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  recipe?: RecipeName;
+}
+
+export interface Expectations {
+  /** Protocol invariants: hold (default) or violated (optionally naming which). */
+  invariants?: 'hold' | 'violated';
+  violated?: string;
+  /** The client history's verdict. Local reads are included only if includeLocalReads. */
+  linearizable?: boolean;
+  includeLocalReads?: boolean;
+  /** A leader is established within this long after the start and after every fault. */
+  leaderWithinMs?: number;
+  /** At least this many leader changes (elections after the first). */
+  minLeaderChanges?: number;
+  /** At most this many leaders ever established. */
+  maxLeaders?: number;
+  /** Every client operation completes (ok or fail) once faults are over. */
+  allOpsComplete?: boolean;
+  /** At least this many operations end ok. */
+  minOkOps?: number;
+  /** At most this many writes commit (e.g. 0 when no quorum exists). */
+  maxCommits?: number;
+  /** All servers end with the same data tree. */
+  converge?: boolean;
+  /** The protocol-agnostic primary-order check: hold or violated. */
+  primaryOrder?: 'hold' | 'violated';
+  /** A sync mode the story is about happens at least once (ZAB): DIFF, TRUNC or SNAP. */
+  syncMode?: 'DIFF' | 'TRUNC' | 'SNAP';
+  /** Per protocol overrides of the above. */
+  byProtocol?: Partial<Record<ProtocolName, Omit<Expectations, 'byProtocol'>>>;
+}
+
+export interface Scenario {
+  $schema?: string;
+  title: string;
+  explanation: string;
+  protocols?: ProtocolName[];
+  seed?: number;
+  cluster: {
+    servers: number;
+    observers?: number[];
+    tickTimeMs?: number;
+    initLimit?: number;
+    syncLimit?: number;
+    electionTimeoutMs?: number;
+    /** zxid counter width in bits (ZAB); small values exercise rollover. */
+    counterBits?: number;
+    /** Committed proposals the ZAB leader keeps for DIFF; older followers get a SNAP. */
+    committedLogSize?: number;
+  };
+  network?: {
+    latency?: LatencyMs;
+    links?: { from: number; to: number; latency: LatencyMs; symmetric?: boolean }[];
+    lossRate?: number;
+    dupRate?: number;
+    disconnectDetectMs?: number;
+    clientLatency?: LatencyMs;
+  };
+  storage?: { syncLatency?: LatencyMs; durableImmediately?: boolean };
+  workload?: WorkloadSpecMs;
+  faults?: FaultAction[];
+  nemesis?: NemesisSpec;
+  /** Simulated time of the story (faults and workload happen within it). */
+  durationMs: number;
+  /** Quiet time after the story: everything healed and restarted, for liveness. */
+  healMs?: number;
+  /** Bug switches (see `zablab bugs`). */
+  bugs?: string[];
+  expect?: Expectations;
+}
