@@ -41,10 +41,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['node:*'], message: 'sim/ must run in the browser: no Node built-ins (only sim/cli/ may).' },
-            ...nodeBuiltins.map((name) => ({ group: [name, `${name}/*`], message: 'sim/ must run in the browser: no Node built-ins (only sim/cli/ may).' })),
-          ],
+          // Exact module names (a pattern like "net" would also match ../net/).
+          paths: nodeBuiltins.map((name) => ({ name, message: 'sim/ must run in the browser: no Node built-ins (only sim/cli/ may).' })),
+          patterns: [{ group: ['node:*'], message: 'sim/ must run in the browser: no Node built-ins (only sim/cli/ may).' }],
         },
       ],
     },
