@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import { UsageError, err, out, readTextFile } from './io.js';
 import { traceInfoCommand } from './trace-info.js';
 import { checkCommand } from '../check/lin/cli.js';
+import { sweepCommand } from './sweep.js';
+import { shrinkCommand } from './shrink.js';
 import { bugsCommand, listCommand, runCommand, schemaCommand, suiteCommand } from './run.js';
 
 
@@ -22,6 +24,8 @@ function packageVersion(): string {
 const COMMANDS: Record<string, Command> = {
   run: { summary: 'run a scenario: the story, elections, faults, checks and expectations', run: runCommand },
   suite: { summary: 'run every scenario in scenarios/ on each protocol it names', run: suiteCommand },
+  sweep: { summary: 'run scenarios over many seeds in parallel; save failing runs as reproductions', run: sweepCommand },
+  shrink: { summary: 'minimise a failing run into the smallest scenario that still fails', run: shrinkCommand },
   list: { summary: 'list the scenarios with their titles', run: listCommand },
   check: {
     summary: 'check client histories (zablab, Jepsen EDN or JSON) for linearizability',
