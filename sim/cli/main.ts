@@ -10,6 +10,7 @@ import { UsageError, err, out, readTextFile } from './io.js';
 import { traceInfoCommand } from './trace-info.js';
 import { checkCommand } from '../check/lin/cli.js';
 import { sweepCommand } from './sweep.js';
+import { exportCommand } from './export.js';
 import { shrinkCommand } from './shrink.js';
 import { bugsCommand, listCommand, runCommand, schemaCommand, suiteCommand } from './run.js';
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check client histories (zablab, Jepsen EDN or JSON) for linearizability',
     run: (argv) => checkCommand(argv, { stdout: out, stderr: err, readFile: readTextFile, now: () => performance.now() }),
   },
+  export: { summary: 'export a trace: the history as Jepsen EDN or JSON, the messages for ShiViz', run: exportCommand },
   schema: { summary: 'print the JSON Schema of scenario files', run: () => schemaCommand() },
   bugs: { summary: 'list the bug switches, their references and the invariants they break', run: bugsCommand },
   'trace-info': { summary: 'show what a trace file holds: nodes, events by kind, simulated time, hash', run: traceInfoCommand },
