@@ -60,7 +60,9 @@ export async function runSweep(jobs: SweepJob[], options: SweepOptions): Promise
     for (const job of jobs) record(runJob(job));
     return results;
   }
-  const workerFile = join(dirname(fileURLToPath(import.meta.url)), 'sweep-worker.js');
+  // Workers run the compiled module (from the TypeScript sources, as under vitest, use dist/).
+  const here = fileURLToPath(import.meta.url);
+  const workerFile = here.endsWith('.ts') ? join(dirname(here), '..', '..', 'dist', 'sim', 'cli', 'sweep-worker.js') : join(dirname(here), 'sweep-worker.js');
   const batch = Math.max(1, Math.min(8, Math.floor(jobs.length / (options.workers * 4))));
   let next = 0;
   await Promise.all(

@@ -95,6 +95,7 @@ export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, see
     currentResult = firstRun;
   }
   const target = failingNames(currentResult).filter((name) => failing.includes(name));
+  const original = size(current, currentResult);
   let improved = true;
   while (improved && runs < maxRuns) {
     improved = false;
@@ -117,5 +118,5 @@ export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, see
     protocols: [adapter.name as 'zab' | 'paxos'],
     seed,
   };
-  return { scenario: shrunk, seed, failing: target, runs, original: size(scenario, firstRun), shrunk: size(current, currentResult) };
+  return { scenario: shrunk, seed, failing: target, runs, original, shrunk: size(current, currentResult) };
 }

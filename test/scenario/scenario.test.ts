@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseScenario, ScenarioError, validateScenario } from '../../sim/scenario/load.js';
+import { runScenario } from '../../sim/scenario/run.js';
+import { shrinkScenario } from '../../sim/scenario/shrink.js';
+import { protocolAdapter } from '../../sim/scenario/protocols.js';
+import { SCENARIO_SCHEMA } from '../../sim/scenario/schema.js';
+import { runSweep } from '../../sim/cli/sweep.js';
+import type { Scenario } from '../../sim/scenario/types.js';
+import { ROOT } from '../cli/helpers.js';
+
+const base: Scenario = {
+  title: 'fuzz base',
+  explanation: 'A small valid scenario that mutations start from.',
+  protocols: ['paxos'],
+  cluster: { servers: 3 },
+  network: { latency: { kind: 'uniform', minMs: 0.5, maxMs: 1.5 }, lossRate: 0.01 },
+  workload: { clients: 2, opsPerClient: 3, readMode: 'quorum' },
+  faults: [
+    { atMs: 50, action: 'crash', target: 'leader', durationMs: 100 },
+    { atMs: 120, action: 'partition', shape: 'halves', durationMs: 50 },
+  ],
+  durationMs: 300,
+  healMs: 1500,
+  expect: { invariants: 'hold' },
+};
+
+/** A random edit of a JSON value: replace, delete or add something somewhere. */
+function mutationArb(): fc.Arbitrary<(doc: unknown) => unknown> {
+  const junk = fc.oneof(fc.string(), fc.integer({ min: -1000, max: 100000 }), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.constantFrom('leader', 'node:9', 'halves', 'crash', -1, 0, 1e12));
+  return fc.tuple(fc.nat(), fc.constantFrom('replace', 'delete', 'add'), junk, fc.string({ maxLength: 8 })).map(([pick, how, value, key]) => (doc: unknown) => {
+    const copy = structuredClone(doc);
+    const containers: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) node.forEach((child, i) => (containers.push({ parent: node, key: i }), walk(child)));
+      else if (typeof node === 'object' && node !== null) for (const k of Object.keys(node)) (containers.push({ parent: node as Record<string, unknown>, key: k }), walk((node as Record<string, unknown>)[k]));
+    };
+    walk(copy);
+    const spot = containers[pick % containers.length];
+    if (how === 'replace') (spot.parent as Record<string | number, unknown>)[spot.key] = value;
+    else if (how === 'delete') {
+      if (Array.isArray(spot.parent)) spot.parent.splice(spot.key as number, 1);
+      else delete spot.parent[spot.key as string];
+    } else if (!Array.isArray(spot.parent)) spot.parent[key || 'extra'] = value;
+    else spot.parent.push(value);
+    return copy;
+  });
+}
+
+describe('scenarios', () => {
+  it('the published schema file matches the schema in code', () => {
+    const file = JSON.parse(readFileSync(join(ROOT, 'scenarios', 'scenario.schema.json'), 'utf8'));
+    expect(file).toEqual(JSON.parse(JSON.stringify(SCENARIO_SCHEMA)));
+  });
+
+  it('random mutations of a valid scenario are rejected with a ScenarioError or run without an uncaught exception', () => {
+    const adapter = protocolAdapter('paxos');
+    let rejected = 0;
+    let ran = 0;
+    fc.assert(
+      fc.property(fc.array(mutationArb(), { minLength: 1, maxLength: 3 }), (mutations) => {
+        let doc: unknown = base;
+        for (const mutate of mutations) doc = mutate(doc);
+        let scenario: Scenario;
+        try {
+          scenario = validateScenario(doc, 'fuzz.json', new Set(adapter.bugs.map((b) => b.name)));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ScenarioError);
+          expect((error as ScenarioError).message).toMatch(/^fuzz\.json: /);
+          rejected++;
+          return;
+        }
+        // Keep accepted runs short: the property is about not crashing.
+        const bounded = { ...scenario, durationMs: Math.min(scenario.durationMs, 400), healMs: Math.min(scenario.healMs ?? 1000, 1000), faults: scenario.faults?.filter((f) => f.atMs <= 400) };
+        const result = runScenario(bounded, adapter, { seed: 1 });
+        expect(typeof result.ok).toBe('boolean');
+        ran++;
+      }),
+      { numRuns: 200 },
+    );
+    expect(rejected).toBeGreaterThan(5);
+    expect(ran).toBeGreaterThan(5);
+  });
+
+  it('parseScenario names the line of a JSON syntax error', () => {
+    expect(() => parseScenario('{\n  "title": "x",\n  oops\n}', 'bad.json')).toThrow(/bad\.json: invalid JSON at line 3/);
+  });
+
+  it('a sweep gives the same per-seed results whatever the worker count', async () => {
+    const jobs = Array.from({ length: 12 }, (_, i) => ({ index: i, name: 'base', scenario: base, protocol: 'paxos', seed: i + 1 }));
+    const inline = await runSweep(jobs, { workers: 0 });
+    const two = await runSweep(jobs, { workers: 2 });
+    const three = await runSweep(jobs, { workers: 3 });
+    const key = (o: { seed: number; traceHash: string; ok: boolean }) => `${o.seed}:${o.traceHash}:${o.ok}`;
+    expect(two.map(key)).toEqual(inline.map(key));
+    expect(three.map(key)).toEqual(inline.map(key));
+    expect(new Set(inline.map((o) => o.traceHash)).size).toBe(12);
+  });
+
+  it('shrink turns a deliberately failing scenario into a smaller one that still fails', () => {
+    // Expecting at most one leader while a nemesis crashes leaders again and again cannot hold.
+    const failing: Scenario = {
+      ...base,
+      faults: undefined,
+      nemesis: { kinds: ['leader-crash', 'pause', 'clog', 'loss'], intervalMs: 60, faultDurationMs: 40 },
+      workload: { clients: 4, opsPerClient: 10, readMode: 'quorum' },
+      durationMs: 800,
+      expect: { maxLeaders: 1 },
+    };
+    const adapter = protocolAdapter('paxos');
+    expect(runScenario(failing, adapter, { seed: 5 }).ok).toBe(false);
+    const shrunk = shrinkScenario(failing, adapter, 5, { maxRuns: 150 });
+    expect(shrunk.failing).toContain('at most 1 leader(s)');
+    expect(shrunk.shrunk.faults).toBeLessThan(shrunk.original.faults);
+    expect(shrunk.shrunk.faults).toBeGreaterThanOrEqual(1);
+    expect(shrunk.shrunk.ops).toBeLessThan(shrunk.original.ops);
+    // The shrunk file reproduces the failure on its own (its seed is inside).
+    const again = runScenario(validateScenario(JSON.parse(JSON.stringify(shrunk.scenario)), 'shrunk.json'), adapter, {});
+    expect(again.ok).toBe(false);
+    expect(again.expectations.find((e) => e.name === 'at most 1 leader(s)')?.ok).toBe(false);
+  });
+});
