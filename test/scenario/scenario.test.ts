@@ -34,8 +34,17 @@ function mutationArb(): fc.Arbitrary<(doc: unknown) => unknown> {
     const copy = structuredClone(doc);
     const containers: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
     const walk = (node: unknown) => {
-      if (Array.isArray(node)) node.forEach((child, i) => (containers.push({ parent: node, key: i }), walk(child)));
-      else if (typeof node === 'object' && node !== null) for (const k of Object.keys(node)) (containers.push({ parent: node as Record<string, unknown>, key: k }), walk((node as Record<string, unknown>)[k]));
+      if (Array.isArray(node)) {
+        node.forEach((child, i) => {
+          containers.push({ parent: node, key: i });
+          walk(child);
+        });
+      } else if (typeof node === 'object' && node !== null) {
+        for (const k of Object.keys(node)) {
+          containers.push({ parent: node as Record<string, unknown>, key: k });
+          walk((node as Record<string, unknown>)[k]);
+        }
+      }
     };
     walk(copy);
     const spot = containers[pick % containers.length];
