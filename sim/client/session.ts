@@ -100,9 +100,9 @@ export class ZkClient implements ClientEndpoint {
     return this.pending !== null || this.waitingOp !== null;
   }
 
-  /** Connects to a random server. */
-  start(): void {
-    this.connect(this.rng.int(this.cluster.size));
+  /** Connects to the given server, or to a random one. */
+  start(server?: NodeId): void {
+    this.connect(server ?? this.rng.int(this.cluster.size));
   }
 
   /** Stops issuing pings and reconnects (end of the run). Pending operations still complete. */

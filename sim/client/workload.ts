@@ -29,6 +29,8 @@ export interface WorkloadSpec {
   /** No new operation is invoked after this time. */
   stopUs: number;
   session?: Partial<SessionOptions>;
+  /** Servers the clients connect to first, round robin (default: each picks one at random). */
+  servers?: number[];
   /** Run a ZooKeeper recipe instead of the random mix. */
   recipe?: RecipeName;
 }
@@ -51,7 +53,8 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     const rng = cluster.rngs.stream(`client:${index}`);
     const client = new ZkClient(cluster, history, index, spec.clients, rng, session);
     clients.push(client);
-    cluster.at(spec.startUs + rng.int(1_000), () => client.start());
+    const firstServer = spec.servers !== undefined && spec.servers.length > 0 ? spec.servers[index % spec.servers.length] : undefined;
+    cluster.at(spec.startUs + rng.int(1_000), () => client.start(firstServer));
     if (spec.recipe !== undefined) {
       runRecipe(spec.recipe, cluster, client, rng, spec, () => finished.add(index), () => stopped);
       continue;

@@ -259,6 +259,7 @@ function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
       ...(w.requestTimeoutMs !== undefined ? { requestTimeoutUs: msToUs(w.requestTimeoutMs) } : {}),
     },
     recipe: w.recipe,
+    servers: w.servers,
   };
 }
 

@@ -138,6 +138,7 @@ export const SCENARIO_SCHEMA = {
         sessionTimeoutMs: positive,
         requestTimeoutMs: positive,
         recipe: { enum: [...RECIPES] },
+        servers: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 }, description: 'servers the clients connect to first, round robin' },
       },
     },
     faults: { type: 'array', items: fault },

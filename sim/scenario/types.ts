@@ -62,6 +62,8 @@ export interface WorkloadSpecMs {
   sessionTimeoutMs?: number;
   requestTimeoutMs?: number;
   recipe?: RecipeName;
+  /** Servers the clients connect to first, round robin (default: random). */
+  servers?: number[];
 }
 
 export interface Expectations {
