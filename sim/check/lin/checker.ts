@@ -1,0 +1,127 @@
+/**
+ * `checkHistory`: is a client history linearizable with respect to a model?
+ *
+ * 1. Pair and validate the events (history.ts): `fail`ed operations are dropped, and
+ *    `info` operations whose function is read-only are dropped (they constrain nothing).
+ * 2. Split the operations into independent parts with the model's `partition`
+ *    (P-compositionality: linearizability is local to each object).
+ * 3. Search each part (search.ts), in order of first invocation; stop at the first part
+ *    that is not linearizable and explain it (explain.ts). When the search stalls, a
+ *    local refutation (refute.ts) may prove the violation from a window of the history.
+ *
+ * The search is bounded: after `maxSteps` model steps in total, or past `timeoutMs`
+ * measured with the injected `now` clock, the verdict is `unknown` rather than a hang.
+ * Inside the simulator there is no clock, so only the step budget applies unless the
+ * caller passes `now` (the CLI passes `performance.now`).
+ */
+import { pairHistory, type HistoryEvent } from './history.js';
+import type { AnyModel, Model, ModelPart } from './model.js';
+import { MODEL_NAMES, modelByName } from './models/index.js';
+import { buildExplanation, type Explanation } from './explain.js';
+import { makeRefuter } from './refute.js';
+import { searchPart, type SearchBudget } from './search.js';
+
+export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
+
+export interface CheckOptions {
+  /** Model steps allowed in total (default {@link DEFAULT_MAX_STEPS}). */
+  readonly maxSteps?: number;
+  /** Wall-clock budget in milliseconds; needs `now`. */
+  readonly timeoutMs?: number;
+  /** Millisecond clock for `timeoutMs` (e.g. performance.now). */
+  readonly now?: () => number;
+  /** Source line of each event, for error messages and explanations. */
+  readonly lines?: readonly number[];
+  /**
+   * Steps the search spends stuck at one point before trying a local refutation
+   * (refute.ts); default 4096. A tuning knob; tests set 0 to exercise refutation.
+   */
+  readonly refuteAfterSteps?: number;
+}
+
+export interface LinResult {
+  readonly verdict: Verdict;
+  /** Operations checked: ok and info (fail dropped). */
+  readonly ops: number;
+  /** Independent parts the history split into. */
+  readonly partitions: number;
+  /** Model steps taken. */
+  readonly steps: number;
+  /** Present when not linearizable. */
+  readonly explanation?: Explanation;
+  /** Present when unknown: which budget ran out. */
+  readonly unknownReason?: 'steps' | 'timeout';
+}
+
+/**
+ * Default step budget. A 100k-operation cas-register history with 10 processes takes
+ * a few hundred thousand steps; a step may store one memo entry (under 100 bytes), so
+ * this also bounds memory to about a gigabyte.
+ */
+export const DEFAULT_MAX_STEPS = 10_000_000;
+
+/** The model for a registry name or a model object; throws on an unknown name. */
+export function resolveModel(model: AnyModel | string): AnyModel {
+  if (typeof model !== 'string') return model;
+  const m = modelByName(model);
+  if (!m) throw new Error(`unknown model ${JSON.stringify(model)}; known models: ${MODEL_NAMES.join(', ')}`);
+  return m;
+}
+
+/**
+ * Checks a history against a model.
+ * @throws HistoryError when the history is malformed (with the source line when known).
+ */
+export function checkHistory<S>(events: readonly HistoryEvent[], model: Model<S> | string, opts: CheckOptions = {}): LinResult {
+  const m = resolveModel(model) as Model<S>;
+  const paired = pairHistory(events, {
+    ...(opts.lines ? { lines: opts.lines } : {}),
+    ...(m.validate ? { validate: (op) => m.validate?.(op) } : {}),
+  });
+  const ops = paired.ops.filter((op) => !(op.type === 'info' && m.isReadOnly?.(op)));
+  const parts: ModelPart<S>[] = m.partition ? m.partition(ops) : [{ key: 'all operations', ops }];
+  for (const part of parts) {
+    // The search needs each part in invocation order.
+    if (part.ops.some((op, k) => k > 0 && op.callIndex < part.ops[k - 1].callIndex)) {
+      part.ops.sort((a, b) => a.callIndex - b.callIndex);
+    }
+  }
+  parts.sort((a, b) => (a.ops[0]?.callIndex ?? 0) - (b.ops[0]?.callIndex ?? 0));
+  const now = opts.now;
+  const budget: SearchBudget = {
+    maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS,
+    steps: 0,
+    deadline: now !== undefined && opts.timeoutMs !== undefined ? now() + opts.timeoutMs : Infinity,
+    ...(now !== undefined ? { now } : {}),
+  };
+  const summary = { ops: paired.ops.length, partitions: parts.length };
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k];
+    const init = part.init !== undefined ? part.init : m.init();
+    const refute = makeRefuter(m, part.ops, init, budget);
+    const result = searchPart(m, part.ops, init, budget, {
+      ...(refute ? { refute } : {}),
+      ...(opts.refuteAfterSteps !== undefined ? { refuteAfterSteps: opts.refuteAfterSteps } : {}),
+    });
+    if (result.verdict === 'unknown') {
+      return { verdict: 'unknown', ...summary, steps: budget.steps, unknownReason: result.reason };
+    }
+    if (result.verdict === 'not-linearizable') {
+      const explanation = buildExplanation({
+        model: m,
+        part: part.key,
+        partIndex: k,
+        parts: parts.length,
+        ops: part.ops,
+        stuck: result.stuck,
+        deadEnds: result.deadEnds,
+        nearDeadEnds: result.nearDeadEnds,
+        states: result.states,
+        deadEndCount: result.deadEndCount,
+        provedLocally: result.refuted,
+      });
+      return { verdict: 'not-linearizable', ...summary, steps: budget.steps, explanation };
+    }
+  }
+  return { verdict: 'linearizable', ...summary, steps: budget.steps };
+}

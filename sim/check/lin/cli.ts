@@ -1,0 +1,198 @@
+/**
+ * `zablab check <history-file…> --model <name> [--json] [--timeout-ms N] [--max-steps N]`
+ *
+ * One verdict per file. Formats: Jepsen EDN (`.edn`) or the JSON form (`.json`,
+ * `.ndjson`, `.jsonl`); other names are sniffed (EDN starts with `;`, `{:`, `[{:`, …).
+ * With `--json`, one JSON object per line per file:
+ * `{"file","model","verdict","ops","elapsedMs","partitions","steps"}`, plus
+ * `"explanation"` when not linearizable and `"unknownReason"` when unknown.
+ *
+ * Exit codes: 0 all linearizable; 1 some history is not; 3 some check ran out of budget
+ * (and none is not linearizable); 2 bad input (a flag, an unreadable file, a malformed
+ * history: the message names the file and line), which takes precedence.
+ *
+ * This module is isomorphic: files and the clock come through `io`.
+ */
+import { checkHistory, resolveModel, type LinResult } from './checker.js';
+import { parseEdnHistory } from './edn.js';
+import { HistoryError, type HistoryEvent } from './history.js';
+import { parseJsonHistory } from './json.js';
+import { MODEL_NAMES } from './models/index.js';
+
+export interface CheckIo {
+  /** Writes text to standard output; every call passes whole lines ending in "\n". */
+  stdout(s: string): void;
+  /** Writes text to standard error; whole lines ending in "\n". */
+  stderr(s: string): void;
+  /** Reads a file as UTF-8; throws (e.g. a Node ENOENT error) when it cannot. */
+  readFile(path: string): string;
+  /** A millisecond clock (performance.now). */
+  now(): number;
+}
+
+export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--json] [--timeout-ms N] [--max-steps N]
+
+Checks each client history for linearizability against the model.
+  --model NAME      the object the history operates on (required)
+  --json            one JSON object per line per file
+  --timeout-ms N    give up on a file after N milliseconds (verdict unknown)
+  --max-steps N     give up on a file after N search steps (verdict unknown)
+Exit: 0 all linearizable, 1 some not linearizable, 3 some unknown, 2 bad input.
+`;
+
+interface Args {
+  readonly files: string[];
+  readonly model: string;
+  readonly json: boolean;
+  readonly timeoutMs?: number;
+  readonly maxSteps?: number;
+}
+
+class UsageError extends Error {}
+
+function positiveInt(flag: string, value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value) || Number(value) <= 0) {
+    throw new UsageError(`${flag} needs a positive integer, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+function parseArgs(argv: readonly string[]): Args | 'help' {
+  const files: string[] = [];
+  let model: string | undefined;
+  let json = false;
+  let timeoutMs: number | undefined;
+  let maxSteps: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.substring(0, eq) : a;
+    const inline = eq > 0 ? a.substring(eq + 1) : undefined;
+    const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
+    if (flag === '--help' || flag === '-h') return 'help';
+    else if (flag === '--json' && inline === undefined) json = true;
+    else if (flag === '--model') model = value();
+    else if (flag === '--timeout-ms') timeoutMs = positiveInt('--timeout-ms', value());
+    else if (flag === '--max-steps') maxSteps = positiveInt('--max-steps', value());
+    else if (a === '--') {
+      files.push(...argv.slice(i + 1));
+      break;
+    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else files.push(a);
+  }
+  if (model === undefined || model === '') throw new UsageError(`--model is required (${MODEL_NAMES.join(', ')})`);
+  if (!MODEL_NAMES.includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}; known models: ${MODEL_NAMES.join(', ')}`);
+  if (files.length === 0) throw new UsageError('no history file given');
+  return {
+    files,
+    model,
+    json,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
+  };
+}
+
+/** Reads a history file's text as EDN or JSON, by extension or by sniffing. */
+export function parseHistoryFile(path: string, text: string): { events: HistoryEvent[]; lines: number[]; format: 'edn' | 'json' } {
+  const lower = path.toLowerCase();
+  let edn: boolean;
+  if (lower.endsWith('.edn')) edn = true;
+  else if (/\.(json|ndjson|jsonl)$/.test(lower)) edn = false;
+  else edn = /^\s*(?:[;(#:]|[[{]\s*(?:[{(]\s*)?[:#;])/.test(text);
+  return edn ? { ...parseEdnHistory(text), format: 'edn' } : { ...parseJsonHistory(text), format: 'json' };
+}
+
+function readError(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return e instanceof Error ? e.message : String(e);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function humanLine(file: string, r: LinResult, elapsedMs: number): string {
+  const stats = `${r.ops} operations, ${r.partitions} part${r.partitions === 1 ? '' : 's'}, ${round(elapsedMs)} ms`;
+  if (r.verdict === 'linearizable') return `${file}: linearizable (${stats})\n`;
+  if (r.verdict === 'unknown') {
+    const why = r.unknownReason === 'timeout' ? 'timed out' : `step budget exhausted after ${r.steps} steps`;
+    return `${file}: unknown — ${why} (${stats})\n`;
+  }
+  const text = (r.explanation?.text ?? '').replace(/^/gm, '  ');
+  return `${file}: NOT linearizable (${stats})\n${text}\n`;
+}
+
+/**
+ * Runs `zablab check` with `argv` (the arguments after "check").
+ * @returns the exit code.
+ */
+export async function checkCommand(argv: string[], io: CheckIo): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`zablab check: ${e.message}\n${CHECK_USAGE}`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.stdout(CHECK_USAGE);
+    return 0;
+  }
+  let badInput = false;
+  let anyNot = false;
+  let anyUnknown = false;
+  for (const file of args.files) {
+    let text: string;
+    try {
+      text = io.readFile(file);
+    } catch (e) {
+      io.stderr(`zablab check: cannot read ${file}: ${readError(e)}\n`);
+      badInput = true;
+      continue;
+    }
+    let result: LinResult;
+    let elapsedMs: number;
+    try {
+      const { events, lines } = parseHistoryFile(file, text);
+      const start = io.now();
+      result = checkHistory(events, resolveModel(args.model), {
+        lines,
+        now: () => io.now(),
+        ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+        ...(args.maxSteps !== undefined ? { maxSteps: args.maxSteps } : {}),
+      });
+      elapsedMs = io.now() - start;
+    } catch (e) {
+      if (!(e instanceof HistoryError)) throw e;
+      io.stderr(`${file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
+      badInput = true;
+      continue;
+    }
+    if (result.verdict === 'not-linearizable') anyNot = true;
+    if (result.verdict === 'unknown') anyUnknown = true;
+    if (args.json) {
+      const out = {
+        file,
+        model: args.model,
+        verdict: result.verdict,
+        ops: result.ops,
+        elapsedMs: round(elapsedMs),
+        partitions: result.partitions,
+        steps: result.steps,
+        ...(result.unknownReason ? { unknownReason: result.unknownReason } : {}),
+        ...(result.explanation ? { explanation: result.explanation } : {}),
+      };
+      io.stdout(JSON.stringify(out) + '\n');
+    } else {
+      io.stdout(humanLine(file, result, elapsedMs));
+    }
+  }
+  if (badInput) return 2;
+  if (anyNot) return 1;
+  if (anyUnknown) return 3;
+  return 0;
+}

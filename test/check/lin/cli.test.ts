@@ -1,0 +1,141 @@
+/**
+ * `zablab check` through checkCommand with an in-memory io: verdicts, --json, exit
+ * codes 0/1/2/3, and bad input reported with the file and line.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkCommand, type CheckIo } from '../../../sim/check/lin/cli.js';
+import { generateCasHistory } from '../../bench/checker.js';
+
+const dir = new URL('../../fixtures/histories/', import.meta.url);
+const fixtures = Object.fromEntries(
+  [
+    'cas-register-jepsen.edn',
+    'cas-register-stale-read.edn',
+    'register.json',
+    'mutex-two-holders.json',
+    'znode-lock.json',
+    'bad-unbalanced.edn',
+    'bad-double-invoke.json',
+    'bad-syntax.edn',
+  ].map((name) => [name, readFileSync(new URL(name, dir), 'utf8')]),
+);
+
+function memoryIo(files: Record<string, string> = fixtures, clock?: () => number) {
+  const out: string[] = [];
+  const err: string[] = [];
+  let t = 0;
+  const io: CheckIo = {
+    stdout: (s) => out.push(s),
+    stderr: (s) => err.push(s),
+    readFile: (path) => {
+      if (!(path in files)) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+      return files[path];
+    },
+    now: clock ?? (() => (t += 1)),
+  };
+  return { io, out, err, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+describe('zablab check', () => {
+  it('exit 0 when every history is linearizable, one verdict per file', async () => {
+    const m = memoryIo();
+    expect(await checkCommand(['cas-register-jepsen.edn', '--model', 'cas-register'], m.io)).toBe(0);
+    expect(m.stdout()).toMatch(/^cas-register-jepsen\.edn: linearizable \(6 operations, 1 part, \d+(\.\d+)? ms\)\n$/);
+    const z = memoryIo();
+    expect(await checkCommand(['--model=znode', 'znode-lock.json'], z.io)).toBe(0);
+    expect(z.stdout()).toMatch(/linearizable \(11 operations, 2 parts/);
+    const r = memoryIo();
+    expect(await checkCommand(['register.json', '--model', 'register'], r.io)).toBe(0);
+  });
+
+  it('exit 1 when any is not, with the explanation', async () => {
+    const m = memoryIo();
+    const code = await checkCommand(['cas-register-jepsen.edn', 'cas-register-stale-read.edn', '--model', 'cas-register'], m.io);
+    expect(code).toBe(1);
+    expect(m.stdout()).toMatch(/cas-register-jepsen\.edn: linearizable/);
+    expect(m.stdout()).toMatch(/cas-register-stale-read\.edn: NOT linearizable/);
+    expect(m.stdout()).toMatch(/ {2}p2 read 1 \(operation 2, line 7\) cannot be linearized/);
+    expect(m.stdout()).toContain("can't read 1 from register 2");
+  });
+
+  it('--json: one object per line per file, with the explanation when not linearizable', async () => {
+    const m = memoryIo();
+    const code = await checkCommand(['mutex-two-holders.json', '--json', 'znode-lock.json', '--model', 'mutex'], m.io);
+    // znode-lock.json has create/getChildren…: not mutex operations → bad input.
+    expect(code).toBe(2);
+    expect(m.stderr()).toMatch(/^znode-lock\.json:1: unknown mutex operation f="create"/);
+    const lines = m.stdout().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const verdict = JSON.parse(lines[0]);
+    expect(verdict).toMatchObject({ file: 'mutex-two-holders.json', model: 'mutex', verdict: 'not-linearizable', ops: 3 });
+    expect(typeof verdict.elapsedMs).toBe('number');
+    expect(verdict.explanation.reasons).toEqual(["p1 can't acquire: held by p0"]);
+    expect(verdict.explanation.processes).toEqual([0, 1]);
+
+    const ok = memoryIo();
+    expect(await checkCommand(['register.json', '--model', 'register', '--json'], ok.io)).toBe(0);
+    const v = JSON.parse(ok.stdout());
+    expect(Object.keys(v)).toEqual(expect.arrayContaining(['file', 'model', 'verdict', 'ops', 'elapsedMs']));
+    expect(v.explanation).toBeUndefined();
+  });
+
+  it('exit 3 when a check runs out of budget and none is not linearizable', async () => {
+    const big = JSON.stringify(generateCasHistory({ ops: 2000, processes: 8, seed: 3 }));
+    const files = { ...fixtures, 'big.json': big };
+    const steps = memoryIo(files);
+    expect(await checkCommand(['big.json', 'cas-register-jepsen.edn', '--model', 'cas-register', '--max-steps', '100'], steps.io)).toBe(3);
+    expect(steps.stdout()).toMatch(/big\.json: unknown — step budget exhausted/);
+    // A clock that jumps 1 s per reading: the 10 ms timeout passes at once.
+    let t = 0;
+    const slow = memoryIo(files, () => (t += 1000));
+    expect(await checkCommand(['big.json', '--model', 'cas-register', '--timeout-ms', '10', '--json'], slow.io)).toBe(3);
+    expect(JSON.parse(slow.stdout())).toMatchObject({ verdict: 'unknown', unknownReason: 'timeout' });
+    // …but "not linearizable" wins over "unknown".
+    const mixed = memoryIo(files);
+    expect(
+      await checkCommand(['big.json', 'cas-register-stale-read.edn', '--model', 'cas-register', '--max-steps', '100'], mixed.io),
+    ).toBe(1);
+  });
+
+  it('exit 2 for malformed histories, naming the file and the line, without a stack trace', async () => {
+    for (const [file, message] of [
+      ['bad-unbalanced.edn', /^bad-unbalanced\.edn:4: ok completion of read for process 1 without a pending invocation\n$/],
+      ['bad-double-invoke.json', /^bad-double-invoke\.json:3: process 0 invokes read while its write \(line 2\) is still pending\n$/],
+      ['bad-syntax.edn', /^bad-syntax\.edn:2: EDN: unclosed \{/],
+    ] as const) {
+      const m = memoryIo();
+      expect(await checkCommand([file, '--model', 'register'], m.io)).toBe(2);
+      expect(m.stderr()).toMatch(message);
+      expect(m.stderr()).not.toMatch(/\n\s+at /);
+      expect(m.stdout()).toBe('');
+    }
+    const unknownType = memoryIo({ 'h.edn': '{:type :invoke :f :read :process 0}\n{:type :weird :f :read :process 0}\n' });
+    expect(await checkCommand(['h.edn', '--model', 'register'], unknownType.io)).toBe(2);
+    expect(unknownType.stderr()).toMatch(/^h\.edn:2: unknown op type :weird/);
+  });
+
+  it('exit 2 for a missing file, and the other files are still checked', async () => {
+    const m = memoryIo();
+    expect(await checkCommand(['nope.edn', 'register.json', '--model', 'register'], m.io)).toBe(2);
+    expect(m.stderr()).toBe('zablab check: cannot read nope.edn: no such file\n');
+    expect(m.stdout()).toMatch(/register\.json: linearizable/);
+  });
+
+  it('exit 2 for bad flags', async () => {
+    for (const argv of [
+      ['register.json'],
+      ['register.json', '--model', 'queue'],
+      ['--model', 'register'],
+      ['register.json', '--model', 'register', '--timeout-ms', 'soon'],
+      ['register.json', '--model', 'register', '--colour'],
+    ]) {
+      const m = memoryIo();
+      expect(await checkCommand(argv, m.io)).toBe(2);
+      expect(m.stderr()).toMatch(/^zablab check: .*\nusage: zablab check/);
+    }
+    const help = memoryIo();
+    expect(await checkCommand(['--help'], help.io)).toBe(0);
+    expect(help.stdout()).toMatch(/^usage: zablab check <history-file…> --model <register\|cas-register\|multi-register\|mutex\|znode>/);
+  });
+});
