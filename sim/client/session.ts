@@ -213,6 +213,13 @@ export class ZkClient implements ClientEndpoint {
     if (body.kind === 'op') {
       if (this.pending === null || this.pending.requestId !== req.requestId) return;
       if (reply.kind === 'result') {
+        if (!reply.result.ok && reply.result.code === 'SESSIONEXPIRED') {
+          // The txn ran as an error txn: it changed nothing, definitely.
+          this.finish('fail', 'SESSIONEXPIRED');
+          this.loseSession();
+          this.moveToAnotherServer(this.options.retryDelayUs);
+          return;
+        }
         this.finish('ok', historyValue(body.req, reply.result));
       } else if (reply.kind === 'refused') {
         // Refused before execution: definitely not applied.

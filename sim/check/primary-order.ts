@@ -1,0 +1,191 @@
+/**
+ * Primary order (Zab paper, ZAB11 §III), checked on any protocol's committed sequence.
+ *
+ * A primary (ZAB's leader of an epoch, a Paxos leader of a ballot) computes each txn
+ * against its own speculative state, which already includes every txn it generated
+ * before: txn k of a primary *assumes* txns 1..k-1 of the same primary. Delivering it
+ * without them, or before them, applies a state delta to a state it was not computed
+ * for. ZAB guarantees primary order; Multi-Paxos does not, because it decides every slot
+ * independently and a new leader may choose, in adjacent slots, txns of different
+ * earlier leaders (PROTOCOLS.md §12, ZAB11 Figure 1).
+ *
+ * Input: the `commit` trace events (a node applied a txn), with `origin` (which primary
+ * generated it) and `originSeq` (it was that primary's k-th txn, from 1). Commits
+ * without an origin, with originSeq 0, or with `command` "noop" / "read" are not txns of
+ * a primary (a Paxos no-op filler or quorum read changes no state and assumes nothing)
+ * and are skipped.
+ *
+ * What is checked, per node, over the sequence it committed since it last (re)started
+ * (a crash discards the node's state; a restart replays and re-commits from its disk):
+ * - `LocalPrimaryOrder`: when (o, k) with k > 1 is committed, (o, k-1) must already be
+ *   committed on this node ("not without it, nor before it"). One exemption: a node's
+ *   first txn of origin o may follow a state transfer (ZAB's SNAP / DIFF), so it needs
+ *   (o, k-1) committed on *some* node before (a txn nobody committed is never covered).
+ * - `GlobalPrimaryOrder`: once the node committed a txn of a newer primary, it must not
+ *   commit one of an older primary. Primaries are ranked by `originRank` when the event
+ *   has one, else by the last integer in the origin (ZAB's epoch, Paxos's ballot).
+ *
+ * Each (node, invariant, origin) is reported once.
+ */
+import type { TraceEvent, TraceRecorder } from '../core/trace.js';
+
+export type PrimaryOrderInvariant = 'LocalPrimaryOrder' | 'GlobalPrimaryOrder';
+
+export interface PrimaryOrderViolation {
+  readonly invariant: PrimaryOrderInvariant;
+  readonly node: number;
+  readonly message: string;
+  readonly seqs: number[];
+  readonly timeUs: number;
+}
+
+export interface PrimaryOrderResult {
+  readonly ok: boolean;
+  readonly violations: PrimaryOrderViolation[];
+  /** Txn commits examined. */
+  readonly commits: number;
+}
+
+export const PAXOS_PRIMARY_ORDER_NOTE = 'not a Paxos bug, but the reason ZAB exists';
+
+interface NodeState {
+  /** origin → originSeq → seq of the commit event. */
+  readonly committed: Map<string, Map<number, number>>;
+  newest: { rank: number; origin: string; seq: number } | null;
+  readonly reported: Set<string>;
+}
+
+/** The rank of a primary: `originRank`, or the last integer in its origin string. */
+export function originRank(event: TraceEvent): number | undefined {
+  if (typeof event.originRank === 'number') return event.originRank;
+  if (typeof event.origin !== 'string') return undefined;
+  const match = /(\d+)\D*$/.exec(event.origin);
+  return match === null ? undefined : Number(match[1]);
+}
+
+function isPrimaryTxn(event: TraceEvent): boolean {
+  if (event.kind !== 'commit' || typeof event.origin !== 'string') return false;
+  if (typeof event.originSeq !== 'number' || !(event.originSeq >= 1)) return false;
+  return event.command !== 'noop' && event.command !== 'read';
+}
+
+export class PrimaryOrderMonitor {
+  readonly violations: PrimaryOrderViolation[] = [];
+  commits = 0;
+  private readonly nodes = new Map<number, NodeState>();
+  /** origin → seqs committed on some node (for the state-transfer exemption). */
+  private readonly anywhere = new Map<string, Set<number>>();
+
+  constructor(private readonly onViolation: (violation: PrimaryOrderViolation) => void = () => {}) {}
+
+  observe(event: TraceEvent): void {
+    if (event.kind === 'crash') {
+      this.nodes.delete(event.node);
+      return;
+    }
+    if (!isPrimaryTxn(event)) return;
+    this.commits++;
+    const origin = event.origin as string;
+    const k = event.originSeq as number;
+    const node = this.node(event.node);
+    let mine = node.committed.get(origin);
+    if (mine?.has(k)) return; // committed again (a duplicate): nothing new
+    const firstOfOrigin = mine === undefined;
+    if (mine === undefined) {
+      mine = new Map();
+      node.committed.set(origin, mine);
+    }
+    if (k > 1 && !mine.has(k - 1) && !(firstOfOrigin && this.anywhere.get(origin)?.has(k - 1))) {
+      this.report(node, event, 'LocalPrimaryOrder', origin, [event.seq],
+        `node ${event.node} committed txn #${k} of ${origin} (${labelOf(event)}) without #${k - 1} of the same primary, which it was computed against`);
+    }
+    const later = mine.get(k + 1);
+    if (later !== undefined) {
+      this.report(node, event, 'LocalPrimaryOrder', origin, [later, event.seq], `node ${event.node} committed txn #${k} of ${origin} after #${k + 1}`);
+    }
+    mine.set(k, event.seq);
+    let everywhere = this.anywhere.get(origin);
+    if (everywhere === undefined) {
+      everywhere = new Set();
+      this.anywhere.set(origin, everywhere);
+    }
+    everywhere.add(k);
+    this.checkGlobal(node, event, origin);
+  }
+
+  private checkGlobal(node: NodeState, event: TraceEvent, origin: string): void {
+    const rank = originRank(event);
+    if (rank === undefined) return;
+    const newest = node.newest;
+    if (newest !== null && rank < newest.rank) {
+      this.report(node, event, 'GlobalPrimaryOrder', origin, [newest.seq, event.seq],
+        `node ${event.node} committed txn #${String(event.originSeq)} of ${origin} (${labelOf(event)}) after a txn of the newer primary ${newest.origin}`);
+    }
+    if (newest === null || rank > newest.rank) node.newest = { rank, origin, seq: event.seq };
+  }
+
+  private node(id: number): NodeState {
+    let state = this.nodes.get(id);
+    if (state === undefined) {
+      state = { committed: new Map(), newest: null, reported: new Set() };
+      this.nodes.set(id, state);
+    }
+    return state;
+  }
+
+  private report(node: NodeState, event: TraceEvent, invariant: PrimaryOrderInvariant, origin: string, seqs: number[], message: string): void {
+    const key = `${invariant} ${origin}`;
+    if (node.reported.has(key)) return;
+    node.reported.add(key);
+    const text = origin.startsWith('paxos:') ? `${message} — ${PAXOS_PRIMARY_ORDER_NOTE}` : message;
+    const violation: PrimaryOrderViolation = { invariant, node: event.node, message: text, seqs, timeUs: event.timeUs };
+    this.violations.push(violation);
+    this.onViolation(violation);
+  }
+}
+
+function labelOf(event: TraceEvent): string {
+  const txn = event.txn as { type?: string; path?: string } | undefined;
+  if (txn?.type !== undefined) return txn.path !== undefined ? `${txn.type} ${txn.path}` : txn.type;
+  return typeof event.label === 'string' ? event.label : `commit ${String(event.index)}`;
+}
+
+/** Checks primary order over a finished trace's events. */
+export function checkPrimaryOrder(events: readonly TraceEvent[]): PrimaryOrderResult {
+  const monitor = new PrimaryOrderMonitor();
+  for (const event of events) monitor.observe(event);
+  return { ok: monitor.violations.length === 0, violations: monitor.violations, commits: monitor.commits };
+}
+
+export interface PrimaryOrderOptions {
+  /** Record each violation as a trace `violation` event (default true). */
+  readonly record?: boolean;
+  /** Halt the run at the first violation (default false: for Paxos it is expected). */
+  readonly halt?: boolean;
+}
+
+/** What the online check needs from a cluster. */
+export interface PrimaryOrderCluster {
+  readonly trace: TraceRecorder;
+  readonly nowUs: number;
+  halt(reason: string): void;
+  afterEvent(hook: () => void): void;
+}
+
+/** The online variant: watches commits as the run goes. */
+export function attachPrimaryOrder(cluster: PrimaryOrderCluster, options: PrimaryOrderOptions = {}): PrimaryOrderMonitor {
+  const pending: PrimaryOrderViolation[] = [];
+  const monitor = new PrimaryOrderMonitor((violation) => pending.push(violation));
+  cluster.trace.listen((event) => monitor.observe(event));
+  cluster.afterEvent(() => {
+    if (pending.length === 0) return;
+    for (const violation of pending) {
+      if (options.record ?? true) {
+        cluster.trace.add(cluster.nowUs, violation.node, 'violation', { invariant: violation.invariant, message: violation.message, seqs: violation.seqs });
+      }
+      if (options.halt ?? false) cluster.halt(`${violation.invariant}: ${violation.message}`);
+    }
+    pending.length = 0;
+  });
+  return monitor;
+}

@@ -1,0 +1,77 @@
+/**
+ * The acceptor's state: the highest ballot it promised (`promised`, TLA+'s maxBal) and,
+ * per slot, its latest vote (ballot, value). Both are durable: the promise is one value,
+ * the votes an append-only log replayed on restart (a later entry for a slot replaces an
+ * earlier one). Callers persist before replying (see GroupCommit).
+ *
+ * The promise is global to all slots, as in Multi-Paxos: one Prepare covers every slot
+ * from `fromSlot` on, so a stable leader runs phase 1 once.
+ *
+ * Under the `volatileAcceptor` bug nothing is written, so a restart forgets everything.
+ */
+import type { Storage } from '../core/node.js';
+import type { Command, Vote } from './messages.js';
+
+export const PROMISED_KEY = 'paxos.promised';
+export const VOTES_LOG = 'paxos.votes';
+
+export class Acceptor {
+  promised = 0;
+  private readonly votes = new Map<number, Vote>();
+  private maxVotedSlot = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    /** False under the volatileAcceptor bug. */
+    readonly persistent: boolean,
+  ) {}
+
+  /** Rebuilds the state from durable storage (boot or restart). */
+  load(): void {
+    if (!this.persistent) return;
+    this.promised = this.storage.get<number>(PROMISED_KEY) ?? 0;
+    for (const vote of this.storage.log<Vote>(VOTES_LOG)) {
+      this.votes.set(vote.slot, vote);
+      if (vote.slot > this.maxVotedSlot) this.maxVotedSlot = vote.slot;
+    }
+  }
+
+  /** Raises the promise to `ballot` if higher. Returns true if something was written. */
+  promise(ballot: number): boolean {
+    if (ballot <= this.promised) return false;
+    this.promised = ballot;
+    if (!this.persistent) return false;
+    this.storage.put(PROMISED_KEY, ballot);
+    return true;
+  }
+
+  /** Records a vote. Returns true if something was written. */
+  vote(slot: number, ballot: number, value: Command): boolean {
+    const current = this.votes.get(slot);
+    if (current !== undefined && current.ballot === ballot && current.value.id === value.id) return false;
+    const vote: Vote = { slot, ballot, value };
+    this.votes.set(slot, vote);
+    if (slot > this.maxVotedSlot) this.maxVotedSlot = slot;
+    if (!this.persistent) return false;
+    this.storage.append(VOTES_LOG, vote);
+    return true;
+  }
+
+  voteAt(slot: number): Vote | undefined {
+    return this.votes.get(slot);
+  }
+
+  /** Every vote in slots ≥ fromSlot, in slot order (what a Promise reports). */
+  votesFrom(fromSlot: number): Vote[] {
+    const result: Vote[] = [];
+    for (let slot = Math.max(1, fromSlot); slot <= this.maxVotedSlot; slot++) {
+      const vote = this.votes.get(slot);
+      if (vote !== undefined) result.push(vote);
+    }
+    return result;
+  }
+
+  get highestVotedSlot(): number {
+    return this.maxVotedSlot;
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The client-facing side of a Paxos server: ZooKeeper sessions over the replicated log,
+ * serving the same wire protocol as ZAB (sim/client/protocol.ts) so that histories of
+ * both protocols are checked alike.
+ *
+ * - Writes (and session open / close) are forwarded to the leader, which turns them
+ *   into txns and proposes them in slots; the server holding the client's connection
+ *   answers when it applies that slot.
+ * - Reads, by `readMode`:
+ *   - `local`: from this replica's tree, as it is now (may be stale, never goes back
+ *     for a session: see BEHIND);
+ *   - `sync`: read-index. The leader notes its last proposed slot, confirms with a
+ *     heartbeat round that a quorum still accepts its ballot (so no newer leader can
+ *     have chosen anything it does not know of), and answers that slot; this server
+ *     reads once it has applied up to it. Unlike ZooKeeper's sync (ZOOKEEPER-1675), a
+ *     deposed leader cannot confirm, so sync reads are linearizable here;
+ *   - `quorum`: the read itself takes a slot like a write and is answered when this
+ *     server applies it: linearizable, at the price of a consensus round.
+ * - Per-session FIFO: every request of a session waits in the session's queue and
+ *   replies leave in request order; a read waits behind the session's earlier writes.
+ * - Refusals (NOTREADY, BEHIND, SESSIONEXPIRED) mean "not executed"; a request whose
+ *   forward, slot or answer may have been lost is dropped without a reply (the client
+ *   times out and records an indeterminate outcome) — when this server's view of the
+ *   leader changes, or after `requestTimeoutUs`.
+ */
+import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
+import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
+import { isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkResult } from '../store/index.js';
+import type { CommandOutcome } from './apply.js';
+import type { PaxosConfig } from './config.js';
+import type { Command, PaxosMessage, Route } from './messages.js';
+
+type EntryKind = 'write' | 'quorum' | 'local' | 'sync' | 'close';
+
+interface Entry {
+  readonly key: string;
+  readonly req: ClientRequest;
+  readonly sessionId: number;
+  readonly kind: EntryKind;
+  /** The data-tree request (a read to evaluate later, or the forwarded write). */
+  readonly op: ZkRequest;
+  readonly deadlineUs: number;
+  result: ZkResult | null;
+  refusal: RefusalCode | null;
+  /** Sync reads: the slot to reach before reading; -1 until the leader confirmed. */
+  readIndex: number;
+}
+
+interface Connecting {
+  readonly req: ClientRequest;
+  readonly deadlineUs: number;
+}
+
+/** What the service needs from its node. */
+export interface ServiceHost {
+  readonly tree: DataTree;
+  readonly lastApplied: number;
+  readonly leader: NodeId | null;
+  forward(ctx: NodeContext<PaxosMessage>, route: Route, req: ZkRequest, readMode?: ReadMode): void;
+  requestSync(ctx: NodeContext<PaxosMessage>, clientId: number, requestId: number): void;
+}
+
+const OK: ZkResult = Object.freeze({ ok: true });
+const MAX_CONNECTING = 1_024;
+
+export function requestKey(clientId: number, requestId: number): string {
+  return `${clientId}:${requestId}`;
+}
+
+export class ClientService {
+  readonly watches = new WatchManager();
+  private readonly queues = new Map<number, Entry[]>();
+  private readonly byKey = new Map<string, Entry>();
+  private readonly connecting = new Map<string, Connecting>();
+  /** Sessions whose client is connected here: session → client endpoint. */
+  private readonly attached = new Map<number, number>();
+  private touched = new Set<number>();
+  /** Sessions whose head request waits for this server to reach a read index. */
+  private readonly syncWaiters = new Set<number>();
+
+  constructor(
+    private readonly host: ServiceHost,
+    private readonly config: PaxosConfig,
+  ) {}
+
+  // ---------------------------------------------------------------- requests
+
+  onClient(ctx: NodeContext<PaxosMessage>, req: ClientRequest): void {
+    const body = req.body as ClientBody;
+    switch (body?.kind) {
+      case 'connect':
+        this.onConnect(ctx, req, body);
+        return;
+      case 'op':
+        this.onOp(ctx, req, body.sessionId, body.req, body.readMode ?? 'local');
+        return;
+      case 'close':
+        this.onOp(ctx, req, body.sessionId, { op: 'closeSession' }, 'local');
+        return;
+      case 'ping':
+        this.onPing(ctx, req, body.sessionId);
+        return;
+      default:
+        ctx.reply(req, refused('NOTREADY'));
+    }
+  }
+
+  private onConnect(ctx: NodeContext<PaxosMessage>, req: ClientRequest, body: Extract<ClientBody, { kind: 'connect' }>): void {
+    const host = this.host;
+    if (host.leader === null) return ctx.reply(req, refused('NOTREADY'));
+    if (body.lastZxid > host.lastApplied) return ctx.reply(req, refused('BEHIND'));
+    if (body.sessionId !== undefined) {
+      if (!host.tree.hasSession(body.sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
+      this.attached.set(body.sessionId, req.clientId);
+      this.touched.add(body.sessionId);
+      const reply: ClientReply = { kind: 'connected', sessionId: body.sessionId, zxid: host.lastApplied };
+      return ctx.reply(req, reply);
+    }
+    if (this.connecting.size >= MAX_CONNECTING) return ctx.reply(req, refused('NOTREADY'));
+    const key = requestKey(req.clientId, req.requestId);
+    this.connecting.set(key, { req, deadlineUs: ctx.nowUs + this.config.requestTimeoutUs });
+    const route: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId: 0 };
+    host.forward(ctx, route, { op: 'createSession', timeoutUs: body.timeoutUs });
+  }
+
+  private onOp(ctx: NodeContext<PaxosMessage>, req: ClientRequest, sessionId: number, op: ZkRequest, readMode: ReadMode): void {
+    const host = this.host;
+    let queue = this.queues.get(sessionId);
+    if (queue !== undefined && queue.length >= this.config.maxPendingPerSession) return ctx.reply(req, refused('NOTREADY'));
+    const kind: EntryKind =
+      op.op === 'closeSession' ? 'close' : isWriteRequest(op) ? 'write' : op.op === 'sync' || readMode === 'sync' ? 'sync' : readMode === 'quorum' ? 'quorum' : 'local';
+    const entry: Entry = {
+      key: requestKey(req.clientId, req.requestId),
+      req,
+      sessionId,
+      kind,
+      op,
+      deadlineUs: ctx.nowUs + this.config.requestTimeoutUs,
+      result: null,
+      refusal: null,
+      readIndex: -1,
+    };
+    if (queue === undefined) {
+      queue = [];
+      this.queues.set(sessionId, queue);
+    }
+    queue.push(entry);
+    if (!host.tree.hasSession(sessionId)) entry.refusal = 'SESSIONEXPIRED';
+    else if (host.leader === null) entry.refusal = 'NOTREADY';
+    else {
+      this.attached.set(sessionId, req.clientId);
+      this.touched.add(sessionId);
+      if (kind !== 'local') this.byKey.set(entry.key, entry);
+      const route: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId };
+      if (kind === 'sync') host.requestSync(ctx, req.clientId, req.requestId);
+      else if (kind !== 'local') host.forward(ctx, route, op, kind === 'quorum' ? 'quorum' : undefined);
+    }
+    this.drain(ctx, sessionId);
+  }
+
+  private onPing(ctx: NodeContext<PaxosMessage>, req: ClientRequest, sessionId: number): void {
+    if (this.host.leader === null) return ctx.reply(req, refused('NOTREADY'));
+    if (!this.host.tree.hasSession(sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
+    this.attached.set(sessionId, req.clientId);
+    this.touched.add(sessionId);
+    const reply: ClientReply = { kind: 'pong', zxid: this.host.lastApplied };
+    ctx.reply(req, reply);
+  }
+
+  // ---------------------------------------------------------------- outcomes
+
+  /** A slot was applied to this server's tree. */
+  onApplied(ctx: NodeContext<PaxosMessage>, slot: number, command: Command, outcome: CommandOutcome): void {
+    const result = outcome.result;
+    for (const fired of this.watches.trigger(outcome.events)) {
+      const clientId = this.attached.get(fired.sessionId);
+      if (clientId === undefined) continue;
+      const note: ClientNotification = { kind: 'watch', path: fired.path, type: fired.type, zxid: slot };
+      ctx.notifyClient(clientId, note);
+    }
+    const route = command.route;
+    const mine = route !== undefined && route.server === ctx.id;
+    if (command.txn?.type === 'closeSession' && result?.ok) this.sessionClosed(ctx, command.txn.sessionId, mine && route.sessionId === command.txn.sessionId);
+    if (!mine) return;
+    const key = requestKey(route.clientId, route.requestId);
+    if (command.txn?.type === 'createSession') return this.sessionCreated(ctx, key, command.txn.sessionId, result);
+    const entry = this.byKey.get(key);
+    if (entry === undefined) return;
+    this.byKey.delete(key);
+    // A stale txn was not executed (see apply.ts): the client may retry.
+    if (outcome.stale) entry.refusal = 'NOTREADY';
+    else entry.result = command.kind === 'read' ? this.readNow(entry) : result;
+    this.drain(ctx, entry.sessionId);
+  }
+
+  private sessionCreated(ctx: NodeContext<PaxosMessage>, key: string, sessionId: number, result: ZkResult | null): void {
+    const waiting = this.connecting.get(key);
+    if (waiting === undefined) return;
+    this.connecting.delete(key);
+    if (result?.ok !== true) return ctx.reply(waiting.req, refused('NOTREADY'));
+    this.attached.set(sessionId, waiting.req.clientId);
+    const reply: ClientReply = { kind: 'connected', sessionId, zxid: this.host.lastApplied };
+    ctx.reply(waiting.req, reply);
+  }
+
+  private sessionClosed(ctx: NodeContext<PaxosMessage>, sessionId: number, closedByItsClient: boolean): void {
+    this.watches.removeSession(sessionId);
+    const clientId = this.attached.get(sessionId);
+    this.attached.delete(sessionId);
+    if (clientId !== undefined && !closedByItsClient) {
+      const note: ClientNotification = { kind: 'expired', sessionId };
+      ctx.notifyClient(clientId, note);
+    }
+  }
+
+  /**
+   * The leader did not take the request. `definite`: it was certainly not executed
+   * (NOTREADY to the client); otherwise its outcome is unknown: forget it (the client
+   * times out).
+   */
+  refused(ctx: NodeContext<PaxosMessage>, clientId: number, requestId: number, definite: boolean): void {
+    const key = requestKey(clientId, requestId);
+    const waiting = this.connecting.get(key);
+    if (waiting !== undefined) {
+      this.connecting.delete(key);
+      if (definite) ctx.reply(waiting.req, refused('NOTREADY'));
+      return;
+    }
+    const entry = this.byKey.get(key);
+    if (entry === undefined) return;
+    if (definite) {
+      entry.refusal = 'NOTREADY';
+      this.byKey.delete(key);
+      this.drain(ctx, entry.sessionId);
+    } else {
+      this.forget(ctx, (candidate) => candidate === entry);
+    }
+  }
+
+  /** The leader confirmed a read index for a sync request. */
+  syncConfirmed(ctx: NodeContext<PaxosMessage>, clientId: number, requestId: number, readIndex: number): void {
+    const entry = this.byKey.get(requestKey(clientId, requestId));
+    if (entry === undefined || entry.kind !== 'sync' || entry.readIndex >= 0) return;
+    // Stays in byKey until answered, so that a leader change or the deadline still forgets it.
+    entry.readIndex = readIndex;
+    this.drain(ctx, entry.sessionId);
+  }
+
+  /** Call after applying slots: sync reads may now be answerable. */
+  afterApply(ctx: NodeContext<PaxosMessage>): void {
+    if (this.syncWaiters.size === 0) return;
+    const sessions = [...this.syncWaiters];
+    this.syncWaiters.clear();
+    for (const sessionId of sessions) this.drain(ctx, sessionId);
+  }
+
+  // ---------------------------------------------------------------- replies in order
+
+  private drain(ctx: NodeContext<PaxosMessage>, sessionId: number): void {
+    const queue = this.queues.get(sessionId);
+    if (queue === undefined) return;
+    while (queue.length > 0) {
+      const entry = queue[0];
+      let reply: ClientReply;
+      if (entry.refusal !== null) reply = refused(entry.refusal);
+      else if (entry.result !== null) reply = { kind: 'result', result: entry.result, zxid: this.host.lastApplied };
+      else if (entry.kind === 'local') reply = { kind: 'result', result: this.readNow(entry), zxid: this.host.lastApplied };
+      else if (entry.kind === 'sync' && entry.readIndex >= 0) {
+        if (this.host.lastApplied < entry.readIndex) {
+          this.syncWaiters.add(sessionId);
+          break;
+        }
+        reply = { kind: 'result', result: this.readNow(entry), zxid: this.host.lastApplied };
+      } else break;
+      queue.shift();
+      this.byKey.delete(entry.key);
+      ctx.reply(entry.req, reply);
+    }
+    if (queue.length === 0) this.queues.delete(sessionId);
+  }
+
+  private readNow(entry: Entry): ZkResult {
+    if (entry.op.op === 'sync') return OK;
+    const result = this.host.tree.read(entry.op);
+    this.watches.registerRead(entry.sessionId, entry.op, result);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- forgetting
+
+  /**
+   * This server's view of the leader changed: what it forwarded may or may not be
+   * chosen, and nobody will tell it. Forget those requests (their clients time out).
+   */
+  leaderChanged(ctx: NodeContext<PaxosMessage>): void {
+    this.connecting.clear();
+    this.forget(ctx, () => true);
+  }
+
+  /** Housekeeping tick: forget requests waiting past their deadline. */
+  sweep(ctx: NodeContext<PaxosMessage>): void {
+    for (const [key, waiting] of this.connecting) if (waiting.deadlineUs <= ctx.nowUs) this.connecting.delete(key);
+    this.forget(ctx, (entry) => entry.deadlineUs <= ctx.nowUs);
+  }
+
+  private forget(ctx: NodeContext<PaxosMessage>, which: (entry: Entry) => boolean): void {
+    if (this.byKey.size === 0) return;
+    const sessions = new Set<number>();
+    for (const [key, entry] of this.byKey) {
+      if (!which(entry)) continue;
+      this.byKey.delete(key);
+      const queue = this.queues.get(entry.sessionId);
+      if (queue === undefined) continue;
+      const index = queue.indexOf(entry);
+      if (index >= 0) queue.splice(index, 1);
+      sessions.add(entry.sessionId);
+    }
+    for (const sessionId of sessions) this.drain(ctx, sessionId);
+  }
+
+  /** Sessions touched by clients since the last call (sent to the leader with heartbeat acks). */
+  takeTouches(): readonly number[] {
+    if (this.touched.size === 0) return EMPTY;
+    const touches = [...this.touched];
+    this.touched = new Set();
+    return touches;
+  }
+
+  get pendingCount(): number {
+    return this.byKey.size + this.connecting.size;
+  }
+}
+
+const EMPTY: readonly number[] = Object.freeze([]);
+
+function refused(code: RefusalCode): ClientReply {
+  return { kind: 'refused', code };
+}
