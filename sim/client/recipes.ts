@@ -46,9 +46,11 @@ function lockRecipe(env: RecipeEnv): void {
   let lockProcess = client.index;
   let acquire: OpRecord | null = null;
   let myPath = '';
-  const later = (delayUs: number, fn: () => void) => cluster.at(cluster.nowUs + delayUs, fn);
+  // Every step waits at least 1 µs: a process's next invocation must come strictly after
+  // its previous completion (at one instant, invocations sort before completions).
+  const later = (delayUs: number, fn: () => void) => cluster.at(cluster.nowUs + 1 + delayUs, fn);
 
-  const call = (op: Parameters<ZkClient['submit']>[0], then: (record: OpRecord) => void) => client.submit(op, then);
+  const call = (op: Parameters<ZkClient['submit']>[0], then: (record: OpRecord) => void) => client.submit(op, (record) => later(0, () => then(record)));
 
   const startRound = () => {
     const limit = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && rounds >= spec.opsPerClient;

@@ -90,7 +90,9 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
             if (typeof version === 'number') versions.set(path, version);
           }
         }
-        cluster.at(cluster.nowUs + Math.round(rng.exponential(meanThinkUs)), next);
+        // At least 1 µs of thought: a process's next invocation must come strictly after
+        // its previous completion (at one instant, invocations sort before completions).
+        cluster.at(cluster.nowUs + 1 + Math.round(rng.exponential(meanThinkUs)), next);
       });
     };
     cluster.at(spec.startUs + 1_000 + Math.round(rng.exponential(meanThinkUs)), next);
