@@ -28,12 +28,15 @@ export interface OpRecord {
 export class History {
   readonly ops: OpRecord[] = [];
   readonly events: HistoryEvent[] = [];
+  /** The operation each event belongs to (parallel to events). */
+  private readonly eventOps: number[] = [];
   constructor(private readonly trace: TraceRecorder) {}
 
   invoke(nowUs: number, client: number, process: number, server: number, f: string, value: unknown, readMode?: ReadMode): OpRecord {
     const op: OpRecord = { opId: this.ops.length, client, process, f, value, readMode, invokeUs: nowUs, server };
     this.ops.push(op);
     this.events.push({ type: 'invoke', process, f, value, timeUs: nowUs, index: this.events.length });
+    this.eventOps.push(op.opId);
     this.trace.add(nowUs, server, 'invoke', { client, process, opId: op.opId, f, value, readMode });
     return op;
   }
@@ -44,6 +47,7 @@ export class History {
     op.output = output;
     op.completeUs = nowUs;
     this.events.push({ type: result, process: op.process, f: op.f, value: output, timeUs: nowUs, index: this.events.length });
+    this.eventOps.push(op.opId);
     this.trace.add(nowUs, op.server, 'complete', { client: op.client, process: op.process, opId: op.opId, f: op.f, value: output, result });
   }
 
@@ -58,22 +62,8 @@ export class History {
    * operation). Used to check writes plus linearizable reads only.
    */
   select(keep: (op: OpRecord) => boolean): HistoryEvent[] {
-    const kept = new Set<number>();
-    for (const op of this.ops) if (keep(op)) kept.add(op.opId);
     const result: HistoryEvent[] = [];
-    const openByProcess = new Map<number, number>();
-    let opIndex = 0;
-    for (const event of this.events) {
-      let opId: number;
-      if (event.type === 'invoke') {
-        opId = opIndex++;
-        openByProcess.set(event.process as number, opId);
-      } else {
-        opId = openByProcess.get(event.process as number)!;
-        openByProcess.delete(event.process as number);
-      }
-      if (kept.has(opId)) result.push(event);
-    }
+    for (let i = 0; i < this.events.length; i++) if (keep(this.ops[this.eventOps[i]])) result.push(this.events[i]);
     return result;
   }
 }

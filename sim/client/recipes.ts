@@ -41,7 +41,8 @@ function lockRecipe(env: RecipeEnv): void {
   const { cluster, client, rng, spec } = env;
   const history = client.history;
   const holdMeanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
-  let rounds = 0;
+  // Each attempt is a round; callbacks of an abandoned round (a late watch, say) are ignored.
+  let round = 0;
   // The recipe's acquire/release stream is its own Jepsen process (retired after an info).
   let lockProcess = client.index;
   let acquire: OpRecord | null = null;
@@ -49,19 +50,25 @@ function lockRecipe(env: RecipeEnv): void {
   // Every step waits at least 1 µs: a process's next invocation must come strictly after
   // its previous completion (at one instant, invocations sort before completions).
   const later = (delayUs: number, fn: () => void) => cluster.at(cluster.nowUs + 1 + delayUs, fn);
-
-  const call = (op: Parameters<ZkClient['submit']>[0], then: (record: OpRecord) => void) => client.submit(op, (record) => later(0, () => then(record)));
+  const call = (myRound: number, op: Parameters<ZkClient['submit']>[0], then: (record: OpRecord) => void) =>
+    client.submit(op, (record) =>
+      later(0, () => {
+        if (myRound === round) then(record);
+      }),
+    );
 
   const startRound = () => {
-    const limit = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && rounds >= spec.opsPerClient;
+    const limit = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && round >= spec.opsPerClient;
     if (env.stopped() || limit || cluster.nowUs >= spec.stopUs) {
       env.finish();
       return;
     }
-    rounds++;
-    call({ f: 'create', value: { path: '/lock', data: '' }, req: { op: 'create', path: '/lock', data: '', mode: 'persistent' } }, () => {
+    const myRound = ++round;
+    client.onWatch = null;
+    call(myRound, { f: 'create', value: { path: '/lock', data: '' }, req: { op: 'create', path: '/lock', data: '', mode: 'persistent' } }, () => {
       acquire = history.invoke(cluster.nowUs, client.index, lockProcess, client.server, 'acquire', null);
       call(
+        myRound,
         { f: 'create', value: { path: '/lock/n-', data: `c${client.index}`, sequential: true }, req: { op: 'create', path: '/lock/n-', data: `c${client.index}`, mode: 'ephemeral-sequential' } },
         (record) => {
           if (record.result !== 'ok' || typeof record.output !== 'string' || !record.output.startsWith('/lock/')) {
@@ -70,7 +77,7 @@ function lockRecipe(env: RecipeEnv): void {
             return;
           }
           myPath = record.output;
-          check();
+          check(myRound);
         },
       );
     });
@@ -82,41 +89,46 @@ function lockRecipe(env: RecipeEnv): void {
       lockProcess += spec.clients;
     }
     acquire = null;
+    round++;
+    client.onWatch = null;
     later(Math.round(rng.exponential(holdMeanUs)), startRound);
   };
 
-  const check = () => {
-    call({ f: 'getChildren', value: { path: '/lock' }, req: { op: 'getChildren', path: '/lock' } }, (record) => {
+  const check = (myRound: number) => {
+    call(myRound, { f: 'getChildren', value: { path: '/lock' }, req: { op: 'getChildren', path: '/lock' } }, (record) => {
       if (record.result !== 'ok' || !Array.isArray(record.output)) return giveUp('getChildren failed');
       const children = (record.output as string[]).slice().sort();
       const mine = myPath.slice('/lock/'.length);
       const position = children.indexOf(mine);
       if (position < 0) return giveUp('lost my node (session expired)');
-      if (position === 0) return hold();
+      if (position === 0) return hold(myRound);
       const predecessor = `/lock/${children[position - 1]}`;
       client.onWatch = (event) => {
-        if (event.kind === 'watch' && event.path === predecessor) {
+        if (event.kind === 'watch' && event.path === predecessor && myRound === round) {
           client.onWatch = null;
-          check();
+          later(0, () => {
+            if (myRound === round && !client.busy) check(myRound);
+          });
         }
       };
-      call({ f: 'exists', value: { path: predecessor }, req: { op: 'exists', path: predecessor, watch: true } }, (existsRecord) => {
+      call(myRound, { f: 'exists', value: { path: predecessor }, req: { op: 'exists', path: predecessor, watch: true } }, (existsRecord) => {
         if (existsRecord.result !== 'ok') return giveUp('exists failed');
         if (existsRecord.output === false) {
           client.onWatch = null;
-          check();
+          check(myRound);
         }
         // Otherwise wait for the predecessor's deletion (the watch).
       });
     });
   };
 
-  const hold = () => {
+  const hold = (myRound: number) => {
     history.complete(cluster.nowUs, acquire!, 'ok', myPath);
     acquire = null;
     later(Math.round(rng.exponential(holdMeanUs)), () => {
+      if (myRound !== round) return;
       const release = history.invoke(cluster.nowUs, client.index, lockProcess, client.server, 'release', null);
-      call({ f: 'delete', value: { path: myPath, version: -1 }, req: { op: 'delete', path: myPath, version: -1 } }, (record) => {
+      call(myRound, { f: 'delete', value: { path: myPath, version: -1 }, req: { op: 'delete', path: myPath, version: -1 } }, (record) => {
         const released = record.result === 'ok';
         history.complete(cluster.nowUs, release, released ? 'ok' : 'info', record.output);
         if (!released) lockProcess += spec.clients;

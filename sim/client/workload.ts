@@ -29,6 +29,8 @@ export interface WorkloadSpec {
   /** No new operation is invoked after this time. */
   stopUs: number;
   session?: Partial<SessionOptions>;
+  /** Per-client mixes: client i uses clientMixes[i % length] instead of `mix` (readers and writers). */
+  clientMixes?: Partial<Record<OpKind, number>>[];
   /** Servers the clients connect to first, round robin (default: each picks one at random). */
   servers?: number[];
   /** Run a ZooKeeper recipe instead of the random mix. */
@@ -59,7 +61,8 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
       runRecipe(spec.recipe, cluster, client, rng, spec, () => finished.add(index), () => stopped);
       continue;
     }
-    const weights = OP_KINDS.map((kind) => Math.max(0, spec.mix[kind] ?? 0));
+    const mix = spec.clientMixes !== undefined && spec.clientMixes.length > 0 ? spec.clientMixes[index % spec.clientMixes.length] : spec.mix;
+    const weights = OP_KINDS.map((kind) => Math.max(0, mix[kind] ?? 0));
     const totalWeight = weights.reduce((a, b) => a + b, 0);
     if (totalWeight <= 0) throw new Error('workload mix has no operation with a positive weight');
     const versions = new Map<string, number>();

@@ -5,6 +5,8 @@
 import type { Message, NodeFactory } from '../core/node.js';
 import { paxosFactory, paxosConfig, PAXOS_BUGS, type PaxosBug } from '../paxos/index.js';
 import { attachPaxosInvariants } from '../check/paxos/index.js';
+import { zabFactory, zabConfig, ZAB_BUGS } from '../zab/index.js';
+import { attachZabInvariants } from '../check/zab/index.js';
 import type { BugInfo, ProtocolAdapter } from './protocol.js';
 import type { ProtocolName, Scenario } from './types.js';
 
@@ -33,7 +35,36 @@ export const paxosAdapter: ProtocolAdapter = {
   attachInvariants: (cluster) => attachPaxosInvariants(cluster),
 };
 
-export const PROTOCOLS: Partial<Record<ProtocolName, ProtocolAdapter>> = { paxos: paxosAdapter };
+/** "ZOOKEEPER-2845 (B5): …" → reference "ZOOKEEPER-2845", the rest as the summary. */
+function zabBugInfo(name: string, text: string): BugInfo {
+  const match = /^(ZOOKEEPER-\d+|[A-Z][\w-]*\s?\d*)[^:]*:\s*(.*)$/s.exec(text);
+  const breaks = /Breaks? `?([A-Za-z]+)`?/.exec(text)?.[1] ?? (/liveness/i.test(text) ? 'liveness' : 'invariants');
+  return match && match[1].startsWith('ZOOKEEPER') ? { name, reference: match[1], breaks, summary: match[2] } : { name, reference: 'test switch', breaks, summary: text };
+}
+
+export const zabAdapter: ProtocolAdapter = {
+  name: 'zab',
+  channel: 'connection',
+  leaderRoles: ['LEADING'],
+  bugs: Object.entries(ZAB_BUGS).map(([name, text]) => zabBugInfo(name, text)),
+  factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message> {
+    const c = scenario.cluster;
+    const us = (ms: number) => Math.round(ms * 1000);
+    const config = zabConfig({
+      ...(c.tickTimeMs !== undefined ? { tickTimeUs: us(c.tickTimeMs), finalizeWaitUs: us(c.tickTimeMs) } : {}),
+      ...(c.initLimit !== undefined ? { initLimit: c.initLimit } : {}),
+      ...(c.syncLimit !== undefined ? { syncLimit: c.syncLimit } : {}),
+      ...(c.counterBits !== undefined ? { counterBits: c.counterBits } : {}),
+      ...(c.committedLogSize !== undefined ? { committedLogSize: c.committedLogSize } : {}),
+      ...(c.observers !== undefined ? { observers: c.observers } : {}),
+      bugs: [...bugs].filter((bug) => bug in ZAB_BUGS),
+    });
+    return zabFactory(config) as unknown as NodeFactory<Message>;
+  },
+  attachInvariants: (cluster) => attachZabInvariants(cluster),
+};
+
+export const PROTOCOLS: Partial<Record<ProtocolName, ProtocolAdapter>> = { zab: zabAdapter, paxos: paxosAdapter };
 
 export function protocolAdapter(name: string): ProtocolAdapter {
   const adapter = PROTOCOLS[name as ProtocolName];

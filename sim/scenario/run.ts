@@ -198,7 +198,14 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
         for (const [, to] of cuts) isolated.add(to);
         log([...isolated]);
       } else {
-        const groups = fault.groups !== undefined ? fault.groups.map((group) => [...new Set(group.flatMap((t) => resolve(rt, t)))]) : [resolve(rt, fault.isolate!)];
+        let groups: number[][];
+        if (fault.groups !== undefined) {
+          groups = fault.groups.map((group) => [...new Set(group.flatMap((t) => resolve(rt, t)))]);
+        } else {
+          // Isolate: the target on one side, everyone else together on the other.
+          const isolated = resolve(rt, fault.isolate!);
+          groups = [isolated, cluster.serverIds.filter((n) => !isolated.includes(n))];
+        }
         cluster.partition(groups);
         log(groups[0] ?? []);
       }
@@ -260,6 +267,7 @@ function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
     },
     recipe: w.recipe,
     servers: w.servers,
+    clientMixes: w.clientMixes,
   };
 }
 
@@ -436,8 +444,13 @@ function checkLinearizability(history: History, spec: WorkloadSpec | undefined, 
     const includeLocal = expected.includeLocalReads ?? false;
     events = history.select((op) => !lockOps.has(op.f) && (op.readMode === undefined || op.readMode !== 'local' || includeLocal));
   }
-  const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
-  return { verdict: result.verdict, model, ops: result.ops, explanation: result.explanation?.text };
+  try {
+    const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
+    return { verdict: result.verdict, model, ops: result.ops, explanation: result.explanation?.text };
+  } catch (error) {
+    // A malformed history is a bug in the client library: report it, do not hide it.
+    return { verdict: 'unknown', model, ops: events.length, explanation: `the recorded history is malformed: ${(error as Error).message}` };
+  }
 }
 
 function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: Runtime, scenario: Scenario): ExpectationResult[] {

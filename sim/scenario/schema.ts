@@ -138,6 +138,12 @@ export const SCENARIO_SCHEMA = {
         sessionTimeoutMs: positive,
         requestTimeoutMs: positive,
         recipe: { enum: [...RECIPES] },
+        clientMixes: {
+          type: 'array',
+          minItems: 1,
+          description: 'per-client mixes: client i uses clientMixes[i % length]',
+          items: { type: 'object', additionalProperties: false, properties: Object.fromEntries(OP_KINDS.map((kind) => [kind, nonNegative])) },
+        },
         servers: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 }, description: 'servers the clients connect to first, round robin' },
       },
     },

@@ -64,6 +64,8 @@ export interface WorkloadSpecMs {
   recipe?: RecipeName;
   /** Servers the clients connect to first, round robin (default: random). */
   servers?: number[];
+  /** Per-client mixes: client i uses clientMixes[i % length] (e.g. readers and writers). */
+  clientMixes?: Partial<Record<OpKind, number>>[];
 }
 
 export interface Expectations {
