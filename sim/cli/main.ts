@@ -11,6 +11,7 @@ import { traceInfoCommand } from './trace-info.js';
 import { checkCommand } from '../check/lin/cli.js';
 import { sweepCommand } from './sweep.js';
 import { exportCommand } from './export.js';
+import { huntCommand } from './hunt.js';
 import { shrinkCommand } from './shrink.js';
 import { bugsCommand, listCommand, runCommand, schemaCommand, suiteCommand } from './run.js';
 
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   suite: { summary: 'run every scenario in scenarios/ on each protocol it names', run: suiteCommand },
   sweep: { summary: 'run scenarios over many seeds in parallel; save failing runs as reproductions', run: sweepCommand },
   shrink: { summary: 'minimise a failing run into the smallest scenario that still fails', run: shrinkCommand },
+  hunt: { summary: 'random search for a bug switch, then shrink what it finds', run: huntCommand },
   list: { summary: 'list the scenarios with their titles', run: listCommand },
   check: {
     summary: 'check client histories (zablab, Jepsen EDN or JSON) for linearizability',
