@@ -106,6 +106,8 @@ export class Cluster<Msg extends Message = Message> {
   private readonly storageRng: Rng;
   private readonly clients: ClientEndpoint[] = [];
   private readonly afterEventHooks: (() => void)[] = [];
+  /** Last arrival per client link direction: a client talks to a server over TCP (FIFO). */
+  private readonly clientLinkLastUs = new Map<number, number>();
   private nextMsgId = 0;
   nowUs = 0;
   eventsProcessed = 0;
@@ -288,8 +290,15 @@ export class Cluster<Msg extends Message = Message> {
 
   /** A client sends a request to a server (dropped if the server is down on arrival). */
   clientSend(server: NodeId, req: ClientRequest): void {
-    const latency = this.net.clientSampler.sample(this.netRng);
-    this.queue.schedule(this.nowUs + latency, EventKind.ClientRequest, server, req);
+    this.queue.schedule(this.clientArrivalUs(req.clientId, server, 0), EventKind.ClientRequest, server, req);
+  }
+
+  /** Arrival time on a client link, FIFO per (client, server, direction). */
+  private clientArrivalUs(clientId: number, server: NodeId, direction: 0 | 1): number {
+    const key = (clientId * this.net.n + server) * 2 + direction;
+    const arrivalUs = Math.max(this.nowUs + this.net.clientSampler.sample(this.netRng), this.clientLinkLastUs.get(key) ?? 0);
+    this.clientLinkLastUs.set(key, arrivalUs);
+    return arrivalUs;
   }
 
   // ---------------------------------------------------------------- run loop
@@ -533,6 +542,12 @@ export class Cluster<Msg extends Message = Message> {
   // ---------------------------------------------------------------- node context
 
   private boot(slot: NodeSlot<Msg>): void {
+    // A fresh process has no connection: any broken one may be redialled at once
+    // (it may have broken while this node was down, when nobody could tell it).
+    const net = this.net;
+    for (let peer = 0; peer < net.n; peer++) {
+      if (peer !== slot.id && net.connBroken[net.pairIndex(slot.id, peer)] === 1) net.connKnownBroken[slot.id * net.n + peer] = 1;
+    }
     slot.up = true;
     slot.paused = false;
     slot.behavior = this.options.factory(slot.id);
@@ -576,12 +591,10 @@ export class Cluster<Msg extends Message = Message> {
       },
       hasTimer: (name) => slot.timers.has(name),
       reply: (req, result) => {
-        const latency = cluster.net.clientSampler.sample(cluster.netRng);
-        cluster.queue.schedule(cluster.nowUs + latency, EventKind.ClientPacket, -1, { req, result }, req.clientId, id);
+        cluster.queue.schedule(cluster.clientArrivalUs(req.clientId, id, 1), EventKind.ClientPacket, -1, { req, result }, req.clientId, id);
       },
       notifyClient: (clientId, payload) => {
-        const latency = cluster.net.clientSampler.sample(cluster.netRng);
-        cluster.queue.schedule(cluster.nowUs + latency, EventKind.ClientPacket, -1, { payload }, clientId, id);
+        cluster.queue.schedule(cluster.clientArrivalUs(clientId, id, 1), EventKind.ClientPacket, -1, { payload }, clientId, id);
       },
       record: (kind, data) => {
         cluster.trace.add(cluster.nowUs, id, kind, data);

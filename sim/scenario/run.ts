@@ -371,7 +371,20 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     }
     workload?.stop();
     const settled = () => (workload === undefined || workload.done()) && converged(cluster);
-    cluster.run({ untilUs: healEndUs, stopWhen: settled });
+    cluster.run({ untilUs: storyEndUs + Math.floor((healEndUs - storyEndUs) / 2), stopWhen: settled });
+    if (cluster.haltReason === null && !settled()) {
+      // Some protocols can wedge without a fault: ZooKeeper leaves a server that
+      // accepted a higher epoch in a failed election unable to join an ensemble that
+      // settled on a lower one, until the ensemble re-elects. An operator would restart
+      // the leader; so does the liveness phase, once, and says so in the trace.
+      const leader = rt.leader;
+      if (leader >= 0) {
+        cluster.trace.add(cluster.nowUs, leader, 'note', { text: `Not converged after half the quiet time: restarting the leader ${leader}, as an operator would.` });
+        cluster.crash(leader);
+        cluster.restart(leader);
+      }
+      cluster.run({ untilUs: healEndUs, stopWhen: settled });
+    }
     // A little more time so followers apply the last commits.
     if (cluster.haltReason === null) cluster.run({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: () => converged(cluster) && (workload === undefined || workload.done()) });
     if (cluster.haltReason === null) monitor.finalCheck?.();

@@ -52,8 +52,6 @@ describe('primary order: the contrast with ZAB (PROTOCOLS.md §12)', () => {
     expect(checkHistory(run.history, 'znode').verdict).toBe('linearizable');
   });
 
-  it.todo('the same fault script on ZAB keeps primary order (needs sim/zab: for the lead)');
-
   it('without the stale-txn guard the same run is not linearizable', () => {
     const run = twoLeaderScenario(paxosConfig({ staleTxnGuard: false }));
     expect(run.invariants.violations).toEqual([]);

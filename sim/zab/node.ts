@@ -1,0 +1,497 @@
+/**
+ * A ZAB server (ZooKeeper's QuorumPeer) as a pure state machine.
+ *
+ * Shared logic lives here, once: the three durability horizons (PROTOCOLS.md §1, §14),
+ * applying committed txns, the role transitions and the trace. Each role has its own
+ * module, in the spirit of etcd's raft: LOOKING → election.ts (FLE), LEADING →
+ * leader.ts, FOLLOWING / OBSERVING → learner.ts; clients → service.ts.
+ *
+ * The three horizons are kept apart, as in ZooKeeper, because its recovery bugs live
+ * between them:
+ *  - the txn log (storage log "txnlog", entries {zxid, txn}) and the snapshot (storage
+ *    key "snapshot" {zxid, tree, logStart}): durable once a storage sync completes;
+ *    appends go through the log writer (log-writer.ts, the SyncRequestProcessor);
+ *  - the in-memory DataTree and its lastProcessedZxid: volatile; it is what votes and
+ *    ACKEPOCH report (getLastLoggedZxid), and is rebuilt on restart from the snapshot
+ *    plus the whole log, a never-committed tail included;
+ *  - the epoch files acceptedEpoch and currentEpoch: atomic durable writes (putDurable).
+ * "Log durable", "tree applied", "epoch file written" and "ACK sent" are separate steps
+ * at separate places, so that a wrong order can be switched on and caught.
+ *
+ * Trace records: `state`, `vote`, `election`, `sync-mode`, `propose`, `logged`,
+ * `commit`, `truncate`, `snap`, `snapshot`, `newleader`, `restore` (see index.ts).
+ */
+import type { ClientRequest, NodeBehavior, NodeContext, NodeId, NodeSnapshot } from '../core/node.js';
+import { DataTree, prepRequest, type ZkRequest } from '../store/index.js';
+import { CommittedLog } from './committed-log.js';
+import type { ZabConfig } from './config.js';
+import { FastLeaderElection, FINALIZE_TIMER, FLE_TIMER } from './election.js';
+import { LEADER_TICK, LeaderRole } from './leader.js';
+import { LEARNER_TICK, LearnerRole } from './learner.js';
+import { LogWriter, TXN_LOG } from './log-writer.js';
+import type { LogEntry, Route, ServerState, ZabMessage, ZabState } from './messages.js';
+import { ClientService } from './service.js';
+import { ZxidCodec } from './zxid.js';
+
+export const SNAPSHOT_KEY = 'snapshot';
+export const ACCEPTED_EPOCH_KEY = 'acceptedEpoch';
+export const CURRENT_EPOCH_KEY = 'currentEpoch';
+/** ZooKeeper's updatingEpoch file: present while a learner persists a sync before writing currentEpoch. */
+export const UPDATING_EPOCH_KEY = 'updatingEpoch';
+
+/** The durable snapshot: the tree as of `zxid`; log entries from index `logStart` on come after it. */
+export interface SnapshotRecord {
+  readonly zxid: number;
+  readonly tree: ReturnType<DataTree['toJSON']>;
+  readonly logStart: number;
+}
+
+export class ZabNode implements NodeBehavior<ZabMessage> {
+  readonly codec: ZxidCodec;
+  private voterSet: ReadonlySet<NodeId> = new Set();
+  readonly isObserver: boolean;
+  role: ServerState = 'LOOKING';
+  zabState: ZabState = 'ELECTION';
+  acceptedEpoch = 0;
+  currentEpoch = 0;
+  /** The leader this server follows or is (null while LOOKING). */
+  leaderId: NodeId | null = null;
+  tree = new DataTree();
+  /** Index of the first log entry after the snapshot. */
+  private logStart = 0;
+  private snapshotZxid = 0;
+  readonly committedLog: CommittedLog;
+  writer!: LogWriter;
+  readonly election: FastLeaderElection;
+  leader: LeaderRole | null = null;
+  learner: LearnerRole | null = null;
+  readonly service: ClientService;
+  /** The newest txn applied as committed (not by a replay). */
+  lastCommittedZxid = 0;
+  /** Set when the server refused to start (inconsistent epoch files), as ZooKeeper exits. */
+  private broken: string | null = null;
+  /** Tokens tell one leadership / learner connection from the next (log writes carry them). */
+  private nextToken = 1;
+  private lastState = '';
+  private ctx!: NodeContext<ZabMessage>;
+
+  constructor(
+    readonly id: NodeId,
+    readonly config: ZabConfig,
+  ) {
+    this.codec = new ZxidCodec(config.counterBits);
+    this.isObserver = config.observers.includes(id);
+    this.committedLog = new CommittedLog(config.committedLogSize);
+    this.election = new FastLeaderElection(this, config);
+    this.service = new ClientService(this);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  onStart(ctx: NodeContext<ZabMessage>): void {
+    this.ctx = ctx;
+    const observers = new Set(this.config.observers);
+    this.voterSet = new Set(ctx.servers.filter((sid) => !observers.has(sid)));
+    this.writer = new LogWriter(ctx.storage, this);
+    this.restore(ctx, 'start');
+    if (this.broken !== null) return;
+    this.lookForLeader(ctx, 'started');
+  }
+
+  /** loadDataBase: epochs, snapshot, then the whole log replayed into the tree. */
+  private restore(ctx: NodeContext<ZabMessage>, reason: string): void {
+    const storage = ctx.storage;
+    this.acceptedEpoch = storage.get<number>(ACCEPTED_EPOCH_KEY) ?? 0;
+    this.currentEpoch = storage.get<number>(CURRENT_EPOCH_KEY) ?? 0;
+    const replayed = this.reloadTree(ctx, -1);
+    const lastZxid = this.tree.lastProcessedZxid;
+    const lastEpoch = this.codec.epoch(lastZxid);
+    const updating = storage.get<number | null>(UPDATING_EPOCH_KEY);
+    const wasUpdating = updating !== undefined && updating !== null;
+    if (lastEpoch > this.currentEpoch) {
+      if (wasUpdating) {
+        // A sync was being persisted when the server stopped: the txns made it, the epoch file did not.
+        this.currentEpoch = lastEpoch;
+        storage.putDurable(CURRENT_EPOCH_KEY, lastEpoch);
+      } else {
+        this.broken = `the current epoch ${this.currentEpoch} is older than the last zxid ${this.codec.format(lastZxid)}`;
+      }
+    }
+    // The interrupted sync is not resumed: the marker has done its job.
+    if (wasUpdating) storage.putDurable(UPDATING_EPOCH_KEY, null);
+    if (this.broken === null && this.acceptedEpoch < this.currentEpoch) {
+      this.broken = `the accepted epoch ${this.acceptedEpoch} is less than the current epoch ${this.currentEpoch}`;
+    }
+    ctx.record('restore', { reason, snapshotZxid: this.snapshotZxid, logStart: this.logStart, replayed, lastProcessedZxid: lastZxid, acceptedEpoch: this.acceptedEpoch, currentEpoch: this.currentEpoch });
+    if (this.broken !== null) {
+      ctx.note(`refuses to start: ${this.broken} (ZooKeeper exits here)`);
+      ctx.record('state', { role: 'BROKEN', zabState: 'ELECTION', acceptedEpoch: this.acceptedEpoch, currentEpoch: this.currentEpoch, leader: null });
+    }
+  }
+
+  /**
+   * Rebuilds the tree from the snapshot and the log entries after it, up to index
+   * `upTo` (exclusive; -1: the whole log). Returns how many entries were replayed.
+   */
+  private reloadTree(ctx: NodeContext<ZabMessage>, upTo: number): number {
+    const snapshot = ctx.storage.get<SnapshotRecord>(SNAPSHOT_KEY);
+    this.tree = snapshot === undefined ? new DataTree() : DataTree.fromJSON(snapshot.tree);
+    this.snapshotZxid = snapshot?.zxid ?? 0;
+    this.logStart = snapshot?.logStart ?? 0;
+    const log = this.log(ctx);
+    if (log.length < this.logStart) {
+      // The snapshot was taken when the log was longer than what survived: later entries start here.
+      this.logStart = log.length;
+      if (snapshot !== undefined) ctx.storage.putDurable(SNAPSHOT_KEY, { ...snapshot, logStart: log.length });
+    }
+    const end = upTo < 0 ? log.length : upTo;
+    for (let i = this.logStart; i < end; i++) this.tree.apply(log[i].txn, log[i].zxid);
+    this.committedLog.reload(log, this.logStart, end);
+    this.lastCommittedZxid = this.tree.lastProcessedZxid;
+    return end - this.logStart;
+  }
+
+  /**
+   * A process exit (ZooKeeper calls System.exit on a broken sync): everything volatile
+   * is rebuilt from what the process sees on disk (its own writes survive an exit).
+   */
+  exitProcess(ctx: NodeContext<ZabMessage>, reason: string): void {
+    ctx.note(`exits: ${reason}; restarts from its disk`);
+    this.leaveRole(ctx);
+    this.service.stopServing(ctx);
+    this.writer.dropBarriers();
+    this.restore(ctx, 'exit');
+    if (this.broken !== null) return;
+    this.lookForLeader(ctx, 'restarted after exiting', false);
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  /** The servers that vote (in elections and on proposals): every server but the observers. */
+  get voters(): ReadonlySet<NodeId> {
+    return this.voterSet;
+  }
+
+  get serving(): boolean {
+    return this.zabState === 'BROADCAST' && this.role !== 'LOOKING';
+  }
+
+  get maxPendingPerSession(): number {
+    return this.config.maxPendingPerSession;
+  }
+
+  get bugs(): ReadonlySet<string> {
+    return this.config.bugs;
+  }
+
+  private leaveRole(ctx: NodeContext<ZabMessage>): boolean {
+    let abortedSync = false;
+    if (this.leader !== null) {
+      this.leader.shutdown(ctx);
+      this.leader = null;
+    }
+    if (this.learner !== null) {
+      abortedSync = !this.learner.syncFinished && this.learner.phase !== 'connecting' && this.learner.phase !== 'epoch';
+      this.learner.shutdown(ctx);
+      this.learner = null;
+    }
+    this.leaderId = null;
+    return abortedSync;
+  }
+
+  /**
+   * Back to LOOKING (QuorumPeer's main loop). The tree is fast-forwarded from the log
+   * (fastForwardDataBase, the ZOOKEEPER-2845 fix), or rebuilt from disk if a sync was
+   * cut short (ZOOKEEPER-3642): the vote then reports what the log holds.
+   */
+  lookForLeader(ctx: NodeContext<ZabMessage>, reason: string, leave = true): void {
+    if (this.broken !== null) return;
+    const wasServing = this.serving;
+    const abortedSync = leave ? this.leaveRole(ctx) : false;
+    if (wasServing || leave) this.service.stopServing(ctx);
+    this.writer.dropBarriers();
+    if (abortedSync) {
+      ctx.note('the sync did not finish: reloads the tree from disk');
+      const replayed = this.reloadTree(ctx, -1);
+      ctx.record('restore', { reason: 'aborted-sync', snapshotZxid: this.snapshotZxid, logStart: this.logStart, replayed, lastProcessedZxid: this.tree.lastProcessedZxid, acceptedEpoch: this.acceptedEpoch, currentEpoch: this.currentEpoch });
+    } else {
+      this.fastForward(ctx);
+    }
+    this.role = 'LOOKING';
+    this.zabState = 'ELECTION';
+    this.election.setVoteState('LOOKING');
+    this.recordState(ctx);
+    ctx.note(`LOOKING: ${reason}`);
+    this.election.start(ctx);
+  }
+
+  /** FLE decided. */
+  decide(ctx: NodeContext<ZabMessage>, leader: NodeId, reason: string): void {
+    const token = this.nextToken++;
+    this.leaderId = leader;
+    this.zabState = 'DISCOVERY';
+    if (leader === this.id) {
+      this.role = 'LEADING';
+      this.election.setVoteState('LEADING');
+      this.recordState(ctx);
+      ctx.note(`LEADING: ${reason}`);
+      this.leader = new LeaderRole(this, ctx, token);
+      this.leader.start(ctx);
+    } else {
+      this.role = this.isObserver ? 'OBSERVING' : 'FOLLOWING';
+      this.election.setVoteState(this.role);
+      this.recordState(ctx);
+      ctx.note(`${this.role} ${leader}: ${reason}`);
+      this.learner = new LearnerRole(this, leader, this.isObserver, token, ctx);
+      this.learner.start(ctx);
+    }
+  }
+
+  setZabState(ctx: NodeContext<ZabMessage>, zabState: ZabState): void {
+    this.zabState = zabState;
+    this.recordState(ctx);
+  }
+
+  private recordState(ctx: NodeContext<ZabMessage>): void {
+    const key = `${this.role}|${this.zabState}|${this.acceptedEpoch}|${this.currentEpoch}|${this.leaderId}`;
+    if (key === this.lastState) return;
+    this.lastState = key;
+    ctx.record('state', { role: this.role, zabState: this.zabState, acceptedEpoch: this.acceptedEpoch, currentEpoch: this.currentEpoch, leader: this.leaderId });
+  }
+
+  // ---------------------------------------------------------------- epoch files
+
+  persistAcceptedEpoch(ctx: NodeContext<ZabMessage>, epoch: number): void {
+    ctx.storage.putDurable(ACCEPTED_EPOCH_KEY, epoch);
+    this.acceptedEpoch = epoch;
+    this.recordState(ctx);
+  }
+
+  persistCurrentEpoch(ctx: NodeContext<ZabMessage>, epoch: number): void {
+    ctx.storage.putDurable(CURRENT_EPOCH_KEY, epoch);
+    this.currentEpoch = epoch;
+    this.recordState(ctx);
+  }
+
+  markUpdatingEpoch(ctx: NodeContext<ZabMessage>, epoch: number): void {
+    ctx.storage.putDurable(UPDATING_EPOCH_KEY, epoch);
+  }
+
+  clearUpdatingEpoch(ctx: NodeContext<ZabMessage>): void {
+    ctx.storage.putDurable(UPDATING_EPOCH_KEY, null);
+  }
+
+  // ---------------------------------------------------------------- log and tree
+
+  log(ctx: NodeContext<ZabMessage>): readonly LogEntry[] {
+    return ctx.storage.log<LogEntry>(TXN_LOG);
+  }
+
+  /** Index of the first log entry (after the snapshot) with a zxid above `zxid`. */
+  private logIndexAfter(log: readonly LogEntry[], zxid: number): number {
+    let lo = this.logStart;
+    let hi = log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (log[mid].zxid <= zxid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Applies the logged txns the tree does not have yet (recorded as replays). */
+  private fastForward(ctx: NodeContext<ZabMessage>): void {
+    const log = this.log(ctx);
+    for (let i = this.logIndexAfter(log, this.tree.lastProcessedZxid); i < log.length; i++) this.applyCommitted(ctx, log[i], 'replay');
+  }
+
+  /** The vote's zxid (getLastLoggedZxid): the in-memory tree, not the log tail. */
+  lastLoggedZxid(): number {
+    return this.tree.lastProcessedZxid;
+  }
+
+  readonly format = (zxid: number): string => this.codec.format(zxid);
+
+  /**
+   * Applies a txn to the tree. `how`:
+   * - `broadcast`: committed (a leader's commit, a learner's COMMIT/INFORM in broadcast);
+   *   the connected server answers its client;
+   * - `sync`: sent by a leader during synchronization, which commits it only once a
+   *   quorum acknowledged NEWLEADER (the learner serves no client before UPTODATE);
+   * - `replay`: from this server's own log (restart, fast-forward): not known committed.
+   */
+  applyCommitted(ctx: NodeContext<ZabMessage>, entry: LogEntry, how: 'broadcast' | 'sync' | 'replay'): void {
+    const zxid = entry.zxid;
+    const outcome = this.tree.apply(entry.txn, zxid);
+    if (this.committedLog.isEmpty || zxid > this.committedLog.maxZxid) this.committedLog.add(entry);
+    const epoch = this.codec.epoch(zxid);
+    const counter = this.codec.counter(zxid);
+    const label = this.codec.format(zxid);
+    if (how === 'replay') {
+      ctx.record('commit', { index: zxid, label, origin: `zab:e${epoch}`, originSeq: counter, txn: entry.txn, replay: true });
+      return;
+    }
+    this.lastCommittedZxid = zxid;
+    if (how === 'sync') {
+      ctx.record('commit', { index: zxid, label, origin: `zab:e${epoch}`, originSeq: counter, txn: entry.txn, sync: true });
+      return;
+    }
+    ctx.record('commit', { index: zxid, label, origin: `zab:e${epoch}`, originSeq: counter, txn: entry.txn });
+    this.service.onApplied(ctx, entry, outcome.result, outcome.events);
+  }
+
+  /** SNAP: the leader's tree replaces this one (the log is superseded once the snapshot is written). */
+  installSnapshot(ctx: NodeContext<ZabMessage>, tree: DataTree, zxid: number, leader: NodeId): void {
+    this.tree = tree;
+    this.committedLog.clear();
+    this.lastCommittedZxid = zxid;
+    ctx.record('snap', { zxid, leader, label: this.codec.format(zxid) });
+  }
+
+  /** Writes the tree as the durable snapshot; the log entries so far are superseded. */
+  writeSnapshot(ctx: NodeContext<ZabMessage>): void {
+    const logStart = this.log(ctx).length;
+    const zxid = this.tree.lastProcessedZxid;
+    const record: SnapshotRecord = { zxid, tree: this.tree.toJSON(), logStart };
+    ctx.storage.putDurable(SNAPSHOT_KEY, record);
+    this.snapshotZxid = zxid;
+    this.logStart = logStart;
+    ctx.record('snapshot', { zxid, label: this.codec.format(zxid), logStart });
+  }
+
+  /**
+   * TRUNC: drops the log entries after `zxid` and rebuilds the tree from disk up to it.
+   * Returns false if `zxid` is older than the snapshot (the log cannot go back that far).
+   */
+  truncateLog(ctx: NodeContext<ZabMessage>, zxid: number): boolean {
+    if (zxid < this.snapshotZxid) return false;
+    const log = this.log(ctx);
+    const keep = this.logIndexAfter(log, zxid);
+    ctx.record('truncate', { zxid, label: this.codec.format(zxid), dropped: log.length - keep });
+    this.writer.truncate(keep, zxid);
+    this.reloadTree(ctx, keep);
+    return true;
+  }
+
+  /** The log writer made an entry durable. */
+  onDurable(entry: LogEntry, token: number): void {
+    const ctx = this.ctx;
+    ctx.record('logged', { zxid: entry.zxid, txn: entry.txn });
+    if (token < 0) return;
+    if (this.leader !== null && this.leader.token === token) this.leader.selfAck(ctx, entry.zxid);
+    else if (this.learner !== null && this.learner.token === token) this.learner.onDurable(ctx, entry);
+  }
+
+  // ---------------------------------------------------------------- client requests
+
+  forward(ctx: NodeContext<ZabMessage>, route: Route, req: ZkRequest, quorumRead: boolean): void {
+    if (this.leader !== null) {
+      if (req.op === 'sync') this.leader.sync(ctx, route);
+      else this.leader.propose(ctx, route, req, quorumRead);
+      return;
+    }
+    if (this.leaderId !== null) ctx.send(this.leaderId, { type: 'REQUEST', route, req, quorumRead: quorumRead || undefined });
+  }
+
+  /** Bug applyWritesLocally: the follower decides and applies the write by itself. */
+  applyLocally(ctx: NodeContext<ZabMessage>, route: Route, req: ZkRequest): void {
+    const zxid = this.tree.lastProcessedZxid + 1;
+    const txn = prepRequest(this.tree, req, route.sessionId, zxid);
+    this.applyCommitted(ctx, { zxid, txn, route }, 'broadcast');
+  }
+
+  touch(ctx: NodeContext<ZabMessage>, sessionId: number): void {
+    this.leader?.touchSession(sessionId, ctx.nowUs);
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  onMessage(ctx: NodeContext<ZabMessage>, from: NodeId, msg: ZabMessage): void {
+    this.ctx = ctx;
+    if (this.broken !== null) return;
+    if (msg.type === 'NOTIFICATION') {
+      this.election.onNotification(ctx, from, msg);
+      return;
+    }
+    if (this.leader !== null) this.leader.onMessage(ctx, from, msg);
+    else if (this.learner !== null) this.learner.onMessage(ctx, from, msg);
+    // LOOKING: quorum packets have no listener (a learner retries its connect).
+  }
+
+  onTimer(ctx: NodeContext<ZabMessage>, timer: string): void {
+    this.ctx = ctx;
+    if (this.broken !== null) return;
+    switch (timer) {
+      case FLE_TIMER:
+      case FINALIZE_TIMER:
+        this.election.onTimer(ctx, timer);
+        return;
+      case LEADER_TICK:
+        this.leader?.onTick(ctx);
+        return;
+      case LEARNER_TICK:
+        this.learner?.onTick(ctx);
+        return;
+    }
+  }
+
+  onClient(ctx: NodeContext<ZabMessage>, req: ClientRequest): void {
+    this.ctx = ctx;
+    if (this.broken !== null) {
+      ctx.reply(req, { kind: 'refused', code: 'NOTREADY' });
+      return;
+    }
+    this.service.onClient(ctx, req);
+  }
+
+  onSync(ctx: NodeContext<ZabMessage>, syncId: number): void {
+    this.ctx = ctx;
+    this.writer.onSync(syncId);
+  }
+
+  onDisconnect(ctx: NodeContext<ZabMessage>, peer: NodeId): void {
+    this.ctx = ctx;
+    if (this.broken !== null) return;
+    if (this.leader !== null) this.leader.onDisconnect(ctx, peer);
+    else if (this.learner !== null) this.learner.onDisconnect(ctx, peer);
+  }
+
+  // ---------------------------------------------------------------- viewer
+
+  inspect(): NodeSnapshot {
+    const ctx = this.ctx;
+    const vote = this.election.currentVote();
+    const snapshot: NodeSnapshot = {
+      role: this.broken !== null ? 'BROKEN' : this.role,
+      zabState: this.zabState,
+      leader: this.leaderId,
+      acceptedEpoch: this.acceptedEpoch,
+      currentEpoch: this.currentEpoch,
+      lastLoggedZxid: this.lastLogZxid(),
+      lastProcessedZxid: this.tree.lastProcessedZxid,
+      lastCommittedZxid: this.lastCommittedZxid,
+      treeDigest: this.tree.digest(),
+      round: this.election.round,
+      vote: { leader: vote.leader, zxid: vote.zxid, epoch: vote.peerEpoch, round: vote.electionEpoch },
+    };
+    // Built on access only: the labels are O(log) and most callers never look.
+    Object.defineProperty(snapshot, 'log', {
+      enumerable: true,
+      get: () => {
+        const entries = this.log(ctx);
+        const labels: string[] = [];
+        for (let i = this.logStart; i < entries.length; i++) labels.push(this.codec.format(entries[i].zxid));
+        return { labels, durableLength: Math.max(0, ctx.storage.durableLength(TXN_LOG) - this.logStart), snapshotZxid: this.snapshotZxid };
+      },
+    });
+    if (this.broken !== null) snapshot.broken = this.broken;
+    if (this.leader !== null) snapshot.leading = this.leader.summary();
+    if (this.learner !== null) snapshot.learning = this.learner.summary();
+    return snapshot;
+  }
+
+  private lastLogZxid(): number {
+    const log = this.log(this.ctx);
+    return log.length > this.logStart ? log[log.length - 1].zxid : this.snapshotZxid;
+  }
+}

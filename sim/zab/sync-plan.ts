@@ -1,0 +1,110 @@
+/**
+ * How the leader brings one learner up to date (LearnerHandler.syncFollower and
+ * queueCommittedProposals, PROTOCOLS.md §4), as a pure function of the leader's
+ * in-memory committed-log window, its tree's lastProcessedZxid and the learner's last
+ * zxid (from its ACKEPOCH):
+ *
+ * 1. the learner is exactly where the leader's tree is        ⇒ empty DIFF;
+ * 2. the learner is past the newest committed txn              ⇒ TRUNC to it
+ *    (unless the learner's zxid is a new-epoch zxid (e, 0));
+ * 3. the learner's zxid lies inside the window: walk it —
+ *    found                                                     ⇒ DIFF, then every later txn;
+ *    the first newer txn differs, same epoch                   ⇒ TRUNC to the txn before it, then the later txns;
+ *    the first newer txn is of another epoch                   ⇒ SNAP (TRUNC never crosses an epoch);
+ * 4. the learner is older than the window                      ⇒ SNAP of the leader's tree.
+ * Every txn listed is sent as PROPOSAL followed by COMMIT.
+ */
+import type { CommittedLog } from './committed-log.js';
+import type { LogEntry, SyncMode } from './messages.js';
+import type { ZxidCodec } from './zxid.js';
+
+export interface SyncPlan {
+  readonly mode: SyncMode;
+  /** The op packet's zxid: DIFF → newest committed; TRUNC → truncate to; SNAP → the tree's lastProcessedZxid. */
+  readonly zxid: number;
+  /** Txns to send as PROPOSAL + COMMIT after the op packet. */
+  readonly entries: readonly LogEntry[];
+  /** Where the learner stands once it processed the plan (startForwarding's lastSeenZxid). */
+  readonly lastZxid: number;
+  /** Why this mode, for the viewer. */
+  readonly reason: string;
+}
+
+export interface SyncPlanBugs {
+  /** Test bug: the first missing txn is left out. */
+  readonly skipFirst?: boolean;
+  /** Test bug: the txns are listed newest first. */
+  readonly newestFirst?: boolean;
+}
+
+export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, peerLastZxid: number, codec: ZxidCodec, bugs: SyncPlanBugs = {}): SyncPlan {
+  const snap = (reason: string): SyncPlan => ({ mode: 'SNAP', zxid: lastProcessedZxid, entries: [], lastZxid: lastProcessedZxid, reason });
+  const isPeerNewEpochZxid = codec.isEpochStart(peerLastZxid);
+  let minCommitted = committedLog.minZxid;
+  let maxCommitted = committedLog.maxZxid;
+  if (committedLog.isEmpty) {
+    minCommitted = lastProcessedZxid;
+    maxCommitted = lastProcessedZxid;
+  }
+  const f = (zxid: number) => codec.format(zxid);
+  if (lastProcessedZxid === peerLastZxid) {
+    return { mode: 'DIFF', zxid: peerLastZxid, entries: [], lastZxid: peerLastZxid, reason: `the learner is at ${f(peerLastZxid)}, like the leader: empty DIFF` };
+  }
+  if (peerLastZxid > maxCommitted && !isPeerNewEpochZxid) {
+    return { mode: 'TRUNC', zxid: maxCommitted, entries: [], lastZxid: maxCommitted, reason: `the learner's ${f(peerLastZxid)} is past the leader's newest txn ${f(maxCommitted)}` };
+  }
+  if (peerLastZxid < minCommitted || peerLastZxid > maxCommitted) {
+    return snap(`the learner's ${f(peerLastZxid)} is older than the leader's committed-log window [${f(minCommitted)}, ${f(maxCommitted)}]`);
+  }
+  // queueCommittedProposals: walk the window.
+  let mode: SyncMode | null = null;
+  let opZxid = -1;
+  let queuedZxid = peerLastZxid;
+  let prevProposalZxid = -1;
+  let reason = '';
+  const entries: LogEntry[] = [];
+  let skipped = !bugs.skipFirst;
+  for (let i = 0; i < committedLog.size; i++) {
+    const entry = committedLog.at(i);
+    const zxid = entry.zxid;
+    if (zxid < peerLastZxid) {
+      prevProposalZxid = zxid;
+      continue;
+    }
+    if (mode === null) {
+      if (zxid === peerLastZxid) {
+        mode = 'DIFF';
+        opZxid = maxCommitted;
+        reason = `the learner's ${f(peerLastZxid)} is in the leader's history: DIFF`;
+        continue;
+      }
+      if (isPeerNewEpochZxid) {
+        mode = 'DIFF';
+        opZxid = maxCommitted;
+        reason = `the learner is at the start of epoch ${codec.epoch(peerLastZxid)}: DIFF`;
+      } else if (zxid > peerLastZxid) {
+        if (codec.epoch(zxid) !== codec.epoch(peerLastZxid)) {
+          return snap(`the learner's ${f(peerLastZxid)} is not in the leader's history and the next txn ${f(zxid)} is of another epoch: TRUNC cannot cross an epoch`);
+        }
+        mode = 'TRUNC';
+        opZxid = prevProposalZxid;
+        reason = `the learner's ${f(peerLastZxid)} is not in the leader's history: TRUNC to ${f(prevProposalZxid)}, then the newer txns`;
+      }
+    }
+    if (zxid <= queuedZxid) continue;
+    queuedZxid = zxid;
+    if (!skipped) {
+      skipped = true; // bug diffSkipsFirst: the first missing txn is not sent
+      continue;
+    }
+    entries.push(entry);
+  }
+  if (mode === null && isPeerNewEpochZxid) {
+    mode = 'DIFF';
+    opZxid = maxCommitted;
+    reason = `the learner is at the start of epoch ${codec.epoch(peerLastZxid)}: DIFF`;
+  }
+  if (mode === null) return snap(`no place found for the learner's ${f(peerLastZxid)} in the window`);
+  if (bugs.newestFirst) entries.reverse();
+  return { mode, zxid: opZxid, entries, lastZxid: queuedZxid, reason };
+}

@@ -1,0 +1,232 @@
+/**
+ * The ZAB stories of the issue, each on 3, 5 and 7 servers: election of the best
+ * server, leader crash, an old leader's uncommitted proposal, an isolated leader, no
+ * quorum, and a lagging follower brought back by DIFF or SNAP. Invariants run online in
+ * every test (a violation halts the run and fails it).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { zabConfig, makeZxid, TXN_LOG, type LogEntry } from '../../sim/zab/index.js';
+import type { Txn } from '../../sim/store/types.js';
+import {
+  allServing,
+  connectClient,
+  establishedLeader,
+  eventsOf,
+  hasPath,
+  restartServer,
+  runFor,
+  runUntil,
+  writeAll,
+  zabRig,
+  type Rig,
+} from './harness.js';
+import { settle } from './chaos.js';
+
+const SIZES = [3, 5, 7] as const;
+
+function expectHealthy(rig: Rig): void {
+  expect(rig.monitor!.violations).toEqual([]);
+  expect(rig.cluster.haltReason).toBeNull();
+}
+
+function finish(rig: Rig): void {
+  expect(settle(rig.cluster, 3_000_000)).toBe(true);
+  expect(rig.monitor!.finalCheck()).toEqual([]);
+  expectHealthy(rig);
+  const digests = new Set(rig.cluster.serverIds.filter((id) => rig.cluster.isUp(id)).map((id) => rig.cluster.inspect(id).treeDigest));
+  expect(digests.size).toBe(1);
+}
+
+function startElected(n: number, seed: number, config = zabConfig()): Rig & { leader: number } {
+  const rig = zabRig({ servers: n, seed, config });
+  rig.cluster.start();
+  expect(runUntil(rig.cluster, () => establishedLeader(rig.cluster) !== null && allServing(rig.cluster), 2_000_000)).toBe(true);
+  return { ...rig, leader: establishedLeader(rig.cluster)! };
+}
+
+function paths(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `/${prefix}${i}`);
+}
+
+describe.each(SIZES)('%i servers', (n) => {
+  it('elects the server with the best (currentEpoch, last zxid, id) at a cold start', () => {
+    // A common history of three epochs; each server holds a prefix of it and may have
+    // moved on to a later epoch without txns. FLE must pick the best, epoch first.
+    const history: LogEntry[] = [];
+    for (let epoch = 1; epoch <= 3; epoch++) {
+      for (let counter = 1; counter <= 4; counter++) {
+        const i = history.length;
+        const txn: Txn = { type: 'create', path: `/h${i}`, data: '', ephemeralOwner: 0, parentCVersion: i + 1 };
+        history.push({ zxid: makeZxid(epoch, counter), txn });
+      }
+    }
+    const server = fc.record({ prefix: fc.integer({ min: 0, max: history.length }), extraEpochs: fc.integer({ min: 0, max: 2 }) });
+    fc.assert(
+      fc.property(fc.array(server, { minLength: n, maxLength: n }), fc.integer({ min: 1, max: 1_000_000 }), (servers, seed) => {
+        const rig = zabRig({ servers: n, seed });
+        const states = servers.map((s, id) => {
+          const lastZxid = s.prefix === 0 ? 0 : history[s.prefix - 1].zxid;
+          const epoch = Math.floor(lastZxid / 2 ** 32) + s.extraEpochs;
+          const storage = rig.cluster.storage(id);
+          storage.putDurable('acceptedEpoch', epoch);
+          storage.putDurable('currentEpoch', epoch);
+          for (let i = 0; i < s.prefix; i++) storage.append(TXN_LOG, history[i]);
+          storage.sync();
+          return { id, epoch, lastZxid };
+        });
+        // Declare the preloaded history as proposed before the run.
+        for (const entry of history) {
+          const epoch = Math.floor(entry.zxid / 2 ** 32);
+          rig.cluster.trace.add(0, -1, 'propose', { index: entry.zxid, label: `${epoch}:${entry.zxid % 2 ** 32}`, origin: `zab:e${epoch}`, originSeq: entry.zxid % 2 ** 32, txn: entry.txn });
+        }
+        const best = states.reduce((a, b) => (b.epoch > a.epoch || (b.epoch === a.epoch && (b.lastZxid > a.lastZxid || (b.lastZxid === a.lastZxid && b.id > a.id))) ? b : a));
+        rig.cluster.start();
+        expect(runUntil(rig.cluster, () => establishedLeader(rig.cluster) !== null && allServing(rig.cluster), 2_000_000)).toBe(true);
+        expect(establishedLeader(rig.cluster)).toBe(best.id);
+        // The first election round decides it: every vote converged on the best server.
+        const election = eventsOf(rig.cluster, 'election')[0];
+        expect(election.node).toBe(best.id);
+        expect(election.epoch).toBe(Math.max(...states.map((s) => s.epoch)) + 1);
+        finish(rig);
+      }),
+      { numRuns: 15, seed: 42 + n },
+    );
+  });
+
+  it('keeps every committed txn when the leader crashes during broadcast', () => {
+    const rig = startElected(n, 100 + n);
+    const { cluster } = rig;
+    const follower = (rig.leader + 1) % n;
+    const client = connectClient(cluster, follower);
+    const before = writeAll(client, follower, paths('a', 20));
+    expect(before.size).toBe(20);
+    // Crash the leader while writes are in flight.
+    const acked = new Set<string>();
+    const inFlight = paths('b', 30);
+    inFlight.forEach((path, i) =>
+      cluster.at(cluster.nowUs + i * 300, () =>
+        client.op(follower, { op: 'create', path, data: 'w', mode: 'persistent' }, (o) => {
+          if (o.kind === 'reply' && o.reply.kind === 'result' && o.reply.result.ok) acked.add(path);
+        }),
+      ),
+    );
+    cluster.at(cluster.nowUs + 7_000, () => cluster.crash(rig.leader));
+    runFor(cluster, 20_000);
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && establishedLeader(cluster) !== rig.leader, 3_000_000)).toBe(true);
+    const newLeader = establishedLeader(cluster)!;
+    runFor(cluster, 500_000);
+    for (const path of [...before, ...acked]) expect(hasPath(cluster, newLeader, path), path).toBe(true);
+    expect(acked.size).toBeGreaterThan(0);
+    restartServer(cluster, rig.leader);
+    expect(runUntil(cluster, () => allServing(cluster), 3_000_000)).toBe(true);
+    finish(rig);
+  });
+
+  for (const newWrites of [false, true]) {
+    it(`truncates an old leader's uncommitted proposal when it comes back (${newWrites ? 'SNAP: the new epoch wrote' : 'TRUNC: nothing new'})`, () => {
+      const rig = startElected(n, 200 + n + (newWrites ? 1 : 0));
+      const { cluster } = rig;
+      const old = rig.leader;
+      const client = connectClient(cluster, old);
+      expect(writeAll(client, old, paths('c', 5)).size).toBe(5);
+      const others = cluster.serverIds.filter((id) => id !== old);
+      cluster.partition([[old], others]);
+      // The isolated leader still believes it leads: it proposes and logs, alone.
+      client.op(old, { op: 'create', path: '/orphan', data: 'x', mode: 'persistent' });
+      runFor(cluster, 5_000);
+      const log = cluster.storage(old).log<LogEntry>(TXN_LOG);
+      expect(log[log.length - 1].txn).toMatchObject({ type: 'create', path: '/orphan' });
+      cluster.crash(old);
+      cluster.heal();
+      expect(runUntil(cluster, () => establishedLeader(cluster) !== null, 3_000_000)).toBe(true);
+      const leader = establishedLeader(cluster)!;
+      if (newWrites) {
+        const c2 = connectClient(cluster, leader);
+        expect(writeAll(c2, leader, paths('d', 3)).size).toBe(3);
+      }
+      const from = cluster.trace.count;
+      restartServer(cluster, old);
+      expect(runUntil(cluster, () => allServing(cluster), 3_000_000)).toBe(true);
+      const modes = eventsOf(cluster, 'sync-mode', undefined, from).filter((e) => e.learner === old);
+      expect(modes.at(-1)?.mode).toBe(newWrites ? 'SNAP' : 'TRUNC');
+      if (!newWrites) expect(eventsOf(cluster, 'truncate', old, from).length).toBe(1);
+      for (const id of cluster.serverIds) expect(hasPath(cluster, id, '/orphan')).toBe(false);
+      finish(rig);
+    });
+  }
+
+  it('an isolated leader steps down and the majority elects a new one', () => {
+    const config = zabConfig();
+    const rig = startElected(n, 300 + n, config);
+    const { cluster } = rig;
+    const old = rig.leader;
+    const oldEpoch = cluster.inspect(old).currentEpoch as number;
+    const start = cluster.nowUs;
+    cluster.partition([[old], cluster.serverIds.filter((id) => id !== old)]);
+    expect(runUntil(cluster, () => cluster.inspect(old).role === 'LOOKING', 1_000_000)).toBe(true);
+    // Within syncLimit ticks (plus one tick of slack) the leader notices it lost its quorum.
+    expect(cluster.nowUs - start).toBeLessThanOrEqual((config.syncLimit + 2) * config.tickTimeUs);
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null, 2_000_000)).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    expect(leader).not.toBe(old);
+    expect(cluster.inspect(leader).currentEpoch).toBeGreaterThan(oldEpoch);
+    const client = connectClient(cluster, leader);
+    expect(writeAll(client, leader, paths('e', 5)).size).toBe(5);
+    cluster.heal();
+    expect(runUntil(cluster, () => allServing(cluster), 3_000_000)).toBe(true);
+    finish(rig);
+  });
+
+  it('commits nothing without a quorum, and recovers when it returns', () => {
+    const rig = startElected(n, 400 + n);
+    const { cluster } = rig;
+    const client = connectClient(cluster, rig.leader);
+    expect(writeAll(client, rig.leader, paths('f', 3)).size).toBe(3);
+    const committedBefore = rig.monitor!.committed;
+    // Every server alone: no group holds a quorum.
+    cluster.partition(cluster.serverIds.map((id) => [id]));
+    const from = cluster.trace.count;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      cluster.at(cluster.nowUs + i * 50_000, () =>
+        client.op(rig.leader, { op: 'create', path: `/g${i}`, data: 'x', mode: 'persistent' }, (o) => {
+          outcomes.push(o.kind === 'timeout' ? 'timeout' : o.reply.kind === 'refused' ? o.reply.code : 'ok');
+        }),
+      );
+    }
+    runFor(cluster, 1_500_000);
+    expect(outcomes.filter((o) => o === 'ok')).toEqual([]);
+    expect(rig.monitor!.committed).toBe(committedBefore);
+    expect(eventsOf(cluster, 'election', undefined, from)).toEqual([]);
+    expect(cluster.serverIds.every((id) => cluster.inspect(id).role === 'LOOKING')).toBe(true);
+    expectHealthy(rig);
+    cluster.heal();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 3_000_000)).toBe(true);
+    const c2 = connectClient(cluster, establishedLeader(cluster)!);
+    expect(writeAll(c2, establishedLeader(cluster)!, paths('h', 3)).size).toBe(3);
+    finish(rig);
+  });
+
+  for (const [label, behind, expected] of [['DIFF', 30, 'DIFF'], ['SNAP', 80, 'SNAP']] as const) {
+    it(`a lagging follower catches up by ${label}`, () => {
+      const rig = startElected(n, 500 + n, zabConfig({ committedLogSize: 50 }));
+      const { cluster } = rig;
+      const lagging = (rig.leader + 1) % n;
+      const client = connectClient(cluster, rig.leader);
+      expect(writeAll(client, rig.leader, paths('i', 10)).size).toBe(10);
+      cluster.partition([[lagging], cluster.serverIds.filter((id) => id !== lagging)]);
+      expect(runUntil(cluster, () => cluster.inspect(lagging).role === 'LOOKING', 1_000_000)).toBe(true);
+      expect(writeAll(client, rig.leader, paths('j', behind), 5_000_000, 8).size).toBe(behind);
+      const from = cluster.trace.count;
+      cluster.heal();
+      expect(runUntil(cluster, () => allServing(cluster) && cluster.inspect(lagging).lastProcessedZxid === cluster.inspect(rig.leader).lastProcessedZxid, 3_000_000)).toBe(true);
+      const modes = eventsOf(cluster, 'sync-mode', rig.leader, from).filter((e) => e.learner === lagging);
+      expect(modes.at(-1)?.mode).toBe(expected);
+      if (expected === 'DIFF') expect(modes.at(-1)?.txns).toBe(behind);
+      else expect(eventsOf(cluster, 'snap', lagging, from).length).toBe(1);
+      for (const path of paths('j', behind)) expect(hasPath(cluster, lagging, path)).toBe(true);
+      finish(rig);
+    });
+  }
+});
