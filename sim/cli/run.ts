@@ -60,18 +60,29 @@ export function resultJson(result: RunResult): Record<string, unknown> {
   return rest;
 }
 
-export const RUN_USAGE = `usage: zablab run <scenario> [--seed N] [--protocol zab|paxos] [--trace FILE] [--json]
+/** Adds --bug switches to a scenario, checking that each exists for the protocol. */
+export function withBugs(scenario: Scenario, bugs: string[] | undefined, protocol: string): Scenario {
+  if (bugs === undefined || bugs.length === 0) return scenario;
+  const known = allBugs().filter((b) => b.protocol === protocol);
+  for (const bug of bugs) {
+    if (!known.some((b) => b.name === bug)) throw new UsageError(`--bug ${bug}: not a ${protocol} bug switch (zablab bugs lists them: ${known.map((b) => b.name).join(', ')})`);
+  }
+  return { ...scenario, bugs: [...new Set([...(scenario.bugs ?? []), ...bugs])] };
+}
+
+export const RUN_USAGE = `usage: zablab run <scenario> [--seed N] [--protocol zab|paxos] [--bug NAME]… [--trace FILE] [--json]
 
 Runs a scenario (a path, or a name from \`zablab list\`) and reports the story, the
 elections, faults and operations, the invariant and linearizability results, and each
-expectation. --trace writes the trace (NDJSON if FILE ends in .ndjson, else JSON).
+expectation. --bug switches a bug on (zablab bugs lists them). --trace writes the
+trace (NDJSON if FILE ends in .ndjson, else JSON).
 Exit: 0 every expectation holds, 1 one fails, 2 bad input.
 `;
 
 export function runCommand(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { seed: { type: 'string' }, protocol: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { seed: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, trace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   });
@@ -85,11 +96,12 @@ export function runCommand(argv: string[]): number {
   const loaded = loadScenario(positionals[0]);
   const protocol = requested ?? protocolsOf(loaded.scenario)[0];
   if (protocol === undefined) throw new UsageError(`${loaded.file}: none of its protocols (${(loaded.scenario.protocols ?? []).join(', ')}) is available`);
-  const result = runScenario(loaded.scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined });
+  const scenario = withBugs(loaded.scenario, values.bug, protocol);
+  const result = runScenario(scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined });
   if (values.trace !== undefined && result.trace) {
     writeTextFile(values.trace, values.trace.endsWith('.ndjson') ? traceToNdjson(result.trace) : traceToJson(result.trace));
   }
-  out(values.json ? JSON.stringify(resultJson(result)) + '\n' : formatReport(result, loaded.scenario, values.trace));
+  out(values.json ? JSON.stringify(resultJson(result)) + '\n' : formatReport(result, scenario, values.trace));
   return result.ok ? 0 : 1;
 }
 

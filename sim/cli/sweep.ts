@@ -12,12 +12,12 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { concretize } from '../scenario/shrink.js';
 import { UsageError, err, out, writeTextFile } from './io.js';
-import { parseProtocol, protocolsOf } from './run.js';
+import { parseProtocol, protocolsOf, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
 import { runJob, type SweepJob, type SweepOutcome } from './sweep-worker.js';
 import type { Scenario } from '../scenario/types.js';
 
-export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--workers N] [--shard K/N] [--out DIR] [--json]
+export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--bug NAME]… [--workers N] [--shard K/N] [--out DIR] [--json]
 
 Runs each scenario on each of its protocols (or --protocol) for every seed in A..B,
 on N worker threads (default: all cores). Failing runs are saved under DIR (default
@@ -96,6 +96,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     options: {
       seeds: { type: 'string' },
       protocol: { type: 'string' },
+      bug: { type: 'string', multiple: true },
       workers: { type: 'string' },
       shard: { type: 'string' },
       out: { type: 'string' },
@@ -125,7 +126,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     for (const p of protocol ? [protocol] : protocolsOf(scenario)) {
       for (let seed = from; seed <= to; seed++) {
         if ((seed - from) % shardCount !== shardIndex) continue;
-        jobs.push({ index: jobs.length, name, scenario, protocol: p, seed });
+        jobs.push({ index: jobs.length, name, scenario: withBugs(scenario, values.bug, p), protocol: p, seed });
       }
     }
   }
