@@ -33,6 +33,14 @@ export function writeTextFile(path: string, text: string): void {
   }
 }
 
+// A reader that goes away early (`zablab bugs | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 export const out = (text: string): void => {
   process.stdout.write(text);
 };

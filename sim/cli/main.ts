@@ -12,6 +12,7 @@ import { checkCommand } from '../check/lin/cli.js';
 import { sweepCommand } from './sweep.js';
 import { exportCommand } from './export.js';
 import { huntCommand } from './hunt.js';
+import { viewCommand } from './view.js';
 import { shrinkCommand } from './shrink.js';
 import { bugsCommand, listCommand, runCommand, schemaCommand, suiteCommand } from './run.js';
 
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check client histories (zablab, Jepsen EDN or JSON) for linearizability',
     run: (argv) => checkCommand(argv, { stdout: out, stderr: err, readFile: readTextFile, now: () => performance.now() }),
   },
+  view: { summary: 'serve the browser lab on 127.0.0.1; with a trace file, open it', run: viewCommand },
   export: { summary: 'export a trace: the history as Jepsen EDN or JSON, the messages for ShiViz', run: exportCommand },
   schema: { summary: 'print the JSON Schema of scenario files', run: () => schemaCommand() },
   bugs: { summary: 'list the bug switches, their references and the invariants they break', run: bugsCommand },

@@ -38,7 +38,7 @@ export const paxosAdapter: ProtocolAdapter = {
 /** "ZOOKEEPER-2845 (B5): …" → reference "ZOOKEEPER-2845", the rest as the summary. */
 function zabBugInfo(name: string, text: string): BugInfo {
   const match = /^(ZOOKEEPER-\d+|[A-Z][\w-]*\s?\d*)[^:]*:\s*(.*)$/s.exec(text);
-  const breaks = /Breaks? `?([A-Za-z]+)`?/.exec(text)?.[1] ?? (/liveness/i.test(text) ? 'liveness' : 'invariants');
+  const breaks = /Breaks? `?([A-Za-z][A-Za-z0-9]*)`?/.exec(text)?.[1] ?? (/liveness/i.test(text) ? 'liveness' : 'invariants');
   return match && match[1].startsWith('ZOOKEEPER') ? { name, reference: match[1], breaks, summary: match[2] } : { name, reference: 'test switch', breaks, summary: text };
 }
 

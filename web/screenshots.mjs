@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Takes the README's screenshots (docs/screenshots/*.png) in headless Chromium:
+//   node web/screenshots.mjs            (needs /usr/bin/chromium, or ZABLAB_CHROMIUM)
+// Builds the lab, serves it on 127.0.0.1 and drives it as a learner would.
+import { build, preview } from 'vite';
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, '..', 'docs', 'screenshots');
+const configFile = join(here, 'vite.config.ts');
+mkdirSync(out, { recursive: true });
+await build({ configFile, logLevel: 'warn' });
+const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
+const base = server.resolvedUrls.local[0];
+const profile = mkdtempSync(join(tmpdir(), 'zablab-shots-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.ZABLAB_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1600, height: 1000 },
+  deviceScaleFactor: 1,
+});
+const ready = (page, selector = '#trace-hash') =>
+  page.waitForFunction((sel) => /^[0-9a-f]{16}$/.test(document.querySelector(sel)?.textContent?.trim() ?? '') && document.getElementById('busy').hidden, selector, { timeout: 60_000 });
+
+async function shot(name, hash, setup) {
+  const page = await context.newPage();
+  await page.goto(base + hash);
+  await setup(page);
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(out, `${name}.png`) });
+  process.stdout.write(`docs/screenshots/${name}.png\n`);
+  await page.close();
+}
+
+try {
+  // 1. Guided election (ZAB): a server changes its vote; the walkthrough says why.
+  await shot('guided-election', '#s=lab/five-servers-elect&seed=1&p=zab&v=guide', async (page) => {
+    await ready(page);
+    for (let i = 0; i < 60; i++) {
+      const title = await page.textContent('#guide-panel .guide-title');
+      if (/changes its vote/.test(title ?? '') && i > 6) break;
+      await page.click('#guide-panel button:has-text("Next")');
+    }
+  });
+  // 2. Exploring a run after crashing the leader: state panel, logs, trees, new election.
+  await shot('crash-the-leader', '#s=lab/leader-crash&seed=1&p=zab', async (page) => {
+    await ready(page);
+    // Just after the new leader is established: the crash, the new election and the new epoch in view.
+    const now = () => page.evaluate(() => Number(document.querySelector('#cursor-info').textContent.match(/· ([\d.]+) ms/)?.[1] ?? 0) * 1000);
+    await page.keyboard.press('f');
+    const crashUs = await now();
+    await page.keyboard.press('e');
+    await page.keyboard.press('c');
+    const t = await now();
+    await page.evaluate(([a, b]) => window.zablab.showTimeWindow(a, b), [crashUs - 6000, t + 8000]);
+  });
+  // 3. ZAB and Paxos side by side on one time axis.
+  await shot('side-by-side', '#s=lab/five-servers-elect&seed=1&v=side', async (page) => {
+    await ready(page, '#trace-hash-zab');
+    await ready(page, '#trace-hash-paxos');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('c');
+  });
+  // 4. A history that is not linearizable, and the checker's explanation.
+  await shot('not-linearizable', '#s=lab/stale-local-reads&seed=1&p=zab', async (page) => {
+    await ready(page);
+    await page.waitForSelector('#drawer:not([hidden]) .lin-svg');
+    await page.click('#drawer .lin-op.stuck');
+  });
+} finally {
+  await context.close();
+  await new Promise((r) => server.httpServer.close(r));
+  rmSync(profile, { recursive: true, force: true });
+}

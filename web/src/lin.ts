@@ -1,0 +1,70 @@
+/**
+ * The linearizability verdict of a trace's client history, with the checker's
+ * explanation as data the lab draws (sim/check/lin/explain.ts).
+ *
+ * RunResult carries only the explanation's text, so the worker rebuilds the history
+ * from the trace's `invoke` / `complete` events (History records both, in the same
+ * order) and selects the operations exactly as sim/scenario/run.ts does before
+ * checking: lock recipes against the mutex model; otherwise every operation but local
+ * reads (unless the scenario's expectations include them) against the znode tree.
+ */
+import type { TraceEvent } from '../../sim/core/trace.js';
+import type { HistoryEvent } from '../../sim/check/lin/history.js';
+import { checkHistory } from '../../sim/check/lin/checker.js';
+import type { Explanation } from '../../sim/check/lin/explain.js';
+import { expectationsFor } from '../../sim/scenario/run.js';
+import type { ProtocolName, Scenario } from '../../sim/scenario/types.js';
+
+export interface LinReport {
+  verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
+  model?: string;
+  ops: number;
+  explanation?: Explanation;
+  error?: string;
+}
+
+const LOCK_OPS = new Set(['acquire', 'release']);
+
+export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, maxSteps = 5_000_000): LinReport {
+  const history: HistoryEvent[] = [];
+  const opOfEvent: number[] = [];
+  const ops: { f: string; readMode?: string }[] = [];
+  const open = new Map<number, number>();
+  for (const e of events) {
+    if (e.kind === 'invoke') {
+      const opId = ops.length;
+      ops.push({ f: String(e.f), readMode: typeof e.readMode === 'string' ? e.readMode : undefined });
+      open.set(Number(e.process), opId);
+      opOfEvent.push(opId);
+      history.push({ type: 'invoke', process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
+    } else if (e.kind === 'complete') {
+      const opId = open.get(Number(e.process));
+      if (opId === undefined) continue;
+      open.delete(Number(e.process));
+      opOfEvent.push(opId);
+      history.push({ type: e.result as HistoryEvent['type'], process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
+    }
+  }
+  if (ops.length === 0) return { verdict: 'skipped', ops: 0 };
+  const recipe = scenario?.workload?.recipe;
+  const expected = scenario !== undefined ? expectationsFor(scenario, protocol as ProtocolName) : {};
+  const includeLocal = expected.includeLocalReads ?? false;
+  let model: string;
+  let keep: (op: { f: string; readMode?: string }) => boolean;
+  if (recipe === 'lock') {
+    model = 'mutex';
+    keep = (op) => LOCK_OPS.has(op.f);
+  } else {
+    model = 'znode';
+    keep = (op) => !LOCK_OPS.has(op.f) && (op.readMode === undefined || op.readMode !== 'local' || includeLocal);
+  }
+  const selected = history.filter((_, i) => keep(ops[opOfEvent[i]]));
+  try {
+    const result = checkHistory(selected, model, { maxSteps });
+    const report: LinReport = { verdict: result.verdict, model, ops: result.ops };
+    if (result.explanation) report.explanation = result.explanation;
+    return report;
+  } catch (error) {
+    return { verdict: 'unknown', model, ops: ops.length, error: (error as Error).message };
+  }
+}
