@@ -11,12 +11,12 @@ import type { BugInfo, ProtocolAdapter } from './protocol.js';
 import type { ProtocolName, Scenario } from './types.js';
 
 const PAXOS_BUG_INFO: Record<PaxosBug, Omit<BugInfo, 'name'>> = {
-  ignorePromisedValue: { reference: 'Paxos Made Simple §2.2 (phase 2a)', breaks: 'Consensus', summary: 'the proposer uses its own value although promises reported accepted values' },
-  pickFirstNotHighest: { reference: 'Paxos Made Simple §2.2 (highest-numbered proposal)', breaks: 'VotesSafe', summary: 'adopts the first reported value of a slot instead of the highest-ballot one' },
-  acceptBelowPromise: { reference: 'Paxos Made Simple §2.2 (P1a)', breaks: 'OneValuePerBallot', summary: 'an acceptor accepts Accept(b) although it promised a higher ballot' },
-  volatileAcceptor: { reference: 'Paxos Made Simple §2.2 (stable storage)', breaks: 'Consensus', summary: 'promises and votes are not persisted before replying; a restart forgets them' },
+  ignorePromisedValue: { reference: 'Paxos Made Simple §2.2 (phase 2a)', breaks: 'ChosenStaysChosen', summary: 'the proposer uses its own value although promises reported accepted values' },
+  pickFirstNotHighest: { reference: 'Paxos Made Simple §2.2 (highest-numbered proposal)', breaks: 'ChosenStaysChosen', summary: 'adopts the first reported value of a slot instead of the highest-ballot one' },
+  acceptBelowPromise: { reference: 'Paxos Made Simple §2.2 (P1a)', breaks: 'Consensus', summary: 'an acceptor accepts Accept(b) although it promised a higher ballot' },
+  volatileAcceptor: { reference: 'Paxos Made Simple §2.2 (stable storage)', breaks: 'ChosenStaysChosen', summary: 'promises and votes are not persisted before replying; a restart forgets them' },
   duplicateBallots: { reference: 'Paxos Made Simple §2.2 (disjoint ballot sets)', breaks: 'OneValuePerBallot', summary: 'two proposers may use the same ballot with different values' },
-  learnAcrossBallots: { reference: 'tlaplus/Examples Voting.tla (ChosenAt)', breaks: 'Consensus', summary: 'a learner counts same-value acceptances from different ballots as a quorum' },
+  learnAcrossBallots: { reference: 'tlaplus/Examples Voting.tla (ChosenAt)', breaks: 'LearnersAgree', summary: 'a learner counts same-value acceptances from different ballots as a quorum' },
 };
 
 export const paxosAdapter: ProtocolAdapter = {
