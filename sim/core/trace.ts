@@ -206,18 +206,96 @@ export class TraceHasher {
 export type TraceListener = (event: TraceEvent) => void;
 
 /**
+ * Column storage for message events (send, deliver, drop, duplicate): the bulk of every
+ * trace. Keeping them as numbers in typed arrays instead of one object each keeps the
+ * garbage collector out of the hot path; objects are built when someone reads them.
+ */
+class MessageColumns {
+  size = 0;
+  kind = new Uint8Array(1024);
+  time = new Float64Array(1024);
+  node = new Int32Array(1024);
+  peer = new Int32Array(1024);
+  msgId = new Float64Array(1024);
+  extra = new Int32Array(1024);
+  conn = new Int32Array(1024);
+  seq = new Float64Array(1024);
+  types: string[] = [];
+  msgs: unknown[] = [];
+
+  add(kind: number, seq: number, timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg: unknown, conn: number | undefined): number {
+    if (this.size === this.kind.length) this.grow();
+    const i = this.size++;
+    this.kind[i] = kind;
+    this.seq[i] = seq;
+    this.time[i] = timeUs;
+    this.node[i] = node;
+    this.peer[i] = peer;
+    this.msgId[i] = msgId;
+    this.extra[i] = extra;
+    this.conn[i] = conn === undefined ? -1 : conn;
+    this.types.push(type);
+    this.msgs.push(msg);
+    return i;
+  }
+
+  event(i: number): TraceEvent {
+    const timeUs = this.time[i];
+    const seq = this.seq[i];
+    const node = this.node[i];
+    const peer = this.peer[i];
+    const msgId = this.msgId[i];
+    const type = this.types[i];
+    const extra = this.extra[i];
+    switch (this.kind[i]) {
+      case 1: {
+        const conn = this.conn[i];
+        return { timeUs, seq, node, kind: 'send', to: peer, msgId, type, msg: this.msgs[i], conn: conn < 0 ? undefined : conn };
+      }
+      case 2:
+        return { timeUs, seq, node, kind: 'deliver', from: peer, msgId, type };
+      case 3:
+        return { timeUs, seq, node, kind: 'drop', from: peer, msgId, type, reason: DROP_REASONS[extra - 1] };
+      default:
+        return { timeUs, seq, node, kind: 'duplicate', from: peer, msgId, type, dupOf: extra - 1 };
+    }
+  }
+
+  private grow(): void {
+    const capacity = this.kind.length * 2;
+    const grow = <T extends Uint8Array | Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.kind = grow(this.kind, (n) => new Uint8Array(n));
+    this.time = grow(this.time, (n) => new Float64Array(n));
+    this.node = grow(this.node, (n) => new Int32Array(n));
+    this.peer = grow(this.peer, (n) => new Int32Array(n));
+    this.msgId = grow(this.msgId, (n) => new Float64Array(n));
+    this.extra = grow(this.extra, (n) => new Int32Array(n));
+    this.conn = grow(this.conn, (n) => new Int32Array(n));
+    this.seq = grow(this.seq, (n) => new Float64Array(n));
+  }
+}
+
+/**
  * Records a run. `keepEvents` decides whether events are kept in memory; the hash and
  * the per-kind counts are always maintained. Listeners (invariant checkers, the lab)
  * see every event as it is recorded.
  */
 export class TraceRecorder {
-  readonly events: TraceEvent[] = [];
   readonly hasher = new TraceHasher();
   private readonly otherCounts = new Map<string, number>();
   /** send, deliver, drop, duplicate counts (indexed by their hash code). */
   private readonly messageCounts = [0, 0, 0, 0, 0];
   private readonly listeners: TraceListener[] = [];
   private readonly messageListeners: TraceListener[] = [];
+  /** Kept events in order: an object, or the column index of a message event. */
+  private readonly order: (TraceEvent | number)[] = [];
+  private readonly columns = new MessageColumns();
+  /** `order` turned into objects, up to its length (built on demand). */
+  private readonly materialized: TraceEvent[] = [];
   count = 0;
   lastTimeUs = 0;
 
@@ -226,15 +304,21 @@ export class TraceRecorder {
     readonly keepEvents = true,
   ) {}
 
+  /** Every kept event, as objects (message events are built on first read). */
+  get events(): TraceEvent[] {
+    const order = this.order;
+    const out = this.materialized;
+    for (let i = out.length; i < order.length; i++) {
+      const entry = order[i];
+      out.push(typeof entry === 'number' ? this.columns.event(entry) : entry);
+    }
+    return out;
+  }
+
   /** Listen to every non-message event (and message events too if `messages`). */
   listen(listener: TraceListener, options: { messages?: boolean } = {}): void {
     this.listeners.push(listener);
     if (options.messages) this.messageListeners.push(listener);
-  }
-
-  /** True if message events must be built as objects (kept, or someone listens). */
-  get wantsMessageObjects(): boolean {
-    return this.keepEvents || this.messageListeners.length > 0;
   }
 
   private bump(kind: string): void {
@@ -254,43 +338,35 @@ export class TraceRecorder {
     const event: TraceEvent = { timeUs, seq: this.count, node, kind };
     if (data !== undefined) Object.assign(event, data);
     this.hasher.mixEvent(event);
-    return this.push(event, false);
+    this.lastTimeUs = timeUs;
+    this.bump(kind);
+    if (this.keepEvents) this.order.push(event);
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i](event);
+    return this.count++;
   }
 
   /**
-   * Records a message event cheaply: the hash is fed from the fields directly and the
-   * event object is built only when kept or listened to.
+   * Records a message event cheaply: the hash is fed from the fields directly, the
+   * event is kept as columns, and an object is built only for listeners or on read.
    */
   addMessage(kind: 'send' | 'deliver' | 'drop' | 'duplicate', timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg?: unknown, conn?: number): number {
     const code = MESSAGE_KINDS[kind];
+    const seq = this.count++;
     this.hasher.mixMessageEvent(code, timeUs, node, peer, msgId, type, extra);
     this.messageCounts[code]++;
-    if (!this.wantsMessageObjects) {
-      this.lastTimeUs = timeUs;
-      return this.count++;
+    this.lastTimeUs = timeUs;
+    const listeners = this.messageListeners;
+    if (!this.keepEvents && listeners.length === 0) return seq;
+    const column = this.columns.add(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);
+    if (listeners.length === 0) {
+      this.order.push(column);
+      return seq;
     }
-    // One literal per kind, so every event of a kind shares one hidden class.
-    let event: TraceEvent;
-    if (kind === 'send') {
-      // conn: the connection incarnation on connection networks (derived, not hashed).
-      event = { timeUs, seq: this.count, node, kind, to: peer, msgId, type, msg, conn };
-    } else if (kind === 'deliver') {
-      event = { timeUs, seq: this.count, node, kind, from: peer, msgId, type };
-    } else if (kind === 'drop') {
-      event = { timeUs, seq: this.count, node, kind, from: peer, msgId, type, reason: DROP_REASONS[extra - 1] };
-    } else {
-      event = { timeUs, seq: this.count, node, kind, from: peer, msgId, type, dupOf: extra - 1 };
-    }
-    return this.push(event, true);
-  }
-
-  private push(event: TraceEvent, isMessage: boolean): number {
-    this.lastTimeUs = event.timeUs;
-    if (!isMessage) this.bump(event.kind);
-    if (this.keepEvents) this.events.push(event);
-    const listeners = isMessage ? this.messageListeners : this.listeners;
+    const event = this.columns.event(column);
+    if (this.keepEvents) this.order.push(event);
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
-    return this.count++;
+    return seq;
   }
 
   hash(): string {
