@@ -79,7 +79,9 @@ export class PrimaryOrderMonitor {
   constructor(private readonly onViolation: (violation: PrimaryOrderViolation) => void = () => {}) {}
 
   observe(event: TraceEvent): void {
-    if (event.kind === 'crash') {
+    // A crash, or a state transfer that replaces the node's tree (ZAB's SNAP, a reload
+    // from disk), starts the node's sequence afresh: what it holds came in whole.
+    if (event.kind === 'crash' || event.kind === 'snap' || event.kind === 'restore') {
       this.nodes.delete(event.node);
       return;
     }

@@ -14,16 +14,89 @@ import type { NodeId } from '../core/node.js';
 import { DEFAULT_COUNTER_BITS } from './zxid.js';
 
 /**
- * Test-only protocol bugs. Each one is a single wrong decision at one place in the code
- * (search for `bugs.has('<name>')`), so that the invariant checker can be shown to catch
- * it. The sixteen real ZooKeeper bugs of PROTOCOLS.md §11 are added the same way.
+ * Bug switches. Each one is a single wrong decision or ordering at one place in the code
+ * (search for `'<name>'`), so that the invariant checker can be shown to catch it: the
+ * sixteen real ZooKeeper bugs of PROTOCOLS.md §11, each as the precise mistake the real
+ * code made (each description starts with its JIRA id and names the invariant it breaks;
+ * `zablab bugs` lists them), then a few test switches. With every switch off the protocol
+ * is the correct one, and as fast: a switch is read once per role (a cached boolean) or
+ * on a cold path (a sync, a role change, a restart).
  */
 export const ZAB_BUGS: Readonly<Record<string, string>> = Object.freeze({
+  // ---- the real ZooKeeper bugs of PROTOCOLS.md §11 (scenarios/bugs/zk-<jira>-<flag>.json)
   epochFromLastZxid:
     'ZOOKEEPER-335 (B1): epochs are inferred from the last zxid instead of the acceptedEpoch file: ' +
     'FOLLOWERINFO carries epoch(lastZxid), the leader proposes max(epoch(lastZxid))+1 and a learner ' +
     'accepts a LEADERINFO newer than epoch(lastZxid). A leader that was established without writing ' +
-    'a txn leaves no trace, so its epoch is reused.',
+    'a txn leaves no trace, so its epoch is reused. Breaks `Leadership2` (and Leadership1).',
+  diffByRangeCheck:
+    'ZOOKEEPER-1154 (B2): the leader (LearnerHandler.syncFollower) sends a DIFF because the learner\'s last zxid lies ' +
+    'numerically inside its committed-log window, without checking that the zxid is in its history: a learner ' +
+    'holding an uncommitted txn of an older epoch keeps it instead of being truncated. Breaks `ProcessConsistency` ' +
+    '(then PrefixConsistency, Agreement).',
+  noRolloverGuard:
+    'ZOOKEEPER-1277 (B3): the leader (Leader.propose) lets the zxid counter run past 2^bits-2: the next zxid carries ' +
+    'into the epoch bits as (e+1):0, a counter-0 zxid reserved for NEWLEADER whose ACKs are ignored, so nothing ' +
+    'commits again and the servers stop serving. Breaks liveness (use a small counterBits).',
+  diffSetsLastZxidEarly:
+    'ZOOKEEPER-2355 (B4): a learner sets its lastProcessedZxid to the DIFF packet\'s zxid before it has applied the ' +
+    'txns that follow; when the sync is cut short it rejoins claiming to be current and never gets them (an ' +
+    'ephemeral whose closeSession was in the DIFF lives on). Breaks `ProcessConsistency` (then PrefixConsistency, TotalOrder).',
+  retainDbWithoutFastForward:
+    'ZOOKEEPER-2845 (B5): a server going back to LOOKING keeps its in-memory tree without fast-forwarding it from its ' +
+    'txn log (regression of ZOOKEEPER-2678): an ex-leader votes and syncs with a zxid older than its log, gets a DIFF ' +
+    'instead of a TRUNC and keeps an uncommitted txn on disk. Breaks `ProcessConsistency` (then HistoryConsistency).',
+  snapDoesNotTruncateLog:
+    'ZOOKEEPER-2832 (B6): a SNAP sync leaves the learner\'s txn log in place: the snapshot it writes does not ' +
+    'supersede the log, and a restart replays every logged txn newer than the snapshot\'s zxid on top of it, an ' +
+    'uncommitted one included. The switch also gives the leader ZooKeeper 3.4\'s rule that reaches such a learner: ' +
+    'an empty committedLog means SNAP (3.5 TRUNCs it instead). Breaks `ProcessConsistency` (then Agreement).',
+  newLeaderBeforeSnapshot:
+    'ZOOKEEPER-3104 (B7): in a SNAP sync the leader decides what to forward and queues NEWLEADER before it ' +
+    'serializes the snapshot (here: one tick later), so the snapshot, labelled with the leader\'s zxid then, is newer ' +
+    'than what was queued before NEWLEADER. Breaks `Agreement` in ZooKeeper, whose fuzzy snapshot can be labelled ' +
+    'ahead of what the learner has applied; not reproducible here: the model\'s snapshot is one atomic copy ' +
+    'labelled with its own content, and a learner recognizes the txns it already holds, so the reordering only ' +
+    'costs it an exit and a restart (no scenario).',
+  keepDbAfterAbortedSync:
+    'ZOOKEEPER-3642 (B8): a learner whose SNAP sync is cut short (leader gone before NEWLEADER was persisted) keeps ' +
+    'the leader\'s snapshot in memory only, with its lastProcessedZxid, instead of reloading from disk; the next ' +
+    'leader DIFF-syncs it from there and a restart loses everything the snapshot held. Breaks `ProcessConsistency` ' +
+    '(CommittedLogDurability, Agreement).',
+  ackNewLeaderBeforePersist:
+    'ZOOKEEPER-3911 (B9): a learner acknowledges NEWLEADER before logging the DIFF\'s txns (it logs them only after ' +
+    'UPTODATE); the leader counts the ACK, so the txns are committed by a quorum that may not hold them on disk. ' +
+    'Breaks `LeaderLogCompleteness` (CommittedLogMonotonicity).',
+  epochBeforeHistory:
+    'ZOOKEEPER-4643 (B10): a learner writes currentEpoch on NEWLEADER before the sync txns are durable; crashing in ' +
+    'between leaves a server whose newer epoch wins elections over servers with longer logs, and it truncates a ' +
+    'committed txn. Breaks `CommittedLogDurability` (LeaderLogCompleteness).',
+  asyncLogBeforeAckLd:
+    'ZOOKEEPER-4646 (B11): a learner hands the sync txns to its SyncThread and acknowledges NEWLEADER without waiting ' +
+    'for them to be durable (currentEpoch still follows the fsync); the leader commits with that ACK and a crash ' +
+    'loses the txns. Breaks `LeaderLogCompleteness`.',
+  ackRaceInSync:
+    'ZOOKEEPER-4685 (B12): the learner\'s SyncThread ACKs the sync txns as soon as they are durable, which overtakes ' +
+    'the NEWLEADER ACK; the leader takes the first ACK for the NEWLEADER one, its zxid does not match, it is not ' +
+    'counted and the leader gives up after initLimit: a needless re-election. Breaks liveness (ackConsistent).',
+  applyAllPendingOnNewLeader:
+    'ZOOKEEPER-4394 (B13): on NEWLEADER the learner logs and consumes every buffered proposal, the uncommitted ones ' +
+    'too; a COMMIT arriving between NEWLEADER and UPTODATE then finds no proposal (NullPointerException) and the ' +
+    'learner drops out of the ensemble, again and again under load. Breaks liveness (commitConsistent).',
+  asyncDiffPersist:
+    'ZOOKEEPER-4785 (B14): the DIFF-sync code as shipped in 3.6-3.8.4: on NEWLEADER the learner writes currentEpoch, ' +
+    'hands the sync txns to the SyncThread and acknowledges at once, racing their persistence; a crash leaves a ' +
+    'server with the new epoch and without the txns, which then leads. Breaks `CommittedLogDurability` ' +
+    '(LeaderLogCompleteness).',
+  leakSyncThread:
+    'ZOOKEEPER-4712 (B15): a follower leaving the leader fast-forwards its tree from the log before stopping its ' +
+    'SyncThread, which keeps writing afterwards: the log ends with a proposal the tree and the vote do not have, ' +
+    'and the next leader never truncates it. Breaks `ProcessConsistency` (HistoryConsistency).',
+  committedLogGap:
+    'ZOOKEEPER-4925 (B16): a learner applies the txns of a sync without adding them to its in-memory committedLog ' +
+    '(regression of the 4394 fix); leading later, it syncs learners from a committedLog with a hole and TRUNCates ' +
+    'a learner that stands inside the hole. Breaks `CommittedLogDurability` (then Agreement).',
+  // ---- test switches: one wrong decision each, to show that every invariant can fire
   commitWithoutQuorum: 'The leader commits a proposal as soon as it has logged it itself, without a quorum of ACKs.',
   ackBeforeLog: 'A follower ACKs a PROPOSAL when it receives it, before its log write is durable.',
   skipTruncate: 'A learner ignores TRUNC: it keeps the txns the leader told it to drop.',

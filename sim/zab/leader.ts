@@ -33,6 +33,8 @@ import { planSync } from './sync-plan.js';
 import { maxProposableCounter } from './zxid.js';
 
 export const LEADER_TICK = 'leaderTick';
+/** newLeaderBeforeSnapshot: `snapshot:<sid>` fires when the snapshot for learner sid is serialized. */
+export const SNAPSHOT_TIMER = 'snapshot:';
 
 /** A quorum read's txn: changes nothing, only takes its place in the order. */
 export const NOOP_TXN: Txn = Object.freeze({ type: 'check', path: '/' });
@@ -67,6 +69,11 @@ class LearnerHandler {
   oldestUnackedUs = -1;
   newestUnackedZxid = 0;
   newestUnackedUs = -1;
+  /**
+   * newLeaderBeforeSnapshot: packets queued while the snapshot for this learner is being
+   * serialized (null otherwise); they go out after it, as LearnerHandler's queue does.
+   */
+  held: ZabMessage[] | null = null;
 
   constructor(
     readonly sid: NodeId,
@@ -125,6 +132,8 @@ export class LeaderRole {
   private sessionCounter = 0;
   private tick = 0;
   private tickSkip = true;
+  /** Bug noRolloverGuard (ZOOKEEPER-1277), read once per leadership: propose() is hot. */
+  private readonly noRolloverGuard: boolean;
   private phaseStartUs: number;
   private phase = 'discovery (waiting for a quorum of FOLLOWERINFO)';
 
@@ -137,6 +146,7 @@ export class LeaderRole {
     this.summaryEpoch = node.currentEpoch;
     this.summaryZxid = node.tree.lastProcessedZxid;
     this.phaseStartUs = ctx.nowUs;
+    this.noRolloverGuard = node.config.bugs.has('noRolloverGuard');
   }
 
   private get bugs(): ReadonlySet<string> {
@@ -253,11 +263,19 @@ export class LeaderRole {
     const plan = planSync(node.committedLog, node.tree.lastProcessedZxid, handler.peerLastZxid, codec, {
       skipFirst: this.bugs.has('diffSkipsFirst'),
       newestFirst: this.bugs.has('diffNewestFirst'),
+      rangeCheckOnly: this.bugs.has('diffByRangeCheck'),
+      snapOnEmptyCommittedLog: this.bugs.has('snapDoesNotTruncateLog'),
     });
     const to = handler.sid;
     ctx.record('sync-mode', { learner: to, mode: plan.mode, zxid: plan.zxid, peerZxid: handler.peerLastZxid, txns: plan.entries.length });
     ctx.note(`syncs ${to} by ${plan.mode}: ${plan.reason}${plan.entries.length > 0 ? ` (${plan.entries.length} txns)` : ''}`);
-    if (plan.mode === 'SNAP') ctx.send(to, { type: 'SNAP', zxid: plan.zxid, snapshot: node.tree.toJSON() });
+    if (plan.mode === 'SNAP' && this.bugs.has('newLeaderBeforeSnapshot')) {
+      // ZOOKEEPER-3104: forwarding starts and NEWLEADER is queued now; the snapshot is
+      // serialized afterwards (one tick here), labelled with the leader's zxid then.
+      handler.held = [];
+      ctx.setTimer(`${SNAPSHOT_TIMER}${to}`, node.config.tickTimeUs);
+      ctx.note(`queues NEWLEADER for ${to} before serializing its snapshot (bug newLeaderBeforeSnapshot)`);
+    } else if (plan.mode === 'SNAP') ctx.send(to, { type: 'SNAP', zxid: plan.zxid, snapshot: node.tree.toJSON() });
     else ctx.send(to, { type: plan.mode, zxid: plan.zxid });
     for (const entry of plan.entries) {
       ctx.send(to, { type: 'PROPOSAL', entry });
@@ -267,14 +285,32 @@ export class LeaderRole {
     if (!handler.observer && this.lastProposed > plan.lastZxid) {
       for (const proposal of this.outstanding.values()) {
         if (proposal.entry.zxid <= plan.lastZxid) continue;
-        ctx.send(to, { type: 'PROPOSAL', entry: proposal.entry });
+        this.send(ctx, handler, { type: 'PROPOSAL', entry: proposal.entry });
         handler.proposalSent(proposal.entry.zxid, ctx.nowUs);
       }
     }
     handler.forwarding = true;
     // NEWLEADER goes after the sync packets (ZOOKEEPER-3104).
-    ctx.send(to, { type: 'NEWLEADER', zxid: codec.make(this.epoch, 0) });
+    this.send(ctx, handler, { type: 'NEWLEADER', zxid: codec.make(this.epoch, 0) });
     handler.stage = 'newleader';
+  }
+
+  /** A packet to a learner: held while its snapshot is being serialized (newLeaderBeforeSnapshot), else sent. */
+  private send(ctx: NodeContext<ZabMessage>, handler: LearnerHandler, msg: ZabMessage): void {
+    if (handler.held === null) ctx.send(handler.sid, msg);
+    else handler.held.push(msg);
+  }
+
+  /** newLeaderBeforeSnapshot: the snapshot is serialized now; it goes out ahead of the queued packets. */
+  onSnapshotSerialized(ctx: NodeContext<ZabMessage>, sid: NodeId): void {
+    const handler = this.handlers.get(sid);
+    if (handler === undefined || handler.held === null) return;
+    const tree = this.node.tree;
+    const held = handler.held;
+    handler.held = null;
+    ctx.note(`snapshot for ${sid} serialized at ${this.node.codec.format(tree.lastProcessedZxid)}, after ${held.length} queued packet(s) were decided (bug newLeaderBeforeSnapshot)`);
+    ctx.send(sid, { type: 'SNAP', zxid: tree.lastProcessedZxid, snapshot: tree.toJSON() });
+    for (const msg of held) ctx.send(sid, msg);
   }
 
   /** waitForNewLeaderAck: the learner's first packet after NEWLEADER must be ACK((e, 0)). */
@@ -329,11 +365,12 @@ export class LeaderRole {
     const node = this.node;
     const codec = node.codec;
     const counter = codec.counter(this.lastProposed) + 1;
-    if (counter > maxProposableCounter(codec.counterBits)) {
+    if (counter > maxProposableCounter(codec.counterBits) && !this.noRolloverGuard) {
       // ZOOKEEPER-1277: the counter would roll over into the epoch bits; force a new epoch.
       node.lookForLeader(ctx, `zxid counter would reach ${counter} = 2^${codec.counterBits}-1: steps down to force a new epoch (ZOOKEEPER-1277)`);
       return false;
     }
+    // With noRolloverGuard the counter carries into the epoch bits: (e, 2^bits-1), then (e+1, 0).
     const zxid = this.lastProposed + 1;
     const spec = this.spec;
     let txn: Txn;
@@ -356,7 +393,7 @@ export class LeaderRole {
     const msg: ZabMessage = { type: 'PROPOSAL', entry };
     for (const handler of this.handlers.values()) {
       if (!handler.forwarding || handler.observer) continue;
-      ctx.send(handler.sid, msg);
+      this.send(ctx, handler, msg);
       handler.proposalSent(zxid, ctx.nowUs);
     }
     node.writer.append(entry, this.token);
@@ -404,8 +441,8 @@ export class LeaderRole {
     let informMsg: ZabMessage | null = null;
     for (const handler of this.handlers.values()) {
       if (!handler.forwarding) continue;
-      if (handler.observer) ctx.send(handler.sid, (informMsg ??= { type: 'INFORM', entry }));
-      else ctx.send(handler.sid, commitMsg);
+      if (handler.observer) this.send(ctx, handler, (informMsg ??= { type: 'INFORM', entry }));
+      else this.send(ctx, handler, commitMsg);
     }
     this.node.applyCommitted(ctx, entry, 'broadcast');
     const syncs = this.pendingSyncs.get(zxid);
@@ -522,7 +559,7 @@ export class LeaderRole {
         this.removeHandler(ctx, handler.sid, false, `no ACK for proposal ${node.codec.format(handler.oldestUnackedZxid)} within syncLimit`);
         continue;
       }
-      ctx.send(handler.sid, ping);
+      this.send(ctx, handler, ping);
     }
     for (const sessionId of this.sessions.expired(ctx.nowUs)) {
       if (!this.serving) break;
@@ -535,7 +572,10 @@ export class LeaderRole {
 
   /** Leaves the role: every learner connection is closed. */
   shutdown(ctx: NodeContext<ZabMessage>): void {
-    for (const handler of this.handlers.values()) ctx.send(handler.sid, { type: 'CLOSE', attempt: handler.attempt });
+    for (const handler of this.handlers.values()) {
+      if (handler.held !== null) ctx.cancelTimer(`${SNAPSHOT_TIMER}${handler.sid}`);
+      ctx.send(handler.sid, { type: 'CLOSE', attempt: handler.attempt });
+    }
     this.handlers.clear();
     this.outstanding.clear();
     this.pendingSyncs.clear();

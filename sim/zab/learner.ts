@@ -67,6 +67,14 @@ export class LearnerRole {
   private readonly attempt: number;
   /** NEWLEADER persisted and acknowledged: the tree and log are a prefix of the leader's. */
   syncFinished = false;
+  /** Bug ackRaceInSync (ZOOKEEPER-4685), read once: onDurable is hot. */
+  private readonly ackSyncTxns: boolean;
+  /** Bug applyAllPendingOnNewLeader (ZOOKEEPER-4394): proposals consumed at NEWLEADER, and which of them are durable. */
+  private readonly consumeAllOnNewLeader: boolean;
+  private consumed: LogEntry[] = [];
+  private consumedDurable = new Set<number>();
+  /** The first COMMIT that arrived while NEWLEADER was being handled, with no proposal buffered after it. */
+  private npeCommit = -1;
 
   constructor(
     private readonly node: ZabNode,
@@ -79,6 +87,8 @@ export class LearnerRole {
     this.startUs = ctx.nowUs;
     this.attempt = ctx.nowUs * 64 + (token % 64);
     this.lastHeardUs = ctx.nowUs;
+    this.ackSyncTxns = node.config.bugs.has('ackRaceInSync');
+    this.consumeAllOnNewLeader = node.config.bugs.has('applyAllPendingOnNewLeader');
   }
 
   private get bugs(): ReadonlySet<string> {
@@ -185,6 +195,11 @@ export class LearnerRole {
     switch (msg.type) {
       case 'DIFF':
         this.snapshotNeeded = false;
+        if (this.bugs.has('diffSetsLastZxidEarly') && msg.zxid > node.tree.lastProcessedZxid) {
+          // ZOOKEEPER-2355: zk.getZKDatabase().setlastProcessedZxid(qp.getZxid()) for every sync mode.
+          ctx.note(`DIFF: sets lastProcessedZxid to ${node.codec.format(msg.zxid)} before it has the txns (bug diffSetsLastZxidEarly)`);
+          node.tree.lastProcessedZxid = msg.zxid;
+        }
         return;
       case 'SNAP':
         this.snapshotNeeded = true;
@@ -210,6 +225,13 @@ export class LearnerRole {
   }
 
   private bufferCommit(ctx: NodeContext<ZabMessage>, zxid: number): void {
+    if (this.consumeAllOnNewLeader && this.phase !== 'sync' && this.syncProposals.length === 0) {
+      // ZOOKEEPER-4394: packetsNotCommitted.peekFirst() is null after NEWLEADER consumed it.
+      // ZooKeeper reads this COMMIT once it has finished with NEWLEADER (ACK sent).
+      if (this.phase === 'acked') this.nullPointer(ctx, zxid);
+      else if (this.npeCommit < 0) this.npeCommit = zxid;
+      return;
+    }
     if (this.phase === 'sync' && this.snapshotNeeded) {
       // SNAP/TRUNC mode before NEWLEADER: straight to the tree (the snapshot covers it).
       const head = this.syncProposals[0];
@@ -224,14 +246,93 @@ export class LearnerRole {
     this.syncCommitted.push(zxid);
   }
 
-  /** NEWLEADER: log and apply what is committed, fsync, then currentEpoch, then ACK. */
+  /**
+   * NEWLEADER: log and apply what is committed, fsync, then currentEpoch, then ACK.
+   *
+   * The bug switches of PROTOCOLS.md §11 B9–B14 are the orderings ZooKeeper shipped here:
+   * - ackNewLeaderBeforePersist (3911, before 3.5.9/3.6.3): nothing is logged before the
+   *   ACK; the buffered txns are logged and committed after UPTODATE;
+   * - epochBeforeHistory (4643): currentEpoch first, then the txns, fsync, ACK;
+   * - asyncLogBeforeAckLd (4646): the txns are handed to the log writer and the ACK goes
+   *   at once; currentEpoch is written once they are durable;
+   * - asyncDiffPersist (4785, 3.6–3.8.4 as shipped): currentEpoch, hand-off, ACK at once;
+   * - ackRaceInSync (4685): the log writer ACKs the sync txns as they become durable,
+   *   ahead of the NEWLEADER ACK;
+   * - applyAllPendingOnNewLeader (4394): every buffered proposal is logged and consumed,
+   *   the uncommitted ones too.
+   */
   private onNewLeader(ctx: NodeContext<ZabMessage>, msg: MessageOf<'NEWLEADER'>): void {
     const node = this.node;
     const codec = node.codec;
+    const bugs = this.bugs;
     if (msg.zxid !== codec.make(this.newEpoch, 0)) ctx.note(`NEWLEADER zxid ${codec.format(msg.zxid)} is not the new epoch ${this.newEpoch}`);
     this.phase = 'newleader';
+    if (bugs.size > 0 && this.onNewLeaderBuggy(ctx)) return;
     node.markUpdatingEpoch(ctx, this.newEpoch);
     // Step 1: the committed prefix of the buffered proposals: logged, then applied.
+    const committed = this.takeCommittedPrefix();
+    // ackRaceInSync: the log writer (SyncThread + SendAckRequestProcessor) ACKs what it logs.
+    const logToken = this.ackSyncTxns ? this.token : -1;
+    for (const entry of committed) node.writer.append(entry, logToken);
+    for (const entry of committed) node.applyCommitted(ctx, entry, 'sync');
+    if (this.consumeAllOnNewLeader) this.consumeUncommitted();
+    // Step 2: fsync; the rest happens once the disk has it all.
+    const token = this.token;
+    node.writer.barrier(() => {
+      if (node.learner === this && this.token === token && this.phase === 'newleader') this.afterNewLeaderDurable(ctx);
+    });
+  }
+
+  /** The cold path of onNewLeader for the switches that reorder it; false: the correct path runs. */
+  private onNewLeaderBuggy(ctx: NodeContext<ZabMessage>): boolean {
+    const node = this.node;
+    const bugs = this.bugs;
+    if (bugs.has('ackNewLeaderBeforePersist')) {
+      // Pre-3911: no txn is logged before the ACK; all of them wait for UPTODATE.
+      if (this.syncProposals.length > 0) ctx.note(`NEWLEADER: acknowledges before logging the ${this.syncProposals.length} buffered txn(s), which wait for UPTODATE (bug ackNewLeaderBeforePersist)`);
+      this.afterNewLeaderDurable(ctx);
+      return true;
+    }
+    const epochFirst = bugs.has('epochBeforeHistory') || bugs.has('asyncDiffPersist');
+    const ackAtOnce = bugs.has('asyncLogBeforeAckLd') || bugs.has('asyncDiffPersist');
+    if (!epochFirst && !ackAtOnce) return false;
+    node.markUpdatingEpoch(ctx, this.newEpoch);
+    const committed = this.takeCommittedPrefix();
+    if (epochFirst) {
+      if (committed.length > 0) ctx.note(`NEWLEADER: writes currentEpoch ${this.newEpoch} before its ${committed.length} sync txn(s) are durable (bug ${bugs.has('epochBeforeHistory') ? 'epochBeforeHistory' : 'asyncDiffPersist'})`);
+      node.persistCurrentEpoch(ctx, this.newEpoch);
+    }
+    const logToken = this.ackSyncTxns ? this.token : -1;
+    for (const entry of committed) node.writer.append(entry, logToken);
+    for (const entry of committed) node.applyCommitted(ctx, entry, 'sync');
+    if (this.consumeAllOnNewLeader) this.consumeUncommitted();
+    const token = this.token;
+    if (ackAtOnce) {
+      if (committed.length > 0) ctx.note(`NEWLEADER: acknowledges while its ${committed.length} sync txn(s) are only queued for the log writer (bug ${bugs.has('asyncDiffPersist') ? 'asyncDiffPersist' : 'asyncLogBeforeAckLd'})`);
+      if (this.snapshotNeeded) node.writeSnapshot(ctx);
+      if (!epochFirst) {
+        // asyncLogBeforeAckLd alone: currentEpoch still waits for the history to be durable.
+        node.writer.barrier(() => {
+          if (node.learner === this && this.token === token) {
+            node.persistCurrentEpoch(ctx, this.newEpoch);
+            node.clearUpdatingEpoch(ctx);
+          }
+        });
+      } else {
+        node.clearUpdatingEpoch(ctx);
+      }
+      if (this.consumeAllOnNewLeader) this.logConsumed(ctx);
+      this.ackNewLeader(ctx);
+      return true;
+    }
+    node.writer.barrier(() => {
+      if (node.learner === this && this.token === token && this.phase === 'newleader') this.afterNewLeaderDurable(ctx);
+    });
+    return true;
+  }
+
+  /** Removes and returns the committed prefix of the buffered proposals (packetsCommitted ∩ packetsNotLogged). */
+  private takeCommittedPrefix(): LogEntry[] {
     let committedCount = 0;
     let matched = 0;
     while (matched < this.syncCommitted.length && committedCount < this.syncProposals.length && this.syncProposals[committedCount].zxid === this.syncCommitted[matched]) {
@@ -241,13 +342,30 @@ export class LearnerRole {
     const committed = this.syncProposals.slice(0, committedCount);
     this.syncProposals = this.syncProposals.slice(committedCount);
     this.syncCommitted = this.syncCommitted.slice(matched);
-    for (const entry of committed) node.writer.append(entry, -1);
-    for (const entry of committed) node.applyCommitted(ctx, entry, 'sync');
-    // Step 2: fsync; the rest happens once the disk has it all.
-    const token = this.token;
-    node.writer.barrier(() => {
-      if (node.learner === this && this.token === token && this.phase === 'newleader') this.afterNewLeaderDurable(ctx);
-    });
+    return committed;
+  }
+
+  /** applyAllPendingOnNewLeader: the uncommitted buffered proposals leave the buffer (packetsNotCommitted.clear()). */
+  private consumeUncommitted(): void {
+    for (const entry of this.syncProposals) this.consumed.push(entry);
+    this.syncProposals = [];
+  }
+
+  /**
+   * applyAllPendingOnNewLeader: the consumed proposals are handed to the log writer after
+   * the snapshot and currentEpoch, before the ACK (fzk.logRequest in the 3.8 NEWLEADER case).
+   */
+  private logConsumed(ctx: NodeContext<ZabMessage>): void {
+    if (this.consumed.length === 0) return;
+    ctx.note(`NEWLEADER: also logs and consumes ${this.consumed.length} uncommitted proposal(s) (bug applyAllPendingOnNewLeader)`);
+    for (const entry of this.consumed) {
+      this.pending.push(entry);
+      this.node.writer.append(entry, this.observer ? -1 : this.token);
+    }
+  }
+
+  private nullPointer(ctx: NodeContext<ZabMessage>, zxid: number): void {
+    this.node.lookForLeader(ctx, `sync: COMMIT ${this.node.codec.format(zxid)} after NEWLEADER finds no buffered proposal: NullPointerException in syncWithLeader, leaves the leader (bug applyAllPendingOnNewLeader)`);
   }
 
   private afterNewLeaderDurable(ctx: NodeContext<ZabMessage>): void {
@@ -256,13 +374,21 @@ export class LearnerRole {
     // Step 3: currentEpoch, only now that the history it vouches for is durable.
     node.persistCurrentEpoch(ctx, this.newEpoch);
     node.clearUpdatingEpoch(ctx);
-    // Step 4: ACK NEWLEADER.
+    if (this.consumeAllOnNewLeader) this.logConsumed(ctx);
+    this.ackNewLeader(ctx);
+  }
+
+  /** Step 4: ACK NEWLEADER. */
+  private ackNewLeader(ctx: NodeContext<ZabMessage>): void {
+    const node = this.node;
     ctx.send(this.leader, { type: 'ACK', zxid: node.codec.make(this.newEpoch, 0) });
     this.phase = 'acked';
     this.syncFinished = true;
     node.election.updateElectionVote(this.newEpoch);
     ctx.record('newleader', { leader: this.leader, epoch: this.newEpoch, zxid: node.tree.lastProcessedZxid, mode: this.syncMode });
-    ctx.note(`synced with ${this.leader} by ${this.syncMode}: history durable, currentEpoch ${this.newEpoch} written, NEWLEADER acknowledged`);
+    if (this.bugs.size === 0) ctx.note(`synced with ${this.leader} by ${this.syncMode}: history durable, currentEpoch ${this.newEpoch} written, NEWLEADER acknowledged`);
+    else ctx.note(`synced with ${this.leader} by ${this.syncMode}: NEWLEADER acknowledged (currentEpoch on disk: ${node.currentEpoch}, log writes pending: ${node.writer.backlog})`);
+    if (this.npeCommit >= 0) this.nullPointer(ctx, this.npeCommit);
   }
 
   private onUpToDate(ctx: NodeContext<ZabMessage>): void {
@@ -276,6 +402,12 @@ export class LearnerRole {
     this.syncCommitted = [];
     // Proposals still uncommitted are logged (and ACKed once durable) like live ones; an
     // observer's buffered INFORMs come with their commits.
+    if (this.consumed.length > 0) {
+      // applyAllPendingOnNewLeader: proposals logged at NEWLEADER and already durable are ACKed now.
+      for (const entry of this.consumed) if (this.consumedDurable.has(entry.zxid)) ctx.send(this.leader, { type: 'ACK', zxid: entry.zxid });
+      this.consumed = [];
+      this.consumedDurable.clear();
+    }
     for (const entry of buffered) this.onProposal(ctx, entry);
     for (const zxid of commits) {
       this.commit(ctx, zxid);
@@ -303,7 +435,9 @@ export class LearnerRole {
 
   /** The log writer made `entry` durable: ACK it, if this connection is still the current one. */
   onDurable(ctx: NodeContext<ZabMessage>, entry: LogEntry): void {
-    if (this.phase === 'broadcast' && !this.observer) ctx.send(this.leader, { type: 'ACK', zxid: entry.zxid });
+    if (this.observer) return;
+    if (this.phase === 'broadcast' || this.ackSyncTxns) ctx.send(this.leader, { type: 'ACK', zxid: entry.zxid });
+    else if (this.consumeAllOnNewLeader) this.consumedDurable.add(entry.zxid);
   }
 
   private commit(ctx: NodeContext<ZabMessage>, zxid: number): void {

@@ -26,7 +26,7 @@ import { DataTree, prepRequest, type ZkRequest } from '../store/index.js';
 import { CommittedLog } from './committed-log.js';
 import type { ZabConfig } from './config.js';
 import { FastLeaderElection, FINALIZE_TIMER, FLE_TIMER } from './election.js';
-import { LEADER_TICK, LeaderRole } from './leader.js';
+import { LEADER_TICK, LeaderRole, SNAPSHOT_TIMER } from './leader.js';
 import { LEARNER_TICK, LearnerRole } from './learner.js';
 import { LogWriter, TXN_LOG } from './log-writer.js';
 import type { LogEntry, Route, ServerState, ZabMessage, ZabState } from './messages.js';
@@ -74,6 +74,8 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
   private nextToken = 1;
   private lastState = '';
   private ctx!: NodeContext<ZabMessage>;
+  /** Bug committedLogGap (ZOOKEEPER-4925), read once: applyCommitted is hot. */
+  private readonly syncSkipsCommittedLog: boolean;
 
   constructor(
     readonly id: NodeId,
@@ -84,6 +86,7 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     this.committedLog = new CommittedLog(config.committedLogSize);
     this.election = new FastLeaderElection(this, config);
     this.service = new ClientService(this);
+    this.syncSkipsCommittedLog = config.bugs.has('committedLogGap');
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -184,6 +187,14 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     return this.config.bugs;
   }
 
+  /**
+   * Leaves the current role. Returns true if a SNAP or TRUNC sync was cut short: the tree
+   * may then hold what the disk does not (the leader's snapshot, commits applied directly),
+   * and must be reloaded from disk. ZooKeeper's ZOOKEEPER-3642 fix does it for SNAP
+   * (Learner.shutdown → zk.shutdown(syncMode == SNAP)); the model also does it for TRUNC,
+   * whose commits go straight to the tree too. A cut-short DIFF has buffered everything
+   * until NEWLEADER, so its tree holds nothing the disk lacks: a fast-forward is enough.
+   */
   private leaveRole(ctx: NodeContext<ZabMessage>): boolean {
     let abortedSync = false;
     if (this.leader !== null) {
@@ -191,7 +202,7 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
       this.leader = null;
     }
     if (this.learner !== null) {
-      abortedSync = !this.learner.syncFinished && this.learner.phase !== 'connecting' && this.learner.phase !== 'epoch';
+      abortedSync = !this.learner.syncFinished && this.learner.syncMode !== null && this.learner.syncMode !== 'DIFF';
       this.learner.shutdown(ctx);
       this.learner = null;
     }
@@ -210,10 +221,18 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     const abortedSync = leave ? this.leaveRole(ctx) : false;
     if (wasServing || leave) this.service.stopServing(ctx);
     this.writer.dropBarriers();
-    if (abortedSync) {
+    if (abortedSync && this.bugs.has('keepDbAfterAbortedSync')) {
+      // ZOOKEEPER-3642: the tree (the leader's snapshot, in memory only) is kept as it is.
+      ctx.note('the sync did not finish: keeps the tree it got from the leader, which is not on disk (bug keepDbAfterAbortedSync)');
+    } else if (abortedSync) {
       ctx.note('the sync did not finish: reloads the tree from disk');
       const replayed = this.reloadTree(ctx, -1);
       ctx.record('restore', { reason: 'aborted-sync', snapshotZxid: this.snapshotZxid, logStart: this.logStart, replayed, lastProcessedZxid: this.tree.lastProcessedZxid, acceptedEpoch: this.acceptedEpoch, currentEpoch: this.currentEpoch });
+    } else if (this.bugs.has('retainDbWithoutFastForward')) {
+      // ZOOKEEPER-2845: the tree is retained as it is; logged txns it never applied stay out of it (and of the vote).
+      if (this.log(ctx).length > this.logIndexAfter(this.log(ctx), this.tree.lastProcessedZxid)) {
+        ctx.note(`keeps its tree at ${this.codec.format(this.tree.lastProcessedZxid)} although its log goes further (bug retainDbWithoutFastForward)`);
+      }
     } else {
       this.fastForward(ctx);
     }
@@ -299,10 +318,20 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     return lo;
   }
 
-  /** Applies the logged txns the tree does not have yet (recorded as replays). */
+  /**
+   * Applies the logged txns the tree does not have yet (recorded as replays): ZooKeeper's
+   * fastForwardDataBase, which reads the txn log files. The log writer (SyncThread) has
+   * been stopped first, so every txn handed to it is in the log (ZOOKEEPER-4712's fix);
+   * with the bug leakSyncThread it still runs, and only what it has flushed is read.
+   */
   private fastForward(ctx: NodeContext<ZabMessage>): void {
     const log = this.log(ctx);
-    for (let i = this.logIndexAfter(log, this.tree.lastProcessedZxid); i < log.length; i++) this.applyCommitted(ctx, log[i], 'replay');
+    let end = log.length;
+    if (this.bugs.has('leakSyncThread')) {
+      end = Math.min(end, ctx.storage.durableLength(TXN_LOG));
+      if (end < log.length) ctx.note(`fast-forwards from the flushed log only (up to ${this.codec.format(end > 0 ? log[end - 1].zxid : 0)}); its SyncThread keeps writing ${log.length - end} txn(s) after it (bug leakSyncThread)`);
+    }
+    for (let i = this.logIndexAfter(log, this.tree.lastProcessedZxid); i < end; i++) this.applyCommitted(ctx, log[i], 'replay');
   }
 
   /** The vote's zxid (getLastLoggedZxid): the in-memory tree, not the log tail. */
@@ -323,7 +352,8 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
   applyCommitted(ctx: NodeContext<ZabMessage>, entry: LogEntry, how: 'broadcast' | 'sync' | 'replay'): void {
     const zxid = entry.zxid;
     const outcome = this.tree.apply(entry.txn, zxid);
-    if (this.committedLog.isEmpty || zxid > this.committedLog.maxZxid) this.committedLog.add(entry);
+    // committedLogGap (ZOOKEEPER-4925): a learner's sync-time applies skip the committedLog.
+    if ((this.committedLog.isEmpty || zxid > this.committedLog.maxZxid) && (how !== 'sync' || !this.syncSkipsCommittedLog)) this.committedLog.add(entry);
     const epoch = this.codec.epoch(zxid);
     const counter = this.codec.counter(zxid);
     const label = this.codec.format(zxid);
@@ -348,10 +378,20 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     ctx.record('snap', { zxid, leader, label: this.codec.format(zxid) });
   }
 
-  /** Writes the tree as the durable snapshot; the log entries so far are superseded. */
+  /**
+   * Writes the tree as the durable snapshot; the log entries so far are superseded. With
+   * the bug snapDoesNotTruncateLog (ZOOKEEPER-2832) a sync's snapshot leaves the log as it
+   * is, and the next restore replays, as ZooKeeper's FileTxnSnapLog.restore does, every
+   * logged txn with a zxid above the snapshot's, whatever history it came from.
+   */
   writeSnapshot(ctx: NodeContext<ZabMessage>): void {
-    const logStart = this.log(ctx).length;
     const zxid = this.tree.lastProcessedZxid;
+    const log = this.log(ctx);
+    let logStart = log.length;
+    if (this.bugs.has('snapDoesNotTruncateLog')) {
+      logStart = this.logIndexAfter(log, zxid);
+      if (logStart < log.length) ctx.note(`the snapshot at ${this.codec.format(zxid)} leaves ${log.length - logStart} newer txn(s) in the log, to be replayed on restart (bug snapDoesNotTruncateLog)`);
+    }
     const record: SnapshotRecord = { zxid, tree: this.tree.toJSON(), logStart };
     ctx.storage.putDurable(SNAPSHOT_KEY, record);
     this.snapshotZxid = zxid;
@@ -431,6 +471,9 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
         return;
       case LEARNER_TICK:
         this.learner?.onTick(ctx);
+        return;
+      default:
+        if (timer.startsWith(SNAPSHOT_TIMER)) this.leader?.onSnapshotSerialized(ctx, Number(timer.slice(SNAPSHOT_TIMER.length)));
         return;
     }
   }

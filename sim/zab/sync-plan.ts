@@ -35,6 +35,18 @@ export interface SyncPlanBugs {
   readonly skipFirst?: boolean;
   /** Test bug: the txns are listed newest first. */
   readonly newestFirst?: boolean;
+  /**
+   * ZOOKEEPER-1154 (diffByRangeCheck): a learner whose zxid lies inside the window gets a
+   * DIFF of every newer txn, whether or not its zxid is in the leader's history.
+   */
+  readonly rangeCheckOnly?: boolean;
+  /**
+   * ZooKeeper 3.4's rule, part of snapDoesNotTruncateLog (ZOOKEEPER-2832): with an empty
+   * committedLog the leader has nothing to DIFF from and SNAPs the learner, whatever its
+   * zxid (3.5 treats the empty window as [lastProcessedZxid, lastProcessedZxid] and TRUNCs
+   * a learner that is ahead). A SNAP is a valid sync; it is what reaches 2832's learner.
+   */
+  readonly snapOnEmptyCommittedLog?: boolean;
 }
 
 export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, peerLastZxid: number, codec: ZxidCodec, bugs: SyncPlanBugs = {}): SyncPlan {
@@ -42,6 +54,9 @@ export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, 
   const isPeerNewEpochZxid = codec.isEpochStart(peerLastZxid);
   let minCommitted = committedLog.minZxid;
   let maxCommitted = committedLog.maxZxid;
+  if (committedLog.isEmpty && bugs.snapOnEmptyCommittedLog && lastProcessedZxid !== peerLastZxid) {
+    return snap(`the leader's committedLog is empty: SNAP, as ZooKeeper 3.4 does ("proposals is empty")`);
+  }
   if (committedLog.isEmpty) {
     minCommitted = lastProcessedZxid;
     maxCommitted = lastProcessedZxid;
@@ -83,12 +98,18 @@ export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, 
         opZxid = maxCommitted;
         reason = `the learner is at the start of epoch ${codec.epoch(peerLastZxid)}: DIFF`;
       } else if (zxid > peerLastZxid) {
-        if (codec.epoch(zxid) !== codec.epoch(peerLastZxid)) {
+        if (bugs.rangeCheckOnly) {
+          // The pre-1154 walk: the window covers the learner's zxid, so it is "in sync up to there".
+          mode = 'DIFF';
+          opZxid = maxCommitted;
+          reason = `the learner's ${f(peerLastZxid)} lies within the leader's window [${f(minCommitted)}, ${f(maxCommitted)}]: DIFF (its membership is not checked: ZOOKEEPER-1154)`;
+        } else if (codec.epoch(zxid) !== codec.epoch(peerLastZxid)) {
           return snap(`the learner's ${f(peerLastZxid)} is not in the leader's history and the next txn ${f(zxid)} is of another epoch: TRUNC cannot cross an epoch`);
+        } else {
+          mode = 'TRUNC';
+          opZxid = prevProposalZxid;
+          reason = `the learner's ${f(peerLastZxid)} is not in the leader's history: TRUNC to ${f(prevProposalZxid)}, then the newer txns`;
         }
-        mode = 'TRUNC';
-        opZxid = prevProposalZxid;
-        reason = `the learner's ${f(peerLastZxid)} is not in the leader's history: TRUNC to ${f(prevProposalZxid)}, then the newer txns`;
       }
     }
     if (zxid <= queuedZxid) continue;

@@ -151,6 +151,8 @@ interface ServerView {
   history: Seq;
   /** The tree as of the durable snapshot. */
   snapshot: Seq;
+  /** The durable snapshot's zxid (-1: none): a log write of a txn at or below it completing later is superseded. */
+  snapshotZxid: number;
   /** Epoch and leader of the NEWLEADER it processed in its current role (-1: none). */
   syncedEpoch: number;
   syncedLeader: number;
@@ -210,6 +212,7 @@ export class ZabInvariantChecker {
         tree: new Seq(),
         history: new Seq(),
         snapshot: new Seq(),
+        snapshotZxid: -1,
         syncedEpoch: -1,
         syncedLeader: -1,
         diverged: false,
@@ -346,6 +349,7 @@ export class ZabInvariantChecker {
     const snapshot = storage.get<SnapshotRecordView>('snapshot');
     const log = storage.log<LogEntryView>('txnlog');
     const logStart = (event.logStart as number | undefined) ?? snapshot?.logStart ?? 0;
+    view.snapshotZxid = snapshot?.zxid ?? -1;
     const tree = snapshot === undefined ? new Seq() : view.snapshot.copy();
     for (let i = logStart; i < log.length; i++) tree.append(this.g, log[i].zxid, log[i].txn, this.txnId(log[i].txn));
     view.tree = tree;
@@ -433,6 +437,9 @@ export class ZabInvariantChecker {
     const view = this.view(node);
     const zxid = event.zxid as number;
     const txn = event.txn;
+    // A write issued before the snapshot that completes after it: the snapshot supersedes it
+    // (a restore replays only what follows the snapshot), so it is not part of the history.
+    if (zxid <= view.snapshotZxid) return;
     view.history.append(this.g, zxid, txn, this.txnId(txn));
     if (view.syncedEpoch >= 0) {
       const info = this.epochs.get(view.syncedEpoch);
@@ -552,6 +559,7 @@ export class ZabInvariantChecker {
   private onSnapshot(event: TraceEvent): void {
     const view = this.view(event.node);
     view.snapshot = view.tree.copy();
+    view.snapshotZxid = event.zxid as number;
     // The log before the snapshot is superseded: the history is now the snapshot's.
     view.history = view.tree.copy();
   }
