@@ -76,7 +76,8 @@ const MESSAGE_KINDS: Record<string, number> = { send: 1, deliver: 2, drop: 3, du
 export class TraceHasher {
   private h1 = 0x9e3779b9 | 0;
   private h2 = 0x85ebca6b | 0;
-  private readonly stringHashes = new Map<string, number>();
+  private lastString = '';
+  private lastStringHash = 0;
 
   mix(value: number): void {
     let k = value | 0;
@@ -103,18 +104,11 @@ export class TraceHasher {
     }
   }
 
-  private lastString = '';
-  private lastStringHash = 0;
-
+  /** FNV-1a of a string. Message types repeat, so the last one is remembered. */
   stringHash(text: string): number {
-    // Message types repeat: a one-entry cache in front of the map.
     if (text === this.lastString) return this.lastStringHash;
-    let h = this.stringHashes.get(text);
-    if (h === undefined) {
-      h = 0x811c9dc5;
-      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-      if (this.stringHashes.size < 4096) this.stringHashes.set(text, h);
-    }
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
     this.lastString = text;
     this.lastStringHash = h;
     return h;
