@@ -51,6 +51,21 @@ export class History {
     this.trace.add(nowUs, op.server, 'complete', { client: op.client, process: op.process, opId: op.opId, f: op.f, value: output, result });
   }
 
+  /**
+   * The run is over: every operation still pending ends as `info` (its outcome is
+   * unknown: it may have taken effect, or not), as Jepsen closes a history.
+   */
+  closePending(nowUs: number): number {
+    let closed = 0;
+    for (const op of this.ops) {
+      if (op.result === undefined) {
+        this.complete(nowUs, op, 'info', 'run ended');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
   get pending(): number {
     let count = 0;
     for (const op of this.ops) if (op.result === undefined) count++;

@@ -394,12 +394,14 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const digests = cluster.serverIds.map((n) => (cluster.isUp(n) ? ((cluster.inspect(n).treeDigest as number | undefined) ?? null) : null));
   const convergence = { ok: converged(cluster), digests };
   const expected = expectationsFor(scenario, protocol);
-  const lin = checkLinearizability(history, spec, expected, options);
   const opsSummary = { total: history.ops.length, ok: 0, fail: 0, info: 0, pending: 0 };
   for (const op of history.ops) {
     if (op.result === undefined) opsSummary.pending++;
     else opsSummary[op.result]++;
   }
+  // Operations still waiting when the run ends have an unknown outcome.
+  history.closePending(cluster.nowUs);
+  const lin = checkLinearizability(history, spec, expected, options);
   const violations = [...monitor.violations];
   const result: RunResult = {
     scenario: options.name ?? scenario.title,
