@@ -60,7 +60,7 @@ export async function benchWeb(): Promise<Record<string, number>> {
     try {
       const page = await context.newPage();
       await page.goto(server.url);
-      await page.waitForFunction(() => /^[0-9a-f]{16}$/.test(document.getElementById('trace-hash')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => /^[0-9a-f]{16}$/.exec(document.getElementById('trace-hash')?.textContent ?? '') !== null, undefined, { timeout: 60_000 });
       const opens: number[] = [];
       for (let i = 0; i < 3; i++) {
         const before = await page.evaluate(() => (window as unknown as { zablabPerf: { opened: number } }).zablabPerf.opened);

@@ -12,7 +12,7 @@
  * The search is bounded: after `maxSteps` model steps in total, or past `timeoutMs`
  * measured with the injected `now` clock, the verdict is `unknown` rather than a hang.
  * Inside the simulator there is no clock, so only the step budget applies unless the
- * caller passes `now` (the CLI passes `performance.now`).
+ * caller passes `now` (the CLI passes its wall clock).
  */
 import { pairHistory, type HistoryEvent } from './history.js';
 import type { AnyModel, Model, ModelPart } from './model.js';
@@ -28,7 +28,7 @@ export interface CheckOptions {
   readonly maxSteps?: number;
   /** Wall-clock budget in milliseconds; needs `now`. */
   readonly timeoutMs?: number;
-  /** Millisecond clock for `timeoutMs` (e.g. performance.now). */
+  /** Millisecond clock for `timeoutMs` (a wall clock the caller owns). */
   readonly now?: () => number;
   /** Source line of each event, for error messages and explanations. */
   readonly lines?: readonly number[];

@@ -26,7 +26,7 @@ export interface CheckIo {
   stderr(s: string): void;
   /** Reads a file as UTF-8; throws (e.g. a Node ENOENT error) when it cannot. */
   readFile(path: string): string;
-  /** A millisecond clock (performance.now). */
+  /** A millisecond wall clock (the CLI owns it). */
   now(): number;
 }
 
