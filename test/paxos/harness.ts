@@ -3,11 +3,10 @@
  * that speaks sim/client/protocol.ts through cluster.clientSend (the real client library
  * lives in sim/client/; these tests do not depend on it).
  */
-import type { ClientRequest, NodeId } from '../../sim/core/node.js';
-import type { ClientBody, ClientNotification, ClientReply, ReadMode } from '../../sim/client/protocol.js';
+import type { NodeId } from '../../sim/core/node.js';
 import { Cluster, type StorageConfig } from '../../sim/net/cluster.js';
+import { TestClient as SharedTestClient, type Outcome } from '../helpers/test-client.js';
 import type { NetworkConfig } from '../../sim/net/network.js';
-import type { ZkRequest } from '../../sim/store/types.js';
 import { DEFAULT_PAXOS_CONFIG, PaxosNode, paxosFactory, type PaxosConfig, type PaxosMessage } from '../../sim/paxos/index.js';
 
 export interface RigOptions {
@@ -60,68 +59,12 @@ export function runUntil(cluster: Cluster<PaxosMessage>, predicate: () => boolea
   return predicate();
 }
 
-export type Outcome = { kind: 'reply'; reply: ClientReply } | { kind: 'timeout' };
+export { type Outcome } from '../helpers/test-client.js';
 
-/**
- * A client endpoint. Every request takes a callback that gets the reply, or a timeout
- * after `timeoutUs` of virtual time.
- */
-export class TestClient {
-  readonly id: number;
-  sessionId: number | undefined;
-  lastZxid = 0;
-  private nextRequestId = 1;
-  private readonly waiting = new Map<number, (outcome: Outcome) => void>();
-  readonly notifications: ClientNotification[] = [];
-
-  constructor(
-    readonly cluster: Cluster<PaxosMessage>,
-    readonly timeoutUs = 300_000,
-  ) {
-    this.id = cluster.addClient({
-      onReply: (_server, req, result) => this.onReply(req, result as ClientReply),
-      onNotify: (_server, payload) => this.notifications.push(payload as ClientNotification),
-    });
-  }
-
-  send(server: NodeId, body: ClientBody, done: (outcome: Outcome) => void = () => {}): number {
-    const requestId = this.nextRequestId++;
-    this.waiting.set(requestId, done);
-    const req: ClientRequest<ClientBody> = { clientId: this.id, requestId, body };
-    this.cluster.clientSend(server, req);
-    this.cluster.at(this.cluster.nowUs + this.timeoutUs, () => {
-      const callback = this.waiting.get(requestId);
-      if (callback === undefined) return;
-      this.waiting.delete(requestId);
-      callback({ kind: 'timeout' });
-    });
-    return requestId;
-  }
-
-  private onReply(req: ClientRequest, reply: ClientReply): void {
-    const callback = this.waiting.get(req.requestId);
-    if (callback === undefined) return;
-    this.waiting.delete(req.requestId);
-    if (reply.kind === 'connected') {
-      this.sessionId = reply.sessionId;
-      this.lastZxid = Math.max(this.lastZxid, reply.zxid);
-    } else if (reply.kind === 'result' || reply.kind === 'pong') {
-      this.lastZxid = Math.max(this.lastZxid, reply.zxid);
-    }
-    callback({ kind: 'reply', reply });
-  }
-
-  connect(server: NodeId, done?: (outcome: Outcome) => void, timeoutUs = 1_000_000): number {
-    return this.send(server, { kind: 'connect', sessionId: this.sessionId, lastZxid: this.lastZxid, timeoutUs }, done);
-  }
-
-  op(server: NodeId, req: ZkRequest, done?: (outcome: Outcome) => void, readMode?: ReadMode): number {
-    if (this.sessionId === undefined) throw new Error('op before connect');
-    return this.send(server, { kind: 'op', sessionId: this.sessionId, req, readMode }, done);
-  }
-
-  get pending(): number {
-    return this.waiting.size;
+/** The shared test client, asking for a 1_000_000 µs session by default. */
+export class TestClient extends SharedTestClient<PaxosMessage> {
+  constructor(cluster: Cluster<PaxosMessage>, timeoutUs = 300_000) {
+    super(cluster, timeoutUs, 1_000_000);
   }
 }
 

@@ -4,11 +4,10 @@
  * cluster.clientSend (the real client library lives in sim/client/; these tests do not
  * depend on it).
  */
-import type { ClientRequest, NodeId } from '../../sim/core/node.js';
-import type { ClientBody, ClientNotification, ClientReply, ReadMode } from '../../sim/client/protocol.js';
+import type { NodeId } from '../../sim/core/node.js';
 import { Cluster, type StorageConfig } from '../../sim/net/cluster.js';
+import { TestClient as SharedTestClient, type Outcome } from '../helpers/test-client.js';
 import type { NetworkConfig } from '../../sim/net/network.js';
-import type { ZkRequest } from '../../sim/store/types.js';
 import { DEFAULT_ZAB_CONFIG, zabFactory, type ZabConfig, type ZabMessage } from '../../sim/zab/index.js';
 import { attachZabInvariants, type ZabInvariantMonitor, type ZabInvariantOptions } from '../../sim/check/zab/index.js';
 
@@ -92,70 +91,12 @@ export function runFor(cluster: ZabCluster, us: number): void {
   cluster.run({ untilUs: cluster.nowUs + us });
 }
 
-export type Outcome = { kind: 'reply'; reply: ClientReply } | { kind: 'timeout' };
+export { type Outcome } from '../helpers/test-client.js';
 
-/** A client endpoint; every request takes a callback that gets the reply or a timeout. */
-export class TestClient {
-  readonly id: number;
-  sessionId: number | undefined;
-  lastZxid = 0;
-  private nextRequestId = 1;
-  private readonly waiting = new Map<number, (outcome: Outcome) => void>();
-  readonly notifications: ClientNotification[] = [];
-
-  constructor(
-    readonly cluster: ZabCluster,
-    readonly timeoutUs = 300_000,
-  ) {
-    this.id = cluster.addClient({
-      onReply: (_server, req, result) => this.onReply(req, result as ClientReply),
-      onNotify: (_server, payload) => this.notifications.push(payload as ClientNotification),
-    });
-  }
-
-  send(server: NodeId, body: ClientBody, done: (outcome: Outcome) => void = () => {}): number {
-    const requestId = this.nextRequestId++;
-    this.waiting.set(requestId, done);
-    const req: ClientRequest<ClientBody> = { clientId: this.id, requestId, body };
-    this.cluster.clientSend(server, req);
-    this.cluster.at(this.cluster.nowUs + this.timeoutUs, () => {
-      const callback = this.waiting.get(requestId);
-      if (callback === undefined) return;
-      this.waiting.delete(requestId);
-      callback({ kind: 'timeout' });
-    });
-    return requestId;
-  }
-
-  private onReply(req: ClientRequest, reply: ClientReply): void {
-    const callback = this.waiting.get(req.requestId);
-    if (callback === undefined) return;
-    this.waiting.delete(req.requestId);
-    if (reply.kind === 'connected') {
-      this.sessionId = reply.sessionId;
-      this.lastZxid = Math.max(this.lastZxid, reply.zxid);
-    } else if (reply.kind === 'result' || reply.kind === 'pong') {
-      this.lastZxid = Math.max(this.lastZxid, reply.zxid);
-    }
-    callback({ kind: 'reply', reply });
-  }
-
-  connect(server: NodeId, done?: (outcome: Outcome) => void, timeoutUs = 10_000_000): number {
-    return this.send(server, { kind: 'connect', sessionId: this.sessionId, lastZxid: this.lastZxid, timeoutUs }, done);
-  }
-
-  op(server: NodeId, req: ZkRequest, done?: (outcome: Outcome) => void, readMode?: ReadMode): number {
-    if (this.sessionId === undefined) throw new Error('op before connect');
-    return this.send(server, { kind: 'op', sessionId: this.sessionId, req, readMode }, done);
-  }
-
-  ping(server: NodeId, done?: (outcome: Outcome) => void): number {
-    if (this.sessionId === undefined) throw new Error('ping before connect');
-    return this.send(server, { kind: 'ping', sessionId: this.sessionId }, done);
-  }
-
-  get pending(): number {
-    return this.waiting.size;
+/** The shared test client, asking for a 10_000_000 µs session by default. */
+export class TestClient extends SharedTestClient<ZabMessage> {
+  constructor(cluster: Cluster<ZabMessage>, timeoutUs = 300_000) {
+    super(cluster, timeoutUs, 10_000_000);
   }
 }
 
