@@ -52,12 +52,11 @@ export const ZAB_BUGS: Readonly<Record<string, string>> = Object.freeze({
     'uncommitted one included. The switch also gives the leader ZooKeeper 3.4\'s rule that reaches such a learner: ' +
     'an empty committedLog means SNAP (3.5 TRUNCs it instead). Breaks `ProcessConsistency` (then Agreement).',
   newLeaderBeforeSnapshot:
-    'ZOOKEEPER-3104 (B7): in a SNAP sync the leader decides what to forward and queues NEWLEADER before it ' +
-    'serializes the snapshot (here: one tick later), so the snapshot, labelled with the leader\'s zxid then, is newer ' +
-    'than what was queued before NEWLEADER. Breaks `Agreement` in ZooKeeper, whose fuzzy snapshot can be labelled ' +
-    'ahead of what the learner has applied; not reproducible here: the model\'s snapshot is one atomic copy ' +
-    'labelled with its own content, and a learner recognizes the txns it already holds, so the reordering only ' +
-    'costs it an exit and a restart (no scenario).',
+    'ZOOKEEPER-3104 (B7): in a SNAP sync the leader starts forwarding and queues NEWLEADER before it serializes ' +
+    'the snapshot (here: one tick later). The walk over the live tree is fuzzy: the model reads every node when it ' +
+    'starts and the label when it ends, so the txns committed meanwhile are below the label and missing from the ' +
+    'nodes. The learner snapshots that at NEWLEADER, logs the missed txns under the label and re-applies them in ' +
+    'memory; a restore skips them. Breaks `HistoryConsistency` (then, after a restart, PrefixConsistency and Agreement).',
   keepDbAfterAbortedSync:
     'ZOOKEEPER-3642 (B8): a learner whose SNAP sync is cut short (leader gone before NEWLEADER was persisted) keeps ' +
     'the leader\'s snapshot in memory only, with its lastProcessedZxid, instead of reloading from disk; the next ' +

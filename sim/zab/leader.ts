@@ -24,7 +24,7 @@
  */
 import type { NodeContext, NodeId } from '../core/node.js';
 import { QuorumTally, quorumSize } from '../core/quorum.js';
-import type { DataTree, Txn, ZkRequest } from '../store/index.js';
+import type { DataTree, DataTreeJSON, Txn, ZkRequest } from '../store/index.js';
 import { ERROR_TXN, prepRequest } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 import type { ZabNode } from './node.js';
@@ -74,6 +74,12 @@ class LearnerHandler {
    * serialized (null otherwise); they go out after it, as LearnerHandler's queue does.
    */
   held: ZabMessage[] | null = null;
+  /**
+   * newLeaderBeforeSnapshot: the snapshot being serialized for this learner. ZooKeeper walks
+   * the live tree while the leader keeps committing (a fuzzy snapshot); the model takes the
+   * extreme case, every node read when the walk starts, the label read when it ends.
+   */
+  fuzzySnapshot: DataTreeJSON | null = null;
 
   constructor(
     readonly sid: NodeId,
@@ -273,6 +279,7 @@ export class LeaderRole {
       // ZOOKEEPER-3104: forwarding starts and NEWLEADER is queued now; the snapshot is
       // serialized afterwards (one tick here), labelled with the leader's zxid then.
       handler.held = [];
+      handler.fuzzySnapshot = node.tree.toJSON();
       ctx.setTimer(`${SNAPSHOT_TIMER}${to}`, node.config.tickTimeUs);
       ctx.note(`queues NEWLEADER for ${to} before serializing its snapshot (bug newLeaderBeforeSnapshot)`);
     } else if (plan.mode === 'SNAP') ctx.send(to, { type: 'SNAP', zxid: plan.zxid, snapshot: node.tree.toJSON() });
@@ -307,9 +314,15 @@ export class LeaderRole {
     if (handler === undefined || handler.held === null) return;
     const tree = this.node.tree;
     const held = handler.held;
+    const snapshot = handler.fuzzySnapshot ?? tree.toJSON();
     handler.held = null;
-    ctx.note(`snapshot for ${sid} serialized at ${this.node.codec.format(tree.lastProcessedZxid)}, after ${held.length} queued packet(s) were decided (bug newLeaderBeforeSnapshot)`);
-    ctx.send(sid, { type: 'SNAP', zxid: tree.lastProcessedZxid, snapshot: tree.toJSON() });
+    handler.fuzzySnapshot = null;
+    // The label is the zxid when the walk ends; the nodes were read before the txns
+    // committed meanwhile reached them, and their COMMITs are queued behind NEWLEADER.
+    const codec = this.node.codec;
+    const label = tree.lastProcessedZxid;
+    ctx.note(`snapshot for ${sid} serialized with nodes as of ${codec.format(snapshot.lastProcessedZxid)} and labelled ${codec.format(label)}, after ${held.length} queued packet(s), NEWLEADER among them (bug newLeaderBeforeSnapshot)`);
+    ctx.send(sid, { type: 'SNAP', zxid: label, snapshot: { ...snapshot, lastProcessedZxid: label } });
     for (const msg of held) ctx.send(sid, msg);
   }
 

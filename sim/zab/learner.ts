@@ -421,8 +421,9 @@ export class LearnerRole {
   private onProposal(ctx: NodeContext<ZabMessage>, entry: LogEntry): void {
     const node = this.node;
     const codec = node.codec;
+    // Like FollowerZooKeeperServer.logRequest, every proposal is logged, whatever its zxid:
+    // the correct protocol never sends one at or below the learner's tree (newLeaderBeforeSnapshot does).
     const last = this.pendingHead < this.pending.length ? this.pending[this.pending.length - 1].zxid : node.tree.lastProcessedZxid;
-    if (entry.zxid <= last) return; // already have it
     if (codec.epoch(entry.zxid) === codec.epoch(last) && entry.zxid !== last + 1) {
       ctx.note(`got proposal ${codec.format(entry.zxid)}, expected ${codec.format(last + 1)}`);
     }
@@ -454,7 +455,9 @@ export class LearnerRole {
       this.pendingHead = 0;
     }
     if (this.bugs.has('applyOnPropose') && !this.observer) return; // applied when proposed
-    node.applyCommitted(ctx, head, 'broadcast');
+    // A txn the tree's zxid already covers (a snapshot labelled ahead of its nodes) is applied
+    // again, as DataTree.processTxn does; it is no new delivery.
+    node.applyCommitted(ctx, head, head.zxid > node.tree.lastProcessedZxid ? 'broadcast' : 'replay');
   }
 
   private onInform(ctx: NodeContext<ZabMessage>, entry: LogEntry): void {

@@ -148,10 +148,17 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
       if (snapshot !== undefined) ctx.storage.putDurable(SNAPSHOT_KEY, { ...snapshot, logStart: log.length });
     }
     const end = upTo < 0 ? log.length : upTo;
-    for (let i = this.logStart; i < end; i++) this.tree.apply(log[i].txn, log[i].zxid);
+    // FileTxnSnapLog.restore reads the log from the snapshot's zxid + 1: an entry the
+    // snapshot's label covers is not replayed, whether or not its nodes have it.
+    let replayed = 0;
+    for (let i = this.logStart; i < end; i++) {
+      if (snapshot !== undefined && log[i].zxid <= this.snapshotZxid) continue;
+      this.tree.apply(log[i].txn, log[i].zxid);
+      replayed++;
+    }
     this.committedLog.reload(log, this.logStart, end);
     this.lastCommittedZxid = this.tree.lastProcessedZxid;
-    return end - this.logStart;
+    return replayed;
   }
 
   /**

@@ -344,14 +344,18 @@ export class ZabInvariantChecker {
     view.up = true;
     view.diverged = false;
     view.orderChecked = 0;
-    // The tree is the snapshot plus every log entry after it, as the server rebuilt it.
+    // The tree is the snapshot plus every log entry after it with a newer zxid than its
+    // label (the restore reads the log from there), as the server rebuilt it.
     const storage = this.cluster.storage(node);
     const snapshot = storage.get<SnapshotRecordView>('snapshot');
     const log = storage.log<LogEntryView>('txnlog');
     const logStart = (event.logStart as number | undefined) ?? snapshot?.logStart ?? 0;
     view.snapshotZxid = snapshot?.zxid ?? -1;
     const tree = snapshot === undefined ? new Seq() : view.snapshot.copy();
-    for (let i = logStart; i < log.length; i++) tree.append(this.g, log[i].zxid, log[i].txn, this.txnId(log[i].txn));
+    for (let i = logStart; i < log.length; i++) {
+      if (log[i].zxid <= view.snapshotZxid) continue;
+      tree.append(this.g, log[i].zxid, log[i].txn, this.txnId(log[i].txn));
+    }
     view.tree = tree;
     if (event.reason === 'start') view.history = tree.copy();
     this.compactHistory(view);
@@ -524,7 +528,9 @@ export class ZabInvariantChecker {
     const pending = this.pendingSnaps.get(node);
     this.pendingSnaps.delete(node);
     let next: Seq;
-    if (pending !== undefined && pending.zxid === zxid) next = pending.seq.copy();
+    // The nodes are the leader's tree when it decided the sync; the label may be newer
+    // (newLeaderBeforeSnapshot's fuzzy snapshot): the txns in between are not in it.
+    if (pending !== undefined && pending.zxid <= zxid) next = pending.seq.copy();
     else {
       const position = this.g.positionOf(zxid);
       next = new Seq(position === undefined ? 0 : position + 1);
