@@ -1,6 +1,12 @@
 /**
- * Sweep scaling: the same 120 seeds of a faulty scenario on 1 and on 2 worker threads
- * (enough for the workers' start-up, ~0.3 s of module loading, to be amortized).
+ * Sweep scaling: the same 240 seeds of a faulty scenario on 1 and on 2 worker threads.
+ *
+ * `cold` is the whole sweep; `warm` is its last three quarters, once every worker has
+ * loaded the modules and V8 has compiled the hot code (each worker is an isolate of its
+ * own and warms up on its own: ~1.2-1.8 s of extra CPU, a large share of a short sweep).
+ * `cpuPerWall` is the process's CPU time over wall time while warm: one worker uses more
+ * than one core, because V8's compiler and garbage-collector threads run beside it, so on
+ * a two-core machine the second worker can only add what those threads leave.
  * `processBaseline2x` runs the same seeds in two independent single-threaded child
  * processes at once: the scaling the machine itself allows, whatever zablab does.
  */
@@ -18,11 +24,40 @@ const scenario: Scenario = {
   healMs: 3_000,
 };
 
-async function seedsPerSec(workers: number, protocol: string, seeds: number): Promise<number> {
+interface SweepRate {
+  /** Seeds per second over the whole sweep, workers' start-up and warm-up included. */
+  cold: number;
+  /** Seeds per second over the last three quarters of the sweep (the workers are warm). */
+  warm: number;
+  /** Process CPU time over wall time during the warm part (V8's compiler and GC threads count). */
+  cpuPerWall: number;
+}
+
+async function sweepRate(workers: number, protocol: string, seeds: number): Promise<SweepRate> {
   const jobs = Array.from({ length: seeds }, (_, i) => ({ index: i, name: 'bench', scenario, protocol, seed: i + 1 }));
+  const quarter = Math.floor(seeds / 4);
+  let warmStart = 0;
+  let warmCpu = process.cpuUsage();
   const start = performance.now();
-  await runSweep(jobs, { workers });
-  return seeds / ((performance.now() - start) / 1000);
+  await runSweep(jobs, {
+    workers,
+    onResult: (_outcome, done) => {
+      if (done !== quarter) return;
+      warmStart = performance.now();
+      warmCpu = process.cpuUsage();
+    },
+  });
+  const end = performance.now();
+  const cpu = process.cpuUsage(warmCpu);
+  return {
+    cold: seeds / ((end - start) / 1000),
+    warm: (seeds - quarter) / ((end - warmStart) / 1000),
+    cpuPerWall: (cpu.user + cpu.system) / 1000 / (end - warmStart),
+  };
+}
+
+async function seedsPerSec(workers: number, protocol: string, seeds: number): Promise<number> {
+  return (await sweepRate(workers, protocol, seeds)).cold;
 }
 
 /** Seeds per second of two child processes each running `seeds` seeds inline, at once. */
@@ -46,15 +81,21 @@ async function processPair(protocol: string, seeds: number): Promise<number> {
 export async function benchSweep(): Promise<Record<string, number>> {
   const protocol = PROTOCOLS.zab !== undefined ? 'zab' : 'paxos';
   await seedsPerSec(2, protocol, 4); // warm up the file cache and the JIT of the main thread
-  const one = await seedsPerSec(1, protocol, 120);
-  const two = await seedsPerSec(2, protocol, 120);
+  const one = await sweepRate(1, protocol, 240);
+  const two = await sweepRate(2, protocol, 240);
   const inline = await seedsPerSec(0, protocol, 60);
   const pair = await processPair(protocol, 60);
+  const round = (n: number) => Number(n.toFixed(2));
   return {
-    seedsPerSec1Worker: Number(one.toFixed(2)),
-    seedsPerSec2Workers: Number(two.toFixed(2)),
-    speedup: Number((two / one).toFixed(2)),
-    processBaseline2x: Number((pair / inline).toFixed(2)),
+    seedsPerSec1Worker: round(one.cold),
+    seedsPerSec2Workers: round(two.cold),
+    speedup: round(two.cold / one.cold),
+    warmSeedsPerSec1Worker: round(one.warm),
+    warmSeedsPerSec2Workers: round(two.warm),
+    warmSpeedup: round(two.warm / one.warm),
+    cpuPerWall1Worker: round(one.cpuPerWall),
+    cpuPerWall2Workers: round(two.cpuPerWall),
+    processBaseline2x: round(pair / inline),
   };
 }
 
