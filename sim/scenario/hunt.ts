@@ -83,7 +83,26 @@ export function randomHuntScenario(rng: Rng, protocol: string, bug: string, chan
     expect: { invariants: 'hold', linearizable: true, converge: true },
   };
   if (channel === 'datagram') applyDatagramProfile(rng, scenario);
+  else if (protocol === 'zab') applyZabProfile(rng, scenario);
   return scenario;
+}
+
+/**
+ * ZAB's extra draws (after the common ones): what the crash-window and availability bugs
+ * of PROTOCOLS.md §11 need to be reachable without a script.
+ * - Sometimes a slow disk (2-12 ms per sync): a write handed to the log writer stays
+ *   volatile long enough for a crash to fall between "acknowledged" and "durable".
+ * - Sometimes a fine-grained nemesis (a fault every 10-20 ms, lasting 5-30 ms): crashes
+ *   land inside a synchronization, not only between them.
+ * - Sometimes a narrow zxid counter (5-8 bits): epochs run out of zxids and roll over.
+ * - Always `recovers`: after healing every server must serve again, so a bug that only
+ *   costs availability fails the run too.
+ */
+function applyZabProfile(rng: Rng, scenario: Scenario): void {
+  if (rng.chance(0.25)) scenario.storage = { syncLatency: { kind: 'uniform', minMs: 2, maxMs: 12 } };
+  if (rng.chance(0.3)) scenario.nemesis = { ...scenario.nemesis!, intervalMs: rng.pick([10, 20]), faultDurationMs: rng.pick([5, 10, 30]) };
+  if (rng.chance(0.2)) scenario.cluster = { ...scenario.cluster, counterBits: rng.pick([5, 6, 8]) };
+  scenario.expect = { ...scenario.expect, recovers: true };
 }
 
 /** The datagram profile's extra draws (after the common ones, so those are not shifted). */

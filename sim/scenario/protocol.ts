@@ -3,7 +3,7 @@
  * scenario, the network channel it assumes, its bug switches, and its invariant
  * checker. The registry (protocols.ts) lists the implementations.
  */
-import type { Message, NodeFactory } from '../core/node.js';
+import type { Message, NodeFactory, NodeSnapshot } from '../core/node.js';
 import type { ChannelKind } from '../net/network.js';
 import type { Cluster } from '../net/cluster.js';
 import type { Scenario } from './types.js';
@@ -29,6 +29,8 @@ export interface ProtocolAdapter {
   /** Roles that mean "this node leads" in `state` trace events. */
   readonly leaderRoles: readonly string[];
   readonly bugs: readonly BugInfo[];
+  /** Whether a server serves clients, from its inspect() snapshot (for `recovers`). */
+  inService?(snapshot: NodeSnapshot): boolean;
   factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message>;
   attachInvariants(cluster: Cluster<Message>): InvariantMonitor;
 }

@@ -46,6 +46,7 @@ export const zabAdapter: ProtocolAdapter = {
   name: 'zab',
   channel: 'connection',
   leaderRoles: ['LEADING'],
+  inService: (snapshot) => snapshot.zabState === 'BROADCAST' && snapshot.role !== 'LOOKING' && snapshot.role !== 'BROKEN',
   bugs: Object.entries(ZAB_BUGS).map(([name, text]) => zabBugInfo(name, text)),
   factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message> {
     const c = scenario.cluster;

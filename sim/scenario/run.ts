@@ -58,6 +58,8 @@ export interface RunResult {
   linearizability: { verdict: LinResult['verdict'] | 'skipped'; model?: string; ops: number; explanation?: string };
   primaryOrder: { ok: boolean; violations: { invariant: string; node: number; message: string }[]; commits: number };
   convergence: { ok: boolean; digests: (number | null)[] };
+  /** Servers out of service at the end (for `recovers`; empty if the protocol cannot tell). */
+  outOfService: number[];
   ops: { total: number; ok: number; fail: number; info: number; pending: number };
   commits: number;
   syncModes: Record<string, number>;
@@ -370,7 +372,9 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
       cluster.restart(n);
     }
     workload?.stop();
-    const settled = () => (workload === undefined || workload.done()) && converged(cluster);
+    // With `recovers`, the cluster has settled only once every server serves again.
+    const waitForService = expectationsFor(scenario, protocol).recovers === true && adapter.inService !== undefined;
+    const settled = () => (workload === undefined || workload.done()) && converged(cluster) && (!waitForService || outOfService(cluster, adapter).length === 0);
     cluster.run({ untilUs: storyEndUs + Math.floor((healEndUs - storyEndUs) / 2), stopWhen: settled });
     if (cluster.haltReason === null && !settled()) {
       // Some protocols can wedge without a fault: ZooKeeper leaves a server that
@@ -386,7 +390,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
       cluster.run({ untilUs: healEndUs, stopWhen: settled });
     }
     // A little more time so followers apply the last commits.
-    if (cluster.haltReason === null) cluster.run({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: () => converged(cluster) && (workload === undefined || workload.done()) });
+    if (cluster.haltReason === null) cluster.run({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: settled });
     if (cluster.haltReason === null) monitor.finalCheck?.();
   }
 
@@ -416,6 +420,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     linearizability: lin,
     primaryOrder: { ok: primaryOrder.violations.length === 0, violations: primaryOrder.violations.map((v) => ({ invariant: v.invariant, node: v.node, message: v.message })), commits: primaryOrder.commits },
     convergence,
+    outOfService: outOfService(cluster, adapter),
     ops: opsSummary,
     commits,
     syncModes,
@@ -428,6 +433,13 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   result.expectations = evaluate(expected, result, rt, scenario);
   result.ok = result.expectations.every((e) => e.ok);
   return result;
+}
+
+/** Up servers that do not serve clients (none if the protocol cannot tell). */
+function outOfService(cluster: Cluster<Message>, adapter: ProtocolAdapter): number[] {
+  const inService = adapter.inService;
+  if (inService === undefined) return [];
+  return cluster.serverIds.filter((n) => cluster.isUp(n) && !inService(cluster.inspect(n)));
 }
 
 function converged(cluster: Cluster<Message>): boolean {
@@ -498,6 +510,9 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
   if (expected.allOpsComplete) {
     const ok = r.ops.pending === 0 && r.ops.info === 0;
     add('every operation completes after healing', ok, `${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} unknown, ${r.ops.pending} pending`);
+  }
+  if (expected.recovers) {
+    add('every server back in service after healing', r.outOfService.length === 0 || !r.invariants.ok, r.outOfService.length === 0 ? 'all serving' : `server(s) ${r.outOfService.join(', ')} not serving at the end`);
   }
   if (expected.minOkOps !== undefined) add(`at least ${expected.minOkOps} operations succeed`, r.ops.ok >= expected.minOkOps, `${r.ops.ok} ok`);
   if (expected.maxCommits !== undefined) {

@@ -69,6 +69,7 @@ const expectations = {
     minLeaderChanges: { type: 'integer', minimum: 0 },
     maxLeaders: { type: 'integer', minimum: 0 },
     allOpsComplete: { type: 'boolean' },
+    recovers: { type: 'boolean' },
     minOkOps: { type: 'integer', minimum: 0 },
     maxCommits: { type: 'integer', minimum: 0 },
     converge: { type: 'boolean' },

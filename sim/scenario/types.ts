@@ -83,6 +83,11 @@ export interface Expectations {
   maxLeaders?: number;
   /** Every client operation completes (ok or fail) once faults are over. */
   allOpsComplete?: boolean;
+  /**
+   * After healing, every server is back in service (ZAB: in BROADCAST under its leader),
+   * within the quiet time: an availability check for the protocols that can tell.
+   */
+  recovers?: boolean;
   /** At least this many operations end ok. */
   minOkOps?: number;
   /** At most this many writes commit (e.g. 0 when no quorum exists). */

@@ -33,7 +33,7 @@
  * | `PrimaryIntegrity`         | `propose`, delivery | a leader proposes only after delivering every committed txn of older epochs; an older-epoch txn is never committed after a newer leader started proposing without it |
  * | `CommittedLogMonotonicity` | leader delivery | the newest established leader's delivered sequence always extends G (nobody committed beyond it) |
  * | `ProcessConsistency`       | `newleader`  | a learner that processed NEWLEADER has a durable log that is a prefix of its leader's history |
- * | `LeaderLogCompleteness`    | `election`   | an established leader's history contains every txn committed so far |
+ * | `LeaderLogCompleteness`    | `election`   | an established leader's history contains every txn of an older epoch committed so far |
  * | `CommittedLogDurability`   | `truncate`, `snap` | a sync-time truncation or snapshot never removes a committed txn |
  * | `CommitConsistency`        | follower delivery | in an established epoch, a learner delivers only txns its leader delivered before |
  * | `HistoryConsistency`       | `logged`     | in an established epoch, a synced learner's durable log stays a prefix of the leader's history |
@@ -414,7 +414,10 @@ export class ZabInvariantChecker {
     const view = this.view(node);
     this.promote(node, view, event, 'election');
     const tree = view.tree;
-    if (!view.diverged && tree.gPos < this.g.length) {
+    // Only txns of older epochs count: a leader held up (paused, its NEWLEADER ACKs in
+    // flight) can be established after a newer epoch's leader committed; it cannot commit
+    // without that quorum, and it was never meant to hold the newer epoch's txns.
+    if (!view.diverged && tree.gPos < this.g.length && this.g.epochs[tree.gPos] < epoch) {
       const missing = tree.gPos;
       this.report(node, 'LeaderLogCompleteness',
         `leader ${node} of epoch ${epoch} is established without the committed ${this.label(this.g.zxids[missing])} (its history ends at ${this.label(tree.lastZxid(this.g))}; ${this.g.length - missing} committed txns missing)`,
