@@ -4,7 +4,8 @@
  * per-session FIFO.
  */
 import { describe, expect, it } from 'vitest';
-import { zabConfig, ZxidCodec, formatZxid, makeZxid, epochOf, counterOf, planSync, type LogEntry } from '../../sim/zab/index.js';
+import { zabConfig, ZxidCodec, formatZxid, makeZxid, epochOf, counterOf, planSync, SNAPSHOT_KEY, TXN_LOG, type LogEntry, type SnapshotRecord } from '../../sim/zab/index.js';
+import { DataTree } from '../../sim/store/index.js';
 import { CommittedLog } from '../../sim/zab/committed-log.js';
 import {
   allServing,
@@ -226,5 +227,37 @@ describe('refusals', () => {
     cluster.heal();
     expect(runUntil(cluster, () => allServing(cluster), 2_000_000)).toBe(true);
     clean(rig);
+  });
+});
+
+describe('restore', () => {
+  it('replays only the log entries newer than the snapshot\'s zxid (FileTxnSnapLog.restore)', () => {
+    // One server's disk: a snapshot labelled 1:3 whose nodes lack /skipped, then a log in
+    // which 1:3 (creating /skipped) sits after the snapshot's position, then 1:4.
+    const rig = zabRig({ servers: 1, seed: 7, invariants: false });
+    const storage = rig.cluster.storage(0);
+    const create = (path: string, cversion: number): LogEntry['txn'] => ({ type: 'create', path, data: '', ephemeralOwner: 0, parentCVersion: cversion });
+    const log: LogEntry[] = [
+      { zxid: makeZxid(1, 1), txn: create('/a', 1) },
+      { zxid: makeZxid(1, 2), txn: create('/b', 2) },
+      { zxid: makeZxid(1, 3), txn: create('/skipped', 3) },
+      { zxid: makeZxid(1, 4), txn: create('/after', 4) },
+    ];
+    const tree = new DataTree();
+    tree.apply(log[0].txn, log[0].zxid);
+    tree.apply(log[1].txn, log[1].zxid);
+    const snapshot: SnapshotRecord = { zxid: makeZxid(1, 3), tree: { ...tree.toJSON(), lastProcessedZxid: makeZxid(1, 3) }, logStart: 2 };
+    storage.putDurable(SNAPSHOT_KEY, snapshot);
+    for (const entry of log) storage.append(TXN_LOG, entry);
+    storage.sync();
+    storage.putDurable('acceptedEpoch', 1);
+    storage.putDurable('currentEpoch', 1);
+    rig.cluster.start();
+    runFor(rig.cluster, 1_000);
+    const restore = eventsOf(rig.cluster, 'restore', 0)[0];
+    expect(restore).toMatchObject({ snapshotZxid: makeZxid(1, 3), replayed: 1, lastProcessedZxid: makeZxid(1, 4) });
+    expect(hasPath(rig.cluster, 0, '/a')).toBe(true);
+    expect(hasPath(rig.cluster, 0, '/after')).toBe(true);
+    expect(hasPath(rig.cluster, 0, '/skipped')).toBe(false);
   });
 });
