@@ -402,7 +402,9 @@ export class LeaderRole {
     const entry: LogEntry = quorumRead ? { zxid, txn, route, read: req } : { zxid, txn, route };
     this.outstanding.set(zxid, { entry, acks: new QuorumTally(node.voters) });
     this.lastProposed = zxid;
-    ctx.record('propose', { index: zxid, label: codec.format(zxid), origin: `zab:e${this.epoch}`, originSeq: counter, txn });
+    // originSeq is the leader's k-th proposal: its counter, or past a carry into the epoch
+    // bits (noRolloverGuard), the distance from the epoch's first zxid.
+    ctx.record('propose', { index: zxid, label: codec.format(zxid), origin: `zab:e${this.epoch}`, originSeq: zxid - codec.make(this.epoch, 0), txn });
     const msg: ZabMessage = { type: 'PROPOSAL', entry };
     for (const handler of this.handlers.values()) {
       if (!handler.forwarding || handler.observer) continue;
