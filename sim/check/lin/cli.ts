@@ -14,10 +14,11 @@
  * This module is isomorphic: files and the clock come through `io`.
  */
 import { checkHistory, resolveModel, type LinResult } from './checker.js';
-import { parseEdnHistory } from './edn.js';
+import { parseEdnHistory, readEdnForms } from './edn.js';
 import { HistoryError, type HistoryEvent } from './history.js';
 import { parseJsonHistory } from './json.js';
-import { MODEL_NAMES } from './models/index.js';
+import type { AnyModel } from './model.js';
+import { casRegisterModel, MODEL_NAMES, registerModel } from './models/index.js';
 
 export interface CheckIo {
   /** Writes text to standard output; every call passes whole lines ending in "\n". */
@@ -30,10 +31,12 @@ export interface CheckIo {
   now(): number;
 }
 
-export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--json] [--timeout-ms N] [--max-steps N]
+export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--initial VALUE] [--json] [--timeout-ms N] [--max-steps N]
 
 Checks each client history for linearizability against the model.
   --model NAME      the object the history operates on (required)
+  --initial VALUE   the register's value before the history, as JSON or EDN (register and
+                    cas-register; default nil, as Knossos's models; e.g. --initial 0)
   --json            one JSON object per line per file
   --timeout-ms N    give up on a file after N milliseconds (verdict unknown)
   --max-steps N     give up on a file after N search steps (verdict unknown)
@@ -46,6 +49,31 @@ interface Args {
   readonly json: boolean;
   readonly timeoutMs?: number;
   readonly maxSteps?: number;
+  /** --initial, parsed; absent: the model's default. */
+  readonly initial?: { value: unknown };
+}
+
+/** Models that take an initial value. */
+const WITH_INITIAL: Readonly<Record<string, (initial: unknown) => AnyModel>> = {
+  register: (initial) => registerModel({ initial }),
+  'cas-register': (initial) => casRegisterModel({ initial }),
+};
+
+/** --initial's value: JSON first (0, "a", [1,2]), else EDN (nil, :a, [1 2]). */
+function parseInitial(text: string | undefined): { value: unknown } {
+  if (text === undefined || text.trim() === '') throw new UsageError('--initial needs a value (JSON or EDN), got nothing');
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    // not JSON: try EDN
+  }
+  try {
+    const forms = readEdnForms(text);
+    if (forms.length === 1) return { value: forms[0].value };
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`--initial needs one JSON or EDN value, got ${JSON.stringify(text)}`);
 }
 
 class UsageError extends Error {}
@@ -63,6 +91,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   let json = false;
   let timeoutMs: number | undefined;
   let maxSteps: number | undefined;
+  let initial: { value: unknown } | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -74,6 +103,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     else if (flag === '--model') model = value();
     else if (flag === '--timeout-ms') timeoutMs = positiveInt('--timeout-ms', value());
     else if (flag === '--max-steps') maxSteps = positiveInt('--max-steps', value());
+    else if (flag === '--initial') initial = parseInitial(value());
     else if (a === '--') {
       files.push(...argv.slice(i + 1));
       break;
@@ -82,6 +112,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   }
   if (model === undefined || model === '') throw new UsageError(`--model is required (${MODEL_NAMES.join(', ')})`);
   if (!MODEL_NAMES.includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}; known models: ${MODEL_NAMES.join(', ')}`);
+  if (initial !== undefined && !(model in WITH_INITIAL)) throw new UsageError(`--initial applies to ${Object.keys(WITH_INITIAL).join(' and ')}, not to ${model}`);
   if (files.length === 0) throw new UsageError('no history file given');
   return {
     files,
@@ -89,6 +120,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     json,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(maxSteps !== undefined ? { maxSteps } : {}),
+    ...(initial !== undefined ? { initial } : {}),
   };
 }
 
@@ -159,7 +191,8 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
     try {
       const { events, lines } = parseHistoryFile(file, text);
       const start = io.now();
-      result = checkHistory(events, resolveModel(args.model), {
+      const model = args.initial !== undefined ? WITH_INITIAL[args.model](args.initial.value) : resolveModel(args.model);
+      result = checkHistory(events, model, {
         lines,
         now: () => io.now(),
         ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),

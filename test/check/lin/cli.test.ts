@@ -138,4 +138,32 @@ describe('zablab check', () => {
     expect(await checkCommand(['--help'], help.io)).toBe(0);
     expect(help.stdout()).toMatch(/^usage: zablab check <history-file…> --model <register\|cas-register\|multi-register\|mutex\|znode>/);
   });
+
+  describe('--initial', () => {
+    const zeroFirst = { 'zero.edn': '{:type :invoke, :f :read, :value nil, :process 0}\n{:type :ok, :f :read, :value 0, :process 0}\n{:type :invoke, :f :cas, :value [0 1], :process 1}\n{:type :ok, :f :cas, :value [0 1], :process 1}\n' };
+
+    it('starts the register at the given value (JSON or EDN), nil by default', async () => {
+      const nilStart = memoryIo(zeroFirst);
+      expect(await checkCommand(['zero.edn', '--model', 'cas-register'], nilStart.io)).toBe(1);
+      expect(nilStart.stdout()).toContain("can't read 0 from register null");
+      for (const initial of ['0', '--initial=0']) {
+        const m = memoryIo(zeroFirst);
+        const args = initial.startsWith('--') ? ['zero.edn', '--model', 'cas-register', initial] : ['zero.edn', '--model', 'cas-register', '--initial', initial];
+        expect(await checkCommand(args, m.io)).toBe(0);
+      }
+      const edn = memoryIo({ 'kw.edn': '{:type :invoke, :f :read, :value nil, :process 0}\n{:type :ok, :f :read, :value :a, :process 0}\n' });
+      expect(await checkCommand(['kw.edn', '--model', 'register', '--initial', ':a'], edn.io)).toBe(0);
+    });
+
+    it('is refused for models without an initial value, and when it is not one value (exit 2)', async () => {
+      const mutex = memoryIo(zeroFirst);
+      expect(await checkCommand(['zero.edn', '--model', 'mutex', '--initial', '0'], mutex.io)).toBe(2);
+      expect(mutex.stderr()).toContain('--initial applies to register and cas-register, not to mutex');
+      const bad = memoryIo(zeroFirst);
+      expect(await checkCommand(['zero.edn', '--model', 'register', '--initial', '[1 2'], bad.io)).toBe(2);
+      expect(bad.stderr()).toContain('--initial needs one JSON or EDN value, got "[1 2"');
+      const missing = memoryIo(zeroFirst);
+      expect(await checkCommand(['zero.edn', '--model', 'register', '--initial'], missing.io)).toBe(2);
+    });
+  });
 });
