@@ -16,10 +16,11 @@
  *  "timeUs": 1500}          // optional virtual time in microseconds
  * ```
  * Other keys are ignored. List order is real-time order; when every event has
- * `timeUs`, time must not decrease, and at equal times invocations come first.
- * Unlike EDN input, every invocation must complete (use `info` for unknown outcomes).
+ * `timeUs`, time must not decrease, and at equal times invocations come first. As in
+ * EDN input (and Knossos), an invocation that never completes is indeterminate: an
+ * `info` completion is appended for it.
  */
-import { HistoryError, type HistoryEvent } from './history.js';
+import { completePendingAsInfo, HistoryError, type HistoryEvent } from './history.js';
 
 const MAX_DEPTH = 500;
 
@@ -218,6 +219,7 @@ export function parseJsonHistory(text: string): { events: HistoryEvent[]; lines:
     events.push(toEvent(value, line));
     lines.push(line);
   }
+  completePendingAsInfo(events, lines);
   return { events, lines };
 }
 

@@ -92,6 +92,14 @@ describe('Jepsen EDN histories', () => {
     expect(checkHistory(events, 'register').verdict).toBe('linearizable');
   });
 
+  it('JSON follows Knossos too: an invocation that never completes is indeterminate', () => {
+    const text = ['{"type":"invoke","process":0,"f":"write","value":1}', '{"type":"invoke","process":1,"f":"read","value":null}', '{"type":"ok","process":1,"f":"read","value":1}'].join('\n');
+    const { events, lines } = parseJsonHistory(text);
+    expect(events.at(-1)).toEqual({ type: 'info', process: 0, f: 'write', value: null });
+    expect(lines.at(-1)).toBe(1);
+    expect(checkHistory(events, 'register').verdict).toBe('linearizable');
+  });
+
   it('reports a bad operation with its line', () => {
     const e = errorOf(() => parseEdnHistory('{:type :invoke :f :read :process 0}\n{:type :done :f :read :process 0}'));
     expect(e.line).toBe(2);
