@@ -58,7 +58,7 @@ function describeError(error: ErrorObject): [string, string] {
   }
 }
 
-const SCENARIO_TARGET_HINT = 'a target: leader, follower, any, all, others, minority, majority, minority-with-leader, majority-without-leader or node:N';
+const SCENARIO_TARGET_HINT = 'a target: leader, follower, any, all, others, minority, majority, minority-with-leader, majority-without-leader, node:N or a node number';
 
 /** Picks the most telling error: the deepest one that is not a schema combinator's summary. */
 function bestError(errors: ErrorObject[]): ErrorObject {
@@ -88,11 +88,33 @@ export function parseScenario(text: string, file: string, knownBugs?: ReadonlySe
   return validateScenario(doc, file, knownBugs);
 }
 
+/** A target's two forms failing together (a string that is no target name and no number) read as one. */
+function isTargetMismatch(errors: ErrorObject[], chosen: ErrorObject): boolean {
+  // Only targets use anyOf in the schema: both of its forms failed here.
+  return errors.some((e) => e.instancePath === chosen.instancePath && e.keyword === 'anyOf');
+}
+
+/** Fault targets given as node numbers become "node:N" (the canonical form). */
+function normalizeTargets(doc: unknown): void {
+  const faults = (doc as { faults?: unknown } | null)?.faults;
+  if (!Array.isArray(faults)) return;
+  const named = (t: unknown): unknown => (typeof t === 'number' && Number.isInteger(t) && t >= 0 ? `node:${t}` : t);
+  for (const fault of faults) {
+    if (typeof fault !== 'object' || fault === null) continue;
+    const f = fault as Record<string, unknown>;
+    for (const key of ['target', 'from', 'to', 'isolate']) if (key in f) f[key] = named(f[key]);
+    if (Array.isArray(f.groups)) f.groups = f.groups.map((group: unknown) => (Array.isArray(group) ? group.map(named) : group));
+  }
+}
+
 export function validateScenario(doc: unknown, file: string, knownBugs?: ReadonlySet<string>): Scenario {
   if (!validate(doc)) {
-    const [path, detail] = describeError(bestError(validate.errors ?? []));
+    const errors = validate.errors ?? [];
+    const chosen = bestError(errors);
+    const [path, detail] = isTargetMismatch(errors, chosen) ? [jsonPath(chosen.instancePath), `expected ${SCENARIO_TARGET_HINT}`] : describeError(chosen);
     throw new ScenarioError(file, path, detail);
   }
+  normalizeTargets(doc);
   const scenario = doc as unknown as Scenario;
   const servers = scenario.cluster.servers;
   const checkNode = (node: number, path: string) => {

@@ -10,9 +10,11 @@ const nonNegative = { type: 'number', minimum: 0 } as const;
 const positive = { type: 'number', exclusiveMinimum: 0 } as const;
 const probability = { type: 'number', minimum: 0, maximum: 1 } as const;
 const target = {
-  type: 'string',
-  pattern: '^(leader|follower|any|all|others|minority|majority|minority-with-leader|majority-without-leader|node:[0-9]+)$',
-  description: 'leader | follower | any | all | others | minority | majority | minority-with-leader | majority-without-leader | node:N — resolved when the action fires',
+  description: 'leader | follower | any | all | others | minority | majority | minority-with-leader | majority-without-leader | node:N (or just N) — resolved when the action fires',
+  anyOf: [
+    { type: 'string', pattern: '^(leader|follower|any|all|others|minority|majority|minority-with-leader|majority-without-leader|node:[0-9]+)$' },
+    { type: 'integer', minimum: 0 },
+  ],
 } as const;
 
 const latency = {

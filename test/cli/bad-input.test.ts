@@ -31,6 +31,8 @@ describe('bad input gets a clear message, exit 2 and no stack trace', () => {
     ['unknown nested field', { ...valid, cluster: { servers: 3, size: 4 } }, /\$\.cluster\.size: unknown field/],
     ['unknown target', { ...valid, faults: [{ atMs: 10, action: 'crash', target: 'the-boss' }] }, /\$\.faults\[0\]\.target: expected a target/],
     ['target outside the cluster', { ...valid, faults: [{ atMs: 10, action: 'crash', target: 'node:7' }] }, /\$\.faults\[0\]\.target: node 7 does not exist/],
+    ['node number outside the cluster', { ...valid, faults: [{ atMs: 10, action: 'partition', groups: [[0, 1], [9]] }] }, /\$\.faults\[0\]\.groups\[1\]\[0\]: node 9 does not exist/],
+    ['negative node number', { ...valid, faults: [{ atMs: 10, action: 'crash', target: -1 }] }, /\$\.faults\[0\]\.target: expected a target: .* or a node number/],
     ['negative time', { ...valid, faults: [{ atMs: -5, action: 'heal' }] }, /\$\.faults\[0\]\.atMs: must be >= 0/],
     ['empty cluster', { ...valid, cluster: { servers: 0 } }, /\$\.cluster\.servers: must be >= 1/],
     ['missing field', { title: 't', explanation: 'e', cluster: { servers: 3 } }, /missing required field "durationMs"/],

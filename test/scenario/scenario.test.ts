@@ -131,3 +131,27 @@ describe('scenarios', () => {
     expect(again.expectations.find((e) => e.name === 'at most 1 leader(s)')?.ok).toBe(false);
   });
 });
+
+describe('fault targets', () => {
+  it('take a node number as short for node:N, in every place a target goes', () => {
+    const text = JSON.stringify({
+      title: 't',
+      explanation: 'e',
+      cluster: { servers: 3 },
+      durationMs: 100,
+      faults: [
+        { atMs: 10, action: 'partition', groups: [[0, 1], [2]] },
+        { atMs: 20, action: 'crash', target: 1 },
+        { atMs: 30, action: 'cut', from: 0, to: 'node:2' },
+        { atMs: 40, action: 'partition', isolate: 2 },
+      ],
+    });
+    const scenario = parseScenario(text, 'numbers.json');
+    expect(scenario.faults).toMatchObject([
+      { groups: [['node:0', 'node:1'], ['node:2']] },
+      { target: 'node:1' },
+      { from: 'node:0', to: 'node:2' },
+      { isolate: 'node:2' },
+    ]);
+  });
+});
