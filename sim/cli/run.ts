@@ -34,6 +34,7 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   lines.push('');
   lines.push(wrap(scenario.explanation));
   lines.push('');
+  for (const warning of result.warnings) lines.push(`  note         ${warning}`);
   const leaders = result.leaders.map((l) => `${l.node} (epoch ${l.epoch}) at ${formatUs(l.atUs)}`);
   lines.push(`  leaders      ${leaders.length ? leaders.slice(0, 6).join(', ') + (leaders.length > 6 ? `, … (${leaders.length} in all)` : '') : 'none'}`);
   const faults = result.faults.map((f) => `${f.action} [${f.nodes.join(',')}] at ${formatUs(f.atUs)}`);

@@ -60,6 +60,8 @@ export interface RunResult {
   convergence: { ok: boolean; digests: (number | null)[] };
   /** Servers out of service at the end (for `recovers`; empty if the protocol cannot tell). */
   outOfService: number[];
+  /** Settings of the scenario that this protocol does not use (ignored, said so). */
+  warnings: string[];
   ops: { total: number; ok: number; fail: number; info: number; pending: number };
   commits: number;
   syncModes: Record<string, number>;
@@ -421,6 +423,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     primaryOrder: { ok: primaryOrder.violations.length === 0, violations: primaryOrder.violations.map((v) => ({ invariant: v.invariant, node: v.node, message: v.message })), commits: primaryOrder.commits },
     convergence,
     outOfService: outOfService(cluster, adapter),
+    warnings: ignoredSettings(scenario, adapter),
     ops: opsSummary,
     commits,
     syncModes,
@@ -433,6 +436,26 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   result.expectations = evaluate(expected, result, rt, scenario);
   result.ok = result.expectations.every((e) => e.ok);
   return result;
+}
+
+/** Cluster settings each protocol reads; the others are ZooKeeper's or Paxos's own. */
+const CLUSTER_SETTINGS: Readonly<Record<string, readonly string[]>> = {
+  zab: ['servers', 'observers', 'tickTimeMs', 'initLimit', 'syncLimit', 'counterBits', 'committedLogSize'],
+  paxos: ['servers', 'electionTimeoutMs'],
+};
+
+/** The scenario's settings `adapter`'s protocol ignores: cluster fields and other protocols' bug switches. */
+export function ignoredSettings(scenario: Scenario, adapter: ProtocolAdapter): string[] {
+  const warnings: string[] = [];
+  const used = CLUSTER_SETTINGS[adapter.name];
+  if (used !== undefined) {
+    for (const key of Object.keys(scenario.cluster)) {
+      if (!used.includes(key)) warnings.push(`cluster.${key} is not used by ${adapter.name}: ignored`);
+    }
+  }
+  const known = new Set(adapter.bugs.map((bug) => bug.name));
+  for (const bug of scenario.bugs ?? []) if (!known.has(bug)) warnings.push(`bug switch ${bug} is not a ${adapter.name} switch: ignored`);
+  return warnings;
 }
 
 /** Up servers that do not serve clients (none if the protocol cannot tell). */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario, ScenarioError, validateScenario } from '../../sim/scenario/load.js';
-import { runScenario } from '../../sim/scenario/run.js';
+import { ignoredSettings, runScenario } from '../../sim/scenario/run.js';
 import { shrinkScenario } from '../../sim/scenario/shrink.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../../sim/scenario/schema.js';
@@ -153,5 +153,15 @@ describe('fault targets', () => {
       { from: 'node:0', to: 'node:2' },
       { isolate: 'node:2' },
     ]);
+  });
+});
+
+describe('settings a protocol does not use', () => {
+  it('are reported as warnings, not silently dropped', () => {
+    const scenario = parseScenario(JSON.stringify({ title: 't', explanation: 'e', cluster: { servers: 3, observers: [2], counterBits: 8, electionTimeoutMs: 50 }, durationMs: 50, bugs: ['epochBeforeHistory'] }), 'mixed.json');
+    expect(ignoredSettings(scenario, protocolAdapter('paxos'))).toEqual(['cluster.observers is not used by paxos: ignored', 'cluster.counterBits is not used by paxos: ignored', 'bug switch epochBeforeHistory is not a paxos switch: ignored']);
+    expect(ignoredSettings(scenario, protocolAdapter('zab'))).toEqual(['cluster.electionTimeoutMs is not used by zab: ignored']);
+    const result = runScenario(scenario, protocolAdapter('zab'));
+    expect(result.warnings).toEqual(['cluster.electionTimeoutMs is not used by zab: ignored']);
   });
 });
