@@ -23,6 +23,8 @@ export const paxosAdapter: ProtocolAdapter = {
   name: 'paxos',
   channel: 'datagram',
   leaderRoles: ['LEADER'],
+  // The service takes requests once the server knows a leader (it refuses NOTREADY before).
+  inService: (snapshot) => snapshot.leader !== null && snapshot.leader !== undefined && snapshot.role !== 'CANDIDATE',
   bugs: PAXOS_BUGS.map((name) => ({ name, ...PAXOS_BUG_INFO[name] })),
   factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message> {
     const electionTimeoutUs = scenario.cluster.electionTimeoutMs !== undefined ? Math.round(scenario.cluster.electionTimeoutMs * 1000) : undefined;

@@ -165,3 +165,21 @@ describe('settings a protocol does not use', () => {
     expect(result.warnings).toEqual(['cluster.electionTimeoutMs is not used by zab: ignored']);
   });
 });
+
+describe('recovers', () => {
+  const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-ackRaceInSync-recovers.json');
+  const scenario = parseScenario(readFileSync(file, 'utf8'), file, new Set(['ackRaceInSync']));
+
+  it('fails when a server is still out of service after healing, with no invariant broken', () => {
+    const result = runScenario(scenario, protocolAdapter('zab'));
+    expect(result.invariants.violations).toEqual([]);
+    expect(result.outOfService).not.toEqual([]);
+    expect(result.expectations.filter((e) => !e.ok).map((e) => e.name)).toEqual(['every server back in service after healing']);
+  });
+
+  it('holds for the same run with the switch off', () => {
+    const result = runScenario({ ...scenario, bugs: [] }, protocolAdapter('zab'));
+    expect(result.outOfService).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+});
