@@ -171,6 +171,32 @@ describe('Multi-Paxos: the replicated log', () => {
   }, 30_000);
 });
 
+describe('Multi-Paxos: the acceptor', () => {
+  // One ballot below the promise is still below it (P1a): a Nack, no vote. At the promise
+  // itself, the same proposer's Accept is voted for.
+  for (const [offset, votes] of [[-1, false], [0, true]] as const) {
+    it(`${votes ? 'votes for an Accept at its promise' : 'refuses an Accept one ballot below its promise'}`, () => {
+      const { cluster } = started(3, 11);
+      expect(runUntil(cluster, () => stableLeader(cluster) !== null, 300_000)).toBe(true);
+      const leader = stableLeader(cluster)!;
+      const follower = cluster.serverIds.find((id) => id !== leader)!;
+      const promised = cluster.inspect(follower).promised as number;
+      expect(promised).toBeGreaterThan(1);
+      const slot = 10_000;
+      const value = { id: 'probe', kind: 'noop' as const, origin: 'test', originSeq: 0, ballot: promised + offset };
+      const sentAt = cluster.trace.count;
+      cluster.send(leader, follower, { type: 'Accept', ballot: promised + offset, entries: [{ slot, value }] });
+      cluster.run({ untilUs: cluster.nowUs + 20_000 });
+      const after = cluster.trace.events.slice(sentAt);
+      const voted = after.some((e) => e.kind === 'accepted' && e.node === follower && e.slot === slot);
+      const nacked = after.some((e) => e.kind === 'send' && e.node === follower && e.type === 'Nack');
+      expect(voted).toBe(votes);
+      expect(nacked).toBe(!votes);
+      expect(cluster.inspect(follower).promised).toBe(promised);
+    });
+  }
+});
+
 describe('Multi-Paxos: clients', () => {
   it('refuses sessions while no leader is known (NOTREADY) and when behind the client (BEHIND)', () => {
     const { cluster } = started(3, 9);

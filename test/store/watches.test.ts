@@ -28,6 +28,20 @@ describe('watches', () => {
     expect(w.size).toBe(0);
   });
 
+  it('are one-shot while other watches remain set', () => {
+    const { l, w, read, write } = setup();
+    const s = l.session(1);
+    write(s, { op: 'create', path: '/a', data: '', mode: 'persistent' });
+    write(s, { op: 'create', path: '/b', data: '', mode: 'persistent' });
+    read(s, { op: 'getData', path: '/a', watch: true });
+    read(s, { op: 'getData', path: '/b', watch: true });
+    expect(write(s, { op: 'setData', path: '/a', data: '1', version: -1 })).toEqual([{ sessionId: s, path: '/a', type: 'NodeDataChanged' }]);
+    expect(w.size).toBe(1);
+    expect(write(s, { op: 'setData', path: '/a', data: '2', version: -1 })).toEqual([]);
+    expect(write(s, { op: 'setData', path: '/b', data: '1', version: -1 })).toEqual([{ sessionId: s, path: '/b', type: 'NodeDataChanged' }]);
+    expect(w.size).toBe(0);
+  });
+
   it('follow ZooKeeper’s rules for which read sets which watch', () => {
     const { l, w, read, write } = setup();
     const s = l.session(1);
