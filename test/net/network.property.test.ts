@@ -195,3 +195,44 @@ describe('the network keeps its promises', () => {
     expect(reordered).toBeGreaterThan(0);
   });
 });
+
+describe('client links', () => {
+  /** A server that records what reaches it and answers every request at once. */
+  class EchoNode {
+    static seen: number[] = [];
+    onStart(): void {}
+    onMessage(): void {}
+    onTimer(): void {}
+    onClient(ctx: { reply(req: { requestId: number }, result: unknown): void }, req: { requestId: number }): void {
+      EchoNode.seen.push(req.requestId);
+      ctx.reply(req, req.requestId);
+    }
+    inspect() {
+      return {};
+    }
+  }
+
+  it('deliver requests and replies in order per (client, server), whatever the latency draws', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 50 }), (seed, gapUs) => {
+        EchoNode.seen = [];
+        const replies: number[] = [];
+        const cluster = new Cluster<TokenMessage>({
+          servers: 2,
+          seed,
+          keepTrace: false,
+          factory: () => new EchoNode() as never,
+          network: { channel: 'connection', latency: { kind: 'constant', us: 100 }, clientLatency: { kind: 'uniform', minUs: 200, maxUs: 800 } },
+        });
+        const client = cluster.addClient({ onReply: (_server, _req, result) => replies.push(result as number), onNotify: () => {} });
+        cluster.start();
+        for (let i = 0; i < 40; i++) cluster.at(1_000 + i * gapUs, () => cluster.clientSend(1, { clientId: client, requestId: i, body: null }));
+        cluster.run({ untilUs: 100_000 });
+        const sent = Array.from({ length: 40 }, (_, i) => i);
+        expect(EchoNode.seen).toEqual(sent);
+        expect(replies).toEqual(sent);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
