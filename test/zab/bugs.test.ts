@@ -5,7 +5,7 @@
  * one scenario can show everything a bug breaks; `first` is the invariant reported first.
  */
 import { describe, expect, it } from 'vitest';
-import { zabConfig, TXN_LOG, type LogEntry, type ZabMessage } from '../../sim/zab/index.js';
+import { makeZxid, zabConfig, TXN_LOG, type LogEntry, type ZabMessage } from '../../sim/zab/index.js';
 import type { ZabInvariant } from '../../sim/check/zab/index.js';
 import type { Cluster } from '../../sim/net/cluster.js';
 import {
@@ -284,5 +284,24 @@ describe('every invariant is shown to fire', () => {
       'LocalPrimaryOrder', 'GlobalPrimaryOrder', 'CommitConsistency',
     ]);
     expect(covered.size).toBe(15);
+  });
+});
+
+describe('the checker on hand-built traces', () => {
+  it('two servers delivering different txns under one zxid break PrefixConsistency and Agreement', () => {
+    const rig = zabRig({ servers: 3, seed: 1 });
+    const trace = rig.cluster.trace;
+    const zxid = makeZxid(1, 1);
+    const txnA = { type: 'create', path: '/a', data: 'x', ephemeralOwner: 0, parentCVersion: 1 };
+    const txnB = { type: 'create', path: '/b', data: 'y', ephemeralOwner: 0, parentCVersion: 1 };
+    // Two leaders of epoch 1 proposed different txns as 1:1 (a Leadership bug); both are known proposals.
+    trace.add(0, -1, 'propose', { index: zxid, label: '1:1', origin: 'zab:e1', originSeq: 1, txn: txnA });
+    trace.add(0, -1, 'propose', { index: zxid, label: '1:1', origin: 'zab:e1', originSeq: 1, txn: txnB });
+    trace.add(10, 0, 'commit', { index: zxid, label: '1:1', origin: 'zab:e1', originSeq: 1, txn: txnA });
+    expect(rig.monitor!.violations).toEqual([]);
+    trace.add(20, 1, 'commit', { index: zxid, label: '1:1', origin: 'zab:e1', originSeq: 1, txn: txnB });
+    const fired = rig.monitor!.violations.map((v) => `${v.invariant}@${v.node}`);
+    expect(fired).toContain('PrefixConsistency@1');
+    expect(fired).toContain('Agreement@1');
   });
 });
