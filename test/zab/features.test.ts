@@ -201,9 +201,37 @@ describe('reads', () => {
     client.op(follower, { op: 'create', path: '/f', data: 'v', mode: 'persistent' }, (o) => order.push(`write:${JSON.stringify(resultOf(o))}`));
     cluster.at(cluster.nowUs + 1_000, () => client.op(follower, { op: 'getData', path: '/f' }, (o) => order.push(`read:${(resultOf(o) as { data?: string }).data}`)));
     runFor(cluster, 50_000);
-    // Executed in order (the read sees the write). The replies leave in that order too,
-    // but the simulated client link does not keep them in order, so compare as a set.
-    expect([...order].sort()).toEqual(['read:v', 'write:{"ok":true,"path":"/f"}']);
+    // Executed in order (the read sees the write), and answered in order (client links are FIFO).
+    expect(order).toEqual(['write:{"ok":true,"path":"/f"}', 'read:v']);
+    clean(rig);
+  });
+
+  it('a sync waits for the proposals the leader made before it, even uncommitted ones', () => {
+    const rig = started(5, 63);
+    const { cluster } = rig;
+    const leader = rig.leader;
+    const [f1, ...others] = cluster.serverIds.filter((id) => id !== leader);
+    const writer = connectClient(cluster, leader);
+    const reader = connectClient(cluster, f1);
+    // Three followers' ACKs are held for 20 ms: with the leader and f1 alone the write
+    // stays proposed, not committed, while f1's sync reaches the leader.
+    const until = cluster.nowUs + 20_000;
+    for (const f of others) cluster.clog(f, leader, until);
+    let written = -1;
+    let read: unknown;
+    let readAt = -1;
+    writer.op(leader, { op: 'create', path: '/w', data: 'v', mode: 'persistent' }, () => (written = cluster.nowUs));
+    cluster.at(cluster.nowUs + 3_000, () =>
+      reader.op(f1, { op: 'getData', path: '/w' }, (o) => {
+        read = resultOf(o);
+        readAt = cluster.nowUs;
+      }, 'sync'),
+    );
+    runFor(cluster, 60_000);
+    expect(written).toBeGreaterThan(until);
+    // The sync reached the leader while /w was outstanding: the read sees it.
+    expect(read).toMatchObject({ ok: true, data: 'v' });
+    expect(readAt).toBeGreaterThan(until);
     clean(rig);
   });
 });
