@@ -164,7 +164,7 @@ export function huntBug(adapter: ProtocolAdapter, bug: string, options: HuntOpti
     if (options.shrink ?? true) {
       const kind = failureKind(result);
       const focused: Scenario = { ...concrete, expect: focusedExpectations(kind, concrete.expect) };
-      const shrunk = shrinkScenario(focused, adapter, seed, { maxRuns: options.shrinkRuns ?? 150 });
+      const shrunk = shrinkScenario(focused, adapter, seed, { maxRuns: options.shrinkRuns ?? 300 });
       if (shrinkHolds(shrunk, adapter, bug, kind)) hunt.shrunk = shrunk;
     }
     return hunt;

@@ -46,39 +46,63 @@ function maxNodeReferenced(scenario: Scenario): number {
   return max;
 }
 
-function* candidates(s: Scenario): Generator<Scenario> {
+/** A candidate, and the chunk of faults it removed (0: another kind of change). */
+interface Candidate {
+  scenario: Scenario;
+  chunk: number;
+}
+
+function* candidates(s: Scenario, result: RunResult, largestChunk: number): Generator<Candidate> {
   const faults = s.faults ?? [];
-  // Remove chunks of faults, largest first.
-  for (let chunk = Math.max(1, Math.floor(faults.length / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
-    for (let start = 0; start < faults.length; start += chunk) {
-      yield { ...s, faults: [...faults.slice(0, start), ...faults.slice(start + chunk)] };
+  // An invariant violation halts the run: what was scheduled after it never happened.
+  // Cut the story there (same seed, so everything before it runs the same).
+  const violations = result.invariants.violations;
+  if (violations.length > 0) {
+    const firstUs = violations.reduce((min, v) => Math.min(min, v.timeUs ?? Infinity), Infinity);
+    if (Number.isFinite(firstUs)) {
+      const cutMs = Math.floor(firstUs / 1000) + 1;
+      const kept = faults.filter((f) => f.atMs <= cutMs);
+      if (kept.length < faults.length || s.durationMs > cutMs) yield { scenario: { ...s, faults: kept, durationMs: Math.min(s.durationMs, cutMs) }, chunk: 0 };
     }
-    if (chunk === 1) break;
   }
+  // Remove chunks of faults, largest first (from the size that last worked, if any);
+  // the workload is tried before the single faults, which are many in a fine schedule.
+  const removals = function* (from: number, downTo: number): Generator<Candidate> {
+    for (let chunk = from; chunk >= downTo; chunk = Math.floor(chunk / 2)) {
+      for (let start = 0; start < faults.length; start += chunk) {
+        yield { scenario: { ...s, faults: [...faults.slice(0, start), ...faults.slice(start + chunk)] }, chunk };
+      }
+      if (chunk === 1) break;
+    }
+  };
+  const first = Math.max(1, Math.min(largestChunk, Math.floor(faults.length / 2)));
+  const SMALL = 4;
+  if (first >= SMALL) yield* removals(first, SMALL);
   const w = s.workload;
   if (w !== undefined && w.clients > 0) {
-    yield { ...s, workload: { ...w, clients: 0 } };
-    if (w.clients > 1) yield { ...s, workload: { ...w, clients: w.clients - 1 } };
+    yield { scenario: { ...s, workload: { ...w, clients: 0 } }, chunk: 0 };
+    if (w.clients > 1) yield { scenario: { ...s, workload: { ...w, clients: w.clients - 1 } }, chunk: 0 };
     const ops = w.opsPerClient ?? 0;
-    if (ops > 1) yield { ...s, workload: { ...w, opsPerClient: Math.floor(ops / 2) } };
-    if (ops === 0) yield { ...s, workload: { ...w, opsPerClient: 8 } };
+    if (ops > 1) yield { scenario: { ...s, workload: { ...w, opsPerClient: Math.floor(ops / 2) } }, chunk: 0 };
+    if (ops === 0) yield { scenario: { ...s, workload: { ...w, opsPerClient: 8 } }, chunk: 0 };
   }
+  if (faults.length > 0) yield* removals(Math.min(first, SMALL - 1), 1);
   // A shorter story: end soon after the last fault.
   const lastFaultMs = faults.reduce((max, f) => Math.max(max, f.atMs + ('durationMs' in f && f.durationMs !== undefined ? f.durationMs : 0)), 0);
   const shorter = Math.max(lastFaultMs + 200, Math.floor(s.durationMs / 2));
-  if (shorter < s.durationMs) yield { ...s, durationMs: shorter };
+  if (shorter < s.durationMs) yield { scenario: { ...s, durationMs: shorter }, chunk: 0 };
   // Shorter faults.
   for (let i = 0; i < faults.length; i++) {
     const f = faults[i];
     if ('durationMs' in f && f.durationMs !== undefined && f.durationMs > 1) {
       const next = [...faults];
       next[i] = { ...f, durationMs: Math.floor(f.durationMs / 2) } as FaultAction;
-      yield { ...s, faults: next };
+      yield { scenario: { ...s, faults: next }, chunk: 0 };
     }
   }
   // Fewer servers (keep a voter majority meaningful: at least 3, odd).
   const servers = s.cluster.servers;
-  if (servers > 3 && maxNodeReferenced(s) < servers - 2) yield { ...s, cluster: { ...s.cluster, servers: servers - 2 } };
+  if (servers > 3 && maxNodeReferenced(s) < servers - 2) yield { scenario: { ...s, cluster: { ...s.cluster, servers: servers - 2 } }, chunk: 0 };
 }
 
 export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, seed: number, options: { maxRuns?: number; name?: string } = {}): ShrinkResult {
@@ -96,19 +120,30 @@ export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, see
   }
   const target = failingNames(currentResult).filter((name) => failing.includes(name));
   const original = size(current, currentResult);
-  let improved = true;
-  while (improved && runs < maxRuns) {
-    improved = false;
-    for (const candidate of candidates(current)) {
+  // Greedy, first improvement: after removing a chunk of faults, the next pass starts at
+  // that chunk size (larger ones just failed); a pass that finds nothing at a smaller
+  // size is repeated from the largest before giving up.
+  let largestChunk = Infinity;
+  for (;;) {
+    let accepted: Candidate | undefined;
+    for (const candidate of candidates(current, currentResult, largestChunk)) {
       if (runs >= maxRuns) break;
       runs++;
-      const result = runScenario(candidate, adapter, { seed, name: options.name });
+      const result = runScenario(candidate.scenario, adapter, { seed, name: options.name });
       if (failingNames(result).some((name) => target.includes(name))) {
-        current = candidate;
+        accepted = candidate;
+        current = candidate.scenario;
         currentResult = result;
-        improved = true;
         break;
       }
+    }
+    if (runs >= maxRuns) break;
+    if (accepted !== undefined) {
+      if (accepted.chunk > 0) largestChunk = accepted.chunk;
+    } else if (largestChunk !== Infinity) {
+      largestChunk = Infinity;
+    } else {
+      break;
     }
   }
   const shrunk: Scenario = {

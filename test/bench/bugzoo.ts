@@ -39,7 +39,7 @@ export function searchTable(maxRuns: number, seeds: number, only?: Set<string>, 
     if (only && !only.has(bug.name)) continue;
     const results: HuntResult[] = [];
     for (let searchSeed = 1; searchSeed <= seeds; searchSeed++) {
-      results.push(huntBug(protocolAdapter(bug.protocol), bug.name, { searchSeed, maxRuns, shrink: searchSeed === 1 || results.every((r) => !r.found), shrinkRuns: 120 }));
+      results.push(huntBug(protocolAdapter(bug.protocol), bug.name, { searchSeed, maxRuns, shrink: searchSeed === 1 || results.every((r) => !r.found), shrinkRuns: 300 }));
     }
     const found = results.filter((r) => r.found);
     const shrunkRun = found.find((r) => r.shrunk !== undefined)?.shrunk;

@@ -183,3 +183,19 @@ describe('recovers', () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe('shrinking an invariant violation', () => {
+  it('cuts the story at the violation: what was scheduled after it never happened', () => {
+    const file = join(ROOT, 'scenarios', 'bugs', 'zk-3104-newLeaderBeforeSnapshot.json');
+    const story = parseScenario(readFileSync(file, 'utf8'), file, new Set(['newLeaderBeforeSnapshot']));
+    const scenario: Scenario = { ...story, expect: { invariants: 'hold' } };
+    const before = runScenario(scenario, protocolAdapter('zab'), { seed: story.seed });
+    const violationMs = before.invariants.violations[0].timeUs / 1000;
+    expect(story.faults!.some((f) => f.atMs > violationMs)).toBe(true);
+    const result = shrinkScenario(scenario, protocolAdapter('zab'), story.seed!, { maxRuns: 40 });
+    expect(result.scenario.durationMs).toBeLessThanOrEqual(Math.floor(violationMs) + 1);
+    expect(result.scenario.faults!.every((f) => f.atMs <= violationMs)).toBe(true);
+    const after = runScenario(result.scenario, protocolAdapter('zab'), { seed: result.seed });
+    expect(after.invariants.violations.map((v) => v.invariant)).toContain('HistoryConsistency');
+  });
+});
