@@ -296,6 +296,20 @@ describe('the lab', () => {
     await p.close();
   });
 
+  it('opens a bug-zoo story from the picker: its JIRA story, the violation, and zablab run\'s trace hash', async () => {
+    if (!AVAILABLE.includes('zab')) return;
+    const p = await page();
+    const name = 'bugs/zk-3104-newLeaderBeforeSnapshot';
+    await p.waitForSelector(`#scenario-select optgroup[label="Bug zoo"] option[value="${name}"]`, { state: 'attached' });
+    await p.selectOption('#scenario-select', name);
+    const hash = await waitForHash(p);
+    const cli = cliRun(join(ROOT, 'scenarios', `${name}.json`), 1, 'zab');
+    expect(hash).toBe(cli.traceHash);
+    expect(await p.textContent('#story')).toContain('ZOOKEEPER-3104');
+    await p.waitForFunction(() => document.querySelector('#checks-panel')?.textContent?.includes('HistoryConsistency'), undefined, { timeout: 30_000 });
+    await p.close();
+  });
+
   it('logged no console error on any page', () => {
     expect(pageErrors).toEqual([]);
   });
