@@ -301,8 +301,10 @@ describe('the lab', () => {
     const p = await page();
     const name = 'bugs/zk-3104-newLeaderBeforeSnapshot';
     await p.waitForSelector(`#scenario-select optgroup[label="Bug zoo"] option[value="${name}"]`, { state: 'attached' });
+    // The page opens on its first scenario: wait for that run, then switch.
+    const first = await waitForHash(p);
     await p.selectOption('#scenario-select', name);
-    const hash = await waitForHash(p);
+    const hash = await waitForHash(p, first);
     const cli = cliRun(join(ROOT, 'scenarios', `${name}.json`), 1, 'zab');
     expect(hash).toBe(cli.traceHash);
     expect(await p.textContent('#story')).toContain('ZOOKEEPER-3104');

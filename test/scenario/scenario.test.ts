@@ -190,7 +190,7 @@ describe('shrinking an invariant violation', () => {
     const story = parseScenario(readFileSync(file, 'utf8'), file, new Set(['newLeaderBeforeSnapshot']));
     const scenario: Scenario = { ...story, expect: { invariants: 'hold' } };
     const before = runScenario(scenario, protocolAdapter('zab'), { seed: story.seed });
-    const violationMs = before.invariants.violations[0].timeUs / 1000;
+    const violationMs = before.invariants.violations[0].timeUs! / 1000;
     expect(story.faults!.some((f) => f.atMs > violationMs)).toBe(true);
     const result = shrinkScenario(scenario, protocolAdapter('zab'), story.seed!, { maxRuns: 40 });
     expect(result.scenario.durationMs).toBeLessThanOrEqual(Math.floor(violationMs) + 1);
