@@ -5,7 +5,7 @@
  */
 import AjvModule, { type ErrorObject } from 'ajv';
 import { SCENARIO_SCHEMA } from './schema.js';
-import type { Scenario } from './types.js';
+import type { FaultAction, Scenario } from './types.js';
 
 export class ScenarioError extends Error {
   constructor(
@@ -94,17 +94,17 @@ function isTargetMismatch(errors: ErrorObject[], chosen: ErrorObject): boolean {
   return errors.some((e) => e.instancePath === chosen.instancePath && e.keyword === 'anyOf');
 }
 
-/** Fault targets given as node numbers become "node:N" (the canonical form). */
-function normalizeTargets(doc: unknown): void {
-  const faults = (doc as { faults?: unknown } | null)?.faults;
-  if (!Array.isArray(faults)) return;
-  const named = (t: unknown): unknown => (typeof t === 'number' && Number.isInteger(t) && t >= 0 ? `node:${t}` : t);
-  for (const fault of faults) {
-    if (typeof fault !== 'object' || fault === null) continue;
-    const f = fault as Record<string, unknown>;
+/** The scenario with fault targets given as node numbers written "node:N" (the canonical form); the input is left as it is. */
+function normalizeTargets(scenario: Scenario): Scenario {
+  if (scenario.faults === undefined) return scenario;
+  const named = (t: unknown): string => (typeof t === 'number' ? `node:${t}` : (t as string));
+  const faults = scenario.faults.map((fault) => {
+    const f: Record<string, unknown> = { ...fault };
     for (const key of ['target', 'from', 'to', 'isolate']) if (key in f) f[key] = named(f[key]);
-    if (Array.isArray(f.groups)) f.groups = f.groups.map((group: unknown) => (Array.isArray(group) ? group.map(named) : group));
-  }
+    if (Array.isArray(f.groups)) f.groups = (f.groups as unknown[][]).map((group) => group.map(named));
+    return f as unknown as FaultAction;
+  });
+  return { ...scenario, faults };
 }
 
 export function validateScenario(doc: unknown, file: string, knownBugs?: ReadonlySet<string>): Scenario {
@@ -114,8 +114,7 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
     const [path, detail] = isTargetMismatch(errors, chosen) ? [jsonPath(chosen.instancePath), `expected ${SCENARIO_TARGET_HINT}`] : describeError(chosen);
     throw new ScenarioError(file, path, detail);
   }
-  normalizeTargets(doc);
-  const scenario = doc as unknown as Scenario;
+  const scenario = normalizeTargets(doc as unknown as Scenario);
   const servers = scenario.cluster.servers;
   const checkNode = (node: number, path: string) => {
     if (node >= servers) throw new ScenarioError(file, path, `node ${node} does not exist: the cluster has servers 0..${servers - 1}`);

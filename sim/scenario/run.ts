@@ -9,7 +9,7 @@
  *                  expectation ✓ or ✗.
  * The result is a pure function of (scenario, seed, protocol, code).
  */
-import type { Message } from '../core/node.js';
+import type { Message, NodeSnapshot } from '../core/node.js';
 import type { TraceEvent, Trace } from '../core/trace.js';
 import { Cluster } from '../net/cluster.js';
 import type { LatencySpec } from '../net/latency.js';
@@ -362,6 +362,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const storyEndUs = msToUs(scenario.durationMs);
   cluster.run({ untilUs: storyEndUs });
 
+  const expected = expectationsFor(scenario, protocol);
   // ---- 3. liveness: heal everything and let the clients finish
   const healEndUs = storyEndUs + msToUs(scenario.healMs ?? DEFAULT_HEAL_MS);
   if (cluster.haltReason === null) {
@@ -375,8 +376,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     }
     workload?.stop();
     // With `recovers`, the cluster has settled only once every server serves again.
-    const waitForService = expectationsFor(scenario, protocol).recovers === true && adapter.inService !== undefined;
-    const settled = () => (workload === undefined || workload.done()) && converged(cluster) && (!waitForService || outOfService(cluster, adapter)?.length === 0);
+    const serving = expected.recovers === true ? adapter.inService : undefined;
+    const settled = () => (workload === undefined || workload.done()) && converged(cluster, serving);
     cluster.run({ untilUs: storyEndUs + Math.floor((healEndUs - storyEndUs) / 2), stopWhen: settled });
     if (cluster.haltReason === null && !settled()) {
       // Some protocols can wedge without a fault: ZooKeeper leaves a server that
@@ -399,7 +400,6 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // ---- 4. verdict
   const digests = cluster.serverIds.map((n) => (cluster.isUp(n) ? ((cluster.inspect(n).treeDigest as number | undefined) ?? null) : null));
   const convergence = { ok: converged(cluster), digests };
-  const expected = expectationsFor(scenario, protocol);
   const opsSummary = { total: history.ops.length, ok: 0, fail: 0, info: 0, pending: 0 };
   for (const op of history.ops) {
     if (op.result === undefined) opsSummary.pending++;
@@ -465,12 +465,14 @@ function outOfService(cluster: Cluster<Message>, adapter: ProtocolAdapter): numb
   return cluster.serverIds.filter((n) => cluster.isUp(n) && !inService(cluster.inspect(n)));
 }
 
-function converged(cluster: Cluster<Message>): boolean {
+/** Every up server on the same tree and zxid (and, given `inService`, every one serving). One inspect() per server. */
+function converged(cluster: Cluster<Message>, inService?: (snapshot: NodeSnapshot) => boolean): boolean {
   let digest: unknown;
   let lastApplied: unknown;
   for (const n of cluster.serverIds) {
     if (!cluster.isUp(n)) continue;
     const snapshot = cluster.inspect(n);
+    if (inService !== undefined && !inService(snapshot)) return false;
     if (digest === undefined) {
       digest = snapshot.treeDigest;
       lastApplied = snapshot.lastProcessedZxid ?? snapshot.lastApplied;
