@@ -1182,6 +1182,8 @@ class App {
       for (const e of run.summary.expectations) ex.append(el('div', e.ok ? 'good small' : 'bad small', `${e.ok ? '✓' : '✗'} ${e.name} — ${e.detail}`));
       panel.append(ex);
     }
+    // Settings this protocol ignores (a ZAB-only field under Paxos, another protocol's bug switch).
+    for (const warning of run.summary?.warnings ?? []) panel.append(el('div', 'muted small', `note: ${warning}`));
   }
 
   private openExplanation(): void {
