@@ -138,6 +138,24 @@ describe('anomalies', () => {
     expect(e.reasons).toEqual(["p1 can't acquire: held by p0"]);
   });
 
+  it('a mutex released by a process that does not hold it', () => {
+    // p0 holds the lock; p1's release cannot be ordered anywhere: before p0's acquire the
+    // lock is free, after it p0 holds it (the model tracks the holder, unlike Knossos's).
+    const e = violation(
+      checkHistory(
+        h(
+          ['invoke', 0, 'acquire', null],
+          ['ok', 0, 'acquire', null],
+          ['invoke', 1, 'release', null],
+          ['ok', 1, 'release', null],
+        ),
+        'mutex',
+      ),
+    );
+    expect(e.stuckOpText).toBe('p1 release');
+    expect(e.reasons).toEqual(["p1 can't release: held by p0"]);
+  });
+
   it('an indeterminate write may explain a read, even after its info', () => {
     const events = h(
       ['invoke', 0, 'write', 1],
