@@ -1,0 +1,54 @@
+/**
+ * `zablab sweep` end to end: one JSON line per run, shards that split a sweep and merge
+ * by concatenation, and failing runs saved as scenarios that `zablab run` reproduces.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, zablab } from './helpers.js';
+
+interface Line {
+  scenario: string;
+  protocol: string;
+  seed: number;
+  ok: boolean;
+  traceHash: string;
+}
+
+function lines(stdout: string): Line[] {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+}
+
+const STORY = join(ROOT, 'scenarios', 'election-cold-start-3.json');
+
+describe('zablab sweep', () => {
+  it('--shard K/N takes every N-th seed from the K-th; the shards concatenated are the whole sweep', () => {
+    const whole = zablab(['sweep', STORY, '--seeds', '1..7', '--protocol', 'zab', '--workers', '1', '--json']);
+    expect(whole.code).toBe(0);
+    const all = lines(whole.stdout);
+    expect(all.map((l) => l.seed)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const shards = [0, 1, 2].map((k) => lines(zablab(['sweep', STORY, '--seeds', '1..7', '--protocol', 'zab', '--workers', '1', '--json', '--shard', `${k}/3`]).stdout));
+    expect(shards.map((s) => s.map((l) => l.seed))).toEqual([[1, 4, 7], [2, 5], [3, 6]]);
+    const merged = shards.flat().sort((a, b) => a.seed - b.seed);
+    expect(merged).toEqual(all);
+  });
+
+  it('saves each failing run as a scenario with its seed, which zablab run reproduces', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zablab-sweep-'));
+    // A story that cannot hold: at most 0 leaders.
+    const file = join(dir, 'no-leader-allowed.json');
+    writeFileSync(file, JSON.stringify({ title: 'no leader allowed', explanation: 'Fails on purpose.', protocols: ['zab'], cluster: { servers: 3 }, durationMs: 200, expect: { maxLeaders: 0 } }));
+    const out = join(dir, 'out');
+    const result = zablab(['sweep', file, '--seeds', '3..4', '--workers', '1', '--json', '--out', out]);
+    expect(result.code).toBe(1);
+    const runs = lines(result.stdout);
+    expect(runs.map((r) => [r.seed, r.ok])).toEqual([[3, false], [4, false]]);
+    const saved = readdirSync(out).filter((name) => name.endsWith('.json')).sort();
+    expect(saved.length).toBe(2);
+    const again = zablab(['run', join(out, saved[0]), '--json']);
+    expect(again.code).toBe(1);
+    const rerun = JSON.parse(again.stdout) as Line;
+    expect(runs.map((r) => r.traceHash)).toContain(rerun.traceHash);
+  });
+});
