@@ -25,6 +25,7 @@
  */
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
+import { endSession, readNow, refused } from '../client/serving.js';
 import { isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { CommandOutcome } from './apply.js';
 import type { PaxosConfig } from './config.js';
@@ -60,7 +61,6 @@ export interface ServiceHost {
   requestSync(ctx: NodeContext<PaxosMessage>, clientId: number, requestId: number): void;
 }
 
-const OK: ZkResult = Object.freeze({ ok: true });
 const MAX_CONNECTING = 1_024;
 
 export function requestKey(clientId: number, requestId: number): string {
@@ -204,13 +204,7 @@ export class ClientService {
   }
 
   private sessionClosed(ctx: NodeContext<PaxosMessage>, sessionId: number, closedByItsClient: boolean): void {
-    this.watches.removeSession(sessionId);
-    const clientId = this.attached.get(sessionId);
-    this.attached.delete(sessionId);
-    if (clientId !== undefined && !closedByItsClient) {
-      const note: ClientNotification = { kind: 'expired', sessionId };
-      ctx.notifyClient(clientId, note);
-    }
+    endSession(ctx, this.watches, this.attached, sessionId, closedByItsClient);
   }
 
   /**
@@ -280,10 +274,7 @@ export class ClientService {
   }
 
   private readNow(entry: Entry): ZkResult {
-    if (entry.op.op === 'sync') return OK;
-    const result = this.host.tree.read(entry.op);
-    this.watches.registerRead(entry.sessionId, entry.op, result);
-    return result;
+    return readNow(this.host.tree, this.watches, entry.sessionId, entry.op);
   }
 
   // ---------------------------------------------------------------- forgetting
@@ -333,6 +324,3 @@ export class ClientService {
 
 const EMPTY: readonly number[] = Object.freeze([]);
 
-function refused(code: RefusalCode): ClientReply {
-  return { kind: 'refused', code };
-}

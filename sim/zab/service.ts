@@ -21,6 +21,7 @@
  */
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
+import { endSession, readNow, refused } from '../client/serving.js';
 import { isWriteRequest, WatchManager, type DataTree, type WatchEvent, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 
@@ -52,7 +53,6 @@ export interface ServiceHost {
   touch(ctx: NodeContext<ZabMessage>, sessionId: number): void;
 }
 
-const OK: ZkResult = Object.freeze({ ok: true });
 const NO_TOUCHES: readonly number[] = Object.freeze([]);
 
 /** A request's key: (client, request number) as one number. */
@@ -197,14 +197,8 @@ export class ClientService {
   }
 
   private sessionClosed(ctx: NodeContext<ZabMessage>, sessionId: number, closedByItsClient: boolean): void {
-    this.watches.removeSession(sessionId);
-    const clientId = this.attached.get(sessionId);
-    this.attached.delete(sessionId);
     this.touched.delete(sessionId);
-    if (clientId !== undefined && !closedByItsClient) {
-      const note: ClientNotification = { kind: 'expired', sessionId };
-      ctx.notifyClient(clientId, note);
-    }
+    endSession(ctx, this.watches, this.attached, sessionId, closedByItsClient);
   }
 
   // ---------------------------------------------------------------- replies in order
@@ -229,10 +223,7 @@ export class ClientService {
   }
 
   private readNow(entry: Pending): ZkResult {
-    if (entry.op.op === 'sync') return OK;
-    const result = this.host.tree.read(entry.op);
-    this.watches.registerRead(entry.sessionId, entry.op, result);
-    return result;
+    return readNow(this.host.tree, this.watches, entry.sessionId, entry.op);
   }
 
   // ---------------------------------------------------------------- serving
@@ -275,6 +266,3 @@ export class ClientService {
 const CLOSE_SESSION: ZkRequest = Object.freeze({ op: 'closeSession' });
 const SYNC_REQUEST: ZkRequest = Object.freeze({ op: 'sync', path: '/' });
 
-function refused(code: RefusalCode): ClientReply {
-  return { kind: 'refused', code };
-}
