@@ -76,3 +76,34 @@ export class TestClient<M extends Message = Message> {
     return this.waiting.size;
   }
 }
+
+/** Runs the cluster until `predicate` holds or `withinUs` of virtual time pass; whether it holds. */
+export function runUntil<M extends Message>(cluster: Cluster<M>, predicate: () => boolean, withinUs: number): boolean {
+  if (predicate()) return true;
+  cluster.run({ untilUs: cluster.nowUs + withinUs, stopWhen: predicate });
+  return predicate();
+}
+
+export function runFor<M extends Message>(cluster: Cluster<M>, us: number): void {
+  cluster.run({ untilUs: cluster.nowUs + us });
+}
+
+/** Sends one request and runs the cluster until it is answered or times out. */
+export function roundTrip<M extends Message>(client: TestClient<M>, send: (done: (outcome: Outcome) => void) => void, withinUs = 2_000_000): Outcome {
+  let outcome: Outcome | undefined;
+  send((o) => {
+    outcome = o;
+  });
+  runUntil(client.cluster, () => outcome !== undefined, withinUs);
+  if (outcome === undefined) throw new Error('no outcome (not even a timeout) within the run window');
+  return outcome;
+}
+
+/** A reply's result, "refused:<code>", or "timeout". */
+export function resultOf(outcome: Outcome): unknown {
+  if (outcome.kind !== 'reply') return 'timeout';
+  const reply = outcome.reply;
+  if (reply.kind === 'result') return reply.result;
+  if (reply.kind === 'refused') return `refused:${reply.code}`;
+  return reply;
+}

@@ -5,7 +5,7 @@
  */
 import type { NodeId } from '../../sim/core/node.js';
 import { Cluster, type StorageConfig } from '../../sim/net/cluster.js';
-import { TestClient as SharedTestClient, type Outcome } from '../helpers/test-client.js';
+import { TestClient as SharedTestClient, runUntil } from '../helpers/test-client.js';
 import type { NetworkConfig } from '../../sim/net/network.js';
 import { DEFAULT_PAXOS_CONFIG, PaxosNode, paxosFactory, type PaxosConfig, type PaxosMessage } from '../../sim/paxos/index.js';
 
@@ -53,13 +53,8 @@ export function stableLeader(cluster: Cluster<PaxosMessage>): NodeId | null {
 }
 
 /** Runs until `predicate` holds (checked after every event) or `withinUs` passes. */
-export function runUntil(cluster: Cluster<PaxosMessage>, predicate: () => boolean, withinUs: number): boolean {
-  if (predicate()) return true;
-  cluster.run({ untilUs: cluster.nowUs + withinUs, stopWhen: predicate });
-  return predicate();
-}
 
-export { type Outcome } from '../helpers/test-client.js';
+export { type Outcome, resultOf, roundTrip, runFor, runUntil } from '../helpers/test-client.js';
 
 /** The shared test client, asking for a 1_000_000 µs session by default. */
 export class TestClient extends SharedTestClient<PaxosMessage> {
@@ -68,24 +63,6 @@ export class TestClient extends SharedTestClient<PaxosMessage> {
   }
 }
 
-/** Sends one request and runs the cluster until it is answered or times out. */
-export function roundTrip(client: TestClient, send: (done: (outcome: Outcome) => void) => void, withinUs = 2_000_000): Outcome {
-  let outcome: Outcome | undefined;
-  send((o) => {
-    outcome = o;
-  });
-  runUntil(client.cluster, () => outcome !== undefined, withinUs);
-  if (outcome === undefined) throw new Error('no outcome (not even a timeout) within the run window');
-  return outcome;
-}
-
-export function resultOf(outcome: Outcome): unknown {
-  if (outcome.kind !== 'reply') return 'timeout';
-  const reply = outcome.reply;
-  if (reply.kind === 'result') return reply.result;
-  if (reply.kind === 'refused') return `refused:${reply.code}`;
-  return reply;
-}
 
 /** Constant latencies everywhere: a scripted scenario then plays out the same on every run. */
 export const CONSTANT_NETWORK: Partial<NetworkConfig> = {

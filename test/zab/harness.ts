@@ -6,7 +6,7 @@
  */
 import type { NodeId } from '../../sim/core/node.js';
 import { Cluster, type StorageConfig } from '../../sim/net/cluster.js';
-import { TestClient as SharedTestClient, type Outcome } from '../helpers/test-client.js';
+import { TestClient as SharedTestClient, roundTrip, runFor, runUntil } from '../helpers/test-client.js';
 import type { NetworkConfig } from '../../sim/net/network.js';
 import { DEFAULT_ZAB_CONFIG, zabFactory, type ZabConfig, type ZabMessage } from '../../sim/zab/index.js';
 import { attachZabInvariants, type ZabInvariantMonitor, type ZabInvariantOptions } from '../../sim/check/zab/index.js';
@@ -81,17 +81,9 @@ export function allServing(cluster: ZabCluster): boolean {
 }
 
 /** Runs until `predicate` holds (checked after every event) or `withinUs` passes. */
-export function runUntil(cluster: ZabCluster, predicate: () => boolean, withinUs: number): boolean {
-  if (predicate()) return true;
-  cluster.run({ untilUs: cluster.nowUs + withinUs, stopWhen: predicate });
-  return predicate();
-}
 
-export function runFor(cluster: ZabCluster, us: number): void {
-  cluster.run({ untilUs: cluster.nowUs + us });
-}
 
-export { type Outcome } from '../helpers/test-client.js';
+export { type Outcome, resultOf, roundTrip, runFor, runUntil } from '../helpers/test-client.js';
 
 /** The shared test client, asking for a 10_000_000 µs session by default. */
 export class TestClient extends SharedTestClient<ZabMessage> {
@@ -100,24 +92,6 @@ export class TestClient extends SharedTestClient<ZabMessage> {
   }
 }
 
-/** Sends one request and runs the cluster until it is answered or times out. */
-export function roundTrip(client: TestClient, send: (done: (outcome: Outcome) => void) => void, withinUs = 2_000_000): Outcome {
-  let outcome: Outcome | undefined;
-  send((o) => {
-    outcome = o;
-  });
-  runUntil(client.cluster, () => outcome !== undefined, withinUs);
-  if (outcome === undefined) throw new Error('no outcome (not even a timeout) within the run window');
-  return outcome;
-}
-
-export function resultOf(outcome: Outcome): unknown {
-  if (outcome.kind !== 'reply') return 'timeout';
-  const reply = outcome.reply;
-  if (reply.kind === 'result') return reply.result;
-  if (reply.kind === 'refused') return `refused:${reply.code}`;
-  return reply;
-}
 
 /** Connects a client through `server` (retrying elsewhere until some server accepts). */
 export function connectClient(cluster: ZabCluster, server: NodeId, withinUs = 3_000_000): TestClient {
