@@ -76,28 +76,18 @@ class JsonReader {
   }
 
   private readArray(depth: number): unknown[] {
-    this.pos++;
-    const out: unknown[] = [];
-    if (this.skip() && this.text[this.pos] === ']') {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      out.push(this.read(depth + 1));
-      this.skip();
-      const c = this.text[this.pos];
-      if (c === ',') this.pos++;
-      else if (c === ']') {
-        this.pos++;
-        return out;
-      } else this.fail(`expected , or ] but found ${this.found()}`);
-    }
+    return this.readElements(depth).map((element) => element.value);
   }
 
   /** Like readArray, but returns each element with its starting line. */
   readArrayWithLines(): { value: unknown; line: number }[] {
     this.skip();
     if (this.text[this.pos] !== '[') this.fail(`expected [ but found ${this.found()}`);
+    return this.readElements(0);
+  }
+
+  /** The elements of the array at `[`, each with its starting line. */
+  private readElements(depth: number): { value: unknown; line: number }[] {
     this.pos++;
     const out: { value: unknown; line: number }[] = [];
     if (this.skip() && this.text[this.pos] === ']') {
@@ -107,7 +97,7 @@ class JsonReader {
     for (;;) {
       this.skip();
       const line = this.line;
-      out.push({ value: this.read(1), line });
+      out.push({ value: this.read(depth + 1), line });
       this.skip();
       const c = this.text[this.pos];
       if (c === ',') this.pos++;
