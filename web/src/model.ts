@@ -253,6 +253,21 @@ export class TraceModel {
     this.clients = Math.max(Number(trace.meta.clients ?? 0), this.clientIds.length);
   }
 
+  /** A message that event `event` (of `n`) puts on the wire; in flight until its end is seen. Its index. */
+  private addMessage(event: number, n: number, from: number, to: number, sendUs: number, sendSeq: number, type: string, msgId: number): number {
+    const m = this.msgCount++;
+    this.mFrom[m] = from;
+    this.mTo[m] = to;
+    this.mSendUs[m] = sendUs;
+    this.mSendSeq[m] = sendSeq;
+    this.mEndUs[m] = Infinity;
+    this.mEndSeq[m] = n;
+    this.mType[m] = this.typeIndex(type);
+    this.mId[m] = msgId;
+    this.msgOfEvent[event] = m;
+    return m;
+  }
+
   private typeIndex(type: string): number {
     let i = this.typeLookup.get(type);
     if (i === undefined) {
@@ -307,34 +322,16 @@ export class TraceModel {
       const kind = e.kind;
       this.glyph[i] = glyphOf(kind);
       switch (kind) {
-        case 'send': {
-          const m = this.msgCount++;
-          this.mFrom[m] = e.node;
-          this.mTo[m] = e.to as number;
-          this.mSendUs[m] = e.timeUs;
-          this.mSendSeq[m] = i;
-          this.mEndUs[m] = Infinity;
-          this.mEndSeq[m] = n;
-          this.mType[m] = this.typeIndex(e.type as string);
-          this.mId[m] = e.msgId as number;
-          byId.set(e.msgId as number, m);
-          this.msgOfEvent[i] = m;
+        case 'send':
+          byId.set(e.msgId as number, this.addMessage(i, n, e.node, e.to as number, e.timeUs, i, e.type as string, e.msgId as number));
           break;
-        }
         case 'duplicate': {
           // The copy travels from the original's sender, starting when the original was sent.
           const orig = byId.get(e.dupOf as number);
-          const m = this.msgCount++;
-          this.mFrom[m] = orig !== undefined ? this.mFrom[orig] : (e.from as number);
-          this.mTo[m] = e.node;
-          this.mSendUs[m] = orig !== undefined ? this.mSendUs[orig] : e.timeUs;
-          this.mSendSeq[m] = orig !== undefined ? this.mSendSeq[orig] : i;
-          this.mEndUs[m] = Infinity;
-          this.mEndSeq[m] = n;
-          this.mType[m] = this.typeIndex(e.type as string);
-          this.mId[m] = e.msgId as number;
-          byId.set(e.msgId as number, m);
-          this.msgOfEvent[i] = m;
+          const from = orig !== undefined ? this.mFrom[orig] : (e.from as number);
+          const sendUs = orig !== undefined ? this.mSendUs[orig] : e.timeUs;
+          const sendSeq = orig !== undefined ? this.mSendSeq[orig] : i;
+          byId.set(e.msgId as number, this.addMessage(i, n, from, e.node, sendUs, sendSeq, e.type as string, e.msgId as number));
           break;
         }
         case 'deliver':
