@@ -55,6 +55,9 @@ interface State {
   traceUrl?: string;
 }
 
+/** The keys that jump to the next (Shift: previous) event of a kind. */
+const JUMP_KEYS: Readonly<Record<string, string>> = { e: 'election', c: 'commit', f: 'fault', v: 'violation' };
+
 const SPEEDS = [1, 2, 5, 10, 25, 60, 200, 1000];
 /** While the scrubber is dragged, logs and trees refresh once it rests this long (ms). */
 const PANEL_REST_MS = 120;
@@ -1598,19 +1601,14 @@ class App {
         break;
       case 'e':
       case 'E':
-        this.act(e.shiftKey ? 'prev-election' : 'next-election');
-        break;
       case 'c':
       case 'C':
-        this.act(e.shiftKey ? 'prev-commit' : 'next-commit');
-        break;
       case 'f':
       case 'F':
-        this.act(e.shiftKey ? 'prev-fault' : 'next-fault');
-        break;
       case 'v':
       case 'V':
-        this.act(e.shiftKey ? 'prev-violation' : 'next-violation');
+        // Shift goes back: e/E election, c/C commit, f/F fault, v/V violation.
+        this.act(`${e.shiftKey ? 'prev' : 'next'}-${JUMP_KEYS[k.toLowerCase()]}`);
         break;
       case '[':
       case ']': {
