@@ -163,6 +163,9 @@ export class LeaderRole {
 
   start(ctx: NodeContext<ZabMessage>): void {
     const node = this.node;
+    // Leader.lead → zk.loadData() → takeSnapshot(): the history this leader was elected
+    // with is written down before it counts its own NEWLEADER ACK.
+    node.writeSnapshot(ctx);
     // getEpochToPropose(self, acceptedEpoch): the leader counts itself.
     const ownEpoch = this.bugs.has('epochFromLastZxid') ? node.codec.epoch(node.tree.lastProcessedZxid) : node.acceptedEpoch;
     this.epoch = ownEpoch + 1;

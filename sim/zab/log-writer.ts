@@ -49,6 +49,11 @@ export class LogWriter {
     return this.entries.length - this.head;
   }
 
+  /** Nothing written is waiting for the disk. */
+  get isFlushed(): boolean {
+    return !this.dirty && this.inflightSyncId === 0;
+  }
+
   append(entry: LogEntry, token: number): void {
     this.storage.append(TXN_LOG, entry);
     this.entries.push(entry);

@@ -29,7 +29,7 @@ import { FastLeaderElection, FINALIZE_TIMER, FLE_TIMER } from './election.js';
 import { LEADER_TICK, LeaderRole, SNAPSHOT_TIMER } from './leader.js';
 import { LEARNER_TICK, LearnerRole } from './learner.js';
 import { LogWriter, TXN_LOG } from './log-writer.js';
-import type { LogEntry, Route, ServerState, ZabMessage, ZabState } from './messages.js';
+import type { LogEntry, Notification, Route, ServerState, ZabMessage, ZabState } from './messages.js';
 import { ClientService } from './service.js';
 import { ZxidCodec } from './zxid.js';
 
@@ -76,6 +76,12 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
   private ctx!: NodeContext<ZabMessage>;
   /** Bug committedLogGap (ZOOKEEPER-4925), read once: applyCommitted is hot. */
   private readonly syncSkipsCommittedLog: boolean;
+  /** LOOKING, waiting for the log writer's shutdown flush before the election starts. */
+  private flushing = false;
+  /** Names one shutdown: a flush that completes after a later one began is ignored. */
+  private shutdownToken = 0;
+  /** Notifications received while flushing, the latest per sender (handled when the election starts). */
+  private heldNotifications = new Map<NodeId, Notification>();
 
   constructor(
     readonly id: NodeId,
@@ -218,9 +224,23 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
   }
 
   /**
-   * Back to LOOKING (QuorumPeer's main loop). The tree is fast-forwarded from the log
-   * (fastForwardDataBase, the ZOOKEEPER-2845 fix), or rebuilt from disk if a sync was
-   * cut short (ZOOKEEPER-3642): the vote then reports what the log holds.
+   * Back to LOOKING (QuorumPeer's main loop), in ZooKeeper's order:
+   *  1. the role shuts down (Follower/Leader.shutdown → ZooKeeperServer.shutdown);
+   *  2. shutdownComponents stops the log writer, and SyncRequestProcessor.shutdown
+   *     flushes and fsyncs what it was handed: every logged txn is on disk;
+   *  3. the tree is fast-forwarded from the log (fastForwardDataBase, the ZOOKEEPER-2845
+   *     fix), or rebuilt from disk if a SNAP or TRUNC sync was cut short (ZOOKEEPER-3642);
+   *  4. the election starts, voting with what the disk holds.
+   * Step 2 takes a storage sync here (an event, not an instant). Without it a server
+   * would vote, and could lead, with txns that a crash then takes away, and a new leader
+   * counts its own NEWLEADER ACK at once: the committed txns it was elected for would
+   * exist nowhere durable (LeaderLogCompleteness, CommittedLogDurability).
+   *
+   * Where the model departs: ZooKeeper's peer still reports FOLLOWING / LEADING while its
+   * shutdown flushes; the model reports LOOKING at once, holds the notifications it gets
+   * meanwhile (ZooKeeper's recvqueue keeps them too) and handles them when its election
+   * starts. With the bug leakSyncThread (ZOOKEEPER-4712) the writer is not stopped: the
+   * election starts at once, from the flushed part of the log.
    */
   lookForLeader(ctx: NodeContext<ZabMessage>, reason: string, leave = true): void {
     if (this.broken !== null) return;
@@ -228,6 +248,28 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     const abortedSync = leave ? this.leaveRole(ctx) : false;
     if (wasServing || leave) this.service.stopServing(ctx);
     this.writer.dropBarriers();
+    this.election.stop(ctx);
+    this.role = 'LOOKING';
+    this.zabState = 'ELECTION';
+    this.election.setVoteState('LOOKING');
+    this.recordState(ctx);
+    ctx.note(`LOOKING: ${reason}`);
+    const shutdown = ++this.shutdownToken;
+    if (this.bugs.has('leakSyncThread') || this.writer.isFlushed) {
+      this.startElection(ctx, abortedSync);
+      return;
+    }
+    this.flushing = true;
+    ctx.note(`shuts down its log writer: flushes and fsyncs ${this.writer.backlog} logged txn(s) before it votes`);
+    this.writer.barrier(() => {
+      if (this.shutdownToken !== shutdown || this.broken !== null) return;
+      this.startElection(this.ctx, abortedSync);
+    });
+  }
+
+  /** Steps 3 and 4 of lookForLeader, once the log writer has flushed. */
+  private startElection(ctx: NodeContext<ZabMessage>, abortedSync: boolean): void {
+    this.flushing = false;
     if (abortedSync && this.bugs.has('keepDbAfterAbortedSync')) {
       // ZOOKEEPER-3642: the tree (the leader's snapshot, in memory only) is kept as it is.
       ctx.note('the sync did not finish: keeps the tree it got from the leader, which is not on disk (bug keepDbAfterAbortedSync)');
@@ -243,12 +285,14 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     } else {
       this.fastForward(ctx);
     }
-    this.role = 'LOOKING';
-    this.zabState = 'ELECTION';
-    this.election.setVoteState('LOOKING');
-    this.recordState(ctx);
-    ctx.note(`LOOKING: ${reason}`);
     this.election.start(ctx);
+    const held = this.heldNotifications;
+    if (held.size === 0) return;
+    this.heldNotifications = new Map();
+    for (const [from, msg] of held) {
+      if (this.role !== 'LOOKING') break;
+      this.election.onNotification(ctx, from, msg);
+    }
   }
 
   /** FLE decided. */
@@ -457,7 +501,10 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     this.ctx = ctx;
     if (this.broken !== null) return;
     if (msg.type === 'NOTIFICATION') {
-      this.election.onNotification(ctx, from, msg);
+      if (this.flushing) {
+        this.heldNotifications.delete(from);
+        this.heldNotifications.set(from, msg);
+      } else this.election.onNotification(ctx, from, msg);
       return;
     }
     if (this.leader !== null) this.leader.onMessage(ctx, from, msg);
