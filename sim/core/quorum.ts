@@ -31,6 +31,11 @@ export class QuorumTally {
     return this.reached;
   }
 
+  /** Withdraws a vote (the voter no longer vouches for it). */
+  remove(node: NodeId): void {
+    if (this.seen.delete(node)) this.votes--;
+  }
+
   get reached(): boolean {
     return this.votes >= quorumSize(this.voters.size);
   }

@@ -122,6 +122,12 @@ export interface ZabConfig {
   readonly counterBits: number;
   /** Recent committed proposals kept in memory (ZooKeeper's committedLog, 500); a learner older than the window gets SNAP. */
   readonly committedLogSize: number;
+  /**
+   * ZooKeeper's zookeeper.snapshotSizeFactor (0.33): a learner older than the committedLog
+   * is synced from the leader's on-disk txn log while the txns to read are at most this
+   * fraction of the snapshot (the model counts txns against znodes); negative: never (SNAP).
+   */
+  readonly snapshotSizeFactor: number;
   /** Servers that observe: they never vote, and receive INFORM instead of PROPOSAL/COMMIT. */
   readonly observers: readonly NodeId[];
   /** Session timeouts asked by clients are clamped into [min, max] (ZooKeeper: 2 and 20 ticks). */
@@ -140,6 +146,7 @@ export const DEFAULT_ZAB_CONFIG: ZabConfig = Object.freeze({
   maxNotificationIntervalUs: 600_000,
   counterBits: DEFAULT_COUNTER_BITS,
   committedLogSize: 500,
+  snapshotSizeFactor: 0.33,
   observers: Object.freeze([]) as readonly NodeId[],
   minSessionTimeoutUs: 40_000,
   maxSessionTimeoutUs: 400_000,

@@ -22,7 +22,10 @@
  *   once its leader is established;
  * - `truncate` {zxid, label, dropped} when a learner cuts its log on TRUNC;
  * - `snap` {zxid, leader, label} when a learner's tree is replaced by the leader's snapshot;
- * - `snapshot` {zxid, label, logStart} when a snapshot is written durably;
+ * - `snapshot` {zxid, label, logStart, newHistory?} when a snapshot is written durably
+ *   (`newHistory`: a SNAP sync's, after which the older snapshots and log are of no use);
+ * - `snapshot-fallback` {zxid, label, from} when a TRUNC below the newest snapshot starts
+ *   from the older snapshot at `zxid` (the newer ones are dropped);
  * - `newleader` {leader, epoch, zxid, mode} when a learner acknowledges NEWLEADER
  *   (its history and currentEpoch are durable);
  * - `restore` {reason: start | exit | aborted-sync, snapshotZxid, logStart, replayed,

@@ -4,8 +4,9 @@
  * Discovery: every learner reports its acceptedEpoch (FOLLOWERINFO); once the leader
  * and a quorum of voters have, the new epoch is max(acceptedEpoch) + 1, written to the
  * leader's acceptedEpoch file and sent as LEADERINFO. Learners answer ACKEPOCH with
- * their currentEpoch and last zxid; a learner more recent than the leader aborts the
- * leadership ("follower is ahead of the leader"). With a quorum of ACKEPOCHs the leader
+ * their currentEpoch and last zxid; a learner more recent than the leader has its
+ * connection closed ("Follower is ahead of the leader": LearnerHandler's catch closes that
+ * learner only; the leader waits on until initLimit). With a quorum of ACKEPOCHs the leader
  * writes currentEpoch and enters SYNCHRONIZATION.
  *
  * Synchronization, per learner: DIFF / TRUNC / SNAP (sync-plan.ts), the missing txns as
@@ -29,7 +30,7 @@ import { ERROR_TXN, prepRequest } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 import type { ZabNode } from './node.js';
 import { SessionTracker } from './sessions.js';
-import { planSync } from './sync-plan.js';
+import { planSync, type TxnLogSource } from './sync-plan.js';
 import { maxProposableCounter } from './zxid.js';
 
 export const LEADER_TICK = 'leaderTick';
@@ -194,11 +195,10 @@ export class LeaderRole {
     handler.peerAcceptedEpoch = msg.acceptedEpoch;
     this.handlers.set(from, handler);
     if (this.waitingForNewEpoch) {
-      // Only voters' epochs count (ZOOKEEPER-2959).
-      if (!handler.observer) {
-        if (msg.acceptedEpoch >= this.epoch) this.epoch = msg.acceptedEpoch + 1;
-        this.connecting.add(from);
-      }
+      // getEpochToPropose: every learner's acceptedEpoch raises the epoch, an observer's
+      // too; only voters count toward the quorum (ZOOKEEPER-2959).
+      if (msg.acceptedEpoch >= this.epoch) this.epoch = msg.acceptedEpoch + 1;
+      if (!handler.observer) this.connecting.add(from);
       this.maybeDecideEpoch(ctx);
       return;
     }
@@ -236,8 +236,10 @@ export class LeaderRole {
     if (msg.currentEpoch !== -1) {
       const ahead = msg.currentEpoch > this.summaryEpoch || (msg.currentEpoch === this.summaryEpoch && msg.zxid > this.summaryZxid);
       if (ahead) {
+        // waitForEpochAck throws in that learner's LearnerHandler, whose catch closes only
+        // its connection; the leader goes on waiting for a quorum until initLimit.
         const f = (z: number) => this.node.codec.format(z);
-        this.node.lookForLeader(ctx, `follower ${handler.sid} is ahead of the leader (its epoch ${msg.currentEpoch}, zxid ${f(msg.zxid)}; the leader's epoch ${this.summaryEpoch}, zxid ${f(this.summaryZxid)}): gives up leading`);
+        this.removeHandler(ctx, handler.sid, false, `follower ${handler.sid} is ahead of the leader (its epoch ${msg.currentEpoch}, zxid ${f(msg.zxid)}; the leader's epoch ${this.summaryEpoch}, zxid ${f(this.summaryZxid)})`);
         return;
       }
       if (!handler.observer) this.electing.add(handler.sid);
@@ -274,9 +276,10 @@ export class LeaderRole {
       newestFirst: this.bugs.has('diffNewestFirst'),
       rangeCheckOnly: this.bugs.has('diffByRangeCheck'),
       snapOnEmptyCommittedLog: this.bugs.has('snapDoesNotTruncateLog'),
-    });
+    }, this.txnLogSource(ctx));
     const to = handler.sid;
     ctx.record('sync-mode', { learner: to, mode: plan.mode, zxid: plan.zxid, peerZxid: handler.peerLastZxid, txns: plan.entries.length });
+    this.withdrawAcksBeyond(ctx, to, plan.mode === 'DIFF' ? handler.peerLastZxid : plan.zxid);
     ctx.note(`syncs ${to} by ${plan.mode}: ${plan.reason}${plan.entries.length > 0 ? ` (${plan.entries.length} txns)` : ''}`);
     if (plan.mode === 'SNAP' && this.bugs.has('newLeaderBeforeSnapshot')) {
       // ZOOKEEPER-3104: forwarding starts and NEWLEADER is queued now; the snapshot is
@@ -303,6 +306,34 @@ export class LeaderRole {
     // NEWLEADER goes after the sync packets (ZOOKEEPER-3104).
     this.send(ctx, handler, { type: 'NEWLEADER', zxid: codec.make(this.epoch, 0) });
     handler.stage = 'newleader';
+  }
+
+  /** The on-disk log syncFollower may read, and how much of it (calculateTxnLogSizeLimit); none if disabled. */
+  private txnLogSource(ctx: NodeContext<ZabMessage>): TxnLogSource | undefined {
+    const node = this.node;
+    const factor = node.config.snapshotSizeFactor;
+    if (factor < 0) return undefined;
+    return { entries: node.log(ctx), from: node.historyStart, maxTxns: Math.floor(factor * node.tree.nodeCount) };
+  }
+
+  /**
+   * An ACK says "durable in my log". A learner that reconnects may have ACKed outstanding
+   * proposals on its previous connection that this sync now cuts from its log (TRUNC
+   * below them, or a SNAP that supersedes the log); those ACKs no longer hold, and the
+   * learner ACKs the proposals again once startForwarding has re-sent and it re-logged
+   * them. ZooKeeper's Leader keeps such ACKs in the proposal's ackset: a proposal can then
+   * commit with a quorum that no longer holds it, and be lost if the leader fails before
+   * the learner re-logs it (found by random search with slow disks; no JIRA known).
+   */
+  private withdrawAcksBeyond(ctx: NodeContext<ZabMessage>, sid: NodeId, keptZxid: number): void {
+    let withdrawn = 0;
+    for (const [zxid, proposal] of this.outstanding) {
+      if (zxid > keptZxid && proposal.acks.has(sid)) {
+        proposal.acks.remove(sid);
+        withdrawn++;
+      }
+    }
+    if (withdrawn > 0) ctx.note(`withdraws ${sid}'s ACK of ${withdrawn} outstanding proposal(s): this sync cuts them from its log; it will ACK them again`);
   }
 
   /** A packet to a learner: held while its snapshot is being serialized (newLeaderBeforeSnapshot), else sent. */

@@ -309,7 +309,7 @@ export class LearnerRole {
     const token = this.token;
     if (ackAtOnce) {
       if (committed.length > 0) ctx.note(`NEWLEADER: acknowledges while its ${committed.length} sync txn(s) are only queued for the log writer (bug ${bugs.has('asyncDiffPersist') ? 'asyncDiffPersist' : 'asyncLogBeforeAckLd'})`);
-      if (this.snapshotNeeded) node.writeSnapshot(ctx);
+      if (this.snapshotNeeded) node.writeSnapshot(ctx, this.syncMode === 'SNAP');
       if (!epochFirst) {
         // asyncLogBeforeAckLd alone: currentEpoch still waits for the history to be durable.
         node.writer.barrier(() => {
@@ -370,7 +370,7 @@ export class LearnerRole {
 
   private afterNewLeaderDurable(ctx: NodeContext<ZabMessage>): void {
     const node = this.node;
-    if (this.snapshotNeeded) node.writeSnapshot(ctx);
+    if (this.snapshotNeeded) node.writeSnapshot(ctx, this.syncMode === 'SNAP');
     // Step 3: currentEpoch, only now that the history it vouches for is durable.
     node.persistCurrentEpoch(ctx, this.newEpoch);
     node.clearUpdatingEpoch(ctx);
@@ -444,9 +444,14 @@ export class LearnerRole {
   private commit(ctx: NodeContext<ZabMessage>, zxid: number): void {
     const node = this.node;
     const head = this.pendingHead < this.pending.length ? this.pending[this.pendingHead] : undefined;
-    if (head === undefined || head.zxid !== zxid) {
-      // FollowerZooKeeperServer.commit: the process exits.
-      node.exitProcess(ctx, `COMMIT ${node.codec.format(zxid)} does not match the oldest pending txn ${head === undefined ? '(none)' : node.codec.format(head.zxid)}`);
+    if (head === undefined) {
+      // FollowerZooKeeperServer.commit: "Committing … without seeing txn" is a warning, not an exit.
+      ctx.note(`warning: COMMIT ${node.codec.format(zxid)} without a pending txn: ignored, as ZooKeeper's follower does`);
+      return;
+    }
+    if (head.zxid !== zxid) {
+      // FollowerZooKeeperServer.commit: a COMMIT that is not for the oldest pending txn exits the process.
+      node.exitProcess(ctx, `COMMIT ${node.codec.format(zxid)} does not match the oldest pending txn ${node.codec.format(head.zxid)}`);
       return;
     }
     this.pendingHead++;

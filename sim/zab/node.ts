@@ -39,11 +39,20 @@ export const CURRENT_EPOCH_KEY = 'currentEpoch';
 /** ZooKeeper's updatingEpoch file: present while a learner persists a sync before writing currentEpoch. */
 export const UPDATING_EPOCH_KEY = 'updatingEpoch';
 
+/** Older snapshots kept beside the newest (ZooKeeper keeps snapRetainCount = 3 in all). */
+export const OLDER_SNAPSHOTS_KEY = 'olderSnapshots';
+const SNAP_RETAIN_COUNT = 3;
+
 /** The durable snapshot: the tree as of `zxid`; log entries from index `logStart` on come after it. */
 export interface SnapshotRecord {
   readonly zxid: number;
   readonly tree: ReturnType<DataTree['toJSON']>;
   readonly logStart: number;
+  /**
+   * The first log entry of this server's current history: a SNAP sync starts a new one
+   * (the log before it may hold another history's txns); other snapshots inherit it.
+   */
+  readonly historyStart?: number;
 }
 
 export class ZabNode implements NodeBehavior<ZabMessage> {
@@ -60,6 +69,8 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
   /** Index of the first log entry after the snapshot. */
   private logStart = 0;
   private snapshotZxid = 0;
+  /** Log entries from this index on belong to the current history (SnapshotRecord.historyStart). */
+  historyStart = 0;
   readonly committedLog: CommittedLog;
   writer!: LogWriter;
   readonly election: FastLeaderElection;
@@ -147,11 +158,13 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     this.tree = snapshot === undefined ? new DataTree() : DataTree.fromJSON(snapshot.tree);
     this.snapshotZxid = snapshot?.zxid ?? 0;
     this.logStart = snapshot?.logStart ?? 0;
+    this.historyStart = snapshot?.historyStart ?? this.logStart;
     const log = this.log(ctx);
     if (log.length < this.logStart) {
       // The snapshot was taken when the log was longer than what survived: later entries start here.
       this.logStart = log.length;
-      if (snapshot !== undefined) ctx.storage.putDurable(SNAPSHOT_KEY, { ...snapshot, logStart: log.length });
+      this.historyStart = Math.min(this.historyStart, log.length);
+      if (snapshot !== undefined) ctx.storage.putDurable(SNAPSHOT_KEY, { ...snapshot, logStart: log.length, historyStart: this.historyStart });
     }
     const end = upTo < 0 ? log.length : upTo;
     // FileTxnSnapLog.restore reads the log from the snapshot's zxid + 1: an entry the
@@ -430,12 +443,17 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
   }
 
   /**
-   * Writes the tree as the durable snapshot; the log entries so far are superseded. With
-   * the bug snapDoesNotTruncateLog (ZOOKEEPER-2832) a sync's snapshot leaves the log as it
-   * is, and the next restore replays, as ZooKeeper's FileTxnSnapLog.restore does, every
+   * Writes the tree as the durable snapshot; the log entries so far are superseded. The
+   * previous snapshots are kept (snapRetainCount), so that a TRUNC below the newest one —
+   * a leader's snapshot taken with a tail that a later leader never committed — can start
+   * from an older one. A SNAP sync's snapshot (`newHistory`) starts a new history: the older
+   * snapshots and the log before it are of another one and are dropped from use.
+   *
+   * With the bug snapDoesNotTruncateLog (ZOOKEEPER-2832) a sync's snapshot leaves the log as
+   * it is, and the next restore replays, as ZooKeeper's FileTxnSnapLog.restore does, every
    * logged txn with a zxid above the snapshot's, whatever history it came from.
    */
-  writeSnapshot(ctx: NodeContext<ZabMessage>): void {
+  writeSnapshot(ctx: NodeContext<ZabMessage>, newHistory = false): void {
     const zxid = this.tree.lastProcessedZxid;
     const log = this.log(ctx);
     let logStart = log.length;
@@ -443,24 +461,63 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
       logStart = this.logIndexAfter(log, zxid);
       if (logStart < log.length) ctx.note(`the snapshot at ${this.codec.format(zxid)} leaves ${log.length - logStart} newer txn(s) in the log, to be replayed on restart (bug snapDoesNotTruncateLog)`);
     }
-    const record: SnapshotRecord = { zxid, tree: this.tree.toJSON(), logStart };
+    const previous = ctx.storage.get<SnapshotRecord>(SNAPSHOT_KEY);
+    let older: SnapshotRecord[] = [];
+    if (!newHistory && previous !== undefined) {
+      older = ctx.storage.get<SnapshotRecord[]>(OLDER_SNAPSHOTS_KEY) ?? [];
+      // A snapshot file is named by its zxid: one at the same zxid replaces the previous.
+      if (previous.zxid !== zxid) older = [...older, previous].slice(-(SNAP_RETAIN_COUNT - 1));
+    }
+    const historyStart = newHistory ? logStart : this.historyStart;
+    const record: SnapshotRecord = { zxid, tree: this.tree.toJSON(), logStart, historyStart };
+    ctx.storage.putDurable(OLDER_SNAPSHOTS_KEY, older);
     ctx.storage.putDurable(SNAPSHOT_KEY, record);
     this.snapshotZxid = zxid;
     this.logStart = logStart;
-    ctx.record('snapshot', { zxid, label: this.codec.format(zxid), logStart });
+    this.historyStart = historyStart;
+    ctx.record('snapshot', newHistory ? { zxid, label: this.codec.format(zxid), logStart, newHistory } : { zxid, label: this.codec.format(zxid), logStart });
   }
 
   /**
    * TRUNC: drops the log entries after `zxid` and rebuilds the tree from disk up to it.
-   * Returns false if `zxid` is older than the snapshot (the log cannot go back that far).
+   * Below the newest snapshot, the newest older snapshot at or below `zxid` is used and the
+   * newer ones are dropped: they hold txns being truncated (ZooKeeper reloads its newest
+   * snapshot after truncating the log, dirty or not: ZOOKEEPER-1549). Returns false if no
+   * snapshot is old enough (the log cannot go back that far).
    */
   truncateLog(ctx: NodeContext<ZabMessage>, zxid: number): boolean {
-    if (zxid < this.snapshotZxid) return false;
+    if (zxid < this.snapshotZxid && !this.fallBackToOlderSnapshot(ctx, zxid)) return false;
     const log = this.log(ctx);
     const keep = this.logIndexAfter(log, zxid);
     ctx.record('truncate', { zxid, label: this.codec.format(zxid), dropped: log.length - keep });
     this.writer.truncate(keep, zxid);
     this.reloadTree(ctx, keep);
+    return true;
+  }
+
+  private fallBackToOlderSnapshot(ctx: NodeContext<ZabMessage>, zxid: number): boolean {
+    const older = ctx.storage.get<SnapshotRecord[]>(OLDER_SNAPSHOTS_KEY) ?? [];
+    let index = older.length - 1;
+    while (index >= 0 && older[index].zxid > zxid) index--;
+    if (index < 0) {
+      // No snapshot old enough: if no SNAP ever superseded the log, it replays from empty.
+      if (this.historyStart !== 0) return false;
+      ctx.note(`TRUNC to ${this.codec.format(zxid)} is below every snapshot it has (the newest at ${this.codec.format(this.snapshotZxid)}): rebuilds from its whole log`);
+      ctx.record('snapshot-fallback', { zxid: -1, label: 'none', from: this.snapshotZxid });
+      ctx.storage.putDurable(OLDER_SNAPSHOTS_KEY, []);
+      ctx.storage.putDurable(SNAPSHOT_KEY, undefined);
+      this.snapshotZxid = 0;
+      this.logStart = 0;
+      return true;
+    }
+    const record = older[index];
+    ctx.note(`TRUNC to ${this.codec.format(zxid)} is below its snapshot at ${this.codec.format(this.snapshotZxid)}, which holds txns being truncated: starts from its older snapshot at ${this.codec.format(record.zxid)}`);
+    ctx.record('snapshot-fallback', { zxid: record.zxid, label: this.codec.format(record.zxid), from: this.snapshotZxid });
+    ctx.storage.putDurable(OLDER_SNAPSHOTS_KEY, older.slice(0, index));
+    ctx.storage.putDurable(SNAPSHOT_KEY, record);
+    this.snapshotZxid = record.zxid;
+    this.logStart = record.logStart;
+    this.historyStart = record.historyStart ?? record.logStart;
     return true;
   }
 

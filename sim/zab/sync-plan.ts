@@ -11,8 +11,16 @@
  *    found                                                     ⇒ DIFF, then every later txn;
  *    the first newer txn differs, same epoch                   ⇒ TRUNC to the txn before it, then the later txns;
  *    the first newer txn is of another epoch                   ⇒ SNAP (TRUNC never crosses an epoch);
- * 4. the learner is older than the window                      ⇒ SNAP of the leader's tree.
+ * 4. the learner is older than the window: the on-disk txn log (when given) is read from
+ *    the learner's zxid (ZKDatabase.getProposalsFromTxnLog):
+ *    it holds that zxid and reaches the window without a gap   ⇒ DIFF of the log's txns up to the
+ *                                                                 window, then the window's;
+ *    otherwise                                                  ⇒ SNAP of the leader's tree.
  * Every txn listed is sent as PROPOSAL followed by COMMIT.
+ *
+ * ZooKeeper reads the txn log only while the part to read is smaller than
+ * snapshotSizeFactor (0.33) times the snapshot, in bytes (calculateTxnLogSizeLimit); the
+ * model has no byte sizes and counts txns against the snapshot's znodes (`maxTxns`).
  */
 import type { CommittedLog } from './committed-log.js';
 import type { LogEntry, SyncMode } from './messages.js';
@@ -49,7 +57,18 @@ export interface SyncPlanBugs {
   readonly snapOnEmptyCommittedLog?: boolean;
 }
 
-export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, peerLastZxid: number, codec: ZxidCodec, bugs: SyncPlanBugs = {}): SyncPlan {
+/**
+ * The leader's on-disk txn log, as far as it belongs to the leader's current history:
+ * `entries[from…]` in zxid order (what a SNAP sync superseded is before `from`).
+ */
+export interface TxnLogSource {
+  readonly entries: readonly LogEntry[];
+  readonly from: number;
+  /** The most txns the leader reads from disk (past it: SNAP); Infinity for no limit. */
+  readonly maxTxns: number;
+}
+
+export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, peerLastZxid: number, codec: ZxidCodec, bugs: SyncPlanBugs = {}, txnLog?: TxnLogSource): SyncPlan {
   const snap = (reason: string): SyncPlan => ({ mode: 'SNAP', zxid: lastProcessedZxid, entries: [], lastZxid: lastProcessedZxid, reason });
   const isPeerNewEpochZxid = codec.isEpochStart(peerLastZxid);
   let minCommitted = committedLog.minZxid;
@@ -67,6 +86,10 @@ export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, 
   }
   if (peerLastZxid > maxCommitted && !isPeerNewEpochZxid) {
     return { mode: 'TRUNC', zxid: maxCommitted, entries: [], lastZxid: maxCommitted, reason: `the learner's ${f(peerLastZxid)} is past the leader's newest txn ${f(maxCommitted)}` };
+  }
+  if (peerLastZxid < minCommitted && txnLog !== undefined) {
+    const fromDisk = planFromTxnLog(committedLog, txnLog, peerLastZxid, minCommitted, maxCommitted, codec);
+    if (fromDisk !== null) return fromDisk;
   }
   if (peerLastZxid < minCommitted || peerLastZxid > maxCommitted) {
     return snap(`the learner's ${f(peerLastZxid)} is older than the leader's committed-log window [${f(minCommitted)}, ${f(maxCommitted)}]`);
@@ -128,4 +151,47 @@ export function planSync(committedLog: CommittedLog, lastProcessedZxid: number, 
   if (mode === null) return snap(`no place found for the learner's ${f(peerLastZxid)} in the window`);
   if (bugs.newestFirst) entries.reverse();
   return { mode, zxid: opZxid, entries, lastZxid: queuedZxid, reason };
+}
+
+/**
+ * syncFollower's txn-log branch: getProposalsFromTxnLog(peerLastZxid) then
+ * queueCommittedProposals over the log up to minCommittedLog, then over the committedLog.
+ * Null when the log cannot serve (it does not hold the learner's zxid, or ends before the
+ * window: "Detected gap between end of txnlog and beginning of committedlog"): SNAP then.
+ */
+function planFromTxnLog(committedLog: CommittedLog, txnLog: TxnLogSource, peerLastZxid: number, minCommitted: number, maxCommitted: number, codec: ZxidCodec): SyncPlan | null {
+  const log = txnLog.entries;
+  // The iterator starts at the first txn at or after the learner's zxid; if that is not
+  // the learner's zxid itself, the log cannot prove the learner is in the history.
+  let lo = txnLog.from;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (log[mid].zxid < peerLastZxid) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= log.length || log[lo].zxid !== peerLastZxid) return null;
+  // getProposalsFromTxnLog: the log from there on is too large next to the snapshot.
+  if (log.length - lo - 1 > txnLog.maxTxns) return null;
+  const entries: LogEntry[] = [];
+  let queuedZxid = peerLastZxid;
+  for (let i = lo + 1; i < log.length && log[i].zxid <= minCommitted; i++) {
+    entries.push(log[i]);
+    queuedZxid = log[i].zxid;
+  }
+  if (queuedZxid < minCommitted) return null;
+  for (let i = 0; i < committedLog.size; i++) {
+    const entry = committedLog.at(i);
+    if (entry.zxid <= queuedZxid) continue;
+    entries.push(entry);
+    queuedZxid = entry.zxid;
+  }
+  const f = (zxid: number) => codec.format(zxid);
+  return {
+    mode: 'DIFF',
+    zxid: maxCommitted,
+    entries,
+    lastZxid: queuedZxid,
+    reason: `the learner's ${f(peerLastZxid)} is older than the committed-log window [${f(minCommitted)}, ${f(maxCommitted)}] but in the leader's txn log on disk: DIFF from the log`,
+  };
 }

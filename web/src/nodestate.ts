@@ -53,7 +53,8 @@ type TreeOp =
   | { seq: number; kind: 'empty' }
   | { seq: number; kind: 'disk'; upTo: number }
   | { seq: number; kind: 'copy'; from: number }
-  | { seq: number; kind: 'snapshot' }
+  /** A snapshot written; `of`: a TRUNC fell back to the older snapshot written at that seq (-1: to none). */
+  | { seq: number; kind: 'snapshot'; zxid?: number; of?: number }
   | { seq: number; kind: 'apply'; entry: LogEntry };
 
 export type Fields = Record<string, unknown>;
@@ -266,8 +267,21 @@ export class NodeStates {
           this.treeOps[node].push({ seq: e.seq, kind: 'copy', from: Number(e.leader) });
           break;
         case 'snapshot':
-          this.treeOps[node].push({ seq: e.seq, kind: 'snapshot' });
+          this.treeOps[node].push({ seq: e.seq, kind: 'snapshot', zxid: Number(e.zxid) });
           break;
+        case 'snapshot-fallback': {
+          // The server starts again from an older snapshot (a TRUNC below its newest one).
+          const ops = this.treeOps[node];
+          if (Number(e.zxid) < 0) ops.push({ seq: e.seq, kind: 'snapshot', zxid: -1, of: -1 }); // none: the whole log
+          for (let i = ops.length - 1; i >= 0 && Number(e.zxid) >= 0; i--) {
+            const o = ops[i];
+            if (o.kind === 'snapshot' && o.of === undefined && o.zxid === Number(e.zxid)) {
+              ops.push({ seq: e.seq, kind: 'snapshot', zxid: o.zxid, of: o.seq });
+              break;
+            }
+          }
+          break;
+        }
         case 'commit': {
           const index = Number(e.index);
           const entry = entryFor(e, index, e.value, { label: labelOf(e, index, this.model.counterBits), txn: e.txn, origin: e.origin as string | undefined });
@@ -442,10 +456,12 @@ export class NodeStates {
     for (let i = ops.indexOf(op) - 1; i >= 0; i--) {
       const o = ops[i];
       if (o.kind === 'snapshot') {
-        const key = `${node}/${o.seq}`;
+        if (o.of === -1) break; // no snapshot: the whole log from an empty tree
+        const at = o.of ?? o.seq;
+        const key = `${node}/${at}`;
         snapshot = this.snapshotsAt.get(key);
         if (!snapshot) {
-          const t = depth < 4 ? this.treeAt(node, o.seq, depth + 1) : undefined;
+          const t = depth < 4 ? this.treeAt(node, at, depth + 1) : undefined;
           snapshot = t ? t.clone() : new DataTree();
           this.snapshotsAt.set(key, snapshot);
         }

@@ -153,6 +153,8 @@ interface ServerView {
   snapshot: Seq;
   /** The durable snapshot's zxid (-1: none): a log write of a txn at or below it completing later is superseded. */
   snapshotZxid: number;
+  /** The older snapshots the server keeps (a TRUNC below the newest falls back to one), oldest first. */
+  olderSnapshots: { zxid: number; seq: Seq }[];
   /** Epoch and leader of the NEWLEADER it processed in its current role (-1: none). */
   syncedEpoch: number;
   syncedLeader: number;
@@ -213,6 +215,7 @@ export class ZabInvariantChecker {
         history: new Seq(),
         snapshot: new Seq(),
         snapshotZxid: -1,
+        olderSnapshots: [],
         syncedEpoch: -1,
         syncedLeader: -1,
         diverged: false,
@@ -283,6 +286,9 @@ export class ZabInvariantChecker {
         return;
       case 'snapshot':
         this.onSnapshot(event);
+        return;
+      case 'snapshot-fallback':
+        this.onSnapshotFallback(event);
         return;
       case 'restore':
         this.onRestore(event);
@@ -567,10 +573,32 @@ export class ZabInvariantChecker {
 
   private onSnapshot(event: TraceEvent): void {
     const view = this.view(event.node);
+    // Mirrors ZabNode.writeSnapshot: a SNAP sync's snapshot starts a new history.
+    if (event.newHistory === true) view.olderSnapshots = [];
+    else if (view.snapshotZxid >= 0 && view.snapshotZxid !== (event.zxid as number)) view.olderSnapshots = [...view.olderSnapshots, { zxid: view.snapshotZxid, seq: view.snapshot }].slice(-2);
     view.snapshot = view.tree.copy();
     view.snapshotZxid = event.zxid as number;
     // The log before the snapshot is superseded: the history is now the snapshot's.
     view.history = view.tree.copy();
+  }
+
+  /** A TRUNC below the newest snapshot: the server starts from an older one, the newer ones are gone. */
+  private onSnapshotFallback(event: TraceEvent): void {
+    const view = this.view(event.node);
+    const zxid = event.zxid as number;
+    if (zxid < 0) {
+      // No snapshot at all: the server replays its whole log.
+      view.snapshot = new Seq();
+      view.snapshotZxid = -1;
+      view.olderSnapshots = [];
+      return;
+    }
+    let index = view.olderSnapshots.length - 1;
+    while (index >= 0 && view.olderSnapshots[index].zxid !== zxid) index--;
+    if (index < 0) return;
+    view.snapshot = view.olderSnapshots[index].seq;
+    view.snapshotZxid = zxid;
+    view.olderSnapshots = view.olderSnapshots.slice(0, index);
   }
 
   /** Moves the head of a history that matches G into its G prefix (keeps the tail short). */

@@ -1,0 +1,178 @@
+/**
+ * ZooKeeper's behaviours that the model follows where it teaches (issue 12, point 4),
+ * each checked against the class that does it:
+ * - Leader.waitForEpochAck: a follower ahead of the leader makes its own LearnerHandler
+ *   throw; only that learner's connection closes and the leader goes on;
+ * - Leader.getEpochToPropose: an observer's acceptedEpoch raises the new epoch too;
+ * - LearnerHandler.syncFollower: a learner older than the committedLog is synced by DIFF
+ *   from the on-disk txn log when the log has its zxid, by SNAP otherwise;
+ * - FollowerZooKeeperServer.commit: a COMMIT with no pending txn is a warning.
+ * - ZKDatabase.truncateLog after a leader's startup snapshot (ZOOKEEPER-1549's dirty
+ *   snapshot): the TRUNC starts from an older snapshot instead of keeping the txns.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeZxid, planSync, TXN_LOG, zabConfig, ZxidCodec, type LogEntry } from '../../sim/zab/index.js';
+import { CommittedLog } from '../../sim/zab/committed-log.js';
+import type { Txn } from '../../sim/store/types.js';
+import { allServing, connectClient, establishedLeader, eventsOf, restartServer, runFor, runUntil, story, writeAll, zabRig, type ZabCluster } from './harness.js';
+
+const codec = new ZxidCodec(32);
+
+function createTxn(i: number): Txn {
+  return { type: 'create', path: `/h${i}`, data: '', ephemeralOwner: 0, parentCVersion: i + 1 };
+}
+
+/** Writes a durable history onto a server's disk before the cluster starts. */
+function preload(cluster: ZabCluster, id: number, epoch: number, entries: readonly LogEntry[], acceptedEpoch = epoch): void {
+  const storage = cluster.storage(id);
+  storage.putDurable('acceptedEpoch', acceptedEpoch);
+  storage.putDurable('currentEpoch', epoch);
+  for (const entry of entries) storage.append(TXN_LOG, entry);
+  storage.completeSync(storage.sync());
+}
+
+function declareProposed(cluster: ZabCluster, entries: readonly LogEntry[]): void {
+  for (const entry of entries) {
+    const epoch = codec.epoch(entry.zxid);
+    cluster.trace.add(0, -1, 'propose', { index: entry.zxid, label: codec.format(entry.zxid), origin: `zab:e${epoch}`, originSeq: codec.counter(entry.zxid), txn: entry.txn });
+  }
+}
+
+function noteIndex(cluster: ZabCluster, node: number, pattern: RegExp): number {
+  return cluster.trace.events.findIndex((e) => e.kind === 'note' && e.node === node && pattern.test(String(e.text)));
+}
+
+describe("ZooKeeper's discovery", () => {
+  it('a follower ahead of the leader in discovery has only its own connection closed; the leader goes on and is established', () => {
+    const history: LogEntry[] = [1, 2, 3].map((c, i) => ({ zxid: makeZxid(1, c), txn: createTxn(i) }));
+    const { cluster, monitor } = zabRig({ servers: 5, seed: 8, config: zabConfig({ initLimit: 50 }) });
+    for (let id = 0; id < 4; id++) preload(cluster, id, 1, history.slice(0, 2));
+    preload(cluster, 4, 1, history); // 1:3, logged by 4 alone
+    declareProposed(cluster, history);
+    cluster.start();
+    cluster.crash(4);
+    // 0..3 elect 3 (same history, highest id). Once 1 and 2 have a quorum for 3, their
+    // links to 3 clog: their FOLLOWERINFO waits, and 3's discovery with it.
+    const finalizing = (id: number) => noteIndex(cluster, id, /a quorum votes for 3/) >= 0;
+    expect(runUntil(cluster, () => finalizing(1) && finalizing(2), 2_000_000)).toBe(true);
+    cluster.clog(1, 3, cluster.nowUs + 300_000);
+    cluster.clog(2, 3, cluster.nowUs + 300_000);
+    expect(runUntil(cluster, () => cluster.inspect(3).role === 'LEADING' && [0, 1, 2].every((id) => cluster.inspect(id).role === 'FOLLOWING'), 2_000_000)).toBe(true);
+    restartServer(cluster, 4);
+    // 4 joins the leader the others follow; its ACKEPOCH reports 1:3, past the leader's 1:2.
+    const sawAhead = runUntil(cluster, () => noteIndex(cluster, 3, /follower 4 is ahead of the leader/) >= 0, 1_000_000);
+    if (!sawAhead) console.log(story(cluster));
+    expect(sawAhead).toBe(true);
+    expect(cluster.inspect(3).role).toBe('LEADING');
+    expect(noteIndex(cluster, 3, /drops learner 4: follower 4 is ahead/)).toBeGreaterThan(0);
+    // When the clogs clear, 0, 1 and 2 complete the quorum; 3 leads epoch 2 and 4 is truncated.
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster) && cluster.serverIds.every((id) => cluster.inspect(id).zabState === 'BROADCAST'), 3_000_000)).toBe(true);
+    expect(establishedLeader(cluster)).toBe(3);
+    expect(eventsOf(cluster, 'election', 3).map((e) => e.epoch)).toEqual([2]);
+    expect(eventsOf(cluster, 'sync-mode', 3).some((e) => e.learner === 4 && e.mode === 'TRUNC')).toBe(true);
+    expect(cluster.inspect(4).lastProcessedZxid).toBe(makeZxid(1, 2));
+    expect(monitor!.violations).toEqual([]);
+  });
+
+  it("an observer's acceptedEpoch raises the epoch the leader proposes", () => {
+    const { cluster, monitor } = zabRig({ servers: 4, seed: 4, config: zabConfig({ observers: [3], initLimit: 50 }) });
+    for (let id = 0; id < 3; id++) preload(cluster, id, 1, []);
+    preload(cluster, 3, 1, [], 7); // the observer once accepted epoch 7
+    cluster.start();
+    // Once 0 and 1 have a quorum for 2, their links to 2 clog: their FOLLOWERINFO waits and
+    // the observer's OBSERVERINFO is heard before the epoch is chosen.
+    const finalizing = (id: number) => noteIndex(cluster, id, /a quorum votes for 2/) >= 0;
+    expect(runUntil(cluster, () => finalizing(0) && finalizing(1), 2_000_000)).toBe(true);
+    cluster.clog(0, 2, cluster.nowUs + 300_000);
+    cluster.clog(1, 2, cluster.nowUs + 300_000);
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && cluster.serverIds.every((id) => cluster.inspect(id).zabState === 'BROADCAST'), 3_000_000)).toBe(true);
+    expect(cluster.inspect(2).acceptedEpoch).toBe(8);
+    expect(cluster.inspect(3).role).toBe('OBSERVING');
+    expect(cluster.inspect(3).currentEpoch).toBe(8);
+    expect(monitor!.violations).toEqual([]);
+  });
+});
+
+describe("ZooKeeper's synchronization", () => {
+  const log: LogEntry[] = Array.from({ length: 12 }, (_, i) => ({ zxid: makeZxid(1, i + 1), txn: createTxn(i) }));
+  const window = (from: number): CommittedLog => {
+    const c = new CommittedLog(100);
+    for (const entry of log.slice(from)) c.add(entry);
+    return c;
+  };
+  const last = makeZxid(1, 12);
+
+  it('a learner older than the committedLog is synced by DIFF from the on-disk log when the log holds its zxid', () => {
+    const plan = planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log, from: 0, maxTxns: Infinity });
+    expect(plan.mode).toBe('DIFF');
+    expect(plan.entries.map((e) => e.zxid)).toEqual(log.slice(3).map((e) => e.zxid));
+    expect(plan.lastZxid).toBe(last);
+  });
+
+  it('…and by SNAP when the log does not hold it, was superseded by a SNAP, or is too large next to the snapshot', () => {
+    expect(planSync(window(8), last, makeZxid(1, 3), codec).mode).toBe('SNAP'); // no log given
+    expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log.slice(5), from: 0, maxTxns: Infinity }).mode).toBe('SNAP'); // log starts after it
+    expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log, from: 4, maxTxns: Infinity }).mode).toBe('SNAP'); // another history before index 4
+    expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log, from: 0, maxTxns: 8 }).mode).toBe('SNAP'); // 9 txns to read > 8
+    expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log, from: 0, maxTxns: 9 }).mode).toBe('DIFF');
+    // The log ends before the window starts: a gap.
+    expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log.slice(0, 6), from: 0, maxTxns: Infinity }).mode).toBe('SNAP');
+    // A learner at (e, 0) is never found in a log: SNAP, as getProposalsFromTxnLog does.
+    expect(planSync(window(8), last, makeZxid(1, 0), codec, {}, { entries: log, from: 0, maxTxns: Infinity }).mode).toBe('SNAP');
+  });
+
+  it('in a cluster, a follower that missed more than the committedLog comes back by DIFF from the leader log', () => {
+    const { cluster, monitor } = zabRig({ servers: 3, seed: 21, config: zabConfig({ committedLogSize: 5 }) });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    const client = connectClient(cluster, leader);
+    expect(writeAll(client, leader, Array.from({ length: 30 }, (_, i) => `/a${i}`)).size).toBe(30);
+    const lagging = (leader + 1) % 3;
+    cluster.crash(lagging);
+    expect(writeAll(client, leader, Array.from({ length: 8 }, (_, i) => `/b${i}`)).size).toBe(8);
+    const from = cluster.trace.count;
+    restartServer(cluster, lagging);
+    expect(runUntil(cluster, () => allServing(cluster) && cluster.inspect(lagging).lastProcessedZxid === cluster.inspect(leader).lastProcessedZxid, 3_000_000)).toBe(true);
+    const mode = eventsOf(cluster, 'sync-mode', leader, from).filter((e) => e.learner === lagging).at(-1)!;
+    expect(mode.mode).toBe('DIFF');
+    expect(mode.txns).toBe(8);
+    expect(monitor!.violations).toEqual([]);
+  });
+});
+
+describe("ZooKeeper's follower", () => {
+  it('ignores a COMMIT for which it has no pending txn, with a warning, instead of exiting', () => {
+    const { cluster, monitor } = zabRig({ servers: 3, seed: 2 });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    const follower = (leader + 1) % 3;
+    cluster.send(leader, follower, { type: 'COMMIT', zxid: makeZxid(cluster.inspect(leader).currentEpoch as number, 99) });
+    runFor(cluster, 20_000);
+    expect(noteIndex(cluster, follower, /without a pending txn: ignored/)).toBeGreaterThan(0);
+    expect(noteIndex(cluster, follower, /exits/)).toBe(-1);
+    expect(cluster.inspect(follower).role).toBe('FOLLOWING');
+    expect(monitor!.violations).toEqual([]);
+  });
+});
+
+describe('a TRUNC below the newest snapshot (ZOOKEEPER-1549)', () => {
+  it('starts from an older snapshot: the txns the newest one held are gone', () => {
+    const { cluster } = zabRig({ servers: 3, seed: 6 });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    const client = connectClient(cluster, leader);
+    expect(writeAll(client, leader, ['/x', '/y']).size).toBe(2);
+    const node = cluster.behavior(leader) as unknown as { writeSnapshot(ctx: unknown): void; truncateLog(ctx: unknown, zxid: number): boolean; tree: { lastProcessedZxid: number; exists(p: string): { stat?: unknown } } };
+    const ctx = (cluster as unknown as { slots: { ctx: unknown }[] }).slots[leader].ctx;
+    const y = node.tree.lastProcessedZxid;
+    const x = y - 1;
+    node.writeSnapshot(ctx); // a snapshot that holds /y
+    expect(node.truncateLog(ctx, x)).toBe(true);
+    expect(node.tree.lastProcessedZxid).toBe(x);
+    expect(node.tree.exists('/y').stat ?? null).toBeNull();
+    expect(node.tree.exists('/x').stat ?? null).not.toBeNull();
+  });
+});
