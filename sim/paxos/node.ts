@@ -354,7 +354,10 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (msg.ballot < this.acceptor.promised) return this.nack(ctx, from, msg.ballot);
     this.yieldTo(ctx, msg.ballot, from);
     this.heardFromLeader(ctx, from, msg.ballot);
-    const ack: HeartbeatAckMsg = { type: 'HeartbeatAck', ballot: msg.ballot, seq: msg.seq, chosenPrefix: this.learner.prefix, touches: this.service.takeTouches() };
+    // Touches the leader we follow has received are done; the others go (again) with the ack.
+    if (this.leader === from && this.leaderBallot === msg.ballot) this.service.touchesConfirmed(msg.touchStampsUs[this.id] ?? -1);
+    const stampUs = ctx.nowUs;
+    const ack: HeartbeatAckMsg = { type: 'HeartbeatAck', ballot: msg.ballot, seq: msg.seq, chosenPrefix: this.learner.prefix, touches: this.service.reportTouches(stampUs), stampUs };
     ctx.send(from, ack);
     if (this.leader === from) {
       this.catchUpTarget = Math.max(this.catchUpTarget, this.latestLeaderPrefix);
@@ -618,7 +621,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
 
   private broadcastHeartbeat(ctx: Ctx, lead: LeaderState, seq: number): void {
     lead.ackSeq[this.id] = seq;
-    const heartbeat: HeartbeatMsg = { type: 'Heartbeat', ballot: lead.ballot, seq, chosenPrefix: this.learner.prefix };
+    const heartbeat: HeartbeatMsg = { type: 'Heartbeat', ballot: lead.ballot, seq, chosenPrefix: this.learner.prefix, touchStampsUs: lead.touchStamps() };
     for (const server of ctx.servers) if (server !== this.id) ctx.send(server, heartbeat);
     this.releaseSyncs(ctx, lead);
   }
@@ -628,7 +631,10 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (lead === null || msg.ballot !== lead.ballot) return;
     if (msg.seq > lead.ackSeq[from]) lead.ackSeq[from] = msg.seq;
     lead.lastAckUs[from] = ctx.nowUs;
-    for (const sessionId of msg.touches) lead.sessions.touch(sessionId, ctx.nowUs);
+    if (msg.touches.length > 0) {
+      lead.touchesReported(from, msg.stampUs);
+      for (const sessionId of msg.touches) lead.sessions.touch(sessionId, ctx.nowUs);
+    }
     this.releaseSyncs(ctx, lead);
   }
 

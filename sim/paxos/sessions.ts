@@ -119,3 +119,61 @@ export class SessionTracker {
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/**
+ * A server's touches on their way to the leader. ZooKeeper's learner keeps every session
+ * its clients touched and sends them all with its next PING answer, which TCP delivers.
+ * Here acks are datagrams, so a touch is kept and sent with every heartbeat ack until the
+ * leader confirmed it: each ack carries a stamp (the sender's clock), the leader echoes
+ * in its heartbeats the latest stamp it received from each server, and a touch first
+ * reported at stamp s is forgotten once the echo is later than s — the ack of that later
+ * stamp was sent while the touch was still kept, so it carried it. (Not "at s": several
+ * acks may share a stamp, and one sent before the touch would then confirm it.) Stamps
+ * never go back, across a restart either, so an echo of an ack sent before a restart
+ * confirms nothing reported after it. A lost, duplicated or reordered datagram thus
+ * costs a resend, never a touch.
+ */
+export class TouchReports {
+  /** Touched session → stamp of the first ack that reported its latest touch (UNREPORTED before that). */
+  private readonly pending = new Map<number, number>();
+
+  touch(sessionId: number): void {
+    this.pending.set(sessionId, UNREPORTED);
+  }
+
+  /** The session is gone: nothing more to report. */
+  forget(sessionId: number): void {
+    this.pending.delete(sessionId);
+  }
+
+  /** Every unconfirmed touch, for an ack stamped `stampUs`. */
+  report(stampUs: number): readonly number[] {
+    if (this.pending.size === 0) return NONE;
+    const sessions = new Array<number>(this.pending.size);
+    let i = 0;
+    for (const [sessionId, reportedUs] of this.pending) {
+      sessions[i++] = sessionId;
+      if (reportedUs === UNREPORTED) this.pending.set(sessionId, stampUs);
+    }
+    return sessions;
+  }
+
+  /** The leader received this server's report stamped `echoedUs`: what was reported before it arrived. */
+  confirm(echoedUs: number): void {
+    if (this.pending.size === 0) return;
+    for (const [sessionId, reportedUs] of this.pending) if (reportedUs !== UNREPORTED && reportedUs < echoedUs) this.pending.delete(sessionId);
+  }
+
+  /** Every touch, to the leader on this very server (nothing can be lost on the way): forgets them. */
+  takeAll(): readonly number[] {
+    if (this.pending.size === 0) return NONE;
+    const sessions = [...this.pending.keys()];
+    this.pending.clear();
+    return sessions;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+}
+
+const UNREPORTED = -1;
