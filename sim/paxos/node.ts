@@ -270,13 +270,14 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
   private onAccepted(ctx: Ctx, from: NodeId, msg: AcceptedMsg): void {
     for (const entry of msg.entries) {
       const chosen = this.learner.vote(from, msg.ballot, entry.slot, entry.value);
-      if (chosen !== null) this.onLearned(ctx, chosen, 'quorum');
+      if (chosen !== null) this.onLearned(ctx, chosen.vote, 'quorum', chosen.voters);
     }
     this.applyLearned(ctx);
   }
 
-  private onLearned(ctx: Ctx, vote: Vote, via: 'quorum' | 'catch-up'): void {
-    ctx.record('chosen', { slot: vote.slot, ballot: vote.ballot, value: vote.value.id, via });
+  /** `voters`: the quorum whose Accepted this learner counted (none for catch-up). */
+  private onLearned(ctx: Ctx, vote: Vote, via: 'quorum' | 'catch-up', voters?: readonly NodeId[]): void {
+    ctx.record('chosen', { slot: vote.slot, ballot: vote.ballot, value: vote.value.id, via, voters });
     const lead = this.lead;
     if (lead === null) return;
     const proposal = lead.proposals.get(vote.slot);
