@@ -14,7 +14,8 @@
  * - `propose` {index: slot, label, origin, originSeq, txn, command, value, ballot,
  *   dependsOn?, recovered?} when the leader sends Accept for a new or recovered value;
  * - `accepted` {slot, ballot, value, label} when an acceptor's vote is durable and sent;
- * - `chosen` {slot, ballot, value, via: quorum | catch-up} when a learner learns a slot;
+ * - `chosen` {slot, ballot, value, via: quorum | catch-up, voters} when a learner learns a
+ *   slot (`voters`: the distinct acceptors whose Accepted made the quorum, via quorum only);
  * - `commit` {index: slot, label, origin, originSeq, txn, command, value, ballot, replay?}
  *   when a node applies a slot to its tree (no-ops and quorum reads too; `replay` on
  *   restart, from the node's own disk).

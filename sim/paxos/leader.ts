@@ -11,6 +11,7 @@
 import type { NodeId } from '../core/node.js';
 import type { DataTree } from '../store/index.js';
 import type { Command, PromiseMsg, Vote } from './messages.js';
+import { SessionTracker } from './sessions.js';
 
 export class Candidacy {
   /** Promises by acceptor, in arrival order. */
@@ -70,10 +71,14 @@ export class LeaderState {
   readonly ackSeq: number[];
   readonly lastAckUs: number[];
   readonly syncs: PendingSync[] = [];
-  /** Last time a client touched each session (via any server). */
-  readonly lastTouchUs = new Map<number, number>();
-  /** Sessions with a closeSession in flight. */
-  readonly closing = new Set<number>();
+  /** When each open session expires unless touched (a closeSession proposed stops its tracking). */
+  readonly sessions: SessionTracker;
+  /**
+   * Per server, the stamp of the latest heartbeat ack carrying touches that this leader
+   * received: echoed in heartbeats, so each server knows which touches arrived.
+   */
+  private readonly touchStampsUs: number[];
+  private touchStampsSnapshot: readonly number[] | null = null;
   /** Per client, the highest request id proposed: later duplicates and stragglers are dropped. */
   readonly lastRequestId = new Map<number, number>();
 
@@ -83,9 +88,24 @@ export class LeaderState {
     servers: number,
     /** The applied tree plus every command this leader proposed or re-proposed, in slot order. */
     readonly specTree: DataTree,
+    sessionTickUs: number,
   ) {
     this.ackSeq = new Array<number>(servers).fill(0);
     this.lastAckUs = new Array<number>(servers).fill(sinceUs);
+    this.touchStampsUs = new Array<number>(servers).fill(-1);
+    this.sessions = new SessionTracker(sessionTickUs, sinceUs);
+  }
+
+  /** A heartbeat ack from `server` stamped `stampUs` carried touches. */
+  touchesReported(server: NodeId, stampUs: number): void {
+    if (stampUs <= this.touchStampsUs[server]) return;
+    this.touchStampsUs[server] = stampUs;
+    this.touchStampsSnapshot = null;
+  }
+
+  /** What the next heartbeat echoes: per server, the latest touch report stamp received (shared until it changes). */
+  touchStamps(): readonly number[] {
+    return (this.touchStampsSnapshot ??= Object.freeze(this.touchStampsUs.slice()));
   }
 
   /** A cluster-unique session id: ballots are unique, and so is the counter within one. */

@@ -14,6 +14,13 @@
 import type { NodeId } from '../core/node.js';
 import type { Command, Vote } from './messages.js';
 
+/** A slot learned from a quorum of Accepted: the chosen vote and the acceptors that cast it. */
+export interface QuorumLearned {
+  readonly vote: Vote;
+  /** Distinct acceptors, in the order their Accepted arrived. */
+  readonly voters: readonly NodeId[];
+}
+
 interface Tally {
   readonly ballot: number;
   readonly value: Command;
@@ -39,8 +46,11 @@ export class Learner {
     this.maxLearned = prefix;
   }
 
-  /** Counts one acceptor's vote. Returns the slot's chosen vote if this completed a quorum. */
-  vote(acceptor: NodeId, ballot: number, slot: number, value: Command): Vote | null {
+  /**
+   * Counts one acceptor's vote (once per acceptor: a duplicated Accepted adds nothing).
+   * Returns the slot's chosen vote and its quorum if this vote completed a quorum.
+   */
+  vote(acceptor: NodeId, ballot: number, slot: number, value: Command): QuorumLearned | null {
     if (slot <= this.prefix || this.learned.has(slot)) return null;
     let bySlot = this.tallies.get(slot);
     if (bySlot === undefined) {
@@ -64,7 +74,7 @@ export class Learner {
     if (tally.voters.size < this.quorum) return null;
     const chosen: Vote = { slot, ballot, value };
     this.learn(chosen);
-    return chosen;
+    return { vote: chosen, voters: [...tally.voters] };
   }
 
   /** Learns a chosen value known some other way (catch-up). Returns true if it was new. */

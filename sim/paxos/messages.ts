@@ -114,6 +114,11 @@ export interface HeartbeatMsg {
   readonly seq: number;
   /** The leader's contiguous chosen prefix (learners behind it catch up). */
   readonly chosenPrefix: number;
+  /**
+   * Per server, the stamp of the latest of its touch reports this leader received
+   * (-1: none): the server forgets the touches it reported before that stamp.
+   */
+  readonly touchStampsUs: readonly number[];
 }
 
 export interface HeartbeatAckMsg {
@@ -121,8 +126,14 @@ export interface HeartbeatAckMsg {
   readonly ballot: number;
   readonly seq: number;
   readonly chosenPrefix: number;
-  /** Sessions touched by clients at the sender since its last ack. */
+  /**
+   * Sessions touched by clients at the sender that the leader has not confirmed yet:
+   * resent in every ack until a heartbeat echoes a later stamp, so a lost or
+   * reordered datagram loses no touch.
+   */
   readonly touches: readonly number[];
+  /** When the sender sent this ack, by its own clock: never smaller than an earlier ack's, across restarts too. */
+  readonly stampUs: number;
 }
 
 /**

@@ -270,13 +270,14 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
   private onAccepted(ctx: Ctx, from: NodeId, msg: AcceptedMsg): void {
     for (const entry of msg.entries) {
       const chosen = this.learner.vote(from, msg.ballot, entry.slot, entry.value);
-      if (chosen !== null) this.onLearned(ctx, chosen, 'quorum');
+      if (chosen !== null) this.onLearned(ctx, chosen.vote, 'quorum', chosen.voters);
     }
     this.applyLearned(ctx);
   }
 
-  private onLearned(ctx: Ctx, vote: Vote, via: 'quorum' | 'catch-up'): void {
-    ctx.record('chosen', { slot: vote.slot, ballot: vote.ballot, value: vote.value.id, via });
+  /** `voters`: the quorum whose Accepted this learner counted (none for catch-up). */
+  private onLearned(ctx: Ctx, vote: Vote, via: 'quorum' | 'catch-up', voters?: readonly NodeId[]): void {
+    ctx.record('chosen', { slot: vote.slot, ballot: vote.ballot, value: vote.value.id, via, voters });
     const lead = this.lead;
     if (lead === null) return;
     const proposal = lead.proposals.get(vote.slot);
@@ -319,6 +320,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (replay) return;
     ctx.storage.append(CHOSEN_LOG, vote);
     this.commit.markWritten();
+    if (this.lead !== null) this.trackSession(ctx, this.lead, command);
     this.service.onApplied(ctx, slot, command, outcome);
   }
 
@@ -353,7 +355,10 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (msg.ballot < this.acceptor.promised) return this.nack(ctx, from, msg.ballot);
     this.yieldTo(ctx, msg.ballot, from);
     this.heardFromLeader(ctx, from, msg.ballot);
-    const ack: HeartbeatAckMsg = { type: 'HeartbeatAck', ballot: msg.ballot, seq: msg.seq, chosenPrefix: this.learner.prefix, touches: this.service.takeTouches() };
+    // Touches the leader we follow has received are done; the others go (again) with the ack.
+    if (this.leader === from && this.leaderBallot === msg.ballot) this.service.touchesConfirmed(msg.touchStampsUs[this.id] ?? -1);
+    const stampUs = ctx.nowUs;
+    const ack: HeartbeatAckMsg = { type: 'HeartbeatAck', ballot: msg.ballot, seq: msg.seq, chosenPrefix: this.learner.prefix, touches: this.service.reportTouches(stampUs), stampUs };
     ctx.send(from, ack);
     if (this.leader === from) {
       this.catchUpTarget = Math.max(this.catchUpTarget, this.latestLeaderPrefix);
@@ -470,7 +475,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const recovered = recoverSlots(candidacy.promises.values(), this.bugs.has('pickFirstNotHighest'));
     let maxSlot = Math.max(this.lastApplied, this.learner.maxLearned);
     for (const slot of recovered.keys()) if (slot > maxSlot) maxSlot = slot;
-    const lead = new LeaderState(ballot, ctx.nowUs, ctx.servers.length, this.tree.clone());
+    const lead = new LeaderState(ballot, ctx.nowUs, ctx.servers.length, this.tree.clone(), this.config.heartbeatIntervalUs);
     this.lead = lead;
     this.role = 'LEADER';
     this.failedElections = 0;
@@ -493,7 +498,8 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
       applyCommand(lead.specTree, value, slot, this.config.staleTxnGuard);
     }
     lead.nextSlot = maxSlot + 1;
-    for (const sessionId of this.tree.sessions.keys()) lead.lastTouchUs.set(sessionId, ctx.nowUs);
+    // Like ZooKeeper's new leader: every open session gets a full timeout from now to reach it.
+    for (const [sessionId, session] of this.tree.sessions) lead.sessions.track(sessionId, session.timeoutUs, ctx.nowUs);
     ctx.note(
       `leader with ballot ${ballot}: promises from {${[...candidacy.promises.keys()].join(', ')}}; ` +
         `re-proposing ${reproposed} reported value(s), filling ${entries.length - reproposed} gap(s) with no-ops; new commands from slot ${lead.nextSlot}`,
@@ -503,6 +509,19 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
       for (const server of ctx.servers) ctx.send(server, accept);
     }
     this.broadcastHeartbeat(ctx, lead, ++lead.heartbeatSeq);
+  }
+
+  /**
+   * The leader applied a session's creation (its clock starts now, after its creation)
+   * or its close (no longer tracked). A closeSession discarded as stale leaves the
+   * session open: it is tracked again.
+   */
+  private trackSession(ctx: Ctx, lead: LeaderState, command: Command): void {
+    const txn = command.txn;
+    if (txn === undefined || (txn.type !== 'createSession' && txn.type !== 'closeSession')) return;
+    const session = this.tree.sessions.get(txn.sessionId);
+    if (session === undefined) lead.sessions.remove(txn.sessionId);
+    else if (!lead.sessions.has(txn.sessionId)) lead.sessions.track(txn.sessionId, session.timeoutUs, ctx.nowUs);
   }
 
   private noop(ballot: number, slot: number): Command {
@@ -588,7 +607,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
       return;
     }
     this.broadcastHeartbeat(ctx, lead, ++lead.heartbeatSeq);
-    for (const sessionId of this.service.takeTouches()) lead.lastTouchUs.set(sessionId, ctx.nowUs);
+    for (const sessionId of this.service.takeTouches()) lead.sessions.touch(sessionId, ctx.nowUs);
     this.retransmitAccepts(ctx, lead);
     this.expireSessions(ctx, lead);
   }
@@ -603,7 +622,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
 
   private broadcastHeartbeat(ctx: Ctx, lead: LeaderState, seq: number): void {
     lead.ackSeq[this.id] = seq;
-    const heartbeat: HeartbeatMsg = { type: 'Heartbeat', ballot: lead.ballot, seq, chosenPrefix: this.learner.prefix };
+    const heartbeat: HeartbeatMsg = { type: 'Heartbeat', ballot: lead.ballot, seq, chosenPrefix: this.learner.prefix, touchStampsUs: lead.touchStamps() };
     for (const server of ctx.servers) if (server !== this.id) ctx.send(server, heartbeat);
     this.releaseSyncs(ctx, lead);
   }
@@ -613,7 +632,10 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (lead === null || msg.ballot !== lead.ballot) return;
     if (msg.seq > lead.ackSeq[from]) lead.ackSeq[from] = msg.seq;
     lead.lastAckUs[from] = ctx.nowUs;
-    for (const sessionId of msg.touches) lead.lastTouchUs.set(sessionId, ctx.nowUs);
+    if (msg.touches.length > 0) {
+      lead.touchesReported(from, msg.stampUs);
+      for (const sessionId of msg.touches) lead.sessions.touch(sessionId, ctx.nowUs);
+    }
     this.releaseSyncs(ctx, lead);
   }
 
@@ -630,16 +652,17 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     for (const server of ctx.servers) ctx.send(server, accept);
   }
 
-  /** The leader expires sessions no server has seen a client touch within its timeout. */
+  /** The leader expires the sessions no server reported a client touch of within their timeout. */
   private expireSessions(ctx: Ctx, lead: LeaderState): void {
-    for (const sessionId of lead.closing) if (!lead.specTree.hasSession(sessionId)) lead.closing.delete(sessionId);
-    for (const [sessionId, session] of this.tree.sessions) {
-      if (lead.closing.has(sessionId) || !lead.specTree.hasSession(sessionId)) continue;
-      const lastTouchUs = lead.lastTouchUs.get(sessionId) ?? lead.sinceUs;
-      if (ctx.nowUs - lastTouchUs <= session.timeoutUs) continue;
-      if (lead.proposals.size >= this.config.maxInflightSlots) return;
-      lead.closing.add(sessionId);
-      ctx.note(`session ${sessionId} expired (no touch for ${ctx.nowUs - lastTouchUs} µs): proposing closeSession`);
+    for (const sessionId of lead.sessions.expired(ctx.nowUs)) {
+      const session = this.tree.sessions.get(sessionId);
+      // Closed meanwhile, or its client's closeSession is already proposed.
+      if (session === undefined || !lead.specTree.hasSession(sessionId)) continue;
+      if (lead.proposals.size >= this.config.maxInflightSlots) {
+        lead.sessions.retry(sessionId, session.timeoutUs, ctx.nowUs); // no room for a slot: again at the next tick
+        continue;
+      }
+      ctx.note(`session ${sessionId} expired (no touch reported for its timeout of ${session.timeoutUs} µs): proposing closeSession`);
       const slot = lead.nextSlot++;
       this.propose(ctx, lead, slot, this.prepare(lead, slot, { op: 'closeSession' }, sessionId, undefined));
     }

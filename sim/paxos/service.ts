@@ -18,6 +18,9 @@
  *     server applies it: linearizable, at the price of a consensus round.
  * - Per-session FIFO: every request of a session waits in the session's queue and
  *   replies leave in request order; a read waits behind the session's earlier writes.
+ * - Sessions: a connect, request or ping touches the session; this server reports its
+ *   touches in every heartbeat ack until the leader confirmed them (sessions.ts), and
+ *   the leader, which alone decides expiry, proposes closeSession for silent sessions.
  * - Refusals (NOTREADY, BEHIND, SESSIONEXPIRED) mean "not executed"; a request whose
  *   forward, slot or answer may have been lost is dropped without a reply (the client
  *   times out and records an indeterminate outcome) — when this server's view of the
@@ -30,6 +33,7 @@ import { isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkRes
 import type { CommandOutcome } from './apply.js';
 import type { PaxosConfig } from './config.js';
 import type { Command, PaxosMessage, Route } from './messages.js';
+import { TouchReports } from './sessions.js';
 
 type EntryKind = 'write' | 'quorum' | 'local' | 'sync' | 'close';
 
@@ -74,7 +78,8 @@ export class ClientService {
   private readonly connecting = new Map<string, Connecting>();
   /** Sessions whose client is connected here: session → client endpoint. */
   private readonly attached = new Map<number, number>();
-  private touched = new Set<number>();
+  /** Touches by clients connected here, until the leader confirmed them. */
+  private readonly touches = new TouchReports();
   /** Sessions whose head request waits for this server to reach a read index. */
   private readonly syncWaiters = new Set<number>();
 
@@ -112,7 +117,7 @@ export class ClientService {
     if (body.sessionId !== undefined) {
       if (!host.tree.hasSession(body.sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
       this.attached.set(body.sessionId, req.clientId);
-      this.touched.add(body.sessionId);
+      this.touches.touch(body.sessionId);
       const reply: ClientReply = { kind: 'connected', sessionId: body.sessionId, zxid: host.lastApplied };
       return ctx.reply(req, reply);
     }
@@ -149,7 +154,7 @@ export class ClientService {
     else if (host.leader === null) entry.refusal = 'NOTREADY';
     else {
       this.attached.set(sessionId, req.clientId);
-      this.touched.add(sessionId);
+      this.touches.touch(sessionId);
       if (kind !== 'local') this.byKey.set(entry.key, entry);
       const route: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId };
       if (kind === 'sync') host.requestSync(ctx, req.clientId, req.requestId);
@@ -162,7 +167,7 @@ export class ClientService {
     if (this.host.leader === null) return ctx.reply(req, refused('NOTREADY'));
     if (!this.host.tree.hasSession(sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
     this.attached.set(sessionId, req.clientId);
-    this.touched.add(sessionId);
+    this.touches.touch(sessionId);
     const reply: ClientReply = { kind: 'pong', zxid: this.host.lastApplied };
     ctx.reply(req, reply);
   }
@@ -204,6 +209,7 @@ export class ClientService {
   }
 
   private sessionClosed(ctx: NodeContext<PaxosMessage>, sessionId: number, closedByItsClient: boolean): void {
+    this.touches.forget(sessionId);
     endSession(ctx, this.watches, this.attached, sessionId, closedByItsClient);
   }
 
@@ -309,18 +315,23 @@ export class ClientService {
     for (const sessionId of sessions) this.drain(ctx, sessionId);
   }
 
-  /** Sessions touched by clients since the last call (sent to the leader with heartbeat acks). */
+  /** Every touch the leader has not confirmed, for a heartbeat ack stamped `stampUs` (see TouchReports). */
+  reportTouches(stampUs: number): readonly number[] {
+    return this.touches.report(stampUs);
+  }
+
+  /** The leader's heartbeat echoed this server's latest report stamp it received. */
+  touchesConfirmed(echoedUs: number): void {
+    this.touches.confirm(echoedUs);
+  }
+
+  /** Every touch, handed to the leader on this very server. */
   takeTouches(): readonly number[] {
-    if (this.touched.size === 0) return EMPTY;
-    const touches = [...this.touched];
-    this.touched = new Set();
-    return touches;
+    return this.touches.takeAll();
   }
 
   get pendingCount(): number {
     return this.byKey.size + this.connecting.size;
   }
 }
-
-const EMPTY: readonly number[] = Object.freeze([]);
 
