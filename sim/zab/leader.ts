@@ -524,6 +524,11 @@ export class LeaderRole {
     this.sessions.touch(sessionId, nowUs);
   }
 
+  /** A reconnecting session: open at the leader? (ZooKeeperServer.revalidateSession → touchSession). */
+  revalidate(sessionId: number, nowUs: number): boolean {
+    return this.serving && this.sessions.revalidate(sessionId, nowUs);
+  }
+
   // ---------------------------------------------------------------- messages
 
   onMessage(ctx: NodeContext<ZabMessage>, from: NodeId, msg: ZabMessage): void {
@@ -556,6 +561,9 @@ export class LeaderRole {
         return;
       case 'CLOSE':
         if (msg.attempt === handler.attempt) this.removeHandler(ctx, from, true, 'closed the connection');
+        return;
+      case 'REVALIDATE':
+        if (handler.stage === 'running') ctx.send(from, { type: 'REVALIDATE', route: msg.route, valid: this.revalidate(msg.route.sessionId, ctx.nowUs) });
         return;
       default:
         return;

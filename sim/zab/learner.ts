@@ -153,6 +153,9 @@ export class LearnerRole {
       case 'SYNC':
         if (this.phase === 'broadcast') this.node.service.onSyncDone(ctx, msg.route);
         return;
+      case 'REVALIDATE':
+        if (this.phase === 'broadcast') this.node.service.onRevalidated(ctx, msg.route, msg.valid === true);
+        return;
       case 'CLOSE':
         if (msg.attempt === this.attempt) this.node.lookForLeader(ctx, `leader ${this.leader} closed the connection`);
         return;

@@ -79,6 +79,11 @@ export type ZabMessage =
   /** Leader → learner: a client's sync is ordered after every proposal the leader made before it. */
   | { readonly type: 'SYNC'; readonly route: Route }
   /**
+   * Learner → leader: a client reconnects with this session: is it still open? (touches it).
+   * Leader → learner: the answer, `valid` (Learner.validateSession / LearnerHandler REVALIDATE).
+   */
+  | { readonly type: 'REVALIDATE'; readonly route: Route; readonly valid?: boolean }
+  /**
    * The sender closed the quorum connection (TCP FIN). ZooKeeper closes its sockets when
    * a server leaves a role; the peer's blocked read fails at once instead of timing out.
    */

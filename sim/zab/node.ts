@@ -552,6 +552,12 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     this.leader?.touchSession(sessionId, ctx.nowUs);
   }
 
+  /** A client reconnects with a session: the leader decides whether it is still open. */
+  revalidate(ctx: NodeContext<ZabMessage>, route: Route): void {
+    if (this.leader !== null) this.service.onRevalidated(ctx, route, this.leader.revalidate(route.sessionId, ctx.nowUs));
+    else if (this.leaderId !== null) ctx.send(this.leaderId, { type: 'REVALIDATE', route });
+  }
+
   // ---------------------------------------------------------------- dispatch
 
   onMessage(ctx: NodeContext<ZabMessage>, from: NodeId, msg: ZabMessage): void {

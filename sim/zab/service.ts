@@ -14,7 +14,10 @@
  *   order received; a read waits behind the session's earlier writes.
  * - Refusals mean "not executed": NOTREADY while the server does not serve (it serves
  *   when LEADING / FOLLOWING / OBSERVING in BROADCAST), BEHIND if the client has seen a
- *   newer zxid than this server's tree, SESSIONEXPIRED for an unknown session.
+ *   newer zxid than this server's tree, SESSIONEXPIRED for an unknown session. A client
+ *   that reconnects with a session is accepted only once the leader says the session is
+ *   still open (REVALIDATE, which also touches it): a learner's tree may still hold a
+ *   session the leader has expired and is closing.
  * - When the server stops serving, every pending request is dropped without a reply
  *   (its outcome is unknown: the client times out) and connected clients are told
  *   `disconnected`, as a ZooKeeper server closes its client connections.
@@ -51,6 +54,8 @@ export interface ServiceHost {
   /** A follower with the applyWritesLocally bug executes a write itself. */
   applyLocally(ctx: NodeContext<ZabMessage>, route: Route, req: ZkRequest): void;
   touch(ctx: NodeContext<ZabMessage>, sessionId: number): void;
+  /** Asks the leader whether a reconnecting session is still open (answered through onRevalidated). */
+  revalidate(ctx: NodeContext<ZabMessage>, route: Route): void;
 }
 
 const NO_TOUCHES: readonly number[] = Object.freeze([]);
@@ -67,6 +72,8 @@ export class ClientService {
   private readonly waiting = new Map<number, Pending>();
   /** Connects waiting for their createSession txn, by key. */
   private readonly connecting = new Map<number, ClientRequest>();
+  /** Reconnects waiting for the leader's REVALIDATE answer, by key. */
+  private readonly revalidating = new Map<number, ClientRequest>();
   /** Sessions whose client is connected here: session → client endpoint. */
   private readonly attached = new Map<number, number>();
   private touched = new Set<number>();
@@ -99,13 +106,14 @@ export class ClientService {
     const host = this.host;
     if (!host.serving) return ctx.reply(req, refused('NOTREADY'));
     if (body.lastZxid > host.tree.lastProcessedZxid) return ctx.reply(req, refused('BEHIND'));
-    if (body.sessionId !== undefined) {
-      if (!host.tree.hasSession(body.sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
-      this.attach(ctx, body.sessionId, req.clientId);
-      const reply: ClientReply = { kind: 'connected', sessionId: body.sessionId, zxid: host.tree.lastProcessedZxid };
-      return ctx.reply(req, reply);
-    }
     const key = keyOf(req.clientId, req.requestId);
+    if (body.sessionId !== undefined) {
+      // ZooKeeper's learner does not trust its own tree: the leader's session tracker
+      // decides (REVALIDATE), and touches the session as it does.
+      this.revalidating.set(key, req);
+      host.revalidate(ctx, { server: host.id, clientId: req.clientId, requestId: req.requestId, sessionId: body.sessionId });
+      return;
+    }
     this.connecting.set(key, req);
     const route: Route = { server: host.id, clientId: req.clientId, requestId: req.requestId, sessionId: 0 };
     host.forward(ctx, route, { op: 'createSession', timeoutUs: body.timeoutUs }, false);
@@ -186,6 +194,19 @@ export class ClientService {
     this.drain(ctx, pending.sessionId);
   }
 
+  /** The leader's answer to a reconnect with an existing session. */
+  onRevalidated(ctx: NodeContext<ZabMessage>, route: Route, valid: boolean): void {
+    const key = keyOf(route.clientId, route.requestId);
+    const req = this.revalidating.get(key);
+    if (req === undefined) return;
+    this.revalidating.delete(key);
+    if (!this.host.serving) return ctx.reply(req, refused('NOTREADY'));
+    if (!valid) return ctx.reply(req, refused('SESSIONEXPIRED'));
+    this.attach(ctx, route.sessionId, req.clientId);
+    const reply: ClientReply = { kind: 'connected', sessionId: route.sessionId, zxid: this.host.tree.lastProcessedZxid };
+    ctx.reply(req, reply);
+  }
+
   /** The leader answered a sync: everything it proposed before is applied here now. */
   onSyncDone(ctx: NodeContext<ZabMessage>, route: Route): void {
     const key = keyOf(route.clientId, route.requestId);
@@ -240,11 +261,13 @@ export class ClientService {
     const notice: ClientNotification = { kind: 'disconnected' };
     const clients = new Set<number>(this.attached.values());
     for (const req of this.connecting.values()) clients.add(req.clientId);
+    for (const req of this.revalidating.values()) clients.add(req.clientId);
     for (const queue of this.queues.values()) for (const entry of queue) clients.add(entry.req.clientId);
     for (const clientId of [...clients].sort((a, b) => a - b)) ctx.notifyClient(clientId, notice);
     this.queues.clear();
     this.waiting.clear();
     this.connecting.clear();
+    this.revalidating.clear();
     this.attached.clear();
     this.touched = new Set();
     this.watches.clear();
@@ -259,7 +282,7 @@ export class ClientService {
   }
 
   get pendingCount(): number {
-    return this.waiting.size + this.connecting.size;
+    return this.waiting.size + this.connecting.size + this.revalidating.size;
   }
 }
 

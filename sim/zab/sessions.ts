@@ -25,6 +25,16 @@ export class SessionTracker {
     this.expiries.set(sessionId, nowUs + timeoutUs);
   }
 
+  /**
+   * ZooKeeper's touchSession as REVALIDATE uses it: true (and the session's clock restarts)
+   * if the session is open and not closing; false if it expired or was closed.
+   */
+  revalidate(sessionId: number, nowUs: number): boolean {
+    if (!this.timeouts.has(sessionId) || this.closing.has(sessionId)) return false;
+    this.touch(sessionId, nowUs);
+    return true;
+  }
+
   /** A closeSession for it was proposed: stop tracking. */
   closed(sessionId: number): void {
     this.expiries.delete(sessionId);

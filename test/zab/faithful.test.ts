@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { makeZxid, planSync, TXN_LOG, zabConfig, ZxidCodec, type LogEntry } from '../../sim/zab/index.js';
 import { CommittedLog } from '../../sim/zab/committed-log.js';
 import type { Txn } from '../../sim/store/types.js';
-import { allServing, connectClient, establishedLeader, eventsOf, restartServer, runFor, runUntil, story, writeAll, zabRig, type ZabCluster } from './harness.js';
+import { allServing, connectClient, establishedLeader, eventsOf, restartServer, roundTrip, runFor, runUntil, story, TestClient, writeAll, zabRig, type ZabCluster } from './harness.js';
 
 const codec = new ZxidCodec(32);
 
@@ -174,5 +174,49 @@ describe('a TRUNC below the newest snapshot (ZOOKEEPER-1549)', () => {
     expect(node.tree.lastProcessedZxid).toBe(x);
     expect(node.tree.exists('/y').stat ?? null).toBeNull();
     expect(node.tree.exists('/x').stat ?? null).not.toBeNull();
+  });
+});
+
+describe("ZooKeeper's session revalidation", () => {
+  it('a reconnect to a follower whose tree still has the session is refused once the leader has expired it (REVALIDATE)', () => {
+    const { cluster, monitor } = zabRig({ servers: 3, seed: 17, config: zabConfig({ syncLimit: 30, initLimit: 30 }) });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    const follower = (leader + 1) % 3;
+    const client = new TestClient(cluster);
+    const connected = roundTrip(client, (done) => client.connect(leader, done, 100_000));
+    expect(connected.kind === 'reply' && connected.reply.kind === 'connected').toBe(true);
+    const sessionId = client.sessionId!;
+    // The follower will not hear of the expiry for a while; the client goes silent.
+    cluster.clog(leader, follower, cluster.nowUs + 400_000);
+    runFor(cluster, 200_000);
+    expect(noteIndex(cluster, leader, new RegExp(`session 0x${sessionId.toString(16)} expired`))).toBeGreaterThan(0);
+    const followerTree = (cluster.behavior(follower) as unknown as { tree: { hasSession(id: number): boolean } }).tree;
+    expect(followerTree.hasSession(sessionId)).toBe(true);
+    const again = roundTrip(client, (done) => client.connect(follower, done, 100_000));
+    expect(again.kind).toBe('reply');
+    if (again.kind === 'reply') expect(again.reply).toMatchObject({ kind: 'refused', code: 'SESSIONEXPIRED' });
+    expect(monitor!.violations).toEqual([]);
+  });
+
+  it('a reconnect with a live session is accepted, and touches it at the leader', () => {
+    const { cluster, monitor } = zabRig({ servers: 3, seed: 18 });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    const follower = (leader + 1) % 3;
+    const client = new TestClient(cluster);
+    const first = roundTrip(client, (done) => client.connect(leader, done, 100_000));
+    expect(first.kind === 'reply' && first.reply.kind === 'connected').toBe(true);
+    const sessionId = client.sessionId!;
+    // Reconnects every 60 ms (less than the 100 ms timeout), moving between servers, and never pings.
+    for (let i = 0; i < 6; i++) {
+      runFor(cluster, 60_000);
+      const outcome = roundTrip(client, (done) => client.connect(i % 2 === 0 ? follower : leader, done, 100_000));
+      expect(outcome.kind === 'reply' && outcome.reply.kind === 'connected' && outcome.reply.sessionId === sessionId).toBe(true);
+    }
+    expect(noteIndex(cluster, leader, /expired: proposes closeSession/)).toBe(-1);
+    expect(monitor!.violations).toEqual([]);
   });
 });
