@@ -19,6 +19,11 @@ export interface OpRecord {
   readMode?: ReadMode;
   invokeUs: number;
   completeUs?: number;
+  /**
+   * Sync reads: the request on the wire (client endpoint, request id), which the leader's
+   * `sync-answer` record names, so that a sync answered by a deposed leader is known.
+   */
+  wire?: { endpoint: number; request: number };
   result?: 'ok' | 'fail' | 'info';
   output?: unknown;
   /** Server the request went to. */
@@ -32,12 +37,18 @@ export class History {
   private readonly eventOps: number[] = [];
   constructor(private readonly trace: TraceRecorder) {}
 
-  invoke(nowUs: number, client: number, process: number, server: number, f: string, value: unknown, readMode?: ReadMode): OpRecord {
+  invoke(nowUs: number, client: number, process: number, server: number, f: string, value: unknown, readMode?: ReadMode, wire?: OpRecord['wire']): OpRecord {
     const op: OpRecord = { opId: this.ops.length, client, process, f, value, readMode, invokeUs: nowUs, server };
+    if (wire !== undefined) op.wire = wire;
     this.ops.push(op);
     this.events.push({ type: 'invoke', process, f, value, timeUs: nowUs, index: this.events.length });
     this.eventOps.push(op.opId);
-    this.trace.add(nowUs, server, 'invoke', { client, process, opId: op.opId, f, value, readMode });
+    const data: Record<string, unknown> = { client, process, opId: op.opId, f, value, readMode };
+    if (wire !== undefined) {
+      data.endpoint = wire.endpoint;
+      data.request = wire.request;
+    }
+    this.trace.add(nowUs, server, 'invoke', data);
     return op;
   }
 

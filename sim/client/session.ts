@@ -142,8 +142,10 @@ export class ZkClient implements ClientEndpoint {
   }
 
   private send(clientOp: ClientOp, done: OpCallback): void {
-    const op = this.history.invoke(this.cluster.nowUs, this.index, this.process, this.server, clientOp.f, clientOp.value, clientOp.readMode);
     const req = this.request({ kind: 'op', sessionId: this.sessionId!, req: clientOp.req, readMode: clientOp.readMode });
+    // A sync read names its request in the history, so that the leader that answered the sync is known (sim/scenario/reads.ts).
+    const wire = clientOp.readMode === 'sync' ? { endpoint: this.clientId, request: req.requestId } : undefined;
+    const op = this.history.invoke(this.cluster.nowUs, this.index, this.process, this.server, clientOp.f, clientOp.value, clientOp.readMode, wire);
     this.pending = { op, requestId: req.requestId, clientOp, done };
     this.cluster.clientSend(this.server, req);
     const requestId = req.requestId;

@@ -20,6 +20,9 @@
  *   from the server's own log (fast-forward on the way back to LOOKING): not known
  *   committed; `sync: true` when a learner applies it during synchronization: committed
  *   once its leader is established;
+ * - `sync-answer` {server, client, request, epoch, zxid} when the leader answers a client's
+ *   sync (forwarded by `server`; `client` and `request` name the request on the wire),
+ *   with its epoch and last committed zxid;
  * - `truncate` {zxid, label, dropped} when a learner cuts its log on TRUNC;
  * - `snap` {zxid, leader, label} when a learner's tree is replaced by the leader's snapshot;
  * - `snapshot` {zxid, label, logStart, newHistory?} when a snapshot is written durably

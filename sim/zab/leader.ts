@@ -515,7 +515,15 @@ export class LeaderRole {
     waiting.push(route);
   }
 
+  /**
+   * The answer to a sync. Recorded, because a sync is not a quorum operation: a leader
+   * that a newer epoch has already deposed, but that has not noticed yet (its syncLimit
+   * check has not failed), answers it all the same (ZOOKEEPER-1675), and the read that
+   * follows may be stale. The scenario runner, which knows every established epoch,
+   * tells such answers apart from this record (sim/scenario/reads.ts).
+   */
   private answerSync(ctx: NodeContext<ZabMessage>, route: Route): void {
+    ctx.record('sync-answer', { server: route.server, client: route.clientId, request: route.requestId, epoch: this.epoch, zxid: this.lastCommitted });
     if (route.server === this.node.id) this.node.service.onSyncDone(ctx, route);
     else if (this.handlers.has(route.server)) ctx.send(route.server, { type: 'SYNC', route });
   }
