@@ -84,6 +84,10 @@ export class ZkClient implements ClientEndpoint {
   readonly watchEvents: ClientNotification[] = [];
   onWatch: ((event: ClientNotification) => void) | null = null;
 
+  /**
+   * @param connectString the servers this client may use, as a ZooKeeper connect string
+   *   names part of the ensemble (default: every server).
+   */
   constructor(
     private readonly cluster: Cluster,
     readonly history: History,
@@ -91,6 +95,7 @@ export class ZkClient implements ClientEndpoint {
     private readonly processStride: number,
     private readonly rng: Rng,
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
+    readonly connectString?: readonly NodeId[],
   ) {
     this.clientId = cluster.addClient(this);
     this.process = index;
@@ -100,9 +105,10 @@ export class ZkClient implements ClientEndpoint {
     return this.pending !== null || this.waitingOp !== null;
   }
 
-  /** Connects to the given server, or to a random one. */
+  /** Connects to the given server, or to a random one (of its connect string). */
   start(server?: NodeId): void {
-    this.connect(server ?? this.rng.int(this.cluster.size));
+    const list = this.connectString;
+    this.connect(server ?? (list !== undefined ? list[this.rng.int(list.length)] : this.rng.int(this.cluster.size)));
   }
 
   /** Stops issuing pings and reconnects (end of the run). Pending operations still complete. */
@@ -137,7 +143,14 @@ export class ZkClient implements ClientEndpoint {
     this.connected = false;
     this.connectRequestId = 0;
     const n = this.cluster.size;
-    const next = n === 1 ? 0 : (this.server + 1 + this.rng.int(n - 1)) % n;
+    let next: NodeId;
+    const list = this.connectString;
+    if (list !== undefined) {
+      const others = list.filter((server) => server !== this.server);
+      next = others.length === 0 ? list[0] : others[this.rng.int(others.length)];
+    } else {
+      next = n === 1 ? 0 : (this.server + 1 + this.rng.int(n - 1)) % n;
+    }
     this.cluster.at(this.cluster.nowUs + delayUs, () => this.connect(next));
   }
 

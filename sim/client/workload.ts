@@ -33,6 +33,14 @@ export interface WorkloadSpec {
   clientMixes?: Partial<Record<OpKind, number>>[];
   /** Servers the clients connect to first, round robin (default: each picks one at random). */
   servers?: number[];
+  /**
+   * Per-client connect strings: client i only ever uses the servers in
+   * connectStrings[i % length] (default: any server), as a ZooKeeper client only knows
+   * the servers its connect string names.
+   */
+  connectStrings?: number[][];
+  /** Per-client start times: client i starts at clientStartUs[i % length] instead of startUs. */
+  clientStartUs?: number[];
   /** Run a ZooKeeper recipe instead of the random mix. */
   recipe?: RecipeName;
 }
@@ -53,10 +61,12 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
   let stopped = false;
   for (let index = 0; index < spec.clients; index++) {
     const rng = cluster.rngs.stream(`client:${index}`);
-    const client = new ZkClient(cluster, history, index, spec.clients, rng, session);
+    const connectString = spec.connectStrings !== undefined && spec.connectStrings.length > 0 ? spec.connectStrings[index % spec.connectStrings.length] : undefined;
+    const client = new ZkClient(cluster, history, index, spec.clients, rng, session, connectString);
     clients.push(client);
     const firstServer = spec.servers !== undefined && spec.servers.length > 0 ? spec.servers[index % spec.servers.length] : undefined;
-    cluster.at(spec.startUs + rng.int(1_000), () => client.start(firstServer));
+    const startUs = spec.clientStartUs !== undefined && spec.clientStartUs.length > 0 ? spec.clientStartUs[index % spec.clientStartUs.length] : spec.startUs;
+    cluster.at(startUs + rng.int(1_000), () => client.start(firstServer));
     if (spec.recipe !== undefined) {
       runRecipe(spec.recipe, cluster, client, rng, spec, () => finished.add(index), () => stopped);
       continue;
@@ -98,7 +108,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
         cluster.at(cluster.nowUs + 1 + Math.round(rng.exponential(meanThinkUs)), next);
       });
     };
-    cluster.at(spec.startUs + 1_000 + Math.round(rng.exponential(meanThinkUs)), next);
+    cluster.at(startUs + 1_000 + Math.round(rng.exponential(meanThinkUs)), next);
   }
   return {
     clients,

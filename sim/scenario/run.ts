@@ -272,6 +272,8 @@ function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
     recipe: w.recipe,
     servers: w.servers,
     clientMixes: w.clientMixes,
+    connectStrings: w.connectStrings,
+    clientStartUs: w.clientStartMs?.map(msToUs),
   };
 }
 

@@ -148,6 +148,13 @@ export const SCENARIO_SCHEMA = {
           items: { type: 'object', additionalProperties: false, properties: Object.fromEntries(OP_KINDS.map((kind) => [kind, nonNegative])) },
         },
         servers: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 }, description: 'servers the clients connect to first, round robin' },
+        connectStrings: {
+          type: 'array',
+          minItems: 1,
+          description: 'per-client connect strings: client i only ever uses the servers in connectStrings[i % length], as a ZooKeeper client knows only the servers its connect string names',
+          items: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 0 } },
+        },
+        clientStartMs: { type: 'array', minItems: 1, items: nonNegative, description: 'per-client start times: client i starts at clientStartMs[i % length] instead of startMs' },
       },
     },
     faults: { type: 'array', items: fault },

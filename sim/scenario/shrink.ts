@@ -43,6 +43,8 @@ function maxNodeReferenced(scenario: Scenario): number {
   for (const match of text.matchAll(/node:(\d+)/g)) max = Math.max(max, Number(match[1]));
   for (const link of scenario.network?.links ?? []) max = Math.max(max, link.from, link.to);
   for (const observer of scenario.cluster.observers ?? []) max = Math.max(max, observer);
+  for (const node of scenario.workload?.servers ?? []) max = Math.max(max, node);
+  for (const list of scenario.workload?.connectStrings ?? []) for (const node of list) max = Math.max(max, node);
   return max;
 }
 

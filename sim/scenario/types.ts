@@ -66,6 +66,10 @@ export interface WorkloadSpecMs {
   servers?: number[];
   /** Per-client mixes: client i uses clientMixes[i % length] (e.g. readers and writers). */
   clientMixes?: Partial<Record<OpKind, number>>[];
+  /** Per-client connect strings: client i only uses the servers in connectStrings[i % length]. */
+  connectStrings?: number[][];
+  /** Per-client start times: client i starts at clientStartMs[i % length] instead of startMs. */
+  clientStartMs?: number[];
 }
 
 export interface Expectations {
