@@ -26,5 +26,6 @@ export { parseEdnHistory } from './check/lin/edn.js';
 export { parseJsonHistory } from './check/lin/json.js';
 export type { HistoryEvent } from './check/lin/history.js';
 export { checkPrimaryOrder } from './check/primary-order.js';
+export { checkReads, type ReadCheckOp, type ReadCheckResult, type CommittedTxn, type SessionViolation } from './check/reads.js';
 export { traceHistoryToEdn, traceToShiViz } from './check/export.js';
 export { DataTree, prepRequest } from './store/index.js';

@@ -12,6 +12,8 @@ export interface InvariantMonitor {
   readonly violations: readonly { invariant: string; message: string; seqs?: readonly number[]; timeUs?: number }[];
   /** Checks that only make sense once the cluster has healed and quiesced. */
   finalCheck?(): void;
+  /** The txns committed so far, in commit order (`index`: zxid or slot; `txn` undefined for a no-op). */
+  committedTxns?(): readonly { index: number; txn: unknown }[];
 }
 
 export interface BugInfo {

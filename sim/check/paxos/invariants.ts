@@ -86,6 +86,8 @@ export class PaxosInvariantChecker {
   private readonly maxBal: number[];
   private readonly maxBalSeq: number[];
   private readonly promiseReported = new Set<number>();
+  /** Per slot, the txn the first server to execute it applied (undefined: a no-op, a read or a stale txn). */
+  private readonly executed = new Map<number, unknown>();
 
   constructor(
     readonly servers: number,
@@ -94,6 +96,14 @@ export class PaxosInvariantChecker {
     this.quorum = quorumSize(servers);
     this.maxBal = new Array<number>(servers).fill(0);
     this.maxBalSeq = new Array<number>(servers).fill(-1);
+  }
+
+  /**
+   * The committed txns in slot order, as executed (LearnersAgree checks that every server
+   * executes the chosen value); slots no server executed are left out.
+   */
+  committedTxns(): { index: number; txn: unknown }[] {
+    return [...this.executed].sort((a, b) => a[0] - b[0]).map(([index, txn]) => ({ index, txn }));
   }
 
   observe(event: TraceEvent): void {
@@ -109,6 +119,7 @@ export class PaxosInvariantChecker {
         return;
       case 'commit':
         if (typeof event.value === 'string') this.onLearn(event, event.index as number, 'executed');
+        if (!this.executed.has(event.index as number)) this.executed.set(event.index as number, event.command === 'txn' && event.stale !== true ? event.txn : undefined);
         return;
     }
   }

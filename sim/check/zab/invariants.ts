@@ -117,6 +117,8 @@ export interface ZabInvariantMonitor {
   readonly violations: ZabViolation[];
   /** Txns committed so far (the length of G). */
   readonly committed: number;
+  /** G itself: the committed txns in commit order (each with its zxid). */
+  committedTxns(): { index: number; txn: unknown }[];
   /** End-of-run checks, once the cluster has healed and quiesced. Returns the new violations. */
   finalCheck(): ZabViolation[];
 }
@@ -800,6 +802,10 @@ export function attachZabInvariants(cluster: ZabCheckedCluster, options: ZabInva
     violations: checker.violations,
     get committed() {
       return checker.g.length;
+    },
+    committedTxns() {
+      const g = checker.g;
+      return g.zxids.map((zxid, i) => ({ index: zxid, txn: g.txns[i] }));
     },
     finalCheck() {
       const found = checker.finalCheck();
