@@ -27,5 +27,6 @@ export { parseJsonHistory } from './check/lin/json.js';
 export type { HistoryEvent } from './check/lin/history.js';
 export { checkPrimaryOrder } from './check/primary-order.js';
 export { checkReads, type ReadCheckOp, type ReadCheckResult, type CommittedTxn, type SessionViolation } from './check/reads.js';
+export { type ReadsReport, type DeposedSyncAnswer } from './scenario/reads.js';
 export { traceHistoryToEdn, traceToShiViz } from './check/export.js';
 export { DataTree, prepRequest } from './store/index.js';

@@ -5,6 +5,7 @@ import { formatUs } from '../core/time.js';
 import { runScenario, type RunResult } from '../scenario/run.js';
 import { allBugs, protocolAdapter, PROTOCOLS } from '../scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../scenario/schema.js';
+import { describeReads } from '../scenario/reads.js';
 import { PROTOCOL_NAMES, type ProtocolName, type Scenario } from '../scenario/types.js';
 import { UsageError, out, writeTextFile } from './io.js';
 import { listScenarioFiles, loadScenario, wrap } from './scenarios.js';
@@ -44,6 +45,9 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   const lin = result.linearizability;
   lines.push(`  history      ${lin.verdict === 'skipped' ? '– no client operations' : `${tick(lin.verdict === 'linearizable')} ${lin.verdict} (${lin.model}, ${lin.ops} ops)`}`);
   if (lin.explanation && lin.verdict === 'not-linearizable') lines.push(wrap(lin.explanation, 100, '               ').trimStart().replace(/^/, '               '));
+  if (result.reads !== undefined) {
+    describeReads(result.reads).forEach((line, i) => lines.push(`${i === 0 ? '  reads        ' : '               '}${wrap(line, 100, '               ').trimStart()}`));
+  }
   const po = result.primaryOrder;
   lines.push(`  primary order ${tick(po.ok)} ${po.ok ? `holds over ${po.commits} commits` : `${po.violations[0].invariant} on node ${po.violations[0].node}: ${po.violations[0].message}`}`);
   lines.push(`  convergence  ${tick(result.convergence.ok)} ${result.convergence.ok ? 'every server has the same tree' : `tree digests differ: ${result.convergence.digests.join(', ')}`}`);

@@ -20,6 +20,7 @@ import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import type { ProtocolAdapter, InvariantMonitor } from './protocol.js';
 import { resolveTarget, type TargetContext } from './targets.js';
+import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
 import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
 
 export interface RunOptions {
@@ -63,6 +64,8 @@ export interface RunResult {
   /** Settings of the scenario that this protocol does not use (ignored, said so). */
   warnings: string[];
   ops: { total: number; ok: number; fail: number; info: number; pending: number };
+  /** Reads by mode, what each was checked for, and what was found (sim/scenario/reads.ts); absent without a workload. */
+  reads?: ReadsReport;
   commits: number;
   syncModes: Record<string, number>;
   faults: { atUs: number; action: string; nodes: number[] }[];
@@ -311,6 +314,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   });
   const monitor: InvariantMonitor = adapter.attachInvariants(cluster);
   const primaryOrder = attachPrimaryOrder(cluster, { record: true, halt: false });
+  const syncAnswers = watchReads(cluster);
   const rt: Runtime = {
     cluster,
     adapter,
@@ -409,7 +413,11 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   }
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
-  const lin = checkLinearizability(history, spec, expected, options);
+  const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused);
+  const reads =
+    spec === undefined || spec.recipe !== undefined
+      ? undefined
+      : readsReport(history, syncAnswers.excused, monitor.committedTxns?.(), { includeLocalReads: expected.includeLocalReads ?? false, maxSteps: options.linMaxSteps ?? 5_000_000 });
   const violations = [...monitor.violations];
   const result: RunResult = {
     scenario: options.name ?? scenario.title,
@@ -427,6 +435,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     outOfService: outOfService(cluster, adapter),
     warnings: ignoredSettings(scenario, adapter),
     ops: opsSummary,
+    ...(reads !== undefined ? { reads } : {}),
     commits,
     syncModes,
     faults: rt.faultLog,
@@ -485,7 +494,13 @@ function converged(cluster: Cluster<Message>, inService?: (snapshot: NodeSnapsho
   return true;
 }
 
-function checkLinearizability(history: History, spec: WorkloadSpec | undefined, expected: Omit<Expectations, 'byProtocol'>, options: RunOptions): RunResult['linearizability'] {
+function checkLinearizability(
+  history: History,
+  spec: WorkloadSpec | undefined,
+  expected: Omit<Expectations, 'byProtocol'>,
+  options: RunOptions,
+  excused: ReadonlyMap<number, DeposedSyncAnswer>,
+): RunResult['linearizability'] {
   if (spec === undefined || history.ops.length === 0) return { verdict: 'skipped', ops: 0 };
   const lockOps = new Set(['acquire', 'release']);
   let model: string;
@@ -496,7 +511,7 @@ function checkLinearizability(history: History, spec: WorkloadSpec | undefined, 
   } else {
     model = 'znode';
     const includeLocal = expected.includeLocalReads ?? false;
-    events = history.select((op) => !lockOps.has(op.f) && (op.readMode === undefined || op.readMode !== 'local' || includeLocal));
+    events = history.select((op) => !lockOps.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
   }
   try {
     const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
@@ -556,6 +571,7 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
     const detail = r.primaryOrder.ok ? `held over ${r.primaryOrder.commits} commits` : `${r.primaryOrder.violations[0].invariant}: ${r.primaryOrder.violations[0].message}`;
     add(`primary order ${expected.primaryOrder === 'hold' ? 'holds' : 'violated'}`, ok, detail);
   }
+  for (const e of readExpectations(expected, r.reads, r.invariants.ok)) add(e.name, e.ok, e.detail);
   if (expected.syncMode !== undefined) add(`a ${expected.syncMode} sync happens`, (r.syncModes[expected.syncMode] ?? 0) > 0, `sync modes: ${JSON.stringify(r.syncModes)}`);
   void scenario;
   return results;

@@ -65,8 +65,15 @@ const expectations = {
   properties: {
     invariants: { enum: ['hold', 'violated'] },
     violated: { type: 'string', description: 'the invariant expected to fire' },
-    linearizable: { type: 'boolean' },
-    includeLocalReads: { type: 'boolean' },
+    linearizable: {
+      type: 'boolean',
+      description:
+        'the znode linearizability verdict over writes, quorum reads (zablab\'s own, the linearizable option), sync reads except those a deposed leader answered (ZOOKEEPER-1675), and local reads only with includeLocalReads',
+    },
+    includeLocalReads: { type: 'boolean', description: 'check local reads for linearizability too (ZooKeeper promises them only sequential consistency)' },
+    sequentialConsistency: { enum: ['hold', 'violated'], description: 'ZooKeeper\'s guarantee for every read mode: ordered sequential consistency per client; checked (hold) by default' },
+    minStaleSyncReads: { type: 'integer', minimum: 0, description: 'at least this many sync reads missed a write that completed before they began (ZOOKEEPER-1675)' },
+    maxStaleSyncReads: { type: 'integer', minimum: 0, description: 'at most this many sync reads missed a write that completed before they began' },
     leaderWithinMs: positive,
     minLeaderChanges: { type: 'integer', minimum: 0 },
     maxLeaders: { type: 'integer', minimum: 0 },
@@ -135,7 +142,11 @@ export const SCENARIO_SCHEMA = {
         ratePerSec: positive,
         mix: { type: 'object', additionalProperties: false, properties: Object.fromEntries(OP_KINDS.map((kind) => [kind, nonNegative])) },
         keys: { type: 'integer', minimum: 1 },
-        readMode: { enum: ['local', 'sync', 'quorum'] },
+        readMode: {
+          enum: ['local', 'sync', 'quorum'],
+          description:
+            'local: served by the connected server, as ZooKeeper does (sequentially consistent, may be stale); sync: sync() then read (stale only through a deposed leader, ZOOKEEPER-1675); quorum: zablab\'s own, not ZooKeeper\'s — the read is ordered through the broadcast like a write (linearizable)',
+        },
         startMs: nonNegative,
         stopMs: nonNegative,
         sessionTimeoutMs: positive,

@@ -76,9 +76,22 @@ export interface Expectations {
   /** Protocol invariants: hold (default) or violated (optionally naming which). */
   invariants?: 'hold' | 'violated';
   violated?: string;
-  /** The client history's verdict. Local reads are included only if includeLocalReads. */
+  /**
+   * The client history's verdict against the znode model: writes, quorum reads (always),
+   * sync reads except those a deposed leader answered (ZOOKEEPER-1675: counted, left
+   * out), local reads only if includeLocalReads. See sim/scenario/reads.ts.
+   */
   linearizable?: boolean;
   includeLocalReads?: boolean;
+  /**
+   * ZooKeeper's guarantee for every read: ordered sequential consistency per client (no
+   * read older than what the client read or wrote before, no value never committed).
+   * Checked by default ('hold') when the history has reads.
+   */
+  sequentialConsistency?: 'hold' | 'violated';
+  /** Bounds on the sync reads that missed a write completed before they began (ZOOKEEPER-1675 on ZAB). */
+  minStaleSyncReads?: number;
+  maxStaleSyncReads?: number;
   /** A leader is established within this long after the start and after every fault. */
   leaderWithinMs?: number;
   /** At least this many leader changes (elections after the first). */
