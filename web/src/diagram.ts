@@ -14,7 +14,7 @@
 import * as d3 from 'd3';
 import type { TraceEvent } from '../../sim/core/trace.js';
 import { BLOCK, Glyph, MINOR_GLYPHS, MSG_DROPPED, MSG_IN_FLIGHT, type ClientOp, type TraceModel } from './model.js';
-import { DROP_REASON_TEXT, RESULT_COLOR, ROLE_COLOR, formatTime, roleFamily, serverName, compactJson, clamp } from './format.js';
+import { DROP_REASON_TEXT, READ_MODE_LABELS, RESULT_COLOR, ROLE_COLOR, formatTime, roleFamily, serverName, compactJson, clamp } from './format.js';
 
 export type AxisMode = 'time' | 'steps';
 
@@ -1039,7 +1039,7 @@ export class Diagram {
       lines.push(['invoked', formatTime(op.invokeUs)]);
       lines.push(['result', op.result === undefined ? 'pending' : `${op.result}${op.output !== undefined ? ` → ${compactJson(op.output, 120)}` : ''}`]);
       if (op.completeUs !== undefined) lines.push(['took', formatTime(op.completeUs - op.invokeUs)]);
-      if (op.readMode) lines.push(['read mode', op.readMode]);
+      if (op.readMode) lines.push(['read mode', READ_MODE_LABELS[op.readMode] ?? op.readMode]);
     }
     const head = document.createElement('div');
     head.className = 'tt-title';

@@ -176,3 +176,10 @@ export function serverName(node: number): string {
 export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
+
+/** The read modes as the lab names them: quorum reads are zablab's own (ZooKeeper has none). */
+export const READ_MODE_LABELS: Readonly<Record<string, string>> = {
+  local: 'local — served by its server as ZooKeeper does: sequentially consistent, may be stale',
+  sync: 'sync then read — ZooKeeper\'s sync: stale only through a deposed leader (ZOOKEEPER-1675)',
+  quorum: 'quorum — zablab\'s own, not ZooKeeper\'s: ordered like a write, linearizable',
+};

@@ -5,14 +5,17 @@
  * RunResult carries only the explanation's text, so the worker rebuilds the history
  * from the trace's `invoke` / `complete` events (History records both, in the same
  * order) and selects the operations exactly as sim/scenario/run.ts does before
- * checking: lock recipes against the mutex model; otherwise every operation but local
- * reads (unless the scenario's expectations include them) against the znode tree.
+ * checking: lock recipes against the mutex model; otherwise, against the znode tree,
+ * writes, quorum reads, sync reads except those whose sync a deposed leader answered
+ * (ZOOKEEPER-1675, told from the trace's `sync-answer` and `election` events), and local
+ * reads only if the scenario's expectations include them (sim/scenario/reads.ts).
  */
 import type { TraceEvent } from '../../sim/core/trace.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
 import { checkHistory } from '../../sim/check/lin/checker.js';
 import type { Explanation } from '../../sim/check/lin/explain.js';
 import { expectationsFor } from '../../sim/scenario/run.js';
+import { checkedForLinearizability, excusedSyncReads } from '../../sim/scenario/reads.js';
 import type { ProtocolName, Scenario } from '../../sim/scenario/types.js';
 
 export interface LinReport {
@@ -28,12 +31,12 @@ const LOCK_OPS = new Set(['acquire', 'release']);
 export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, maxSteps = 5_000_000): LinReport {
   const history: HistoryEvent[] = [];
   const opOfEvent: number[] = [];
-  const ops: { f: string; readMode?: string }[] = [];
+  const ops: { f: string; readMode?: string; opId: number }[] = [];
   const open = new Map<number, number>();
   for (const e of events) {
     if (e.kind === 'invoke') {
       const opId = ops.length;
-      ops.push({ f: String(e.f), readMode: typeof e.readMode === 'string' ? e.readMode : undefined });
+      ops.push({ f: String(e.f), readMode: typeof e.readMode === 'string' ? e.readMode : undefined, opId: Number(e.opId) });
       open.set(Number(e.process), opId);
       opOfEvent.push(opId);
       history.push({ type: 'invoke', process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
@@ -50,13 +53,14 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   const expected = scenario !== undefined ? expectationsFor(scenario, protocol as ProtocolName) : {};
   const includeLocal = expected.includeLocalReads ?? false;
   let model: string;
-  let keep: (op: { f: string; readMode?: string }) => boolean;
+  let keep: (op: { f: string; readMode?: string; opId: number }) => boolean;
   if (recipe === 'lock') {
     model = 'mutex';
     keep = (op) => LOCK_OPS.has(op.f);
   } else {
     model = 'znode';
-    keep = (op) => !LOCK_OPS.has(op.f) && (op.readMode === undefined || op.readMode !== 'local' || includeLocal);
+    const excused = excusedSyncReads(events);
+    keep = (op) => !LOCK_OPS.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
   }
   const selected = history.filter((_, i) => keep(ops[opOfEvent[i]]));
   try {

@@ -20,6 +20,7 @@ import { Narrator, type Narration } from './guide.js';
 import { renderVerdict } from './linview.js';
 import { SimWorker, type RunSummary } from './protocol.js';
 import type { LinReport } from './lin.js';
+import { describeReads } from '../../sim/scenario/reads.js';
 import { SCENARIOS, findScenario, groupOf } from './scenarios.js';
 import { base64urlDecode, base64urlEncode, cursorAtMs, decodeFaults, describeFault, encodeFaults, exportScenario, withFaults } from './faults.js';
 import { PHASE_LABEL, PHASE_ORDER, ROLE_COLOR, clamp, formatTime, serverName, typeStyle, usToMs, type Phase } from './format.js';
@@ -1178,6 +1179,13 @@ class App {
     lin.querySelectorAll('svg, .lin-legend, .lin-steps, .lin-why, .lin-text, p.muted').forEach((n) => n.remove());
     if (run.lin?.verdict === 'not-linearizable') lin.append(button('Show the explanation', () => this.openExplanation(), 'primary small', 'Draw why the checker could not order the operations'));
     panel.append(lin);
+    // The read modes and what each was checked for (quorum reads are zablab's own; a sync a
+    // deposed leader answered is left out of the linearizability check, ZOOKEEPER-1675).
+    if (run.summary?.reads !== undefined) {
+      const reads = el('div', 'check-block reads');
+      for (const line of describeReads(run.summary.reads)) reads.append(el('div', 'muted small', `reads: ${line}`));
+      panel.append(reads);
+    }
     if (run.summary && run.summary.expectations.length > 0) {
       const ex = el('details', 'check-block expectations');
       const ok = run.summary.expectations.filter((e) => e.ok).length;
