@@ -42,7 +42,7 @@
  * (they constrain nothing here; the linearizability check sees them); reads of other
  * clients do not raise the staleness floor.
  */
-import { DataTree } from '../store/index.js';
+import { DataTree, parentOf } from '../store/index.js';
 import type { Txn, ZkRequest } from '../store/types.js';
 import { historyValue } from '../client/session.js';
 
@@ -168,6 +168,33 @@ class Timeline {
   }
 }
 
+/** The paths whose reads a txn may change (a znode and its parent's children); undefined: any. */
+function touched(txn: Txn): string[] | undefined {
+  switch (txn.type) {
+    case 'create':
+    case 'delete':
+      return [txn.path, parentOf(txn.path)];
+    case 'setData':
+      return [txn.path];
+    case 'multi': {
+      const paths: string[] = [];
+      for (const sub of txn.txns) {
+        const more = touched(sub);
+        if (more === undefined) return undefined;
+        paths.push(...more);
+      }
+      return paths;
+    }
+    case 'check':
+    case 'createSession':
+    case 'error':
+      return [];
+    default:
+      // closeSession deletes the session's ephemerals, wherever they are.
+      return undefined;
+  }
+}
+
 function describeOp(op: ReadCheckOp): string {
   const mode = op.readMode !== undefined ? `, a ${op.readMode} read` : '';
   const server = op.server !== undefined ? ` on server ${op.server}` : '';
@@ -197,10 +224,24 @@ export function checkReads(ops: readonly ReadCheckOp[], committed: readonly Comm
   }
   const writeAt = new Map<string, number>();
   const tree = new DataTree();
-  const observe = (position: number) => {
-    for (const { req, timeline } of timelines.values()) timeline.push(position, canon(req.op, historyValue(req, tree.read(req))));
+  // The reads of each path: a txn is observed only through the paths it touches.
+  const byPath = new Map<string, { req: ZkRequest; timeline: Timeline }[]>();
+  for (const entry of timelines.values()) {
+    const path = (entry.req as { path: string }).path;
+    const list = byPath.get(path);
+    if (list === undefined) byPath.set(path, [entry]);
+    else list.push(entry);
+  }
+  const observeRead = (position: number, { req, timeline }: { req: ZkRequest; timeline: Timeline }) => timeline.push(position, canon(req.op, historyValue(req, tree.read(req))));
+  const observe = (position: number, txn: Txn | undefined) => {
+    const paths = txn === undefined ? undefined : touched(txn);
+    if (paths === undefined) {
+      for (const entry of timelines.values()) observeRead(position, entry);
+      return;
+    }
+    for (const path of paths) for (const entry of byPath.get(path) ?? []) observeRead(position, entry);
   };
-  observe(0);
+  observe(0, undefined);
   const locate = (txn: Txn, position: number) => {
     if (txn.type === 'create' || txn.type === 'setData') {
       const key = writeKey(txn.type, txn.path, txn.data);
@@ -213,7 +254,7 @@ export function checkReads(ops: readonly ReadCheckOp[], committed: readonly Comm
     const txn = txns[i].txn!;
     locate(txn, i);
     tree.apply(txn, txns[i].index);
-    observe(i + 1);
+    observe(i + 1, txn);
   }
   for (const { timeline } of timelines.values()) timeline.finish(txns.length);
   const labelAt = (position: number) => (position > 0 ? label(txns[position - 1].index) : 'the empty tree');
