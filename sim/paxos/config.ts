@@ -83,6 +83,13 @@ export interface PaxosConfig {
    * which is what the lab shows when it is switched off.
    */
   readonly staleTxnGuard: boolean;
+  /**
+   * Session timeouts asked by clients are clamped into [min, max], as a ZooKeeper server
+   * does (its defaults: 2 and 20 ticks; a scenario sets them so from its tickTime for
+   * both protocols). A bare cluster takes what the client asks for.
+   */
+  readonly minSessionTimeoutUs: number;
+  readonly maxSessionTimeoutUs: number;
   readonly bugs: ReadonlySet<PaxosBug>;
 }
 
@@ -100,6 +107,8 @@ export const DEFAULT_PAXOS_CONFIG: PaxosConfig = Object.freeze({
   maxPendingPerSession: 256,
   requestTimeoutUs: 300_000,
   staleTxnGuard: true,
+  minSessionTimeoutUs: 1,
+  maxSessionTimeoutUs: Number.MAX_SAFE_INTEGER,
   bugs: new Set<PaxosBug>(),
 });
 
@@ -112,6 +121,9 @@ export function paxosConfig(overrides: Partial<Omit<PaxosConfig, 'bugs'>> & { bu
   }
   for (const key of ['heartbeatIntervalUs', 'electionTimeoutUs', 'prepareRetryUs', 'acceptRetryUs', 'catchUpRetryUs', 'requestTimeoutUs'] as const) {
     if (!(config[key] > 0)) throw new Error(`Paxos config: ${key} must be positive, got ${config[key]}`);
+  }
+  if (!(config.minSessionTimeoutUs >= 1) || config.maxSessionTimeoutUs < config.minSessionTimeoutUs) {
+    throw new Error(`Paxos config: session timeout bounds [${config.minSessionTimeoutUs}, ${config.maxSessionTimeoutUs}] are not a range of positive times`);
   }
   return config;
 }

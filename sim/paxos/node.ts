@@ -549,8 +549,13 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (!isWriteRequest(req)) {
       value = { id: `n${this.id}.b${lead.ballot}.r${++lead.readSeq}`, kind: 'read', origin, originSeq: 0, ballot: lead.ballot, read: req, route };
     } else {
-      const sessionId = req.op === 'createSession' ? lead.newSessionId() : route.sessionId;
-      value = this.prepare(lead, slot, req, sessionId, route);
+      if (req.op === 'createSession') {
+        // As a ZooKeeper server does: the session timeout is clamped into the server's bounds.
+        const timeoutUs = Math.min(Math.max(req.timeoutUs, this.config.minSessionTimeoutUs), this.config.maxSessionTimeoutUs);
+        value = this.prepare(lead, slot, { op: 'createSession', timeoutUs }, lead.newSessionId(), route);
+      } else {
+        value = this.prepare(lead, slot, req, route.sessionId, route);
+      }
     }
     this.propose(ctx, lead, slot, value);
   }

@@ -5,7 +5,7 @@
 import type { Message, NodeFactory } from '../core/node.js';
 import { paxosFactory, paxosConfig, PAXOS_BUGS, type PaxosBug } from '../paxos/index.js';
 import { attachPaxosInvariants } from '../check/paxos/index.js';
-import { zabFactory, zabConfig, ZAB_BUGS } from '../zab/index.js';
+import { zabFactory, zabConfig, ZAB_BUGS, DEFAULT_ZAB_CONFIG, MIN_SESSION_TIMEOUT_TICKS, MAX_SESSION_TIMEOUT_TICKS } from '../zab/index.js';
 import { attachZabInvariants } from '../check/zab/index.js';
 import type { BugInfo, ProtocolAdapter } from './protocol.js';
 import type { ProtocolName, Scenario } from './types.js';
@@ -19,6 +19,19 @@ const PAXOS_BUG_INFO: Record<PaxosBug, Omit<BugInfo, 'name'>> = {
   learnAcrossBallots: { reference: 'tlaplus/Examples Voting.tla (ChosenAt)', breaks: 'LearnersAgree', summary: 'a learner counts same-value acceptances from different ballots as a quorum' },
 };
 
+const msToUs = (ms: number) => Math.round(ms * 1000);
+
+/** The scenario's tickTime (ZAB's, and the session bounds' of both protocols). */
+function tickTimeUs(scenario: Scenario): number {
+  return scenario.cluster.tickTimeMs !== undefined ? msToUs(scenario.cluster.tickTimeMs) : DEFAULT_ZAB_CONFIG.tickTimeUs;
+}
+
+/** ZooKeeper's default session timeout bounds, 2 and 20 ticks, for either protocol's servers. */
+function sessionTimeoutBounds(scenario: Scenario): { minSessionTimeoutUs: number; maxSessionTimeoutUs: number } {
+  const tickUs = tickTimeUs(scenario);
+  return { minSessionTimeoutUs: MIN_SESSION_TIMEOUT_TICKS * tickUs, maxSessionTimeoutUs: MAX_SESSION_TIMEOUT_TICKS * tickUs };
+}
+
 export const paxosAdapter: ProtocolAdapter = {
   name: 'paxos',
   channel: 'datagram',
@@ -27,9 +40,10 @@ export const paxosAdapter: ProtocolAdapter = {
   inService: (snapshot) => snapshot.leader !== null && snapshot.leader !== undefined && snapshot.role !== 'CANDIDATE',
   bugs: PAXOS_BUGS.map((name) => ({ name, ...PAXOS_BUG_INFO[name] })),
   factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message> {
-    const electionTimeoutUs = scenario.cluster.electionTimeoutMs !== undefined ? Math.round(scenario.cluster.electionTimeoutMs * 1000) : undefined;
+    const electionTimeoutUs = scenario.cluster.electionTimeoutMs !== undefined ? msToUs(scenario.cluster.electionTimeoutMs) : undefined;
     const config = paxosConfig({
       ...(electionTimeoutUs !== undefined ? { electionTimeoutUs, heartbeatIntervalUs: Math.max(1, Math.round(electionTimeoutUs / 4)) } : {}),
+      ...sessionTimeoutBounds(scenario),
       bugs: [...bugs].filter((bug): bug is PaxosBug => (PAXOS_BUGS as readonly string[]).includes(bug)),
     });
     return paxosFactory(config) as unknown as NodeFactory<Message>;
@@ -52,9 +66,10 @@ export const zabAdapter: ProtocolAdapter = {
   bugs: Object.entries(ZAB_BUGS).map(([name, text]) => zabBugInfo(name, text)),
   factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message> {
     const c = scenario.cluster;
-    const us = (ms: number) => Math.round(ms * 1000);
+    // finalizeWait and maxNotificationInterval stay FastLeaderElection's constants whatever the tickTime.
     const config = zabConfig({
-      ...(c.tickTimeMs !== undefined ? { tickTimeUs: us(c.tickTimeMs), finalizeWaitUs: us(c.tickTimeMs) } : {}),
+      tickTimeUs: tickTimeUs(scenario),
+      ...sessionTimeoutBounds(scenario),
       ...(c.initLimit !== undefined ? { initLimit: c.initLimit } : {}),
       ...(c.syncLimit !== undefined ? { syncLimit: c.syncLimit } : {}),
       ...(c.counterBits !== undefined ? { counterBits: c.counterBits } : {}),

@@ -452,7 +452,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
 /** Cluster settings each protocol reads; the others are ZooKeeper's or Paxos's own. */
 const CLUSTER_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   zab: ['servers', 'observers', 'tickTimeMs', 'initLimit', 'syncLimit', 'counterBits', 'committedLogSize'],
-  paxos: ['servers', 'electionTimeoutMs'],
+  // Paxos reads tickTimeMs only for the session timeout bounds (2 and 20 ticks, as a ZooKeeper server).
+  paxos: ['servers', 'tickTimeMs', 'electionTimeoutMs'],
 };
 
 /** The scenario's settings `adapter`'s protocol ignores: cluster fields and other protocols' bug switches. */

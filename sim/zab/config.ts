@@ -4,11 +4,14 @@
  * in-memory committed-log window, the observers, the session timeout bounds, and the
  * injectable bugs.
  *
- * The defaults are ZooKeeper's ratios scaled down 100× (tickTime 2 s → 20 ms,
- * finalizeWait 200 ms → 20 ms, maxNotificationInterval 60 s → 600 ms) so that a
- * 3-server cold start on a ~1 ms network elects and establishes a leader in a few tens
- * of milliseconds of virtual time. Time drives liveness only: no safety argument
- * depends on these numbers (PROTOCOLS.md §7).
+ * tickTime defaults to 20 ms (ZooKeeper's sample configuration says 2 s: scaled down
+ * 100× so that the ticking phases, discovery and synchronization, take tens of
+ * milliseconds of virtual time on a ~1 ms network). The election's two timeouts are
+ * not derived from tickTime: they are FastLeaderElection's own constants, finalizeWait
+ * = 200 ms and maxNotificationInterval = 60 s, as in ZooKeeper, so a cold start decides
+ * about 200 ms after a quorum agrees. The session timeout bounds are ZooKeeper's
+ * defaults, 2 and 20 ticks. Time drives liveness only: no safety argument depends on
+ * these numbers (PROTOCOLS.md §7).
  */
 import type { NodeId } from '../core/node.js';
 import { DEFAULT_COUNTER_BITS } from './zxid.js';
@@ -138,18 +141,28 @@ export interface ZabConfig {
   readonly bugs: ReadonlySet<string>;
 }
 
+/** FastLeaderElection.finalizeWait: 200 ms, a constant of ZooKeeper's, not a function of tickTime. */
+export const FLE_FINALIZE_WAIT_US = 200_000;
+/** FastLeaderElection.maxNotificationInterval: 60 s ("the time to get the system up again after long partitions"). */
+export const FLE_MAX_NOTIFICATION_INTERVAL_US = 60_000_000;
+/** ZooKeeper's default session timeout bounds, in ticks (minSessionTimeout, maxSessionTimeout). */
+export const MIN_SESSION_TIMEOUT_TICKS = 2;
+export const MAX_SESSION_TIMEOUT_TICKS = 20;
+
+const DEFAULT_TICK_TIME_US = 20_000;
+
 export const DEFAULT_ZAB_CONFIG: ZabConfig = Object.freeze({
-  tickTimeUs: 20_000,
+  tickTimeUs: DEFAULT_TICK_TIME_US,
   initLimit: 10,
   syncLimit: 5,
-  finalizeWaitUs: 20_000,
-  maxNotificationIntervalUs: 600_000,
+  finalizeWaitUs: FLE_FINALIZE_WAIT_US,
+  maxNotificationIntervalUs: FLE_MAX_NOTIFICATION_INTERVAL_US,
   counterBits: DEFAULT_COUNTER_BITS,
   committedLogSize: 500,
   snapshotSizeFactor: 0.33,
   observers: Object.freeze([]) as readonly NodeId[],
-  minSessionTimeoutUs: 40_000,
-  maxSessionTimeoutUs: 400_000,
+  minSessionTimeoutUs: MIN_SESSION_TIMEOUT_TICKS * DEFAULT_TICK_TIME_US,
+  maxSessionTimeoutUs: MAX_SESSION_TIMEOUT_TICKS * DEFAULT_TICK_TIME_US,
   maxPendingPerSession: 1_000,
   bugs: new Set<string>(),
 });
@@ -169,6 +182,8 @@ export function validateZabConfig(config: ZabConfig): void {
   for (const key of ['tickTimeUs', 'initLimit', 'syncLimit', 'finalizeWaitUs', 'maxNotificationIntervalUs', 'committedLogSize', 'minSessionTimeoutUs', 'maxPendingPerSession'] as const) {
     if (!(config[key] > 0)) throw new Error(`ZAB config: ${key} must be positive, got ${config[key]}`);
   }
+  // The leader and learners tick every tickTime/2: at least one microsecond, the clock's resolution.
+  if (!Number.isSafeInteger(config.tickTimeUs) || config.tickTimeUs < 2) throw new Error(`ZAB config: tickTimeUs must be an integer of at least 2 µs, got ${config.tickTimeUs}`);
   if (config.maxSessionTimeoutUs < config.minSessionTimeoutUs) throw new Error('ZAB config: maxSessionTimeoutUs < minSessionTimeoutUs');
   if (config.maxNotificationIntervalUs < config.finalizeWaitUs) throw new Error('ZAB config: maxNotificationIntervalUs < finalizeWaitUs');
   if (!Number.isInteger(config.counterBits) || config.counterBits < 2 || config.counterBits > 32) {

@@ -40,7 +40,7 @@ import { validateZabConfig } from './config.js';
 import type { ZabMessage } from './messages.js';
 import { ZabNode } from './node.js';
 
-export { DEFAULT_ZAB_CONFIG, ZAB_BUGS, zabConfig, validateZabConfig, type ZabBug, type ZabConfig } from './config.js';
+export { DEFAULT_ZAB_CONFIG, FLE_FINALIZE_WAIT_US, FLE_MAX_NOTIFICATION_INTERVAL_US, MIN_SESSION_TIMEOUT_TICKS, MAX_SESSION_TIMEOUT_TICKS, ZAB_BUGS, zabConfig, validateZabConfig, type ZabBug, type ZabConfig } from './config.js';
 export type { LogEntry, MessageOf, Notification, Route, ServerState, SyncMode, ZabMessage, ZabMessageType, ZabState } from './messages.js';
 export { ZabNode, SNAPSHOT_KEY, ACCEPTED_EPOCH_KEY, CURRENT_EPOCH_KEY, type SnapshotRecord } from './node.js';
 export { TXN_LOG } from './log-writer.js';
