@@ -4,7 +4,7 @@
  * known bug switches). Every error names the file, the JSON path and what was expected.
  */
 import AjvModule, { type ErrorObject } from 'ajv';
-import { SCENARIO_SCHEMA } from './schema.js';
+import { MAX_TIME_MS, MIN_TICK_TIME_MS, SCENARIO_SCHEMA, TIME_RESOLUTION_MS } from './schema.js';
 import type { FaultAction, Scenario } from './types.js';
 
 export class ScenarioError extends Error {
@@ -37,10 +37,38 @@ function jsonPath(instancePath: string): string {
   );
 }
 
-function describeError(error: ErrorObject): [string, string] {
+/** The value at a JSON pointer of the document (for messages that quote it). */
+function valueAt(doc: unknown, instancePath: string): unknown {
+  let value = doc;
+  for (const part of instancePath.split('/').slice(1)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return value;
+}
+
+/** Bounds on times say why: the clock counts whole microseconds, and runs must stay finite. */
+function describeBound(keyword: string, limit: number, value: unknown): string | undefined {
+  const given = typeof value === 'number' ? `${value} ms` : 'the value';
+  if (keyword === 'minimum' && limit === MIN_TICK_TIME_MS) {
+    return `${given} is below the clock's resolution: servers tick every tickTime/2 and time is counted in whole microseconds, so tickTime must be at least ${MIN_TICK_TIME_MS} ms`;
+  }
+  if (keyword === 'minimum' && limit === TIME_RESOLUTION_MS) {
+    return `${given} is below the clock's resolution: time is counted in whole microseconds, so a timeout or period must be at least ${TIME_RESOLUTION_MS} ms (it would be 0 µs)`;
+  }
+  if (keyword === 'maximum' && limit === MAX_TIME_MS) {
+    return `${given} is longer than a scenario can simulate: at most ${MAX_TIME_MS} ms (about ${(MAX_TIME_MS / 86_400_000).toFixed(1)} days)`;
+  }
+  return undefined;
+}
+
+function describeError(error: ErrorObject, doc: unknown): [string, string] {
   const path = jsonPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
+    case 'minimum':
+    case 'maximum':
+      return [path, describeBound(error.keyword, params.limit as number, valueAt(doc, error.instancePath)) ?? error.message ?? 'out of range'];
     case 'additionalProperties':
       return [`${path}.${String(params.additionalProperty)}`, `unknown field "${String(params.additionalProperty)}"`];
     case 'required':
@@ -111,7 +139,7 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
   if (!validate(doc)) {
     const errors = validate.errors ?? [];
     const chosen = bestError(errors);
-    const [path, detail] = isTargetMismatch(errors, chosen) ? [jsonPath(chosen.instancePath), `expected ${SCENARIO_TARGET_HINT}`] : describeError(chosen);
+    const [path, detail] = isTargetMismatch(errors, chosen) ? [jsonPath(chosen.instancePath), `expected ${SCENARIO_TARGET_HINT}`] : describeError(chosen, doc);
     throw new ScenarioError(file, path, detail);
   }
   const scenario = normalizeTargets(doc as unknown as Scenario);

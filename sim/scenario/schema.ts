@@ -6,8 +6,24 @@ import { NEMESIS_KINDS, PROTOCOL_NAMES } from './types.js';
 import { OP_KINDS } from '../client/workload.js';
 import { RECIPES } from '../client/recipes.js';
 
+/**
+ * Times are written in milliseconds and simulated in whole microseconds, so a duration
+ * or timeout shorter than 1 µs (0.001 ms) would become 0 µs: a timer that fires at once,
+ * forever. The longest time a scenario may give is a billion milliseconds (about 11.6
+ * days of simulated time): every sum of times the simulator forms stays an exact integer
+ * number of microseconds, far below 2^53.
+ */
+export const TIME_RESOLUTION_MS = 0.001;
+export const MAX_TIME_MS = 1e9;
+/** ZAB's servers tick every tickTime/2, which must be at least 1 µs. */
+export const MIN_TICK_TIME_MS = 2 * TIME_RESOLUTION_MS;
+
 const nonNegative = { type: 'number', minimum: 0 } as const;
 const positive = { type: 'number', exclusiveMinimum: 0 } as const;
+/** A point in time or a duration that may be zero (a latency, a fault's length, the quiet time). */
+const timeMs = { type: 'number', minimum: 0, maximum: MAX_TIME_MS } as const;
+/** A timeout or period: at least the clock's resolution. */
+const timeoutMs = { type: 'number', minimum: TIME_RESOLUTION_MS, maximum: MAX_TIME_MS } as const;
 const probability = { type: 'number', minimum: 0, maximum: 1 } as const;
 const target = {
   description: 'leader | follower | any | all | others | minority | majority | minority-with-leader | majority-without-leader | node:N (or just N) — resolved when the action fires',
@@ -20,14 +36,14 @@ const target = {
 const latency = {
   description: 'A latency distribution, in milliseconds.',
   oneOf: [
-    { type: 'object', additionalProperties: false, required: ['kind', 'ms'], properties: { kind: { const: 'constant' }, ms: nonNegative } },
-    { type: 'object', additionalProperties: false, required: ['kind', 'minMs', 'maxMs'], properties: { kind: { const: 'uniform' }, minMs: nonNegative, maxMs: nonNegative } },
-    { type: 'object', additionalProperties: false, required: ['kind', 'meanMs'], properties: { kind: { const: 'exponential' }, minMs: nonNegative, meanMs: nonNegative } },
-    { type: 'object', additionalProperties: false, required: ['kind', 'medianMs', 'sigma'], properties: { kind: { const: 'lognormal' }, minMs: nonNegative, medianMs: nonNegative, sigma: nonNegative } },
+    { type: 'object', additionalProperties: false, required: ['kind', 'ms'], properties: { kind: { const: 'constant' }, ms: timeMs } },
+    { type: 'object', additionalProperties: false, required: ['kind', 'minMs', 'maxMs'], properties: { kind: { const: 'uniform' }, minMs: timeMs, maxMs: timeMs } },
+    { type: 'object', additionalProperties: false, required: ['kind', 'meanMs'], properties: { kind: { const: 'exponential' }, minMs: timeMs, meanMs: timeMs } },
+    { type: 'object', additionalProperties: false, required: ['kind', 'medianMs', 'sigma'], properties: { kind: { const: 'lognormal' }, minMs: timeMs, medianMs: timeMs, sigma: nonNegative } },
   ],
 } as const;
 
-const common = { atMs: nonNegative, note: { type: 'string' } };
+const common = { atMs: timeMs, note: { type: 'string' } };
 
 const fault = {
   type: 'object',
@@ -36,7 +52,7 @@ const fault = {
   allOf: [
     {
       if: { properties: { action: { enum: ['crash', 'restart', 'pause', 'resume'] } } },
-      then: { additionalProperties: false, required: ['target'], properties: { ...common, action: {}, target, durationMs: nonNegative } },
+      then: { additionalProperties: false, required: ['target'], properties: { ...common, action: {}, target, durationMs: timeMs } },
     },
     {
       if: { properties: { action: { const: 'partition' } } },
@@ -48,13 +64,13 @@ const fault = {
           groups: { type: 'array', items: { type: 'array', items: target } },
           shape: { enum: ['halves', 'random-node', 'bridge', 'majorities-ring'] },
           isolate: target,
-          durationMs: nonNegative,
+          durationMs: timeMs,
         },
       },
     },
-    { if: { properties: { action: { const: 'cut' } } }, then: { additionalProperties: false, required: ['from', 'to'], properties: { ...common, action: {}, from: target, to: target, durationMs: nonNegative } } },
-    { if: { properties: { action: { const: 'clog' } } }, then: { additionalProperties: false, required: ['from', 'to', 'durationMs'], properties: { ...common, action: {}, from: target, to: target, durationMs: nonNegative } } },
-    { if: { properties: { action: { enum: ['loss', 'duplicate'] } } }, then: { additionalProperties: false, required: ['rate'], properties: { ...common, action: {}, rate: probability, durationMs: nonNegative } } },
+    { if: { properties: { action: { const: 'cut' } } }, then: { additionalProperties: false, required: ['from', 'to'], properties: { ...common, action: {}, from: target, to: target, durationMs: timeMs } } },
+    { if: { properties: { action: { const: 'clog' } } }, then: { additionalProperties: false, required: ['from', 'to', 'durationMs'], properties: { ...common, action: {}, from: target, to: target, durationMs: timeMs } } },
+    { if: { properties: { action: { enum: ['loss', 'duplicate'] } } }, then: { additionalProperties: false, required: ['rate'], properties: { ...common, action: {}, rate: probability, durationMs: timeMs } } },
     { if: { properties: { action: { enum: ['heal', 'restart-all', 'resume-all'] } } }, then: { additionalProperties: false, properties: { ...common, action: {} } } },
   ],
 } as const;
@@ -74,7 +90,7 @@ const expectations = {
     sequentialConsistency: { enum: ['hold', 'violated'], description: 'ZooKeeper\'s guarantee for every read mode: ordered sequential consistency per client; checked (hold) by default' },
     minStaleSyncReads: { type: 'integer', minimum: 0, description: 'at least this many sync reads missed a write that completed before they began (ZOOKEEPER-1675)' },
     maxStaleSyncReads: { type: 'integer', minimum: 0, description: 'at most this many sync reads missed a write that completed before they began' },
-    leaderWithinMs: positive,
+    leaderWithinMs: timeoutMs,
     minLeaderChanges: { type: 'integer', minimum: 0 },
     maxLeaders: { type: 'integer', minimum: 0 },
     allOpsComplete: { type: 'boolean' },
@@ -108,10 +124,10 @@ export const SCENARIO_SCHEMA = {
       properties: {
         servers: { type: 'integer', minimum: 1, maximum: 31 },
         observers: { type: 'array', items: { type: 'integer', minimum: 0 }, uniqueItems: true },
-        tickTimeMs: positive,
+        tickTimeMs: { type: 'number', minimum: MIN_TICK_TIME_MS, maximum: MAX_TIME_MS },
         initLimit: { type: 'integer', minimum: 1 },
         syncLimit: { type: 'integer', minimum: 1 },
-        electionTimeoutMs: positive,
+        electionTimeoutMs: timeoutMs,
         counterBits: { type: 'integer', minimum: 2, maximum: 32 },
         committedLogSize: { type: 'integer', minimum: 1 },
       },
@@ -127,7 +143,7 @@ export const SCENARIO_SCHEMA = {
         },
         lossRate: probability,
         dupRate: probability,
-        disconnectDetectMs: nonNegative,
+        disconnectDetectMs: timeMs,
         clientLatency: latency,
       },
     },
@@ -147,10 +163,10 @@ export const SCENARIO_SCHEMA = {
           description:
             'local: served by the connected server, as ZooKeeper does (sequentially consistent, may be stale); sync: sync() then read (stale only through a deposed leader, ZOOKEEPER-1675); quorum: zablab\'s own, not ZooKeeper\'s — the read is ordered through the broadcast like a write (linearizable)',
         },
-        startMs: nonNegative,
-        stopMs: nonNegative,
-        sessionTimeoutMs: positive,
-        requestTimeoutMs: positive,
+        startMs: timeMs,
+        stopMs: timeMs,
+        sessionTimeoutMs: timeoutMs,
+        requestTimeoutMs: timeoutMs,
         recipe: { enum: [...RECIPES] },
         clientMixes: {
           type: 'array',
@@ -165,7 +181,7 @@ export const SCENARIO_SCHEMA = {
           description: 'per-client connect strings: client i only ever uses the servers in connectStrings[i % length], as a ZooKeeper client knows only the servers its connect string names',
           items: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 0 } },
         },
-        clientStartMs: { type: 'array', minItems: 1, items: nonNegative, description: 'per-client start times: client i starts at clientStartMs[i % length] instead of startMs' },
+        clientStartMs: { type: 'array', minItems: 1, items: timeMs, description: 'per-client start times: client i starts at clientStartMs[i % length] instead of startMs' },
       },
     },
     faults: { type: 'array', items: fault },
@@ -175,14 +191,14 @@ export const SCENARIO_SCHEMA = {
       required: ['kinds', 'intervalMs'],
       properties: {
         kinds: { type: 'array', minItems: 1, items: { enum: [...NEMESIS_KINDS] } },
-        intervalMs: positive,
-        faultDurationMs: positive,
-        startMs: nonNegative,
-        stopMs: nonNegative,
+        intervalMs: timeoutMs,
+        faultDurationMs: timeoutMs,
+        startMs: timeMs,
+        stopMs: timeMs,
       },
     },
-    durationMs: positive,
-    healMs: nonNegative,
+    durationMs: timeoutMs,
+    healMs: timeMs,
     bugs: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     expect: { ...expectations, properties: { ...expectations.properties, byProtocol: { type: 'object', additionalProperties: false, properties: { zab: expectations, paxos: expectations } } } },
   },

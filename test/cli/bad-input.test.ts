@@ -51,6 +51,28 @@ describe('bad input gets a clear message, exit 2 and no stack trace', () => {
     });
   }
 
+  // Values the schema's types allow but the simulator's clock cannot: refused at load, not
+  // an internal error at run time (these once threw from the protocols' config checks, or
+  // would have run for ever).
+  const clockCases: [string, unknown, string][] = [
+    ['a ZAB tickTime below 1 µs', { ...valid, protocols: ['zab'], cluster: { servers: 3, tickTimeMs: 1e-9 } }, '$.cluster.tickTimeMs'],
+    ['a Paxos election timeout below 1 µs', { ...valid, cluster: { servers: 3, electionTimeoutMs: 1e-9 } }, '$.cluster.electionTimeoutMs'],
+    ['a request timeout of 0 µs', { ...valid, workload: { clients: 1, requestTimeoutMs: 0.0004 } }, '$.workload.requestTimeoutMs'],
+    ['a story of 1e15 ms', { ...valid, durationMs: 1e15 }, '$.durationMs'],
+  ];
+  for (const [what, content, path] of clockCases) {
+    it(`${what}: one line naming ${path}, exit 2`, () => {
+      const file = scenarioFile(what.replace(/\W+/g, '-'), content);
+      const { code, stdout, stderr } = zablab(['run', file]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      const lines = stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${file}: ${path}: `);
+      expect(lines[0]).not.toMatch(/internal error/);
+    });
+  }
+
   it('a missing file', () => {
     const { code, stderr } = zablab(['run', join(dir, 'nope.json')]);
     expect(code).toBe(2);
