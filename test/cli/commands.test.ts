@@ -59,11 +59,12 @@ describe('zablab commands', () => {
         cluster: { servers: 3 },
         workload: { clients: 3, opsPerClient: 20 },
         faults: [
-          { atMs: 100, action: 'partition', isolate: 'follower', durationMs: 50 },
-          { atMs: 200, action: 'crash', target: 'leader', durationMs: 100 },
-          { atMs: 400, action: 'pause', target: 'follower', durationMs: 30 },
+          // The first leader is elected at about 205 ms (FastLeaderElection's 200 ms finalizeWait).
+          { atMs: 280, action: 'partition', isolate: 'follower', durationMs: 50 },
+          { atMs: 380, action: 'crash', target: 'leader', durationMs: 100 },
+          { atMs: 580, action: 'pause', target: 'follower', durationMs: 30 },
         ],
-        durationMs: 800,
+        durationMs: 980,
         expect: { maxLeaders: 1 },
       }),
     );

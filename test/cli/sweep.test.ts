@@ -38,7 +38,7 @@ describe('zablab sweep', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zablab-sweep-'));
     // A story that cannot hold: at most 0 leaders.
     const file = join(dir, 'no-leader-allowed.json');
-    writeFileSync(file, JSON.stringify({ title: 'no leader allowed', explanation: 'Fails on purpose.', protocols: ['zab'], cluster: { servers: 3 }, durationMs: 200, expect: { maxLeaders: 0 } }));
+    writeFileSync(file, JSON.stringify({ title: 'no leader allowed', explanation: 'Fails on purpose.', protocols: ['zab'], cluster: { servers: 3 }, durationMs: 400, expect: { maxLeaders: 0 } }));
     const out = join(dir, 'out');
     const result = zablab(['sweep', file, '--seeds', '3..4', '--workers', '1', '--json', '--out', out]);
     expect(result.code).toBe(1);
