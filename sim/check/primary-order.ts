@@ -15,7 +15,17 @@
  * a primary (a Paxos no-op filler or quorum read changes no state and assumes nothing)
  * and are skipped.
  *
- * What is checked, per node, over the sequence it committed since it last (re)started
+ * Only what was applied counts. A `stale` commit is a txn the Paxos store discarded at
+ * apply time (its stale-txn guard, sim/paxos/apply.ts: the tree was not in the state the
+ * txn was computed against): chosen, never applied; it is tallied as `discarded`, not
+ * checked. A `replay` commit re-applies the node's own log (a restart, ZAB's fast-forward
+ * on the way back to LOOKING): part of the node's sequence, but not known to be
+ * committed (ZAB may truncate it: a proposal logged, replayed, then cut by TRUNC), so it
+ * is neither counted in `commits` nor taken as evidence that a txn was committed. A
+ * `truncate` rebuilds the node's tree from its disk, so it starts the node's sequence
+ * afresh, as a snapshot does.
+ *
+ * What is checked, per node, over the sequence it applied since it last (re)started
  * (a crash discards the node's state; a restart replays and re-commits from its disk):
  * - `LocalPrimaryOrder`: when (o, k) with k > 1 is committed, (o, k-1) must already be
  *   committed on this node ("not without it, nor before it"). One exemption: a node's
@@ -42,8 +52,12 @@ export interface PrimaryOrderViolation {
 export interface PrimaryOrderResult {
   readonly ok: boolean;
   readonly violations: PrimaryOrderViolation[];
-  /** Txn commits examined. */
+  /** Txns applied (one per node that applied it; replays of a node's own log and discarded txns excluded). */
   readonly commits: number;
+  /** Txns chosen but discarded at apply time as stale (Paxos's stale-txn guard), one per node. */
+  readonly discarded: number;
+  /** What the first discarded txn was, in words (undefined if none). */
+  readonly firstDiscarded?: string;
 }
 
 export const PAXOS_PRIMARY_ORDER_NOTE = 'not a Paxos bug, but the reason ZAB exists';
@@ -71,7 +85,11 @@ function isPrimaryTxn(event: TraceEvent): boolean {
 
 export class PrimaryOrderMonitor {
   readonly violations: PrimaryOrderViolation[] = [];
+  /** Txns applied by some node, one per node (replays of its own log excluded). */
   commits = 0;
+  /** Txns chosen but discarded at apply time as stale, one per node. */
+  discarded = 0;
+  firstDiscarded: string | undefined;
   private readonly nodes = new Map<number, NodeState>();
   /** origin → seqs committed on some node (for the state-transfer exemption). */
   private readonly anywhere = new Map<string, Set<number>>();
@@ -80,15 +98,26 @@ export class PrimaryOrderMonitor {
 
   observe(event: TraceEvent): void {
     // A crash, or a state transfer that replaces the node's tree (ZAB's SNAP, a reload
-    // from disk), starts the node's sequence afresh: what it holds came in whole.
-    if (event.kind === 'crash' || event.kind === 'snap' || event.kind === 'restore') {
+    // from disk, a TRUNC that rebuilds it from the log up to the truncation point), starts
+    // the node's sequence afresh: what it holds came in whole.
+    if (event.kind === 'crash' || event.kind === 'snap' || event.kind === 'restore' || event.kind === 'truncate') {
       this.nodes.delete(event.node);
       return;
     }
     if (!isPrimaryTxn(event)) return;
-    this.commits++;
     const origin = event.origin as string;
     const k = event.originSeq as number;
+    const replay = event.replay === true;
+    if (event.stale === true) {
+      // Chosen, but not applied: the guard found the tree in another state than the one
+      // the txn was computed against. Nothing to check on a state it never touched.
+      if (!replay) {
+        this.discarded++;
+        this.firstDiscarded ??= `node ${event.node} discarded txn #${k} of ${origin} (${labelOf(event)}) at apply time: ${this.whyStale(event.node, origin, k)}`;
+      }
+      return;
+    }
+    if (!replay) this.commits++;
     const node = this.node(event.node);
     let mine = node.committed.get(origin);
     if (mine?.has(k)) return; // committed again (a duplicate): nothing new
@@ -106,13 +135,24 @@ export class PrimaryOrderMonitor {
       this.report(node, event, 'LocalPrimaryOrder', origin, [later, event.seq], `node ${event.node} committed txn #${k} of ${origin} after #${k + 1}`);
     }
     mine.set(k, event.seq);
-    let everywhere = this.anywhere.get(origin);
-    if (everywhere === undefined) {
-      everywhere = new Set();
-      this.anywhere.set(origin, everywhere);
+    // Only a delivery shows the txn was committed; a replay may be of a proposal that a
+    // TRUNC later removes, and must not excuse another node's gap.
+    if (!replay) {
+      let everywhere = this.anywhere.get(origin);
+      if (everywhere === undefined) {
+        everywhere = new Set();
+        this.anywhere.set(origin, everywhere);
+      }
+      everywhere.add(k);
     }
-    everywhere.add(k);
     this.checkGlobal(node, event, origin);
+  }
+
+  /** Why a discarded txn's basis was not this node's state, in primary-order terms. */
+  private whyStale(nodeId: number, origin: string, k: number): string {
+    const node = this.nodes.get(nodeId);
+    if (k > 1 && node?.committed.get(origin)?.has(k - 1) !== true) return `it was chosen without #${k - 1} of the same primary, which it was computed against`;
+    return 'it was chosen after txns its primary never saw';
   }
 
   private checkGlobal(node: NodeState, event: TraceEvent, origin: string): void {
@@ -156,7 +196,7 @@ function labelOf(event: TraceEvent): string {
 export function checkPrimaryOrder(events: readonly TraceEvent[]): PrimaryOrderResult {
   const monitor = new PrimaryOrderMonitor();
   for (const event of events) monitor.observe(event);
-  return { ok: monitor.violations.length === 0, violations: monitor.violations, commits: monitor.commits };
+  return { ok: monitor.violations.length === 0, violations: monitor.violations, commits: monitor.commits, discarded: monitor.discarded, firstDiscarded: monitor.firstDiscarded };
 }
 
 export interface PrimaryOrderOptions {

@@ -29,6 +29,12 @@ export function protocolsOf(scenario: Scenario): ProtocolName[] {
 
 const tick = (ok: boolean) => (ok ? '✓' : '✗');
 
+function primaryOrderLine(po: RunResult['primaryOrder']): string {
+  const verdict = po.ok ? `✓ holds over ${po.commits} applied txns` : `✗ ${po.violations[0].invariant} on node ${po.violations[0].node}: ${po.violations[0].message}`;
+  if (po.discarded === 0) return verdict;
+  return `${verdict}; ${po.discarded} chosen out of primary order were discarded by the stale-txn guard, not applied (${po.firstDiscarded})`;
+}
+
 export function formatReport(result: RunResult, scenario: Scenario, traceFile?: string): string {
   const lines: string[] = [];
   lines.push(`▶ ${scenario.title}   [${result.scenario} · ${result.protocol} · seed ${result.seed}]`);
@@ -48,8 +54,7 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   if (result.reads !== undefined) {
     describeReads(result.reads).forEach((line, i) => lines.push(`${i === 0 ? '  reads        ' : '               '}${wrap(line, 100, '               ').trimStart()}`));
   }
-  const po = result.primaryOrder;
-  lines.push(`  primary order ${tick(po.ok)} ${po.ok ? `holds over ${po.commits} commits` : `${po.violations[0].invariant} on node ${po.violations[0].node}: ${po.violations[0].message}`}`);
+  lines.push(`  primary order ${primaryOrderLine(result.primaryOrder)}`);
   lines.push(`  convergence  ${tick(result.convergence.ok)} ${result.convergence.ok ? 'every server has the same tree' : `tree digests differ: ${result.convergence.digests.join(', ')}`}`);
   lines.push(`  trace        ${result.traceHash} · ${result.events} events · ${formatUs(result.simTimeUs)} simulated${traceFile ? ` · written to ${traceFile}` : ''}`);
   lines.push('');

@@ -147,7 +147,41 @@ describe('primary-order check', () => {
       commit(6, 0, 'zab:e1', 2, { replay: true }),
       commit(7, 1, 'zab:e2', 2), // node 1 got e1 and e2#1 by snapshot
     ];
-    expect(checkPrimaryOrder(events)).toEqual({ ok: true, violations: [], commits: 6 });
+    // Replays re-apply the node's own log: part of its sequence, not new commits.
+    expect(checkPrimaryOrder(events)).toEqual({ ok: true, violations: [], commits: 4, discarded: 0 });
+  });
+
+  it('counts only applied txns: a txn the stale-txn guard discarded is no violation and no commit', () => {
+    const events = [commit(0, 0, 'paxos:b1', 1), commit(1, 0, 'paxos:b1', 3, { stale: true, txn: { type: 'setData', path: '/x' } }), commit(2, 0, 'paxos:b2', 1)];
+    const result = checkPrimaryOrder(events);
+    expect(result.violations).toEqual([]);
+    expect(result.commits).toBe(2);
+    expect(result.discarded).toBe(1);
+    expect(result.firstDiscarded).toBe('node 0 discarded txn #3 of paxos:b1 (setData /x) at apply time: it was chosen without #2 of the same primary, which it was computed against');
+  });
+
+  it('a proposal replayed from the log and then truncated neither counts, nor excuses a gap, nor outranks what follows the TRUNC', () => {
+    const truncate = (seq: number, node: number): TraceEvent => ({ timeUs: seq, seq, node, kind: 'truncate', zxid: 0, label: '1:2' });
+    const events = [
+      commit(0, 0, 'zab:e1', 1),
+      commit(1, 0, 'zab:e1', 2),
+      // Server 0 fast-forwards a proposal of epoch 2 it logged but nobody committed...
+      commit(2, 0, 'zab:e2', 1, { replay: true }),
+      // ...and server 1 its log after a restart: 1:3 and 1:4, committed by now, and 1:5, which nobody committed.
+      commit(3, 1, 'zab:e1', 3, { replay: true }),
+      commit(3, 1, 'zab:e1', 4, { replay: true }),
+      commit(3, 1, 'zab:e1', 5, { replay: true }),
+      // The next leader TRUNCates server 0 back to 1:2: its tree is rebuilt from its log.
+      truncate(4, 0),
+      commit(5, 0, 'zab:e1', 3, { sync: true }),
+      // A server that never had 1:5 delivers 1:6: 1:5 was only replayed, never committed.
+      commit(6, 2, 'zab:e1', 6),
+    ];
+    const result = checkPrimaryOrder(events);
+    expect(result.commits).toBe(4);
+    // No GlobalPrimaryOrder on server 0: the epoch-2 txn it replayed was truncated away.
+    expect(result.violations.map((v) => [v.invariant, v.node])).toEqual([['LocalPrimaryOrder', 2]]);
+    expect(result.violations[0].message).toMatch(/^node 2 committed txn #6 of zab:e1 .* without #5 of the same primary/);
   });
 
   it('reports a txn committed without, or before, its predecessor (local) and after a newer primary (global)', () => {

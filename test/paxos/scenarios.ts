@@ -78,10 +78,11 @@ function runFor(cluster: Cluster<PaxosMessage>, us: number): void {
  *   4. L1 crashes before it retransmits A. Node 1 leads with promises from nodes 1 and
  *      2: slot 4 is empty (no-op), slot 5 holds B (re-proposed).
  *   5. A second client creates /q/item- (C) and lists /q, through node 1.
- * Every replica then commits no-op, B, C: B (L1's 5th txn) without A (its 4th):
- * local primary order is broken. Paxos is right to choose B — it is safe per slot — but
- * B is a state delta computed against a state with A: applied, /q would hold item 1
- * without item 0 (what `staleTxnGuard: false` shows); the guard discards it instead.
+ * Every replica then learns no-op, B, C: B (L1's 5th txn) without A (its 4th): the
+ * chosen log breaks local primary order. Paxos is right to choose B — it is safe per
+ * slot — but B is a state delta computed against a state with A: applied, /q would hold
+ * item 1 without item 0 (what `staleTxnGuard: false` shows); the guard discards it
+ * instead, so what the replicas apply keeps primary order.
  */
 export function twoLeaderScenario(config: PaxosConfig = DEFAULT_PAXOS_CONFIG, attach: (cluster: Cluster<PaxosMessage>) => void = () => {}): ScenarioRun {
   const cluster = scriptedCluster({ timeoutsUs: [FAST_US, MEDIUM_US, SLOW_US], config });
@@ -133,11 +134,12 @@ export function twoLeaderScenario(config: PaxosConfig = DEFAULT_PAXOS_CONFIG, at
  *   4. P2, alone, steps down (no acks); then nodes 0 and 1 can talk again, and one of
  *      them becomes P3 (ballot b3) with promises from both: slot 4 holds A@b1 and C@b2,
  *      so C (higher ballot); slot 5 holds B@b1. P3 re-proposes C, B, then proposes D.
- * Every replica commits C (P2's), then B (P1's, without A): local *and* global primary
- * order broken.
+ * Every replica learns C (P2's), then B (P1's, without A): the chosen log breaks local
+ * *and* global primary order. The stale-txn guard discards B when it is applied; without
+ * it (`staleTxnGuard: false`) B is applied and the replicas break both.
  */
-export function figureOneScenario(): ScenarioRun {
-  const cluster = scriptedCluster({ timeoutsUs: [FAST_US, MEDIUM_US, NEVER_US] });
+export function figureOneScenario(config: PaxosConfig = DEFAULT_PAXOS_CONFIG): ScenarioRun {
+  const cluster = scriptedCluster({ timeoutsUs: [FAST_US, MEDIUM_US, NEVER_US], config });
   const invariants = attachPaxosInvariants(cluster);
   const recorder = new Recorder(cluster);
   cluster.start();
