@@ -13,7 +13,7 @@ export { shapeCuts, PARTITION_SHAPES, type PartitionShape } from './net/partitio
 export type { NodeBehavior, NodeContext, NodeFactory, NodeSnapshot, Message, ClientRequest, Storage } from './core/node.js';
 export { Rng, RngStreams } from './core/rng.js';
 export { readTrace, traceToJson, traceToNdjson, TraceRecorder, TraceFormatError, type Trace, type TraceEvent, type TraceMeta } from './core/trace.js';
-export { runScenario, materializeNemesis, expectationsFor, type RunResult, type RunOptions } from './scenario/run.js';
+export { runScenario, materializeNemesis, expectationsFor, failedExpectations, type RunResult, type RunOptions, type ExpectationResult, type ExpectationStatus } from './scenario/run.js';
 export { parseScenario as loadScenarioText, validateScenario, ScenarioError } from './scenario/load.js';
 export { SCENARIO_SCHEMA } from './scenario/schema.js';
 export { protocolAdapter, allBugs, PROTOCOLS } from './scenario/protocols.js';

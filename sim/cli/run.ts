@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { traceToJson, traceToNdjson } from '../core/trace.js';
 import { formatUs } from '../core/time.js';
-import { runScenario, type RunResult } from '../scenario/run.js';
+import { failedExpectations, runScenario, type ExpectationStatus, type RunResult } from '../scenario/run.js';
 import { allBugs, protocolAdapter, PROTOCOLS } from '../scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../scenario/schema.js';
 import { describeReads } from '../scenario/reads.js';
@@ -28,11 +28,20 @@ export function protocolsOf(scenario: Scenario): ProtocolName[] {
 }
 
 const tick = (ok: boolean) => (ok ? '✓' : '✗');
+/** ✓ met, ✗ failed, – skipped (never evaluated: the run halted first). */
+const mark = (status: ExpectationStatus) => (status === 'ok' ? '✓' : status === 'failed' ? '✗' : '–');
 
 function primaryOrderLine(po: RunResult['primaryOrder']): string {
   const verdict = po.ok ? `✓ holds over ${po.commits} applied txns` : `✗ ${po.violations[0].invariant} on node ${po.violations[0].node}: ${po.violations[0].message}`;
   if (po.discarded === 0) return verdict;
   return `${verdict}; ${po.discarded} chosen out of primary order were discarded by the stale-txn guard, not applied (${po.firstDiscarded})`;
+}
+
+function livenessLine(result: RunResult): string {
+  const { liveness, halted } = result;
+  if (liveness.status === 'skipped') return `– skipped: the run halted at ${halted?.invariant ?? 'an invariant violation'} before the liveness phase`;
+  if (liveness.status === 'ok') return '✓ every server caught up and on one tree when the quiet time ended';
+  return `✗ not converged when the quiet time ended (liveness, not safety): ${liveness.problems.slice(0, 3).join('; ')}`;
 }
 
 export function formatReport(result: RunResult, scenario: Scenario, traceFile?: string): string {
@@ -55,11 +64,11 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
     describeReads(result.reads).forEach((line, i) => lines.push(`${i === 0 ? '  reads        ' : '               '}${wrap(line, 100, '               ').trimStart()}`));
   }
   lines.push(`  primary order ${primaryOrderLine(result.primaryOrder)}`);
-  lines.push(`  convergence  ${tick(result.convergence.ok)} ${result.convergence.ok ? 'every server has the same tree' : `tree digests differ: ${result.convergence.digests.join(', ')}`}`);
+  lines.push(`  liveness     ${livenessLine(result)}`);
   lines.push(`  trace        ${result.traceHash} · ${result.events} events · ${formatUs(result.simTimeUs)} simulated${traceFile ? ` · written to ${traceFile}` : ''}`);
   lines.push('');
   lines.push('  expectations');
-  for (const e of result.expectations) lines.push(`   ${tick(e.ok)} ${e.name} — ${e.detail}`);
+  for (const e of result.expectations) lines.push(`   ${mark(e.status)} ${e.name} — ${e.detail}`);
   lines.push('');
   lines.push(result.ok ? '  PASS' : '  FAIL');
   return lines.join('\n') + '\n';
@@ -134,7 +143,7 @@ export function suiteCommand(argv: string[]): number {
     const loaded = loadScenario(file);
     for (const protocol of protocolsOf(loaded.scenario)) {
       const result = runScenario(loaded.scenario, protocolAdapter(protocol), { seed, name: loaded.name });
-      const row = { name: loaded.name, protocol, ok: result.ok, failed: result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`), events: result.events, hash: result.traceHash };
+      const row = { name: loaded.name, protocol, ok: result.ok, failed: failedExpectations(result).map((e) => `${e.name}: ${e.detail}`), events: result.events, hash: result.traceHash };
       rows.push(row);
       if (values.json) out(JSON.stringify({ scenario: row.name, protocol, seed: result.seed, ok: row.ok, traceHash: row.hash, events: row.events, failed: row.failed }) + '\n');
       else out(`${tick(row.ok)} ${row.name.padEnd(44)} ${protocol.padEnd(6)} ${String(row.events).padStart(8)} events  ${row.hash}${row.ok ? '' : `\n    ${row.failed.join('\n    ')}`}\n`);

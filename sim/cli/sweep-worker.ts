@@ -3,7 +3,7 @@
  * compact result for each. Scenarios arrive already validated.
  */
 import { parentPort } from 'node:worker_threads';
-import { runScenario } from '../scenario/run.js';
+import { failedExpectations, runScenario } from '../scenario/run.js';
 import { protocolAdapter } from '../scenario/protocols.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -39,7 +39,7 @@ export function runJob(job: SweepJob): SweepOutcome {
       ok: result.ok,
       traceHash: result.traceHash,
       events: result.events,
-      failed: result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`),
+      failed: failedExpectations(result).map((e) => `${e.name}: ${e.detail}`),
       violations: [...new Set(result.invariants.violations.map((v) => v.invariant))],
     };
   } catch (error) {

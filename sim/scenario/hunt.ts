@@ -13,7 +13,7 @@
 import { Rng } from '../core/rng.js';
 import type { ChannelKind } from '../net/network.js';
 import type { ProtocolAdapter } from './protocol.js';
-import { runScenario, type RunResult } from './run.js';
+import { failedExpectations, runScenario, type RunResult } from './run.js';
 import { concretize, shrinkScenario, type ShrinkResult } from './shrink.js';
 import type { Expectations, NemesisKind, Scenario } from './types.js';
 
@@ -158,7 +158,7 @@ export function huntBug(adapter: ProtocolAdapter, bug: string, options: HuntOpti
       unconfirmed++;
       continue;
     }
-    const failed = result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`);
+    const failed = failedExpectations(result).map((e) => `${e.name}: ${e.detail}`);
     const concrete: Scenario = { ...concretize(scenario, seed), seed };
     const hunt: HuntResult = { bug, protocol: adapter.name, found: true, runs: run, unconfirmed, seed, failed, scenario: concrete };
     if (options.shrink ?? true) {

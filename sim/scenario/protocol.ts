@@ -10,10 +10,15 @@ import type { Scenario } from './types.js';
 
 export interface InvariantMonitor {
   readonly violations: readonly { invariant: string; message: string; seqs?: readonly number[]; timeUs?: number }[];
-  /** Checks that only make sense once the cluster has healed and quiesced. */
+  /** Safety checks that only make sense once the cluster has healed and quiesced. */
   finalCheck?(): void;
   /** The txns committed so far, in commit order (`index`: zxid or slot; `txn` undefined for a no-op). */
   committedTxns?(): readonly { index: number; txn: unknown }[];
+  /**
+   * After finalCheck: servers that have not caught up with what was committed, one line
+   * each. Not a safety violation: a liveness failure (the run did not converge in time).
+   */
+  lagging?(): readonly string[];
 }
 
 export interface BugInfo {

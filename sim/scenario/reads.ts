@@ -236,19 +236,33 @@ export function describeReads(reads: ReadsReport): string[] {
 }
 
 /** The expectations about reads, evaluated (see Expectations). */
-export function readExpectations(expected: Omit<Expectations, 'byProtocol'>, reads: ReadsReport | undefined, invariantsOk: boolean): { name: string; ok: boolean; detail: string }[] {
-  const results: { name: string; ok: boolean; detail: string }[] = [];
+/**
+ * The read expectations. `brokeFirst`: the invariant that broke (the run halted there),
+ * or null. Once one broke, a read that then breaks sequential consistency is its
+ * consequence, not this check's story: it is reported as skipped, never as met.
+ */
+export function readExpectations(
+  expected: Omit<Expectations, 'byProtocol'>,
+  reads: ReadsReport | undefined,
+  brokeFirst: string | null,
+): { name: string; status: 'ok' | 'failed' | 'skipped'; detail: string; claim: 'never' | 'happens' }[] {
+  const results: { name: string; status: 'ok' | 'failed' | 'skipped'; detail: string; claim: 'never' | 'happens' }[] = [];
   if (reads === undefined) return results;
+  const verdict = (ok: boolean) => (ok ? 'ok' : 'failed') as 'ok' | 'failed';
   const sc = reads.sequentialConsistency;
   const wanted = expected.sequentialConsistency ?? (sc.verdict === 'skipped' ? undefined : 'hold');
   if (wanted !== undefined) {
     const detail = sc.verdict === 'hold' ? `held over ${sc.reads} reads` : sc.verdict === 'violated' ? `${sc.violations} violation(s): ${sc.first[0]?.message ?? ''}` : `${sc.verdict}${sc.detail !== undefined ? `: ${sc.detail}` : ''}`;
-    // As for convergence: once an invariant broke, what follows is not the story's point.
-    const ok = wanted === 'hold' ? sc.verdict === 'hold' || sc.verdict === 'skipped' || !invariantsOk : sc.verdict === 'violated';
-    results.push({ name: wanted === 'hold' ? 'reads sequentially consistent per client' : 'reads not sequentially consistent', ok, detail });
+    if (wanted === 'hold') {
+      const held = sc.verdict === 'hold' || sc.verdict === 'skipped';
+      if (!held && brokeFirst !== null) results.push({ name: 'reads sequentially consistent per client', status: 'skipped', detail: `skipped: ${brokeFirst} broke first, and the reads after it are its consequence (${detail})`, claim: 'never' });
+      else results.push({ name: 'reads sequentially consistent per client', status: verdict(held), detail, claim: 'never' });
+    } else {
+      results.push({ name: 'reads not sequentially consistent', status: verdict(sc.verdict === 'violated'), detail, claim: 'happens' });
+    }
   }
   const staleDetail = `${reads.stale.sync} stale sync read(s) (missed a write completed before they began), ${reads.staleDeposedSyncReads} answered by a deposed leader (ZOOKEEPER-1675)`;
-  if (expected.minStaleSyncReads !== undefined) results.push({ name: `at least ${expected.minStaleSyncReads} stale sync read(s)`, ok: reads.stale.sync >= expected.minStaleSyncReads, detail: staleDetail });
-  if (expected.maxStaleSyncReads !== undefined) results.push({ name: `at most ${expected.maxStaleSyncReads} stale sync read(s)`, ok: reads.stale.sync <= expected.maxStaleSyncReads, detail: staleDetail });
+  if (expected.minStaleSyncReads !== undefined) results.push({ name: `at least ${expected.minStaleSyncReads} stale sync read(s)`, status: verdict(reads.stale.sync >= expected.minStaleSyncReads), detail: staleDetail, claim: 'happens' });
+  if (expected.maxStaleSyncReads !== undefined) results.push({ name: `at most ${expected.maxStaleSyncReads} stale sync read(s)`, status: verdict(reads.stale.sync <= expected.maxStaleSyncReads), detail: staleDetail, claim: 'never' });
   return results;
 }

@@ -5,9 +5,15 @@
  *                  concrete first) acts, until durationMs;
  *   3. liveness  — everything healed, resumed and restarted; clients finish their
  *                  operations; the cluster must converge within healMs;
- *   4. verdict   — invariants, convergence, linearizability, primary order, and each
- *                  expectation ✓ or ✗.
+ *   4. verdict   — invariants, liveness (caught up and converged), linearizability,
+ *                  primary order, and each expectation ✓, ✗, or – skipped.
  * The result is a pure function of (scenario, seed, protocol, code).
+ *
+ * Safety and liveness are told apart: an invariant violation is something that must
+ * never happen, and halts the run where it happens; a cluster that has not caught up or
+ * converged when the quiet time ends is a liveness failure. An expectation the run did
+ * not get to evaluate, because it halted first (whether every operation completes, the
+ * cluster converges, a leader change happens…), is reported as skipped, never as met.
  */
 import type { Message, NodeSnapshot } from '../core/node.js';
 import type { TraceEvent, Trace } from '../core/trace.js';
@@ -40,10 +46,20 @@ export interface LeaderRecord {
   atUs: number;
 }
 
+/** ok: evaluated and met; failed: evaluated and not met; skipped: the run halted before it could be evaluated. */
+export type ExpectationStatus = 'ok' | 'failed' | 'skipped';
+
 export interface ExpectationResult {
   name: string;
+  status: ExpectationStatus;
+  /** True only for status 'ok' (a skipped expectation is neither met nor failed). */
   ok: boolean;
   detail: string;
+}
+
+/** The expectations that were evaluated and not met (skipped ones are not failures). */
+export function failedExpectations(result: Pick<RunResult, 'expectations'>): ExpectationResult[] {
+  return result.expectations.filter((e) => e.status === 'failed');
 }
 
 export interface RunResult {
@@ -63,7 +79,16 @@ export interface RunResult {
    * stale-txn guard; ZAB never needs one).
    */
   primaryOrder: { ok: boolean; violations: { invariant: string; node: number; message: string }[]; commits: number; discarded: number; firstDiscarded?: string };
-  convergence: { ok: boolean; digests: (number | null)[] };
+  /** Every up server on one tree and position; per server its tree digest and last applied txn (zxid or slot), null if down. */
+  convergence: { ok: boolean; digests: (number | null)[]; applied: (number | null)[] };
+  /**
+   * The liveness phase's verdict: every live server caught up with what was committed and
+   * all are on one tree when the quiet time ends (problems say who is behind); skipped if
+   * the run halted before the liveness phase ended.
+   */
+  liveness: { status: ExpectationStatus; problems: string[] };
+  /** Where the run stopped early: the invariant that halted it, and when (null if it ran to its end). */
+  halted: { invariant: string; reason: string; atUs: number } | null;
   /** Servers out of service at the end (for `recovers`; null if the protocol cannot tell). */
   outOfService: number[] | null;
   /** Settings of the scenario that this protocol does not use (ignored, said so). */
@@ -405,12 +430,17 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     }
     // A little more time so followers apply the last commits.
     if (cluster.haltReason === null) cluster.run({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: settled });
-    if (cluster.haltReason === null) monitor.finalCheck?.();
   }
+  // Halted before the end: the invariant that stopped the run (the end-of-run checks below may add more, but stop nothing).
+  const halted = cluster.haltReason === null ? null : { invariant: monitor.violations[0]?.invariant ?? cluster.haltReason.split(':')[0], reason: cluster.haltReason, atUs: cluster.nowUs };
+  if (halted === null) monitor.finalCheck?.();
 
   // ---- 4. verdict
-  const digests = cluster.serverIds.map((n) => (cluster.isUp(n) ? ((cluster.inspect(n).treeDigest as number | undefined) ?? null) : null));
-  const convergence = { ok: converged(cluster), digests };
+  const snapshots = cluster.serverIds.map((n) => (cluster.isUp(n) ? cluster.inspect(n) : null));
+  const digests = snapshots.map((snapshot) => (snapshot?.treeDigest as number | undefined) ?? null);
+  const applied = snapshots.map((snapshot) => ((snapshot?.lastProcessedZxid ?? snapshot?.lastApplied) as number | undefined) ?? null);
+  const convergence = { ok: converged(cluster), digests, applied };
+  const liveness = livenessVerdict(halted, convergence, halted === null ? (monitor.lagging?.() ?? []) : []);
   const opsSummary = { total: history.ops.length, ok: 0, fail: 0, info: 0, pending: 0 };
   for (const op of history.ops) {
     if (op.result === undefined) opsSummary.pending++;
@@ -437,6 +467,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     linearizability: lin,
     primaryOrder: { ok: primaryOrder.violations.length === 0, violations: primaryOrder.violations.map((v) => ({ invariant: v.invariant, node: v.node, message: v.message })), commits: primaryOrder.commits, discarded: primaryOrder.discarded, ...(primaryOrder.firstDiscarded !== undefined ? { firstDiscarded: primaryOrder.firstDiscarded } : {}) },
     convergence,
+    liveness,
+    halted,
     outOfService: outOfService(cluster, adapter),
     warnings: ignoredSettings(scenario, adapter),
     ops: opsSummary,
@@ -449,9 +481,20 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     trace: options.keepTrace ? cluster.trace.toTrace() : undefined,
     history: history.events,
   };
-  result.expectations = evaluate(expected, result, rt, scenario);
-  result.ok = result.expectations.every((e) => e.ok);
+  result.expectations = evaluate(expected, result, rt);
+  result.ok = failedExpectations(result).length === 0;
   return result;
+}
+
+/** Liveness after the quiet time: nobody behind, everyone on one tree (skipped if the run halted). */
+function livenessVerdict(halted: RunResult['halted'], convergence: RunResult['convergence'], lagging: readonly string[]): RunResult['liveness'] {
+  if (halted !== null) return { status: 'skipped', problems: [] };
+  const problems = [...lagging];
+  if (problems.length === 0 && !convergence.ok) {
+    const where = convergence.applied.map((position, n) => (position === null ? null : `${n}: ${position}`)).filter((x) => x !== null);
+    problems.push(`the servers have not all applied the same txns (last applied per server: ${where.join(', ')}; tree digests ${convergence.digests.join(', ')})`);
+  }
+  return { status: problems.length === 0 ? 'ok' : 'failed', problems };
 }
 
 /** Cluster settings each protocol reads; the others are ZooKeeper's or Paxos's own. */
@@ -528,9 +571,31 @@ function checkLinearizability(
   }
 }
 
-function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: Runtime, scenario: Scenario): ExpectationResult[] {
+/** "ms since the start" for details. */
+const atMs = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+
+/**
+ * Each expectation ✓, ✗ or skipped. A run that halted at an invariant violation was cut
+ * short: what the liveness phase decides (operations complete, recovery, convergence) was
+ * never evaluated, and an "it happens" expectation not met by then might have been met
+ * later; those are skipped. What must never happen (invariants, at most N leaders or
+ * commits, linearizability, primary order held) is judged on what did run.
+ */
+function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: Runtime): ExpectationResult[] {
   const results: ExpectationResult[] = [];
-  const add = (name: string, ok: boolean, detail: string) => results.push({ name, ok, detail });
+  const halted = r.halted;
+  const skippedDetail = halted === null ? '' : `skipped: the run halted at ${halted.invariant} (t=${atMs(halted.atUs)})`;
+  const add = (name: string, ok: boolean, detail: string) => results.push({ name, status: ok ? 'ok' : 'failed', ok, detail });
+  /** Needs the liveness phase: skipped if the run halted. */
+  const addAfterHealing = (name: string, ok: boolean, detail: string) => {
+    if (halted !== null) results.push({ name, status: 'skipped', ok: false, detail: skippedDetail });
+    else add(name, ok, detail);
+  };
+  /** Something happens: met by the prefix that ran, or skipped if the run halted before it did. */
+  const addHappens = (name: string, ok: boolean, detail: string) => {
+    if (!ok && halted !== null) results.push({ name, status: 'skipped', ok: false, detail: `${skippedDetail}; until then ${detail}` });
+    else add(name, ok, detail);
+  };
   const invariantsExpected = expected.invariants ?? (expected.violated !== undefined ? 'violated' : 'hold');
   const names = [...new Set(r.invariants.violations.map((v) => v.invariant))];
   if (invariantsExpected === 'hold') {
@@ -541,46 +606,57 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
   }
   if (expected.linearizable !== undefined) {
     const verdict = r.linearizability.verdict;
-    const ok = expected.linearizable ? verdict === 'linearizable' : verdict === 'not-linearizable';
-    add(expected.linearizable ? 'history linearizable' : 'history not linearizable', ok, `${verdict} (${r.linearizability.model ?? 'no model'}, ${r.linearizability.ops} ops)`);
+    const detail = `${verdict} (${r.linearizability.model ?? 'no model'}, ${r.linearizability.ops} ops)`;
+    if (expected.linearizable) add('history linearizable', verdict === 'linearizable', detail);
+    else addHappens('history not linearizable', verdict === 'not-linearizable', detail);
   }
   if (expected.leaderWithinMs !== undefined) {
     const limitUs = msToUs(expected.leaderWithinMs);
     const checkpoints = [0, ...rt.leaderFaultsUs];
     const late = checkpoints.filter((t) => !r.leaders.some((l) => l.atUs >= t && l.atUs <= t + limitUs));
-    add(`a leader within ${expected.leaderWithinMs} ms of the start and of each fault on the leader`, late.length === 0, late.length === 0 ? `${checkpoints.length} checkpoint(s) met` : `no leader within the limit after t=${late.map((t) => (t / 1000).toFixed(1)).join(', ')} ms`);
+    // A checkpoint whose window was still open when the run halted is not late: it was not given its time.
+    const cutShort = halted !== null && late.some((t) => t + limitUs > halted.atUs);
+    const name = `a leader within ${expected.leaderWithinMs} ms of the start and of each fault on the leader`;
+    const detail = late.length === 0 ? `${checkpoints.length} checkpoint(s) met` : `no leader within the limit after t=${late.map((t) => (t / 1000).toFixed(1)).join(', ')} ms`;
+    if (cutShort && late.every((t) => t + limitUs > halted.atUs)) addHappens(name, false, detail);
+    else add(name, late.length === 0, detail);
   }
   if (expected.minLeaderChanges !== undefined) {
     const changes = Math.max(0, r.leaders.length - 1);
-    add(`at least ${expected.minLeaderChanges} leader change(s)`, changes >= expected.minLeaderChanges, `${changes} leader change(s)`);
+    addHappens(`at least ${expected.minLeaderChanges} leader change(s)`, changes >= expected.minLeaderChanges, `${changes} leader change(s)`);
   }
   if (expected.maxLeaders !== undefined) add(`at most ${expected.maxLeaders} leader(s)`, r.leaders.length <= expected.maxLeaders, `${r.leaders.length} leader(s) established`);
   if (expected.allOpsComplete) {
     const ok = r.ops.pending === 0 && r.ops.info === 0;
-    add('every operation completes after healing', ok, `${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} unknown, ${r.ops.pending} pending`);
+    addAfterHealing('every operation completes after healing', ok, `${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} unknown, ${r.ops.pending} pending`);
   }
   if (expected.recovers) {
     const out = r.outOfService;
-    if (out === null) add('every server back in service after healing', true, `not checked: ${r.protocol} servers do not say whether they serve`);
-    else add('every server back in service after healing', out.length === 0 || !r.invariants.ok, out.length === 0 ? 'all serving' : `server(s) ${out.join(', ')} not serving at the end`);
+    if (out === null) results.push({ name: 'every server back in service after healing', status: 'skipped', ok: false, detail: `skipped: ${r.protocol} servers do not say whether they serve` });
+    else addAfterHealing('every server back in service after healing', out.length === 0, out.length === 0 ? 'all serving' : `server(s) ${out.join(', ')} not serving at the end`);
   }
-  if (expected.minOkOps !== undefined) add(`at least ${expected.minOkOps} operations succeed`, r.ops.ok >= expected.minOkOps, `${r.ops.ok} ok`);
+  if (expected.minOkOps !== undefined) addHappens(`at least ${expected.minOkOps} operations succeed`, r.ops.ok >= expected.minOkOps, `${r.ops.ok} ok`);
   if (expected.maxCommits !== undefined) {
     const storyCommits = r.primaryOrder.commits;
     add(`at most ${expected.maxCommits} txn(s) committed`, storyCommits <= expected.maxCommits, `${storyCommits} txn(s) applied, counted on every server`);
   }
   if (expected.converge ?? true) {
-    add('servers converge to the same tree', r.convergence.ok || !r.invariants.ok, r.convergence.ok ? 'same tree everywhere' : `digests ${r.convergence.digests.join(', ')}`);
+    const detail = r.convergence.ok ? 'same tree everywhere' : `not converged when the quiet time ended (a liveness failure): ${r.liveness.problems.join('; ')}`;
+    addAfterHealing('servers converge to the same tree', r.convergence.ok, detail);
   }
   if (expected.primaryOrder !== undefined) {
-    const ok = expected.primaryOrder === 'hold' ? r.primaryOrder.ok : !r.primaryOrder.ok;
     const po = r.primaryOrder;
     const discarded = po.discarded > 0 ? `; ${po.discarded} chosen out of primary order were discarded at apply time, not applied` : '';
     const detail = (po.ok ? `held over ${po.commits} applied txns` : `${po.violations[0].invariant}: ${po.violations[0].message}`) + discarded;
-    add(`primary order ${expected.primaryOrder === 'hold' ? 'holds' : 'violated'}`, ok, detail);
+    if (expected.primaryOrder === 'hold') add('primary order holds', r.primaryOrder.ok, detail);
+    else addHappens('primary order violated', !r.primaryOrder.ok, detail);
   }
-  for (const e of readExpectations(expected, r.reads, r.invariants.ok)) add(e.name, e.ok, e.detail);
-  if (expected.syncMode !== undefined) add(`a ${expected.syncMode} sync happens`, (r.syncModes[expected.syncMode] ?? 0) > 0, `sync modes: ${JSON.stringify(r.syncModes)}`);
-  void scenario;
+  const brokeFirst = halted?.invariant ?? r.invariants.violations[0]?.invariant ?? null;
+  for (const e of readExpectations(expected, r.reads, brokeFirst)) {
+    if (e.status === 'skipped') results.push({ name: e.name, status: 'skipped', ok: false, detail: e.detail });
+    else if (e.claim === 'happens') addHappens(e.name, e.status === 'ok', e.detail);
+    else add(e.name, e.status === 'ok', e.detail);
+  }
+  if (expected.syncMode !== undefined) addHappens(`a ${expected.syncMode} sync happens`, (r.syncModes[expected.syncMode] ?? 0) > 0, `sync modes: ${JSON.stringify(r.syncModes)}`);
   return results;
 }

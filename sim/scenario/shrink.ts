@@ -7,7 +7,7 @@
  */
 import type { ProtocolAdapter } from './protocol.js';
 import { RngStreams } from '../core/rng.js';
-import { materializeNemesis, runScenario, type RunResult } from './run.js';
+import { failedExpectations, materializeNemesis, runScenario, type RunResult } from './run.js';
 import type { FaultAction, Scenario } from './types.js';
 
 export interface ShrinkResult {
@@ -30,7 +30,7 @@ export function concretize(scenario: Scenario, seed: number): Scenario {
 }
 
 function failingNames(result: RunResult): string[] {
-  return result.expectations.filter((e) => !e.ok).map((e) => e.name);
+  return failedExpectations(result).map((e) => e.name);
 }
 
 function size(scenario: Scenario, result: RunResult) {

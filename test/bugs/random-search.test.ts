@@ -24,7 +24,7 @@ import { Rng } from '../../sim/core/rng.js';
 import { scenarioArb } from '../../sim/scenario/arbitraries.js';
 import { huntBug, randomHuntScenario } from '../../sim/scenario/hunt.js';
 import { allBugs, PROTOCOLS, protocolAdapter } from '../../sim/scenario/protocols.js';
-import { runScenario, type RunResult } from '../../sim/scenario/run.js';
+import { failedExpectations, runScenario, type RunResult } from '../../sim/scenario/run.js';
 import type { ProtocolName, Scenario } from '../../sim/scenario/types.js';
 
 /** Random scenarios per protocol in (a). */
@@ -92,7 +92,7 @@ function measuredText(m: Measured): string {
 }
 
 function failures(result: RunResult): string[] {
-  return result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`);
+  return failedExpectations(result).map((e) => `${e.name}: ${e.detail}`);
 }
 
 // ---------------------------------------------------------------- (a) every switch off

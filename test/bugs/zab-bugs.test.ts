@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario } from '../../sim/scenario/load.js';
-import { runScenario, type RunResult } from '../../sim/scenario/run.js';
+import { failedExpectations, runScenario, type RunResult } from '../../sim/scenario/run.js';
 import { allBugs, zabAdapter } from '../../sim/scenario/protocols.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { ZAB_BUGS } from '../../sim/zab/index.js';
@@ -61,7 +61,7 @@ const stories: Story[] = files.map((file) => {
 });
 
 function failed(result: RunResult): string[] {
-  return result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`);
+  return failedExpectations(result).map((e) => `${e.name}: ${e.detail}`);
 }
 
 describe('the ZAB bug zoo covers the real ZooKeeper bugs', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseScenario } from '../../sim/scenario/load.js';
-import { runScenario } from '../../sim/scenario/run.js';
+import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
 import { allBugs, PROTOCOLS } from '../../sim/scenario/protocols.js';
 import type { ProtocolName } from '../../sim/scenario/types.js';
 import { ROOT } from '../cli/helpers.js';
@@ -31,7 +31,7 @@ describe('the scenario library meets its expectations on seed 1', () => {
       it(`${name} on ${protocol}`, () => {
         expect(adapter, `protocol ${protocol} is registered`).toBeDefined();
         const result = runScenario(scenario, adapter!, { seed: 1, name });
-        const failed = result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`);
+        const failed = failedExpectations(result).map((e) => `${e.name}: ${e.detail}`);
         expect(failed).toEqual([]);
         expect(result.ok).toBe(true);
       });

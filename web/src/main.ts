@@ -25,6 +25,7 @@ import { SCENARIOS, findScenario, groupOf } from './scenarios.js';
 import { base64urlDecode, base64urlEncode, cursorAtMs, decodeFaults, describeFault, encodeFaults, exportScenario, withFaults } from './faults.js';
 import { PHASE_LABEL, PHASE_ORDER, ROLE_COLOR, clamp, formatTime, serverName, typeStyle, usToMs, type Phase } from './format.js';
 import { byId, button, download, el, toast } from './dom.js';
+import { expectationHeadline, expectationLines, livenessLine } from './verdicts.js';
 
 type View = 'explore' | 'guide' | 'side';
 
@@ -1186,11 +1187,15 @@ class App {
       for (const line of describeReads(run.summary.reads)) reads.append(el('div', 'muted small', `reads: ${line}`));
       panel.append(reads);
     }
+    if (run.summary) {
+      const live = livenessLine(run.summary);
+      panel.append(el('div', `check-block liveness ${live.tone}`, live.text));
+    }
     if (run.summary && run.summary.expectations.length > 0) {
       const ex = el('details', 'check-block expectations');
-      const ok = run.summary.expectations.filter((e) => e.ok).length;
-      ex.append(el('summary', ok === run.summary.expectations.length ? 'good' : 'bad', `${ok === run.summary.expectations.length ? '✓' : '✗'} ${ok} of ${run.summary.expectations.length} expectations of the scenario met`));
-      for (const e of run.summary.expectations) ex.append(el('div', e.ok ? 'good small' : 'bad small', `${e.ok ? '✓' : '✗'} ${e.name} — ${e.detail}`));
+      const headline = expectationHeadline(run.summary);
+      ex.append(el('summary', headline.tone, headline.text));
+      for (const line of expectationLines(run.summary)) ex.append(el('div', `${line.tone} small`, line.text));
       panel.append(ex);
     }
     // Settings this protocol ignores (a ZAB-only field under Paxos, another protocol's bug switch).

@@ -26,7 +26,7 @@
  * | `Leadership2`              | `election`   | at most one server is ever established leader of an epoch |
  * | `PrefixConsistency`        | delivery     | a server's delivered sequence is a prefix of G (committed prefixes agree) |
  * | `Integrity`                | delivery     | a delivered txn was proposed (same zxid, same txn) by some leader |
- * | `Agreement`                | delivery, final | no two servers deliver different txns at the same position; at the end every live server delivered all of G |
+ * | `Agreement`                | delivery, final | no two servers deliver different txns at the same position; at the end no two live servers hold different trees at the same zxid |
  * | `TotalOrder`               | delivery     | a txn is delivered at the same position everywhere (not before, after or without the txns G has before it) |
  * | `LocalPrimaryOrder`        | delivery     | a primary's txns are delivered in the order it proposed them, none skipped |
  * | `GlobalPrimaryOrder`       | delivery     | a txn of an older epoch is never delivered after one of a newer epoch |
@@ -45,6 +45,11 @@
  * A violation is reported once per (invariant, server), recorded as a trace `violation`
  * event {invariant, message, seqs} (seqs: the events that show it, the trigger last)
  * and, by default, halts the run.
+ *
+ * A server that, at the end, has not yet delivered every txn of G broke no safety
+ * property: what it delivered is a prefix of G, and it may catch up later. That is a
+ * liveness failure (the cluster did not converge in the time it was given), so the end
+ * of run reports it apart, with `lagging()`, never as an Agreement violation.
  */
 import type { NodeSnapshot } from '../../core/node.js';
 import type { TraceEvent, TraceRecorder } from '../../core/trace.js';
@@ -119,8 +124,13 @@ export interface ZabInvariantMonitor {
   readonly committed: number;
   /** G itself: the committed txns in commit order (each with its zxid). */
   committedTxns(): { index: number; txn: unknown }[];
-  /** End-of-run checks, once the cluster has healed and quiesced. Returns the new violations. */
+  /** End-of-run safety checks, once the cluster has healed and quiesced. Returns the new violations. */
   finalCheck(): ZabViolation[];
+  /**
+   * Live servers that have not delivered every committed txn yet (one line each): a
+   * liveness finding, not a violation. Call at the end of a run, after finalCheck().
+   */
+  lagging(): string[];
 }
 
 interface ProposalInfo {
@@ -734,7 +744,10 @@ export class ZabInvariantChecker {
 
   // ---------------------------------------------------------------- end of run
 
-  /** Every live server delivered all of G (call after healing and quiescing). */
+  /**
+   * At the end (after healing and quiescing): every live server's tree is checked against
+   * G, and no two live servers hold different trees at the same zxid (Agreement).
+   */
   finalCheck(): ZabViolation[] {
     const before = this.violations.length;
     const cluster = this.cluster;
@@ -742,12 +755,7 @@ export class ZabInvariantChecker {
     let digest: { node: number; digest: unknown; zxid: unknown } | null = null;
     for (const node of cluster.serverIds) {
       if (!cluster.isUp(node)) continue;
-      const view = this.view(node);
-      this.promote(node, view, event, 'final');
-      if (!view.diverged && view.tree.gPos < this.g.length) {
-        const missing = view.tree.gPos;
-        this.report(node, 'Agreement', `at the end, server ${node} has not delivered the committed ${this.label(this.g.zxids[missing])} (${this.g.length - missing} txns missing)`, [this.g.seqs[missing]]);
-      }
+      this.promote(node, this.view(node), event, 'final');
       const snapshot = cluster.inspect(node);
       if (snapshot.role === 'BROKEN') continue;
       if (digest === null) digest = { node, digest: snapshot.treeDigest, zxid: snapshot.lastProcessedZxid };
@@ -756,6 +764,19 @@ export class ZabInvariantChecker {
       }
     }
     return this.violations.slice(before);
+  }
+
+  /** Live servers behind G: they delivered a prefix of it and have not caught up (yet). */
+  lagging(): string[] {
+    const lines: string[] = [];
+    for (const node of this.cluster.serverIds) {
+      if (!this.cluster.isUp(node)) continue;
+      const view = this.view(node);
+      if (view.diverged || view.tree.gPos >= this.g.length) continue;
+      const missing = view.tree.gPos;
+      lines.push(`server ${node} has not delivered the committed ${this.label(this.g.zxids[missing])} (${this.g.length - missing} txn(s) behind)`);
+    }
+    return lines;
   }
 }
 
@@ -812,5 +833,6 @@ export function attachZabInvariants(cluster: ZabCheckedCluster, options: ZabInva
       flush();
       return found;
     },
+    lagging: () => checker.lagging(),
   };
 }
