@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario } from '../../sim/scenario/load.js';
-import { runScenario, type RunResult } from '../../sim/scenario/run.js';
+import { failedExpectations, runScenario, type RunResult } from '../../sim/scenario/run.js';
 import { paxosAdapter, zabAdapter } from '../../sim/scenario/protocols.js';
 import { checkedForLinearizability, describeReads, SyncAnswerWatch } from '../../sim/scenario/reads.js';
 import type { Scenario } from '../../sim/scenario/types.js';
@@ -22,7 +22,7 @@ function story(name: string): Scenario {
   return parseScenario(readFileSync(file, 'utf8'), file);
 }
 
-const failed = (result: RunResult) => result.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`);
+const failed = (result: RunResult) => failedExpectations(result).map((e) => `${e.name}: ${e.detail}`);
 
 describe('ZOOKEEPER-1675: a sync answered by a deposed leader (scenarios/zk-1675-sync-from-deposed-leader.json)', () => {
   const scenario = story('zk-1675-sync-from-deposed-leader');
