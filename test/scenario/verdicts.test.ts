@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
+import { readExpectations, type ReadsReport } from '../../sim/scenario/reads.js';
+import type { SessionViolation } from '../../sim/check/reads.js';
 import { expectationHeadline, expectationLines, livenessLine } from '../../web/src/verdicts.js';
 import { haltedStory, STALLED } from '../helpers/verdict-stories.js';
 
@@ -39,8 +41,10 @@ describe('a run that halted at an invariant violation', () => {
     expect(lines.filter((line) => line.text.startsWith('✓')).map((line) => line.text)).toEqual([
       '✓ invariant ProcessConsistency violated — violated: ProcessConsistency',
       '✓ at most 5 leader(s) — 1 leader(s) established',
+      // What must never happen is judged on what ran: the reads until the halt.
+      expect.stringMatching(/^✓ reads sequentially consistent per client — held over \d+ reads$/),
     ]);
-    expect(expectationHeadline(result)).toEqual({ tone: 'good', text: '✓ 2 of 6 expectations of the scenario met, 4 skipped (the run halted at ProcessConsistency)' });
+    expect(expectationHeadline(result)).toEqual({ tone: 'good', text: '✓ 3 of 7 expectations of the scenario met, 4 skipped (the run halted at ProcessConsistency)' });
     expect(livenessLine(result)).toMatchObject({ tone: 'muted', text: expect.stringMatching(/^– Liveness not checked: the run halted at ProcessConsistency/) });
   });
 });
@@ -72,5 +76,22 @@ describe('a cluster still behind when the quiet time ends', () => {
       expect(result.liveness, protocol).toEqual({ status: 'ok', problems: [] });
       expect(result.ok, protocol).toBe(true);
     }
+  });
+});
+
+describe('read expectations after an invariant broke', () => {
+  const reads: ReadsReport = {
+    modes: { local: 0, sync: 4, quorum: 0 },
+    stale: { local: 0, sync: 0, quorum: 0 },
+    deposedSyncReads: 0,
+    staleDeposedSyncReads: 0,
+    sequentialConsistency: { verdict: 'violated', reads: 4, violations: 1, first: [{ message: 'client 1 read an older state' } as SessionViolation] },
+  };
+  it('a read that breaks sequential consistency after the invariant that broke first is skipped, not met and not failed', () => {
+    const [after] = readExpectations({}, reads, 'ProcessConsistency');
+    expect(after).toMatchObject({ name: 'reads sequentially consistent per client', status: 'skipped' });
+    expect(after.detail).toMatch(/^skipped: ProcessConsistency broke first, and the reads after it are its consequence/);
+    const [alone] = readExpectations({}, reads, null);
+    expect(alone.status).toBe('failed');
   });
 });
