@@ -404,6 +404,10 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   if (cluster.haltReason === null) {
     cluster.trace.add(cluster.nowUs, -1, 'note', { text: 'The story is over: healing the network, resuming and restarting every server.' });
     cluster.heal();
+    // A loss or duplication fault still running is undone to these base rates later:
+    // the healed network stays healed.
+    rt.baseLossRate = 0;
+    rt.baseDupRate = 0;
     if (cluster.net.lossRate !== 0) cluster.setLossRate(0);
     if (cluster.net.dupRate !== 0) cluster.setDupRate(0);
     for (let n = 0; n < cluster.size; n++) {

@@ -229,3 +229,24 @@ describe('the verdict on a cluster that never settles (timeouts at the edge of w
     expect(result.ok).toBe(true);
   });
 });
+
+describe('the liveness phase keeps the network healed', () => {
+  it('a loss window that ends after the story does not bring the base loss rate back into the quiet time', () => {
+    // Found by swarm testing: with a lossy network (lossRate 0.05) and a loss fault still
+    // running when the story ended, its undo restored the 5% loss after healing, and ZAB's
+    // connections kept breaking: "every server back in service" failed on the correct protocol.
+    const scenario: Scenario = {
+      title: 'loss undone after the story',
+      explanation: 'A loss window that ends just after the story.',
+      protocols: ['zab'],
+      cluster: { servers: 3 },
+      network: { lossRate: 0.2 },
+      workload: { clients: 2, opsPerClient: 10, readMode: 'quorum' },
+      faults: [{ atMs: 499, action: 'loss', rate: 0.5, durationMs: 2 }],
+      durationMs: 500,
+      healMs: 3000,
+      expect: { invariants: 'hold', recovers: true },
+    };
+    for (const seed of [1, 2, 3]) expect(runScenario(scenario, protocolAdapter('zab'), { seed }).expectations.filter((e) => !e.ok)).toEqual([]);
+  });
+});
