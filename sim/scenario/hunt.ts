@@ -14,8 +14,8 @@ import { Rng } from '../core/rng.js';
 import type { ChannelKind } from '../net/network.js';
 import type { ProtocolAdapter } from './protocol.js';
 import { failedExpectations, runScenario, type RunResult } from './run.js';
-import { concretize, shrinkScenario, type ShrinkResult } from './shrink.js';
-import type { Expectations, NemesisKind, Scenario } from './types.js';
+import { concretize, failureKind, focusedExpectations, shrinkScenario, type FailureKind, type ShrinkResult } from './shrink.js';
+import type { NemesisKind, Scenario } from './types.js';
 
 export interface HuntOptions {
   searchSeed: number;
@@ -111,27 +111,6 @@ function applyDatagramProfile(rng: Rng, scenario: Scenario): void {
   scenario.network = { ...scenario.network, dupRate: rng.pick([0, 0, 0.02, 0.1]) };
   scenario.workload = { ...scenario.workload!, clients: 2 + rng.int(4), ratePerSec: rng.pick([100, 200, 400]), requestTimeoutMs: rng.pick([100, 300]) };
   scenario.nemesis = { ...scenario.nemesis!, kinds: [...new Set<NemesisKind>([...scenario.nemesis!.kinds, 'leader-isolate', 'leader-crash'])] };
-}
-
-/** What a failing run is a counterexample of: the first kind of failure, in order of severity. */
-type FailureKind = 'invariants' | 'linearizability' | 'other';
-
-function failureKind(result: RunResult): FailureKind {
-  if (!result.invariants.ok) return 'invariants';
-  if (result.linearizability.verdict === 'not-linearizable') return 'linearizability';
-  return 'other';
-}
-
-/**
- * The expectations a counterexample is shrunk against: only the one that matters. An
- * invariant violation halts the run, so the history is cut short and its
- * linearizability unknown; shrinking against "history linearizable" as well would
- * happily shrink the workload away (no clients: nothing to check, which fails too).
- */
-function focusedExpectations(kind: FailureKind, original: Expectations | undefined): Expectations | undefined {
-  if (kind === 'invariants') return { invariants: 'hold' };
-  if (kind === 'linearizability') return { linearizable: true };
-  return original;
 }
 
 function runWith(scenario: Scenario, adapter: ProtocolAdapter, seed: number, bugs: string[]): RunResult {
