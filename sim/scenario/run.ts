@@ -434,6 +434,9 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     }
     // A little more time so followers apply the last commits.
     if (cluster.haltReason === null) cluster.run({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: settled });
+    // Settling can be a lull: the sessions of the stopped clients expire afterwards, and
+    // their closeSession txns must reach every server too. The quiet time allows it.
+    if (cluster.haltReason === null && !settled()) cluster.run({ untilUs: healEndUs, stopWhen: settled });
   }
   // Halted before the end: the invariant that stopped the run (the end-of-run checks below may add more, but stop nothing).
   const halted = cluster.haltReason === null ? null : { invariant: monitor.violations[0]?.invariant ?? cluster.haltReason.split(':')[0], reason: cluster.haltReason, atUs: cluster.nowUs };
