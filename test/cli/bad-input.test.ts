@@ -102,7 +102,7 @@ describe('the command front door', () => {
   it('--help and --version work', () => {
     const help = zablab(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['run', 'suite', 'sweep', 'shrink', 'list', 'check', 'export', 'trace-info', 'schema', 'bugs']) expect(help.stdout).toContain(command);
+    for (const command of ['run', 'suite', 'sweep', 'swarm', 'shrink', 'list', 'check', 'export', 'trace-info', 'schema', 'bugs']) expect(help.stdout).toContain(command);
     expect(zablab(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 
