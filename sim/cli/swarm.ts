@@ -11,7 +11,7 @@ import { validateScenario } from '../scenario/load.js';
 import { allBugs } from '../scenario/protocols.js';
 import { drawSwarmScenario, type SwarmProfile } from '../scenario/swarm.js';
 import type { ProtocolName } from '../scenario/types.js';
-import { UsageError, out, writeTextFile } from './io.js';
+import { UsageError, err, out, writeTextFile } from './io.js';
 import { parseProtocol, parseSeed } from './run.js';
 import { parseWorkers, progressReporter, runSweep } from './sweep.js';
 import type { SweepJob, SweepOutcome } from './sweep-worker.js';
@@ -116,7 +116,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   }
   const toShrink = [...bySymptom.values()].slice(0, shrinkSymptoms).map((group) => group[0]).filter((r) => r.outcome.error === undefined);
   if (toShrink.length > 0 && shrinkRuns > 0) {
-    if (!values.json) out(`shrinking ${toShrink.length} failing run(s), one per symptom…\n`);
+    if (!values.json) err(`shrinking ${toShrink.length} failing run(s), one per symptom…\n`);
     const shrinkJobs: SweepJob[] = toShrink.map((r, index) => ({ ...jobs[r.outcome.index], index, shrinkRuns }));
     const shrunk = await runSweep(shrinkJobs, { workers });
     shrunk.forEach((result, i) => {

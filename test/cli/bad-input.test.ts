@@ -81,7 +81,7 @@ describe('bad input gets a clear message, exit 2 and no stack trace', () => {
 
   it('bad flags', () => {
     const file = scenarioFile('ok', valid);
-    for (const args of [['run', file, '--seed', 'x'], ['run', file, '--protocol', 'raft'], ['run', file, '--frobnicate'], ['frobnicate'], ['sweep', file, '--seeds', '5..1'], ['sweep', file, '--seeds', '1..2', '--shard', '3/2']]) {
+    for (const args of [['run', file, '--seed', 'x'], ['run', file, '--protocol', 'raft'], ['run', file, '--frobnicate'], ['frobnicate'], ['sweep', file, '--seeds', '5..1'], ['sweep', file, '--seeds', '1..2', '--shard', '3/2'], ['hunt', '--bug', 'applyOnPropose', '--generator', 'uniform']]) {
       const { code, stderr } = zablab(args);
       expect(code, args.join(' ')).toBe(2);
       expect(stderr).toMatch(/^zablab: /);
