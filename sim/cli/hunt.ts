@@ -1,21 +1,23 @@
-/** `zablab hunt --bug NAME [--protocol P] [--runs N] [--search-seed K] [--out FILE]`. */
+/** `zablab hunt --bug NAME [--runs N] [--search-seed K] [--generator G] [--out FILE]`. */
 import { parseArgs } from 'node:util';
-import { huntBug } from '../scenario/hunt.js';
+import { HUNT_GENERATORS, huntBug, type HuntGenerator } from '../scenario/hunt.js';
 import { allBugs, protocolAdapter } from '../scenario/protocols.js';
 import { UsageError, out, writeTextFile } from './io.js';
 import { parseSeed } from './run.js';
 
-export const HUNT_USAGE = `usage: zablab hunt --bug NAME [--runs N] [--search-seed K] [--out FILE] [--json]
+export const HUNT_USAGE = `usage: zablab hunt --bug NAME [--runs N] [--search-seed K] [--generator mixed|swarm|classic] [--out FILE] [--json]
 
 Random search for a bug switch, with no fault script: random clusters, workloads and
-nemesis schedules with the switch on, until an expectation fails; the failing run is
-then shrunk and written to FILE (default hunt-<bug>.json). Exit 0 found, 1 not found.
+fault schedules with the switch on, until an expectation fails; the failing run is
+then shrunk and written to FILE (default hunt-<bug>.json). --generator: the swarm's
+draws (zablab swarm), the hunt's classic profile, or each run one of them (mixed, the
+default). Exit 0 found, 1 not found.
 `;
 
 export function huntCommand(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
-    options: { bug: { type: 'string' }, runs: { type: 'string' }, 'search-seed': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { bug: { type: 'string' }, runs: { type: 'string' }, 'search-seed': { type: 'string' }, generator: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
@@ -26,7 +28,8 @@ export function huntCommand(argv: string[]): number {
   if (bug === undefined) throw new UsageError(`--bug must name a bug switch (zablab bugs lists them), got ${JSON.stringify(values.bug)}`);
   const maxRuns = parseSeed(values.runs, '--runs') ?? 2_000;
   const searchSeed = parseSeed(values['search-seed'], '--search-seed') ?? 1;
-  const result = huntBug(protocolAdapter(bug.protocol), bug.name, { searchSeed, maxRuns });
+  if (values.generator !== undefined && !(HUNT_GENERATORS as readonly string[]).includes(values.generator)) throw new UsageError(`--generator must be one of ${HUNT_GENERATORS.join(', ')}, got ${JSON.stringify(values.generator)}`);
+  const result = huntBug(protocolAdapter(bug.protocol), bug.name, { searchSeed, maxRuns, generator: values.generator as HuntGenerator | undefined });
   if (result.found) {
     const file = values.out ?? `hunt-${bug.name}.json`;
     writeTextFile(file, JSON.stringify(result.shrunk?.scenario ?? result.scenario, null, 2) + '\n');

@@ -10,6 +10,7 @@ import { UsageError, err, out, readTextFile } from './io.js';
 import { traceInfoCommand } from './trace-info.js';
 import { checkCommand } from '../check/lin/cli.js';
 import { sweepCommand } from './sweep.js';
+import { swarmCommand } from './swarm.js';
 import { exportCommand } from './export.js';
 import { huntCommand } from './hunt.js';
 import { viewCommand } from './view.js';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   run: { summary: 'run a scenario: the story, elections, faults, checks and expectations', run: runCommand },
   suite: { summary: 'run every scenario in scenarios/ on each protocol it names', run: suiteCommand },
   sweep: { summary: 'run scenarios over many seeds in parallel; save failing runs as reproductions', run: sweepCommand },
+  swarm: { summary: 'swarm testing: random scenarios, each with its own mix of faults and extreme settings', run: swarmCommand },
   shrink: { summary: 'minimise a failing run into the smallest scenario that still fails', run: shrinkCommand },
   hunt: { summary: 'random search for a bug switch, then shrink what it finds', run: huntCommand },
   list: { summary: 'list the scenarios with their titles', run: listCommand },
@@ -81,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
     // node:util parseArgs reports unknown or malformed flags with these codes.
     const code = (error as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      err(`zablab: ${(error as Error).message}\n`);
+      // Some of its messages run over several lines ("--seed -1" is ambiguous): one line here.
+      err(`zablab: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
       return 2;
     }
     err(`zablab: internal error: ${(error as Error).stack ?? String(error)}\n`);

@@ -1,10 +1,13 @@
 /**
  * A sweep worker thread: runs (scenario, protocol, seed) jobs it is sent and posts a
- * compact result for each. Scenarios arrive already validated.
+ * compact result for each; a job with `shrinkRuns` shrinks its failing run instead
+ * (against the kind of failure it shows, as the bug hunt does). Scenarios arrive
+ * already validated.
  */
 import { parentPort } from 'node:worker_threads';
 import { failedExpectations, runScenario } from '../scenario/run.js';
 import { protocolAdapter } from '../scenario/protocols.js';
+import { failureKind, focusedExpectations, shrinkScenario, type ShrinkResult } from '../scenario/shrink.js';
 import type { Scenario } from '../scenario/types.js';
 
 export interface SweepJob {
@@ -13,6 +16,8 @@ export interface SweepJob {
   scenario: Scenario;
   protocol: string;
   seed: number;
+  /** Shrink the run (if it fails) with at most this many runs, instead of only running it. */
+  shrinkRuns?: number;
 }
 
 export interface SweepOutcome {
@@ -26,11 +31,20 @@ export interface SweepOutcome {
   failed: string[];
   violations: string[];
   error?: string;
+  /** With shrinkRuns: the smallest scenario found that still fails the same way. */
+  shrunk?: Pick<ShrinkResult, 'scenario' | 'failing' | 'runs' | 'original' | 'shrunk'>;
 }
 
 export function runJob(job: SweepJob): SweepOutcome {
   try {
-    const result = runScenario(job.scenario, protocolAdapter(job.protocol), { seed: job.seed, name: job.name });
+    const adapter = protocolAdapter(job.protocol);
+    const result = runScenario(job.scenario, adapter, { seed: job.seed, name: job.name });
+    let shrunk: SweepOutcome['shrunk'];
+    if (job.shrinkRuns !== undefined && job.shrinkRuns > 0 && !result.ok) {
+      const focused: Scenario = { ...job.scenario, expect: focusedExpectations(failureKind(result), job.scenario.expect) };
+      const { scenario, failing, runs, original, shrunk: size } = shrinkScenario(focused, adapter, job.seed, { maxRuns: job.shrinkRuns, name: job.name });
+      shrunk = { scenario, failing, runs, original, shrunk: size };
+    }
     return {
       index: job.index,
       scenario: job.name,
@@ -41,6 +55,7 @@ export function runJob(job: SweepJob): SweepOutcome {
       events: result.events,
       failed: failedExpectations(result).map((e) => `${e.name}: ${e.detail}`),
       violations: [...new Set(result.invariants.violations.map((v) => v.invariant))],
+      shrunk,
     };
   } catch (error) {
     // A crash of the simulator itself is a finding too: report it with the seed.

@@ -90,6 +90,42 @@ export async function runSweep(jobs: SweepJob[], options: SweepOptions): Promise
   return results;
 }
 
+/**
+ * Progress on stderr while a sweep runs: a bar redrawn in place on a terminal, a line
+ * every 2 s otherwise, nothing when quiet (--json).
+ */
+export function progressReporter(quiet: boolean): { onResult: (outcome: SweepOutcome, done: number, total: number) => void; finish: () => void } {
+  const tty = process.stderr.isTTY === true && !quiet;
+  const started = performance.now();
+  let lastPrinted = 0;
+  return {
+    onResult: (_outcome, done, total) => {
+      if (quiet) return;
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = done / Math.max(elapsed, 1e-9);
+      const eta = (total - done) / Math.max(rate, 1e-9);
+      if (tty) {
+        const width = 30;
+        const filled = Math.round((done / total) * width);
+        err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${rate.toFixed(1)} runs/s  ETA ${eta.toFixed(0)} s `);
+      } else if (done === total || performance.now() - lastPrinted > 2000) {
+        lastPrinted = performance.now();
+        err(`${done}/${total} runs, ${rate.toFixed(1)} runs/s, ETA ${eta.toFixed(0)} s\n`);
+      }
+    },
+    finish: () => {
+      if (tty) err('\n');
+    },
+  };
+}
+
+/** --workers N: a non-negative integer (0 runs inline); default all cores. */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  if (!/^\d+$/.test(value)) throw new UsageError(`--workers needs a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 export async function sweepCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -114,11 +150,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const [from, to] = parseSeedRange(values.seeds);
   const [shardIndex, shardCount] = parseShard(values.shard);
   const protocol = parseProtocol(values.protocol);
-  let workers = availableParallelism();
-  if (values.workers !== undefined) {
-    if (!/^\d+$/.test(values.workers)) throw new UsageError(`--workers needs a non-negative integer, got ${JSON.stringify(values.workers)}`);
-    workers = Number(values.workers);
-  }
+  const workers = parseWorkers(values.workers);
   const outDir = values.out ?? 'sweep-failures';
   const scenarios = positionals.map((arg) => loadScenario(arg));
   const jobs: SweepJob[] = [];
@@ -130,27 +162,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       }
     }
   }
-  const tty = process.stderr.isTTY === true && !values.json;
   const started = performance.now();
-  let lastPrinted = 0;
-  const outcomes = await runSweep(jobs, {
-    workers,
-    onResult: (outcome, done, total) => {
-      const elapsed = (performance.now() - started) / 1000;
-      const rate = done / Math.max(elapsed, 1e-9);
-      const eta = (total - done) / Math.max(rate, 1e-9);
-      if (tty) {
-        const width = 30;
-        const filled = Math.round((done / total) * width);
-        err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${rate.toFixed(1)} runs/s  ETA ${eta.toFixed(0)} s `);
-      } else if (!values.json && (done === total || performance.now() - lastPrinted > 2000)) {
-        lastPrinted = performance.now();
-        err(`${done}/${total} runs, ${rate.toFixed(1)} runs/s, ETA ${eta.toFixed(0)} s\n`);
-      }
-      void outcome;
-    },
-  });
-  if (tty) err('\n');
+  const progress = progressReporter(values.json === true);
+  const outcomes = await runSweep(jobs, { workers, onResult: progress.onResult });
+  progress.finish();
   const failures = outcomes.filter((o) => !o.ok);
   for (const failure of failures) {
     const source = scenarios.find((s) => s.name === failure.scenario)!.scenario;

@@ -31,6 +31,8 @@ export class EventQueue {
   private size = 0;
   private free: EventRecord[] = [];
   private nextSeq = 0;
+  /** Sequence numbers of scheduleAhead(): below every schedule() number, increasing. */
+  private nextAheadSeq = -Number.MAX_SAFE_INTEGER;
 
   get length(): number {
     return this.size;
@@ -42,9 +44,23 @@ export class EventQueue {
   }
 
   schedule(timeUs: number, kind: number, node: number, ref: unknown, a = 0, b = 0): EventRecord {
+    return this.insert(timeUs, this.nextSeq++, kind, node, ref, a, b);
+  }
+
+  /**
+   * Schedules an event that runs before every event of the same instant scheduled with
+   * schedule(), before or after it; events scheduled ahead keep their own order. For a
+   * hand-over that nothing may overtake: what a paused node held arrived before
+   * anything that arrives at the instant it resumes.
+   */
+  scheduleAhead(timeUs: number, kind: number, node: number, ref: unknown, a = 0, b = 0): EventRecord {
+    return this.insert(timeUs, this.nextAheadSeq++, kind, node, ref, a, b);
+  }
+
+  private insert(timeUs: number, seq: number, kind: number, node: number, ref: unknown, a: number, b: number): EventRecord {
     const record = this.free.length > 0 ? (this.free.pop() as EventRecord) : new EventRecord();
     record.timeUs = timeUs;
-    record.seq = this.nextSeq++;
+    record.seq = seq;
     record.kind = kind;
     record.node = node;
     record.incarnation = 0;

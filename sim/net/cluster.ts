@@ -242,13 +242,15 @@ export class Cluster<Msg extends Message = Message> {
     if (!slot.up || !slot.paused) return;
     slot.paused = false;
     this.trace.add(this.nowUs, node, 'resume');
-    // Everything that arrived or fell due during the pause runs now, in order.
+    // Everything that arrived or fell due during the pause runs now, in order, and before
+    // anything else that reaches the node at this instant: a message arriving now on a
+    // connection was sent after the held ones (FIFO).
     const held = slot.held;
     slot.held = [];
     for (const event of held) {
       // Held messages are judged again when handed over (a cut or a broken connection
       // since their arrival drops them), so nothing crosses a cut even via a pause.
-      const record = this.queue.schedule(this.nowUs, event.kind, node, event.ref, event.a, event.b);
+      const record = this.queue.scheduleAhead(this.nowUs, event.kind, node, event.ref, event.a, event.b);
       record.incarnation = event.incarnation;
     }
   }

@@ -8,7 +8,7 @@
 import type { ProtocolAdapter } from './protocol.js';
 import { RngStreams } from '../core/rng.js';
 import { failedExpectations, materializeNemesis, runScenario, type RunResult } from './run.js';
-import type { FaultAction, Scenario } from './types.js';
+import type { Expectations, FaultAction, Scenario } from './types.js';
 
 export interface ShrinkResult {
   scenario: Scenario;
@@ -156,4 +156,29 @@ export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, see
     seed,
   };
   return { scenario: shrunk, seed, failing: target, runs, original, shrunk: size(current, currentResult) };
+}
+
+/** What a failing run is a counterexample of: the first kind of failure, in order of severity. */
+export type FailureKind = 'invariants' | 'linearizability' | 'other';
+
+export function failureKind(result: RunResult): FailureKind {
+  if (!result.invariants.ok) return 'invariants';
+  if (result.linearizability.verdict === 'not-linearizable') return 'linearizability';
+  return 'other';
+}
+
+/**
+ * The expectations a counterexample is shrunk against: only the one that matters. An
+ * invariant violation halts the run, so the history is cut short and its
+ * linearizability unknown; shrinking against "history linearizable" as well would
+ * tie the shrinker to a history that no longer matters. (Shared by the bug hunt and
+ * the swarm.)
+ */
+export function focusedExpectations(kind: FailureKind, original: Expectations | undefined): Expectations | undefined {
+  // converge defaults to true: switch it off, or a smaller run that merely does not
+  // settle (the timing of a swarm draw may not allow it) would count against the
+  // counterexample when it is checked with the bug switch off.
+  if (kind === 'invariants') return { invariants: 'hold', converge: false };
+  if (kind === 'linearizability') return { linearizable: true, converge: false };
+  return original;
 }

@@ -81,7 +81,7 @@ describe('bad input gets a clear message, exit 2 and no stack trace', () => {
 
   it('bad flags', () => {
     const file = scenarioFile('ok', valid);
-    for (const args of [['run', file, '--seed', 'x'], ['run', file, '--protocol', 'raft'], ['run', file, '--frobnicate'], ['frobnicate'], ['sweep', file, '--seeds', '5..1'], ['sweep', file, '--seeds', '1..2', '--shard', '3/2']]) {
+    for (const args of [['run', file, '--seed', 'x'], ['run', file, '--protocol', 'raft'], ['run', file, '--frobnicate'], ['frobnicate'], ['sweep', file, '--seeds', '5..1'], ['sweep', file, '--seeds', '1..2', '--shard', '3/2'], ['hunt', '--bug', 'applyOnPropose', '--generator', 'uniform']]) {
       const { code, stderr } = zablab(args);
       expect(code, args.join(' ')).toBe(2);
       expect(stderr).toMatch(/^zablab: /);
@@ -102,7 +102,7 @@ describe('the command front door', () => {
   it('--help and --version work', () => {
     const help = zablab(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['run', 'suite', 'sweep', 'shrink', 'list', 'check', 'export', 'trace-info', 'schema', 'bugs']) expect(help.stdout).toContain(command);
+    for (const command of ['run', 'suite', 'sweep', 'swarm', 'shrink', 'list', 'check', 'export', 'trace-info', 'schema', 'bugs']) expect(help.stdout).toContain(command);
     expect(zablab(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 

@@ -43,4 +43,20 @@ describe('event queue', () => {
       { numRuns: 200 },
     );
   });
+
+  it('runs events scheduled ahead before every ordinary event of their instant, in their own order', () => {
+    const queue = new EventQueue();
+    queue.schedule(10, 1, -1, null, 1);
+    queue.schedule(5, 1, -1, null, 2);
+    queue.scheduleAhead(10, 1, -1, null, 3);
+    queue.schedule(10, 1, -1, null, 4);
+    queue.scheduleAhead(10, 1, -1, null, 5);
+    queue.scheduleAhead(20, 1, -1, null, 6);
+    const popped: number[] = [];
+    for (let next = queue.pop(); next; next = queue.pop()) {
+      popped.push(next.a);
+      queue.release(next);
+    }
+    expect(popped).toEqual([2, 3, 5, 1, 4, 6]);
+  });
 });

@@ -1,0 +1,152 @@
+/**
+ * `zablab swarm --protocol P --runs N`: swarm testing. Each seed S..S+N-1 draws a
+ * whole scenario from sim/scenario/swarm.ts (its own mix of fault kinds and settings
+ * at their edges) and runs it on the sweep's worker threads. Every failing run is
+ * saved as a scenario file with its seed (and bug switch), which `zablab run`
+ * replays; the first failing run of each symptom is shrunk (on the workers too).
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { validateScenario } from '../scenario/load.js';
+import { allBugs } from '../scenario/protocols.js';
+import { drawSwarmScenario, type SwarmProfile } from '../scenario/swarm.js';
+import type { ProtocolName } from '../scenario/types.js';
+import { UsageError, err, out, writeTextFile } from './io.js';
+import { parseProtocol, parseSeed } from './run.js';
+import { parseWorkers, progressReporter, runSweep } from './sweep.js';
+import type { SweepJob, SweepOutcome } from './sweep-worker.js';
+
+export const SWARM_USAGE = `usage: zablab swarm --protocol zab|paxos --runs N [--seed S] [--workers W] [--out DIR] [--bug NAME] [--shrink K] [--shrink-runs R] [--json]
+
+Swarm testing: runs N scenarios drawn from seeds S..S+N-1 (default S = 1), each with
+its own random mix of fault kinds and settings at their edges, on W worker threads
+(default: all cores). Every failing run is saved under DIR (default swarm-failures/)
+as a scenario file with its seed: \`zablab run FILE\` reproduces it. The first failing
+run of each symptom (up to K symptoms, default 5; 0: none) is shrunk with at most R
+runs (default 300) and saved beside it as …-shrunk.json. --bug switches a bug on in
+every run. Exit: 0 all pass, 1 some fail, 2 bad input.
+`;
+
+/** A failure's symptom: the invariants it broke, or else the first expectation that failed. */
+export function symptomOf(outcome: SweepOutcome): string {
+  if (outcome.violations.length > 0) return `invariant ${outcome.violations.join(', ')}`;
+  const first = outcome.failed[0] ?? 'failed';
+  return first.startsWith('simulator error') ? first.slice(0, 80) : first.slice(0, first.indexOf(':') < 0 ? undefined : first.indexOf(':'));
+}
+
+interface SwarmRun {
+  outcome: SweepOutcome;
+  profile: SwarmProfile;
+  reproduction?: string;
+  shrunkFile?: string;
+}
+
+function parseCount(value: string | undefined, flag: string, fallback: number | undefined): number {
+  const parsed = parseSeed(value, flag) ?? fallback;
+  if (parsed === undefined) throw new UsageError(`${flag} N is required (zablab swarm --help)`);
+  return parsed;
+}
+
+export async function swarmCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      protocol: { type: 'string' },
+      runs: { type: 'string' },
+      seed: { type: 'string' },
+      workers: { type: 'string' },
+      out: { type: 'string' },
+      bug: { type: 'string' },
+      shrink: { type: 'string' },
+      'shrink-runs': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    out(SWARM_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`swarm takes no scenario: it draws its own (got ${JSON.stringify(positionals[0])})`);
+  if (values.protocol === undefined) throw new UsageError('--protocol zab|paxos is required (zablab swarm --help)');
+  const protocol = parseProtocol(values.protocol) as ProtocolName;
+  const runs = parseCount(values.runs, '--runs', undefined);
+  if (runs < 1) throw new UsageError('--runs needs at least 1');
+  const firstSeed = parseCount(values.seed, '--seed', 1);
+  const workers = parseWorkers(values.workers);
+  const shrinkSymptoms = parseCount(values.shrink, '--shrink', 5);
+  const shrinkRuns = parseCount(values['shrink-runs'], '--shrink-runs', 300);
+  const outDir = values.out ?? 'swarm-failures';
+  const bugs: string[] = [];
+  if (values.bug !== undefined) {
+    const known = allBugs().filter((b) => b.protocol === protocol);
+    if (!known.some((b) => b.name === values.bug)) throw new UsageError(`--bug ${values.bug}: not a ${protocol} bug switch (zablab bugs lists them: ${known.map((b) => b.name).join(', ')})`);
+    bugs.push(values.bug);
+  }
+
+  // ---- draw: every scenario goes through the validator, as a file would
+  const draws = Array.from({ length: runs }, (_, i) => drawSwarmScenario(protocol, firstSeed + i, { bugs }));
+  const jobs: SweepJob[] = draws.map((draw, index) => {
+    const name = `swarm-${protocol}-${draw.seed}`;
+    const scenario = validateScenario(JSON.parse(JSON.stringify(draw.scenario)), name, new Set(allBugs().map((b) => b.name)));
+    return { index, name, scenario, protocol, seed: draw.seed };
+  });
+
+  // ---- run
+  const started = performance.now();
+  const progress = progressReporter(values.json === true);
+  const outcomes = await runSweep(jobs, { workers, onResult: progress.onResult });
+  progress.finish();
+  const runSeconds = (performance.now() - started) / 1000;
+  const results: SwarmRun[] = outcomes.map((outcome, i) => ({ outcome, profile: draws[i].profile }));
+
+  // ---- save every failure; shrink the first one of each symptom
+  const failures = results.filter((r) => !r.outcome.ok);
+  const suffix = bugs.length ? `-${bugs[0]}` : '';
+  for (const failure of failures) {
+    failure.reproduction = join(outDir, `swarm-${protocol}${suffix}-seed${failure.outcome.seed}.json`);
+    writeTextFile(failure.reproduction, JSON.stringify(jobs[failure.outcome.index].scenario, null, 2) + '\n');
+  }
+  const bySymptom = new Map<string, SwarmRun[]>();
+  for (const failure of failures) {
+    const symptom = symptomOf(failure.outcome);
+    bySymptom.set(symptom, [...(bySymptom.get(symptom) ?? []), failure]);
+  }
+  const toShrink = [...bySymptom.values()].slice(0, shrinkSymptoms).map((group) => group[0]).filter((r) => r.outcome.error === undefined);
+  if (toShrink.length > 0 && shrinkRuns > 0) {
+    if (!values.json) err(`shrinking ${toShrink.length} failing run(s), one per symptom…\n`);
+    const shrinkJobs: SweepJob[] = toShrink.map((r, index) => ({ ...jobs[r.outcome.index], index, shrinkRuns }));
+    const shrunk = await runSweep(shrinkJobs, { workers });
+    shrunk.forEach((result, i) => {
+      if (result.shrunk === undefined) return;
+      const run = toShrink[i];
+      run.shrunkFile = run.reproduction!.replace(/\.json$/, '-shrunk.json');
+      writeTextFile(run.shrunkFile, JSON.stringify(result.shrunk.scenario, null, 2) + '\n');
+      run.outcome.shrunk = result.shrunk;
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  // ---- report
+  if (values.json) {
+    for (const { outcome: o, profile, reproduction, shrunkFile } of results) {
+      out(JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, reproduction, shrunk: shrunkFile }) + '\n');
+    }
+  } else {
+    out(`swarm ${protocol}${bugs.length ? ` with ${bugs[0]}` : ''}: seeds ${firstSeed}..${firstSeed + runs - 1}\n`);
+    for (const [symptom, group] of bySymptom) {
+      const first = group[0];
+      out(`\n  ✗ ${symptom}: ${group.length} run(s), seeds ${group.slice(0, 8).map((r) => r.outcome.seed).join(', ')}${group.length > 8 ? ', …' : ''}\n`);
+      out(`    ${first.outcome.failed[0]?.slice(0, 300) ?? ''}\n`);
+      out(`    reproduce: zablab run ${first.reproduction}\n`);
+      const s = first.outcome.shrunk;
+      if (s !== undefined && first.shrunkFile !== undefined) {
+        out(`    shrunk (${s.runs} runs): faults ${s.original.faults} → ${s.shrunk.faults}, operations ${s.original.ops} → ${s.shrunk.ops}, servers ${s.original.servers} → ${s.shrunk.servers}, events ${s.original.events} → ${s.shrunk.events}: zablab run ${first.shrunkFile}\n`);
+      }
+    }
+    out(`\n${runs} runs, ${failures.length} failed (${bySymptom.size} symptom${bySymptom.size === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s: ${(runs / runSeconds).toFixed(1)} seeds/s on ${workers} worker${workers === 1 ? '' : 's'}${failures.length ? `; failing runs saved in ${outDir}/` : ''}\n`);
+  }
+  return failures.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,165 @@
+/**
+ * The swarm generator (sim/scenario/swarm.ts): a draw is a pure function of its seed,
+ * always a valid scenario, and over a few hundred seeds it reaches every fault kind and
+ * every setting it promises; it names liveness expectations only where the drawn
+ * settings allow them. The runs themselves are in swarm-slice.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { validateScenario } from '../../sim/scenario/load.js';
+import { allBugs } from '../../sim/scenario/protocols.js';
+import { drawSwarmScenario, swarmFaultKinds, swarmKnobs, type SwarmDraw } from '../../sim/scenario/swarm.js';
+import type { FaultAction, ProtocolName } from '../../sim/scenario/types.js';
+
+const SEEDS = 500;
+const PROTOCOLS: ProtocolName[] = ['zab', 'paxos'];
+const draws = (protocol: ProtocolName): SwarmDraw[] => Array.from({ length: SEEDS }, (_, i) => drawSwarmScenario(protocol, i + 1));
+const DRAWS: Record<ProtocolName, SwarmDraw[]> = { zab: draws('zab'), paxos: draws('paxos') };
+
+describe('swarm draws', () => {
+  for (const protocol of PROTOCOLS) {
+    it(`${protocol}: the same seed draws the same scenario; other seeds draw others`, () => {
+      for (const seed of [1, 2, 77, 123_456]) {
+        expect(drawSwarmScenario(protocol, seed)).toEqual(drawSwarmScenario(protocol, seed));
+      }
+      const texts = new Set(DRAWS[protocol].map((d) => JSON.stringify(d.scenario.faults ?? []) + JSON.stringify(d.scenario.cluster)));
+      expect(texts.size).toBeGreaterThan(SEEDS * 0.95);
+      // The run seed is the swarm seed, written into the scenario: `zablab run` replays it.
+      expect(DRAWS[protocol].every((d, i) => d.seed === i + 1 && d.scenario.seed === i + 1)).toBe(true);
+    });
+
+    it(`${protocol}: ${SEEDS} draws are valid scenarios (the schema and the loader's checks), with a bug switch too`, () => {
+      const known = new Set(allBugs().map((b) => b.name));
+      for (const draw of DRAWS[protocol]) {
+        expect(() => validateScenario(JSON.parse(JSON.stringify(draw.scenario)), `swarm-${draw.seed}`, known)).not.toThrow();
+        expect(draw.scenario.protocols).toEqual([protocol]);
+      }
+      const bug = allBugs().find((b) => b.protocol === protocol)!.name;
+      const withBug = drawSwarmScenario(protocol, 5, { bugs: [bug] });
+      expect(withBug.scenario.bugs).toEqual([bug]);
+      expect({ ...withBug.scenario, bugs: undefined }).toEqual({ ...drawSwarmScenario(protocol, 5).scenario, bugs: undefined });
+    });
+
+    it(`${protocol}: profiles differ in their mix: some without faults, many with one kind, some with most`, () => {
+      const counts = DRAWS[protocol].map((d) => d.profile.kinds.length);
+      expect(counts.filter((c) => c === 0).length).toBeGreaterThan(SEEDS * 0.03);
+      expect(counts.filter((c) => c === 1).length).toBeGreaterThan(SEEDS * 0.25);
+      expect(counts.filter((c) => c >= 5).length).toBeGreaterThan(SEEDS * 0.03);
+      // The faults drawn are of the profile's kinds only.
+      const strays = DRAWS[protocol].flatMap(({ profile, scenario }) => (scenario.faults ?? []).filter((f) => !profile.kinds.includes(kindOf(f) as never)).map((f) => `seed ${scenario.seed}: ${JSON.stringify(f)}`));
+      expect(strays).toEqual([]);
+    });
+  }
+});
+
+/** The swarm kind a fault action belongs to. */
+function kindOf(fault: FaultAction): string {
+  switch (fault.action) {
+    case 'crash':
+      return fault.target === 'leader' ? 'leader-crash' : fault.target === 'all' ? 'cluster-restart' : ['majority', 'majority-without-leader', 'minority-with-leader'].includes(fault.target) ? 'majority-crash' : 'crash';
+    case 'restart-all':
+      return 'cluster-restart';
+    case 'pause':
+    case 'resume-all':
+      return 'pause';
+    case 'heal':
+      return 'loss';
+    default:
+      return fault.action;
+  }
+}
+
+describe(`swarm coverage over ${SEEDS} seeds`, () => {
+  for (const protocol of PROTOCOLS) {
+    const all = DRAWS[protocol];
+    const scenarios = all.map((d) => d.scenario);
+    const faults = scenarios.flatMap((s) => s.faults ?? []);
+
+    it(`${protocol}: every fault kind, every cluster size from 3 to 9, every partition shape`, () => {
+      for (const kind of swarmFaultKinds(protocol)) expect(all.some((d) => d.profile.kinds.length === 1 && d.profile.kinds[0] === kind), `${kind} alone`).toBe(true);
+      for (const kind of swarmFaultKinds(protocol)) expect(faults.some((f) => kindOf(f) === kind), kind).toBe(true);
+      expect(new Set(scenarios.map((s) => s.cluster.servers))).toEqual(new Set([3, 4, 5, 6, 7, 8, 9]));
+      const partitions = faults.filter((f): f is Extract<FaultAction, { action: 'partition' }> => f.action === 'partition');
+      for (const shape of ['halves', 'random-node', 'bridge', 'majorities-ring']) expect(partitions.some((f) => f.shape === shape), shape).toBe(true);
+      expect(partitions.some((f) => f.isolate === 'leader')).toBe(true);
+      expect(partitions.some((f) => (f.groups?.length ?? 0) >= 3)).toBe(true);
+      expect(partitions.some((f) => f.durationMs === undefined)).toBe(true); // until a heal
+      expect(faults.some((f) => f.action === 'cut' && f.from === 'all')).toBe(true); // hears nobody
+      expect(faults.some((f) => f.action === 'cut' && f.to === 'others')).toBe(true); // reaches nobody
+      expect(faults.some((f) => f.action === 'crash' && f.target === 'all' && f.durationMs !== undefined)).toBe(true);
+      expect(faults.some((f) => f.action === 'restart-all')).toBe(true);
+      expect(faults.some((f) => f.action === 'resume-all')).toBe(true);
+      expect(all.filter((d) => d.profile.extremes.includes('repeated-majority-crash')).length).toBeGreaterThan(5);
+    });
+
+    it(`${protocol}: disks from sub-millisecond to over 20 ms, durable writes, lossy and slow networks, every read mode, hot keys`, () => {
+      const diskMax = scenarios.map((s) => (s.storage?.syncLatency?.kind === 'uniform' ? s.storage.syncLatency.maxMs : 0));
+      expect(diskMax.some((ms) => ms > 0 && ms < 1)).toBe(true);
+      expect(diskMax.filter((ms) => ms > 20).length).toBeGreaterThan(SEEDS * 0.05);
+      expect(scenarios.some((s) => s.storage?.durableImmediately === true)).toBe(true);
+      expect(scenarios.some((s) => (s.network?.lossRate ?? 0) > 0)).toBe(true);
+      if (protocol === 'paxos') expect(scenarios.some((s) => (s.network?.dupRate ?? 0) > 0)).toBe(true);
+      expect(scenarios.some((s) => s.network?.latency?.kind === 'lognormal')).toBe(true);
+      expect(scenarios.some((s) => (s.network?.links?.length ?? 0) > 0)).toBe(true);
+      expect(new Set(scenarios.map((s) => s.workload?.readMode).filter(Boolean))).toEqual(new Set(['local', 'sync', 'quorum']));
+      expect(scenarios.some((s) => s.workload?.keys === 1 && (s.workload.mix?.cas ?? 0) > 0)).toBe(true);
+      expect(scenarios.some((s) => s.workload === undefined)).toBe(true);
+      expect(new Set(scenarios.map((s) => s.workload?.ratePerSec).filter(Boolean)).size).toBeGreaterThanOrEqual(5);
+    });
+
+    it(`${protocol}: the settings taken to an edge differ too: none in some draws, nearly all in others, each one in many`, () => {
+      const knobs = swarmKnobs(protocol);
+      expect(all.filter((d) => d.profile.knobs.length === 0).length).toBeGreaterThan(SEEDS * 0.1);
+      expect(all.filter((d) => d.profile.knobs.length >= knobs.length - 2).length).toBeGreaterThan(SEEDS * 0.05);
+      for (const knob of knobs) expect(all.filter((d) => d.profile.knobs.includes(knob)).length, knob).toBeGreaterThan(SEEDS * 0.05);
+    });
+
+    if (protocol === 'zab') {
+      it('zab: observers, zxid counters of 5-8 bits, tiny committed logs, tickTime and the limits at their edges, pauses around tickTime/2', () => {
+        expect(scenarios.some((s) => (s.cluster.observers?.length ?? 0) > 0)).toBe(true);
+        const bits = new Set(scenarios.map((s) => s.cluster.counterBits).filter((b) => b !== undefined));
+        expect(bits).toEqual(new Set([5, 6, 7, 8]));
+        expect(scenarios.some((s) => (s.cluster.committedLogSize ?? 500) <= 2)).toBe(true);
+        const ticks = new Set(scenarios.map((s) => s.cluster.tickTimeMs));
+        for (const tick of [1, 20, 250]) expect(ticks.has(tick), `tickTime ${tick}`).toBe(true);
+        expect(scenarios.some((s) => s.cluster.syncLimit === 1)).toBe(true);
+        expect(scenarios.some((s) => s.cluster.initLimit === 1)).toBe(true);
+        expect(all.some((d) => d.profile.extremes.includes('sync-limit-boundary'))).toBe(true);
+        expect(all.some((d) => d.profile.extremes.includes('init-limit-boundary'))).toBe(true);
+        const nearHalfTick = scenarios.some((s) => (s.faults ?? []).some((f) => f.action === 'pause' && f.durationMs !== undefined && Math.abs(f.durationMs - s.cluster.tickTimeMs! / 2) <= s.cluster.tickTimeMs! / 4));
+        expect(nearHalfTick).toBe(true);
+      });
+    } else {
+      it('paxos: election timeouts at their edges, duplicated datagrams', () => {
+        const timeouts = scenarios.map((s) => s.cluster.electionTimeoutMs).filter((t) => t !== undefined);
+        expect(Math.min(...timeouts)).toBeLessThanOrEqual(5);
+        expect(Math.max(...timeouts)).toBeGreaterThanOrEqual(100);
+        expect(faults.some((f) => f.action === 'duplicate')).toBe(true);
+      });
+    }
+
+    it(`${protocol}: names each liveness expectation in some draws, and never where the settings rule it out`, () => {
+      const named = (key: 'recovers' | 'allOpsComplete' | 'leaderWithinMs') => scenarios.filter((s) => s.expect?.[key] !== undefined && s.expect[key] !== false).length;
+      expect(named('recovers')).toBeGreaterThan(SEEDS * 0.5);
+      expect(named('allOpsComplete')).toBeGreaterThan(3);
+      expect(named('leaderWithinMs')).toBeGreaterThan(10);
+      for (const { scenario, profile } of all) {
+        const e = scenario.expect!;
+        expect(e.invariants).toBe('hold');
+        expect(e.linearizable === true || scenario.workload === undefined || (protocol === 'zab' && scenario.workload.readMode === 'sync')).toBe(true);
+        // Liveness needs a quiet time; converge goes with recovers.
+        expect(e.converge).toBe(e.recovers === true);
+        if (profile.extremes.includes('short-heal')) expect(e.recovers).toBeUndefined();
+        // Only leader crashes (and harmless duplicates) allow a leader within a bound of each.
+        if (e.leaderWithinMs !== undefined) expect(profile.kinds.every((k) => k === 'leader-crash' || k === 'duplicate')).toBe(true);
+        // Every operation completes only without disruptive faults, zxid rollover or session expiry.
+        if (e.allOpsComplete) {
+          expect((scenario.faults ?? []).every((f) => f.action === 'duplicate' || ((f.action === 'pause' || f.action === 'clog') && f.durationMs !== undefined))).toBe(true);
+          expect(scenario.cluster.counterBits).toBeUndefined();
+          expect(scenario.workload?.sessionTimeoutMs).toBeUndefined();
+          expect(scenario.network?.lossRate ?? 0).toBe(0);
+        }
+        if (e.recovers === undefined) expect(profile.liveness.omitted.some((why) => why.startsWith('recovers'))).toBe(true);
+      }
+    });
+  }
+});
