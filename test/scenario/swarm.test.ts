@@ -151,11 +151,13 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
         if (profile.extremes.includes('short-heal')) expect(e.recovers).toBeUndefined();
         // Only leader crashes (and harmless duplicates) allow a leader within a bound of each.
         if (e.leaderWithinMs !== undefined) expect(profile.kinds.every((k) => k === 'leader-crash' || k === 'duplicate')).toBe(true);
-        // Every operation completes only without disruptive faults, zxid rollover or session expiry.
+        // Every operation completes only without disruptive faults, zxid rollover or short sessions.
         if (e.allOpsComplete) {
           expect((scenario.faults ?? []).every((f) => f.action === 'duplicate' || ((f.action === 'pause' || f.action === 'clog') && f.durationMs !== undefined))).toBe(true);
           expect(scenario.cluster.counterBits).toBeUndefined();
-          expect(scenario.workload?.sessionTimeoutMs).toBeUndefined();
+          // Sessions of at least the default 400 ms (servers grant at most 20 ticks).
+          expect(scenario.workload?.sessionTimeoutMs ?? 400).toBeGreaterThanOrEqual(400);
+          if (protocol === 'zab') expect(scenario.cluster.tickTimeMs).toBeGreaterThanOrEqual(20);
           expect(scenario.network?.lossRate ?? 0).toBe(0);
         }
         if (e.recovers === undefined) expect(profile.liveness.omitted.some((why) => why.startsWith('recovers'))).toBe(true);
