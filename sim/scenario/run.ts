@@ -417,7 +417,9 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     workload?.stop();
     // With `recovers`, the cluster has settled only once every server serves again.
     const serving = expected.recovers === true ? adapter.inService : undefined;
-    const settled = () => (workload === undefined || workload.done()) && converged(cluster, serving);
+    // Settled as the verdict will judge it: same trees, and no server still catching up
+    // (a learner mid-sync can hold the leader's tree before it has delivered it).
+    const settled = () => (workload === undefined || workload.done()) && converged(cluster, serving) && (monitor.lagging?.() ?? []).length === 0;
     cluster.run({ untilUs: storyEndUs + Math.floor((healEndUs - storyEndUs) / 2), stopWhen: settled });
     if (cluster.haltReason === null && !settled()) {
       // Some protocols can wedge without a fault: ZooKeeper leaves a server that
