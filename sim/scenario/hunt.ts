@@ -22,13 +22,14 @@ import type { NemesisKind, ProtocolName, Scenario } from './types.js';
  * Where the search draws its scenarios: `classic`, the hunt's own profile below; `swarm`,
  * the swarm generator (sim/scenario/swarm.ts) with the switch on; `mixed`, each run one
  * or the other at random (the default). Measured with `npm run bugzoo -- --no-shrink
- * --generator G` (300 runs, 10 search seeds, the 29 switches): successful searches
- * classic 236 of 290 (28 switches found), swarm 229 (27), mixed 242 (28). The swarm
- * finds what needs a slow disk, a larger cluster or an odd timing much sooner
- * (ackBeforeLog 10/10 vs 2/10, asyncLogBeforeAckLd 7/10 vs 1/10, leakSyncThread in 8
- * runs vs 44); the classic profile, tuned on the bug zoo, what needs a 3-server
- * cluster under steady leader faults (pickFirstNotHighest 10/10 vs 3/10,
- * diffSetsLastZxidEarly, epochBeforeHistory). Mixed keeps both.
+ * --generator G` (300 runs, 10 search seeds, the 29 switches, ZAB's 200 ms elections):
+ * successful searches classic 203 of 290 (24 switches found), swarm 197 (24), mixed 204
+ * (26). The swarm reaches what needs a slow disk, a larger cluster or an odd timing
+ * (ackBeforeLog 10/10 searches vs 2/10, leakSyncThread in 10 runs vs 67); the classic
+ * profile, tuned on the bug zoo, what needs three servers under steady leader faults
+ * (pickFirstNotHighest 10/10 vs 4/10, snapDoesNotTruncateLog 4/10 vs 1/10, ackRaceInSync
+ * 6/10 vs 1/10). Mixed keeps most of both, and finds ackNewLeaderBeforePersist
+ * (2/10) and asyncLogBeforeAckLd (1/10), which the classic profile no longer finds.
  */
 export type HuntGenerator = 'classic' | 'swarm' | 'mixed';
 export const HUNT_GENERATORS: readonly HuntGenerator[] = ['classic', 'swarm', 'mixed'];
