@@ -9,6 +9,7 @@ import { validateScenario } from '../../sim/scenario/load.js';
 import { allBugs } from '../../sim/scenario/protocols.js';
 import { drawSwarmScenario, swarmFaultKinds, swarmKnobs, type SwarmDraw } from '../../sim/scenario/swarm.js';
 import type { FaultAction, ProtocolName } from '../../sim/scenario/types.js';
+import * as zablab from '../../sim/index.js';
 
 const SEEDS = 500;
 const PROTOCOLS: ProtocolName[] = ['zab', 'paxos'];
@@ -16,6 +17,12 @@ const draws = (protocol: ProtocolName): SwarmDraw[] => Array.from({ length: SEED
 const DRAWS: Record<ProtocolName, SwarmDraw[]> = { zab: draws('zab'), paxos: draws('paxos') };
 
 describe('swarm draws', () => {
+  it('the package exports the generator: a draw runs as it is and meets what it names', () => {
+    const { scenario, seed } = zablab.drawSwarmScenario('zab', 3);
+    const result = zablab.runScenario(scenario, zablab.protocolAdapter('zab'), { seed });
+    expect(zablab.failedExpectations(result)).toEqual([]);
+  });
+
   for (const protocol of PROTOCOLS) {
     it(`${protocol}: the same seed draws the same scenario; other seeds draw others`, () => {
       for (const seed of [1, 2, 77, 123_456]) {
