@@ -23,7 +23,7 @@ import type { NemesisKind, ProtocolName, Scenario } from './types.js';
  * the swarm generator (sim/scenario/swarm.ts) with the switch on; `mixed`, each run one
  * or the other at random (the default). Measured with `npm run bugzoo -- --no-shrink
  * --generator G` (300 runs, 10 search seeds, the 29 switches, ZAB's 200 ms elections):
- * successful searches classic 203 of 290 (24 switches found), swarm 197 (24), mixed 204
+ * successful searches classic 203 of 290 (24 switches found), swarm 197 (24), mixed 206
  * (26). The swarm reaches what needs a slow disk, a larger cluster or an odd timing
  * (ackBeforeLog 10/10 searches vs 2/10, leakSyncThread in 10 runs vs 67); the classic
  * profile, tuned on the bug zoo, what needs three servers under steady leader faults
