@@ -31,6 +31,7 @@ import { LEARNER_TICK, LearnerRole } from './learner.js';
 import { LogWriter, TXN_LOG } from './log-writer.js';
 import type { LogEntry, Notification, Route, ServerState, ZabMessage, ZabState } from './messages.js';
 import { ClientService } from './service.js';
+import { indexAfter } from './sync-plan.js';
 import { ZxidCodec } from './zxid.js';
 
 export const SNAPSHOT_KEY = 'snapshot';
@@ -372,14 +373,7 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
 
   /** Index of the first log entry (after the snapshot) with a zxid above `zxid`. */
   private logIndexAfter(log: readonly LogEntry[], zxid: number): number {
-    let lo = this.logStart;
-    let hi = log.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (log[mid].zxid <= zxid) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return indexAfter(log, this.logStart, zxid);
   }
 
   /**

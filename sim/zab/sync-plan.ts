@@ -163,13 +163,7 @@ function planFromTxnLog(committedLog: CommittedLog, txnLog: TxnLogSource, peerLa
   const log = txnLog.entries;
   // The iterator starts at the first txn at or after the learner's zxid; if that is not
   // the learner's zxid itself, the log cannot prove the learner is in the history.
-  let lo = txnLog.from;
-  let hi = log.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (log[mid].zxid < peerLastZxid) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = indexAfter(log, txnLog.from, peerLastZxid - 1);
   if (lo >= log.length || log[lo].zxid !== peerLastZxid) return null;
   // getProposalsFromTxnLog: the log from there on is too large next to the snapshot.
   if (log.length - lo - 1 > txnLog.maxTxns) return null;
@@ -194,4 +188,16 @@ function planFromTxnLog(committedLog: CommittedLog, txnLog: TxnLogSource, peerLa
     lastZxid: queuedZxid,
     reason: `the learner's ${f(peerLastZxid)} is older than the committed-log window [${f(minCommitted)}, ${f(maxCommitted)}] but in the leader's txn log on disk: DIFF from the log`,
   };
+}
+
+/** The first index at or after `from` of a log in zxid order whose zxid is above `zxid`. */
+export function indexAfter(log: readonly LogEntry[], from: number, zxid: number): number {
+  let lo = from;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (log[mid].zxid <= zxid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
