@@ -56,7 +56,8 @@ export function cursorAtMs(timeUs: number): number {
 export function describeFault(f: FaultAction): string {
   const at = `at ${f.atMs} ms`;
   const dur = 'durationMs' in f && f.durationMs !== undefined ? ` for ${f.durationMs} ms` : '';
-  const t = (target: string) => target.replace(/^node:(\d+)$/, (_, n: string) => serverName(Number(n)));
+  // Scenario files may name a server by its number (the loader accepts N for node:N).
+  const t = (target: string | number) => (typeof target === 'number' ? serverName(target) : target.replace(/^node:(\d+)$/, (_, n: string) => serverName(Number(n))));
   switch (f.action) {
     case 'crash':
     case 'restart':
