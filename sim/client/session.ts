@@ -142,6 +142,9 @@ export class ZkClient implements ClientEndpoint {
   private moveToAnotherServer(delayUs: number): void {
     this.connected = false;
     this.connectRequestId = 0;
+    // A stopped client with nothing left to do does not reconnect: its session lapses,
+    // as a ZooKeeper client's does once the application closes it.
+    if (this.stopped && !this.busy) return;
     const n = this.cluster.size;
     let next: NodeId;
     const list = this.connectString;

@@ -43,4 +43,29 @@ describe('ZkClient', () => {
     expect(after.length).toBeGreaterThan(0);
     for (const c of after) expect(c).toMatchObject({ sessionId: session, lastZxid: seen });
   });
+
+  it('once stopped and idle, lets its session lapse instead of reconnecting for ever', () => {
+    const { cluster } = zabRig({ servers: 3, seed: 7 });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
+    let connects = 0;
+    const send = cluster.clientSend.bind(cluster);
+    cluster.clientSend = (server: number, req: ClientRequest) => {
+      if ((req.body as { kind: string }).kind === 'connect') connects++;
+      send(server, req);
+    };
+    const options = { ...DEFAULT_SESSION_OPTIONS, sessionTimeoutUs: 40_000 };
+    const client = new ZkClient(cluster as never, new History(cluster.trace), 0, 1, new Rng('session-stop'), options);
+    client.start();
+    let result: unknown;
+    client.submit({ f: 'create', value: '/y', req: { op: 'create', path: '/y', data: 'v', mode: 'persistent' } }, (op) => (result = op.result));
+    runFor(cluster, 100_000);
+    expect(result).toBe('ok');
+    client.stop();
+    const before = connects;
+    // Twenty session timeouts later: the session expired once, and the client did not open
+    // a new one (each would be a createSession and a closeSession txn, for ever).
+    runFor(cluster, 800_000);
+    expect(connects - before).toBe(0);
+  });
 });
