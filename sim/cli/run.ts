@@ -65,6 +65,10 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   }
   lines.push(`  primary order ${primaryOrderLine(result.primaryOrder)}`);
   lines.push(`  liveness     ${livenessLine(result)}`);
+  if (result.serverErrors.length > 0) {
+    const first = result.serverErrors[0];
+    lines.push(`  errors       ${result.serverErrors.length} logged by servers; first: server ${first.node} at ${(first.atUs / 1000).toFixed(3)} ms in ${first.where}: ${first.text}`);
+  }
   lines.push(`  trace        ${result.traceHash} · ${result.events} events · ${formatUs(result.simTimeUs)} simulated${traceFile ? ` · written to ${traceFile}` : ''}`);
   lines.push('');
   lines.push('  expectations');

@@ -114,6 +114,9 @@ export function randomHuntScenario(rng: Rng, protocol: string, bug: string, chan
  * - Sometimes a fine-grained nemesis (a fault every 10-20 ms, lasting 5-30 ms): crashes
  *   land inside a synchronization, not only between them.
  * - Sometimes a narrow zxid counter (5-8 bits): epochs run out of zxids and roll over.
+ * - Sometimes crashes aimed at synchronizations (`sync-crash`: a learner crashes a
+ *   moment after it starts to sync): the windows between NEWLEADER, the log writes,
+ *   currentEpoch and the ACK are a disk sync wide, too narrow for faults drawn by time.
  * - Always `recovers`: after healing every server must serve again, so a bug that only
  *   costs availability fails the run too.
  */
@@ -121,6 +124,7 @@ function applyZabProfile(rng: Rng, scenario: Scenario): void {
   if (rng.chance(0.25)) scenario.storage = { syncLatency: { kind: 'uniform', minMs: 2, maxMs: 12 } };
   if (rng.chance(0.3)) scenario.nemesis = { ...scenario.nemesis!, intervalMs: rng.pick([10, 20]), faultDurationMs: rng.pick([5, 10, 30]) };
   if (rng.chance(0.2)) scenario.cluster = { ...scenario.cluster, counterBits: rng.pick([5, 6, 8]) };
+  if (rng.chance(0.4)) scenario.nemesis = { ...scenario.nemesis!, kinds: [...scenario.nemesis!.kinds, 'sync-crash'] };
   scenario.expect = { ...scenario.expect, recovers: true };
 }
 

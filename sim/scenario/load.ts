@@ -160,6 +160,11 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
   (scenario.faults ?? []).forEach((fault, i) => {
     const base = `$.faults[${i}]`;
     if ('target' in fault) checkTarget(fault.target, `${base}.target`);
+    if ((fault.action === 'crash' || fault.action === 'pause') && fault.target !== 'syncing') {
+      if (fault.delayMs !== undefined) throw new ScenarioError(file, `${base}.delayMs`, 'delayMs applies only to the target "syncing" (the delay after the server starts to synchronize)');
+      if (fault.withLeaderMs !== undefined) throw new ScenarioError(file, `${base}.withLeaderMs`, 'withLeaderMs applies only to a crash of the target "syncing" (its leader crashes too)');
+    }
+    if (fault.action === 'pause' && fault.withLeaderMs !== undefined) throw new ScenarioError(file, `${base}.withLeaderMs`, 'withLeaderMs applies only to a crash of the target "syncing", not to a pause');
     if ('from' in fault) checkTarget(fault.from, `${base}.from`);
     if ('to' in fault) checkTarget(fault.to, `${base}.to`);
     if ('isolate' in fault && fault.isolate !== undefined) checkTarget(fault.isolate, `${base}.isolate`);

@@ -91,6 +91,11 @@ export interface RunResult {
   halted: { invariant: string; reason: string; atUs: number } | null;
   /** Servers out of service at the end (for `recovers`; null if the protocol cannot tell). */
   outOfService: number[] | null;
+  /**
+   * What servers logged where ZooKeeper logs an ERROR or throws an unexpected exception
+   * (the `error` trace records): a symptom its users see even when the cluster recovers.
+   */
+  serverErrors: { node: number; atUs: number; text: string; where: string }[];
   /** Settings of the scenario that this protocol does not use (ignored, said so). */
   warnings: string[];
   ops: { total: number; ok: number; fail: number; info: number; pending: number };
@@ -146,6 +151,16 @@ export function materializeNemesis(spec: NemesisSpec, scenario: Scenario, rng: i
       case 'leader-crash':
         faults.push({ atMs, action: 'crash', target: 'leader', durationMs });
         break;
+      case 'sync-crash': {
+        // A moment after the synchronization starts: within a disk sync or a few of them,
+        // where the orderings of NEWLEADER's handling differ (PROTOCOLS.md §11).
+        // Half of them take the leader down too, for longer: the learner comes back to
+        // an election without the server that holds the history it was being sent.
+        const delayMs = Math.round(rng.next() * rng.pick([0.5, 3, 12]) * 1000) / 1000;
+        const withLeaderMs = rng.chance(0.5) ? Math.round((durationMs + rng.pick([300, 800, 1500]) * (0.5 + rng.next())) * 1000) / 1000 : undefined;
+        faults.push({ atMs, action: 'crash', target: 'syncing', delayMs, durationMs, ...(withLeaderMs !== undefined ? { withLeaderMs } : {}) });
+        break;
+      }
       case 'pause':
         faults.push({ atMs, action: 'pause', target: rng.chance(0.5) ? 'leader' : 'any', durationMs });
         break;
@@ -179,6 +194,11 @@ interface Runtime {
   leaderFaultsUs: number[];
   baseLossRate: number;
   baseDupRate: number;
+  /**
+   * Crashes and pauses aimed at `syncing`: armed when their time comes, they act on the
+   * next server that starts to synchronize with a leader, `delayMs` after it does.
+   */
+  armed: FaultAction[];
 }
 
 function targetContext(rt: Runtime): TargetContext {
@@ -189,6 +209,35 @@ function resolve(rt: Runtime, target: string): number[] {
   const nodes = resolveTarget(target, targetContext(rt));
   rt.previousTarget = nodes;
   return nodes;
+}
+
+/**
+ * The server a synchronization is about, or -1: a ZAB leader sends a learner history to
+ * catch up with (a DIFF with txns, a TRUNC or a SNAP — an empty DIFF has no crash window
+ * worth aiming at); a Paxos server becomes a candidate (its phase 1 and the recovery of
+ * the slots it learns of follow).
+ */
+function syncingNode(event: TraceEvent): number {
+  if (event.kind === 'sync-mode') return (event.txns as number) > 0 || event.mode !== 'DIFF' ? (event.learner as number) : -1;
+  return event.kind === 'state' && event.role === 'CANDIDATE' ? event.node : -1;
+}
+
+/**
+ * The first armed `syncing` fault acts on `node`, `delayMs` from now (a fault aimed at
+ * the crash windows of a synchronization); with `withLeaderMs`, the leader syncing it
+ * (`leader`, -1 if none) crashes at the same moment, for that long.
+ */
+function fireArmed(rt: Runtime, node: number, leader: number): void {
+  const fault = rt.armed.shift()!;
+  if (fault.action !== 'crash' && fault.action !== 'pause') return;
+  const { cluster } = rt;
+  cluster.at(cluster.nowUs + msToUs(fault.delayMs ?? 0), () => {
+    if (!cluster.isUp(node)) return;
+    applyFault(rt, { atMs: fault.atMs, action: fault.action, target: `node:${node}`, durationMs: fault.durationMs, note: fault.note });
+    if (fault.action === 'crash' && fault.withLeaderMs !== undefined && leader >= 0 && cluster.isUp(leader)) {
+      applyFault(rt, { atMs: fault.atMs, action: 'crash', target: `node:${leader}`, durationMs: fault.withLeaderMs });
+    }
+  });
 }
 
 /** Applies one fault action now; schedules its undo when it has a duration. */
@@ -207,6 +256,10 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
     case 'restart':
     case 'pause':
     case 'resume': {
+      if (fault.target === 'syncing') {
+        rt.armed.push(fault);
+        return;
+      }
       const nodes = resolve(rt, fault.target);
       if (nodes.length === 0) {
         cluster.trace.add(cluster.nowUs, -1, 'note', { text: `${fault.action} ${fault.target}: no such server right now` });
@@ -356,9 +409,11 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     leaderFaultsUs: [],
     baseLossRate: network.lossRate ?? 0,
     baseDupRate: network.dupRate ?? 0,
+    armed: [],
   };
   let commits = 0;
   const syncModes: Record<string, number> = {};
+  const serverErrors: RunResult['serverErrors'] = [];
   cluster.trace.listen((event: TraceEvent) => {
     switch (event.kind) {
       case 'election':
@@ -371,6 +426,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
           rt.roles[event.node] = role;
           if (event.node === rt.leader && !adapter.leaderRoles.includes(role)) rt.leader = -1;
         }
+        if (rt.armed.length > 0 && syncingNode(event) >= 0) fireArmed(rt, event.node, -1);
         break;
       }
       case 'crash':
@@ -382,8 +438,12 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
       case 'commit':
         if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') commits++;
         break;
+      case 'error':
+        serverErrors.push({ node: event.node, atUs: event.timeUs, text: String(event.text), where: String(event.where) });
+        break;
       case 'sync-mode':
         syncModes[event.mode as string] = (syncModes[event.mode as string] ?? 0) + 1;
+        if (rt.armed.length > 0 && syncingNode(event) >= 0) fireArmed(rt, syncingNode(event), event.node);
         break;
     }
   });
@@ -404,6 +464,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   if (cluster.haltReason === null) {
     cluster.trace.add(cluster.nowUs, -1, 'note', { text: 'The story is over: healing the network, resuming and restarting every server.' });
     cluster.heal();
+    // Faults still waiting for a synchronization to aim at never fire: the story is over.
+    rt.armed.length = 0;
     // A loss or duplication fault still running is undone to these base rates later:
     // the healed network stays healed.
     rt.baseLossRate = 0;
@@ -479,6 +541,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     liveness,
     halted,
     outOfService: outOfService(cluster, adapter),
+    serverErrors,
     warnings: ignoredSettings(scenario, adapter),
     ops: opsSummary,
     ...(reads !== undefined ? { reads } : {}),
@@ -644,6 +707,13 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
     const out = r.outOfService;
     if (out === null) results.push({ name: 'every server back in service after healing', status: 'skipped', ok: false, detail: `skipped: ${r.protocol} servers do not say whether they serve` });
     else addAfterHealing('every server back in service after healing', out.length === 0, out.length === 0 ? 'all serving' : `server(s) ${out.join(', ')} not serving at the end`);
+  }
+  // Not expecting errors is the default, but said only when one was logged (or asked for).
+  if (expected.serverErrors === 'none' || (expected.serverErrors === undefined && r.serverErrors.length > 0)) {
+    const first = r.serverErrors[0];
+    add('no server logs an error', first === undefined, first === undefined ? 'none logged' : `${r.serverErrors.length} logged; first at t=${atMs(first.atUs)} on server ${first.node} (${first.where}): ${first.text}`);
+  } else if (expected.serverErrors === 'logged') {
+    addHappens('a server logs an error', r.serverErrors.length > 0, `${r.serverErrors.length} logged`);
   }
   if (expected.minOkOps !== undefined) addHappens(`at least ${expected.minOkOps} operations succeed`, r.ops.ok >= expected.minOkOps, `${r.ops.ok} ok`);
   if (expected.maxCommits !== undefined) {

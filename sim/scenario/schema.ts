@@ -33,6 +33,12 @@ const target = {
   ],
 } as const;
 
+/** The target of a crash or a pause: any target, or `syncing` (with `delayMs`). */
+const actTarget = {
+  description: `${target.description}; for crash and pause also syncing: the next server that starts to synchronize (a ZAB learner sent history to catch up with, a Paxos candidate), delayMs after it does`,
+  anyOf: [{ type: 'string', pattern: '^syncing$' }, ...target.anyOf],
+} as const;
+
 const latency = {
   description: 'A latency distribution, in milliseconds.',
   oneOf: [
@@ -51,7 +57,11 @@ const fault = {
   properties: { action: { enum: ['crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'clog', 'loss', 'duplicate', 'restart-all', 'resume-all'] } },
   allOf: [
     {
-      if: { properties: { action: { enum: ['crash', 'restart', 'pause', 'resume'] } } },
+      if: { properties: { action: { enum: ['crash', 'pause'] } } },
+      then: { additionalProperties: false, required: ['target'], properties: { ...common, action: {}, target: actTarget, durationMs: timeMs, delayMs: timeMs, withLeaderMs: timeMs } },
+    },
+    {
+      if: { properties: { action: { enum: ['restart', 'resume'] } } },
       then: { additionalProperties: false, required: ['target'], properties: { ...common, action: {}, target, durationMs: timeMs } },
     },
     {
@@ -95,6 +105,7 @@ const expectations = {
     maxLeaders: { type: 'integer', minimum: 0 },
     allOpsComplete: { type: 'boolean' },
     recovers: { type: 'boolean' },
+    serverErrors: { enum: ['none', 'logged'], description: 'errors servers log where ZooKeeper logs an ERROR or throws an unexpected exception: none (the default) or logged' },
     minOkOps: { type: 'integer', minimum: 0 },
     maxCommits: { type: 'integer', minimum: 0 },
     converge: { type: 'boolean' },

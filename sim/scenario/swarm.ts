@@ -33,6 +33,7 @@ import type { Expectations, FaultAction, LatencyMs, ProtocolName, Scenario, Work
 export type SwarmFaultKind =
   | 'crash' // one server (any, a follower, a numbered one) crashes and restarts later
   | 'leader-crash' // the leader crashes and restarts later
+  | 'sync-crash' // the next server to start a synchronization crashes a moment later (target syncing)
   | 'majority-crash' // a majority (or a minority with the leader) crashes at once
   | 'cluster-restart' // every server crashes; all restart together
   | 'pause' // a GC pause of the leader or another server, around tickTime/2 and longer
@@ -42,7 +43,7 @@ export type SwarmFaultKind =
   | 'loss' // message loss: windows of a higher rate, and a base rate
   | 'duplicate'; // duplicated datagrams (Paxos only: connections never duplicate)
 
-export const SWARM_FAULT_KINDS: readonly SwarmFaultKind[] = ['crash', 'leader-crash', 'majority-crash', 'cluster-restart', 'pause', 'partition', 'cut', 'clog', 'loss', 'duplicate'];
+export const SWARM_FAULT_KINDS: readonly SwarmFaultKind[] = ['crash', 'leader-crash', 'sync-crash', 'majority-crash', 'cluster-restart', 'pause', 'partition', 'cut', 'clog', 'loss', 'duplicate'];
 
 /** The kinds that mean something on a protocol's channel. */
 export function swarmFaultKinds(protocol: ProtocolName): SwarmFaultKind[] {
@@ -396,6 +397,11 @@ function drawFault(d: Draft, kind: SwarmFaultKind, atMs: number, meanMs: number)
       return [{ atMs, action: 'crash', target: oneServer(rng, servers, ['any', 'follower', 'node']), durationMs }];
     case 'leader-crash':
       return [{ atMs, action: 'crash', target: 'leader', durationMs }];
+    case 'sync-crash':
+      // Within a disk sync or a few of them after the synchronization starts: where the
+      // orderings of NEWLEADER's handling differ (PROTOCOLS.md §11), or a Paxos phase 1.
+      // Half of them take the leader down too, for longer (a correlated failure).
+      return [{ atMs, action: 'crash', target: 'syncing', delayMs: round(rng.next() * rng.pick([0.5, 3, 12])), durationMs, ...(rng.chance(0.5) ? { withLeaderMs: round(durationMs + rng.pick([300, 800, 1500]) * (0.5 + rng.next())) } : {}) }];
     case 'majority-crash':
       return [{ atMs, action: 'crash', target: rng.pick(['majority', 'majority-without-leader', 'minority-with-leader']), durationMs }];
     case 'cluster-restart': {

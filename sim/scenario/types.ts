@@ -21,12 +21,17 @@ export type LatencyMs =
  * Who a fault acts on, resolved when the action fires:
  * `leader`, `follower` (a random follower), `any` (a random server), `node:N`,
  * `all`, `minority-with-leader`, `majority-without-leader`, `minority`, `majority`,
- * `others` (everyone but the previous action's target).
+ * `others` (everyone but the previous action's target); for crash and pause also
+ * `syncing`: the next server that starts to synchronize at or after `atMs` (a ZAB
+ * learner the leader sends history to catch up with — a DIFF with txns, a TRUNC, a
+ * SNAP; a Paxos candidate), hit `delayMs` after it does — a fault aimed at the crash
+ * windows inside a synchronization; a crash of `syncing` with `withLeaderMs` takes the
+ * leader that was syncing it down at the same moment, for that long.
  */
 export type Target = string;
 
 export type FaultAction =
-  | { atMs: number; action: 'crash' | 'restart' | 'pause' | 'resume'; target: Target; durationMs?: number; note?: string }
+  | { atMs: number; action: 'crash' | 'restart' | 'pause' | 'resume'; target: Target; durationMs?: number; delayMs?: number; withLeaderMs?: number; note?: string }
   | { atMs: number; action: 'partition'; groups?: Target[][]; shape?: 'halves' | 'random-node' | 'bridge' | 'majorities-ring'; isolate?: Target; durationMs?: number; note?: string }
   | { atMs: number; action: 'cut'; from: Target; to: Target; durationMs?: number; note?: string }
   | { atMs: number; action: 'heal'; note?: string }
@@ -35,8 +40,9 @@ export type FaultAction =
   | { atMs: number; action: 'duplicate'; rate: number; durationMs?: number; note?: string }
   | { atMs: number; action: 'restart-all' | 'resume-all'; note?: string };
 
-export type NemesisKind = 'crash' | 'pause' | 'partition' | 'clog' | 'loss' | 'leader-crash' | 'leader-isolate';
-export const NEMESIS_KINDS: readonly NemesisKind[] = ['crash', 'pause', 'partition', 'clog', 'loss', 'leader-crash', 'leader-isolate'];
+/** `sync-crash`: a crash aimed at the next server that starts to synchronize (target `syncing`), a moment after it does. */
+export type NemesisKind = 'crash' | 'pause' | 'partition' | 'clog' | 'loss' | 'leader-crash' | 'leader-isolate' | 'sync-crash';
+export const NEMESIS_KINDS: readonly NemesisKind[] = ['crash', 'pause', 'partition', 'clog', 'loss', 'leader-crash', 'leader-isolate', 'sync-crash'];
 
 export interface NemesisSpec {
   kinds: NemesisKind[];
@@ -105,6 +111,12 @@ export interface Expectations {
    * within the quiet time: an availability check for the protocols that can tell.
    */
   recovers?: boolean;
+  /**
+   * Errors servers log where ZooKeeper logs an ERROR or throws an unexpected exception
+   * (a NullPointerException in Learner.syncWithLeader, a NEWLEADER ACK from a different
+   * epoch): `none` (the default) or `logged` (a story that shows one).
+   */
+  serverErrors?: 'none' | 'logged';
   /** At least this many operations end ok. */
   minOkOps?: number;
   /** At most this many writes commit (e.g. 0 when no quorum exists). */

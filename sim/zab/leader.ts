@@ -365,8 +365,10 @@ export class LeaderRole {
     handler.stage = 'acked';
     const expected = this.node.codec.make(this.epoch, 0);
     if (zxid !== expected) {
-      // ZOOKEEPER-4685: not counted; the handler does not read again.
+      // ZOOKEEPER-4685: not counted; the handler does not read again. Leader.waitForNewLeaderAck
+      // logs it at ERROR level ("NEWLEADER ACK from sid: … is from a different epoch").
       ctx.note(`NEWLEADER ACK from ${handler.sid} has zxid ${this.node.codec.format(zxid)}, expected ${this.node.codec.format(expected)}: not counted`);
+      ctx.record('error', { text: `NEWLEADER ACK from sid: ${handler.sid} is from a different epoch - current ${this.node.codec.format(expected)} received ${this.node.codec.format(zxid)}`, where: 'Leader.waitForNewLeaderAck' });
     } else if (!handler.observer) {
       this.newLeaderAcks.add(handler.sid);
     }

@@ -368,6 +368,8 @@ export class LearnerRole {
   }
 
   private nullPointer(ctx: NodeContext<ZabMessage>, zxid: number): void {
+    // What ZOOKEEPER-4394's users saw in their logs: the exception, then the learner leaving.
+    ctx.record('error', { text: `NullPointerException: COMMIT ${this.node.codec.format(zxid)} after NEWLEADER finds no buffered proposal`, where: 'Learner.syncWithLeader' });
     this.node.lookForLeader(ctx, `sync: COMMIT ${this.node.codec.format(zxid)} after NEWLEADER finds no buffered proposal: NullPointerException in syncWithLeader, leaves the leader (bug applyAllPendingOnNewLeader)`);
   }
 

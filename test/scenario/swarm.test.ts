@@ -62,7 +62,7 @@ describe('swarm draws', () => {
 function kindOf(fault: FaultAction): string {
   switch (fault.action) {
     case 'crash':
-      return fault.target === 'leader' ? 'leader-crash' : fault.target === 'all' ? 'cluster-restart' : ['majority', 'majority-without-leader', 'minority-with-leader'].includes(fault.target) ? 'majority-crash' : 'crash';
+      return fault.target === 'leader' ? 'leader-crash' : fault.target === 'syncing' ? 'sync-crash' : fault.target === 'all' ? 'cluster-restart' : ['majority', 'majority-without-leader', 'minority-with-leader'].includes(fault.target) ? 'majority-crash' : 'crash';
     case 'restart-all':
       return 'cluster-restart';
     case 'pause':
@@ -162,8 +162,9 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
         if (e.allOpsComplete) {
           expect((scenario.faults ?? []).every((f) => f.action === 'duplicate' || ((f.action === 'pause' || f.action === 'clog') && f.durationMs !== undefined))).toBe(true);
           expect(scenario.cluster.counterBits).toBeUndefined();
-          // Sessions of at least the default 400 ms (servers grant at most 20 ticks).
-          expect(scenario.workload?.sessionTimeoutMs ?? 400).toBeGreaterThanOrEqual(400);
+          // Sessions of at least the default 400 ms, as the servers grant them (2 to 20 ticks).
+          const tickMs = protocol === 'zab' ? (scenario.cluster.tickTimeMs ?? 20) : 20;
+          expect(Math.min(20 * tickMs, Math.max(2 * tickMs, scenario.workload?.sessionTimeoutMs ?? 400))).toBeGreaterThanOrEqual(400);
           if (protocol === 'zab') expect(scenario.cluster.tickTimeMs).toBeGreaterThanOrEqual(20);
           expect(scenario.network?.lossRate ?? 0).toBe(0);
         }
