@@ -6,6 +6,7 @@ import { failedExpectations, runScenario, type ExpectationStatus, type RunResult
 import { allBugs, protocolAdapter, PROTOCOLS } from '../scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../scenario/schema.js';
 import { describeReads } from '../scenario/reads.js';
+import { describeAvailability } from '../check/availability.js';
 import { PROTOCOL_NAMES, type ProtocolName, type Scenario } from '../scenario/types.js';
 import { UsageError, out, writeTextFile } from './io.js';
 import { listScenarioFiles, loadScenario, wrap } from './scenarios.js';
@@ -63,6 +64,7 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   if (result.reads !== undefined) {
     describeReads(result.reads).forEach((line, i) => lines.push(`${i === 0 ? '  reads        ' : '               '}${wrap(line, 100, '               ').trimStart()}`));
   }
+  describeAvailability(result.availability).forEach((line, i) => lines.push(`${i === 0 ? '  availability ' : '               '}${line}`));
   lines.push(`  primary order ${primaryOrderLine(result.primaryOrder)}`);
   lines.push(`  liveness     ${livenessLine(result)}`);
   lines.push(`  trace        ${result.traceHash} · ${result.events} events · ${formatUs(result.simTimeUs)} simulated${traceFile ? ` · written to ${traceFile}` : ''}`);
