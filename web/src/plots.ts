@@ -28,6 +28,8 @@ export interface PlotOptions {
   bucketUs?: number;
   /** Called when the pointer rests on an operation's point. */
   onHoverOp?: (series: number, op: TimelineOp) => void;
+  /** Smaller plots (the lab's strip under the diagram). */
+  compact?: boolean;
   /** Called on a click anywhere on a plot, with the time under the pointer. */
   onPickTime?: (timeUs: number) => void;
 }
@@ -125,8 +127,8 @@ export function renderPlots(host: HTMLElement, series: readonly PlotSeries[], op
   tooltip.className = 'plot-tooltip';
   tooltip.hidden = true;
 
-  drawLatency(host, series, x, width, options, tooltip, cursors);
-  drawThroughput(host, series, x, width, endUs, options.bucketUs ?? 10_000, cursors);
+  drawLatency(host, series, x, width, options.compact ? 150 : 230, options, tooltip, cursors);
+  drawThroughput(host, series, x, width, options.compact ? 95 : 150, endUs, options.bucketUs ?? 10_000, cursors);
   drawFaultTrack(host, series, x, width, endUs, cursors);
   host.prepend(legend(series));
   host.append(tooltip);
@@ -159,8 +161,7 @@ export function logTicks([lo, hi]: [number, number]): number[] {
   return ticks;
 }
 
-function drawLatency(host: HTMLElement, series: readonly PlotSeries[], x: d3.ScaleLinear<number, number>, width: number, options: PlotOptions, tooltip: HTMLDivElement, cursors: d3.Selection<SVGLineElement, unknown, null, undefined>[]): void {
-  const height = 230;
+function drawLatency(host: HTMLElement, series: readonly PlotSeries[], x: d3.ScaleLinear<number, number>, width: number, height: number, options: PlotOptions, tooltip: HTMLDivElement, cursors: d3.Selection<SVGLineElement, unknown, null, undefined>[]): void {
   const { svg } = figure(host, 'latency', 'Latency of each operation, at its invocation (log scale)', height, width);
   let maxMs = 1;
   let minMs = 1;
@@ -194,6 +195,7 @@ function drawLatency(host: HTMLElement, series: readonly PlotSeries[], x: d3.Sca
         .attr('fill-opacity', series.length > 1 && s > 0 ? 0.35 : 0.75)
         .attr('stroke', series.length > 1 ? SERIES_STROKE[s % SERIES_STROKE.length] : 'none')
         .attr('data-op', op.opId)
+        .attr('data-seq', op.invokeSeq)
         .attr('data-series', s)
         .on('mouseenter', (event: MouseEvent) => {
           tooltip.textContent = describeOp(op, series.length > 1 ? label : undefined);
@@ -211,8 +213,7 @@ function drawLatency(host: HTMLElement, series: readonly PlotSeries[], x: d3.Sca
   cursors.push(cursorLine(g, MARGIN.top, height - MARGIN.bottom));
 }
 
-function drawThroughput(host: HTMLElement, series: readonly PlotSeries[], x: d3.ScaleLinear<number, number>, width: number, endUs: number, bucketUs: number, cursors: d3.Selection<SVGLineElement, unknown, null, undefined>[]): void {
-  const height = 150;
+function drawThroughput(host: HTMLElement, series: readonly PlotSeries[], x: d3.ScaleLinear<number, number>, width: number, height: number, endUs: number, bucketUs: number, cursors: d3.Selection<SVGLineElement, unknown, null, undefined>[]): void {
   const { svg } = figure(host, 'throughput', `Throughput — successful operations per ${bucketUs / 1000} ms`, height, width);
   const all = series.map(({ timeline }) => throughput(timeline, bucketUs, endUs));
   const peak = Math.max(1, ...all.map((b) => Math.max(...b)));
