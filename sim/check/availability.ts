@@ -157,3 +157,31 @@ export function describeAvailability(figures: Availability): string[] {
   }
   return lines;
 }
+
+/** A run's figures in brief, as a sweep collects them per seed (times in µs, null: never). */
+export interface RunFigures {
+  faults: { kind: FaultKind; atUs: number; writeUs: number | null; readUs: number | null }[];
+  gapUs: number | null;
+}
+
+export function runFigures(figures: Availability): RunFigures {
+  return {
+    faults: figures.faults.map((f) => ({ kind: f.kind, atUs: f.atUs, writeUs: f.firstWrite?.afterUs ?? null, readUs: f.firstRead?.afterUs ?? null })),
+    gapUs: figures.longestGap?.durationUs ?? null,
+  };
+}
+
+/** The p-th percentile (nearest rank) of ascending `sorted`; NaN if empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** One figure across the runs of a sweep, as its histogram draws it (web/src/histogram.ts). */
+export interface FigureDistribution {
+  title: string;
+  /** One value per run (or per fault), in ms. */
+  values: number[];
+  /** The percentiles marked: [p, value in ms]. */
+  percentiles: [number, number][];
+}

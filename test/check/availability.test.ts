@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { TraceEvent } from '../../sim/core/trace.js';
 import { timelineFromEvents, type Timeline, type TimelineOp } from '../../sim/check/timeline.js';
-import { availability, describeAvailability } from '../../sim/check/availability.js';
+import { availability, describeAvailability, percentile } from '../../sim/check/availability.js';
 import { runScenario } from '../../sim/scenario/run.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { parseScenario } from '../../sim/scenario/load.js';
@@ -190,4 +190,13 @@ describe('availability in the whole-cluster crash story (every server down from 
       expect(gap.durationUs).toBeGreaterThanOrEqual(reelected.atUs - 500_000);
     });
   }
+});
+
+describe('percentiles (nearest rank)', () => {
+  it('takes the value at rank ceil(p/100 · n)', () => {
+    const sorted = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+    expect([50, 90, 99, 100].map((p) => percentile(sorted, p))).toEqual([50, 90, 100, 100]);
+    expect(percentile([7], 50)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
 });

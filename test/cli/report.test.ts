@@ -69,3 +69,25 @@ describe('zablab run --report', () => {
     expect(readFileSync(scenario, 'utf8')).toBe(before);
   });
 });
+
+describe('zablab sweep --report', () => {
+  it('summarises each figure per scenario and protocol, and the worst seed it links reproduces its figure', () => {
+    const report = join(work, 'sweep', 'leader.html');
+    const run = zablab(['sweep', 'leader-crash-during-broadcast', '--seeds', '1..4', '--protocol', 'zab', '--workers', '0', '--report', report]);
+    expect(run.code).toBe(0);
+    const line = /leader-crash-during-broadcast · zab {2}first write ok after a crash: n=4 {2}p50 ([\d.]+) {2}p90 ([\d.]+) {2}p99 ([\d.]+) {2}max ([\d.]+) ms/.exec(run.stdout);
+    expect(line).not.toBeNull();
+    const [p50, , , max] = line!.slice(1).map(Number);
+    expect(p50).toBeLessThanOrEqual(max);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<section class="card" data-group="leader-crash-during-broadcast · zab">');
+    expect(html.match(/data-histogram="\d+"/g)).toHaveLength(3);
+    // The worst seed of the first figure: its file, run again, gives the maximum.
+    const worst = /seed (\d+): ([\d.]+) ms — <a href="([^"]+)">/.exec(html)!;
+    expect(Number(worst[2])).toBe(max);
+    const again = zablab(['run', join(work, 'sweep', decodeURI(worst[3])), '--json']);
+    const figures = (JSON.parse(again.stdout) as { seed: number; availability: { faults: { firstWrite: { afterUs: number } }[] } });
+    expect(figures.seed).toBe(Number(worst[1]));
+    expect((figures.availability.faults[0].firstWrite.afterUs / 1000).toFixed(1)).toBe(max.toFixed(1));
+  });
+});

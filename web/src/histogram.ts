@@ -5,21 +5,13 @@
  * fault) is counted apart, not drawn.
  */
 import * as d3 from 'd3';
+import type { FigureDistribution } from '../../sim/check/availability.js';
 
-export interface SweepFigure {
-  /** "leader-crash-during-broadcast · zab · first write after crash [leader]". */
-  title: string;
-  /** One value per run, in ms. */
-  values: number[];
-  /** Percentiles to mark: [p, value]. */
-  percentiles: [number, number][];
-}
-
-export function renderHistogram(host: HTMLElement, figure: SweepFigure): void {
+export function renderHistogram(host: HTMLElement, figure: FigureDistribution): void {
   host.replaceChildren();
   const width = Math.max(320, Math.min(host.clientWidth || 560, 720));
   const height = 170;
-  const margin = { left: 44, right: 12, top: 10, bottom: 30 };
+  const margin = { left: 44, right: 28, top: 10, bottom: 30 };
   const svg = d3.select(host).append('svg').attr('width', width).attr('height', height).attr('role', 'img').attr('aria-label', figure.title);
   if (figure.values.length === 0) {
     svg.append('text').attr('x', margin.left).attr('y', height / 2).text('no run has this figure');

@@ -9,12 +9,13 @@
  */
 import { renderPlots, PLOT_CSS, type PlotSeries } from './plots.js';
 import { renderVerdict } from './linview.js';
-import { renderHistogram, type SweepFigure } from './histogram.js';
+import { renderHistogram } from './histogram.js';
+import type { FigureDistribution } from '../../sim/check/availability.js';
 import type { LinReport } from './lin.js';
 
 export type ReportData =
   | { kind: 'run'; series: PlotSeries[]; lin: LinReport }
-  | { kind: 'sweep'; figures: SweepFigure[] };
+  | { kind: 'sweep'; figures: FigureDistribution[] };
 
 function readData(): ReportData {
   const holder = document.getElementById('zablab-report-data');
