@@ -239,7 +239,7 @@ function drawThroughput(host: HTMLElement, series: readonly PlotSeries[], x: d3.
 }
 
 function faultLabel(f: FaultWindow): string {
-  const nodes = f.nodes.length > 0 ? ` ${f.nodes.join(',')}` : '';
+  const nodes = f.nodes.length > 0 ? ` ${f.nodes.map((n) => `S${n}`).join(',')}` : '';
   const rate = f.rate !== undefined ? ` ${Math.round(f.rate * 100)}%` : '';
   return `${f.kind}${nodes}${rate}`;
 }

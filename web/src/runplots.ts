@@ -14,7 +14,12 @@ import { availability, describeAvailability } from '../../sim/check/availability
 import { PLOT_CSS, renderPlots, type PlotHandle, type PlotSeries } from './plots.js';
 
 const STRIP_CSS = `
-.plots-strip { border-top: 1px solid var(--line); padding: 0 12px; max-height: 34vh; overflow-y: auto; flex: none; }
+.plots-strip { border-top: 1px solid var(--line); padding: 0 12px; max-height: 36vh; overflow-y: auto; flex: 0 1 auto; min-height: 0; }
+.plots-strip:not([open]) { flex: none; }
+.plots-strip[open] { min-height: 96px; }
+/* Unfolded, the strip takes its room from the diagram (down to a smaller minimum), never from below the page. */
+.stage:has(#plots-strip[open]) { overflow: hidden; }
+.stage:has(#plots-strip[open]) .diagrams { min-height: 140px; }
 .plots-strip > summary { cursor: pointer; font-size: 13px; font-weight: 600; color: var(--ink-2); padding: 5px 0; }
 .plots-strip .plots { padding-bottom: 6px; }
 `;
