@@ -10,6 +10,9 @@
  *   nothing about recovery. Only faults at or before the last invocation are measured
  *   (afterwards no client is there to notice them); a fault after which no write (or no
  *   read) succeeded has null there.
+ * - **Per fault, the next election**: from the fault to the first leader established
+ *   after it (an `election` event), the protocol's own recovery; what clients see also
+ *   waits for their timeouts and reconnections (the figures above).
  * - **The longest window with no successful operation**: between two successive `ok`
  *   completions (any client, any function), or from the first invocation to the first
  *   `ok`, or from the last `ok` to the last completion (operations still pending when a
@@ -40,6 +43,8 @@ export interface FaultAvailability {
   endUs: number | null;
   firstWrite: FirstSuccess | null;
   firstRead: FirstSuccess | null;
+  /** The first leader established at or after the fault: who, and how long after it (null: none). */
+  nextLeader: { node: number; epoch: number; afterUs: number } | null;
 }
 
 export interface UnavailableWindow {
@@ -118,6 +123,20 @@ function longestGap(ops: readonly TimelineOp[], oks: readonly TimelineOp[]): Una
   return window;
 }
 
+/** The first election at or after `atUs` (elections are in time order: a binary search). */
+function nextLeader(timeline: Timeline, atUs: number): FaultAvailability['nextLeader'] {
+  const elections = timeline.elections;
+  let lo = 0;
+  let hi = elections.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (elections[mid].atUs < atUs) lo = mid + 1;
+    else hi = mid;
+  }
+  const e = elections[lo];
+  return e === undefined ? null : { node: e.leader, epoch: e.epoch, afterUs: e.atUs - atUs };
+}
+
 export function availability(timeline: Timeline): Availability {
   const oks = timeline.ops.filter((op) => op.result === 'ok' && op.completeUs !== undefined).sort((a, b) => a.completeUs! - b.completeUs! || a.opId - b.opId);
   let lastInvokeUs = -Infinity;
@@ -133,6 +152,7 @@ export function availability(timeline: Timeline): Availability {
       endUs: fault.endUs,
       firstWrite: writes.after(fault.startUs),
       firstRead: reads.after(fault.startUs),
+      nextLeader: nextLeader(timeline, fault.startUs),
     }));
   return { faults, longestGap: longestGap(timeline.ops, oks), okOps: oks.length };
 }
@@ -147,7 +167,8 @@ export function describeFault(fault: Pick<FaultAvailability, 'kind' | 'nodes' | 
 export function describeAvailability(figures: Availability): string[] {
   const lines: string[] = [];
   const first = (s: FirstSuccess | null) => (s === null ? 'none' : `${ms(s.afterUs)} (op ${s.opId} ${s.f})`);
-  for (const fault of figures.faults.slice(0, 6)) lines.push(`${describeFault(fault)}: first write ok after ${first(fault.firstWrite)}, first read ok after ${first(fault.firstRead)}`);
+  const leader = (l: FaultAvailability['nextLeader']) => (l === null ? 'none' : `${ms(l.afterUs)} (server ${l.node})`);
+  for (const fault of figures.faults.slice(0, 6)) lines.push(`${describeFault(fault)}: first write ok after ${first(fault.firstWrite)}, first read ok after ${first(fault.firstRead)}; next leader after ${leader(fault.nextLeader)}`);
   if (figures.faults.length > 6) lines.push(`… ${figures.faults.length - 6} more faults (--json has them all)`);
   const gap = figures.longestGap;
   if (gap === null) lines.push('no client operations');
@@ -160,13 +181,13 @@ export function describeAvailability(figures: Availability): string[] {
 
 /** A run's figures in brief, as a sweep collects them per seed (times in µs, null: never). */
 export interface RunFigures {
-  faults: { kind: FaultKind; atUs: number; writeUs: number | null; readUs: number | null }[];
+  faults: { kind: FaultKind; atUs: number; writeUs: number | null; readUs: number | null; leaderUs: number | null }[];
   gapUs: number | null;
 }
 
 export function runFigures(figures: Availability): RunFigures {
   return {
-    faults: figures.faults.map((f) => ({ kind: f.kind, atUs: f.atUs, writeUs: f.firstWrite?.afterUs ?? null, readUs: f.firstRead?.afterUs ?? null })),
+    faults: figures.faults.map((f) => ({ kind: f.kind, atUs: f.atUs, writeUs: f.firstWrite?.afterUs ?? null, readUs: f.firstRead?.afterUs ?? null, leaderUs: f.nextLeader?.afterUs ?? null })),
     gapUs: figures.longestGap?.durationUs ?? null,
   };
 }

@@ -24,13 +24,14 @@ export function linReportOf(result: RunResult, scenario: Scenario): LinReport {
 
 function availabilityTable(result: RunResult): string {
   const first = (s: FirstSuccess | null) => (s === null ? '<td class="num">none</td>' : `<td class="num">${h(ms(s.afterUs))}</td>`);
-  const rows = result.availability.faults.map((f) => `<tr><td>${h(describeFault(f))}</td>${first(f.firstWrite)}${first(f.firstRead)}</tr>`);
+  const leader = (l: (typeof result.availability.faults)[number]['nextLeader']) => `<td class="num">${l === null ? 'none' : h(`${ms(l.afterUs)} (server ${l.node})`)}</td>`;
+  const rows = result.availability.faults.map((f) => `<tr><td>${h(describeFault(f))}</td>${first(f.firstWrite)}${first(f.firstRead)}${leader(f.nextLeader)}</tr>`);
   const gap = result.availability.longestGap;
   const gapText =
     gap === null
       ? 'no client operations'
       : `${ms(gap.durationUs)}, from ${ms(gap.startUs)} to ${ms(gap.endUs)}: ${gap.infoOps} operation(s) ended unknown (info) in it${gap.infoOpIds.length > 0 ? ` — op ${gap.infoOpIds.join(', ')}${gap.infoOps > gap.infoOpIds.length ? ', …' : ''}` : ''}; ${gap.failOps} failed`;
-  const table = rows.length === 0 ? '<p class="muted">No fault while clients were running.</p>' : `<table class="figures"><thead><tr><th>fault</th><th>first write ok after</th><th>first read ok after</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const table = rows.length === 0 ? '<p class="muted">No fault while clients were running.</p>' : `<table class="figures"><thead><tr><th>fault</th><th>first write ok after</th><th>first read ok after</th><th>next leader after</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
   return `${table}<p>Longest window with no successful operation: ${h(gapText)}.</p>`;
 }
 
@@ -45,7 +46,7 @@ export function runReportPage(scenario: Scenario, result: RunResult, command: st
 <section class="card"><h2>The story</h2><p class="explanation">${h(scenario.explanation)}</p></section>
 <section class="card" id="verdicts"><h2>Verdicts</h2><ul class="verdicts">${verdicts}</ul></section>
 <section class="card" id="availability"><h2>Availability</h2>
-<p class="muted">Per fault: from the fault to the first write, and the first read, invoked after it that succeeded. Computed from the trace (sim/check/availability.ts).</p>
+<p class="muted">Per fault: from the fault to the first write, and the first read, invoked after it that succeeded, and to the next leader established (the protocol's recovery; clients also wait out their timeouts). Computed from the trace (sim/check/availability.ts).</p>
 ${availabilityTable(result)}</section>
 <section class="card"><h2>Latency, throughput, faults and elections</h2><div class="plots" id="plots"></div></section>
 <section class="card"><h2>Linearizability</h2><div id="lin"></div></section>

@@ -53,6 +53,7 @@ export function collectFigures(outcomes: readonly SweepOutcome[], groupOf: (o: S
     for (const f of figures.faults) {
       add(group, `first write ok after a ${f.kind}`, o, f.writeUs);
       add(group, `first read ok after a ${f.kind}`, o, f.readUs);
+      add(group, `next leader after a ${f.kind}`, o, f.leaderUs);
     }
     add(group, 'longest window with no successful operation', o, figures.gapUs);
   }
@@ -141,7 +142,7 @@ export function writeSweepReport(options: SweepReportOptions): FigureSummary[] {
   const body = `
 <header class="report-head"><h1>Availability across seeds</h1><span class="badge ${passed === outcomes.length ? 'pass' : 'fail'}">${passed} of ${outcomes.length} passed</span></header>
 <section class="card"><p><code>${h(options.command)}</code></p>
-<p class="muted">Per scenario and protocol, for each kind of fault: from the fault to the first write, and the first read, invoked after it that succeeded; per run, the longest window with no successful operation (sim/check/availability.ts). Percentiles are nearest-rank; "never" counts faults after which no such operation succeeded.</p></section>
+<p class="muted">Per scenario and protocol, for each kind of fault: from the fault to the first write, and the first read, invoked after it that succeeded; the time to the next leader established (the protocol's own recovery: clients also wait out their timeouts); per run, the longest window with no successful operation (sim/check/availability.ts). Percentiles are nearest-rank; "never" counts faults after which it never happened.</p></section>
 ${sections.join('\n')}`;
   writeReport(file, { title: `zablab · availability across seeds`, body, data: { kind: 'sweep', figures } }, options.inputs);
   return summaries;

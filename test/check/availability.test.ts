@@ -61,6 +61,8 @@ describe('availability on a hand-built leader crash', () => {
     expect(crash).toMatchObject({ kind: 'crash', nodes: [0], atUs: 400_000, endUs: 900_000 });
     expect(crash.firstWrite).toEqual({ opId: 5, f: 'setData', atUs: 620_000, afterUs: 220_000 });
     expect(crash.firstRead).toEqual({ opId: 7, f: 'getData', atUs: 640_000, afterUs: 240_000 });
+    // The protocol's own recovery: server 1 elected 200 ms after the crash.
+    expect(crash.nextLeader).toEqual({ node: 1, epoch: 2, afterUs: 200_000 });
   });
 
   it('finds the longest window with no successful operation and the unknown outcomes in it', () => {
@@ -70,7 +72,7 @@ describe('availability on a hand-built leader crash', () => {
 
   it('says so in plain lines', () => {
     expect(describeAvailability(figures)).toEqual([
-      'crash [0] at 400.0 ms: first write ok after 220.0 ms (op 5 setData), first read ok after 240.0 ms (op 7 getData)',
+      'crash [0] at 400.0 ms: first write ok after 220.0 ms (op 5 setData), first read ok after 240.0 ms (op 7 getData); next leader after 200.0 ms (server 1)',
       'longest window with no successful operation: 216.0 ms, 404.0 ms – 620.0 ms; 1 op(s) ended unknown in it (op 3), 1 failed',
     ]);
   });
@@ -178,6 +180,8 @@ describe('availability in the whole-cluster crash story (every server down from 
       expect(crash).toMatchObject({ nodes: [0, 1, 2], atUs: 500_000, endUs: 700_000 });
       const reelected = result.leaders.find((l) => l.atUs >= 700_000)!;
       expect(reelected).toBeDefined();
+      // No leader while every server is down: the next one is the re-election.
+      expect(crash.nextLeader).toEqual({ node: reelected.node, epoch: reelected.epoch, afterUs: reelected.atUs - 500_000 });
       // A write needs a leader: none before the re-election, so at least 200 ms.
       expect(crash.firstWrite!.atUs).toBeGreaterThan(reelected.atUs);
       expect(crash.firstWrite!.afterUs).toBeGreaterThan(200_000);

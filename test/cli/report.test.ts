@@ -28,7 +28,7 @@ describe('zablab run: availability', () => {
   it('prints the figures per fault and the longest window, and has them in --json', () => {
     const text = zablab(['run', 'leader-crash-during-broadcast', '--seed', '2']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/availability crash \[\d\] at 400\.0 ms: first write ok after [\d.]+ ms \(op \d+ \w+\), first read ok after [\d.]+ ms/);
+    expect(text.stdout).toMatch(/availability crash \[\d\] at 400\.0 ms: first write ok after [\d.]+ ms \(op \d+ \w+\), first read ok after [\d.]+ ms \(op \d+ \w+\); next leader after [\d.]+ ms \(server \d\)/);
     expect(text.stdout).toMatch(/longest window with no successful operation: [\d.]+ ms, [\d.]+ ms – [\d.]+ ms; \d+ op\(s\) ended unknown in it/);
     const json = JSON.parse(zablab(['run', 'leader-crash-during-broadcast', '--seed', '2', '--json']).stdout) as { availability: { faults: { kind: string; atUs: number; firstWrite: { afterUs: number } }[]; longestGap: { durationUs: number } } };
     expect(json.availability.faults[0]).toMatchObject({ kind: 'crash', atUs: 400_000 });
@@ -81,7 +81,7 @@ describe('zablab sweep --report', () => {
     expect(p50).toBeLessThanOrEqual(max);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<section class="card" data-group="leader-crash-during-broadcast · zab">');
-    expect(html.match(/data-histogram="\d+"/g)).toHaveLength(3);
+    expect(html.match(/data-histogram="\d+"/g)).toHaveLength(4);
     // The worst seed of the first figure: its file, run again, gives the maximum.
     const worst = /seed (\d+): ([\d.]+) ms — <a href="([^"]+)">/.exec(html)!;
     expect(Number(worst[2])).toBe(max);
