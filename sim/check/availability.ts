@@ -65,6 +65,18 @@ export interface Availability {
   okOps: number;
 }
 
+/** The index of the first item whose time is at or after `atUs` (items in time order), or items.length. */
+function firstAtOrAfter<T>(items: readonly T[], timeOf: (item: T) => number, atUs: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timeOf(items[mid]) < atUs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * For each fault time, the first `ok` operation invoked at or after it, by completion:
  * the ops sorted by invocation, with the earliest completion of every suffix, and a
@@ -86,14 +98,7 @@ class FirstSuccessIndex {
   }
 
   after(atUs: number): FirstSuccess | null {
-    let lo = 0;
-    let hi = this.byInvoke.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.byInvoke[mid].invokeUs < atUs) lo = mid + 1;
-      else hi = mid;
-    }
-    const op = this.suffixFirst[lo];
+    const op = this.suffixFirst[firstAtOrAfter(this.byInvoke, (o) => o.invokeUs, atUs)];
     return op === undefined ? null : { opId: op.opId, f: op.f, atUs: op.completeUs!, afterUs: op.completeUs! - atUs };
   }
 }
@@ -125,15 +130,7 @@ function longestGap(ops: readonly TimelineOp[], oks: readonly TimelineOp[]): Una
 
 /** The first election at or after `atUs` (elections are in time order: a binary search). */
 function nextLeader(timeline: Timeline, atUs: number): FaultAvailability['nextLeader'] {
-  const elections = timeline.elections;
-  let lo = 0;
-  let hi = elections.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (elections[mid].atUs < atUs) lo = mid + 1;
-    else hi = mid;
-  }
-  const e = elections[lo];
+  const e = timeline.elections[firstAtOrAfter(timeline.elections, (x) => x.atUs, atUs)];
   return e === undefined ? null : { node: e.leader, epoch: e.epoch, afterUs: e.atUs - atUs };
 }
 
