@@ -14,7 +14,7 @@ import { availability, describeAvailability } from '../../sim/check/availability
 import { PLOT_CSS, renderPlots, type PlotHandle, type PlotSeries } from './plots.js';
 
 const STRIP_CSS = `
-.plots-strip { border-top: 1px solid var(--line); padding: 0 12px; max-height: 36vh; overflow-y: auto; flex: 0 1 auto; min-height: 0; }
+.plots-strip { border-top: 1px solid var(--line); padding: 0 12px; max-height: 30vh; overflow-y: auto; flex: 0 1 auto; min-height: 0; }
 .plots-strip:not([open]) { flex: none; }
 .plots-strip[open] { min-height: 96px; }
 /* Unfolded, the strip takes its room from the diagram (down to a smaller minimum), never from below the page. */
