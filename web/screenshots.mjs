@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Takes the README's screenshots (docs/screenshots/*.png) in headless Chromium:
 //   node web/screenshots.mjs            (needs /usr/bin/chromium, or ZABLAB_CHROMIUM)
-// Builds the lab, serves it on 127.0.0.1 and drives it as a learner would.
+//   node web/screenshots.mjs report     (only the ones named)
+// Builds the lab, serves it on 127.0.0.1 and drives it as a learner would; the report's
+// screenshot opens the page `zablab run --report` writes (run `npm run build` first).
 import { build, preview } from 'vite';
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +30,12 @@ const context = await chromium.launchPersistentContext(profile, {
 const ready = (page, selector = '#trace-hash') =>
   page.waitForFunction((sel) => /^[0-9a-f]{16}$/.test(document.querySelector(sel)?.textContent?.trim() ?? '') && document.getElementById('busy').hidden, selector, { timeout: 60_000 });
 
+const only = process.argv.slice(2);
+
 async function shot(name, hash, setup) {
+  if (only.length > 0 && !only.includes(name)) return;
   const page = await context.newPage();
-  await page.goto(base + hash);
+  await page.goto(/^file:/.test(hash) ? hash : base + hash);
   await setup(page);
   await page.mouse.move(0, 0);
   await page.waitForTimeout(400);
@@ -70,6 +77,21 @@ try {
     await ready(page);
     await page.waitForSelector('#drawer:not([hidden]) .lin-svg');
     await page.click('#drawer .lin-op.stuck');
+  });
+  // 5. ZAB over Paxos: the side-by-side view with the plots unfolded, latency and throughput overlaid.
+  await shot('zab-over-paxos', '#s=lab/leader-crash&seed=1&v=side', async (page) => {
+    await ready(page, '#trace-hash-zab');
+    await ready(page, '#trace-hash-paxos');
+    await page.keyboard.press('f');
+    await page.click('#plots-strip > summary');
+    await page.locator('#plots-strip figure[data-plot="throughput"]').scrollIntoViewIfNeeded();
+  });
+  // 6. The self-contained report of one run (zablab run … --report), at its plots.
+  const reportFile = join(profile, 'leader-crash.html');
+  execFileSync(process.execPath, [join(here, '..', 'bin', 'zablab.js'), 'run', 'leader-crash-during-broadcast', '--report', reportFile], { stdio: 'ignore' });
+  await shot('report', pathToFileURL(reportFile).href, async (page) => {
+    await page.waitForSelector('figure[data-plot="faults"] svg');
+    await page.evaluate(() => document.getElementById('availability').scrollIntoView());
   });
 } finally {
   await context.close();

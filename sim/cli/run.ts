@@ -6,9 +6,12 @@ import { failedExpectations, runScenario, type ExpectationStatus, type RunResult
 import { allBugs, protocolAdapter, PROTOCOLS } from '../scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../scenario/schema.js';
 import { describeReads } from '../scenario/reads.js';
+import { describeAvailability } from '../check/availability.js';
 import { PROTOCOL_NAMES, type ProtocolName, type Scenario } from '../scenario/types.js';
 import { UsageError, out, writeTextFile } from './io.js';
 import { listScenarioFiles, loadScenario, wrap } from './scenarios.js';
+import { refuseToOverwrite, shellWord, writeReport } from './report.js';
+import { runReportPage } from './run-report.js';
 
 export function parseSeed(value: string | undefined, flag = '--seed'): number | undefined {
   if (value === undefined) return undefined;
@@ -63,6 +66,7 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   if (result.reads !== undefined) {
     describeReads(result.reads).forEach((line, i) => lines.push(`${i === 0 ? '  reads        ' : '               '}${wrap(line, 100, '               ').trimStart()}`));
   }
+  describeAvailability(result.availability).forEach((line, i) => lines.push(`${i === 0 ? '  availability ' : '               '}${line}`));
   lines.push(`  primary order ${primaryOrderLine(result.primaryOrder)}`);
   lines.push(`  liveness     ${livenessLine(result)}`);
   if (result.serverErrors.length > 0) {
@@ -93,19 +97,22 @@ export function withBugs(scenario: Scenario, bugs: string[] | undefined, protoco
   return { ...scenario, bugs: [...new Set([...(scenario.bugs ?? []), ...bugs])] };
 }
 
-export const RUN_USAGE = `usage: zablab run <scenario> [--seed N] [--protocol zab|paxos] [--bug NAME]… [--trace FILE] [--json]
+export const RUN_USAGE = `usage: zablab run <scenario> [--seed N] [--protocol zab|paxos] [--bug NAME]… [--trace FILE] [--report FILE.html] [--json]
 
 Runs a scenario (a path, or a name from \`zablab list\`) and reports the story, the
 elections, faults and operations, the invariant and linearizability results, and each
 expectation. --bug switches a bug on (zablab bugs lists them). --trace writes the
-trace (NDJSON if FILE ends in .ndjson, else JSON).
+trace (NDJSON if FILE ends in .ndjson, else JSON). --report writes one self-contained
+HTML page (no network needed): the story, the verdicts, the availability figures, the
+latency, throughput and fault plots, the linearizability explanation drawn, and the
+command that reproduces the run.
 Exit: 0 every expectation holds, 1 one fails, 2 bad input.
 `;
 
 export function runCommand(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { seed: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, trace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { seed: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, trace: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   });
@@ -120,11 +127,18 @@ export function runCommand(argv: string[]): number {
   const protocol = requested ?? protocolsOf(loaded.scenario)[0];
   if (protocol === undefined) throw new UsageError(`${loaded.file}: none of its protocols (${(loaded.scenario.protocols ?? []).join(', ')}) is available`);
   const scenario = withBugs(loaded.scenario, values.bug, protocol);
-  const result = runScenario(scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined });
+  if (values.report !== undefined) refuseToOverwrite(values.report, [loaded.file]);
+  if (values.trace !== undefined) refuseToOverwrite(values.trace, [loaded.file], '--trace');
+  const result = runScenario(scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined || values.report !== undefined });
   if (values.trace !== undefined && result.trace) {
     writeTextFile(values.trace, values.trace.endsWith('.ndjson') ? traceToNdjson(result.trace) : traceToJson(result.trace));
   }
-  out(values.json ? JSON.stringify(resultJson(result)) + '\n' : formatReport(result, scenario, values.trace));
+  const text = formatReport(result, scenario, values.trace);
+  if (values.report !== undefined) {
+    const command = ['zablab', 'run', positionals[0], '--seed', String(result.seed), '--protocol', protocol, ...(values.bug ?? []).flatMap((bug) => ['--bug', bug])].map(shellWord).join(' ');
+    writeReport(values.report, runReportPage(scenario, result, command, text), [loaded.file]);
+  }
+  out(values.json ? JSON.stringify(resultJson(result)) + '\n' : text + (values.report !== undefined ? `  report       ${values.report}\n` : ''));
   return result.ok ? 0 : 1;
 }
 

@@ -15,8 +15,10 @@ import { UsageError, err, out, writeTextFile } from './io.js';
 import { parseProtocol, parseSeed } from './run.js';
 import { parseWorkers, progressReporter, runSweep } from './sweep.js';
 import type { SweepJob, SweepOutcome } from './sweep-worker.js';
+import { shellWord } from './report.js';
+import { summaryLines, writeSweepReport } from './sweep-report.js';
 
-export const SWARM_USAGE = `usage: zablab swarm --protocol zab|paxos --runs N [--seed S] [--workers W] [--out DIR] [--bug NAME] [--shrink K] [--shrink-runs R] [--json]
+export const SWARM_USAGE = `usage: zablab swarm --protocol zab|paxos --runs N [--seed S] [--workers W] [--out DIR] [--bug NAME] [--shrink K] [--shrink-runs R] [--report FILE.html] [--json]
 
 Swarm testing: runs N scenarios drawn from seeds S..S+N-1 (default S = 1), each with
 its own random mix of fault kinds and settings at their edges, on W worker threads
@@ -24,7 +26,9 @@ its own random mix of fault kinds and settings at their edges, on W worker threa
 as a scenario file with its seed: \`zablab run FILE\` reproduces it. The first failing
 run of each symptom (up to K symptoms, default 5; 0: none) is shrunk with at most R
 runs (default 300) and saved beside it as …-shrunk.json. --bug switches a bug on in
-every run. Exit: 0 all pass, 1 some fail, 2 bad input.
+every run. --report writes one self-contained HTML page with the percentiles and
+histogram of each availability figure and the worst seeds' scenarios (FILE-seeds/).
+Exit: 0 all pass, 1 some fail, 2 bad input.
 `;
 
 /** A failure's symptom: the invariants it broke, or else the first expectation that failed. */
@@ -59,6 +63,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
       bug: { type: 'string' },
       shrink: { type: 'string' },
       'shrink-runs': { type: 'string' },
+      report: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -128,6 +133,10 @@ export async function swarmCommand(argv: string[]): Promise<number> {
     });
   }
   const seconds = (performance.now() - started) / 1000;
+  const summaries =
+    values.report === undefined
+      ? []
+      : writeSweepReport({ file: values.report, command: ['zablab', 'swarm', ...argv].map(shellWord).join(' '), outcomes, scenarioOf: (o) => jobs[o.index].scenario, inputs: [], groupOf: (o) => `swarm · ${o.protocol}` });
 
   // ---- report
   if (values.json) {
@@ -146,6 +155,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
         out(`    shrunk (${s.runs} runs): faults ${s.original.faults} → ${s.shrunk.faults}, operations ${s.original.ops} → ${s.shrunk.ops}, servers ${s.original.servers} → ${s.shrunk.servers}, events ${s.original.events} → ${s.shrunk.events}: zablab run ${first.shrunkFile}\n`);
       }
     }
+    if (values.report !== undefined) out(`\navailability (ms)\n${summaryLines(summaries).map((line) => `  ${line}\n`).join('')}report: ${values.report}\n`);
     out(`\n${runs} runs, ${failures.length} failed (${bySymptom.size} symptom${bySymptom.size === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s: ${(runs / runSeconds).toFixed(1)} seeds/s on ${workers} worker${workers === 1 ? '' : 's'}${failures.length ? `; failing runs saved in ${outDir}/` : ''}\n`);
   }
   return failures.length === 0 ? 0 : 1;

@@ -9,6 +9,7 @@ import { failedExpectations, runScenario } from '../scenario/run.js';
 import { protocolAdapter } from '../scenario/protocols.js';
 import { failureKind, focusedExpectations, shrinkScenario, type ShrinkResult } from '../scenario/shrink.js';
 import type { Scenario } from '../scenario/types.js';
+import { runFigures, type RunFigures } from '../check/availability.js';
 
 export interface SweepJob {
   index: number;
@@ -31,6 +32,8 @@ export interface SweepOutcome {
   failed: string[];
   violations: string[];
   error?: string;
+  /** The availability figures in brief (absent when the simulator failed). */
+  availability?: RunFigures;
   /** With shrinkRuns: the smallest scenario found that still fails the same way. */
   shrunk?: Pick<ShrinkResult, 'scenario' | 'failing' | 'runs' | 'original' | 'shrunk'>;
 }
@@ -55,6 +58,7 @@ export function runJob(job: SweepJob): SweepOutcome {
       events: result.events,
       failed: failedExpectations(result).map((e) => `${e.name}: ${e.detail}`),
       violations: [...new Set(result.invariants.violations.map((v) => v.invariant))],
+      availability: runFigures(result.availability),
       shrunk,
     };
   } catch (error) {

@@ -15,13 +15,19 @@ import { UsageError, err, out, writeTextFile } from './io.js';
 import { parseProtocol, protocolsOf, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
 import { runJob, type SweepJob, type SweepOutcome } from './sweep-worker.js';
+import { refuseToOverwrite, shellWord } from './report.js';
+import { summaryLines, writeSweepReport } from './sweep-report.js';
 import type { Scenario } from '../scenario/types.js';
 
-export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--bug NAME]… [--workers N] [--shard K/N] [--out DIR] [--json]
+export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--bug NAME]… [--workers N] [--shard K/N] [--out DIR] [--report FILE.html] [--json]
 
 Runs each scenario on each of its protocols (or --protocol) for every seed in A..B,
 on N worker threads (default: all cores). Failing runs are saved under DIR (default
 sweep-failures/) as scenario files with their seed: \`zablab run FILE\` reproduces them.
+--report writes one self-contained HTML page: per scenario and protocol, the
+percentiles and histogram of each availability figure (time from each fault to the
+first successful write and read, longest window without success), with the worst
+seeds' scenarios written beside it (FILE-seeds/).
 Exit: 0 all pass, 1 some fail, 2 bad input.
 `;
 
@@ -136,6 +142,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       shard: { type: 'string' },
       out: { type: 'string' },
+      report: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -153,6 +160,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const workers = parseWorkers(values.workers);
   const outDir = values.out ?? 'sweep-failures';
   const scenarios = positionals.map((arg) => loadScenario(arg));
+  const inputs = scenarios.map((s) => s.file);
+  if (values.report !== undefined) refuseToOverwrite(values.report, inputs);
   const jobs: SweepJob[] = [];
   for (const { name, scenario } of scenarios) {
     for (const p of protocol ? [protocol] : protocolsOf(scenario)) {
@@ -174,8 +183,12 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     writeTextFile(file, JSON.stringify(repro, null, 2) + '\n');
     (failure as SweepOutcome & { reproduction?: string }).reproduction = file;
   }
+  const summaries =
+    values.report === undefined
+      ? []
+      : writeSweepReport({ file: values.report, command: ['zablab', 'sweep', ...argv].map(shellWord).join(' '), outcomes, scenarioOf: (o) => ({ ...concretize(jobs[o.index].scenario, o.seed), seed: o.seed, protocols: [o.protocol as 'zab' | 'paxos'] }), inputs });
   if (values.json) {
-    for (const o of outcomes) out(JSON.stringify({ scenario: o.scenario, protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, failed: o.failed, violations: o.violations, reproduction: (o as { reproduction?: string }).reproduction }) + '\n');
+    for (const o of outcomes) out(JSON.stringify({ scenario: o.scenario, protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, failed: o.failed, violations: o.violations, reproduction: (o as { reproduction?: string }).reproduction, availability: o.availability }) + '\n');
   } else {
     const groups = new Map<string, { runs: number; failed: number; seeds: number[] }>();
     for (const o of outcomes) {
@@ -194,6 +207,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     out(`\n${outcomes.length - failures.length} passed, ${failures.length} failed in ${seconds.toFixed(1)} s (${(outcomes.length / seconds).toFixed(1)} runs/s, ${workers} worker${workers === 1 ? '' : 's'})\n`);
     for (const f of failures.slice(0, 20)) out(`  ✗ ${f.scenario} ${f.protocol} seed ${f.seed}: ${f.failed[0]}\n    reproduce: zablab run ${(f as { reproduction?: string }).reproduction}\n`);
+    if (values.report !== undefined) out(`\navailability (ms)\n${summaryLines(summaries).map((line) => `  ${line}\n`).join('')}report: ${values.report}\n`);
   }
   return failures.length === 0 ? 0 : 1;
 }

@@ -24,6 +24,8 @@ import { History } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type WorkloadSpec } from '../client/workload.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
+import { TimelineRecorder } from '../check/timeline.js';
+import { availability, type Availability } from '../check/availability.js';
 import type { ProtocolAdapter, InvariantMonitor } from './protocol.js';
 import { resolveTarget, type TargetContext } from './targets.js';
 import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
@@ -104,6 +106,8 @@ export interface RunResult {
   commits: number;
   syncModes: Record<string, number>;
   faults: { atUs: number; action: string; nodes: number[] }[];
+  /** Per fault the first write and read that succeeded after it; the longest window with no successful operation (sim/check/availability.ts). */
+  availability: Availability;
   expectations: ExpectationResult[];
   ok: boolean;
   /** The trace, when keepTrace was set. */
@@ -447,6 +451,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
         break;
     }
   });
+  const timeline = new TimelineRecorder();
+  cluster.trace.listen((event) => timeline.observe(event));
   const history = new History(cluster.trace);
   const spec = workloadSpec(scenario);
   cluster.start();
@@ -548,6 +554,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     commits,
     syncModes,
     faults: rt.faultLog,
+    availability: availability(timeline.timeline()),
     expectations: [],
     ok: false,
     trace: options.keepTrace ? cluster.trace.toTrace() : undefined,

@@ -312,6 +312,29 @@ describe('the lab', () => {
     await p.close();
   });
 
+  it('plots latency, throughput and faults; hovering a latency point names the operation and moves the cursor to it', async () => {
+    const p = await page(`#s=leader-crash-during-broadcast&p=${MAIN}`);
+    await waitForHash(p);
+    await p.click('#plots-strip > summary');
+    expect(await p.$$eval('#plots-strip figure[data-plot]', (figs) => figs.map((f) => f.getAttribute('data-plot')))).toEqual(['latency', 'throughput', 'faults']);
+    // The checks panel has the availability figures of the crash at 400 ms.
+    expect(await p.textContent('#checks-panel')).toMatch(/availability: crash \[\d\] at 400\.0 ms: first write ok after/);
+    const before = await cursorSeq(p);
+    const point = p.locator('#plots-strip .op-point').nth(30);
+    const opId = await point.getAttribute('data-op');
+    const invokeSeq = Number(await point.getAttribute('data-seq'));
+    expect(invokeSeq).not.toBe(before);
+    await point.hover({ force: true });
+    await p.waitForFunction((b) => Number((document.getElementById('scrubber') as HTMLInputElement).value) !== b, before);
+    expect(await p.textContent('#plots-strip .plot-tooltip')).toContain(`op ${opId} `);
+    // The cursor is on that operation's invocation.
+    expect(await cursorSeq(p)).toBe(invokeSeq);
+    expect(await p.textContent('#event-line')).toMatch(/Client \d+ → S\d/);
+    expect(await p.locator('#plots-strip .plot-cursor').first().getAttribute('visibility')).toBe('visible');
+    expect(errorsOf(p)).toEqual([]);
+    await p.close();
+  });
+
   it('logged no console error on any page', () => {
     expect(pageErrors).toEqual([]);
   });

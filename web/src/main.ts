@@ -26,6 +26,7 @@ import { base64urlDecode, base64urlEncode, cursorAtMs, decodeFaults, describeFau
 import { PHASE_LABEL, PHASE_ORDER, ROLE_COLOR, clamp, formatTime, serverName, typeStyle, usToMs, type Phase } from './format.js';
 import { byId, button, download, el, toast } from './dom.js';
 import { expectationHeadline, expectationLines, livenessLine } from './verdicts.js';
+import { PlotsStrip, availabilityLines } from './runplots.js';
 
 type View = 'explore' | 'guide' | 'side';
 
@@ -88,6 +89,11 @@ class App {
   private playAccum = 0;
   private lastFrame = 0;
   private readonly statePanel: StatePanel;
+  /** Latency, throughput and fault plots under the diagram; hovering a point moves the cursor to its invocation. */
+  private readonly plots = new PlotsStrip(byId('diagrams'), (_series, op) => {
+    if (this.state.view === 'side') this.setSideTime(op.invokeUs);
+    else this.setCursor(op.invokeSeq, true);
+  });
   private sideStatePanels: StatePanel[] = [];
   private urlTimer: number | undefined;
   private runToken = 0;
@@ -409,6 +415,7 @@ class App {
     this.renderLegend();
     this.renderChecks();
     this.renderFaults();
+    this.plots.show([{ label: run.protocol === 'zab' ? 'ZAB' : 'Paxos', events: run.model.events }]);
     this.markLinOps();
     this.setCursor(seq, true);
     if (keepTimeUs !== undefined || cursor !== undefined) {
@@ -482,6 +489,7 @@ class App {
     this.renderLegend();
     this.renderChecks();
     this.renderFaults();
+    this.plots.show(runs.flatMap((r) => (r ? [{ label: r.protocol === 'zab' ? 'ZAB' : 'Paxos', events: r.model.events }] : [])));
     this.setSideTime(keep ?? 0);
   }
 
@@ -691,6 +699,7 @@ class App {
     byId<HTMLInputElement>('scrubber').value = String(seq);
     const e = run.model.events[seq];
     byId('cursor-info').textContent = `event ${seq} / ${n - 1} · ${formatTime(e.timeUs)}`;
+    this.plots.setCursorTime(e.timeUs);
     this.renderEventLine(run.narrator.describe(seq), e.node);
     if (dragging) this.schedulePanels();
     else this.renderPanels();
@@ -748,6 +757,7 @@ class App {
     this.sideTimeUs = clamp(Math.round(timeUs), 0, endUs);
     byId<HTMLInputElement>('scrubber').value = String(this.sideTimeUs);
     byId('cursor-info').textContent = `${formatTime(this.sideTimeUs)} (both runs)`;
+    this.plots.setCursorTime(this.sideTimeUs);
     const line = byId('event-line');
     line.replaceChildren();
     this.ensureSidePanels();
@@ -1158,6 +1168,7 @@ class App {
         row.append(el('span', lin === 'not-linearizable' ? 'bad' : 'good', lin === 'linearizable' ? '✓ linearizable' : lin === 'not-linearizable' ? '✗ not linearizable' : `– ${lin ?? ''}`));
         row.append(el('span', 'muted', `${r.model.elections.length} leader(s) · ${r.model.length} events`));
         panel.append(row);
+        for (const line of availabilityLines(r.model.events)) panel.append(el('div', 'muted small availability', `${r.protocol === 'zab' ? 'ZAB' : 'Paxos'} availability: ${line}`));
       }
       return;
     }
@@ -1187,6 +1198,9 @@ class App {
       for (const line of describeReads(run.summary.reads)) reads.append(el('div', 'muted small', `reads: ${line}`));
       panel.append(reads);
     }
+    const figures = el('div', 'check-block availability');
+    for (const line of availabilityLines(run.model.events)) figures.append(el('div', 'muted small', `availability: ${line}`));
+    panel.append(figures);
     if (run.summary) {
       const live = livenessLine(run.summary);
       panel.append(el('div', `check-block liveness ${live.tone}`, live.text));

@@ -1,0 +1,74 @@
+/**
+ * The linearizability verdict of a trace's client history, with the checker's
+ * explanation as data the lab and `zablab run --report` draw (sim/check/lin/explain.ts).
+ *
+ * RunResult carries only the explanation's text, so this rebuilds the history
+ * from the trace's `invoke` / `complete` events (History records both, in the same
+ * order) and selects the operations exactly as sim/scenario/run.ts does before
+ * checking: lock recipes against the mutex model; otherwise, against the znode tree,
+ * writes, quorum reads, sync reads except those whose sync a deposed leader answered
+ * (ZOOKEEPER-1675, told from the trace's `sync-answer` and `election` events), and local
+ * reads only if the scenario's expectations include them (sim/scenario/reads.ts).
+ */
+import type { TraceEvent } from '../core/trace.js';
+import type { HistoryEvent } from '../check/lin/history.js';
+import { checkHistory } from '../check/lin/checker.js';
+import type { Explanation } from '../check/lin/explain.js';
+import { expectationsFor } from './run.js';
+import { checkedForLinearizability, excusedSyncReads } from './reads.js';
+import type { ProtocolName, Scenario } from './types.js';
+
+export interface LinReport {
+  verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
+  model?: string;
+  ops: number;
+  explanation?: Explanation;
+  error?: string;
+}
+
+const LOCK_OPS = new Set(['acquire', 'release']);
+
+export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, maxSteps = 5_000_000): LinReport {
+  const history: HistoryEvent[] = [];
+  const opOfEvent: number[] = [];
+  const ops: { f: string; readMode?: string; opId: number }[] = [];
+  const open = new Map<number, number>();
+  for (const e of events) {
+    if (e.kind === 'invoke') {
+      const opId = ops.length;
+      ops.push({ f: String(e.f), readMode: typeof e.readMode === 'string' ? e.readMode : undefined, opId: Number(e.opId) });
+      open.set(Number(e.process), opId);
+      opOfEvent.push(opId);
+      history.push({ type: 'invoke', process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
+    } else if (e.kind === 'complete') {
+      const opId = open.get(Number(e.process));
+      if (opId === undefined) continue;
+      open.delete(Number(e.process));
+      opOfEvent.push(opId);
+      history.push({ type: e.result as HistoryEvent['type'], process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
+    }
+  }
+  if (ops.length === 0) return { verdict: 'skipped', ops: 0 };
+  const recipe = scenario?.workload?.recipe;
+  const expected = scenario !== undefined ? expectationsFor(scenario, protocol as ProtocolName) : {};
+  const includeLocal = expected.includeLocalReads ?? false;
+  let model: string;
+  let keep: (op: { f: string; readMode?: string; opId: number }) => boolean;
+  if (recipe === 'lock') {
+    model = 'mutex';
+    keep = (op) => LOCK_OPS.has(op.f);
+  } else {
+    model = 'znode';
+    const excused = excusedSyncReads(events);
+    keep = (op) => !LOCK_OPS.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
+  }
+  const selected = history.filter((_, i) => keep(ops[opOfEvent[i]]));
+  try {
+    const result = checkHistory(selected, model, { maxSteps });
+    const report: LinReport = { verdict: result.verdict, model, ops: result.ops };
+    if (result.explanation) report.explanation = result.explanation;
+    return report;
+  } catch (error) {
+    return { verdict: 'unknown', model, ops: ops.length, error: (error as Error).message };
+  }
+}
