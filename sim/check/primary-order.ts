@@ -31,6 +31,11 @@
  *   committed on this node ("not without it, nor before it"). One exemption: a node's
  *   first txn of origin o may follow a state transfer (ZAB's SNAP / DIFF), so it needs
  *   (o, k-1) committed on *some* node before (a txn nobody committed is never covered).
+ *   An error txn (ZooKeeper's ErrorTxn: a create that found the node, a setData on a
+ *   stale version) changes no state, so no later txn assumes it: when (o, k-1) is an
+ *   error txn (known from its `propose` or `commit` record) that this node never
+ *   applied, the txn (o, k) was computed against is the state-changing one before it
+ *   (Paxos's guard applies such a (o, k) on the state it was computed for).
  * - `GlobalPrimaryOrder`: once the node committed a txn of a newer primary, it must not
  *   commit one of an older primary. Primaries are ranked by `originRank` when the event
  *   has one, else by the last integer in the origin (ZAB's epoch, Paxos's ballot).
@@ -93,6 +98,8 @@ export class PrimaryOrderMonitor {
   private readonly nodes = new Map<number, NodeState>();
   /** origin → seqs committed on some node (for the state-transfer exemption). */
   private readonly anywhere = new Map<string, Set<number>>();
+  /** origin → seqs of its error txns (state-neutral: no later txn assumes them). */
+  private readonly neutral = new Map<string, Set<number>>();
 
   constructor(private readonly onViolation: (violation: PrimaryOrderViolation) => void = () => {}) {}
 
@@ -104,9 +111,14 @@ export class PrimaryOrderMonitor {
       this.nodes.delete(event.node);
       return;
     }
+    if (event.kind === 'propose') {
+      this.noteNeutral(event);
+      return;
+    }
     if (!isPrimaryTxn(event)) return;
     const origin = event.origin as string;
     const k = event.originSeq as number;
+    this.noteNeutral(event);
     const replay = event.replay === true;
     if (event.stale === true) {
       // Chosen, but not applied: the guard found the tree in another state than the one
@@ -126,9 +138,10 @@ export class PrimaryOrderMonitor {
       mine = new Map();
       node.committed.set(origin, mine);
     }
-    if (k > 1 && !mine.has(k - 1) && !(firstOfOrigin && this.anywhere.get(origin)?.has(k - 1))) {
+    const assumed = this.assumedBefore(mine, origin, k);
+    if (assumed > 0 && !mine.has(assumed) && !(firstOfOrigin && this.anywhere.get(origin)?.has(assumed))) {
       this.report(node, event, 'LocalPrimaryOrder', origin, [event.seq],
-        `node ${event.node} committed txn #${k} of ${origin} (${labelOf(event)}) without #${k - 1} of the same primary, which it was computed against`);
+        `node ${event.node} committed txn #${k} of ${origin} (${labelOf(event)}) without #${assumed} of the same primary, which it was computed against`);
     }
     const later = mine.get(k + 1);
     if (later !== undefined) {
@@ -146,6 +159,30 @@ export class PrimaryOrderMonitor {
       everywhere.add(k);
     }
     this.checkGlobal(node, event, origin);
+  }
+
+  /** Records an error txn of a primary (from its propose or commit record). */
+  private noteNeutral(event: TraceEvent): void {
+    if ((event.txn as { type?: string } | undefined)?.type !== 'error' || typeof event.origin !== 'string' || typeof event.originSeq !== 'number') return;
+    let seqs = this.neutral.get(event.origin);
+    if (seqs === undefined) {
+      seqs = new Set();
+      this.neutral.set(event.origin, seqs);
+    }
+    seqs.add(event.originSeq);
+  }
+
+  /**
+   * The txn of `origin` that (origin, k) was computed against: k-1, or, past error txns
+   * this node never applied (they change nothing), the state-changing one before them;
+   * 0 if none.
+   */
+  private assumedBefore(mine: Map<number, number>, origin: string, k: number): number {
+    let j = k - 1;
+    const neutral = this.neutral.get(origin);
+    if (neutral === undefined) return j;
+    while (j >= 1 && !mine.has(j) && neutral.has(j)) j--;
+    return j;
   }
 
   /** Why a discarded txn's basis was not this node's state, in primary-order terms. */

@@ -71,3 +71,23 @@ describe('primary order: the contrast with ZAB (PROTOCOLS.md §12)', () => {
     expect(global.message).toMatch(/committed txn #5 of paxos:b\d+ \(create \/q\/item-0000000001\) after a txn of the newer primary paxos:b\d+/);
   });
 });
+
+describe('primary order past error txns', () => {
+  // An error txn (a create that found the node) changes no state: the next txn of its
+  // primary was computed on the same state, and assumes the state-changing txn before it.
+  const ev = (seq: number, kind: string, node: number, originSeq: number, type: string) =>
+    ({ timeUs: seq, seq, node, kind, origin: 'paxos:b4', originSeq, command: 'txn', txn: { type, path: '/k' } }) as never;
+  it('a node that applies #3 without the error txn #2, after #1, keeps primary order', () => {
+    const events = [ev(1, 'propose', 0, 1, 'create'), ev(2, 'propose', 0, 2, 'error'), ev(3, 'propose', 0, 3, 'setData'), ev(4, 'commit', 1, 1, 'create'), ev(5, 'commit', 1, 3, 'setData')];
+    expect(checkPrimaryOrder(events).violations).toEqual([]);
+  });
+  it('without #1 it does not: the error txn #2 is skipped, the state-changing #1 is not', () => {
+    const events = [ev(1, 'propose', 0, 1, 'create'), ev(2, 'propose', 0, 2, 'error'), ev(3, 'propose', 0, 3, 'setData'), ev(4, 'commit', 1, 3, 'setData')];
+    const result = checkPrimaryOrder(events);
+    expect(result.violations.map((v) => v.message)).toEqual([expect.stringMatching(/^node 1 committed txn #3 of paxos:b4 \(setData \/k\) without #1 of the same primary/)]);
+  });
+  it('a missing txn that is not an error txn is a violation', () => {
+    const events = [ev(1, 'propose', 0, 1, 'create'), ev(2, 'propose', 0, 2, 'setData'), ev(3, 'commit', 1, 1, 'create'), ev(4, 'commit', 1, 3, 'setData')];
+    expect(checkPrimaryOrder(events).violations.map((v) => v.invariant)).toEqual(['LocalPrimaryOrder']);
+  });
+});
