@@ -96,7 +96,7 @@ export function exploreCommand(argv: string[]): number {
   if (result.violation !== null) {
     const counterexample = counterexampleScenario(scenario, protocol, seed, result.violation, strategy);
     writeTextFile(file, JSON.stringify(counterexample, null, 2) + '\n');
-    replayed = replayCounterexample(counterexample, adapter, result.violation.invariant);
+    replayed = replayCounterexample(counterexample, adapter, result.violation);
   }
   if (values.json) {
     const { violation, ...figures } = result;
@@ -109,14 +109,14 @@ export function exploreCommand(argv: string[]): number {
         ...figures,
         seconds: Number(seconds.toFixed(3)),
         uniquePerSecond: Math.round(result.unique / Math.max(seconds, 1e-9)),
-        violation: violation && { invariant: violation.invariant, message: violation.message, depth: violation.depth, steps: violation.schedule.length, file, replayed },
+        violation: violation && { invariant: violation.invariant, message: violation.message, depth: violation.depth, steps: violation.schedule.length, traceHashAtViolation: violation.traceHash, file, replayed },
       }) + '\n',
     );
   } else {
     out(report(loaded.name, protocol, result, seconds, budgets, replayed, file));
   }
   if (replayed !== null && !replayed.reproduced) {
-    err(`zablab: internal error: the counterexample did not replay to ${result.violation!.invariant} (got ${replayed.invariant ?? 'no violation'})\n`);
+    err(`zablab: internal error: the counterexample did not replay to ${result.violation!.invariant} with the explorer's events (got ${replayed.invariant ?? 'no violation'}, ${replayed.traceHashAtViolation} instead of ${result.violation!.traceHash})\n`);
     return 70;
   }
   return result.violation === null ? 0 : 1;
@@ -138,7 +138,9 @@ function report(name: string, protocol: string, r: ExploreResult, seconds: numbe
     const v = r.violation;
     lines.push(`  invariants   ✗ ${v.invariant} at depth ${v.depth}: ${v.message}`);
     lines.push(`  counterexample ${v.schedule.length} steps, written to ${file}; replay: zablab run ${file}`);
-    if (replayed !== null) lines.push(`  replayed     ${replayed.reproduced ? '✓' : '✗'} ${replayed.invariant ?? 'no violation'} · trace ${replayed.traceHash}`);
+    if (replayed !== null) {
+      lines.push(`  replayed     ${replayed.reproduced ? '✓' : '✗'} ${replayed.invariant ?? 'no violation'}, the same events up to it (${replayed.traceHashAtViolation}) · zablab run prints trace ${replayed.traceHash}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

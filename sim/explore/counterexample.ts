@@ -5,6 +5,7 @@
  * when the violation reproduces. The lab opens it like any scenario.
  */
 import type { ProtocolAdapter } from '../scenario/protocol.js';
+import { TraceHasher } from '../core/trace.js';
 import { runScenario } from '../scenario/run.js';
 import type { ProtocolName, Scenario } from '../scenario/types.js';
 import type { Counterexample, Strategy } from './search.js';
@@ -31,13 +32,23 @@ export function counterexampleScenario(scenario: Scenario, protocol: ProtocolNam
 export interface Replayed {
   /** The invariant the replay halted on (null: it did not halt). */
   invariant: string | null;
+  /** The run's trace hash, as `zablab run` prints it (the run closes pending operations after the halt). */
   traceHash: string;
+  /** The hash of the run's events up to its last violation event: equal to the explorer's. */
+  traceHashAtViolation: string;
+  /** Same invariant, and the same events up to the violation as in the explorer. */
   reproduced: boolean;
 }
 
-/** Runs the counterexample as `zablab run` does. */
-export function replayCounterexample(file: Scenario, adapter: ProtocolAdapter, invariant: string): Replayed {
-  const result = runScenario(file, adapter, { seed: file.seed });
+/** Runs the counterexample as `zablab run` does and compares it with what the explorer saw. */
+export function replayCounterexample(file: Scenario, adapter: ProtocolAdapter, found: Counterexample): Replayed {
+  const result = runScenario(file, adapter, { seed: file.seed, keepTrace: true });
   const halted = result.halted?.invariant ?? null;
-  return { invariant: halted, traceHash: result.traceHash, reproduced: halted === invariant };
+  const events = result.trace?.events ?? [];
+  let last = events.length - 1;
+  while (last >= 0 && events[last].kind !== 'violation') last--;
+  const hasher = new TraceHasher();
+  for (let i = 0; i <= last; i++) hasher.mixEvent(events[i]);
+  const traceHashAtViolation = hasher.digest();
+  return { invariant: halted, traceHash: result.traceHash, traceHashAtViolation, reproduced: halted === found.invariant && traceHashAtViolation === found.traceHash };
 }

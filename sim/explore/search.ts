@@ -51,6 +51,8 @@ export interface Counterexample {
   depth: number;
   /** The prefix, then the choices. */
   schedule: ScheduleStep[];
+  /** The explored world's trace hash in the violating state (its events up to the violation). */
+  traceHash: string;
 }
 
 export interface ExploreResult extends ExploreProgress {
@@ -117,7 +119,7 @@ class Explorer {
     for (const name of this.seen) if (this.sometimes[name] === null) this.sometimes[name] = depth;
     const violation = world.violation();
     if (violation === null) return false;
-    this.violation = { ...violation, depth, schedule: stepsOf(this, path()) };
+    this.violation = { ...violation, depth, schedule: stepsOf(this, path()), traceHash: world.setup.cluster.trace.hash() };
     return true;
   }
 

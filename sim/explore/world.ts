@@ -30,6 +30,8 @@ export class World {
   private readonly ghost: HistoryGhost;
   private readonly hasher = new StateHasher();
   private readonly clients: object[];
+  /** Commits and ok operations when the search starts (after the prefix): "sometimes" counts what happens after. */
+  private readonly baseline: { commits: number; ok: number };
 
   constructor(scenario: Scenario, adapter: ProtocolAdapter, options: WorldOptions) {
     this.setup = setupRun({ ...scenario, schedule: [] }, adapter, { seed: options.seed });
@@ -38,6 +40,7 @@ export class World {
     const prefix = options.prefix ?? [];
     for (let i = 0; i < prefix.length && this.setup.cluster.haltReason === null; i++) this.scheduler.applyStep(prefix[i], i);
     this.clients = this.setup.workload?.clients ?? [];
+    this.baseline = { commits: this.setup.counters.commits, ok: this.okOps() };
     // The history is in the ghost (client operations are trace records); the walk leaves it out.
     this.hasher.skip.add(this.setup.history);
   }
@@ -69,12 +72,18 @@ export class World {
     return { invariant, message: rest.join(':').trim() };
   }
 
-  /** Which "sometimes" properties hold in this state. */
+  /** Which "sometimes" properties hold in this state (a commit or an ok operation counts if it happened after the prefix). */
   sometimes(out: Set<Sometimes>): void {
     const setup = this.setup;
     if (setup.rt.leaders.length > 0) out.add('leader established');
-    if (setup.counters.commits > 0) out.add('txn committed');
-    if (setup.history.ops.some((op) => op.result === 'ok')) out.add('operation ok');
+    if (setup.counters.commits > this.baseline.commits) out.add('txn committed');
+    if (this.okOps() > this.baseline.ok) out.add('operation ok');
+  }
+
+  private okOps(): number {
+    let ok = 0;
+    for (const op of this.setup.history.ops) if (op.result === 'ok') ok++;
+    return ok;
   }
 
   fingerprint(): number {
