@@ -3,7 +3,8 @@
  * 3-server ZAB and 3-server Paxos, one client, two writes, at most one crash, explored
  * breadth-first after a warm-up (the simulator's own order until just before the first
  * write, 385 ms) to a depth bound: states generated, unique states, depth, time, whether
- * the bounded space was exhausted, unique states per second on one core. Then the costs
+ * the bounded space was exhausted, unique states per second (wall, and per CPU second:
+ * one core, whatever else the machine runs; V8's GC threads count too). Then the costs
  * behind the rate, per state: building a world (setup and warm-up), one replayed step,
  * one fingerprint; and random walks, which replay nothing.
  */
@@ -28,10 +29,12 @@ function scenario() {
   return parseScenario(readFileSync(FILE, 'utf8'), FILE);
 }
 
-function bfs(adapter: ProtocolAdapter, maxDepth: number): { result: ExploreResult; seconds: number } {
+function bfs(adapter: ProtocolAdapter, maxDepth: number): { result: ExploreResult; seconds: number; cpuSeconds: number } {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const result = explore(scenario(), adapter, { strategy: 'bfs', maxDepth, maxStates: 2_000_000, budgets: ONE_CRASH, seed: 1, prefix: WARMUP });
-  return { result, seconds: (performance.now() - start) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return { result, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 function costs(adapter: ProtocolAdapter): Record<string, number> {
@@ -81,7 +84,7 @@ export function benchExplore(): Record<string, number> {
     ['zab', zabAdapter],
     ['paxos', paxosAdapter],
   ] as const) {
-    const { result, seconds } = bfs(adapter, DEPTH[name]);
+    const { result, seconds, cpuSeconds } = bfs(adapter, DEPTH[name]);
     out[`${name}BfsStates`] = result.states;
     out[`${name}BfsUnique`] = result.unique;
     out[`${name}BfsDepth`] = result.depth;
@@ -89,6 +92,9 @@ export function benchExplore(): Record<string, number> {
     out[`${name}BfsExhausted`] = result.exhausted ? 1 : 0;
     out[`${name}BfsViolations`] = result.violation === null ? 0 : 1;
     out[`${name}BfsUniquePerSec`] = Math.round(result.unique / seconds);
+    // CPU time of this (single-threaded) process: the rate on one core when the machine is shared.
+    out[`${name}BfsCpuSeconds`] = Number(cpuSeconds.toFixed(2));
+    out[`${name}BfsUniquePerCpuSec`] = Math.round(result.unique / cpuSeconds);
     out[`${name}BfsReplayedStepsPerState`] = Number((result.stepsReplayed / Math.max(result.states, 1)).toFixed(2));
     for (const [property, depth] of Object.entries(result.sometimes)) out[`${name}Sometimes_${property.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())}Depth`] = depth ?? -1;
     for (const [key, value] of Object.entries(costs(adapter))) out[`${name}${key[0].toUpperCase()}${key.slice(1)}`] = value;

@@ -182,6 +182,19 @@ describe('schedules in scenario files', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('zablab explore refuses bad flags and never overwrites its scenario: one line, exit 2', () => {
+    for (const args of [
+      ['--strategy', 'xyz'],
+      ['--warmup-ms', '5000'],
+      ['--out', FILE],
+    ]) {
+      const run = zablab(['explore', FILE, ...args]);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    expect(readFileSync(FILE, 'utf8')).toContain('"title": "Model checking');
+  });
+
   it('a malformed step is refused by the schema', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zablab-schedule-'));
     const file = join(dir, 'bad.json');
