@@ -171,7 +171,14 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
     explorer.stepsReplayed++;
     if (explorer.observe(world, depth + 1, () => [...path, index])) return true;
     const fp = world.fingerprint();
-    if (isNew(fp, depth + 1)) enqueue(explorer.add(id, index, depth + 1));
+    if (isNew(fp, depth + 1)) {
+      // A new state at the depth bound is not expanded: whether the bound cut it is known here, without another replay.
+      if (depth + 1 >= explorer.options.maxDepth) {
+        if (world.choices().length > 0) explorer.cutAtDepth++;
+      } else {
+        enqueue(explorer.add(id, index, depth + 1));
+      }
+    }
     explorer.maybeReport(0);
     if (explorer.states >= explorer.options.maxStates) return true;
   }
