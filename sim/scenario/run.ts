@@ -634,6 +634,9 @@ export function ignoredSettings(scenario: Scenario, adapter: ProtocolAdapter): s
       if (!used.includes(key)) warnings.push(`cluster.${key} is not used by ${adapter.name}: ignored`);
     }
   }
+  if (isScheduled(scenario) && (scenario.network !== undefined || scenario.storage?.syncLatency !== undefined)) {
+    warnings.push('network and disk latencies, loss and duplication are not used under a schedule: its steps decide what arrives and when');
+  }
   const known = new Set(adapter.bugs.map((bug) => bug.name));
   for (const bug of scenario.bugs ?? []) if (!known.has(bug)) warnings.push(`bug switch ${bug} is not a ${adapter.name} switch: ignored`);
   return warnings;
