@@ -1,6 +1,5 @@
 /** `zablab explore <scenario>`: model-check the real nodes under the controlled scheduler (sim/explore). */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { protocolAdapter } from '../scenario/protocols.js';
 import { explore, STRATEGIES, type ExploreProgress, type ExploreResult, type Strategy } from '../explore/search.js';
 import { counterexampleScenario, replayCounterexample, type Replayed } from '../explore/counterexample.js';
@@ -8,6 +7,7 @@ import { SOMETIMES } from '../explore/world.js';
 import { UsageError, err, out, writeTextFile } from './io.js';
 import { parseProtocol, parseSeed, protocolsOf, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
+import { refuseToOverwrite } from './report.js';
 
 export const EXPLORE_USAGE = `usage: zablab explore <scenario> [--protocol zab|paxos] [--bug NAME]… [--strategy bfs|dfs|random]
                       [--max-depth N] [--max-states N] [--max-crashes K] [--max-partitions K]
@@ -73,7 +73,7 @@ export function exploreCommand(argv: string[]): number {
   if (protocol === undefined) throw new UsageError(`${loaded.file}: none of its protocols is available`);
   const scenario = withBugs(loaded.scenario, values.bug, protocol);
   const file = values.out ?? `explore-${loaded.name.replace(/[\\/]/g, '-')}-${protocol}.json`;
-  if (resolve(file) === resolve(loaded.file)) throw new UsageError(`--out ${file}: that is the scenario being explored; it is never overwritten`);
+  refuseToOverwrite(file, [loaded.file], '--out');
   const adapter = protocolAdapter(protocol);
   const budgets = {
     crashes: count(values['max-crashes'], '--max-crashes', 0),
