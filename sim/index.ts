@@ -31,3 +31,8 @@ export { checkReads, type ReadCheckOp, type ReadCheckResult, type CommittedTxn, 
 export { type ReadsReport, type DeposedSyncAnswer } from './scenario/reads.js';
 export { traceHistoryToEdn, traceToShiViz } from './check/export.js';
 export { DataTree, prepRequest } from './store/index.js';
+export { explore, STRATEGIES, type ExploreOptions, type ExploreResult, type ExploreProgress, type Counterexample, type Strategy } from './explore/search.js';
+export { World, SOMETIMES, type Sometimes, type WorldOptions } from './explore/world.js';
+export { ControlledScheduler, ScheduleError, describeStep, type Budgets, type Choice, type ScheduleStep } from './explore/scheduler.js';
+export { fingerprint, StateHasher } from './explore/fingerprint.js';
+export { counterexampleScenario, replayCounterexample, type Replayed } from './explore/counterexample.js';

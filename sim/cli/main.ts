@@ -15,6 +15,7 @@ import { exportCommand } from './export.js';
 import { huntCommand } from './hunt.js';
 import { viewCommand } from './view.js';
 import { shrinkCommand } from './shrink.js';
+import { exploreCommand } from './explore.js';
 import { bugsCommand, listCommand, runCommand, schemaCommand, suiteCommand } from './run.js';
 
 
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   swarm: { summary: 'swarm testing: random scenarios, each with its own mix of faults and extreme settings', run: swarmCommand },
   shrink: { summary: 'minimise a failing run into the smallest scenario that still fails', run: shrinkCommand },
   hunt: { summary: 'random search for a bug switch, then shrink what it finds', run: huntCommand },
+  explore: { summary: 'model checking: every schedule within bounds, shortest counterexample as a replayable scenario', run: exploreCommand },
   list: { summary: 'list the scenarios with their titles', run: listCommand },
   check: {
     summary: 'check client histories (zablab, Jepsen EDN or JSON) for linearizability',

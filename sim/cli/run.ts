@@ -9,6 +9,7 @@ import { describeReads } from '../scenario/reads.js';
 import { describeAvailability } from '../check/availability.js';
 import { PROTOCOL_NAMES, type ProtocolName, type Scenario } from '../scenario/types.js';
 import { UsageError, out, writeTextFile } from './io.js';
+import { ScheduleError } from '../explore/scheduler.js';
 import { listScenarioFiles, loadScenario, wrap } from './scenarios.js';
 import { refuseToOverwrite, shellWord, writeReport } from './report.js';
 import { runReportPage } from './run-report.js';
@@ -87,6 +88,16 @@ export function resultJson(result: RunResult): Record<string, unknown> {
   return rest;
 }
 
+/** Runs a scenario; a schedule step that cannot happen is bad input, naming the step. */
+export function runScheduled<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ScheduleError) throw new UsageError(`${file}: $.schedule[${error.index}]: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Adds --bug switches to a scenario, checking that each exists for the protocol. */
 export function withBugs(scenario: Scenario, bugs: string[] | undefined, protocol: string): Scenario {
   if (bugs === undefined || bugs.length === 0) return scenario;
@@ -129,7 +140,7 @@ export function runCommand(argv: string[]): number {
   const scenario = withBugs(loaded.scenario, values.bug, protocol);
   if (values.report !== undefined) refuseToOverwrite(values.report, [loaded.file]);
   if (values.trace !== undefined) refuseToOverwrite(values.trace, [loaded.file], '--trace');
-  const result = runScenario(scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined || values.report !== undefined });
+  const result = runScheduled(loaded.file, () => runScenario(scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined || values.report !== undefined }));
   if (values.trace !== undefined && result.trace) {
     writeTextFile(values.trace, values.trace.endsWith('.ndjson') ? traceToNdjson(result.trace) : traceToJson(result.trace));
   }

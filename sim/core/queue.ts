@@ -82,6 +82,28 @@ export class EventQueue {
     return top;
   }
 
+  /**
+   * Calls `visit` with every record in the heap, cancelled ones included, in no
+   * particular order. For a scheduler that picks the next event itself (sim/explore);
+   * do not schedule or pop while visiting.
+   */
+  forEach(visit: (record: EventRecord) => void): void {
+    for (let i = 0; i < this.size; i++) visit(this.heap[i]);
+  }
+
+  /** Removes every cancelled record from the heap at once (back to the pool), keeping the order of the rest. */
+  compact(): void {
+    const live: EventRecord[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const record = this.heap[i];
+      if (record.kind === CANCELLED) this.release(record);
+      else live.push(record);
+    }
+    for (let i = 0; i < this.size; i++) this.heap[i] = undefined as unknown as EventRecord;
+    this.size = 0;
+    for (const record of live) this.siftUp(record);
+  }
+
   peekTimeUs(): number {
     return this.size === 0 ? Number.POSITIVE_INFINITY : this.heap[0].timeUs;
   }

@@ -12,6 +12,8 @@ import seedrandom from 'seedrandom';
 export class Rng {
   private readonly prng: () => number;
   private spareNormal = Number.NaN;
+  /** Numbers drawn so far: with the seed, the stream's position (a model checker's state includes it). */
+  draws = 0;
 
   constructor(seed: string) {
     this.prng = seedrandom.alea(seed);
@@ -19,26 +21,31 @@ export class Rng {
 
   /** Uniform in [0, 1). */
   next(): number {
+    this.draws++;
     return this.prng();
   }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
+    this.draws++;
     return Math.floor(this.prng() * n);
   }
 
   /** Uniform integer in [min, max] (both inclusive). */
   intBetween(min: number, max: number): number {
+    this.draws++;
     return min + Math.floor(this.prng() * (max - min + 1));
   }
 
   /** True with probability p. Draws exactly one number whatever p is, so p never shifts the stream. */
   chance(p: number): boolean {
+    this.draws++;
     return this.prng() < p;
   }
 
   /** Exponentially distributed with the given mean. */
   exponential(mean: number): number {
+    this.draws++;
     return -Math.log(1 - this.prng()) * mean;
   }
 
@@ -50,8 +57,12 @@ export class Rng {
       return spare;
     }
     let u = 0;
-    while (u === 0) u = this.prng();
+    while (u === 0) {
+      u = this.prng();
+      this.draws++;
+    }
     const v = this.prng();
+    this.draws++;
     const radius = Math.sqrt(-2 * Math.log(u));
     this.spareNormal = radius * Math.sin(2 * Math.PI * v);
     return radius * Math.cos(2 * Math.PI * v);
@@ -79,6 +90,11 @@ export class Rng {
 export class RngStreams {
   private readonly streams = new Map<string, Rng>();
   constructor(readonly seed: number | string) {}
+
+  /** Every stream made so far, in the order they were first asked for. */
+  forEach(visit: (name: string, rng: Rng) => void): void {
+    for (const [name, rng] of this.streams) visit(name, rng);
+  }
 
   stream(name: string): Rng {
     let rng = this.streams.get(name);

@@ -206,14 +206,16 @@ export type TraceListener = (event: TraceEvent) => void;
  */
 class MessageColumns {
   size = 0;
-  kind = new Uint8Array(1024);
-  time = new Float64Array(1024);
-  node = new Int32Array(1024);
-  peer = new Int32Array(1024);
-  msgId = new Float64Array(1024);
-  extra = new Int32Array(1024);
-  conn = new Int32Array(1024);
-  seq = new Float64Array(1024);
+  // Empty until the first message event: a run that keeps no events (a model checker
+  // builds thousands of runs) never allocates them.
+  kind = new Uint8Array(0);
+  time = new Float64Array(0);
+  node = new Int32Array(0);
+  peer = new Int32Array(0);
+  msgId = new Float64Array(0);
+  extra = new Int32Array(0);
+  conn = new Int32Array(0);
+  seq = new Float64Array(0);
   types: string[] = [];
   msgs: unknown[] = [];
 
@@ -256,7 +258,7 @@ class MessageColumns {
   }
 
   private grow(): void {
-    const capacity = this.kind.length * 2;
+    const capacity = Math.max(1024, this.kind.length * 2);
     const grow = <T extends Uint8Array | Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
       const next = make(capacity);
       next.set(old);

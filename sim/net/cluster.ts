@@ -10,7 +10,7 @@
  * resume, so timers fire late), partitions, clogs and loss changes.
  */
 import type { ClientRequest, Message, NodeBehavior, NodeContext, NodeFactory, NodeId, NodeSnapshot } from '../core/node.js';
-import { CANCELLED, EventQueue, type EventRecord } from '../core/queue.js';
+import { CANCELLED, EventQueue, EventRecord } from '../core/queue.js';
 import { type Rng, RngStreams } from '../core/rng.js';
 import { TraceRecorder, type DropReason, type TraceMeta, TRACE_FORMAT, TRACE_VERSION, DROP_REASONS } from '../core/trace.js';
 import { compileLatency, type LatencySampler, type LatencySpec } from './latency.js';
@@ -25,6 +25,24 @@ const enum EventKind {
   ClientRequest = 5,
   ClientPacket = 6,
   Call = 7,
+}
+
+/** What a pending event is, as a scheduler that chooses the next event sees it (sim/explore). */
+export type PendingKind = 'deliver' | 'timer' | 'sync' | 'notice' | 'client-request' | 'client-packet' | 'call';
+
+export interface PendingEvent {
+  readonly record: EventRecord;
+  readonly kind: PendingKind;
+  /** The server it happens on; for a client packet the server it comes from; -1 for a call. */
+  readonly node: NodeId;
+  /** deliver: the sender; notice: the peer; client-request and client-packet: the client id; else -1. */
+  readonly peer: number;
+  /** deliver: the message id; sync: the sync id; else -1. */
+  readonly id: number;
+  /** The message, the timer's name, the client request or packet; undefined for a call. */
+  readonly ref: unknown;
+  /** When the event falls due: a timer's or call's deadline, else when it was sent. */
+  readonly dueUs: number;
 }
 
 export interface StorageConfig {
@@ -417,6 +435,131 @@ export class Cluster<Msg extends Message = Message> {
       default:
         throw new Error(`unknown node event kind ${kind}`);
     }
+  }
+
+  // ---------------------------------------------------------------- controlled scheduling
+
+  /**
+   * The events that could happen next, in the order they were scheduled, for a
+   * scheduler that chooses the next event itself instead of taking the earliest
+   * (sim/explore). Left out: cancelled events, events of a dead incarnation, timers
+   * re-set since, and messages on a connection that broke after they were sent (their
+   * arrival could only be dropped, with no effect on any node).
+   */
+  pendingEvents(): PendingEvent[] {
+    const records: EventRecord[] = [];
+    let cancelled = 0;
+    this.queue.forEach((record) => {
+      if (record.kind === CANCELLED) cancelled++;
+      else if (this.isLive(record)) records.push(record);
+    });
+    if (cancelled > 16 && cancelled > records.length) this.queue.compact();
+    records.sort((x, y) => x.seq - y.seq);
+    return records.map((record) => this.describe(record));
+  }
+
+  private isLive(record: EventRecord): boolean {
+    const kind = record.kind as EventKind;
+    if (kind === EventKind.Call || kind === EventKind.ClientPacket || kind === EventKind.ClientRequest) return true;
+    const slot = this.slots[record.node];
+    if (kind === EventKind.Deliver) {
+      if (this.net.channel !== 'connection' || record.a === record.node) return true;
+      const pair = this.net.pairIndex(record.a, record.node);
+      return this.net.connBroken[pair] === 0 && this.net.connIncarnation[pair] === record.incarnation;
+    }
+    if (!slot.up || record.incarnation !== slot.incarnation) return false;
+    if (kind === EventKind.Timer) return slot.timers.get(record.ref as string)?.gen === record.a;
+    return true;
+  }
+
+  private describe(record: EventRecord): PendingEvent {
+    const ref = record.ref;
+    const dueUs = record.timeUs;
+    switch (record.kind as EventKind) {
+      case EventKind.Deliver:
+        return { record, kind: 'deliver', node: record.node, peer: record.a, id: record.b, ref, dueUs };
+      case EventKind.Timer:
+        return { record, kind: 'timer', node: record.node, peer: -1, id: -1, ref, dueUs };
+      case EventKind.SyncDone:
+        return { record, kind: 'sync', node: record.node, peer: -1, id: record.a, ref, dueUs };
+      case EventKind.DisconnectNotice:
+        return { record, kind: 'notice', node: record.node, peer: record.a, id: -1, ref, dueUs };
+      case EventKind.ClientRequest:
+        return { record, kind: 'client-request', node: record.node, peer: (ref as ClientRequest).clientId, id: -1, ref, dueUs };
+      case EventKind.ClientPacket:
+        return { record, kind: 'client-packet', node: record.b, peer: record.a, id: -1, ref, dueUs };
+      default:
+        return { record, kind: 'call', node: -1, peer: -1, id: -1, ref: undefined, dueUs };
+    }
+  }
+
+  /** The fired event's fields: its record is cancelled (it stays in the heap until it surfaces). */
+  private readonly fireScratch = new EventRecord();
+
+  /**
+   * Runs one pending event now, whatever its time: the clock moves to its due time if
+   * that is later (a timer or call), and stays otherwise (a message delivered now took
+   * exactly as long as the scheduler let it). The after-event hooks run as in run().
+   */
+  fire(record: EventRecord): void {
+    if (record.kind === CANCELLED) throw new Error('fire: that event was cancelled');
+    const copy = this.fireScratch;
+    copy.timeUs = record.timeUs;
+    copy.kind = record.kind;
+    copy.node = record.node;
+    copy.incarnation = record.incarnation;
+    copy.a = record.a;
+    copy.b = record.b;
+    copy.ref = record.ref;
+    this.queue.cancel(record);
+    if (copy.timeUs > this.nowUs) this.nowUs = copy.timeUs;
+    this.dispatch(copy);
+    copy.ref = undefined;
+    this.eventsProcessed++;
+    for (const hook of this.afterEventHooks) hook();
+  }
+
+  /** Runs an action from outside the queue (a fault a scheduler chose) as one event: the after-event hooks run. */
+  act(action: () => void): void {
+    action();
+    this.eventsProcessed++;
+    for (const hook of this.afterEventHooks) hook();
+  }
+
+  /** Loses a message in flight (a connection breaks, as on loss). */
+  losePending(record: EventRecord): void {
+    if (record.kind !== EventKind.Deliver) throw new Error('losePending: not a message');
+    const to = record.node;
+    const from = record.a;
+    const msg = record.ref as Msg;
+    this.queue.cancel(record);
+    this.drop(to, from, record.b, msg.type, 'loss');
+    if (this.net.channel === 'connection' && from !== to) this.breakConnection(from, to);
+    this.eventsProcessed++;
+    for (const hook of this.afterEventHooks) hook();
+  }
+
+  /** Duplicates a datagram in flight: the copy is another pending delivery. */
+  duplicatePending(record: EventRecord): void {
+    if (record.kind !== EventKind.Deliver || this.net.channel !== 'datagram') throw new Error('duplicatePending: not a datagram');
+    const msg = record.ref as Msg;
+    const dupId = this.nextMsgId++;
+    this.trace.addMessage('duplicate', this.nowUs, record.node, record.a, dupId, msg.type, record.b + 1);
+    this.queue.schedule(this.nowUs, EventKind.Deliver, record.node, msg, record.a, dupId);
+    this.eventsProcessed++;
+    for (const hook of this.afterEventHooks) hook();
+  }
+
+  /** A node's pending timers: name and due time, in the order they were set. */
+  timersOf(node: NodeId): [string, number][] {
+    const timers: [string, number][] = [];
+    for (const [name, entry] of this.slots[node].timers) if (entry.record !== null) timers.push([name, entry.record.timeUs]);
+    return timers;
+  }
+
+  /** The context object the simulator hands to `node` (a state walk leaves it out). */
+  contextOf(node: NodeId): NodeContext<Msg> {
+    return this.slots[node].ctx;
   }
 
   // ---------------------------------------------------------------- messages

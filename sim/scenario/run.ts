@@ -21,7 +21,8 @@ import { Cluster } from '../net/cluster.js';
 import type { LatencySpec } from '../net/latency.js';
 import { shapeCuts } from '../net/partitions.js';
 import { History } from '../client/history.js';
-import { startWorkload, DEFAULT_MIX, type WorkloadSpec } from '../client/workload.js';
+import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } from '../client/workload.js';
+import { replaySchedule } from '../explore/scheduler.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -186,7 +187,7 @@ export function materializeNemesis(spec: NemesisSpec, scenario: Scenario, rng: i
   return faults;
 }
 
-interface Runtime {
+export interface Runtime {
   cluster: Cluster<Message>;
   adapter: ProtocolAdapter;
   leader: number;
@@ -373,28 +374,63 @@ export function expectationsFor(scenario: Scenario, protocol: ProtocolName): Omi
   return { ...common, ...(byProtocol?.[protocol] ?? {}) };
 }
 
-export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, options: RunOptions = {}): RunResult {
-  // ---- 1. setup
+/** Everything a run builds before its story starts (phase 1), for the story and the phases after it. */
+export interface RunSetup {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly protocol: ProtocolName;
+  readonly cluster: Cluster<Message>;
+  readonly monitor: InvariantMonitor;
+  readonly primaryOrder: ReturnType<typeof attachPrimaryOrder>;
+  readonly syncAnswers: ReturnType<typeof watchReads>;
+  readonly rt: Runtime;
+  readonly counters: { commits: number; syncModes: Record<string, number> };
+  /** Errors the servers logged (ZooKeeper's ERROR lines). */
+  readonly serverErrors: RunResult['serverErrors'];
+  readonly timeline: TimelineRecorder;
+  readonly history: History;
+  readonly spec: WorkloadSpec | undefined;
+  readonly workload: RunningWorkload | undefined;
+  readonly storyEndUs: number;
+}
+
+/**
+ * A scenario with a `schedule` runs under a controlled scheduler (sim/explore): the
+ * schedule, not the clock, decides which event happens next, so a message takes no
+ * time of its own (every latency is zero, nothing is lost or duplicated unless a step
+ * says so) and the clock moves only when a timer or a timed action fires.
+ */
+export function isScheduled(scenario: Scenario): boolean {
+  return scenario.schedule !== undefined;
+}
+
+const ZERO_LATENCY: LatencySpec = { kind: 'constant', us: 0 };
+
+/** Phase 1: the cluster, its invariant checkers, the clients and the fault script, nothing run yet. */
+export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: RunOptions = {}): RunSetup {
   const seed = options.seed ?? scenario.seed ?? 1;
   const protocol = adapter.name as ProtocolName;
   const bugs = new Set(scenario.bugs ?? []);
   const network = scenario.network ?? {};
+  const scheduled = isScheduled(scenario);
   const cluster = new Cluster<Message>({
     servers: scenario.cluster.servers,
     seed,
     keepTrace: options.keepTrace ?? false,
     factory: adapter.factory(scenario, bugs),
-    network: {
-      channel: adapter.channel,
-      latency: latencyToUs(network.latency ?? { kind: 'uniform', minMs: 0.5, maxMs: 1.5 }),
-      links: network.links?.map((link) => ({ from: link.from, to: link.to, latency: latencyToUs(link.latency), symmetric: link.symmetric })),
-      lossRate: network.lossRate ?? 0,
-      dupRate: network.dupRate ?? 0,
-      disconnectDetectUs: msToUs(network.disconnectDetectMs ?? 20),
-      clientLatency: latencyToUs(network.clientLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 0.8 }),
-    },
+    network: scheduled
+      ? { channel: adapter.channel, latency: ZERO_LATENCY, lossRate: 0, dupRate: 0, disconnectDetectUs: 0, clientLatency: ZERO_LATENCY }
+      : {
+          channel: adapter.channel,
+          latency: latencyToUs(network.latency ?? { kind: 'uniform', minMs: 0.5, maxMs: 1.5 }),
+          links: network.links?.map((link) => ({ from: link.from, to: link.to, latency: latencyToUs(link.latency), symmetric: link.symmetric })),
+          lossRate: network.lossRate ?? 0,
+          dupRate: network.dupRate ?? 0,
+          disconnectDetectUs: msToUs(network.disconnectDetectMs ?? 20),
+          clientLatency: latencyToUs(network.clientLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 0.8 }),
+        },
     storage: {
-      syncLatency: latencyToUs(scenario.storage?.syncLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 1 }),
+      syncLatency: scheduled ? ZERO_LATENCY : latencyToUs(scenario.storage?.syncLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 1 }),
       durableImmediately: scenario.storage?.durableImmediately ?? false,
     },
     meta: { scenario: options.name, title: scenario.title, protocol, clients: scenario.workload?.clients ?? 0, bugs: [...bugs], scenarioBody: scenario },
@@ -411,12 +447,11 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     previousTarget: [],
     faultLog: [],
     leaderFaultsUs: [],
-    baseLossRate: network.lossRate ?? 0,
-    baseDupRate: network.dupRate ?? 0,
+    baseLossRate: scheduled ? 0 : (network.lossRate ?? 0),
+    baseDupRate: scheduled ? 0 : (network.dupRate ?? 0),
     armed: [],
   };
-  let commits = 0;
-  const syncModes: Record<string, number> = {};
+  const counters = { commits: 0, syncModes: {} as Record<string, number> };
   const serverErrors: RunResult['serverErrors'] = [];
   cluster.trace.listen((event: TraceEvent) => {
     switch (event.kind) {
@@ -440,13 +475,13 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
       case 'propose':
         break;
       case 'commit':
-        if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') commits++;
+        if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') counters.commits++;
         break;
       case 'error':
         serverErrors.push({ node: event.node, atUs: event.timeUs, text: String(event.text), where: String(event.where) });
         break;
       case 'sync-mode':
-        syncModes[event.mode as string] = (syncModes[event.mode as string] ?? 0) + 1;
+        counters.syncModes[event.mode as string] = (counters.syncModes[event.mode as string] ?? 0) + 1;
         if (rt.armed.length > 0 && syncingNode(event) >= 0) fireArmed(rt, syncingNode(event), event.node);
         break;
     }
@@ -457,12 +492,19 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const spec = workloadSpec(scenario);
   cluster.start();
   const workload = spec !== undefined ? startWorkload(cluster, history, spec) : undefined;
-
-  // ---- 2. story
   const faults = scenario.faults ?? (scenario.nemesis !== undefined ? materializeNemesis(scenario.nemesis, scenario, cluster.rngs.stream('nemesis-schedule')) : []);
   for (const fault of faults) cluster.at(msToUs(fault.atMs), () => applyFault(rt, fault));
-  const storyEndUs = msToUs(scenario.durationMs);
-  cluster.run({ untilUs: storyEndUs });
+  return { scenario, seed, protocol, cluster, monitor, primaryOrder, syncAnswers, rt, counters, serverErrors, timeline, history, spec, workload, storyEndUs: msToUs(scenario.durationMs) };
+}
+
+export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, options: RunOptions = {}): RunResult {
+  // ---- 1. setup
+  const setup = setupRun(scenario, adapter, options);
+  const { seed, protocol, cluster, monitor, primaryOrder, syncAnswers, rt, counters, serverErrors, timeline, history, spec, workload, storyEndUs } = setup;
+
+  // ---- 2. story: in time order, or first the scheduled events in the schedule's order
+  if (scenario.schedule !== undefined) replaySchedule(setup, scenario.schedule);
+  if (cluster.haltReason === null) cluster.run({ untilUs: storyEndUs });
 
   const expected = expectationsFor(scenario, protocol);
   // ---- 3. liveness: heal everything and let the clients finish
@@ -551,8 +593,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     warnings: ignoredSettings(scenario, adapter),
     ops: opsSummary,
     ...(reads !== undefined ? { reads } : {}),
-    commits,
-    syncModes,
+    commits: counters.commits,
+    syncModes: counters.syncModes,
     faults: rt.faultLog,
     availability: availability(timeline.timeline()),
     expectations: [],
@@ -591,6 +633,9 @@ export function ignoredSettings(scenario: Scenario, adapter: ProtocolAdapter): s
     for (const key of Object.keys(scenario.cluster)) {
       if (!used.includes(key)) warnings.push(`cluster.${key} is not used by ${adapter.name}: ignored`);
     }
+  }
+  if (isScheduled(scenario) && (scenario.network !== undefined || scenario.storage?.syncLatency !== undefined)) {
+    warnings.push('network and disk latencies, loss and duplication are not used under a schedule: its steps decide what arrives and when');
   }
   const known = new Set(adapter.bugs.map((bug) => bug.name));
   for (const bug of scenario.bugs ?? []) if (!known.has(bug)) warnings.push(`bug switch ${bug} is not a ${adapter.name} switch: ignored`);

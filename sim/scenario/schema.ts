@@ -5,6 +5,7 @@
 import { NEMESIS_KINDS, PROTOCOL_NAMES } from './types.js';
 import { OP_KINDS } from '../client/workload.js';
 import { RECIPES } from '../client/recipes.js';
+import { STEP_KINDS } from '../explore/scheduler.js';
 
 /**
  * Times are written in milliseconds and simulated in whole microseconds, so a duration
@@ -114,6 +115,24 @@ const expectations = {
   },
 } as const;
 
+const nodeId = { type: 'integer', minimum: 0 } as const;
+const stepFields = (required: readonly string[], fields: Record<string, unknown>) => ({ additionalProperties: false, required: ['e', ...required], properties: { e: {}, ...fields } });
+/** One step of an explicit schedule (sim/explore/scheduler.ts): which event happens next. */
+const scheduleStep = {
+  type: 'object',
+  required: ['e'],
+  properties: { e: { enum: [...STEP_KINDS] } },
+  allOf: [
+    { if: { properties: { e: { enum: ['deliver', 'lose', 'duplicate'] } } }, then: stepFields(['from', 'to', 'msg'], { from: nodeId, to: nodeId, msg: { type: 'integer', minimum: 0 }, type: { type: 'string' } }) },
+    { if: { properties: { e: { const: 'timer' } } }, then: stepFields(['node', 'name'], { node: nodeId, name: { type: 'string' } }) },
+    { if: { properties: { e: { enum: ['sync', 'crash', 'restart', 'isolate'] } } }, then: stepFields(['node'], { node: nodeId }) },
+    { if: { properties: { e: { const: 'notice' } } }, then: stepFields(['node', 'peer'], { node: nodeId, peer: nodeId }) },
+    { if: { properties: { e: { enum: ['client-request', 'client-reply'] } } }, then: stepFields(['client', 'server'], { client: { type: 'integer', minimum: 0 }, server: nodeId }) },
+    { if: { properties: { e: { enum: ['env', 'heal'] } } }, then: stepFields([], {}) },
+    { if: { properties: { e: { const: 'run' } } }, then: stepFields(['untilMs'], { untilMs: timeMs }) },
+  ],
+} as const;
+
 export const SCENARIO_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://zablab.dev/scenario.schema.json',
@@ -211,6 +230,12 @@ export const SCENARIO_SCHEMA = {
     durationMs: timeoutMs,
     healMs: timeMs,
     bugs: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    schedule: {
+      type: 'array',
+      maxItems: 100_000,
+      items: scheduleStep,
+      description: 'an explicit schedule (zablab explore writes one with each counterexample): every latency is zero and these steps, in order, say which event happens next; then the run goes on in time order',
+    },
     expect: { ...expectations, properties: { ...expectations.properties, byProtocol: { type: 'object', additionalProperties: false, properties: { zab: expectations, paxos: expectations } } } },
   },
 } as const;

@@ -4,6 +4,7 @@
  * simulator converts them to integer microseconds. The JSON Schema (schema.ts,
  * `zablab schema`) is the reference; these types mirror it.
  */
+import type { ScheduleStep } from '../explore/scheduler.js';
 import type { ReadMode } from '../client/protocol.js';
 import type { OpKind } from '../client/workload.js';
 import type { RecipeName } from '../client/recipes.js';
@@ -168,4 +169,10 @@ export interface Scenario {
   /** Bug switches (see `zablab bugs`). */
   bugs?: string[];
   expect?: Expectations;
+  /**
+   * An explicit schedule (zablab explore writes one with each counterexample): the run
+   * is controlled, every latency is zero, and these steps, in order, say which event
+   * happens next (sim/explore/scheduler.ts); after them the run goes on in time order.
+   */
+  schedule?: ScheduleStep[];
 }

@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<void> {
     ['paxos', await optionalSuite('paxos.js', 'benchPaxos')],
     ['sweep', await optionalSuite('sweep.js', 'benchSweep')],
     ['web', await optionalSuite('web.js', 'benchWeb')],
+    ['explore', await optionalSuite('explore.js', 'benchExplore')],
   ];
   const results: Record<string, Record<string, number>> = {};
   for (const [name, suite] of suites) {

@@ -1,0 +1,167 @@
+/** `zablab explore <scenario>`: model-check the real nodes under the controlled scheduler (sim/explore). */
+import { parseArgs } from 'node:util';
+import { protocolAdapter } from '../scenario/protocols.js';
+import { explore, STRATEGIES, type ExploreProgress, type ExploreResult, type Strategy } from '../explore/search.js';
+import { counterexampleScenario, replayCounterexample, type Replayed } from '../explore/counterexample.js';
+import { SOMETIMES } from '../explore/world.js';
+import { UsageError, err, out, writeTextFile } from './io.js';
+import { parseProtocol, parseSeed, protocolsOf, withBugs } from './run.js';
+import { loadScenario } from './scenarios.js';
+import { refuseToOverwrite } from './report.js';
+
+export const EXPLORE_USAGE = `usage: zablab explore <scenario> [--protocol zab|paxos] [--bug NAME]… [--strategy bfs|dfs|random]
+                      [--max-depth N] [--max-states N] [--max-crashes K] [--max-partitions K]
+                      [--max-losses K] [--max-duplicates K] [--warmup-ms T] [--free-timers] [--seed N] [--out FILE] [--json]
+
+Model checking: runs the scenario's servers and clients under a scheduler that chooses
+every event (which message arrives next, which timer fires, when a disk sync completes,
+when the client acts, and faults within the budgets), and checks every invariant in
+every state. bfs (the default) finds a shortest counterexample; dfs explores to the
+depth bound; random takes random walks. A counterexample is written to FILE (default
+explore-<scenario>-<protocol>.json) as a scenario with an explicit schedule that
+\`zablab run FILE\` replays to the same violation and trace hash.
+--warmup-ms T first lets the simulator take events in time order until T ms (boot,
+elect a leader), and searches from there; a scenario's own schedule, if it has one,
+is taken first too. Message latencies are zero under the scheduler: messages arrive
+when it says, and the clock moves only when a timer or a timed action fires: in time
+order, or, with --free-timers, any node's next timer first (slow nodes, pauses).
+Defaults: --max-depth 12, --max-states 100000, no faults (every budget 0), seed 1.
+Exit: 0 the bounded space holds, 1 a counterexample, 2 bad input.
+`;
+
+function count(value: string | undefined, flag: string, fallback: number): number {
+  const parsed = parseSeed(value, flag);
+  return parsed ?? fallback;
+}
+
+export function exploreCommand(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      protocol: { type: 'string' },
+      bug: { type: 'string', multiple: true },
+      strategy: { type: 'string' },
+      'max-depth': { type: 'string' },
+      'max-states': { type: 'string' },
+      'max-crashes': { type: 'string' },
+      'max-partitions': { type: 'string' },
+      'max-losses': { type: 'string' },
+      'max-duplicates': { type: 'string' },
+      seed: { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      'free-timers': { type: 'boolean' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    out(EXPLORE_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`explore takes exactly one scenario\n${EXPLORE_USAGE}`);
+  const strategy = (values.strategy ?? 'bfs') as Strategy;
+  if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(values.strategy)}`);
+  const maxDepth = count(values['max-depth'], '--max-depth', 12);
+  const maxStates = count(values['max-states'], '--max-states', 100_000);
+  if (maxStates < 1) throw new UsageError('--max-states must be at least 1');
+  const seed = count(values.seed, '--seed', 1);
+  const loaded = loadScenario(positionals[0]);
+  const protocol = parseProtocol(values.protocol) ?? protocolsOf(loaded.scenario)[0];
+  if (protocol === undefined) throw new UsageError(`${loaded.file}: none of its protocols is available`);
+  const scenario = withBugs(loaded.scenario, values.bug, protocol);
+  const file = values.out ?? `explore-${loaded.name.replace(/[\\/]/g, '-')}-${protocol}.json`;
+  refuseToOverwrite(file, [loaded.file], '--out');
+  const adapter = protocolAdapter(protocol);
+  const budgets = {
+    crashes: count(values['max-crashes'], '--max-crashes', 0),
+    partitions: count(values['max-partitions'], '--max-partitions', 0),
+    losses: count(values['max-losses'], '--max-losses', 0),
+    duplicates: count(values['max-duplicates'], '--max-duplicates', 0),
+    horizonUs: Math.round(scenario.durationMs * 1000),
+    freeTimers: values['free-timers'] === true,
+  };
+  const warmupMs = values['warmup-ms'] === undefined ? 0 : Number(values['warmup-ms']);
+  if (!(warmupMs >= 0 && warmupMs <= scenario.durationMs)) throw new UsageError(`--warmup-ms must be a time between 0 and the scenario's durationMs (${scenario.durationMs}), got ${JSON.stringify(values['warmup-ms'])}`);
+  // A scenario's own schedule, then the warm-up: the search starts where they end.
+  const prefix = [...(scenario.schedule ?? []), ...(warmupMs > 0 ? [{ e: 'run' as const, untilMs: warmupMs }] : [])];
+  const startMs = performance.now();
+  const progress = progressLine(startMs);
+  const result = explore(scenario, adapter, { strategy, maxDepth, maxStates, budgets, seed, prefix, onProgress: progress.update, progressEvery: 200 });
+  progress.done();
+  const seconds = (performance.now() - startMs) / 1000;
+  let replayed: Replayed | null = null;
+  if (result.violation !== null) {
+    const counterexample = counterexampleScenario(scenario, protocol, seed, result.violation, strategy);
+    writeTextFile(file, JSON.stringify(counterexample, null, 2) + '\n');
+    replayed = replayCounterexample(counterexample, adapter, result.violation);
+  }
+  if (values.json) {
+    const { violation, ...figures } = result;
+    out(
+      JSON.stringify({
+        scenario: loaded.name,
+        protocol,
+        bugs: scenario.bugs ?? [],
+        budgets: { ...budgets, horizonUs: undefined, horizonMs: scenario.durationMs },
+        ...figures,
+        seconds: Number(seconds.toFixed(3)),
+        uniquePerSecond: Math.round(result.unique / Math.max(seconds, 1e-9)),
+        violation: violation && { invariant: violation.invariant, message: violation.message, depth: violation.depth, steps: violation.schedule.length, traceHashAtViolation: violation.traceHash, file, replayed },
+      }) + '\n',
+    );
+  } else {
+    out(report(loaded.name, protocol, result, seconds, budgets, replayed, file));
+  }
+  if (replayed !== null && !replayed.reproduced) {
+    err(`zablab: internal error: the counterexample did not replay to ${result.violation!.invariant} with the explorer's events (got ${replayed.invariant ?? 'no violation'}, ${replayed.traceHashAtViolation} instead of ${result.violation!.traceHash})\n`);
+    return 70;
+  }
+  return result.violation === null ? 0 : 1;
+}
+
+function report(name: string, protocol: string, r: ExploreResult, seconds: number, budgets: Record<string, number | boolean>, replayed: Replayed | null, file: string): string {
+  const lines: string[] = [];
+  const faults = Object.entries(budgets)
+    .filter(([key, value]) => key !== 'horizonUs' && key !== 'freeTimers' && typeof value === 'number' && value > 0)
+    .map(([key, value]) => `${key} ≤ ${value}`);
+  lines.push(`▶ explore ${name} · ${protocol} · ${r.strategy} · depth ≤ ${r.maxDepth} · ${faults.length > 0 ? faults.join(', ') : 'no faults'}`);
+  lines.push(`  states       ${r.states} generated, ${r.unique} unique, deepest ${r.depth}, ${seconds.toFixed(1)} s (${Math.round(r.unique / Math.max(seconds, 1e-9))} unique states/s)`);
+  const bound = r.violation !== null ? 'stopped at the first violation' : r.exhausted ? (r.cutAtDepth > 0 ? `exhausted to depth ${r.maxDepth} (${r.cutAtDepth} states at the depth bound had successors)` : 'the whole bounded space exhausted') : r.strategy === 'random' ? 'random walks (never exhaustive)' : 'stopped at --max-states';
+  lines.push(`  space        ${bound}`);
+  lines.push(`  sometimes    ${SOMETIMES.map((p) => (r.sometimes[p] === null ? `✗ ${p}` : `✓ ${p} (depth ${r.sometimes[p]})`)).join(', ')}`);
+  if (r.violation === null) {
+    lines.push('  invariants   ✓ no violation in any explored state');
+  } else {
+    const v = r.violation;
+    lines.push(`  invariants   ✗ ${v.invariant} at depth ${v.depth}: ${v.message}`);
+    lines.push(`  counterexample ${v.schedule.length} steps, written to ${file}; replay: zablab run ${file}`);
+    if (replayed !== null) {
+      lines.push(`  replayed     ${replayed.reproduced ? '✓' : '✗'} ${replayed.invariant ?? 'no violation'}, the same events up to it (${replayed.traceHashAtViolation}) · zablab run prints trace ${replayed.traceHash}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A progress line on a terminal (stderr), at most five times a second; nothing otherwise. */
+function progressLine(startMs: number): { update: (p: ExploreProgress) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let lastMs = 0;
+  let shown = false;
+  return {
+    update: (p) => {
+      if (!tty) return;
+      const now = performance.now();
+      if (now - lastMs < 200) return;
+      lastMs = now;
+      shown = true;
+      const rate = Math.round(p.unique / Math.max((now - startMs) / 1000, 1e-9));
+      process.stderr.write(`\r  states ${p.states}  unique ${p.unique}  depth ${p.depth}  queue ${p.queue}  ${rate} unique/s   `);
+    },
+    done: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}

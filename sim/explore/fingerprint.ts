@@ -1,0 +1,318 @@
+/**
+ * Canonical state fingerprints: a 53-bit hash of the whole system, so that a search
+ * never explores a state twice (Stateright's and TLC's fingerprint sets).
+ *
+ * What a state is, here:
+ * - per server: up or crashed; the node object's fields (volatile state: role, epoch,
+ *   logs, the data tree, …), walked generically so no protocol knowledge is copied;
+ *   its storage (the process's view, the durable image, the writes waiting for a sync);
+ *   its pending timers with their due times; its random stream's position;
+ * - the messages in flight, with their contents and their order on each FIFO link
+ *   (connections, client links, a node's syncs), not the order in which unrelated
+ *   links were written to; the environment's pending actions by due time;
+ * - the clients (session objects, walked like nodes), every random stream's position,
+ *   the clock, the network's cuts and broken connections, the fault budget used;
+ * - a ghost (TLA+'s history variables): per server, a chain hash of what it recorded
+ *   (state changes, elections, proposals, commits, log writes, client operations).
+ *   The invariant checkers judge histories (at most one leader per epoch, ever; G, the
+ *   committed sequence), so two states with equal servers but different histories are
+ *   different states. Per-server chains leave out the interleaving of servers: two
+ *   orders of independent events on different servers merge.
+ *
+ * Maps and sets are hashed as unordered (a sum of per-entry hashes), objects and arrays
+ * in order. Numbers that are not small integers are hashed by their bits. Message ids,
+ * event sequence numbers and trace positions are left out: they count events, they are
+ * not state.
+ *
+ * Symmetry reduction over server ids is NOT applied, on purpose: it is unsound for both
+ * protocols here. ZAB's fast leader election orders votes by (epoch, zxid, server id), so
+ * the highest id wins ties, and Paxos ballots are (round, server id); permuting ids
+ * changes who wins an election, so two id-permuted states have different futures.
+ *
+ * Collisions: a fingerprint is 53 bits (two murmur-mixed 32-bit lanes, folded); with a
+ * million states the chance that two distinct states collide is about 1e-4.
+ */
+import { Rng } from '../core/rng.js';
+import type { TraceEvent } from '../core/trace.js';
+import { TraceRecorder } from '../core/trace.js';
+import { Cluster } from '../net/cluster.js';
+import { NodeStorage } from '../net/storage.js';
+import type { Message } from '../core/node.js';
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function mix32(h: number, k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const stringHashes = new Map<string, number>();
+const floatView = new Float64Array(1);
+const floatWords = new Int32Array(floatView.buffer);
+
+/** A streaming two-lane hash over numbers and strings, with unordered sub-hashes for maps and sets. */
+export class StateHasher {
+  private a = 0x9747b28c;
+  private b = 0x5bd1e995;
+  private readonly stack: number[] = [];
+  /** Objects being walked (a cycle back to one is hashed as a marker). */
+  private readonly walking = new Set<object>();
+  /** Objects hashed as something else or not at all (contexts, storages, rngs walked apart). */
+  readonly skip = new Set<object>();
+
+  reset(): void {
+    this.a = 0x9747b28c;
+    this.b = 0x5bd1e995;
+  }
+
+  int(n: number): void {
+    this.a = mix32(this.a, n | 0);
+    this.b = mix32(this.b, (n | 0) ^ 0x3c6ef372);
+  }
+
+  number(x: number): void {
+    if (Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff) {
+      this.int(x);
+      return;
+    }
+    floatView[0] = x;
+    this.int(0x7ff00001);
+    this.int(floatWords[0]);
+    this.int(floatWords[1]);
+  }
+
+  string(s: string): void {
+    // Field names and message types repeat endlessly: their hashes are computed once.
+    let h = stringHashes.get(s);
+    if (h === undefined) {
+      h = s.length ^ 0x51ed270b;
+      for (let i = 0; i < s.length; i++) h = mix32(h, s.charCodeAt(i));
+      if (stringHashes.size < 100_000) stringHashes.set(s, h);
+    }
+    this.int(h);
+  }
+
+  /** 53 bits, safe as a Set key. */
+  digest(): number {
+    const hi = fmix(this.a ^ Math.imul(this.b, 0x27d4eb2d)) & 0x1fffff;
+    const lo = fmix(this.b ^ this.a);
+    return hi * 0x100000000 + lo;
+  }
+
+  /** Starts an unordered group: the sub-hashes of its items are summed. */
+  private beginItem(): void {
+    this.stack.push(this.a, this.b);
+    this.reset();
+  }
+
+  private endItem(sum: [number, number]): void {
+    sum[0] = (sum[0] + fmix(this.a)) | 0;
+    sum[1] = (sum[1] + fmix(this.b ^ 0x2545f491)) | 0;
+    this.b = this.stack.pop()!;
+    this.a = this.stack.pop()!;
+  }
+
+  /** Hashes items whose order does not matter. */
+  unordered<T>(items: Iterable<T>, hashItem: (item: T) => void): void {
+    const sum: [number, number] = [0, 0];
+    let count = 0;
+    for (const item of items) {
+      this.beginItem();
+      hashItem(item);
+      this.endItem(sum);
+      count++;
+    }
+    this.int(count);
+    this.int(sum[0]);
+    this.int(sum[1]);
+  }
+
+  /** Any value: primitives, arrays, typed arrays, maps, sets, plain and class objects (own fields). Functions are left out. */
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'number':
+        this.number(v);
+        return;
+      case 'string':
+        this.int(1);
+        this.string(v);
+        return;
+      case 'boolean':
+        this.int(v ? 2 : 3);
+        return;
+      case 'undefined':
+        this.int(4);
+        return;
+      case 'bigint':
+        this.int(5);
+        this.string(v.toString());
+        return;
+      case 'function':
+      case 'symbol':
+        return;
+    }
+    if (v === null) {
+      this.int(6);
+      return;
+    }
+    const object = v as object;
+    if (this.skip.has(object) || object instanceof Cluster || object instanceof TraceRecorder) {
+      this.int(7);
+      return;
+    }
+    if (object instanceof Rng) {
+      this.int(8);
+      this.int(object.draws);
+      return;
+    }
+    if (this.walking.has(object)) {
+      this.int(9);
+      return;
+    }
+    this.walking.add(object);
+    if (Array.isArray(object)) {
+      this.int(10);
+      this.int(object.length);
+      for (let i = 0; i < object.length; i++) this.value(object[i]);
+    } else if (object instanceof Map) {
+      this.int(11);
+      this.unordered(object, ([key, item]) => {
+        this.value(key);
+        this.value(item);
+      });
+    } else if (object instanceof Set) {
+      this.int(12);
+      this.unordered(object, (item) => this.value(item));
+    } else if (ArrayBuffer.isView(object)) {
+      const array = object as unknown as ArrayLike<number>;
+      this.int(13);
+      this.int(array.length);
+      for (let i = 0; i < array.length; i++) this.number(array[i]);
+    } else {
+      this.int(14);
+      const record = object as Record<string, unknown>;
+      for (const key in record) {
+        const field = record[key];
+        if (typeof field === 'function') continue;
+        this.string(key);
+        this.value(field);
+      }
+    }
+    this.walking.delete(object);
+  }
+}
+
+/** Trace kinds that are events, not state (the ghost leaves them out). */
+const NOT_HISTORY = new Set(['note', 'timer', 'sync', 'disconnect', 'violation']);
+/** Fields of trace records that count events or give times: not state. */
+const NOT_STATE_FIELDS = new Set(['timeUs', 'seq', 'seqs', 'node', 'kind']);
+
+/**
+ * The ghost: per server (and one slot for events of no server), a chain hash of the
+ * history it recorded. Attach before the cluster starts.
+ */
+export class HistoryGhost {
+  readonly chains: number[];
+  private readonly hasher = new StateHasher();
+
+  constructor(cluster: Cluster<Message>) {
+    this.chains = new Array<number>(cluster.size + 1).fill(0);
+    cluster.trace.listen((event) => this.observe(event));
+  }
+
+  private observe(event: TraceEvent): void {
+    if (NOT_HISTORY.has(event.kind)) return;
+    const slot = event.node >= 0 && event.node < this.chains.length - 1 ? event.node : this.chains.length - 1;
+    const hasher = this.hasher;
+    hasher.reset();
+    hasher.number(this.chains[slot]);
+    hasher.string(event.kind);
+    const record = event as unknown as Record<string, unknown>;
+    for (const key in record) {
+      if (NOT_STATE_FIELDS.has(key)) continue;
+      hasher.string(key);
+      hasher.value(record[key]);
+    }
+    this.chains[slot] = hasher.digest();
+  }
+}
+
+/** What a fingerprint covers besides the cluster: clients and workload objects, the scheduler's budget use. */
+export interface FingerprintExtras {
+  readonly clients: readonly object[];
+  readonly budgetUse: readonly number[];
+  readonly ghost: HistoryGhost;
+}
+
+/** The canonical fingerprint of the whole system (see the file comment for what is in it). */
+export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras, hasher: StateHasher = new StateHasher()): number {
+  hasher.reset();
+  for (const node of cluster.serverIds) {
+    hasher.skip.add(cluster.contextOf(node));
+    hasher.skip.add(cluster.storage(node));
+  }
+  hasher.number(cluster.nowUs);
+  for (const node of cluster.serverIds) {
+    const up = cluster.isUp(node);
+    hasher.int(up ? 1 : 0);
+    if (up) {
+      hasher.int(cluster.isPaused(node) ? 1 : 0);
+      hasher.value(cluster.behavior(node));
+      for (const [name, dueUs] of cluster.timersOf(node)) {
+        hasher.string(name);
+        hasher.number(dueUs);
+      }
+    }
+    hashStorage(hasher, cluster.storage(node));
+  }
+  cluster.rngs.forEach((name, rng) => {
+    hasher.string(name);
+    hasher.int(rng.draws);
+  });
+  const net = cluster.net;
+  hasher.value(net.cut);
+  hasher.value(net.connBroken);
+  hasher.value(net.connKnownBroken);
+  hashInFlight(hasher, cluster);
+  for (const client of extras.clients) hasher.value(client);
+  for (const used of extras.budgetUse) hasher.int(used);
+  for (const chain of extras.ghost.chains) hasher.number(chain);
+  return hasher.digest();
+}
+
+function hashStorage(hasher: StateHasher, storage: NodeStorage): void {
+  // The storage object is skipped in node walks (nodes hold it through their context); walk its fields here.
+  hasher.skip.delete(storage);
+  hasher.value(storage);
+  hasher.skip.add(storage);
+}
+
+/** Pending events, unordered across links, each with its position on its own FIFO link. */
+function hashInFlight(hasher: StateHasher, cluster: Cluster<Message>): void {
+  const positions = new Map<string, number>();
+  hasher.unordered(cluster.pendingEvents(), (event) => {
+    if (event.kind === 'timer') return; // hashed with its node
+    const key = `${event.kind}:${event.node}:${event.peer}`;
+    const position = positions.get(key) ?? 0;
+    positions.set(key, position + 1);
+    hasher.string(event.kind);
+    hasher.int(event.node);
+    hasher.int(event.peer);
+    hasher.int(position);
+    if (event.kind === 'call') hasher.number(event.dueUs);
+    else hasher.value(event.ref);
+  });
+}

@@ -1,0 +1,258 @@
+/**
+ * The checkers over the controlled scheduler (Stateright's BFS/DFS checkers, TLC's
+ * breadth-first search, DSLabs' random walks), written for zablab:
+ * - `bfs`: breadth-first, so the first violation found has a shortest schedule;
+ * - `dfs`: depth-first to `maxDepth` (a state first met deep is explored again when
+ *   met at a shallower depth, so the bound is exact);
+ * - `random`: random walks from the initial state to `maxDepth`, seeded, until
+ *   `maxStates` (no replay: one world per walk, so it is the fastest per state).
+ * Every invariant the protocol's checker has is checked in every state (a violation
+ * halts the run, exactly as in `zablab run`); "sometimes" properties prove the search
+ * was not vacuous.
+ *
+ * A state is stored as (parent, choice index, depth); reaching it means building a
+ * world and replaying the path (world.ts). Fingerprints dedupe states (fingerprint.ts).
+ */
+import type { Scenario } from '../scenario/types.js';
+import type { ProtocolAdapter } from '../scenario/protocol.js';
+import { Rng } from '../core/rng.js';
+import type { Budgets, ScheduleStep } from './scheduler.js';
+import { SOMETIMES, World, type Sometimes } from './world.js';
+
+export type Strategy = 'bfs' | 'dfs' | 'random';
+export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random'];
+
+export interface ExploreOptions {
+  strategy: Strategy;
+  maxDepth: number;
+  maxStates: number;
+  budgets: Budgets;
+  seed: number;
+  /** Steps before the search (see WorldOptions.prefix); every counterexample starts with them. */
+  prefix?: readonly ScheduleStep[];
+  /** Called every `progressEvery` states generated (for a progress line). */
+  onProgress?: (progress: ExploreProgress) => void;
+  progressEvery?: number;
+}
+
+export interface ExploreProgress {
+  /** States generated (every successor computed, duplicates included). */
+  states: number;
+  unique: number;
+  depth: number;
+  /** States waiting to be expanded. */
+  queue: number;
+}
+
+export interface Counterexample {
+  invariant: string;
+  message: string;
+  /** Choices after the prefix. */
+  depth: number;
+  /** The prefix, then the choices. */
+  schedule: ScheduleStep[];
+  /** The explored world's trace hash in the violating state (its events up to the violation). */
+  traceHash: string;
+}
+
+export interface ExploreResult extends ExploreProgress {
+  strategy: Strategy;
+  maxDepth: number;
+  /** Every reachable state within the bounds was explored (not stopped by maxStates or a violation). */
+  exhausted: boolean;
+  /** States at maxDepth that had successors: the depth bound cut the space there. */
+  cutAtDepth: number;
+  /** Steps taken to reach and expand states (replays included): the work behind the figures. */
+  stepsReplayed: number;
+  violation: Counterexample | null;
+  /** Each "sometimes" property and the depth where it was first reached (null: never). */
+  sometimes: Record<Sometimes, number | null>;
+}
+
+interface Frontier {
+  parent: number[];
+  choice: number[];
+  depth: number[];
+}
+
+class Explorer {
+  readonly frontier: Frontier = { parent: [], choice: [], depth: [] };
+  readonly visited = new Map<number, number>();
+  states = 0;
+  deepest = 0;
+  cutAtDepth = 0;
+  stepsReplayed = 0;
+  violation: Counterexample | null = null;
+  readonly sometimes = Object.fromEntries(SOMETIMES.map((name) => [name, null])) as Record<Sometimes, number | null>;
+  private readonly seen = new Set<Sometimes>();
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly adapter: ProtocolAdapter,
+    readonly options: ExploreOptions,
+  ) {}
+
+  world(): World {
+    return new World(this.scenario, this.adapter, { seed: this.options.seed, budgets: this.options.budgets, prefix: this.options.prefix });
+  }
+
+  path(id: number): number[] {
+    const path: number[] = [];
+    const { parent, choice } = this.frontier;
+    for (let at = id; at > 0; at = parent[at]) path.push(choice[at]);
+    return path.reverse();
+  }
+
+  add(parent: number, choice: number, depth: number): number {
+    const f = this.frontier;
+    f.parent.push(parent);
+    f.choice.push(choice);
+    f.depth.push(depth);
+    return f.parent.length - 1;
+  }
+
+  /** Looks at a state just reached: sometimes-properties, violation. True if the search must stop. */
+  observe(world: World, depth: number, path: () => number[]): boolean {
+    this.states++;
+    if (depth > this.deepest) this.deepest = depth;
+    world.sometimes(this.seen);
+    for (const name of this.seen) if (this.sometimes[name] === null) this.sometimes[name] = depth;
+    const violation = world.violation();
+    if (violation === null) return false;
+    this.violation = { ...violation, depth, schedule: stepsOf(this, path()), traceHash: world.setup.cluster.trace.hash() };
+    return true;
+  }
+
+  progress(queue: number): ExploreProgress {
+    return { states: this.states, unique: this.visited.size, depth: this.deepest, queue };
+  }
+
+  maybeReport(queue: number): void {
+    const every = this.options.progressEvery ?? 1000;
+    if (this.options.onProgress !== undefined && this.states % every === 0) this.options.onProgress(this.progress(queue));
+  }
+}
+
+/** The schedule of a path: replayed once more to name each choice. */
+function stepsOf(explorer: Explorer, path: readonly number[]): ScheduleStep[] {
+  const world = explorer.world();
+  const steps: ScheduleStep[] = [...(explorer.options.prefix ?? [])];
+  for (const index of path) {
+    const choice = world.choices()[index];
+    steps.push(choice.step);
+    world.apply(choice);
+  }
+  return steps;
+}
+
+/**
+ * Expands state `id` (reached by its path): every successor is computed on a world of
+ * its own (replay, then the choice), checked, fingerprinted, and queued if new.
+ * Returns true if the search must stop (a violation).
+ */
+function expand(explorer: Explorer, id: number, enqueue: (child: number) => void, isNew: (fp: number, depth: number) => boolean): boolean {
+  const path = explorer.path(id);
+  const depth = explorer.frontier.depth[id];
+  let world = explorer.world();
+  world.replay(path);
+  explorer.stepsReplayed += path.length;
+  const count = world.choices().length;
+  if (depth >= explorer.options.maxDepth) {
+    if (count > 0) explorer.cutAtDepth++;
+    return false;
+  }
+  for (let index = 0; index < count; index++) {
+    if (index > 0) {
+      world = explorer.world();
+      world.replay(path);
+      explorer.stepsReplayed += path.length;
+    }
+    world.apply(world.choices()[index]);
+    explorer.stepsReplayed++;
+    if (explorer.observe(world, depth + 1, () => [...path, index])) return true;
+    const fp = world.fingerprint();
+    if (isNew(fp, depth + 1)) {
+      // A new state at the depth bound is not expanded: whether the bound cut it is known here, without another replay.
+      if (depth + 1 >= explorer.options.maxDepth) {
+        if (world.choices().length > 0) explorer.cutAtDepth++;
+      } else {
+        enqueue(explorer.add(id, index, depth + 1));
+      }
+    }
+    explorer.maybeReport(0);
+    if (explorer.states >= explorer.options.maxStates) return true;
+  }
+  return false;
+}
+
+export function explore(scenario: Scenario, adapter: ProtocolAdapter, options: ExploreOptions): ExploreResult {
+  const explorer = new Explorer(scenario, adapter, options);
+  const root = explorer.world();
+  explorer.add(-1, -1, 0);
+  explorer.observe(root, 0, () => []);
+  explorer.visited.set(root.fingerprint(), 0);
+  let stopped = explorer.violation !== null;
+  if (!stopped) {
+    if (options.strategy === 'random') stopped = randomWalks(explorer, root);
+    else stopped = systematic(explorer, options.strategy);
+  }
+  return {
+    ...explorer.progress(0),
+    strategy: options.strategy,
+    maxDepth: options.maxDepth,
+    exhausted: !stopped && options.strategy !== 'random',
+    cutAtDepth: explorer.cutAtDepth,
+    stepsReplayed: explorer.stepsReplayed,
+    violation: explorer.violation,
+    sometimes: explorer.sometimes,
+  };
+}
+
+/** BFS (a FIFO queue) or DFS (a stack, revisiting a state met again at a smaller depth). True if stopped early. */
+function systematic(explorer: Explorer, strategy: 'bfs' | 'dfs'): boolean {
+  const pending: number[] = [0];
+  let head = 0;
+  const isNew =
+    strategy === 'bfs'
+      ? (fp: number, depth: number) => {
+          if (explorer.visited.has(fp)) return false;
+          explorer.visited.set(fp, depth);
+          return true;
+        }
+      : (fp: number, depth: number) => {
+          const before = explorer.visited.get(fp);
+          if (before !== undefined && before <= depth) return false;
+          explorer.visited.set(fp, depth);
+          return true;
+        };
+  while (head < pending.length) {
+    const id = strategy === 'bfs' ? pending[head++] : pending.pop()!;
+    if (expand(explorer, id, (child) => pending.push(child), isNew)) return true;
+    if (explorer.options.onProgress !== undefined && id % 64 === 0) explorer.options.onProgress(explorer.progress(pending.length - head));
+  }
+  return false;
+}
+
+/** Random walks: each from the initial state, a uniformly drawn choice per step, to maxDepth. True if stopped by a violation. */
+function randomWalks(explorer: Explorer, first: World): boolean {
+  const rng = new Rng(`zablab/explore/${explorer.options.seed}`);
+  let world = first;
+  while (explorer.states < explorer.options.maxStates) {
+    const path: number[] = [];
+    for (let depth = 1; depth <= explorer.options.maxDepth; depth++) {
+      const choices = world.choices();
+      if (choices.length === 0) break;
+      const index = rng.int(choices.length);
+      world.apply(choices[index]);
+      path.push(index);
+      explorer.stepsReplayed++;
+      if (explorer.observe(world, depth, () => path.slice())) return true;
+      const fp = world.fingerprint();
+      if (!explorer.visited.has(fp)) explorer.visited.set(fp, depth);
+      explorer.maybeReport(0);
+      if (explorer.states >= explorer.options.maxStates) return false;
+    }
+    world = explorer.world();
+  }
+  return false;
+}

@@ -1,0 +1,103 @@
+/**
+ * Explorer benchmarks (`npm run bench`, section "explore"): with every bug switch off,
+ * 3-server ZAB and 3-server Paxos, one client, two writes, at most one crash, explored
+ * breadth-first after a warm-up (the simulator's own order until just before the first
+ * write, 385 ms) to a depth bound: states generated, unique states, depth, time, whether
+ * the bounded space was exhausted, unique states per second (wall, and per CPU second:
+ * one core, whatever else the machine runs; V8's GC threads count too). Then the costs
+ * behind the rate, per state: building a world (setup and warm-up), one replayed step,
+ * one fingerprint; and random walks, which replay nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseScenario } from '../../sim/scenario/load.js';
+import { paxosAdapter, zabAdapter } from '../../sim/scenario/protocols.js';
+import type { ProtocolAdapter } from '../../sim/scenario/protocol.js';
+import { explore, type ExploreResult } from '../../sim/explore/search.js';
+import { World } from '../../sim/explore/world.js';
+import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+const FILE = join(ROOT, 'scenarios', 'explore', 'three-servers-two-writes.json');
+const WARMUP: ScheduleStep[] = [{ e: 'run', untilMs: 385 }];
+const ONE_CRASH: Budgets = { crashes: 1, partitions: 0, losses: 0, duplicates: 0, horizonUs: 1_000_000 };
+/** Depth bounds that keep the section near a minute on this machine. */
+const DEPTH = { zab: 7, paxos: 8 };
+
+function scenario() {
+  return parseScenario(readFileSync(FILE, 'utf8'), FILE);
+}
+
+function bfs(adapter: ProtocolAdapter, maxDepth: number): { result: ExploreResult; seconds: number; cpuSeconds: number } {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const result = explore(scenario(), adapter, { strategy: 'bfs', maxDepth, maxStates: 2_000_000, budgets: ONE_CRASH, seed: 1, prefix: WARMUP });
+  const used = process.cpuUsage(cpu);
+  return { result, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+function costs(adapter: ProtocolAdapter): Record<string, number> {
+  const s = scenario();
+  const make = (prefix: ScheduleStep[]) => new World(s, adapter, { seed: 1, budgets: ONE_CRASH, prefix });
+  const time = (runs: number, fn: () => void) => {
+    fn();
+    const start = performance.now();
+    for (let i = 0; i < runs; i++) fn();
+    return ((performance.now() - start) / runs) * 1000;
+  };
+  const setupUs = time(200, () => make([]));
+  const worldUs = time(200, () => make(WARMUP));
+  // A replayed step: enumerate the choices, take one (what replaying a path does per step).
+  let steps = 0;
+  let stepMs = 0;
+  for (let walk = 0; walk < 100; walk++) {
+    const world = make(WARMUP);
+    for (let i = 0; i < 10; i++) {
+      const start = performance.now();
+      const choices = world.choices();
+      if (choices.length === 0) break;
+      world.apply(choices[(walk + i) % choices.length]);
+      stepMs += performance.now() - start;
+      steps++;
+    }
+  }
+  const stepUs = (stepMs * 1000) / steps;
+  const world = make(WARMUP);
+  const fingerprintUs = time(2_000, () => world.fingerprint());
+  const walkStart = performance.now();
+  const walks = explore(s, adapter, { strategy: 'random', maxDepth: 30, maxStates: 20_000, budgets: ONE_CRASH, seed: 1, prefix: WARMUP });
+  const walkSeconds = (performance.now() - walkStart) / 1000;
+  return {
+    setupUs: Math.round(setupUs),
+    worldWithWarmupUs: Math.round(worldUs),
+    replayStepUs: Math.round(stepUs),
+    fingerprintUs: Math.round(fingerprintUs),
+    randomWalkStatesPerSec: Math.round(walks.states / walkSeconds),
+    randomWalkUniquePerSec: Math.round(walks.unique / walkSeconds),
+  };
+}
+
+export function benchExplore(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, adapter] of [
+    ['zab', zabAdapter],
+    ['paxos', paxosAdapter],
+  ] as const) {
+    const { result, seconds, cpuSeconds } = bfs(adapter, DEPTH[name]);
+    out[`${name}BfsStates`] = result.states;
+    out[`${name}BfsUnique`] = result.unique;
+    out[`${name}BfsDepth`] = result.depth;
+    out[`${name}BfsSeconds`] = Number(seconds.toFixed(2));
+    out[`${name}BfsExhausted`] = result.exhausted ? 1 : 0;
+    out[`${name}BfsViolations`] = result.violation === null ? 0 : 1;
+    out[`${name}BfsUniquePerSec`] = Math.round(result.unique / seconds);
+    // CPU time of this (single-threaded) process: the rate on one core when the machine is shared.
+    out[`${name}BfsCpuSeconds`] = Number(cpuSeconds.toFixed(2));
+    out[`${name}BfsUniquePerCpuSec`] = Math.round(result.unique / cpuSeconds);
+    out[`${name}BfsReplayedStepsPerState`] = Number((result.stepsReplayed / Math.max(result.states, 1)).toFixed(2));
+    for (const [property, depth] of Object.entries(result.sometimes)) out[`${name}Sometimes_${property.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())}Depth`] = depth ?? -1;
+    for (const [key, value] of Object.entries(costs(adapter))) out[`${name}${key[0].toUpperCase()}${key.slice(1)}`] = value;
+  }
+  return out;
+}
