@@ -30,6 +30,10 @@ import type { NemesisKind, ProtocolName, Scenario } from './types.js';
  * (pickFirstNotHighest 10/10 vs 4/10, snapDoesNotTruncateLog 4/10 vs 1/10, ackRaceInSync
  * 6/10 vs 1/10). Mixed keeps most of both, and finds ackNewLeaderBeforePersist
  * (2/10) and asyncLogBeforeAckLd (1/10), which the classic profile no longer finds.
+ * Those figures predate the crashes aimed at synchronizations (`sync-crash`, drawn by
+ * the ZAB profile and the swarm) and the servers' logged errors (`serverErrors`): with
+ * them, mixed with shrinking (`npm run bugzoo`) succeeds in 239 of 290 searches and
+ * finds all 29 switches.
  */
 export type HuntGenerator = 'classic' | 'swarm' | 'mixed';
 export const HUNT_GENERATORS: readonly HuntGenerator[] = ['classic', 'swarm', 'mixed'];
