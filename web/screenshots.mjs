@@ -61,7 +61,7 @@ try {
     const now = () => page.evaluate(() => Number(document.querySelector('#cursor-info').textContent.match(/· ([\d.]+) ms/)?.[1] ?? 0) * 1000);
     await page.keyboard.press('f');
     const crashUs = await now();
-    await page.keyboard.press('e');
+    await page.keyboard.press('l');
     await page.keyboard.press('c');
     const t = await now();
     await page.evaluate(([a, b]) => window.zablab.showTimeWindow(a, b), [crashUs - 6000, t + 8000]);

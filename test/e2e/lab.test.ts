@@ -82,7 +82,7 @@ describe('the lab', () => {
 
   it('steps to the first leader and reads it in the state panel', async () => {
     await shared.keyboard.press('Home');
-    await shared.keyboard.press('e');
+    await shared.keyboard.press('l');
     const seq = await cursorSeq(shared);
     expect(seq).toBeGreaterThan(0);
     expect(await shared.textContent('#event-line')).toMatch(/leads|established/);
@@ -102,7 +102,7 @@ describe('the lab', () => {
     await shared.click('#popover button:has-text("Crash")');
     await waitForHash(shared, before);
     expect(await shared.textContent('#faults-panel .fault-list')).toContain(`crash S${leader}`);
-    await shared.keyboard.press('e');
+    await shared.keyboard.press('l');
     const card = shared.locator('#state-panel .server-card').filter({ has: shared.locator('.role-badge', { hasText: /^(LEADING|LEADER)$/ }) });
     await expect.poll(() => card.count(), { timeout: 30_000 }).toBe(1);
     const newLeader = Number(await card.getAttribute('data-node'));
@@ -147,7 +147,7 @@ describe('the lab', () => {
       for (let i = 0; i < times; i++) await p.keyboard.press(key);
     };
     // Pause S1 for 30 ms, a little after the first election.
-    await step('e', 1);
+    await step('l', 1);
     await step('ArrowRight', 20);
     await p.click('.lane-label[data-node="1"]');
     await p.fill('#popover .dur input', '30');

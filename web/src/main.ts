@@ -18,13 +18,14 @@ import { Diagram, type AxisMode } from './diagram.js';
 import { StatePanel } from './statepanel.js';
 import { Narrator, type Narration } from './guide.js';
 import { renderVerdict } from './linview.js';
+import { makeResizable } from './drawer.js';
 import { SimWorker, type RunSummary } from './protocol.js';
 import type { LinReport } from './lin.js';
 import { describeReads } from '../../sim/scenario/reads.js';
 import { SCENARIOS, findScenario, groupOf } from './scenarios.js';
 import { base64urlDecode, base64urlEncode, cursorAtMs, decodeFaults, describeFault, encodeFaults, exportScenario, withFaults } from './faults.js';
 import { PHASE_LABEL, PHASE_ORDER, ROLE_COLOR, clamp, formatTime, serverName, typeStyle, usToMs, type Phase } from './format.js';
-import { byId, button, download, el, toast } from './dom.js';
+import { byId, button, collapseToggle, download, el, toast } from './dom.js';
 import { expectationHeadline, expectationLines, livenessLine } from './verdicts.js';
 import { PlotsStrip, availabilityLines } from './runplots.js';
 
@@ -59,7 +60,7 @@ interface State {
 }
 
 /** The keys that jump to the next (Shift: previous) event of a kind. */
-const JUMP_KEYS: Readonly<Record<string, string>> = { e: 'election', c: 'commit', f: 'fault', v: 'violation' };
+const JUMP_KEYS: Readonly<Record<string, string>> = { e: 'election', l: 'leader', c: 'commit', f: 'fault', v: 'violation' };
 
 const SPEEDS = [1, 2, 5, 10, 25, 60, 200, 1000];
 /** While the scrubber is dragged, logs and trees refresh once it rests this long (ms). */
@@ -193,6 +194,7 @@ class App {
       if (this.state.view === 'side') this.setSideTime(Number(scrubber.value));
       else this.setCursor(Number(scrubber.value), true, true);
     });
+    makeResizable(byId('drawer'), byId('drawer-handle'), document.querySelector<HTMLElement>('.stage')!);
     byId('drawer-close').addEventListener('click', () => {
       byId('drawer').hidden = true;
     });
@@ -839,7 +841,7 @@ class App {
         this.diagrams[0]?.fitAll();
         break;
       default: {
-        const m = /^(prev|next)-(election|commit|fault|violation)$/.exec(action);
+        const m = /^(prev|next)-(election|leader|commit|fault|violation)$/.exec(action);
         if (m) jump(run.model.jumps[m[2] as 'election'], m[1] === 'next' ? 1 : -1, m[2]);
       }
     }
@@ -904,7 +906,7 @@ class App {
         this.diagrams.forEach((d) => d.fitAll());
         break;
       default: {
-        const m = /^(prev|next)-(election|commit|fault|violation)$/.exec(action);
+        const m = /^(prev|next)-(election|leader|commit|fault|violation)$/.exec(action);
         if (m) nextTime(m[1] === 'next' ? 1 : -1, (r) => r.model.jumps[m[2] as 'election']);
       }
     }
@@ -915,7 +917,7 @@ class App {
     this.playing = true;
     this.playAccum = 0;
     this.lastFrame = performance.now();
-    byId('play-btn').textContent = '⏸ Pause';
+    byId('play-btn').textContent = '‖ Pause';
     byId('play-btn').classList.add('on');
     const tick = (now: number) => {
       if (!this.playing) return;
@@ -956,14 +958,16 @@ class App {
     this.state.view = view;
     this.applyViewClasses();
     if (view === 'side' || wasSide) {
-      this.sideStatePanels = [];
-      byId('state-panel').replaceChildren();
       if (view === 'side' && !this.state.scenario) {
         toast('Side by side needs a scenario: this trace file does not carry one.', 'error');
         this.state.view = 'explore';
         this.applyViewClasses();
         return;
       }
+      this.sideStatePanels = [];
+      // Back from side by side: the single panel's own root goes back in its place.
+      if (wasSide) byId('state-panel').replaceChildren(this.statePanel.root);
+      else byId('state-panel').replaceChildren();
       void this.runCurrent(keepTime);
       return;
     }
@@ -1151,6 +1155,7 @@ class App {
       marks.append(item);
     }
     legend.append(marks);
+    legend.append(collapseToggle(legend, 'legend', 'legend'));
   }
 
   private renderChecks(): void {
@@ -1438,7 +1443,7 @@ class App {
       } else {
         actions.append(button('✕ Crash', () => this.inject({ atMs, action: 'crash', target, ...duration() }), 'menu-item danger', 'Crash it: memory is lost, the disk survives'));
         if (status === 'paused') actions.append(button('▶ Resume', () => this.inject({ atMs, action: 'resume', target }), 'menu-item'));
-        else actions.append(button('⏸ Pause', () => this.inject({ atMs, action: 'pause', target, ...duration() }), 'menu-item', 'A GC pause: state kept, nothing processed'));
+        else actions.append(button('‖ Pause', () => this.inject({ atMs, action: 'pause', target, ...duration() }), 'menu-item', 'A GC pause: state kept, nothing processed'));
         const others = Array.from({ length: run.model.servers }, (_, i) => i).filter((i) => i !== node);
         actions.append(
           button('✂ Isolate from the others', () => this.inject({ atMs, action: 'partition', groups: [[target], others.map((i) => `node:${i}`)], ...duration() }), 'menu-item', 'Partition: this server alone on one side'),
@@ -1470,7 +1475,7 @@ class App {
         actions.append(part);
       }
       const partitioned = run.model.partitions.some((p) => p.startSeq <= seq && seq < p.endSeq);
-      if (partitioned) actions.append(button('⛙ Heal the network', () => this.inject({ atMs, action: 'heal' }), 'menu-item'));
+      if (partitioned) actions.append(button('↔ Heal the network', () => this.inject({ atMs, action: 'heal' }), 'menu-item'));
       pop.append(actions);
       if (status !== 'down') pop.append(durRow);
     });
@@ -1548,7 +1553,8 @@ class App {
     ['Space', 'play / pause'],
     ['[ ]', 'slower / faster'],
     ['Home End', 'first / last event'],
-    ['E  Shift+E', 'next / previous election'],
+    ['E  Shift+E', 'next / previous election (its start)'],
+    ['L  Shift+L', 'next / previous leader established'],
     ['C  Shift+C', 'next / previous commit'],
     ['F  Shift+F', 'next / previous fault'],
     ['V  Shift+V', 'next / previous violation'],
@@ -1568,6 +1574,7 @@ class App {
       keys.append(item);
     }
     const more = button('all shortcuts', () => this.toggleHelp(), 'link-btn');
+    keys.prepend(collapseToggle(keys, 'keys', 'shortcuts'));
     keys.append(more);
   }
 
@@ -1628,6 +1635,8 @@ class App {
         break;
       case 'e':
       case 'E':
+      case 'l':
+      case 'L':
       case 'c':
       case 'C':
       case 'f':
