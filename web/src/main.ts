@@ -16,6 +16,7 @@ import { TraceModel, nextIn, prevIn } from './model.js';
 import { NodeStates } from './nodestate.js';
 import { Diagram, type AxisMode } from './diagram.js';
 import { StatePanel } from './statepanel.js';
+import { CLUSTER_SPEEDS, ClusterView } from './cluster.js';
 import { Narrator, type Narration } from './guide.js';
 import { renderVerdict } from './linview.js';
 import { makeResizable } from './drawer.js';
@@ -100,9 +101,35 @@ class App {
   private runToken = 0;
   private customName = 'custom';
 
+  private readonly cluster: ClusterView;
+  private clusterOn = true;
+
   constructor() {
     this.statePanel = new StatePanel(byId('state-panel'));
+    this.cluster = new ClusterView(byId('cluster-host'), { onServerClick: (node, anchor) => this.serverMenu(node, anchor, 0) });
     this.buildStatic();
+    this.buildClusterControls();
+  }
+
+  private buildClusterControls(): void {
+    const speed = byId<HTMLSelectElement>('cluster-speed');
+    for (const s of CLUSTER_SPEEDS) {
+      const o = el('option', undefined, s.label);
+      o.value = String(s.factor);
+      speed.append(o);
+    }
+    speed.value = String(this.cluster.slowdown);
+    speed.addEventListener('change', () => {
+      this.cluster.slowdown = Number(speed.value);
+    });
+    const toggle = byId<HTMLButtonElement>('cluster-toggle');
+    toggle.addEventListener('click', () => {
+      this.clusterOn = !this.clusterOn;
+      byId('cluster-host').hidden = !this.clusterOn;
+      toggle.textContent = this.clusterOn ? '▾ hide' : '▸ show';
+      toggle.setAttribute('aria-expanded', String(this.clusterOn));
+      if (this.clusterOn && this.run) this.cluster.setCursor(this.cursor, false);
+    });
   }
 
   private worker(i = 0): SimWorker {
@@ -406,6 +433,7 @@ class App {
     const d = this.diagrams[0];
     d.setModel(run.model);
     d.setAxisMode(this.state.axis);
+    this.cluster.setRun(run.model, run.states);
     const scrubber = byId<HTMLInputElement>('scrubber');
     scrubber.max = String(Math.max(0, run.model.length - 1));
     scrubber.step = '1';
@@ -691,7 +719,10 @@ class App {
     const n = run.model.length;
     if (n === 0) return;
     seq = clamp(Math.round(seq), 0, n - 1);
+    const moved = seq !== this.cursor;
     this.cursor = seq;
+    // The cluster view animates a step or a play tick (within the tick's time), never a drag.
+    if (this.clusterOn) this.cluster.setCursor(seq, moved && !dragging, this.playing ? 1000 / this.speed : undefined);
     const d = this.diagrams[0];
     d?.setCursor(seq, follow || true);
     d?.updateLabelRoles((node) => {
@@ -985,6 +1016,7 @@ class App {
 
   private applyViewClasses(): void {
     document.body.dataset.view = this.state.view;
+    byId('cluster-panel').hidden = this.state.view === 'side';
     for (const b of document.querySelectorAll<HTMLButtonElement>('.views button')) {
       b.setAttribute('aria-selected', String(b.dataset.view === this.state.view));
     }

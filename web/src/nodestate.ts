@@ -321,6 +321,32 @@ export class NodeStates {
     return this.snapshotAt(node, seq).fields;
   }
 
+  /**
+   * The label of the highest entry in node's log after event `seq` (its last zxid or
+   * slot), '' when empty. Scans back from the newest entry created by then and stops
+   * after a bounded number of live ones: logs grow in index order, so the newest live
+   * entries hold the highest index — cheap enough for every animation frame.
+   */
+  lastLabelAt(node: number, seq: number): string {
+    const list = this.entries[node];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].createdSeq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    let best: LogEntry | undefined;
+    let live = 0;
+    for (let i = lo - 1; i >= 0 && live < 32; i--) {
+      const entry = list[i];
+      if (entry.endSeq <= seq) continue;
+      live++;
+      if (best === undefined || entry.index > best.index) best = entry;
+    }
+    return best?.label ?? '';
+  }
+
   /** The entries of node's log alive after event `seq`, by index. */
   logAt(node: number, seq: number): LogEntry[] {
     const out: LogEntry[] = [];
