@@ -328,7 +328,7 @@ class App {
   }
 
   private defaultScenario(): string {
-    return SCENARIOS.find((s) => s.name === 'lab/five-servers-elect')?.name ?? SCENARIOS[0]?.name ?? '';
+    return SCENARIOS.find((s) => s.name === 'lab/three-histories')?.name ?? SCENARIOS[0]?.name ?? '';
   }
 
   private urlParams(): URLSearchParams {
