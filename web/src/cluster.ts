@@ -202,7 +202,7 @@ export class ClusterView {
     const rect = this.root.getBoundingClientRect();
     if (rect.width < 50) return;
     this.width = Math.floor(rect.width);
-    this.height = Math.max(220, Math.min(300, Math.round(this.width * 0.7)));
+    this.height = Math.max(220, Math.min(300, Math.round(this.width * (this.width < 380 ? 0.92 : 0.7))));
     this.layout();
     this.request();
   }
@@ -212,6 +212,7 @@ export class ClusterView {
     this.svgEl.setAttribute('viewBox', `0 0 ${this.width} ${this.height}`);
     this.svgEl.setAttribute('width', String(this.width));
     this.svgEl.setAttribute('height', String(this.height));
+    this.svgEl.classList.toggle('narrow', this.width < 380);
     // The ring sits to the right; the tally has the left column.
     const tallyW = Math.min(130, this.width * 0.32);
     const cx = tallyW + (this.width - tallyW) / 2;

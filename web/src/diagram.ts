@@ -81,6 +81,10 @@ export class Diagram {
   private labelRight = new Map<string, number>();
   /** Drop labels drawn in the last render (page-local px boxes; the e2e tests check they never overlap). */
   dropLabels: { x: number; y: number; w: number; h: number }[] = [];
+  /** Moments to mark with a full-height line (the walkthrough's quorum), lit once the cursor passes them. */
+  markers: { seq: number; text: string }[] = [];
+  /** Markers drawn lit in the last overlay (tests). */
+  litMarkers: string[] = [];
   /** Scenario notes drawn in the last render (their full text). */
   drawnNotes: string[] = [];
   private hover?: Hit;
@@ -954,6 +958,25 @@ export class Diagram {
     // Past is plain, future is veiled: what the learner has not stepped through yet is dimmed.
     ctx.fillStyle = 'rgba(255,255,255,0.38)';
     ctx.fillRect(xc + 1, STRIP_Y - 14, right - xc, this.height - STRIP_Y + 14);
+    // The walkthrough's quorum line: grey until the cursor reaches it, then lit.
+    this.litMarkers = [];
+    for (const marker of this.markers) {
+      const xm = this.xv(model.eventTime[marker.seq], marker.seq);
+      if (xm < left - 2 || xm > right + 2) continue;
+      const lit = seq >= marker.seq;
+      ctx.strokeStyle = lit ? '#e8a317' : '#9ea3ab';
+      ctx.lineWidth = lit ? 3 : 1.5;
+      ctx.setLineDash(lit ? [] : [5, 4]);
+      ctx.beginPath();
+      ctx.moveTo(xm, STRIP_Y - 4);
+      ctx.lineTo(xm, MARGIN.top + model.servers * this.laneH);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.font = `${lit ? 800 : 600} 12px var(--font-ui, system-ui)`;
+      ctx.fillStyle = lit ? '#8a5d00' : '#6b7280';
+      ctx.fillText(marker.text, Math.min(xm + 5, right - ctx.measureText(marker.text).width - 4), STRIP_Y + 2);
+      if (lit) this.litMarkers.push(marker.text);
+    }
     const m = model.msgOfEvent[seq];
     if (m >= 0 && model.mFrom[m] !== model.mTo[m]) this.strokeMessage(ctx, m, '#111', 3.2);
     if (this.selectedMessage >= 0) this.strokeMessage(ctx, this.selectedMessage, '#e91e63', 3.5);

@@ -18,6 +18,9 @@ import { Diagram, type AxisMode } from './diagram.js';
 import { StatePanel } from './statepanel.js';
 import { CLUSTER_SPEEDS, ClusterView } from './cluster.js';
 import { Narrator, type Narration } from './guide.js';
+import { crashWalk, electionWalk, openingElection, type Walk } from './chapters.js';
+import { Predictions } from './predict.js';
+import { renderGuidePanel, stepKey } from './guideview.js';
 import { renderVerdict } from './linview.js';
 import { makeResizable } from './drawer.js';
 import { SimWorker, type RunSummary } from './protocol.js';
@@ -38,6 +41,8 @@ interface Run {
   narrator: Narrator;
   /** Walkthrough steps, computed when guided mode first needs them (see walkOf). */
   walk: number[];
+  /** The chaptered walkthrough on screen (see guideWalk). */
+  chapters?: Walk;
   protocol: string;
   summary?: RunSummary;
   lin?: LinReport;
@@ -103,6 +108,10 @@ class App {
 
   private readonly cluster: ClusterView;
   private clusterOn = true;
+  private readonly predictions = new Predictions();
+  /** The walkthrough step whose question is on screen. */
+  private asking: number | undefined;
+  private guideResult: { right: boolean; question: import('./chapters.js').Question; choice: number } | undefined;
 
   constructor() {
     this.statePanel = new StatePanel(byId('state-panel'));
@@ -439,8 +448,12 @@ class App {
     scrubber.step = '1';
     this.initialView(d, run.model);
     let seq = 0;
+    this.asking = undefined;
+    this.guideResult = undefined;
+    this.predictions.newWalk();
     if (cursor !== undefined) seq = clamp(cursor, 0, run.model.length - 1);
     else if (keepTimeUs !== undefined && keepTimeUs > 0) seq = run.model.seqAtTime(keepTimeUs);
+    else if (this.state.view === 'guide') seq = this.walkOf(run)[0] ?? 0;
     this.renderStory();
     this.renderLegend();
     this.renderChecks();
@@ -697,9 +710,30 @@ class App {
 
   // ------------------------------------------------------------------ cursor
 
+  /** The walkthrough's steps (seqs): the chapters of an election, or for a trace without one every notable event. */
   private walkOf(run: Run): number[] {
+    const chapters = this.guideWalk(run);
+    if (chapters.steps.length > 0) return chapters.steps.map((s) => s.seq);
     if (run.walk.length === 0 && run.model.length > 0) run.walk = run.narrator.walkthrough();
     return run.walk;
+  }
+
+  private guideWalk(run: Run): Walk {
+    if (!run.chapters) {
+      run.chapters = electionWalk(run.model, run.states, openingElection(run.model));
+      this.setQuorumMarker(run);
+    }
+    return run.chapters;
+  }
+
+  /** The diagram's quorum line for the walk on screen (guided view only). */
+  private setQuorumMarker(run: Run): void {
+    const d = this.diagrams[0];
+    if (!d) return;
+    const q = this.state.view === 'guide' ? run.chapters?.steps.find((s) => s.chapter === 'quorum') : undefined;
+    const e = q ? run.model.elections[run.chapters!.election] : undefined;
+    d.markers = q && e ? [{ seq: q.seq, text: `quorum for ${serverName(e.leader)}` }] : [];
+    d.requestRender();
   }
 
   private cursorTimeUs(): number {
@@ -882,9 +916,24 @@ class App {
     const run = this.run;
     if (!run) return;
     if (this.state.view === 'guide') {
+      if (this.asking !== undefined) return;
       const target = dir > 0 ? nextIn(this.walkOf(run), this.cursor) : prevIn(this.walkOf(run), this.cursor);
-      if (target !== undefined) this.setCursor(target, true);
-      else if (dir > 0) this.pause();
+      this.guideResult = undefined;
+      if (target === undefined) {
+        if (dir > 0) this.pause();
+        return;
+      }
+      // A step with a question waits for the learner's prediction.
+      const walk = this.guideWalk(run);
+      const k = walk.steps.findIndex((s) => s.seq === target);
+      const next = walk.steps[k];
+      if (dir > 0 && next && this.predictions.pending(stepKey(walk, next), next.question)) {
+        this.pause();
+        this.asking = k;
+        this.renderGuide();
+        return;
+      }
+      this.setCursor(target, true);
       return;
     }
     this.setCursor(this.cursor + dir, true);
@@ -1002,20 +1051,26 @@ class App {
       void this.runCurrent(keepTime);
       return;
     }
+    if (this.run) this.setQuorumMarker(this.run);
     if (view === 'guide' && this.run) {
-      // Start the walkthrough at the first step at or after the cursor.
-      const first = this.walkOf(this.run).find((s) => s >= this.cursor) ?? this.walkOf(this.run)[0];
-      if (first !== undefined && this.cursor === 0) this.setCursor(first, true);
-      else this.setCursor(this.cursor, true);
-      if (this.state.axis === 'time' && this.run.model.elections[0]) {
-        /* keep the view: the walkthrough follows the cursor */
-      }
+      // The walkthrough opens on its first step, unless the cursor is already inside it.
+      const steps = this.walkOf(this.run);
+      const inside = steps.length > 0 && this.cursor >= steps[0] && this.cursor <= steps[steps.length - 1];
+      this.asking = undefined;
+      this.guideResult = undefined;
+      this.setCursor(inside || steps.length === 0 ? this.cursor : steps[0], true);
     } else if (this.run) this.setCursor(this.cursor, true);
     this.updateUrl();
   }
 
   private applyViewClasses(): void {
     document.body.dataset.view = this.state.view;
+    // The cluster view lives in the side column, and beside the diagram in the guided view.
+    const guide = this.state.view === 'guide';
+    const stageSlot = byId('stage-cluster');
+    if (guide && byId('cluster-panel').parentElement !== stageSlot) stageSlot.append(byId('cluster-panel'));
+    else if (!guide && byId('cluster-panel').parentElement === stageSlot) byId('side').insertBefore(byId('cluster-panel'), byId('guide-panel').nextSibling);
+    stageSlot.hidden = !guide;
     byId('cluster-panel').hidden = this.state.view === 'side';
     for (const b of document.querySelectorAll<HTMLButtonElement>('.views button')) {
       b.setAttribute('aria-selected', String(b.dataset.view === this.state.view));
@@ -1326,60 +1381,56 @@ class App {
 
   private renderGuide(): void {
     const run = this.run;
-    const panel = byId('guide-panel');
     if (!run) return;
-    panel.replaceChildren();
-    const steps = this.walkOf(run);
-    const at = steps.indexOf(this.cursor);
-    const before = prevIn(steps, this.cursor + 1);
-    const index = at >= 0 ? at : before !== undefined ? steps.indexOf(before) : -1;
-    const head = el('header', 'guide-head');
-    head.append(el('h2', undefined, 'Guided election'));
-    head.append(el('span', 'guide-count', at >= 0 ? `step ${at + 1} of ${steps.length}` : `between steps ${index + 1} and ${index + 2} of ${steps.length}`));
-    panel.append(head);
-    const n = run.narrator.narrateStep(this.cursor);
-    const card = el('div', `guide-card phase-${n.phase}`);
-    card.append(el('div', 'guide-time', `${formatTime(run.model.eventTime[this.cursor])} · event ${this.cursor}`));
-    card.append(el('h3', 'guide-title', n.title));
-    for (const t of n.text) card.append(el('p', undefined, t));
-    if (n.rule) {
-      const r = el('div', 'guide-rule');
-      r.append(el('span', 'rule-k', 'rule'), el('span', undefined, n.rule));
-      card.append(r);
+    const walk = this.guideWalk(run);
+    if (walk.steps.length === 0) {
+      // No election in this trace: the old flat walkthrough, one notable event per step.
+      const panel = byId('guide-panel');
+      panel.replaceChildren(el('h2', undefined, 'Guided walkthrough'));
+      const n = run.narrator.narrateStep(this.cursor);
+      panel.append(el('h3', 'guide-title', n.title), ...n.text.map((t) => el('p', undefined, t)));
+      const nav = el('div', 'guide-nav');
+      nav.append(button('← Back', () => this.step(-1), 'big'), button('Next →', () => this.step(1), 'big primary'));
+      panel.append(nav);
+      return;
     }
-    panel.append(card);
-    // Who votes for whom (ZAB), or who leads (Paxos), at this step.
-    const table = el('div', 'vote-table');
-    const { votes } = run.narrator.votesAt(this.cursor);
-    const quorum = Math.floor(run.model.servers / 2) + 1;
-    for (let node = 0; node < run.model.servers; node++) {
-      const f = run.states.fieldsAt(node, this.cursor);
-      const cell = el('div', 'vote-cell');
-      const role = f.status === 'down' ? 'DOWN' : String(f.role ?? '');
-      cell.style.setProperty('--role', ROLE_COLOR[f.status === 'down' ? 'down' : roleFamilyOf(role)]);
-      cell.append(el('span', 'vc-srv', serverName(node)));
-      const v = votes[node];
-      if (run.model.protocol === 'zab') cell.append(el('span', 'vc-vote', v ? `→ ${serverName(v.leader)}` : '–'));
-      else cell.append(el('span', 'vc-vote', f.leader !== null && f.leader !== undefined ? `↑ ${serverName(Number(f.leader))}` : typeof f.promised === 'number' && f.promised > 0 ? `b${f.promised}` : '–'));
-      cell.append(el('span', 'vc-role', role || '—'));
-      table.append(cell);
-    }
-    panel.append(table);
-    panel.append(el('p', 'muted small', `Quorum: ${quorum} of ${run.model.servers}. ${run.model.protocol === 'zab' ? 'Arrows: the vote each server holds now.' : '↑: the leader each server follows now; bN: the ballot it promised.'}`));
-    const nav = el('div', 'guide-nav');
-    const back = button('← Back', () => this.step(-1), 'big', 'Previous step (←)');
-    const next = button('Next →', () => this.step(1), 'big primary', 'Next step (→)');
-    back.disabled = index <= 0 && at <= 0;
-    next.disabled = nextIn(steps, this.cursor) === undefined;
-    nav.append(back, next);
-    panel.append(nav);
-    if (n.contrast) {
-      const c = el('details', 'contrast');
-      c.open = true;
-      c.append(el('summary', undefined, run.model.protocol === 'zab' ? 'And in Paxos?' : 'And in ZAB?'));
-      c.append(el('p', undefined, n.contrast));
-      panel.append(c);
-    }
+    renderGuidePanel(byId('guide-panel'), {
+      model: run.model,
+      states: run.states,
+      narrator: run.narrator,
+      walk,
+      cursor: this.cursor,
+      predictions: this.predictions,
+      ...(this.asking !== undefined ? { asking: this.asking } : {}),
+      ...(this.guideResult ? { result: this.guideResult } : {}),
+      onStep: (dir) => this.step(dir),
+      onAnswer: (choice) => {
+        const k = this.asking;
+        const step = k !== undefined ? walk.steps[k] : undefined;
+        if (!step?.question) return;
+        const right = this.predictions.answer(stepKey(walk, step), step.question, choice);
+        this.asking = undefined;
+        this.guideResult = { right, question: step.question, choice };
+        this.setCursor(step.seq, true);
+      },
+      onChapter: (next) => {
+        this.asking = undefined;
+        this.guideResult = undefined;
+        this.predictions.newWalk();
+        if (next.broadcast) run.chapters = electionWalk(run.model, run.states, next.election ?? 0, true);
+        else if (run.model.events[next.seq]?.kind === 'crash') run.chapters = crashWalk(run.model, run.states, next.seq, next.election ?? -1);
+        else run.chapters = electionWalk(run.model, run.states, next.election ?? 0);
+        this.setQuorumMarker(run);
+        const first = run.chapters.steps.find((s) => s.seq > this.cursor) ?? run.chapters.steps[0];
+        // Broadcast continues after "established"; the others start at their first step.
+        this.setCursor(next.broadcast ? first.seq : run.chapters.steps[0].seq, true);
+      },
+      onTogglePredictions: (on) => {
+        this.predictions.setEnabled(on);
+        this.asking = undefined;
+        this.renderGuide();
+      },
+    });
   }
 
   // ------------------------------------------------------------------ faults
@@ -1730,14 +1781,6 @@ class App {
     }
     if (handled) e.preventDefault();
   }
-}
-
-function roleFamilyOf(role: string): keyof typeof ROLE_COLOR {
-  if (role === 'LEADING' || role === 'LEADER') return 'leader';
-  if (role === 'FOLLOWING' || role === 'FOLLOWER') return 'follower';
-  if (role === 'LOOKING' || role === 'CANDIDATE') return 'looking';
-  if (role === 'OBSERVING') return 'observer';
-  return 'unknown';
 }
 
 const app = new App();
