@@ -254,6 +254,118 @@ describe('the lab at a projector', () => {
     await p.close();
   });
 
+  it('the cluster view shows a message in flight between its send and its delivery, and not after; clicking a server opens its fault menu', async () => {
+    const p = await open('#s=lab/three-histories&seed=1&p=zab');
+    await p.selectOption('#cluster-speed', '0');
+    type App = { setCursor(seq: number, follow: boolean): void; cluster: { shownMessages: number[] }; run: { model: { msgCount: number; mFrom: Int32Array; mTo: Int32Array; mStatus: Uint8Array; mSendSeq: Int32Array; mEndSeq: Int32Array } } };
+    const m = await p.evaluate(() => {
+      const app = (window as unknown as { zablab: App }).zablab;
+      const model = app.run.model;
+      for (let i = 0; i < model.msgCount; i++) if (model.mFrom[i] !== model.mTo[i] && model.mStatus[i] === 1 && model.mEndSeq[i] - model.mSendSeq[i] > 3) return { i, send: model.mSendSeq[i], end: model.mEndSeq[i] };
+      return undefined;
+    });
+    expect(m).toBeDefined();
+    const dotAt = async (seq: number) => {
+      await p.evaluate((s) => (window as unknown as { zablab: App }).zablab.setCursor(s, true), seq);
+      await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      return p.locator(`#cluster-host .cluster-msg[data-msg="${m!.i}"]:visible`).count();
+    };
+    expect(await dotAt(m!.send)).toBe(1);
+    expect(await dotAt(Math.floor((m!.send + m!.end) / 2))).toBe(1);
+    expect(await dotAt(m!.end)).toBe(0);
+    expect(await dotAt(m!.end + 1)).toBe(0);
+    expect(await dotAt(m!.send - 1)).toBe(0);
+    // Animated: moving the cursor from the send to the delivery carries the dot along, frame by frame.
+    await p.selectOption('#cluster-speed', '1000');
+    await dotAt(m!.send);
+    const xs = new Set<string>();
+    await p.evaluate((s) => (window as unknown as { zablab: App }).zablab.setCursor(s, true), m!.end);
+    for (let k = 0; k < 6; k++) {
+      xs.add((await p.locator(`#cluster-host .cluster-msg[data-msg="${m!.i}"]`).getAttribute('cx')) ?? '');
+      await p.waitForTimeout(40);
+    }
+    expect(xs.size).toBeGreaterThan(2);
+    // A server in the ring opens the same fault menu as its lane.
+    await p.click('#cluster-host .cluster-node[data-node="2"]');
+    await p.waitForSelector('#popover:not([hidden])');
+    expect(await p.textContent('#popover h4')).toContain('S2');
+    expect(await p.locator('#popover button:has-text("Crash")').count()).toBe(1);
+    await p.close();
+  });
+
+  for (const size of SIZES) {
+    it(`${size.width}×${size.height}: the chaptered walkthrough of the default story reaches “established” within 30 steps, the tally reaching the quorum, a prediction answered right and one wrong`, async () => {
+      const p = await open('#v=guide', size);
+      expect(await p.textContent('#story h1')).toContain('Three histories');
+      await p.waitForSelector('#guide-panel:not([hidden]) .chapter-strip');
+      let steps = 1;
+      let right = false;
+      let wrong = false;
+      let tallyLit = false;
+      const chapters = new Set<string>();
+      for (let guard = 0; guard < 80; guard++) {
+        const choice = p.locator('#guide-panel .predict-choice');
+        if ((await choice.count()) > 0) {
+          const prompt = (await p.textContent('#guide-panel .predict-prompt')) ?? '';
+          expect(prompt).toMatch(/\?$/);
+          const answer = await p.evaluate(() => {
+            const app = (window as unknown as { zablab: { asking: number; run: { chapters: { steps: { question?: { answer: number } }[] } } } }).zablab;
+            return app.run.chapters.steps[app.asking].question!.answer;
+          });
+          // Right the first time, wrong the second, right after that.
+          const pick = right && !wrong ? (answer + 1) % (await choice.count()) : answer;
+          await choice.nth(pick).click();
+          const result = (await p.textContent('#guide-panel .predict-result')) ?? '';
+          if (pick === answer) {
+            expect(result).toMatch(/^✓ Right/);
+            right = true;
+          } else {
+            expect(result).toMatch(/^✗ Not/);
+            wrong = true;
+          }
+          steps++;
+        } else {
+          const next = p.locator('#guide-panel button:has-text("Next")');
+          if (await next.isDisabled()) break;
+          await next.click();
+          steps++;
+        }
+        const chapter = (await p.textContent('#guide-panel .chapter-pill.current')) ?? '';
+        chapters.add(chapter);
+        if (chapter === 'A quorum forms') {
+          // The diagram's quorum line lights up at the quorum step.
+          await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+          expect(await p.evaluate(() => (window as unknown as { zablab: { diagrams: { litMarkers: string[] }[] } }).zablab.diagrams[0].litMarkers)).toContain('quorum for S2');
+        }
+        if ((await p.locator('#cluster-host .cluster-quorum.reached').count()) > 0) tallyLit = true;
+        if ((await p.textContent('#guide-panel .chapter-pill.current')) === 'Established') break;
+      }
+      expect(await p.textContent('#guide-panel .chapter-pill.current')).toBe('Established');
+      expect(await p.textContent('#guide-panel .guide-title')).toMatch(/established/);
+      const total = Number(/of (\d+)/.exec((await p.textContent('#guide-panel .guide-count')) ?? '')?.[1]);
+      expect(total).toBeLessThanOrEqual(30);
+      expect(steps).toBeLessThanOrEqual(30);
+      expect([...chapters]).toEqual(expect.arrayContaining(['Votes', 'A quorum forms', 'The finalize wait', 'Discovery', 'Synchronization', 'Established']));
+      expect(tallyLit).toBe(true);
+      expect(right && wrong).toBe(true);
+      expect(await p.textContent('#guide-panel .predict-score')).toMatch(/score [1-9]\d* \/ ([2-9]|\d\d+)$/);
+      // The next chapters are on offer: broadcast goes on to a commit.
+      await p.click('#guide-panel .next-chapter:has-text("Broadcast")');
+      expect(await p.textContent('#guide-panel .chapter-pill.current')).toBe('Broadcast');
+      await p.close();
+    });
+  }
+
+  it('a teacher can switch the prompts off; the walk then never stops to ask', async () => {
+    const p = await open('#v=guide&q=0');
+    await p.waitForSelector('#guide-panel:not([hidden]) .chapter-strip');
+    for (let i = 0; i < 12; i++) await p.keyboard.press('ArrowRight');
+    expect(await p.locator('#guide-panel .predict-choice').count()).toBe(0);
+    expect(await p.isChecked('#guide-panel .predict-toggle input')).toBe(false);
+    expect(await p.textContent('#guide-panel .guide-count')).toMatch(/step 13 of/);
+    await p.close();
+  });
+
   it('logged no console error', () => {
     expect(errors).toEqual([]);
   });

@@ -283,6 +283,9 @@ class App {
     const params = new URLSearchParams(location.hash.replace(/^#/, ''));
     const view = params.get('v');
     if (view === 'explore' || view === 'guide' || view === 'side') this.state.view = view;
+    // A teacher's link can switch the prediction prompts off (q=0) or on (q=1) for this visit.
+    const prompts = params.get('q');
+    if (prompts === '0' || prompts === '1') this.predictions.setEnabled(prompts === '1', false);
     const axis = params.get('x');
     if (axis === 'time' || axis === 'steps') this.state.axis = axis;
     const seed = params.get('seed');
