@@ -189,6 +189,8 @@ describe('the lab', () => {
     let rules = 0;
     for (let i = 0; i < 12; i++) {
       await shared.click('#guide-panel button:has-text("Next")');
+      // A step that asks for a prediction waits for an answer (any will do here).
+      if ((await shared.locator('#guide-panel .predict-choice').count()) > 0) await shared.click('#guide-panel .predict-choice >> nth=0');
       titles.push(((await shared.textContent('#guide-panel .guide-title')) ?? '').trim());
       rules += await shared.locator('#guide-panel .guide-rule').count();
     }

@@ -23,7 +23,7 @@ import { Predictions } from './predict.js';
 import { renderGuidePanel, stepKey } from './guideview.js';
 import { renderVerdict } from './linview.js';
 import { makeResizable } from './drawer.js';
-import { SimWorker, type RunSummary } from './protocol.js';
+import { SimWorker, type Progress, type RunSummary } from './protocol.js';
 import type { LinReport } from './lin.js';
 import { describeReads } from '../../sim/scenario/reads.js';
 import { SCENARIOS, findScenario, groupOf } from './scenarios.js';
@@ -76,6 +76,9 @@ const PANEL_REST_MS = 120;
 const perf = {
   openMs: 0,
   opened: 0,
+  /** From a file handed to the page to its hash and history verdict shown (computed in the worker). */
+  verifyMs: 0,
+  verified: 0,
   /** Diagram drawing time since the last call, in ms. */
   takeDrawMs: () => app.takeDrawMs(),
 };
@@ -690,14 +693,23 @@ class App {
     });
     const run = this.run;
     // After the first paint: posting a big text to the worker takes a while too.
-    setTimeout(() => this.verify(run, text, name), 30);
+    setTimeout(() => this.verify(run, text, name, started), 30);
   }
 
-  private verify(run: Run, text: string, name: string): void {
+  private verify(run: Run, text: string, name: string, started: number): void {
+    const showProgress = (p: Progress) => {
+      if (this.run !== run) return;
+      const hash = document.getElementById('trace-hash');
+      if (hash) hash.textContent = p.phase === 'hash' ? `hashing ${Math.round((100 * p.done) / Math.max(1, p.total))}%…` : 'hashed; checking…';
+      const lin = document.getElementById('lin-badge');
+      if (lin) lin.textContent = p.phase === 'hash' ? 'waits for the hash' : 'checking…';
+    };
     void this.worker()
-      .check(text)
+      .check(text, showProgress)
       .then((checked) => {
         if (this.run !== run) return;
+        perf.verifyMs = performance.now() - started;
+        perf.verified++;
         run.model.hash = checked.hash;
         run.lin = checked.lin;
         if (checked.storedHash !== undefined && checked.storedHash !== checked.hash) toast(`${name}: the file says hash ${checked.storedHash} but its events hash to ${checked.hash} — it was edited.`, 'error', 12000);
@@ -1627,7 +1639,7 @@ class App {
 
   /** Diagram drawing time since the last call, in ms (all diagrams). */
   takeDrawMs(): number {
-    return this.diagrams.reduce((sum, d) => sum + d.takeDrawMs(), 0);
+    return this.diagrams.reduce((sum, d) => sum + d.takeDrawMs(), 0) + this.cluster.takeDrawMs();
   }
 
   // ------------------------------------------------------------------ keys & help
