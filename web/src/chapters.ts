@@ -256,12 +256,26 @@ function selfVoteStep(model: TraceModel, seqs: number[]): GuideStep {
   };
 }
 
+/** The notification a server had just received before its vote changed: sender and the vote it carried. */
+function lastNotification(model: TraceModel, seq: number, node: number): string {
+  for (let s = seq - 1; s >= 0 && s > seq - 40; s--) {
+    const d = model.events[s];
+    if (d.kind !== 'deliver' || d.node !== node || d.type !== 'NOTIFICATION') continue;
+    const m = model.msgOfEvent[s];
+    const msg = m >= 0 ? (model.events[model.mSendSeq[m]].msg as { leader?: number; zxid?: number; peerEpoch?: number } | undefined) : undefined;
+    if (!msg) return '';
+    return ` from ${serverName(model.mFrom[m])}, for ${serverName(Number(msg.leader))} (epoch ${String(msg.peerEpoch)}, zxid ${formatZxid(msg.zxid, model.counterBits)})`;
+  }
+  return '';
+}
+
 function voteQuestion(model: TraceModel, e: TraceEvent, before: number): Question {
   const choices = Array.from({ length: model.servers }, (_, n) => serverName(n));
   const reason = String(e.reason ?? '');
+  const heard = lastNotification(model, e.seq, e.node);
   const decidedBy = /higher epoch/.test(reason) ? 'epoch' : /higher zxid/.test(reason) ? 'last zxid' : /higher id/.test(reason) ? 'server id' : 'the vote order';
   return {
-    prompt: `${serverName(e.node)} votes for ${serverName(before)} and has just received a vote. Which server will ${serverName(e.node)} vote for now?`,
+    prompt: `${serverName(e.node)} votes for ${serverName(before)} and has just received a vote${heard}. Which server will ${serverName(e.node)} vote for now?`,
     choices,
     answer: Number(e.leader),
     explain: `${serverName(e.node)} ${reason.replace(/^votes/, 'votes')}. Decided by ${decidedBy}.`,

@@ -69,6 +69,8 @@ interface State {
 const JUMP_KEYS: Readonly<Record<string, string>> = { e: 'election', l: 'leader', c: 'commit', f: 'fault', v: 'violation' };
 
 const SPEEDS = [1, 2, 5, 10, 25, 60, 200, 1000];
+/** A cursor move of at most this many events (a step, a folded walkthrough step) animates in the cluster view. */
+const STEP_ANIMATION_EVENTS = 60;
 /** While the scrubber is dragged, logs and trees refresh once it rests this long (ms). */
 const PANEL_REST_MS = 120;
 
@@ -768,10 +770,10 @@ class App {
     const n = run.model.length;
     if (n === 0) return;
     seq = clamp(Math.round(seq), 0, n - 1);
-    const moved = seq !== this.cursor;
+    // The cluster view animates a step or a play tick (within the tick's time); a drag or a jump lands at once.
+    const stepped = seq !== this.cursor && (this.playing || Math.abs(seq - this.cursor) <= STEP_ANIMATION_EVENTS);
     this.cursor = seq;
-    // The cluster view animates a step or a play tick (within the tick's time), never a drag.
-    if (this.clusterOn) this.cluster.setCursor(seq, moved && !dragging, this.playing ? 1000 / this.speed : undefined);
+    if (this.clusterOn) this.cluster.setCursor(seq, stepped && !dragging, this.playing ? 1000 / this.speed : undefined);
     const d = this.diagrams[0];
     d?.setCursor(seq, follow || true);
     d?.updateLabelRoles((node) => {
@@ -1409,6 +1411,9 @@ class App {
       panel.append(nav);
       return;
     }
+    const side = byId('side');
+    // The narration (and a question) stays in sight: the column scrolls back up to it.
+    if (byId('guide-panel').offsetTop < side.scrollTop) side.scrollTop = 0;
     renderGuidePanel(byId('guide-panel'), {
       model: run.model,
       states: run.states,
