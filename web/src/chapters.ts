@@ -177,7 +177,10 @@ export function electionWalk(model: TraceModel, states: NodeStates, i: number, b
     } else if (paxos && e.kind === 'promise') {
       const proposer = Number(e.ballot) % servers;
       tally.set(proposer, (tally.get(proposer) ?? 0) + 1);
-      const step: GuideStep = { seq: s, chapter: (tally.get(proposer) ?? 0) === quorum ? 'quorum' : 'votes', folded: 1 };
+      const count = tally.get(proposer) ?? 0;
+      const step: GuideStep = { seq: s, chapter: count >= quorum ? 'quorum' : 'votes', folded: 1 };
+      // Asked just before the promise that completes a quorum.
+      if (count === quorum) step.question = leaderQuestion(model, election.leader, servers);
       steps.push(step);
     } else if (!paxos && e.kind === 'state' && quorumStep && decided < 0 && (e.role === 'FOLLOWING' || e.role === 'LEADING')) {
       decided = s;
