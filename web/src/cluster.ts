@@ -52,6 +52,8 @@ interface TimerFire {
 }
 
 interface NodeDom {
+  /** What the node's text and colours were last drawn from. */
+  sig: string;
   g: SVGGElement;
   halo: SVGCircleElement;
   body: SVGCircleElement;
@@ -148,6 +150,7 @@ export class ClusterView {
     }, 0);
     this.nodesG.replaceChildren();
     this.nodes = [];
+    this.tallySig = '';
     for (let node = 0; node < model.servers; node++) this.nodes.push(this.nodeDom(node));
     this.layout();
     this.seq = 0;
@@ -282,7 +285,7 @@ export class ClusterView {
       }
     });
     this.nodesG.append(g);
-    return { g, halo, body, name, facts, role, arc, mark };
+    return { sig: '', g, halo, body, name, facts, role, arc, mark };
   }
 
   /** Drawing time since the last call, in ms (the benchmark's frame accounting). */
@@ -319,25 +322,31 @@ export class ClusterView {
       const fam = status === 'down' ? 'down' : roleFamily(role);
       if (fam === 'looking') electing = true;
       const d = this.nodes[node];
-      d.g.dataset.role = role;
-      d.g.dataset.status = status;
-      d.body.style.fill = ROLE_COLOR[fam];
-      d.body.style.opacity = status === 'paused' ? '0.45' : '1';
-      d.role.textContent = role === 'DOWN' ? 'down' : role.toLowerCase();
-      d.mark.textContent = status === 'down' ? '✕' : status === 'paused' ? '‖' : '';
       const epoch = paxos ? f.ballot : f.currentEpoch ?? f.acceptedEpoch;
       const last = states.lastLabelAt(node, seq);
-      d.facts.textContent = `${paxos ? 'ballot' : 'epoch'} ${String(epoch ?? 0)} · ${last || (paxos ? 'no slot' : '0:0')}`;
       const gi = groupOf.get(node);
-      d.halo.style.display = gi === undefined ? 'none' : '';
-      if (gi !== undefined) d.halo.style.stroke = GROUP_TINTS[gi % GROUP_TINTS.length];
+      // Scrubbing redraws every frame: touch the DOM only where something changed.
+      const sig = `${role}|${status}|${String(epoch)}|${last}|${String(gi)}`;
+      if (d.sig !== sig) {
+        d.sig = sig;
+        d.g.dataset.role = role;
+        d.g.dataset.status = status;
+        d.body.style.fill = ROLE_COLOR[fam];
+        d.body.style.opacity = status === 'paused' ? '0.45' : '1';
+        d.role.textContent = role === 'DOWN' ? 'down' : role.toLowerCase();
+        d.mark.textContent = status === 'down' ? '✕' : status === 'paused' ? '‖' : '';
+        d.facts.textContent = `${paxos ? 'ballot' : 'epoch'} ${String(epoch ?? 0)} · ${last || (paxos ? 'no slot' : '0:0')}`;
+        d.halo.style.display = gi === undefined ? 'none' : '';
+        if (gi !== undefined) d.halo.style.stroke = GROUP_TINTS[gi % GROUP_TINTS.length];
+      }
       this.drawTimer(d, node, seq, t);
       votes.push(status === 'down' ? -1 : candidateOf(f, paxos, model.servers));
     }
     this.drawVotes(electing ? votes : []);
     this.drawTally(electing ? votes : [], model.servers, paxos);
     this.drawMessages(model, seq, t);
-    this.caption.textContent = electing ? (paxos ? 'arrows: whose ballot each server has promised' : 'arrows: whom each server votes for') : partition ? 'ringed: the sides of a partition' : '';
+    const caption = electing ? (paxos ? 'arrows: whose ballot each server has promised' : 'arrows: whom each server votes for') : partition ? 'ringed: the sides of a partition' : '';
+    if (this.caption.textContent !== caption) this.caption.textContent = caption;
   }
 
   private drawTimer(d: NodeDom, node: number, seq: number, t: number): void {
@@ -364,8 +373,10 @@ export class ClusterView {
     }
     const left = Math.max(0, Math.min(1, (fire.timeUs - t) / (fire.timeUs - fire.fromUs)));
     d.arc.setAttribute('d', arcPath(NODE_R + 5, left));
-    d.arc.setAttribute('class', `cluster-timer ${/tick/i.test(fire.name) ? 'tick' : 'election'}`);
-    d.g.dataset.timer = fire.name;
+    if (d.g.dataset.timer !== fire.name) {
+      d.arc.setAttribute('class', `cluster-timer ${/tick/i.test(fire.name) ? 'tick' : 'election'}`);
+      d.g.dataset.timer = fire.name;
+    }
   }
 
   private drawVotes(votes: number[]): void {
@@ -407,13 +418,18 @@ export class ClusterView {
     for (let i = k; i < this.arrows.length; i++) this.arrows[i].style.display = 'none';
   }
 
+  private tallySig = '';
+
   private drawTally(votes: number[], servers: number, paxos: boolean): void {
-    this.tallyG.replaceChildren();
     const counts = new Map<number, number>();
     for (const v of votes) if (v >= 0) counts.set(v, (counts.get(v) ?? 0) + 1);
     this.tally = [...counts].map(([candidate, n]) => ({ candidate, votes: n })).sort((a, b) => b.votes - a.votes || a.candidate - b.candidate);
     const quorum = Math.floor(servers / 2) + 1;
     this.quorumReached = this.tally.find((x) => x.votes >= quorum)?.candidate ?? -1;
+    const sig = `${this.width}|${this.tally.map((x) => `${x.candidate}:${x.votes}`).join(',')}`;
+    if (sig === this.tallySig) return;
+    this.tallySig = sig;
+    this.tallyG.replaceChildren();
     if (this.tally.length === 0) return;
     const x0 = 10;
     const unit = Math.min(16, (Math.min(130, this.width * 0.32) - 58) / servers);
