@@ -18,7 +18,7 @@
  * new one, slowed down by a factor the learner picks, so messages visibly travel.
  */
 import type { TraceModel } from './model.js';
-import { MSG_DROPPED, MSG_IN_FLIGHT, BLOCK } from './model.js';
+import { MSG_DROPPED, MSG_IN_FLIGHT, BLOCK, firstAfter } from './model.js';
 import type { NodeStates } from './nodestate.js';
 import { ROLE_COLOR, roleFamily, serverName } from './format.js';
 import { DROP_AT } from './diagram.js';
@@ -352,13 +352,7 @@ export class ClusterView {
   private drawTimer(d: NodeDom, node: number, seq: number, t: number): void {
     const list = this.timers[node] ?? [];
     // The first firing after the cursor whose (estimated) setting is at or before it.
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].seq <= seq) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstAfter(list.length, (i) => list[i].seq, seq);
     let fire: TimerFire | undefined;
     for (let i = lo; i < list.length && i < lo + 4; i++) {
       if (list[i].fromSeq <= seq) {
@@ -383,15 +377,11 @@ export class ClusterView {
     let k = 0;
     votes.forEach((to, from) => {
       if (to < 0 || to >= this.pos.length) return;
-      let path = this.arrows[k];
-      if (!path) {
-        path = svg('path', 'cluster-vote');
-        path.setAttribute('marker-end', 'url(#cluster-arrow)');
-        this.votesG.append(path);
-        this.arrows.push(path);
-      }
-      k++;
-      path.style.display = '';
+      const path = pooled(this.arrows, k++, this.votesG, () => {
+        const p = svg('path', 'cluster-vote');
+        p.setAttribute('marker-end', 'url(#cluster-arrow)');
+        return p;
+      });
       path.dataset.from = String(from);
       path.dataset.to = String(to);
       const [x1, y1] = this.pos[from];
@@ -480,17 +470,7 @@ export class ClusterView {
     const shown: number[] = [];
     const from = Math.min(this.prevSeq, seq);
     // Messages are added in send order; a block whose latest end is at or before `from` is over.
-    let hiMsg = model.msgCount;
-    {
-      let lo = 0;
-      let hi = model.msgCount;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (model.mSendSeq[mid] <= seq) lo = mid + 1;
-        else hi = mid;
-      }
-      hiMsg = lo;
-    }
+    const hiMsg = firstAfter(model.msgCount, (i) => model.mSendSeq[i], seq);
     for (let b = Math.floor((hiMsg - 1) / BLOCK); b >= 0 && shown.length < MAX_DOTS; b--) {
       if (model.blockMaxEndSeq[b] <= from) continue;
       const end = Math.min(hiMsg, (b + 1) * BLOCK);
@@ -521,31 +501,23 @@ export class ClusterView {
       const k = (NODE_R + (len - 2 * NODE_R) * f) / len;
       const x = a[0] + dx * k;
       const y = a[1] + dy * k;
-      let dot = this.dots[dots];
-      if (!dot) {
-        dot = svg('circle', 'cluster-msg');
-        dot.setAttribute('r', '4.5');
-        this.msgsG.append(dot);
-        this.dots.push(dot);
-      }
-      dots++;
-      dot.style.display = '';
+      const dot = pooled(this.dots, dots++, this.msgsG, () => {
+        const c = svg('circle', 'cluster-msg');
+        c.setAttribute('r', '4.5');
+        return c;
+      });
       dot.setAttribute('cx', x.toFixed(1));
       dot.setAttribute('cy', y.toFixed(1));
       dot.style.fill = model.typeColor(model.mType[m]);
       dot.dataset.msg = String(m);
       dot.dataset.type = model.types[model.mType[m]];
       if (status === MSG_DROPPED && f >= DROP_AT - 1e-9) {
-        let x2 = this.drops[drops];
-        if (!x2) {
-          x2 = svg('text', 'cluster-drop');
-          x2.setAttribute('text-anchor', 'middle');
-          x2.textContent = '✕';
-          this.msgsG.append(x2);
-          this.drops.push(x2);
-        }
-        drops++;
-        x2.style.display = '';
+        const x2 = pooled(this.drops, drops++, this.msgsG, () => {
+          const t = svg('text', 'cluster-drop');
+          t.setAttribute('text-anchor', 'middle');
+          t.textContent = '✕';
+          return t;
+        });
         x2.setAttribute('x', x.toFixed(1));
         x2.setAttribute('y', (y + 4).toFixed(1));
       }
@@ -556,6 +528,18 @@ export class ClusterView {
 }
 
 const GROUP_TINTS = ['#ffb300', '#039be5', '#d81b60', '#43a047'];
+
+/** The pool's element `i` (made and appended to `parent` when the pool is short), shown. */
+function pooled<E extends SVGElement>(pool: E[], i: number, parent: SVGGElement, make: () => E): E {
+  let e = pool[i];
+  if (!e) {
+    e = make();
+    parent.append(e);
+    pool.push(e);
+  }
+  e.style.display = '';
+  return e;
+}
 
 /** A server's candidate: its ZAB vote, or the proposer of the Paxos ballot it promised (-1: none). */
 function candidateOf(f: Record<string, unknown>, paxos: boolean, servers: number): number {

@@ -507,14 +507,7 @@ export class Diagram {
     for (const el of model.elections) {
       if (!visible(el.timeUs, el.seq, el.timeUs, el.seq)) continue;
       const xe = this.xv(el.timeUs, el.seq);
-      ctx.strokeStyle = ROLE_COLOR.leader;
-      ctx.lineWidth = 1.5;
-      ctx.setLineDash([6, 4]);
-      ctx.beginPath();
-      ctx.moveTo(xe, STRIP_Y - 12);
-      ctx.lineTo(xe, MARGIN.top + model.servers * this.laneH);
-      ctx.stroke();
-      ctx.setLineDash([]);
+      verticalRule(ctx, xe, STRIP_Y - 12, MARGIN.top + model.servers * this.laneH, ROLE_COLOR.leader, 1.5, [6, 4]);
       ctx.fillStyle = '#8a5d00';
       ctx.font = '700 12px var(--font-ui, system-ui)';
       ctx.fillText(`★ ${serverName(el.leader)} leads · ${model.protocol === 'paxos' ? 'ballot' : 'epoch'} ${el.epoch}`, xe + 4, STRIP_Y);
@@ -526,14 +519,7 @@ export class Diagram {
       const note = model.storyNotes[i];
       if (!visible(note.timeUs, note.seq, note.timeUs, note.seq)) continue;
       const xn = this.xv(note.timeUs, note.seq);
-      ctx.strokeStyle = '#00796b';
-      ctx.lineWidth = 1;
-      ctx.setLineDash([2, 3]);
-      ctx.beginPath();
-      ctx.moveTo(xn, STRIP_Y - 22);
-      ctx.lineTo(xn, MARGIN.top + model.servers * this.laneH);
-      ctx.stroke();
-      ctx.setLineDash([]);
+      verticalRule(ctx, xn, STRIP_Y - 22, MARGIN.top + model.servers * this.laneH, '#00796b', 1, [2, 3]);
       // Up to the next note (or the right edge): the text is cut to fit, the tooltip and the event line have it whole.
       const next = model.storyNotes[i + 1];
       const room = (next ? Math.min(right, this.xv(next.timeUs, next.seq)) : right) - xn - 10;
@@ -964,14 +950,7 @@ export class Diagram {
       const xm = this.xv(model.eventTime[marker.seq], marker.seq);
       if (xm < left - 2 || xm > right + 2) continue;
       const lit = seq >= marker.seq;
-      ctx.strokeStyle = lit ? '#e8a317' : '#9ea3ab';
-      ctx.lineWidth = lit ? 3 : 1.5;
-      ctx.setLineDash(lit ? [] : [5, 4]);
-      ctx.beginPath();
-      ctx.moveTo(xm, STRIP_Y - 4);
-      ctx.lineTo(xm, MARGIN.top + model.servers * this.laneH);
-      ctx.stroke();
-      ctx.setLineDash([]);
+      verticalRule(ctx, xm, STRIP_Y - 4, MARGIN.top + model.servers * this.laneH, lit ? '#e8a317' : '#9ea3ab', lit ? 3 : 1.5, lit ? [] : [5, 4]);
       ctx.font = `${lit ? 800 : 600} 12px var(--font-ui, system-ui)`;
       ctx.fillStyle = lit ? '#8a5d00' : '#6b7280';
       ctx.fillText(marker.text, Math.min(xm + 5, right - ctx.measureText(marker.text).width - 4), STRIP_Y + 2);
@@ -1264,6 +1243,18 @@ function segmentDistance(px: number, py: number, xa: number, ya: number, xb: num
   const len2 = dx * dx + dy * dy;
   const t = len2 === 0 ? 0 : clamp(((px - xa) * dx + (py - ya) * dy) / len2, 0, 1);
   return Math.hypot(px - (xa + t * dx), py - (ya + t * dy));
+}
+
+/** A vertical line at x from y0 to y1 (dashed if `dash` is not empty). */
+function verticalRule(ctx: CanvasRenderingContext2D, x: number, y0: number, y1: number, color: string, width: number, dash: number[]): void {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  ctx.moveTo(x, y0);
+  ctx.lineTo(x, y1);
+  ctx.stroke();
+  ctx.setLineDash([]);
 }
 
 /** `text`, cut with an ellipsis to fit `width` px in the context's current font. */

@@ -568,6 +568,18 @@ export class TraceModel {
   }
 }
 
+/** In a list sorted by `valueAt` (indices 0..length-1), the first index whose value is greater than `x` (length if none). */
+export function firstAfter(length: number, valueAt: (i: number) => number, x: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (valueAt(mid) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The next / previous position in a sorted list of seqs, strictly after / before `seq`. */
 export function nextIn(list: readonly number[], seq: number): number | undefined {
   let lo = 0;

@@ -18,7 +18,7 @@
  */
 import type { TraceEvent } from '../../sim/core/trace.js';
 import { DataTree, type Txn } from '../../sim/store/index.js';
-import type { TraceModel } from './model.js';
+import { firstAfter, type TraceModel } from './model.js';
 import { formatZxid } from './format.js';
 
 export interface LogEntry {
@@ -329,13 +329,7 @@ export class NodeStates {
    */
   lastLabelAt(node: number, seq: number): string {
     const list = this.entries[node];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].createdSeq <= seq) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstAfter(list.length, (i) => list[i].createdSeq, seq);
     let best: LogEntry | undefined;
     let live = 0;
     for (let i = lo - 1; i >= 0 && live < 32; i--) {
