@@ -475,9 +475,9 @@ export class ClusterView {
       if (model.blockMaxEndSeq[b] <= from) continue;
       const end = Math.min(hiMsg, (b + 1) * BLOCK);
       for (let m = end - 1; m >= b * BLOCK && shown.length < MAX_DOTS; m--) {
+        // Settled (from = seq): exactly those still on the wire after the cursor; animating,
+        // also those the move passes over, each between its send and its end in time.
         if (model.mSendSeq[m] > seq || model.mEndSeq[m] <= from || model.mFrom[m] === model.mTo[m]) continue;
-        // Settled at the cursor: exactly those still on the wire after it.
-        if (!this.animating && model.mEndSeq[m] <= seq) continue;
         if (this.animating && (model.mSendUs[m] > t || model.mEndUs[m] < t)) continue;
         shown.push(m);
       }
