@@ -70,11 +70,13 @@ describe('the lab', () => {
   it(`opens, runs a 5-server election scenario on ${MAIN} in the page, and shows zablab run's trace hash`, async () => {
     shared = await page();
     await shared.waitForSelector('#scenario-select option[value="lab/five-servers-elect"]', { state: 'attached' });
+    // The page opens on its default story: wait for that run, then switch.
+    const first = await waitForHash(shared);
     await shared.selectOption('#scenario-select', 'lab/five-servers-elect');
     await shared.selectOption('#protocol-select', MAIN);
-    const hash = await waitForHash(shared);
     const cli = cliRun(FIVE, 1, MAIN);
-    expect(hash).toBe(cli.traceHash);
+    await waitForExactHash(shared, cli.traceHash);
+    expect(first).not.toBe(cli.traceHash);
     expect(await shared.locator('#state-panel .server-card').count()).toBe(5);
     expect(await shared.textContent('#story h1')).toContain('Five servers elect a leader');
     leader = cli.leaders[0].node;

@@ -102,7 +102,7 @@ class App {
   private lastFrame = 0;
   private readonly statePanel: StatePanel;
   /** Latency, throughput and fault plots under the diagram; hovering a point moves the cursor to its invocation. */
-  private readonly plots = new PlotsStrip(byId('diagrams'), (_series, op) => {
+  private readonly plots = new PlotsStrip(byId('stage-row'), (_series, op) => {
     if (this.state.view === 'side') this.setSideTime(op.invokeUs);
     else this.setCursor(op.invokeSeq, true);
   });
