@@ -24,9 +24,15 @@ const profile = mkdtempSync(join(tmpdir(), 'zablab-shots-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.ZABLAB_CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1600, height: 1000 },
+  viewport: size(),
   deviceScaleFactor: 1,
 });
+/** 1440x900 (the README's); ZABLAB_SHOTS_SIZE=1280x720 checks the projector layout. */
+function size() {
+  const m = /^(\d+)x(\d+)$/.exec(process.env.ZABLAB_SHOTS_SIZE ?? '1440x900');
+  if (!m) throw new Error('ZABLAB_SHOTS_SIZE is WIDTHxHEIGHT, e.g. 1280x720');
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
 const ready = (page, selector = '#trace-hash') =>
   page.waitForFunction((sel) => /^[0-9a-f]{16}$/.test(document.querySelector(sel)?.textContent?.trim() ?? '') && document.getElementById('busy').hidden, selector, { timeout: 60_000 });
 
@@ -44,15 +50,44 @@ async function shot(name, hash, setup) {
   await page.close();
 }
 
+/** In the guided view: Next (answering any prediction right) until `done(page)` holds. */
+async function walkUntil(page, done, answerRight = true) {
+  for (let i = 0; i < 40 && !(await done(page)); i++) {
+    if ((await page.locator('#guide-panel .predict-choice').count()) > 0) {
+      const answer = await page.evaluate(() => window.zablab.run.chapters.steps[window.zablab.asking].question.answer);
+      await page.click(`#guide-panel .predict-choice >> nth=${answerRight ? answer : (answer + 1) % 5}`);
+    } else await page.click('#guide-panel button:has-text("Next")');
+  }
+}
+
 try {
+  // The cluster view: three histories restart; votes move to the best one, messages in flight.
+  await shot('cluster-view', '#s=lab/three-histories&seed=1&p=zab', async (page) => {
+    await ready(page);
+    await page.evaluate(() => {
+      const app = window.zablab;
+      const events = app.run.model.events;
+      const seq = events.findIndex((e) => e.kind === 'vote' && /higher epoch/.test(e.reason ?? ''));
+      app.setCursor(seq + 2, true);
+    });
+  });
+  // A chapter with its tally: the quorum forms, the tally's quorum line and the diagram's are lit.
+  await shot('chapter-tally', '#s=lab/three-histories&seed=1&p=zab&v=guide', async (page) => {
+    await ready(page);
+    await walkUntil(page, async (p) => (await p.textContent('#guide-panel .chapter-pill.current')) === 'A quorum forms');
+  });
+  // A prediction prompt: which server will S3 vote for now?
+  await shot('predict-prompt', '#s=lab/three-histories&seed=1&p=zab&v=guide', async (page) => {
+    await ready(page);
+    await page.click('#guide-panel button:has-text("Next")');
+    await page.click('#guide-panel button:has-text("Next")');
+    await page.waitForSelector('#guide-panel .predict-prompt');
+  });
   // 1. Guided election (ZAB): a server changes its vote; the walkthrough says why.
   await shot('guided-election', '#s=lab/five-servers-elect&seed=1&p=zab&v=guide', async (page) => {
     await ready(page);
-    for (let i = 0; i < 60; i++) {
-      const title = await page.textContent('#guide-panel .guide-title');
-      if (/changes its vote/.test(title ?? '') && i > 6) break;
-      await page.click('#guide-panel button:has-text("Next")');
-    }
+    let steps = 0;
+    await walkUntil(page, async (p) => steps++ > 4 && (await p.locator('#guide-panel .guide-title').count()) > 0 && /changes its vote/.test((await p.textContent('#guide-panel .guide-title')) ?? ''));
   });
   // 2. Exploring a run after crashing the leader: state panel, logs, trees, new election.
   await shot('crash-the-leader', '#s=lab/leader-crash&seed=1&p=zab', async (page) => {
@@ -61,7 +96,7 @@ try {
     const now = () => page.evaluate(() => Number(document.querySelector('#cursor-info').textContent.match(/· ([\d.]+) ms/)?.[1] ?? 0) * 1000);
     await page.keyboard.press('f');
     const crashUs = await now();
-    await page.keyboard.press('e');
+    await page.keyboard.press('l');
     await page.keyboard.press('c');
     const t = await now();
     await page.evaluate(([a, b]) => window.zablab.showTimeWindow(a, b), [crashUs - 6000, t + 8000]);

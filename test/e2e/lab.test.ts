@@ -70,11 +70,13 @@ describe('the lab', () => {
   it(`opens, runs a 5-server election scenario on ${MAIN} in the page, and shows zablab run's trace hash`, async () => {
     shared = await page();
     await shared.waitForSelector('#scenario-select option[value="lab/five-servers-elect"]', { state: 'attached' });
+    // The page opens on its default story: wait for that run, then switch.
+    const first = await waitForHash(shared);
     await shared.selectOption('#scenario-select', 'lab/five-servers-elect');
     await shared.selectOption('#protocol-select', MAIN);
-    const hash = await waitForHash(shared);
     const cli = cliRun(FIVE, 1, MAIN);
-    expect(hash).toBe(cli.traceHash);
+    await waitForExactHash(shared, cli.traceHash);
+    expect(first).not.toBe(cli.traceHash);
     expect(await shared.locator('#state-panel .server-card').count()).toBe(5);
     expect(await shared.textContent('#story h1')).toContain('Five servers elect a leader');
     leader = cli.leaders[0].node;
@@ -82,7 +84,7 @@ describe('the lab', () => {
 
   it('steps to the first leader and reads it in the state panel', async () => {
     await shared.keyboard.press('Home');
-    await shared.keyboard.press('e');
+    await shared.keyboard.press('l');
     const seq = await cursorSeq(shared);
     expect(seq).toBeGreaterThan(0);
     expect(await shared.textContent('#event-line')).toMatch(/leads|established/);
@@ -102,7 +104,7 @@ describe('the lab', () => {
     await shared.click('#popover button:has-text("Crash")');
     await waitForHash(shared, before);
     expect(await shared.textContent('#faults-panel .fault-list')).toContain(`crash S${leader}`);
-    await shared.keyboard.press('e');
+    await shared.keyboard.press('l');
     const card = shared.locator('#state-panel .server-card').filter({ has: shared.locator('.role-badge', { hasText: /^(LEADING|LEADER)$/ }) });
     await expect.poll(() => card.count(), { timeout: 30_000 }).toBe(1);
     const newLeader = Number(await card.getAttribute('data-node'));
@@ -147,7 +149,7 @@ describe('the lab', () => {
       for (let i = 0; i < times; i++) await p.keyboard.press(key);
     };
     // Pause S1 for 30 ms, a little after the first election.
-    await step('e', 1);
+    await step('l', 1);
     await step('ArrowRight', 20);
     await p.click('.lane-label[data-node="1"]');
     await p.fill('#popover .dur input', '30');
@@ -189,6 +191,8 @@ describe('the lab', () => {
     let rules = 0;
     for (let i = 0; i < 12; i++) {
       await shared.click('#guide-panel button:has-text("Next")');
+      // A step that asks for a prediction waits for an answer (any will do here).
+      if ((await shared.locator('#guide-panel .predict-choice').count()) > 0) await shared.click('#guide-panel .predict-choice >> nth=0');
       titles.push(((await shared.textContent('#guide-panel .guide-title')) ?? '').trim());
       rules += await shared.locator('#guide-panel .guide-rule').count();
     }

@@ -32,6 +32,17 @@ export interface DiagramOptions {
 
 type Hit = { kind: 'message'; index: number } | { kind: 'event'; seq: number } | { kind: 'op'; op: ClientOp };
 
+/** Where a dropped message's ✕ sits, as a fraction of the way from sender to receiver lane. */
+export const DROP_AT = 0.82;
+/** Short drop labels for the diagram: they name the receiver, so a drop never reads as the sender's crash. */
+const DROP_LABEL: Readonly<Record<string, string>> = {
+  loss: 'lost',
+  partition: 'cut',
+  crashed: 'receiver down',
+  'not-running': 'receiver not running',
+  'broken-connection': 'connection broken',
+};
+
 /** top: the time axis (0–26) and a strip for elections and network faults (26–46). */
 const MARGIN = { left: 92, right: 16, top: 48, bottom: 10 };
 const AXIS_Y = 24;
@@ -68,6 +79,14 @@ export class Diagram {
   private drawnOps: ClientOp[] = [];
   /** Right end of the last label drawn per row, so labels never overlap. */
   private labelRight = new Map<string, number>();
+  /** Drop labels drawn in the last render (page-local px boxes; the e2e tests check they never overlap). */
+  dropLabels: { x: number; y: number; w: number; h: number }[] = [];
+  /** Moments to mark with a full-height line (the walkthrough's quorum), lit once the cursor passes them. */
+  markers: { seq: number; text: string }[] = [];
+  /** Markers drawn lit in the last overlay (tests). */
+  litMarkers: string[] = [];
+  /** Scenario notes drawn in the last render (their full text). */
+  drawnNotes: string[] = [];
   private hover?: Hit;
   private selectedMessage = -1;
   private framePending = false;
@@ -275,8 +294,11 @@ export class Diagram {
   private resize(): void {
     const rect = this.root.getBoundingClientRect();
     if (rect.width < 10 || rect.height < 10) return;
+    // The visible stretch survives a resize, the first one included: a diagram mounted
+    // while its container was still unsized (800 px by default) was told what to show
+    // in that frame, and must keep showing it (else the cursor ends up off screen).
     const [d0, d1] = this.domain();
-    const hadModel = this.width !== 800 || this.height !== 400;
+    const hadModel = this.model !== undefined;
     this.width = Math.floor(rect.width);
     this.height = Math.floor(rect.height);
     this.dpr = window.devicePixelRatio || 1;
@@ -304,8 +326,15 @@ export class Diagram {
     const clients = model?.clientIds.length ?? 0;
     const avail = this.height - MARGIN.top - MARGIN.bottom;
     this.clientRowH = clients > 0 ? clamp(Math.floor((avail * 0.3) / clients), 6, 16) : 0;
-    const clientsH = clients > 0 ? this.clientRowH * clients + 14 : 0;
+    let clientsH = clients > 0 ? this.clientRowH * clients + 14 : 0;
     this.laneH = servers > 0 ? clamp((avail - clientsH) / servers, 22, 140) : 40;
+    // Every server lane stays whole on a short pane (side by side at 720 px): the client
+    // rows give up their height first, then the lanes shrink below their usual minimum.
+    if (servers > 0 && this.laneH * servers + clientsH > avail) {
+      this.clientRowH = clients > 0 ? clamp(Math.floor((avail - 22 * servers - 14) / clients), 0, this.clientRowH) : 0;
+      clientsH = this.clientRowH > 0 ? this.clientRowH * clients + 14 : 0;
+      this.laneH = Math.max(12, Math.min(this.laneH, (avail - clientsH) / servers));
+    }
     this.laneY = Array.from({ length: servers }, (_, i) => MARGIN.top + i * this.laneH + this.laneH / 2);
     this.clientTop = MARGIN.top + servers * this.laneH + 10;
     this.renderLabels();
@@ -317,9 +346,10 @@ export class Diagram {
     if (!model) return;
     for (let node = 0; node < model.servers; node++) {
       const b = document.createElement('button');
-      b.className = 'lane-label';
+      const small = this.laneH < 26;
+      b.className = small ? 'lane-label small' : 'lane-label';
       b.dataset.node = String(node);
-      b.style.top = `${this.laneY[node] - 13}px`;
+      b.style.top = `${this.laneY[node] - (small ? 9 : 13)}px`;
       b.title = `${serverName(node)}: crash, restart, pause or partition it at the cursor`;
       const dot = document.createElement('span');
       dot.className = 'role-dot';
@@ -335,7 +365,7 @@ export class Diagram {
       });
       this.labels.append(b);
     }
-    if (model.clientIds.length > 0) {
+    if (model.clientIds.length > 0 && this.clientRowH > 0) {
       const c = document.createElement('div');
       c.className = 'lane-label clients';
       c.style.top = `${this.clientTop - 2}px`;
@@ -373,6 +403,7 @@ export class Diagram {
     this.drawnEvents = [];
     this.drawnOps = [];
     this.labelRight.clear();
+    this.dropLabels = [];
     const model = this.model;
     this.renderAxis(ctx);
     if (!model || model.length === 0) return;
@@ -446,7 +477,7 @@ export class Diagram {
         if (xb - xa > 60) {
           ctx.fillStyle = '#3c4048';
           ctx.font = '600 12px var(--font-ui, system-ui)';
-          ctx.fillText('⏸ paused', Math.max(xa, left) + 6, y + 4);
+          ctx.fillText('‖ paused', Math.max(xa, left) + 6, y + 4);
         }
       }
     }
@@ -476,17 +507,27 @@ export class Diagram {
     for (const el of model.elections) {
       if (!visible(el.timeUs, el.seq, el.timeUs, el.seq)) continue;
       const xe = this.xv(el.timeUs, el.seq);
-      ctx.strokeStyle = ROLE_COLOR.leader;
-      ctx.lineWidth = 1.5;
-      ctx.setLineDash([6, 4]);
-      ctx.beginPath();
-      ctx.moveTo(xe, STRIP_Y - 12);
-      ctx.lineTo(xe, MARGIN.top + model.servers * this.laneH);
-      ctx.stroke();
-      ctx.setLineDash([]);
+      verticalRule(ctx, xe, STRIP_Y - 12, MARGIN.top + model.servers * this.laneH, ROLE_COLOR.leader, 1.5, [6, 4]);
       ctx.fillStyle = '#8a5d00';
       ctx.font = '700 12px var(--font-ui, system-ui)';
       ctx.fillText(`★ ${serverName(el.leader)} leads · ${model.protocol === 'paxos' ? 'ballot' : 'epoch'} ${el.epoch}`, xe + 4, STRIP_Y);
+    }
+    // The scenario's notes (a fault's "note", the story's end), in the strip above the lanes.
+    this.drawnNotes = [];
+    ctx.font = 'italic 600 11px var(--font-ui, system-ui)';
+    for (let i = 0; i < model.storyNotes.length; i++) {
+      const note = model.storyNotes[i];
+      if (!visible(note.timeUs, note.seq, note.timeUs, note.seq)) continue;
+      const xn = this.xv(note.timeUs, note.seq);
+      verticalRule(ctx, xn, STRIP_Y - 22, MARGIN.top + model.servers * this.laneH, '#00796b', 1, [2, 3]);
+      // Up to the next note (or the right edge): the text is cut to fit, the tooltip and the event line have it whole.
+      const next = model.storyNotes[i + 1];
+      const room = (next ? Math.min(right, this.xv(next.timeUs, next.seq)) : right) - xn - 10;
+      if (room < 30) continue;
+      const text = fitText(ctx, `▸ ${note.text}`, room);
+      ctx.fillStyle = '#00695c';
+      ctx.fillText(text, xn + 4, STRIP_Y - 14);
+      this.drawnNotes.push(note.text);
     }
     // Epoch / ballot changes, per server
     if (model.epochMarks.length < 4000) {
@@ -575,11 +616,13 @@ export class Diagram {
       for (const m of msgs) {
         if (model.mStatus[m] !== MSG_DROPPED) continue;
         const [, , xb, yb] = this.messageGeometry(m);
-        const key = `drop${Math.round(yb / 12)}`;
-        if ((this.labelRight.get(key) ?? -Infinity) > xb) continue;
-        const text = model.reasons[model.mReason[m]] ?? '';
-        ctx.fillText(text, xb + 5, yb + 3);
-        this.labelRight.set(key, xb + 12 + ctx.measureText(text).width);
+        const reason = model.reasons[model.mReason[m]] ?? '';
+        const text = DROP_LABEL[reason] ?? reason;
+        const box = { x: xb + 5, y: yb - 6, w: ctx.measureText(text).width, h: 11 };
+        // A label that would overlap one already drawn is left out (the tooltip has it).
+        if (this.dropLabels.some((b) => b.x < box.x + box.w + 3 && box.x < b.x + b.w + 3 && b.y < box.y + box.h && box.y < b.y + b.h)) continue;
+        this.dropLabels.push(box);
+        ctx.fillText(text, box.x, yb + 3);
       }
     }
 
@@ -602,7 +645,7 @@ export class Diagram {
     this.drawnEvents = drawn;
 
     // Client operations
-    if (model.clientIds.length > 0) this.renderOps(ctx, model, t0, t1, d0, d1, endX);
+    if (model.clientIds.length > 0 && this.clientRowH > 0) this.renderOps(ctx, model, t0, t1, d0, d1, endX);
 
     // Violations: full height
     for (const v of model.violations) {
@@ -834,9 +877,10 @@ export class Diagram {
     if (status === MSG_IN_FLIGHT) return [xa, ya, right + 6, ya + (yTo - ya) * 0.5];
     let xb = this.xv(model.mEndUs[m], model.mEndSeq[m]);
     if (status === MSG_DROPPED) {
-      // Dies between the lanes, where the drop happened in time.
+      // Dies where the drop happened in time, close to the receiver's lane: the message
+      // was lost on its way there (or the receiver was down); the sender is fine.
       if (xb - xa < 10) xb = xa + 10;
-      return [xa, ya, xb, ya + (yTo - ya) * 0.6];
+      return [xa, ya, xb, ya + (yTo - ya) * DROP_AT];
     }
     return [xa, ya, xb, yTo];
   }
@@ -900,6 +944,18 @@ export class Diagram {
     // Past is plain, future is veiled: what the learner has not stepped through yet is dimmed.
     ctx.fillStyle = 'rgba(255,255,255,0.38)';
     ctx.fillRect(xc + 1, STRIP_Y - 14, right - xc, this.height - STRIP_Y + 14);
+    // The walkthrough's quorum line: grey until the cursor reaches it, then lit.
+    this.litMarkers = [];
+    for (const marker of this.markers) {
+      const xm = this.xv(model.eventTime[marker.seq], marker.seq);
+      if (xm < left - 2 || xm > right + 2) continue;
+      const lit = seq >= marker.seq;
+      verticalRule(ctx, xm, STRIP_Y - 4, MARGIN.top + model.servers * this.laneH, lit ? '#e8a317' : '#9ea3ab', lit ? 3 : 1.5, lit ? [] : [5, 4]);
+      ctx.font = `${lit ? 800 : 600} 12px var(--font-ui, system-ui)`;
+      ctx.fillStyle = lit ? '#8a5d00' : '#6b7280';
+      ctx.fillText(marker.text, Math.min(xm + 5, right - ctx.measureText(marker.text).width - 4), STRIP_Y + 2);
+      if (lit) this.litMarkers.push(marker.text);
+    }
     const m = model.msgOfEvent[seq];
     if (m >= 0 && model.mFrom[m] !== model.mTo[m]) this.strokeMessage(ctx, m, '#111', 3.2);
     if (this.selectedMessage >= 0) this.strokeMessage(ctx, this.selectedMessage, '#e91e63', 3.5);
@@ -1187,6 +1243,31 @@ function segmentDistance(px: number, py: number, xa: number, ya: number, xb: num
   const len2 = dx * dx + dy * dy;
   const t = len2 === 0 ? 0 : clamp(((px - xa) * dx + (py - ya) * dy) / len2, 0, 1);
   return Math.hypot(px - (xa + t * dx), py - (ya + t * dy));
+}
+
+/** A vertical line at x from y0 to y1 (dashed if `dash` is not empty). */
+function verticalRule(ctx: CanvasRenderingContext2D, x: number, y0: number, y1: number, color: string, width: number, dash: number[]): void {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  ctx.moveTo(x, y0);
+  ctx.lineTo(x, y1);
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+/** `text`, cut with an ellipsis to fit `width` px in the context's current font. */
+function fitText(ctx: CanvasRenderingContext2D, text: string, width: number): string {
+  if (ctx.measureText(text).width <= width) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
 }
 
 export function opLabel(op: ClientOp): string {

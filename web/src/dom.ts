@@ -44,3 +44,35 @@ export function download(filename: string, text: string, type = 'application/jso
   a.remove();
   window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * A show / hide toggle for a strip of the page (the legend, the shortcut footer): the
+ * learner's choice is kept in localStorage under `key`; before any choice, the strip
+ * starts collapsed on a short screen (a projector at 720 px needs the height for lanes).
+ */
+export function collapseToggle(strip: HTMLElement, key: string, what: string, onChange?: () => void): HTMLButtonElement {
+  const stored = safeStorage()?.getItem(`zablab.${key}`);
+  const collapsed = stored !== null && stored !== undefined ? stored === 'collapsed' : window.innerHeight < 820;
+  const b = button('', () => {
+    const now = !strip.classList.contains('collapsed');
+    apply(now);
+    safeStorage()?.setItem(`zablab.${key}`, now ? 'collapsed' : 'open');
+    onChange?.();
+  }, 'collapse-btn');
+  const apply = (c: boolean) => {
+    strip.classList.toggle('collapsed', c);
+    b.textContent = c ? `▸ ${what}` : `▾ hide ${what}`;
+    b.setAttribute('aria-expanded', String(!c));
+    b.title = c ? `Show the ${what}` : `Hide the ${what}`;
+  };
+  apply(collapsed);
+  return b;
+}
+
+function safeStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}

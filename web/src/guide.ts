@@ -269,7 +269,7 @@ export class Narrator {
       case 'restore':
         return {
           title: `${who} rebuilds its tree from disk (${String(e.reason)})`,
-          text: [`Snapshot at ${formatZxid(e.snapshotZxid, bits)}, then ${String(e.replayed ?? 0)} logged txn(s) replayed — a never-committed tail included: the tree now ends at ${formatZxid(e.lastProcessedZxid, bits)}. Epochs read back: acceptedEpoch ${String(e.acceptedEpoch)}, currentEpoch ${String(e.currentEpoch)}.`],
+          text: [restoreText(e, bits)],
           rule: 'QuorumPeer.loadDataBase',
           phase: 'info',
         };
@@ -431,6 +431,20 @@ export class Narrator {
     }
     return n;
   }
+}
+
+/**
+ * What a restart read back from disk. The log is replayed whole, so a tail that was
+ * logged but never committed comes back too — said only when something was replayed.
+ */
+export function restoreText(e: TraceEvent, bits: number): string {
+  const replayed = Number(e.replayed ?? 0);
+  const snapshot = Number(e.snapshotZxid ?? 0) === 0 ? 'An empty snapshot (zxid 0:0)' : `A snapshot at ${formatZxid(e.snapshotZxid, bits)}`;
+  const log =
+    replayed === 0
+      ? 'nothing logged after it, so there is nothing to replay'
+      : `then ${replayed} logged txn${replayed === 1 ? '' : 's'} replayed on top — the whole log, so any logged but never-committed tail comes back too`;
+  return `${snapshot}, ${log}: the tree ends at ${formatZxid(e.lastProcessedZxid, bits)}. Epochs read back: acceptedEpoch ${String(e.acceptedEpoch)}, currentEpoch ${String(e.currentEpoch)}.`;
 }
 
 const MESSAGE_RULES: Record<string, string> = {

@@ -41,10 +41,22 @@ export function renderVerdict(container: HTMLElement, report: LinReport | undefi
   if (report.explanation) drawExplanation(container, report.explanation, options);
 }
 
+/** An operation's text; with `onShowOp`, a link that shows the operation's events on the diagram. */
+function opLink(op: ExplainedOp, options: LinViewOptions, text = op.text): Node {
+  if (!options.onShowOp) return document.createTextNode(text);
+  const b = el('button', 'link-btn lin-link', text);
+  b.type = 'button';
+  b.title = 'Show this operation on the diagram (its invocation and completion)';
+  b.addEventListener('click', () => options.onShowOp?.(op));
+  return b;
+}
+
 function drawExplanation(container: HTMLElement, ex: Explanation, options: LinViewOptions): void {
   const stuck = ex.ops.find((op) => op.id === ex.stuckOpId);
   const lead = el('p', 'lin-lead');
-  lead.append(el('strong', undefined, ex.stuckOpText), document.createTextNode(' cannot be linearized: no order of the operations that respects real time lets it return what it returned.'));
+  const strong = el('strong');
+  strong.append(stuck ? opLink(stuck, options, ex.stuckOpText) : document.createTextNode(ex.stuckOpText));
+  lead.append(strong, document.createTextNode(' cannot be linearized: no order of the operations that respects real time lets it return what it returned.'));
   container.append(lead);
   if (ex.parts > 1) container.append(el('p', 'muted', `It is in part “${ex.part}” (${ex.partIndex + 1} of ${ex.parts} independent parts of the history).`));
 
@@ -144,8 +156,12 @@ function drawExplanation(container: HTMLElement, ex: Explanation, options: LinVi
     ol.start = first.omitted + 1;
     if (first.omitted > 0) container.append(el('p', 'muted', `After ${first.omitted} earlier operations, the ${ex.model} is ${first.stateBeforeText}.`));
     else container.append(el('p', 'muted', `Starting from ${first.stateBeforeText}:`));
-    const textOf = (id: number) => ex.ops.find((o) => o.id === id)?.text ?? `operation ${id}`;
-    for (const s of first.steps) ol.append(el('li', undefined, `${textOf(s.opId)} → ${s.stateText}`));
+    for (const s of first.steps) {
+      const li = el('li');
+      const op = ex.ops.find((o) => o.id === s.opId);
+      li.append(op ? opLink(op, options) : document.createTextNode(`operation ${s.opId}`), document.createTextNode(` → ${s.stateText}`));
+      ol.append(li);
+    }
     container.append(ol);
   }
   const why = el('div', 'lin-why');

@@ -16,15 +16,20 @@ import { TraceModel, nextIn, prevIn } from './model.js';
 import { NodeStates } from './nodestate.js';
 import { Diagram, type AxisMode } from './diagram.js';
 import { StatePanel } from './statepanel.js';
+import { CLUSTER_SPEEDS, ClusterView } from './cluster.js';
 import { Narrator, type Narration } from './guide.js';
+import { crashWalk, electionWalk, openingElection, type Walk } from './chapters.js';
+import { Predictions } from './predict.js';
+import { renderGuidePanel, stepKey } from './guideview.js';
 import { renderVerdict } from './linview.js';
-import { SimWorker, type RunSummary } from './protocol.js';
+import { makeResizable } from './drawer.js';
+import { SimWorker, type Progress, type RunSummary } from './protocol.js';
 import type { LinReport } from './lin.js';
 import { describeReads } from '../../sim/scenario/reads.js';
 import { SCENARIOS, findScenario, groupOf } from './scenarios.js';
 import { base64urlDecode, base64urlEncode, cursorAtMs, decodeFaults, describeFault, encodeFaults, exportScenario, withFaults } from './faults.js';
 import { PHASE_LABEL, PHASE_ORDER, ROLE_COLOR, clamp, formatTime, serverName, typeStyle, usToMs, type Phase } from './format.js';
-import { byId, button, download, el, toast } from './dom.js';
+import { byId, button, collapseToggle, download, el, toast } from './dom.js';
 import { expectationHeadline, expectationLines, livenessLine } from './verdicts.js';
 import { PlotsStrip, availabilityLines } from './runplots.js';
 
@@ -36,6 +41,8 @@ interface Run {
   narrator: Narrator;
   /** Walkthrough steps, computed when guided mode first needs them (see walkOf). */
   walk: number[];
+  /** The chaptered walkthrough on screen (see guideWalk). */
+  chapters?: Walk;
   protocol: string;
   summary?: RunSummary;
   lin?: LinReport;
@@ -59,9 +66,11 @@ interface State {
 }
 
 /** The keys that jump to the next (Shift: previous) event of a kind. */
-const JUMP_KEYS: Readonly<Record<string, string>> = { e: 'election', c: 'commit', f: 'fault', v: 'violation' };
+const JUMP_KEYS: Readonly<Record<string, string>> = { e: 'election', l: 'leader', c: 'commit', f: 'fault', v: 'violation' };
 
 const SPEEDS = [1, 2, 5, 10, 25, 60, 200, 1000];
+/** A cursor move of at most this many events (a step, a folded walkthrough step) animates in the cluster view. */
+const STEP_ANIMATION_EVENTS = 60;
 /** While the scrubber is dragged, logs and trees refresh once it rests this long (ms). */
 const PANEL_REST_MS = 120;
 
@@ -69,6 +78,9 @@ const PANEL_REST_MS = 120;
 const perf = {
   openMs: 0,
   opened: 0,
+  /** From a file handed to the page to its hash and history verdict shown (computed in the worker). */
+  verifyMs: 0,
+  verified: 0,
   /** Diagram drawing time since the last call, in ms. */
   takeDrawMs: () => app.takeDrawMs(),
 };
@@ -90,7 +102,7 @@ class App {
   private lastFrame = 0;
   private readonly statePanel: StatePanel;
   /** Latency, throughput and fault plots under the diagram; hovering a point moves the cursor to its invocation. */
-  private readonly plots = new PlotsStrip(byId('diagrams'), (_series, op) => {
+  private readonly plots = new PlotsStrip(byId('stage-row'), (_series, op) => {
     if (this.state.view === 'side') this.setSideTime(op.invokeUs);
     else this.setCursor(op.invokeSeq, true);
   });
@@ -99,9 +111,39 @@ class App {
   private runToken = 0;
   private customName = 'custom';
 
+  private readonly cluster: ClusterView;
+  private clusterOn = true;
+  private readonly predictions = new Predictions();
+  /** The walkthrough step whose question is on screen. */
+  private asking: number | undefined;
+  private guideResult: { right: boolean; question: import('./chapters.js').Question; choice: number } | undefined;
+
   constructor() {
     this.statePanel = new StatePanel(byId('state-panel'));
+    this.cluster = new ClusterView(byId('cluster-host'), { onServerClick: (node, anchor) => this.serverMenu(node, anchor, 0) });
     this.buildStatic();
+    this.buildClusterControls();
+  }
+
+  private buildClusterControls(): void {
+    const speed = byId<HTMLSelectElement>('cluster-speed');
+    for (const s of CLUSTER_SPEEDS) {
+      const o = el('option', undefined, s.label);
+      o.value = String(s.factor);
+      speed.append(o);
+    }
+    speed.value = String(this.cluster.slowdown);
+    speed.addEventListener('change', () => {
+      this.cluster.slowdown = Number(speed.value);
+    });
+    const toggle = byId<HTMLButtonElement>('cluster-toggle');
+    toggle.addEventListener('click', () => {
+      this.clusterOn = !this.clusterOn;
+      byId('cluster-host').hidden = !this.clusterOn;
+      toggle.textContent = this.clusterOn ? '▾ hide' : '▸ show';
+      toggle.setAttribute('aria-expanded', String(this.clusterOn));
+      if (this.clusterOn && this.run) this.cluster.setCursor(this.cursor, false);
+    });
   }
 
   private worker(i = 0): SimWorker {
@@ -193,6 +235,7 @@ class App {
       if (this.state.view === 'side') this.setSideTime(Number(scrubber.value));
       else this.setCursor(Number(scrubber.value), true, true);
     });
+    makeResizable(byId('drawer'), byId('drawer-handle'), document.querySelector<HTMLElement>('.stage')!);
     byId('drawer-close').addEventListener('click', () => {
       byId('drawer').hidden = true;
     });
@@ -245,6 +288,9 @@ class App {
     const params = new URLSearchParams(location.hash.replace(/^#/, ''));
     const view = params.get('v');
     if (view === 'explore' || view === 'guide' || view === 'side') this.state.view = view;
+    // A teacher's link can switch the prediction prompts off (q=0) or on (q=1) for this visit.
+    const prompts = params.get('q');
+    if (prompts === '0' || prompts === '1') this.predictions.setEnabled(prompts === '1', false);
     const axis = params.get('x');
     if (axis === 'time' || axis === 'steps') this.state.axis = axis;
     const seed = params.get('seed');
@@ -299,7 +345,7 @@ class App {
   }
 
   private defaultScenario(): string {
-    return SCENARIOS.find((s) => s.name === 'lab/five-servers-elect')?.name ?? SCENARIOS[0]?.name ?? '';
+    return SCENARIOS.find((s) => s.name === 'lab/three-histories')?.name ?? SCENARIOS[0]?.name ?? '';
   }
 
   private urlParams(): URLSearchParams {
@@ -404,13 +450,18 @@ class App {
     const d = this.diagrams[0];
     d.setModel(run.model);
     d.setAxisMode(this.state.axis);
+    this.cluster.setRun(run.model, run.states);
     const scrubber = byId<HTMLInputElement>('scrubber');
     scrubber.max = String(Math.max(0, run.model.length - 1));
     scrubber.step = '1';
     this.initialView(d, run.model);
     let seq = 0;
+    this.asking = undefined;
+    this.guideResult = undefined;
+    this.predictions.newWalk();
     if (cursor !== undefined) seq = clamp(cursor, 0, run.model.length - 1);
     else if (keepTimeUs !== undefined && keepTimeUs > 0) seq = run.model.seqAtTime(keepTimeUs);
+    else if (this.state.view === 'guide') seq = this.walkOf(run)[0] ?? 0;
     this.renderStory();
     this.renderLegend();
     this.renderChecks();
@@ -644,14 +695,23 @@ class App {
     });
     const run = this.run;
     // After the first paint: posting a big text to the worker takes a while too.
-    setTimeout(() => this.verify(run, text, name), 30);
+    setTimeout(() => this.verify(run, text, name, started), 30);
   }
 
-  private verify(run: Run, text: string, name: string): void {
+  private verify(run: Run, text: string, name: string, started: number): void {
+    const showProgress = (p: Progress) => {
+      if (this.run !== run) return;
+      const hash = document.getElementById('trace-hash');
+      if (hash) hash.textContent = p.phase === 'hash' ? `hashing ${Math.round((100 * p.done) / Math.max(1, p.total))}%…` : 'hashed; checking…';
+      const lin = document.getElementById('lin-badge');
+      if (lin) lin.textContent = p.phase === 'hash' ? 'waits for the hash' : 'checking…';
+    };
     void this.worker()
-      .check(text)
+      .check(text, showProgress)
       .then((checked) => {
         if (this.run !== run) return;
+        perf.verifyMs = performance.now() - started;
+        perf.verified++;
         run.model.hash = checked.hash;
         run.lin = checked.lin;
         if (checked.storedHash !== undefined && checked.storedHash !== checked.hash) toast(`${name}: the file says hash ${checked.storedHash} but its events hash to ${checked.hash} — it was edited.`, 'error', 12000);
@@ -667,9 +727,30 @@ class App {
 
   // ------------------------------------------------------------------ cursor
 
+  /** The walkthrough's steps (seqs): the chapters of an election, or for a trace without one every notable event. */
   private walkOf(run: Run): number[] {
+    const chapters = this.guideWalk(run);
+    if (chapters.steps.length > 0) return chapters.steps.map((s) => s.seq);
     if (run.walk.length === 0 && run.model.length > 0) run.walk = run.narrator.walkthrough();
     return run.walk;
+  }
+
+  private guideWalk(run: Run): Walk {
+    if (!run.chapters) {
+      run.chapters = electionWalk(run.model, run.states, openingElection(run.model));
+      this.setQuorumMarker(run);
+    }
+    return run.chapters;
+  }
+
+  /** The diagram's quorum line for the walk on screen (guided view only). */
+  private setQuorumMarker(run: Run): void {
+    const d = this.diagrams[0];
+    if (!d) return;
+    const q = this.state.view === 'guide' ? run.chapters?.steps.find((s) => s.chapter === 'quorum') : undefined;
+    const e = q ? run.model.elections[run.chapters!.election] : undefined;
+    d.markers = q && e ? [{ seq: q.seq, text: `quorum for ${serverName(e.leader)}` }] : [];
+    d.requestRender();
   }
 
   private cursorTimeUs(): number {
@@ -689,7 +770,10 @@ class App {
     const n = run.model.length;
     if (n === 0) return;
     seq = clamp(Math.round(seq), 0, n - 1);
+    // The cluster view animates a step or a play tick (within the tick's time); a drag or a jump lands at once.
+    const stepped = seq !== this.cursor && (this.playing || Math.abs(seq - this.cursor) <= STEP_ANIMATION_EVENTS);
     this.cursor = seq;
+    if (this.clusterOn) this.cluster.setCursor(seq, stepped && !dragging, this.playing ? 1000 / this.speed : undefined);
     const d = this.diagrams[0];
     d?.setCursor(seq, follow || true);
     d?.updateLabelRoles((node) => {
@@ -839,7 +923,7 @@ class App {
         this.diagrams[0]?.fitAll();
         break;
       default: {
-        const m = /^(prev|next)-(election|commit|fault|violation)$/.exec(action);
+        const m = /^(prev|next)-(election|leader|commit|fault|violation)$/.exec(action);
         if (m) jump(run.model.jumps[m[2] as 'election'], m[1] === 'next' ? 1 : -1, m[2]);
       }
     }
@@ -849,9 +933,24 @@ class App {
     const run = this.run;
     if (!run) return;
     if (this.state.view === 'guide') {
+      if (this.asking !== undefined) return;
       const target = dir > 0 ? nextIn(this.walkOf(run), this.cursor) : prevIn(this.walkOf(run), this.cursor);
-      if (target !== undefined) this.setCursor(target, true);
-      else if (dir > 0) this.pause();
+      this.guideResult = undefined;
+      if (target === undefined) {
+        if (dir > 0) this.pause();
+        return;
+      }
+      // A step with a question waits for the learner's prediction.
+      const walk = this.guideWalk(run);
+      const k = walk.steps.findIndex((s) => s.seq === target);
+      const next = walk.steps[k];
+      if (dir > 0 && next && this.predictions.pending(stepKey(walk, next), next.question)) {
+        this.pause();
+        this.asking = k;
+        this.renderGuide();
+        return;
+      }
+      this.setCursor(target, true);
       return;
     }
     this.setCursor(this.cursor + dir, true);
@@ -904,7 +1003,7 @@ class App {
         this.diagrams.forEach((d) => d.fitAll());
         break;
       default: {
-        const m = /^(prev|next)-(election|commit|fault|violation)$/.exec(action);
+        const m = /^(prev|next)-(election|leader|commit|fault|violation)$/.exec(action);
         if (m) nextTime(m[1] === 'next' ? 1 : -1, (r) => r.model.jumps[m[2] as 'election']);
       }
     }
@@ -915,7 +1014,7 @@ class App {
     this.playing = true;
     this.playAccum = 0;
     this.lastFrame = performance.now();
-    byId('play-btn').textContent = '⏸ Pause';
+    byId('play-btn').textContent = '‖ Pause';
     byId('play-btn').classList.add('on');
     const tick = (now: number) => {
       if (!this.playing) return;
@@ -956,31 +1055,40 @@ class App {
     this.state.view = view;
     this.applyViewClasses();
     if (view === 'side' || wasSide) {
-      this.sideStatePanels = [];
-      byId('state-panel').replaceChildren();
       if (view === 'side' && !this.state.scenario) {
         toast('Side by side needs a scenario: this trace file does not carry one.', 'error');
         this.state.view = 'explore';
         this.applyViewClasses();
         return;
       }
+      this.sideStatePanels = [];
+      // Back from side by side: the single panel's own root goes back in its place.
+      if (wasSide) byId('state-panel').replaceChildren(this.statePanel.root);
+      else byId('state-panel').replaceChildren();
       void this.runCurrent(keepTime);
       return;
     }
+    if (this.run) this.setQuorumMarker(this.run);
     if (view === 'guide' && this.run) {
-      // Start the walkthrough at the first step at or after the cursor.
-      const first = this.walkOf(this.run).find((s) => s >= this.cursor) ?? this.walkOf(this.run)[0];
-      if (first !== undefined && this.cursor === 0) this.setCursor(first, true);
-      else this.setCursor(this.cursor, true);
-      if (this.state.axis === 'time' && this.run.model.elections[0]) {
-        /* keep the view: the walkthrough follows the cursor */
-      }
+      // The walkthrough opens on its first step, unless the cursor is already inside it.
+      const steps = this.walkOf(this.run);
+      const inside = steps.length > 0 && this.cursor >= steps[0] && this.cursor <= steps[steps.length - 1];
+      this.asking = undefined;
+      this.guideResult = undefined;
+      this.setCursor(inside || steps.length === 0 ? this.cursor : steps[0], true);
     } else if (this.run) this.setCursor(this.cursor, true);
     this.updateUrl();
   }
 
   private applyViewClasses(): void {
     document.body.dataset.view = this.state.view;
+    // The cluster view lives in the side column, and beside the diagram in the guided view.
+    const guide = this.state.view === 'guide';
+    const stageSlot = byId('stage-cluster');
+    if (guide && byId('cluster-panel').parentElement !== stageSlot) stageSlot.append(byId('cluster-panel'));
+    else if (!guide && byId('cluster-panel').parentElement === stageSlot) byId('side').insertBefore(byId('cluster-panel'), byId('guide-panel').nextSibling);
+    stageSlot.hidden = !guide;
+    byId('cluster-panel').hidden = this.state.view === 'side';
     for (const b of document.querySelectorAll<HTMLButtonElement>('.views button')) {
       b.setAttribute('aria-selected', String(b.dataset.view === this.state.view));
     }
@@ -1151,6 +1259,7 @@ class App {
       marks.append(item);
     }
     legend.append(marks);
+    legend.append(collapseToggle(legend, 'legend', 'legend'));
   }
 
   private renderChecks(): void {
@@ -1289,60 +1398,59 @@ class App {
 
   private renderGuide(): void {
     const run = this.run;
-    const panel = byId('guide-panel');
     if (!run) return;
-    panel.replaceChildren();
-    const steps = this.walkOf(run);
-    const at = steps.indexOf(this.cursor);
-    const before = prevIn(steps, this.cursor + 1);
-    const index = at >= 0 ? at : before !== undefined ? steps.indexOf(before) : -1;
-    const head = el('header', 'guide-head');
-    head.append(el('h2', undefined, 'Guided election'));
-    head.append(el('span', 'guide-count', at >= 0 ? `step ${at + 1} of ${steps.length}` : `between steps ${index + 1} and ${index + 2} of ${steps.length}`));
-    panel.append(head);
-    const n = run.narrator.narrateStep(this.cursor);
-    const card = el('div', `guide-card phase-${n.phase}`);
-    card.append(el('div', 'guide-time', `${formatTime(run.model.eventTime[this.cursor])} · event ${this.cursor}`));
-    card.append(el('h3', 'guide-title', n.title));
-    for (const t of n.text) card.append(el('p', undefined, t));
-    if (n.rule) {
-      const r = el('div', 'guide-rule');
-      r.append(el('span', 'rule-k', 'rule'), el('span', undefined, n.rule));
-      card.append(r);
+    const walk = this.guideWalk(run);
+    if (walk.steps.length === 0) {
+      // No election in this trace: the old flat walkthrough, one notable event per step.
+      const panel = byId('guide-panel');
+      panel.replaceChildren(el('h2', undefined, 'Guided walkthrough'));
+      const n = run.narrator.narrateStep(this.cursor);
+      panel.append(el('h3', 'guide-title', n.title), ...n.text.map((t) => el('p', undefined, t)));
+      const nav = el('div', 'guide-nav');
+      nav.append(button('← Back', () => this.step(-1), 'big'), button('Next →', () => this.step(1), 'big primary'));
+      panel.append(nav);
+      return;
     }
-    panel.append(card);
-    // Who votes for whom (ZAB), or who leads (Paxos), at this step.
-    const table = el('div', 'vote-table');
-    const { votes } = run.narrator.votesAt(this.cursor);
-    const quorum = Math.floor(run.model.servers / 2) + 1;
-    for (let node = 0; node < run.model.servers; node++) {
-      const f = run.states.fieldsAt(node, this.cursor);
-      const cell = el('div', 'vote-cell');
-      const role = f.status === 'down' ? 'DOWN' : String(f.role ?? '');
-      cell.style.setProperty('--role', ROLE_COLOR[f.status === 'down' ? 'down' : roleFamilyOf(role)]);
-      cell.append(el('span', 'vc-srv', serverName(node)));
-      const v = votes[node];
-      if (run.model.protocol === 'zab') cell.append(el('span', 'vc-vote', v ? `→ ${serverName(v.leader)}` : '–'));
-      else cell.append(el('span', 'vc-vote', f.leader !== null && f.leader !== undefined ? `↑ ${serverName(Number(f.leader))}` : typeof f.promised === 'number' && f.promised > 0 ? `b${f.promised}` : '–'));
-      cell.append(el('span', 'vc-role', role || '—'));
-      table.append(cell);
-    }
-    panel.append(table);
-    panel.append(el('p', 'muted small', `Quorum: ${quorum} of ${run.model.servers}. ${run.model.protocol === 'zab' ? 'Arrows: the vote each server holds now.' : '↑: the leader each server follows now; bN: the ballot it promised.'}`));
-    const nav = el('div', 'guide-nav');
-    const back = button('← Back', () => this.step(-1), 'big', 'Previous step (←)');
-    const next = button('Next →', () => this.step(1), 'big primary', 'Next step (→)');
-    back.disabled = index <= 0 && at <= 0;
-    next.disabled = nextIn(steps, this.cursor) === undefined;
-    nav.append(back, next);
-    panel.append(nav);
-    if (n.contrast) {
-      const c = el('details', 'contrast');
-      c.open = true;
-      c.append(el('summary', undefined, run.model.protocol === 'zab' ? 'And in Paxos?' : 'And in ZAB?'));
-      c.append(el('p', undefined, n.contrast));
-      panel.append(c);
-    }
+    const side = byId('side');
+    // The narration (and a question) stays in sight: the column scrolls back up to it.
+    if (byId('guide-panel').offsetTop < side.scrollTop) side.scrollTop = 0;
+    renderGuidePanel(byId('guide-panel'), {
+      model: run.model,
+      states: run.states,
+      narrator: run.narrator,
+      walk,
+      cursor: this.cursor,
+      predictions: this.predictions,
+      ...(this.asking !== undefined ? { asking: this.asking } : {}),
+      ...(this.guideResult ? { result: this.guideResult } : {}),
+      onStep: (dir) => this.step(dir),
+      onAnswer: (choice) => {
+        const k = this.asking;
+        const step = k !== undefined ? walk.steps[k] : undefined;
+        if (!step?.question) return;
+        const right = this.predictions.answer(stepKey(walk, step), step.question, choice);
+        this.asking = undefined;
+        this.guideResult = { right, question: step.question, choice };
+        this.setCursor(step.seq, true);
+      },
+      onChapter: (next) => {
+        this.asking = undefined;
+        this.guideResult = undefined;
+        this.predictions.newWalk();
+        if (next.broadcast) run.chapters = electionWalk(run.model, run.states, next.election ?? 0, true);
+        else if (run.model.events[next.seq]?.kind === 'crash') run.chapters = crashWalk(run.model, run.states, next.seq, next.election ?? -1);
+        else run.chapters = electionWalk(run.model, run.states, next.election ?? 0);
+        this.setQuorumMarker(run);
+        const first = run.chapters.steps.find((s) => s.seq > this.cursor) ?? run.chapters.steps[0];
+        // Broadcast continues after "established"; the others start at their first step.
+        this.setCursor(next.broadcast ? first.seq : run.chapters.steps[0].seq, true);
+      },
+      onTogglePredictions: (on) => {
+        this.predictions.setEnabled(on);
+        this.asking = undefined;
+        this.renderGuide();
+      },
+    });
   }
 
   // ------------------------------------------------------------------ faults
@@ -1438,7 +1546,7 @@ class App {
       } else {
         actions.append(button('✕ Crash', () => this.inject({ atMs, action: 'crash', target, ...duration() }), 'menu-item danger', 'Crash it: memory is lost, the disk survives'));
         if (status === 'paused') actions.append(button('▶ Resume', () => this.inject({ atMs, action: 'resume', target }), 'menu-item'));
-        else actions.append(button('⏸ Pause', () => this.inject({ atMs, action: 'pause', target, ...duration() }), 'menu-item', 'A GC pause: state kept, nothing processed'));
+        else actions.append(button('‖ Pause', () => this.inject({ atMs, action: 'pause', target, ...duration() }), 'menu-item', 'A GC pause: state kept, nothing processed'));
         const others = Array.from({ length: run.model.servers }, (_, i) => i).filter((i) => i !== node);
         actions.append(
           button('✂ Isolate from the others', () => this.inject({ atMs, action: 'partition', groups: [[target], others.map((i) => `node:${i}`)], ...duration() }), 'menu-item', 'Partition: this server alone on one side'),
@@ -1470,7 +1578,7 @@ class App {
         actions.append(part);
       }
       const partitioned = run.model.partitions.some((p) => p.startSeq <= seq && seq < p.endSeq);
-      if (partitioned) actions.append(button('⛙ Heal the network', () => this.inject({ atMs, action: 'heal' }), 'menu-item'));
+      if (partitioned) actions.append(button('↔ Heal the network', () => this.inject({ atMs, action: 'heal' }), 'menu-item'));
       pop.append(actions);
       if (status !== 'down') pop.append(durRow);
     });
@@ -1536,7 +1644,7 @@ class App {
 
   /** Diagram drawing time since the last call, in ms (all diagrams). */
   takeDrawMs(): number {
-    return this.diagrams.reduce((sum, d) => sum + d.takeDrawMs(), 0);
+    return this.diagrams.reduce((sum, d) => sum + d.takeDrawMs(), 0) + this.cluster.takeDrawMs();
   }
 
   // ------------------------------------------------------------------ keys & help
@@ -1548,7 +1656,8 @@ class App {
     ['Space', 'play / pause'],
     ['[ ]', 'slower / faster'],
     ['Home End', 'first / last event'],
-    ['E  Shift+E', 'next / previous election'],
+    ['E  Shift+E', 'next / previous election (its start)'],
+    ['L  Shift+L', 'next / previous leader established'],
     ['C  Shift+C', 'next / previous commit'],
     ['F  Shift+F', 'next / previous fault'],
     ['V  Shift+V', 'next / previous violation'],
@@ -1568,6 +1677,7 @@ class App {
       keys.append(item);
     }
     const more = button('all shortcuts', () => this.toggleHelp(), 'link-btn');
+    keys.prepend(collapseToggle(keys, 'keys', 'shortcuts'));
     keys.append(more);
   }
 
@@ -1628,6 +1738,8 @@ class App {
         break;
       case 'e':
       case 'E':
+      case 'l':
+      case 'L':
       case 'c':
       case 'C':
       case 'f':
@@ -1689,14 +1801,6 @@ class App {
     }
     if (handled) e.preventDefault();
   }
-}
-
-function roleFamilyOf(role: string): keyof typeof ROLE_COLOR {
-  if (role === 'LEADING' || role === 'LEADER') return 'leader';
-  if (role === 'FOLLOWING' || role === 'FOLLOWER') return 'follower';
-  if (role === 'LOOKING' || role === 'CANDIDATE') return 'looking';
-  if (role === 'OBSERVING') return 'observer';
-  return 'unknown';
 }
 
 const app = new App();

@@ -8,7 +8,7 @@
  * the stepping buttons jump to. Per-node state at a cursor is folded in nodestate.ts.
  */
 import type { Trace, TraceEvent, TraceMeta } from '../../sim/core/trace.js';
-import { typeStyle } from './format.js';
+import { roleFamily, typeStyle } from './format.js';
 
 export interface Span {
   startUs: number;
@@ -41,6 +41,8 @@ export interface ClogSpan extends Span {
 
 export interface ElectionMark {
   seq: number;
+  /** Where the election that ended here began: the first server to start looking (or the first election message) after the previous leader was established. */
+  startSeq: number;
   timeUs: number;
   leader: number;
   epoch: number;
@@ -198,12 +200,19 @@ export class TraceModel {
   readonly clogs: ClogSpan[] = [];
   readonly elections: ElectionMark[] = [];
   readonly epochMarks: EpochMark[] = [];
+  /** The scenario's own words on the timeline: fault notes (`"note"` in a scenario's fault script) and the story's end. */
+  readonly storyNotes: { seq: number; timeUs: number; text: string }[] = [];
   readonly ops: ClientOp[] = [];
   readonly violations: TraceEvent[] = [];
   readonly clientIds: number[] = [];
 
   /** Where the stepping buttons jump. */
-  readonly jumps: { election: number[]; commit: number[]; fault: number[]; violation: number[]; vote: number[] } = { election: [], commit: [], fault: [], violation: [], vote: [] };
+  /**
+   * `election`: where each election starts (the first server looking, or the first
+   * election message, after the previous leader was established), so a learner lands
+   * before the votes, not after them; `leader`: where a leader is established.
+   */
+  readonly jumps: { election: number[]; leader: number[]; commit: number[]; fault: number[]; violation: number[]; vote: number[] } = { election: [], leader: [], commit: [], fault: [], violation: [], vote: [] };
 
   constructor(trace: Trace & { storedHash?: string }) {
     this.meta = trace.meta;
@@ -317,10 +326,16 @@ export class TraceModel {
       role[node] = next;
       roleStart[node] = seq;
     };
+    /** The first sign of an election since the last leader was established (-1: none yet). */
+    let electionStart = -1;
     for (let i = 0; i < n; i++) {
       const e = events[i];
       const kind = e.kind;
       this.glyph[i] = glyphOf(kind);
+      if (electionStart < 0 && ((kind === 'state' && roleFamily(e.role as string) === 'looking') || (kind === 'send' && typeStyle(e.type as string).phase === 'election'))) {
+        electionStart = i;
+        this.jumps.election.push(i);
+      }
       switch (kind) {
         case 'send':
           byId.set(e.msgId as number, this.addMessage(i, n, e.node, e.to as number, e.timeUs, i, e.type as string, e.msgId as number));
@@ -414,11 +429,16 @@ export class TraceModel {
           break;
         }
         case 'election':
-          this.elections.push({ seq: i, timeUs: e.timeUs, leader: Number(e.leader), epoch: Number(e.epoch ?? 0) });
-          this.jumps.election.push(i);
+          if (electionStart < 0) this.jumps.election.push(i);
+          this.elections.push({ seq: i, startSeq: electionStart < 0 ? i : electionStart, timeUs: e.timeUs, leader: Number(e.leader), epoch: Number(e.epoch ?? 0) });
+          this.jumps.leader.push(i);
+          electionStart = -1;
           break;
         case 'vote':
           this.jumps.vote.push(i);
+          break;
+        case 'note':
+          if (e.node < 0 && typeof e.text === 'string') this.storyNotes.push({ seq: i, timeUs: e.timeUs, text: e.text });
           break;
         case 'commit': {
           // "The next commit": the first time any server commits an index (per origin).
@@ -546,6 +566,18 @@ export class TraceModel {
     const role = this.roleAt(leader, seq);
     return role === 'LEADING' || role === 'LEADER' ? leader : -1;
   }
+}
+
+/** In a list sorted by `valueAt` (indices 0..length-1), the first index whose value is greater than `x` (length if none). */
+export function firstAfter(length: number, valueAt: (i: number) => number, x: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (valueAt(mid) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The next / previous position in a sorted list of seqs, strictly after / before `seq`. */

@@ -18,7 +18,7 @@
  */
 import type { TraceEvent } from '../../sim/core/trace.js';
 import { DataTree, type Txn } from '../../sim/store/index.js';
-import type { TraceModel } from './model.js';
+import { firstAfter, type TraceModel } from './model.js';
 import { formatZxid } from './format.js';
 
 export interface LogEntry {
@@ -319,6 +319,26 @@ export class NodeStates {
 
   fieldsAt(node: number, seq: number): Fields {
     return this.snapshotAt(node, seq).fields;
+  }
+
+  /**
+   * The label of the highest entry in node's log after event `seq` (its last zxid or
+   * slot), '' when empty. Scans back from the newest entry created by then and stops
+   * after a bounded number of live ones: logs grow in index order, so the newest live
+   * entries hold the highest index — cheap enough for every animation frame.
+   */
+  lastLabelAt(node: number, seq: number): string {
+    const list = this.entries[node];
+    const lo = firstAfter(list.length, (i) => list[i].createdSeq, seq);
+    let best: LogEntry | undefined;
+    let live = 0;
+    for (let i = lo - 1; i >= 0 && live < 32; i--) {
+      const entry = list[i];
+      if (entry.endSeq <= seq) continue;
+      live++;
+      if (best === undefined || entry.index > best.index) best = entry;
+    }
+    return best?.label ?? '';
   }
 
   /** The entries of node's log alive after event `seq`, by index. */

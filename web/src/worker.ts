@@ -34,8 +34,9 @@ self.onmessage = (message: MessageEvent<WorkerRequest>) => {
         return;
       }
       case 'check': {
-        const trace = readTrace(req.traceText);
+        const trace = readTrace(req.traceText, (done, total) => post({ id: req.id, progress: { phase: 'hash', done, total } }));
         const scenario = trace.meta.scenarioBody as Scenario | undefined;
+        post({ id: req.id, progress: { phase: 'verdict', done: 0, total: 1 } });
         post({ id: req.id, ok: true, type: 'check', hash: trace.hash, ...(trace.storedHash !== undefined ? { storedHash: trace.storedHash } : {}), lin: linFromTrace(trace.events, scenario, String(trace.meta.protocol)) });
         return;
       }
