@@ -56,7 +56,7 @@ export interface Stat {
   readonly pzxid: number;
   /** Number of data changes (signed 32-bit, as in ZooKeeper). */
   readonly version: number;
-  /** Number of child changes, creates and deletes (signed 32-bit); drives sequential names. */
+  /** Number of children created (signed 32-bit; deletes do not count since ZOOKEEPER-1046); drives sequential names. */
   readonly cversion: number;
   /** Owning session id for an ephemeral node, 0 otherwise. */
   readonly ephemeralOwner: number;
@@ -106,8 +106,8 @@ export type Txn =
       readonly ephemeralOwner: number;
       readonly parentCVersion: number;
     }
-  /** `parentCVersion` is the parent's cversion *after* this delete. */
-  | { readonly type: 'delete'; readonly path: string; readonly parentCVersion: number }
+  /** ZooKeeper's DeleteTxn: the parent's pzxid moves, its cversion does not (ZOOKEEPER-1046). */
+  | { readonly type: 'delete'; readonly path: string }
   /** `version` is the node's new version. */
   | { readonly type: 'setData'; readonly path: string; readonly data: string; readonly version: number }
   /** A multi's version check: validated at prep, a no-op when applied. Only inside `multi`. */
