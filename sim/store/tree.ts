@@ -29,7 +29,7 @@
  */
 
 import { DATA_SEED, NODE_SEED, PATH_SEED, fmix32, hashString, mix32, mixNumber, sessionHash } from './digest.js';
-import { isValidPath, nameOf, parentOf } from './path.js';
+import { isValidPath, nameOf, parentOf, utf8Length } from './path.js';
 import type {
   ApplyOutcome,
   DataTreeJSON,
@@ -118,7 +118,7 @@ class ZNode implements NodeView {
       version: this.version,
       cversion: this.cversion,
       ephemeralOwner: this.ephemeralOwner,
-      dataLength: this.data.length,
+      dataLength: utf8Length(this.data),
       numChildren: this.children.size,
     };
   }
@@ -555,8 +555,8 @@ export class DataTree {
       for (const k of ['czxid', 'mzxid', 'pzxid', 'version', 'cversion', 'ephemeralOwner'] as const) {
         if (!isSafeInt(st[k])) bad(`${f}.stat.${k}`, 'expected an integer');
       }
-      if (st.dataLength !== undefined && st.dataLength !== (e.data as string).length) {
-        bad(`${f}.stat.dataLength`, `is ${JSON.stringify(st.dataLength)} but data has length ${(e.data as string).length}`);
+      if (st.dataLength !== undefined && st.dataLength !== utf8Length(e.data as string)) {
+        bad(`${f}.stat.dataLength`, `is ${JSON.stringify(st.dataLength)} but data has ${utf8Length(e.data as string)} bytes (UTF-8)`);
       }
       const n = new ZNode(e.path, 0, e.data as string, st.czxid as number, st.ephemeralOwner as number);
       n.mzxid = st.mzxid as number;

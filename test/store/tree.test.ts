@@ -430,3 +430,21 @@ describe('snapshots', () => {
     expect(() => DataTree.fromJSON({ ...good, nodes: [] })).toThrow(/no root/);
   });
 });
+
+// ZooKeeper's Stat.dataLength is the length of the node's byte[] (DataTree.copyStat:
+// `to.setDataLength(data == null ? 0 : data.length)`), and clients encode strings as UTF-8.
+describe('dataLength', () => {
+  it('counts UTF-8 bytes, not UTF-16 code units', () => {
+    const l = new Leader();
+    const s = l.session(1);
+    const cases: [string, number][] = [['', 0], ['abc', 3], ['é', 2], ['€', 3], ['😀', 4], ['a€😀', 8]];
+    cases.forEach(([data, bytes], i) => {
+      l.write({ op: 'create', path: `/d${i}`, data, mode: 'persistent' }, s);
+      expect(l.tree.getData(`/d${i}`)).toMatchObject({ stat: { dataLength: bytes } });
+      expect(bytes).toBe(new TextEncoder().encode(data).length);
+    });
+    expect(() => DataTree.fromJSON({ ...l.tree.toJSON(), nodes: l.tree.toJSON().nodes.map((n) => (n.path === '/d3' ? { ...n, stat: { ...n.stat, dataLength: 1 } } : n)) })).toThrow(
+      /stat\.dataLength: is 1 but data has 3 bytes/,
+    );
+  });
+});
