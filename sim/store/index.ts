@@ -30,6 +30,7 @@ export type {
   ExistsResult,
   GetChildrenResult,
   GetDataResult,
+  MultiErrorCode,
   NodeView,
   SessionInfo,
   Stat,

@@ -20,14 +20,15 @@
  * Prep never mutates the tree: the caller applies the returned txn to its speculative
  * copy before prepping the next request. A multi validates its sub-ops in order against
  * an overlay of the earlier sub-ops' effects; on the first failure the whole multi
- * becomes one error txn with a per-op result (the failing op's code, RUNTIMEINCONSISTENCY
- * for all the others), so nothing of it is applied. (Real ZooKeeper reports the sub-ops
- * before the failing one as OK-but-rolled-back, error code 0; there is no such code here.)
+ * becomes one error txn with a per-op result as ZooKeeper reports it (DataTree.processTxn,
+ * case OpCode.multi; PrepRequestProcessor.pRequest2Txn): `OK` for the sub-ops before the
+ * failing one (valid but rolled back), the failing op's code, RUNTIMEINCONSISTENCY for the
+ * sub-ops after it, so nothing of it is applied.
  */
 
 import { isValidPath, nextInt32, parentOf, sequentialSuffix } from './path.js';
 import type { DataTree } from './tree.js';
-import type { CreateMode, NodeView, Txn, ZkErrorCode, ZkRequest } from './types.js';
+import type { CreateMode, MultiErrorCode, NodeView, Txn, ZkErrorCode, ZkRequest } from './types.js';
 
 /** What prep reads: a DataTree, or a multi's overlay on one. */
 export interface PrepView {
@@ -239,7 +240,8 @@ function prepMulti(tree: DataTree, ops: readonly ZkRequest[], sessionId: number)
     const op = ops[i];
     const r = typeof op === 'object' && op !== null ? prepOp(overlay, op, sessionId) : 'BADARGUMENTS';
     if (typeof r === 'string') {
-      const results: ZkErrorCode[] = new Array<ZkErrorCode>(ops.length).fill('RUNTIMEINCONSISTENCY');
+      const results = new Array<MultiErrorCode>(ops.length).fill('RUNTIMEINCONSISTENCY');
+      results.fill('OK', 0, i);
       results[i] = r;
       return { type: 'error', code: r, results };
     }

@@ -46,6 +46,7 @@ import type {
   ZkOk,
   ZkRequest,
   ZkResult,
+  ZkSubFail,
 } from './types.js';
 
 /** One shared, frozen failure result per code (results are read-only). */
@@ -59,6 +60,9 @@ export const FAIL: Readonly<Record<ZkErrorCode, ZkFail>> = Object.freeze({
   BADARGUMENTS: Object.freeze({ ok: false, code: 'BADARGUMENTS' }),
   RUNTIMEINCONSISTENCY: Object.freeze({ ok: false, code: 'RUNTIMEINCONSISTENCY' }),
 } as const);
+
+/** A failed multi's sub-op that was valid but rolled back (ErrorResult with code OK). */
+const ROLLED_BACK: ZkSubFail = Object.freeze({ ok: false, code: 'OK' });
 
 const OK_EMPTY: ZkOk = Object.freeze({ ok: true });
 const OK_NO_STAT: ExistsResult = Object.freeze({ ok: true, stat: null });
@@ -214,7 +218,7 @@ export class DataTree {
         result =
           txn.results === undefined
             ? FAIL[txn.code]
-            : { ok: false, code: txn.code, results: txn.results.map((c) => FAIL[c]) };
+            : { ok: false, code: txn.code, results: txn.results.map((c) => (c === 'OK' ? ROLLED_BACK : FAIL[c])) };
         break;
       default:
         throw new Error(`DataTree.apply: unknown txn type ${String((txn as { type?: unknown }).type)}`);
@@ -249,7 +253,9 @@ export class DataTree {
       if (!r.ok && firstError === undefined) firstError = r.code;
       results[i] = r;
     }
-    return firstError === undefined ? { ok: true, results } : { ok: false, code: firstError, results };
+    if (firstError === undefined) return { ok: true, results };
+    // Only a replay gets here (nobody waits for its answer); the shape is still ZooKeeper's.
+    return { ok: false, code: firstError, results: results.map((r) => (r.ok ? ROLLED_BACK : r)) };
   }
 
   private rehash(node: ZNode): void {

@@ -64,11 +64,24 @@ export interface Stat {
   readonly numChildren: number;
 }
 
+/**
+ * A failed multi's per-op code, as ZooKeeper reports it (DataTree.processTxn, case
+ * OpCode.multi): `OK` for the sub-ops before the failing one (valid, but rolled back),
+ * the failing one's own code, RUNTIMEINCONSISTENCY for every sub-op after it.
+ */
+export type MultiErrorCode = ZkErrorCode | 'OK';
+
+/** A failed multi's sub-op result: ZooKeeper's OpResult.ErrorResult (`OK` = rolled back). */
+export interface ZkSubFail {
+  readonly ok: false;
+  readonly code: MultiErrorCode;
+}
+
 /** A failed operation. `results` is present for a failed multi: one entry per sub-op. */
 export interface ZkFail {
   readonly ok: false;
   readonly code: ZkErrorCode;
-  readonly results?: readonly ZkResult[];
+  readonly results?: readonly ZkSubFail[];
 }
 
 /**
@@ -121,7 +134,7 @@ export type Txn =
    * A failed write: changes nothing but still takes a zxid. `results` (failed multi
    * only) gives each sub-op's error code.
    */
-  | { readonly type: 'error'; readonly code: ZkErrorCode; readonly results?: readonly ZkErrorCode[] };
+  | { readonly type: 'error'; readonly code: ZkErrorCode; readonly results?: readonly MultiErrorCode[] };
 
 export type TxnType = Txn['type'];
 
