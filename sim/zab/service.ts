@@ -24,7 +24,7 @@
  */
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
-import { endSession, readNow, refused } from '../client/serving.js';
+import { endSession, readNow, refused, setWatches } from '../client/serving.js';
 import { isWriteRequest, WatchManager, type DataTree, type WatchEvent, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 
@@ -205,6 +205,8 @@ export class ClientService {
     this.attach(ctx, route.sessionId, req.clientId);
     const reply: ClientReply = { kind: 'connected', sessionId: route.sessionId, zxid: this.host.tree.lastProcessedZxid };
     ctx.reply(req, reply);
+    const body = req.body as Extract<ClientBody, { kind: 'connect' }>;
+    setWatches(ctx, this.host.tree, this.watches, route.sessionId, req.clientId, body.lastZxid, body.watches);
   }
 
   /** The leader answered a sync: everything it proposed before is applied here now. */
