@@ -90,7 +90,8 @@ export class ZkClient implements ClientEndpoint {
   private connectRequestId = 0;
   private pending: { op: OpRecord; requestId: number; clientOp: ClientOp; done: OpCallback } | null = null;
   private waitingOp: { clientOp: ClientOp; done: OpCallback } | null = null;
-  private lastHeardUs = 0;
+  /** When the client last heard from its server (any answer): ZooKeeper's read timeout runs from here. */
+  lastHeardUs = 0;
   private pinging = false;
   private stopped = false;
   readonly watchEvents: ClientNotification[] = [];

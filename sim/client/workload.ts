@@ -10,7 +10,7 @@ import type { Cluster } from '../net/cluster.js';
 import type { History } from './history.js';
 import type { ReadMode } from './protocol.js';
 import { DEFAULT_SESSION_OPTIONS, type ClientOp, type SessionOptions, ZkClient } from './session.js';
-import { runRecipe, type RecipeName } from './recipes.js';
+import { runRecipe, type RecipeFlaws, type RecipeName } from './recipes.js';
 
 export type OpKind = 'getData' | 'setData' | 'cas' | 'create' | 'delete' | 'exists' | 'getChildren';
 export const OP_KINDS: readonly OpKind[] = ['getData', 'setData', 'cas', 'create', 'delete', 'exists', 'getChildren'];
@@ -54,7 +54,8 @@ export interface RunningWorkload {
   stop(): void;
 }
 
-export function startWorkload(cluster: Cluster, history: History, spec: WorkloadSpec): RunningWorkload {
+/** `flaws` breaks a recipe on purpose (tests that show its checker firing). */
+export function startWorkload(cluster: Cluster, history: History, spec: WorkloadSpec, flaws: RecipeFlaws = {}): RunningWorkload {
   const session: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...spec.session };
   const clients: ZkClient[] = [];
   const finished = new Set<number>();
@@ -68,7 +69,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     const startUs = spec.clientStartUs !== undefined && spec.clientStartUs.length > 0 ? spec.clientStartUs[index % spec.clientStartUs.length] : spec.startUs;
     cluster.at(startUs + rng.int(1_000), () => client.start(firstServer));
     if (spec.recipe !== undefined) {
-      runRecipe(spec.recipe, cluster, client, rng, spec, () => finished.add(index), () => stopped);
+      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, () => finished.add(index), () => stopped, flaws);
       continue;
     }
     const mix = spec.clientMixes !== undefined && spec.clientMixes.length > 0 ? spec.clientMixes[index % spec.clientMixes.length] : spec.mix;

@@ -22,6 +22,7 @@ import type { LatencySpec } from '../net/latency.js';
 import { shapeCuts } from '../net/partitions.js';
 import { History } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type WorkloadSpec } from '../client/workload.js';
+import { RECIPE_OPS, type RecipeFlaws } from '../client/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -40,6 +41,8 @@ export interface RunOptions {
   name?: string;
   /** Linearizability check budget. */
   linMaxSteps?: number;
+  /** Deliberately broken recipes (tests showing a recipe's checker fire); never from a scenario file. */
+  recipeFlaws?: RecipeFlaws;
 }
 
 export interface LeaderRecord {
@@ -456,7 +459,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const history = new History(cluster.trace);
   const spec = workloadSpec(scenario);
   cluster.start();
-  const workload = spec !== undefined ? startWorkload(cluster, history, spec) : undefined;
+  const workload = spec !== undefined ? startWorkload(cluster, history, spec, options.recipeFlaws) : undefined;
 
   // ---- 2. story
   const faults = scenario.faults ?? (scenario.nemesis !== undefined ? materializeNemesis(scenario.nemesis, scenario, cluster.rngs.stream('nemesis-schedule')) : []);
@@ -518,8 +521,12 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const applied = snapshots.map((snapshot) => ((snapshot?.lastProcessedZxid ?? snapshot?.lastApplied) as number | undefined) ?? null);
   const convergence = { ok: converged(cluster), digests, applied };
   const liveness = livenessVerdict(halted, convergence, halted === null ? (monitor.lagging?.() ?? []) : []);
-  const opsSummary = { total: history.ops.length, ok: 0, fail: 0, info: 0, pending: 0 };
-  for (const op of history.ops) {
+  // A recipe's operations are its own (acquire, release, …): the ZooKeeper calls under
+  // them may time out and be retried, as Curator's retry loop does, and are not counted.
+  const recipeOps = spec?.recipe !== undefined ? new Set(RECIPE_OPS[spec.recipe]) : null;
+  const counted = recipeOps === null ? history.ops : history.ops.filter((op) => recipeOps.has(op.f));
+  const opsSummary = { total: counted.length, ok: 0, fail: 0, info: 0, pending: 0 };
+  for (const op of counted) {
     if (op.result === undefined) opsSummary.pending++;
     else opsSummary[op.result]++;
   }
@@ -630,7 +637,7 @@ function checkLinearizability(
   excused: ReadonlyMap<number, DeposedSyncAnswer>,
 ): RunResult['linearizability'] {
   if (spec === undefined || history.ops.length === 0) return { verdict: 'skipped', ops: 0 };
-  const lockOps = new Set(['acquire', 'release']);
+  const lockOps = new Set(RECIPE_OPS.lock);
   let model: string;
   let events;
   if (spec.recipe === 'lock') {
