@@ -25,9 +25,9 @@
  */
 import type { Cluster } from '../net/cluster.js';
 import type { Rng } from '../core/rng.js';
-import type { CreateMode } from '../store/types.js';
+import type { CreateMode, ZkResult } from '../store/types.js';
 import type { ClientNotification } from './protocol.js';
-import type { ClientOp, ClientState, ZkClient } from './session.js';
+import type { ClientOp, ClientState, OpCallback, ZkClient } from './session.js';
 
 /** BoundedExponentialBackoffRetry's knobs. */
 export interface RetryPolicy {
@@ -46,7 +46,7 @@ export function retrySleepUs(policy: RetryPolicy, retryCount: number, rng: Rng):
 }
 
 /** An operation's end after the retry loop: ZooKeeper's answer (`output`, maybe an error code), or a connection-level failure. */
-export type Outcome = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly code: 'CONNECTIONLOSS' | 'SESSIONEXPIRED' };
+export type Outcome = { readonly ok: true; readonly output: unknown; readonly raw?: ZkResult } | { readonly ok: false; readonly code: 'CONNECTIONLOSS' | 'SESSIONEXPIRED' };
 
 export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST';
 
@@ -57,6 +57,7 @@ export class CuratorClient {
   private readonly pathWatchers = new Map<string, (event: ClientNotification) => void>();
   private readonly stateListeners: ((state: ConnectionState) => void)[] = [];
   private stopped = false;
+  private readonly queued: { op: ClientOp; done: OpCallback }[] = [];
 
   constructor(
     readonly cluster: Cluster,
@@ -91,12 +92,41 @@ export class CuratorClient {
 
   // ---------------------------------------------------------------- operations
 
+  /**
+   * Sends an operation now, or after the ones already waiting: a recipe's background
+   * operations (Curator's inBackground) may overlap, the ZkClient runs one at a time.
+   */
+  private submit(op: ClientOp, done: OpCallback): void {
+    if (this.zk.busy || this.queued.length > 0) {
+      this.queued.push({ op, done });
+      return;
+    }
+    this.send(op, done);
+  }
+
+  /**
+   * The next queued operation goes out 1 µs after the last one ended, never inside its
+   * completion: a client that timed out moves to another server only after telling us.
+   */
+  private send(op: ClientOp, done: OpCallback): void {
+    this.zk.submit(op, (record, raw) => {
+      done(record, raw);
+      this.later(0, () => this.next());
+    });
+  }
+
+  private next(): void {
+    if (this.zk.busy || this.queued.length === 0) return;
+    const { op, done } = this.queued.shift()!;
+    this.send(op, done);
+  }
+
   /** One operation in Curator's retry loop. */
   call(op: ClientOp, done: (outcome: Outcome) => void, retryCount = 0): void {
-    this.zk.submit(op, (record) => {
+    this.submit(op, (record, raw) => {
       this.later(0, () => {
         const code = failureCode(record.result, record.output);
-        if (code === null) return done({ ok: true, output: record.output });
+        if (code === null) return done({ ok: true, output: record.output, raw });
         const sleepUs = retrySleepUs(this.policy, retryCount, this.rng);
         if (sleepUs === null) return done({ ok: false, code });
         this.later(sleepUs, () => this.call(op, done, retryCount + 1));
@@ -129,7 +159,7 @@ export class CuratorClient {
       send();
     };
     const send = () =>
-      this.zk.submit(create, (record) =>
+      this.submit(create, (record) =>
         this.later(0, () => {
           if (record.result === 'ok' && record.output === 'NONODE' && parent !== '/') {
             return this.mkdirs(parent, (made) => (made.ok ? send() : done(made)));
@@ -153,7 +183,7 @@ export class CuratorClient {
   private findAndDelete(parent: string, prefix: string, done: () => void): void {
     const dir = parent === '/' ? '' : parent;
     const look = (retryCount: number) =>
-      this.zk.submit(getChildrenOp(parent), (record) =>
+      this.submit(getChildrenOp(parent), (record) =>
         this.later(0, () => {
           if (failureCode(record.result, record.output) !== null) {
             return this.later(retrySleepUs(this.policy, retryCount, this.rng) ?? this.policy.maxSleepUs, () => look(retryCount + 1));
@@ -188,7 +218,7 @@ export class CuratorClient {
   guaranteedDelete(path: string, done: (output: unknown) => void): void {
     const op: ClientOp = { f: 'delete', value: { path, version: -1 }, req: { op: 'delete', path, version: -1 } };
     const attempt = (retryCount: number) =>
-      this.zk.submit(op, (record) =>
+      this.submit(op, (record) =>
         this.later(0, () => {
           if (failureCode(record.result, record.output) === null) return done(record.output);
           this.later(retrySleepUs(this.policy, retryCount, this.rng) ?? this.policy.maxSleepUs, () => attempt(retryCount + 1));

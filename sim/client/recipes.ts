@@ -19,12 +19,13 @@ import type { ZkClient } from './session.js';
 import type { WorkloadSpec } from './workload.js';
 import { CuratorClient } from './curator.js';
 import { InterProcessMutex, type LockFlaws } from './lock.js';
+import { LeaderLatch, type LatchFlaws } from './latch.js';
 
-export type RecipeName = 'lock';
-export const RECIPES: readonly RecipeName[] = ['lock'];
+export type RecipeName = 'lock' | 'leader-latch';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
-export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = { lock: ['acquire', 'release'] };
+export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = { lock: ['acquire', 'release'], 'leader-latch': ['elect', 'resign'] };
 
 interface RecipeEnv {
   cluster: Cluster;
@@ -39,6 +40,7 @@ interface RecipeEnv {
 /** Deliberate breakage, for tests that show a recipe's checker firing. Never set by scenarios. */
 export interface RecipeFlaws {
   lock?: LockFlaws;
+  latch?: LatchFlaws;
 }
 
 export function runRecipe(
@@ -55,6 +57,8 @@ export function runRecipe(
   switch (name) {
     case 'lock':
       return lockRecipe(env);
+    case 'leader-latch':
+      return leaderLatchRecipe(env);
   }
 }
 
@@ -110,6 +114,84 @@ function lockRecipe(env: RecipeEnv): void {
     if (env.flaws.lock?.keepHoldingWhenSuspended === true) return;
     if ((state === 'SUSPENDED' || state === 'LOST') && holding) curator.later(0, () => holding && release());
   });
+
+  curator.later(spec.startUs - cluster.nowUs + 2_000, startRound);
+}
+
+/**
+ * `leader-latch`: every client runs Curator's LeaderLatch on /election (latch.ts). The
+ * history records `elect` (invoked when the client starts waiting, ok when it becomes
+ * leader) and `resign` (invoked the moment it stops believing it leads: its term is over
+ * and it closes the latch, or the latch lost leadership on SUSPENDED or LOST; ok when it
+ * has acted on it). A leader serves a term of random length, closes its latch, and later
+ * starts a new one; a latch that lost leadership stays in the election and waits again.
+ * The checker (sim/check/recipes.ts) lists who believed itself leader when.
+ */
+function leaderLatchRecipe(env: RecipeEnv): void {
+  const { cluster, client, rng, spec } = env;
+  const history = client.history;
+  const curator = new CuratorClient(cluster, client, rng);
+  const meanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
+  const think = () => rng.exponential(meanUs);
+  let rounds = 0;
+  let latch: LeaderLatch | null = null;
+  let elect: ReturnType<typeof history.invoke> | null = null;
+  let term = 0;
+
+  const invokeElect = () => {
+    elect = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'elect', null);
+    if (latch?.hasLeadership === true) curator.later(0, () => onLeadership(latch, true));
+  };
+  const resign = (then: (done: () => void) => void, after: () => void) => {
+    const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'resign', null);
+    then(() => {
+      history.complete(cluster.nowUs, op, 'ok', null);
+      after();
+    });
+  };
+
+  const onLeadership = (from: LeaderLatch | null, leader: boolean) => {
+    // Only the running latch speaks for this client (a closing one has been replaced by null).
+    if (from !== latch || latch === null) return;
+    if (leader) {
+      if (elect === null || latch?.hasLeadership !== true) return;
+      history.complete(cluster.nowUs, elect, 'ok', client.sessionId ?? null);
+      elect = null;
+      const myTerm = ++term;
+      curator.later(think(), () => {
+        if (myTerm !== term || latch === null || !latch.hasLeadership) return;
+        term++;
+        const closing = latch;
+        latch = null;
+        resign(
+          (done) => closing.close(done),
+          () => curator.later(think(), startRound),
+        );
+      });
+      return;
+    }
+    // Leadership lost while still in the election (SUSPENDED, LOST, a reset): stop acting
+    // as leader now, and wait to be elected again.
+    if (elect !== null) return;
+    term++;
+    resign(
+      (done) => curator.later(0, done),
+      () => curator.later(0, invokeElect),
+    );
+  };
+
+  const startRound = () => {
+    if (roundsOver(env, rounds)) {
+      curator.stop();
+      env.finish();
+      return;
+    }
+    rounds++;
+    invokeElect();
+    const started: LeaderLatch = new LeaderLatch(curator, '/election', `c${client.index}`, (leader) => onLeadership(started, leader), env.flaws.latch);
+    latch = started;
+    started.start();
+  };
 
   curator.later(spec.startUs - cluster.nowUs + 2_000, startRound);
 }

@@ -51,7 +51,8 @@ export interface ClientOp {
   readMode?: ReadMode;
 }
 
-export type OpCallback = (op: OpRecord) => void;
+/** `raw`: the data tree's own result, for callers that need more than the history keeps (a stat's ephemeralOwner). */
+export type OpCallback = (op: OpRecord, raw?: ZkResult) => void;
 
 /** ZooKeeper's KeeperState as the client sees it (see the file head). */
 export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'expired';
@@ -200,11 +201,11 @@ export class ZkClient implements ClientEndpoint {
     });
   }
 
-  private finish(result: 'ok' | 'fail' | 'info', output: unknown): void {
+  private finish(result: 'ok' | 'fail' | 'info', output: unknown, raw?: ZkResult): void {
     const pending = this.pending!;
     this.pending = null;
     this.history.complete(this.cluster.nowUs, pending.op, result, output);
-    pending.done(pending.op);
+    pending.done(pending.op, raw);
   }
 
   private startPinging(): void {
@@ -265,7 +266,7 @@ export class ZkClient implements ClientEndpoint {
           return;
         }
         if (reply.result.ok) this.rememberWatch(body.req, reply.result);
-        this.finish('ok', historyValue(body.req, reply.result));
+        this.finish('ok', historyValue(body.req, reply.result), reply.result);
       } else if (reply.kind === 'refused') {
         // Refused before execution: definitely not applied.
         this.finish('fail', reply.code);

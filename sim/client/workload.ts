@@ -69,7 +69,13 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     const startUs = spec.clientStartUs !== undefined && spec.clientStartUs.length > 0 ? spec.clientStartUs[index % spec.clientStartUs.length] : spec.startUs;
     cluster.at(startUs + rng.int(1_000), () => client.start(firstServer));
     if (spec.recipe !== undefined) {
-      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, () => finished.add(index), () => stopped, flaws);
+      // A recipe keeps its session alive (pings) until it has finished its work: a lock
+      // holder must still release, a leader resign, after the story ends.
+      const finishRecipe = () => {
+        finished.add(index);
+        if (stopped) client.stop();
+      };
+      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, finishRecipe, () => stopped, flaws);
       continue;
     }
     const mix = spec.clientMixes !== undefined && spec.clientMixes.length > 0 ? spec.clientMixes[index % spec.clientMixes.length] : spec.mix;
@@ -116,7 +122,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     done: () => finished.size === clients.length && clients.every((client) => !client.busy),
     stop: () => {
       stopped = true;
-      for (const client of clients) client.stop();
+      for (const client of clients) if (spec.recipe === undefined || finished.has(client.index)) client.stop();
     },
   };
 }

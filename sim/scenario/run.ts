@@ -23,6 +23,7 @@ import { shapeCuts } from '../net/partitions.js';
 import { History } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type WorkloadSpec } from '../client/workload.js';
 import { RECIPE_OPS, type RecipeFlaws } from '../client/recipes.js';
+import { checkExclusiveRole, ROLE_OPS, type RecipeReport } from '../check/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -78,6 +79,8 @@ export interface RunResult {
   leaders: LeaderRecord[];
   invariants: { ok: boolean; violations: { invariant: string; message: string; seqs?: readonly number[]; timeUs?: number }[] };
   linearizability: { verdict: LinResult['verdict'] | 'skipped'; model?: string; ops: number; explanation?: string };
+  /** A recipe's own checker (who held the lock, who believed itself leader, when); absent without a recipe. */
+  recipe?: RecipeReport;
   /**
    * The primary-order check over the txns each server applied: `commits` applied txns
    * (one per server), `discarded` chosen but discarded at apply time as stale (Paxos's
@@ -549,6 +552,9 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     leaders: rt.leaders,
     invariants: { ok: violations.length === 0, violations },
     linearizability: lin,
+    ...(spec?.recipe !== undefined && ROLE_OPS[spec.recipe] !== undefined
+      ? { recipe: checkExclusiveRole(spec.recipe, history.select((op) => recipeOps!.has(op.f)), cluster.nowUs) }
+      : {}),
     primaryOrder: { ok: primaryOrder.violations.length === 0, violations: primaryOrder.violations.map((v) => ({ invariant: v.invariant, node: v.node, message: v.message })), commits: primaryOrder.commits, discarded: primaryOrder.discarded, ...(primaryOrder.firstDiscarded !== undefined ? { firstDiscarded: primaryOrder.firstDiscarded } : {}) },
     convergence,
     liveness,
@@ -643,6 +649,10 @@ function checkLinearizability(
   if (spec.recipe === 'lock') {
     model = 'mutex';
     events = history.select((op) => lockOps.has(op.f));
+  } else if (spec.recipe === 'leader-latch') {
+    // Leadership is a mutex: elect acquires it, resign releases it.
+    model = 'mutex';
+    events = history.select((op) => op.f === 'elect' || op.f === 'resign').map((e) => ({ ...e, f: e.f === 'elect' ? 'acquire' : 'release' }));
   } else {
     model = 'znode';
     const includeLocal = expected.includeLocalReads ?? false;
@@ -696,6 +706,12 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
     const detail = verdict === 'skipped' ? 'no operation was invoked: nothing to check' : `${verdict} (${r.linearizability.model ?? 'no model'}, ${r.linearizability.ops} ops)`;
     if (expected.linearizable) add('history linearizable', verdict === 'linearizable' || verdict === 'skipped', detail);
     else addHappens('history not linearizable', verdict === 'not-linearizable', detail);
+  }
+  if (expected.recipe !== undefined) {
+    const report = r.recipe;
+    if (report === undefined) results.push({ name: `recipe ${expected.recipe === 'hold' ? 'holds' : 'violated'}`, status: 'skipped', ok: false, detail: 'skipped: the run has no recipe with a checker' });
+    else if (expected.recipe === 'hold') add(`${report.recipe} holds`, report.verdict === 'holds', report.summary);
+    else addHappens(`${report.recipe} violated`, report.verdict === 'violated', report.summary);
   }
   if (expected.leaderWithinMs !== undefined) {
     const limitUs = msToUs(expected.leaderWithinMs);

@@ -86,8 +86,8 @@ describe('InterProcessMutex', () => {
     let dropped = 0;
     const onReply = client.onReply.bind(client);
     client.onReply = (server: number, req: ClientRequest, result: unknown) => {
-      const body = req.body as { kind: string; req?: { op: string } };
-      if (body.kind === 'op' && body.req?.op === 'create' && (body.req as { path: string }).path.includes('_c_') && dropped === 0) {
+      const body = req.body as { kind: string; req?: { op: string; path?: string } };
+      if (body.kind === 'op' && body.req?.op === 'create' && body.req.path?.includes('_c_') === true && dropped === 0) {
         dropped++;
         return;
       }
