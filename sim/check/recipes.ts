@@ -43,9 +43,9 @@ export interface RecipeReport {
 }
 
 /** The operations that start and end a role, per recipe. */
-export const ROLE_OPS: Readonly<Record<string, { readonly start: string; readonly end: string; readonly role: string }>> = {
-  lock: { start: 'acquire', end: 'release', role: 'held the lock' },
-  'leader-latch': { start: 'elect', end: 'resign', role: 'believed itself leader' },
+export const ROLE_OPS: Readonly<Record<string, { readonly start: string; readonly end: string; readonly role: string; readonly roles: string }>> = {
+  lock: { start: 'acquire', end: 'release', role: 'held the lock', roles: 'held the lock' },
+  'leader-latch': { start: 'elect', end: 'resign', role: 'believed itself leader', roles: 'believed themselves leader' },
 };
 
 /** Each client's belief windows and the overlaps between different clients'. */
@@ -85,6 +85,6 @@ export function checkExclusiveRole(recipe: string, events: readonly HistoryEvent
   const summary =
     overlaps.length === 0
       ? `${windows.length} window(s) in which one client ${ops.role}; never two at once`
-      : `two clients ${ops.role} at once ${overlaps.length} time(s), the longest for ${ms(maxOverlapUs)} (first: clients ${overlaps[0].clients.join(' and ')} from ${ms(overlaps[0].fromUs)} to ${ms(overlaps[0].toUs)})`;
+      : `two clients ${ops.roles} at once ${overlaps.length} time(s), the longest for ${ms(maxOverlapUs)} (first: clients ${overlaps[0].clients.join(' and ')} from ${ms(overlaps[0].fromUs)} to ${ms(overlaps[0].toUs)})`;
   return { recipe, verdict: overlaps.length === 0 ? 'holds' : 'violated', summary, windows, overlaps, maxOverlapUs };
 }

@@ -62,6 +62,15 @@ export function runRecipe(
   }
 }
 
+/**
+ * How long a holder works (holds the lock, leads): exponential with the workload's mean,
+ * but never past the story's stop time — the application shuts down then, so the
+ * liveness phase sees every role handed on, not a random long tail.
+ */
+function workUs(env: RecipeEnv, meanUs: number): number {
+  return Math.max(0, Math.min(env.rng.exponential(meanUs), env.spec.stopUs - env.cluster.nowUs));
+}
+
 /** Whether the client should start no new round: stopped, out of rounds, or past the stop time. */
 function roundsOver(env: RecipeEnv, rounds: number): boolean {
   const limit = env.spec.opsPerClient !== undefined && env.spec.opsPerClient > 0 && rounds >= env.spec.opsPerClient;
@@ -94,7 +103,7 @@ function lockRecipe(env: RecipeEnv): void {
       holding = true;
       const round = rounds;
       holdRound = round;
-      curator.later(think(), () => {
+      curator.later(workUs(env, meanUs), () => {
         if (holding && holdRound === round) release();
       });
     });
@@ -158,7 +167,7 @@ function leaderLatchRecipe(env: RecipeEnv): void {
       history.complete(cluster.nowUs, elect, 'ok', client.sessionId ?? null);
       elect = null;
       const myTerm = ++term;
-      curator.later(think(), () => {
+      curator.later(workUs(env, meanUs), () => {
         if (myTerm !== term || latch === null || !latch.hasLeadership) return;
         term++;
         const closing = latch;

@@ -167,7 +167,9 @@ export class ClientService {
   private onPing(ctx: NodeContext<PaxosMessage>, req: ClientRequest, sessionId: number): void {
     if (this.host.leader === null) return ctx.reply(req, refused('NOTREADY'));
     if (!this.host.tree.hasSession(sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
-    this.attached.set(sessionId, req.clientId);
+    // No connection here (this server restarted): ZooKeeper's client would have seen the
+    // connection drop and reconnected, re-registering its watches.
+    if (!this.attached.has(sessionId)) return ctx.reply(req, refused('NOTREADY'));
     this.touches.touch(sessionId);
     const reply: ClientReply = { kind: 'pong', zxid: this.host.lastApplied };
     ctx.reply(req, reply);
