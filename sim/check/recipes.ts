@@ -88,3 +88,53 @@ export function checkExclusiveRole(recipe: string, events: readonly HistoryEvent
       : `two clients ${ops.roles} at once ${overlaps.length} time(s), the longest for ${ms(maxOverlapUs)} (first: clients ${overlaps[0].clients.join(' and ')} from ${ms(overlaps[0].fromUs)} to ${ms(overlaps[0].toUs)})`;
   return { recipe, verdict: overlaps.length === 0 ? 'holds' : 'violated', summary, windows, overlaps, maxOverlapUs };
 }
+
+/**
+ * Configuration through watches (`config`): every reader's cache moves only forward
+ * (never an older version after a newer one — ZooKeeper's single system image for a
+ * session), and once the faults are over every reader ends on the same version, at
+ * least the newest one the writer knows it published. ZooKeeper promises that a watcher
+ * hears of a change before it can read the changed data; a NodeCache reads the data only
+ * after an event, so the order is the recipe's own and not checked here.
+ */
+export function checkConfig(events: readonly HistoryEvent[]): RecipeReport {
+  const seen = new Map<number, number[]>();
+  let published = -1;
+  for (const event of events) {
+    if (event.type !== 'ok') continue;
+    if (event.f === 'publish' && typeof event.value === 'number') published = Math.max(published, event.value);
+    if (event.f === 'observe') {
+      const list = seen.get(event.process as number) ?? [];
+      list.push(typeof event.value === 'number' ? event.value : -1);
+      seen.set(event.process as number, list);
+    }
+  }
+  const problems: string[] = [];
+  const finals = new Map<number, number>();
+  for (const [reader, versions] of [...seen].sort((a, b) => a[0] - b[0])) {
+    for (let i = 1; i < versions.length; i++) {
+      if (versions[i] < versions[i - 1]) {
+        problems.push(`client ${reader} saw version ${versions[i]} after ${versions[i - 1]}`);
+        break;
+      }
+    }
+    finals.set(reader, versions[versions.length - 1]);
+  }
+  const ends = [...new Set(finals.values())];
+  if (ends.length > 1) problems.push(`the readers end on different versions: ${[...finals].map(([c, v]) => `client ${c} on ${v}`).join(', ')}`);
+  const stale = [...finals].filter(([, v]) => v < published);
+  if (stale.length > 0) problems.push(`${stale.map(([c, v]) => `client ${c} ends on version ${v}`).join(', ')}, older than the last published (${published})`);
+  const observations = [...seen.values()].reduce((n, list) => n + list.length, 0);
+  const summary =
+    problems.length === 0
+      ? `${seen.size} reader(s), ${observations} observation(s), versions only move forward, every reader ends on version ${ends[0] ?? '–'}`
+      : problems.join('; ');
+  return { recipe: 'config', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
+/** The recipe's checker, when it has one. */
+export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number): RecipeReport | undefined {
+  if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
+  if (recipe === 'config') return checkConfig(events);
+  return undefined;
+}

@@ -109,6 +109,10 @@ export class CuratorClient {
    * completion: a client that timed out moves to another server only after telling us.
    */
   private send(op: ClientOp, done: OpCallback): void {
+    // Curator's reads are ZooKeeper's plain reads, served by the connected server: say so
+    // in the history (they are sequentially consistent, not linearizable).
+    const read = op.req.op === 'getData' || op.req.op === 'exists' || op.req.op === 'getChildren';
+    if (read && op.readMode === undefined) op = { ...op, readMode: 'local' };
     this.zk.submit(op, (record, raw) => {
       done(record, raw);
       this.later(0, () => this.next());

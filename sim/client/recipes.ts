@@ -20,12 +20,17 @@ import type { WorkloadSpec } from './workload.js';
 import { CuratorClient } from './curator.js';
 import { InterProcessMutex, type LockFlaws } from './lock.js';
 import { LeaderLatch, type LatchFlaws } from './latch.js';
+import { NodeCache, type NodeCacheFlaws } from './node-cache.js';
 
-export type RecipeName = 'lock' | 'leader-latch';
-export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
-export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = { lock: ['acquire', 'release'], 'leader-latch': ['elect', 'resign'] };
+export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
+  lock: ['acquire', 'release'],
+  'leader-latch': ['elect', 'resign'],
+  config: ['publish', 'observe'],
+};
 
 interface RecipeEnv {
   cluster: Cluster;
@@ -35,12 +40,14 @@ interface RecipeEnv {
   finish: () => void;
   stopped: () => boolean;
   flaws: RecipeFlaws;
+  shared: Map<string, unknown>;
 }
 
 /** Deliberate breakage, for tests that show a recipe's checker firing. Never set by scenarios. */
 export interface RecipeFlaws {
   lock?: LockFlaws;
   latch?: LatchFlaws;
+  config?: NodeCacheFlaws;
 }
 
 export function runRecipe(
@@ -52,13 +59,16 @@ export function runRecipe(
   finish: () => void,
   stopped: () => boolean,
   flaws: RecipeFlaws = {},
+  shared: Map<string, unknown> = new Map(),
 ): void {
-  const env: RecipeEnv = { cluster, client, rng, spec, finish, stopped, flaws };
+  const env: RecipeEnv = { cluster, client, rng, spec, finish, stopped, flaws, shared };
   switch (name) {
     case 'lock':
       return lockRecipe(env);
     case 'leader-latch':
       return leaderLatchRecipe(env);
+    case 'config':
+      return configRecipe(env);
   }
 }
 
@@ -203,4 +213,72 @@ function leaderLatchRecipe(env: RecipeEnv): void {
   };
 
   curator.later(spec.startUs - cluster.nowUs + 2_000, startRound);
+}
+
+/**
+ * `config`: configuration pushed through watches. Client 0 publishes new values of
+ * /config (setData in Curator's retry loop: `publish`, ok with the new version); every
+ * other client keeps a NodeCache on it (node-cache.ts) and records each value its cache
+ * takes as an `observe` (value: the version). A reader finishes once the story is over,
+ * the writer is done, and its cache holds at least the writer's last published version.
+ */
+function configRecipe(env: RecipeEnv): void {
+  const { cluster, client, rng, spec } = env;
+  const history = client.history;
+  const curator = new CuratorClient(cluster, client, rng);
+  const meanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
+  const path = '/config';
+  const writerDone = 'config:writer-done';
+  const published = 'config:published';
+  if (client.index === 0) {
+    let rounds = 0;
+    const publish = () => {
+      if (roundsOver(env, rounds)) {
+        env.shared.set(writerDone, true);
+        curator.stop();
+        env.finish();
+        return;
+      }
+      rounds++;
+      const data = `v${rounds}`;
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'publish', data);
+      curator.call({ f: 'setData', value: { path, data, version: -1 }, req: { op: 'setData', path, data, version: -1 } }, (set) => {
+        const version = set.ok && typeof set.output === 'number' ? set.output : null;
+        if (version !== null) env.shared.set(published, Math.max(version, (env.shared.get(published) as number | undefined) ?? 0));
+        // Retries exhausted: the write may or may not have happened.
+        history.complete(cluster.nowUs, op, version !== null ? 'ok' : 'info', version ?? 'gave up');
+        curator.later(rng.exponential(meanUs), publish);
+      });
+    };
+    curator.later(spec.startUs - cluster.nowUs + 2_000, () =>
+      curator.call({ f: 'create', value: { path, data: 'v0' }, req: { op: 'create', path, data: 'v0', mode: 'persistent' } }, () => curator.later(0, publish)),
+    );
+    return;
+  }
+  let finished = false;
+  const maybeFinish = () => {
+    if (finished || !env.stopped() || env.shared.get(writerDone) !== true) return;
+    const last = (env.shared.get(published) as number | undefined) ?? 0;
+    if ((cache.data?.version ?? -1) < last) return;
+    finished = true;
+    curator.stop();
+    env.finish();
+  };
+  const cache = new NodeCache(
+    curator,
+    path,
+    (data) => {
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'observe', null);
+      history.complete(cluster.nowUs, op, 'ok', data === null ? null : data.version);
+      maybeFinish();
+    },
+    env.flaws.config,
+  );
+  curator.later(spec.startUs - cluster.nowUs + 2_000, () => cache.start());
+  // The story's end is not an event the cache sees: look now and then whether it may finish.
+  const poll = () => {
+    maybeFinish();
+    if (!finished) curator.later(50_000, poll);
+  };
+  curator.later(spec.stopUs - cluster.nowUs, poll);
 }

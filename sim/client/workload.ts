@@ -60,6 +60,9 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
   const clients: ZkClient[] = [];
   const finished = new Set<number>();
   let stopped = false;
+  // What a recipe's clients share in the harness (not through ZooKeeper): e.g. the config
+  // writer's last published version, so the readers know when they may finish.
+  const recipeShared = new Map<string, unknown>();
   for (let index = 0; index < spec.clients; index++) {
     const rng = cluster.rngs.stream(`client:${index}`);
     const connectString = spec.connectStrings !== undefined && spec.connectStrings.length > 0 ? spec.connectStrings[index % spec.connectStrings.length] : undefined;
@@ -75,7 +78,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
         finished.add(index);
         if (stopped) client.stop();
       };
-      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, finishRecipe, () => stopped, flaws);
+      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, finishRecipe, () => stopped, flaws, recipeShared);
       continue;
     }
     const mix = spec.clientMixes !== undefined && spec.clientMixes.length > 0 ? spec.clientMixes[index % spec.clientMixes.length] : spec.mix;

@@ -23,7 +23,7 @@ import { shapeCuts } from '../net/partitions.js';
 import { History } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type WorkloadSpec } from '../client/workload.js';
 import { RECIPE_OPS, type RecipeFlaws } from '../client/recipes.js';
-import { checkExclusiveRole, ROLE_OPS, type RecipeReport } from '../check/recipes.js';
+import { checkRecipe, type RecipeReport } from '../check/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -536,6 +536,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
   const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused);
+  const recipeReport = spec?.recipe !== undefined ? checkRecipe(spec.recipe, history.select((op) => recipeOps!.has(op.f)), cluster.nowUs) : undefined;
   const reads =
     spec === undefined || spec.recipe !== undefined
       ? undefined
@@ -552,9 +553,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     leaders: rt.leaders,
     invariants: { ok: violations.length === 0, violations },
     linearizability: lin,
-    ...(spec?.recipe !== undefined && ROLE_OPS[spec.recipe] !== undefined
-      ? { recipe: checkExclusiveRole(spec.recipe, history.select((op) => recipeOps!.has(op.f)), cluster.nowUs) }
-      : {}),
+    ...(recipeReport !== undefined ? { recipe: recipeReport } : {}),
     primaryOrder: { ok: primaryOrder.violations.length === 0, violations: primaryOrder.violations.map((v) => ({ invariant: v.invariant, node: v.node, message: v.message })), commits: primaryOrder.commits, discarded: primaryOrder.discarded, ...(primaryOrder.firstDiscarded !== undefined ? { firstDiscarded: primaryOrder.firstDiscarded } : {}) },
     convergence,
     liveness,
@@ -656,7 +655,9 @@ function checkLinearizability(
   } else {
     model = 'znode';
     const includeLocal = expected.includeLocalReads ?? false;
-    events = history.select((op) => !lockOps.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
+    // A recipe's own operations (publish, observe, …) are not znode operations; the ZooKeeper calls under them are.
+    const recipeFs = new Set(Object.values(RECIPE_OPS).flat());
+    events = history.select((op) => !recipeFs.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
   }
   try {
     const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
