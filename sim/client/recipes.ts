@@ -81,6 +81,30 @@ function workUs(env: RecipeEnv, meanUs: number): number {
   return Math.max(0, Math.min(env.rng.exponential(meanUs), env.spec.stopUs - env.cluster.nowUs));
 }
 
+/** What every recipe client starts with: its Curator layer and the workload's pace. */
+function setUp(env: RecipeEnv) {
+  const { cluster, client, rng, spec } = env;
+  const curator = new CuratorClient(cluster, client, rng);
+  const meanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
+  return {
+    cluster,
+    client,
+    rng,
+    spec,
+    history: client.history,
+    curator,
+    meanUs,
+    think: () => rng.exponential(meanUs),
+    /** Runs `fn` once the client has had time to connect (2 ms after its start). */
+    begin: (fn: () => void) => curator.later(spec.startUs - cluster.nowUs + 2_000, fn),
+    /** The client is done: it stops watching its connection and tells the workload. */
+    done: () => {
+      curator.stop();
+      env.finish();
+    },
+  };
+}
+
 /** Whether the client should start no new round: stopped, out of rounds, or past the stop time. */
 function roundsOver(env: RecipeEnv, rounds: number): boolean {
   const limit = env.spec.opsPerClient !== undefined && env.spec.opsPerClient > 0 && rounds >= env.spec.opsPerClient;
@@ -88,12 +112,8 @@ function roundsOver(env: RecipeEnv, rounds: number): boolean {
 }
 
 function lockRecipe(env: RecipeEnv): void {
-  const { cluster, client, rng, spec } = env;
-  const history = client.history;
-  const curator = new CuratorClient(cluster, client, rng);
+  const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
   const mutex = new InterProcessMutex(curator, '/lock', 'lock-', env.flaws.lock);
-  const meanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
-  const think = () => rng.exponential(meanUs);
   let rounds = 0;
   // The holder's work is cut short by a connection problem; `holding` says it is under way.
   let holding = false;
@@ -101,8 +121,7 @@ function lockRecipe(env: RecipeEnv): void {
 
   const startRound = () => {
     if (roundsOver(env, rounds)) {
-      curator.stop();
-      env.finish();
+      done();
       return;
     }
     rounds++;
@@ -134,7 +153,7 @@ function lockRecipe(env: RecipeEnv): void {
     if ((state === 'SUSPENDED' || state === 'LOST') && holding) curator.later(0, () => holding && release());
   });
 
-  curator.later(spec.startUs - cluster.nowUs + 2_000, startRound);
+  begin(startRound);
 }
 
 /**
@@ -147,11 +166,7 @@ function lockRecipe(env: RecipeEnv): void {
  * The checker (sim/check/recipes.ts) lists who believed itself leader when.
  */
 function leaderLatchRecipe(env: RecipeEnv): void {
-  const { cluster, client, rng, spec } = env;
-  const history = client.history;
-  const curator = new CuratorClient(cluster, client, rng);
-  const meanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
-  const think = () => rng.exponential(meanUs);
+  const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
   let rounds = 0;
   let latch: LeaderLatch | null = null;
   let elect: ReturnType<typeof history.invoke> | null = null;
@@ -201,8 +216,7 @@ function leaderLatchRecipe(env: RecipeEnv): void {
 
   const startRound = () => {
     if (roundsOver(env, rounds)) {
-      curator.stop();
-      env.finish();
+      done();
       return;
     }
     rounds++;
@@ -212,7 +226,7 @@ function leaderLatchRecipe(env: RecipeEnv): void {
     started.start();
   };
 
-  curator.later(spec.startUs - cluster.nowUs + 2_000, startRound);
+  begin(startRound);
 }
 
 /**
@@ -223,10 +237,7 @@ function leaderLatchRecipe(env: RecipeEnv): void {
  * the writer is done, and its cache holds at least the writer's last published version.
  */
 function configRecipe(env: RecipeEnv): void {
-  const { cluster, client, rng, spec } = env;
-  const history = client.history;
-  const curator = new CuratorClient(cluster, client, rng);
-  const meanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
+  const { cluster, client, history, curator, think, begin, done } = setUp(env);
   const path = '/config';
   const writerDone = 'config:writer-done';
   const published = 'config:published';
@@ -235,8 +246,7 @@ function configRecipe(env: RecipeEnv): void {
     const publish = () => {
       if (roundsOver(env, rounds)) {
         env.shared.set(writerDone, true);
-        curator.stop();
-        env.finish();
+        done();
         return;
       }
       rounds++;
@@ -247,10 +257,10 @@ function configRecipe(env: RecipeEnv): void {
         if (version !== null) env.shared.set(published, Math.max(version, (env.shared.get(published) as number | undefined) ?? 0));
         // Retries exhausted: the write may or may not have happened.
         history.complete(cluster.nowUs, op, version !== null ? 'ok' : 'info', version ?? 'gave up');
-        curator.later(rng.exponential(meanUs), publish);
+        curator.later(think(), publish);
       });
     };
-    curator.later(spec.startUs - cluster.nowUs + 2_000, () =>
+    begin(() =>
       curator.call({ f: 'create', value: { path, data: 'v0' }, req: { op: 'create', path, data: 'v0', mode: 'persistent' } }, () => curator.later(0, publish)),
     );
     return;
@@ -261,8 +271,7 @@ function configRecipe(env: RecipeEnv): void {
     const last = (env.shared.get(published) as number | undefined) ?? 0;
     if ((cache.data?.version ?? -1) < last) return;
     finished = true;
-    curator.stop();
-    env.finish();
+    done();
   };
   const cache = new NodeCache(
     curator,
@@ -274,11 +283,11 @@ function configRecipe(env: RecipeEnv): void {
     },
     env.flaws.config,
   );
-  curator.later(spec.startUs - cluster.nowUs + 2_000, () => cache.start());
+  begin(() => cache.start());
   // The story's end is not an event the cache sees: look now and then whether it may finish.
   const poll = () => {
     maybeFinish();
     if (!finished) curator.later(50_000, poll);
   };
-  curator.later(spec.stopUs - cluster.nowUs, poll);
+  curator.later(env.spec.stopUs - cluster.nowUs, poll);
 }

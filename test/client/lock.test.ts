@@ -16,7 +16,7 @@ import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { runScenario, failedExpectations } from '../../sim/scenario/run.js';
 import { ROOT } from '../cli/helpers.js';
-import { allServing, establishedLeader, runFor, runUntil, zabRig } from '../zab/harness.js';
+import { establishedLeader, runFor, servingZab } from '../zab/harness.js';
 
 function story(name: string) {
   const file = join(ROOT, 'scenarios', 'recipes', `${name}.json`);
@@ -24,10 +24,7 @@ function story(name: string) {
 }
 
 function readyCluster() {
-  const { cluster } = zabRig({ servers: 3, seed: 9 });
-  cluster.start();
-  expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
-  return cluster;
+  return servingZab({ servers: 3, seed: 9 }).cluster;
 }
 
 function children(cluster: ReturnType<typeof readyCluster>, path: string): string[] {

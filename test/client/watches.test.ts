@@ -11,7 +11,7 @@ import type { ClientNotification } from '../../sim/client/protocol.js';
 import { setWatches } from '../../sim/client/serving.js';
 import { ZkClient, DEFAULT_SESSION_OPTIONS, type ClientState } from '../../sim/client/session.js';
 import { DataTree, WatchManager, prepRequest } from '../../sim/store/index.js';
-import { allServing, establishedLeader, runFor, runUntil, zabRig } from '../zab/harness.js';
+import { runFor, runUntil, servingZab } from '../zab/harness.js';
 
 function tree(): { tree: DataTree; write: (req: Parameters<typeof prepRequest>[1]) => number } {
   const t = new DataTree();
@@ -63,11 +63,7 @@ describe('ZkClient watches and states', () => {
   // ClientCnxn.primeConnection sends SetWatches with the client's lastZxid; the server's
   // DataTree.setWatches fires the change the client missed while it was away.
   it('a watch set before a disconnect fires after the reconnect for a change made meanwhile', () => {
-    const { cluster } = zabRig({ servers: 3, seed: 5 });
-    cluster.start();
-    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
-    const leader = establishedLeader(cluster)!;
-    const near = cluster.serverIds.find((id) => id !== leader)!;
+    const { cluster, leader, follower: near } = servingZab({ servers: 3, seed: 5 });
     const history = new History(cluster.trace);
     const watcher = new ZkClient(cluster as never, history, 0, 2, new Rng('watcher'), DEFAULT_SESSION_OPTIONS);
     const writer = new ZkClient(cluster as never, history, 1, 2, new Rng('writer'), DEFAULT_SESSION_OPTIONS);
@@ -100,11 +96,7 @@ describe('ZkClient watches and states', () => {
   // ZooKeeper's client learns of an expiry only when a server refuses the session on
   // reconnect (ClientCnxn.onConnected: negotiated timeout <= 0 → KeeperState.Expired).
   it('reports disconnected while the session may live, and expired only when a server refuses it on reconnect', () => {
-    const { cluster } = zabRig({ servers: 3, seed: 5 });
-    cluster.start();
-    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
-    const leader = establishedLeader(cluster)!;
-    const near = cluster.serverIds.find((id) => id !== leader)!;
+    const { cluster, follower: near } = servingZab({ servers: 3, seed: 5 });
     // This client only knows `near` (its connect string), so it cannot reach anyone while near is down.
     const client = new ZkClient(cluster as never, new History(cluster.trace), 0, 1, new Rng('expiry'), DEFAULT_SESSION_OPTIONS, [near]);
     client.start(near);
