@@ -63,6 +63,7 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   lines.push(`  invariants   ${tick(result.invariants.ok)} ${result.invariants.ok ? 'all hold' : result.invariants.violations.map((v) => `${v.invariant}: ${v.message}`).slice(0, 3).join('; ')}`);
   const lin = result.linearizability;
   lines.push(`  history      ${lin.verdict === 'skipped' ? '– no client operations' : `${tick(lin.verdict === 'linearizable')} ${lin.verdict} (${lin.model}, ${lin.ops} ops)`}`);
+  if (result.recipe !== undefined) lines.push(`  recipe       ${tick(result.recipe.verdict === 'holds')} ${result.recipe.recipe}: ${result.recipe.summary}`);
   if (lin.explanation && lin.verdict === 'not-linearizable') lines.push(wrap(lin.explanation, 100, '               ').trimStart().replace(/^/, '               '));
   if (result.reads !== undefined) {
     describeReads(result.reads).forEach((line, i) => lines.push(`${i === 0 ? '  reads        ' : '               '}${wrap(line, 100, '               ').trimStart()}`));

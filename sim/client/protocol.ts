@@ -5,7 +5,9 @@
  * Client → server request bodies (ClientRequest.body):
  * - `connect`: open a new session (no sessionId) or move an existing one to this server.
  *   `lastZxid` is the newest zxid the client has seen: a server whose tree is behind it
- *   refuses (ZooKeeper's single system image), so reads never go backwards.
+ *   refuses (ZooKeeper's single system image), so reads never go backwards. With a
+ *   session it also carries the client's watches (SetWatches): the server re-registers
+ *   them and at once fires those whose node changed after `lastZxid`.
  * - `op`: a data-tree request in the session. `readMode` applies to reads:
  *   `local` (served from the connected server's tree, maybe stale), `sync` (the server
  *   first syncs with the leader, then reads) or `quorum` (the read is ordered through
@@ -19,8 +21,20 @@ import type { ZkRequest, ZkResult } from '../store/types.js';
 
 export type ReadMode = 'local' | 'sync' | 'quorum';
 
+/**
+ * The watches a client re-registers when it reconnects with its session (ZooKeeper's
+ * SetWatches, sent by ClientCnxn.primeConnection): paths it watches with getData
+ * (`data`), with exists on a missing node (`exist`) and with getChildren (`child`).
+ */
+export interface WatchSet {
+  readonly data: readonly string[];
+  readonly exist: readonly string[];
+  readonly child: readonly string[];
+}
+
 export type ClientBody =
-  | { kind: 'connect'; sessionId?: number; lastZxid: number; timeoutUs: number }
+  /** `watches`: SetWatches, relative to `lastZxid` (only with a session, only when non-empty). */
+  | { kind: 'connect'; sessionId?: number; lastZxid: number; timeoutUs: number; watches?: WatchSet }
   | { kind: 'op'; sessionId: number; req: ZkRequest; readMode?: ReadMode }
   | { kind: 'ping'; sessionId: number }
   | { kind: 'close'; sessionId: number };

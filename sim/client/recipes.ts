@@ -1,24 +1,36 @@
 /**
- * ZooKeeper recipes as workloads, on the real data-tree operations, so lessons can
- * show them working and breaking.
+ * ZooKeeper recipes as workloads, written as Curator writes them, on the real data-tree
+ * operations, so lessons can show them working and breaking.
  *
- * `lock` is Curator's InterProcessMutex: create an ephemeral-sequential node under
- * /lock, list the children; the lowest holds the lock; the others watch their
- * predecessor (exists + watch) and re-check when it goes. The history records the
- * recipe's own `acquire` / `release` operations (checked against the mutex model):
- * acquire is invoked when the client starts trying and completes when it believes it
- * holds the lock; release completes when its node is deleted. A session that expires
- * while its owner is paused loses the lock without the owner knowing — two holders.
+ * `lock` is Curator's InterProcessMutex (lock.ts) on /lock, used as Curator tells
+ * applications to use it: acquire, work for a while, release; and a connection-state
+ * listener that stops acting as the holder on SUSPENDED or LOST (it releases: the
+ * guaranteed delete removes the node once a server is reachable again, or finds it gone
+ * with the expired session). The history records the recipe's own `acquire` /
+ * `release` operations, checked against the mutex model: acquire is invoked when the
+ * client starts trying and ends `ok` when it holds the lock, or `fail` when the retry
+ * policy gave up (its node deleted: definitely not held); release ends `ok` once the node
+ * is gone. The underlying ZooKeeper operations are in the history too (not checked).
  * The node's creation zxid (czxid) is the fencing token a protected resource would check.
  */
 import type { Rng } from '../core/rng.js';
 import type { Cluster } from '../net/cluster.js';
 import type { ZkClient } from './session.js';
 import type { WorkloadSpec } from './workload.js';
-import type { OpRecord } from './history.js';
+import { CuratorClient } from './curator.js';
+import { InterProcessMutex, type LockFlaws } from './lock.js';
+import { LeaderLatch, type LatchFlaws } from './latch.js';
+import { NodeCache, type NodeCacheFlaws } from './node-cache.js';
 
-export type RecipeName = 'lock';
-export const RECIPES: readonly RecipeName[] = ['lock'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config'];
+
+/** The recipe-level operations of each recipe (what its checker reads from the history). */
+export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
+  lock: ['acquire', 'release'],
+  'leader-latch': ['elect', 'resign'],
+  config: ['publish', 'observe'],
+};
 
 interface RecipeEnv {
   cluster: Cluster;
@@ -27,115 +39,255 @@ interface RecipeEnv {
   spec: WorkloadSpec;
   finish: () => void;
   stopped: () => boolean;
+  flaws: RecipeFlaws;
+  shared: Map<string, unknown>;
 }
 
-export function runRecipe(name: RecipeName, cluster: Cluster, client: ZkClient, rng: Rng, spec: WorkloadSpec, finish: () => void, stopped: () => boolean): void {
-  const env: RecipeEnv = { cluster, client, rng, spec, finish, stopped };
+/** Deliberate breakage, for tests that show a recipe's checker firing. Never set by scenarios. */
+export interface RecipeFlaws {
+  lock?: LockFlaws;
+  latch?: LatchFlaws;
+  config?: NodeCacheFlaws;
+}
+
+export function runRecipe(
+  name: RecipeName,
+  cluster: Cluster,
+  client: ZkClient,
+  rng: Rng,
+  spec: WorkloadSpec,
+  finish: () => void,
+  stopped: () => boolean,
+  flaws: RecipeFlaws = {},
+  shared: Map<string, unknown> = new Map(),
+): void {
+  const env: RecipeEnv = { cluster, client, rng, spec, finish, stopped, flaws, shared };
   switch (name) {
     case 'lock':
       return lockRecipe(env);
+    case 'leader-latch':
+      return leaderLatchRecipe(env);
+    case 'config':
+      return configRecipe(env);
   }
 }
 
-function lockRecipe(env: RecipeEnv): void {
+/**
+ * How long a holder works (holds the lock, leads): exponential with the workload's mean,
+ * but never past the story's stop time — the application shuts down then, so the
+ * liveness phase sees every role handed on, not a random long tail.
+ */
+function workUs(env: RecipeEnv, meanUs: number): number {
+  return Math.max(0, Math.min(env.rng.exponential(meanUs), env.spec.stopUs - env.cluster.nowUs));
+}
+
+/** What every recipe client starts with: its Curator layer and the workload's pace. */
+function setUp(env: RecipeEnv) {
   const { cluster, client, rng, spec } = env;
-  const history = client.history;
-  const holdMeanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
-  // Each attempt is a round; callbacks of an abandoned round (a late watch, say) are ignored.
-  let round = 0;
-  // The recipe's acquire/release stream is its own Jepsen process (retired after an info).
-  let lockProcess = client.index;
-  let acquire: OpRecord | null = null;
-  let myPath = '';
-  // Every step waits at least 1 µs: a process's next invocation must come strictly after
-  // its previous completion (at one instant, invocations sort before completions).
-  const later = (delayUs: number, fn: () => void) => cluster.at(cluster.nowUs + 1 + delayUs, fn);
-  const call = (myRound: number, op: Parameters<ZkClient['submit']>[0], then: (record: OpRecord) => void) =>
-    client.submit(op, (record) =>
-      later(0, () => {
-        if (myRound === round) then(record);
-      }),
-    );
+  const curator = new CuratorClient(cluster, client, rng);
+  const meanUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
+  return {
+    cluster,
+    client,
+    rng,
+    spec,
+    history: client.history,
+    curator,
+    meanUs,
+    think: () => rng.exponential(meanUs),
+    /** Runs `fn` once the client has had time to connect (2 ms after its start). */
+    begin: (fn: () => void) => curator.later(spec.startUs - cluster.nowUs + 2_000, fn),
+    /** The client is done: it stops watching its connection and tells the workload. */
+    done: () => {
+      curator.stop();
+      env.finish();
+    },
+  };
+}
+
+/** Whether the client should start no new round: stopped, out of rounds, or past the stop time. */
+function roundsOver(env: RecipeEnv, rounds: number): boolean {
+  const limit = env.spec.opsPerClient !== undefined && env.spec.opsPerClient > 0 && rounds >= env.spec.opsPerClient;
+  return env.stopped() || limit || env.cluster.nowUs >= env.spec.stopUs;
+}
+
+function lockRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
+  const mutex = new InterProcessMutex(curator, '/lock', 'lock-', env.flaws.lock);
+  let rounds = 0;
+  // The holder's work is cut short by a connection problem; `holding` says it is under way.
+  let holding = false;
+  let holdRound = 0;
 
   const startRound = () => {
-    const limit = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && round >= spec.opsPerClient;
-    if (env.stopped() || limit || cluster.nowUs >= spec.stopUs) {
-      env.finish();
+    if (roundsOver(env, rounds)) {
+      done();
       return;
     }
-    const myRound = ++round;
-    client.onWatch = null;
-    call(myRound, { f: 'create', value: { path: '/lock', data: '' }, req: { op: 'create', path: '/lock', data: '', mode: 'persistent' } }, () => {
-      acquire = history.invoke(cluster.nowUs, client.index, lockProcess, client.server, 'acquire', null);
-      call(
-        myRound,
-        { f: 'create', value: { path: '/lock/n-', data: `c${client.index}`, sequential: true }, req: { op: 'create', path: '/lock/n-', data: `c${client.index}`, mode: 'ephemeral-sequential' } },
-        (record) => {
-          if (record.result !== 'ok' || typeof record.output !== 'string' || !record.output.startsWith('/lock/')) {
-            // Could not create the node (lost connection or session): give up this round.
-            giveUp('create failed');
-            return;
-          }
-          myPath = record.output;
-          check(myRound);
-        },
-      );
+    rounds++;
+    const acquire = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'acquire', null);
+    mutex.acquire(`c${client.index}`, (held) => {
+      history.complete(cluster.nowUs, acquire, held ? 'ok' : 'fail', held ? mutex.path : 'gave up');
+      if (!held) return curator.later(think(), startRound);
+      holding = true;
+      const round = rounds;
+      holdRound = round;
+      curator.later(workUs(env, meanUs), () => {
+        if (holding && holdRound === round) release();
+      });
     });
   };
 
-  const giveUp = (why: string) => {
-    if (acquire !== null) {
-      history.complete(cluster.nowUs, acquire, 'info', why);
-      lockProcess += spec.clients;
+  const release = () => {
+    holding = false;
+    const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'release', null);
+    mutex.release(() => {
+      history.complete(cluster.nowUs, op, 'ok', null);
+      curator.later(think(), startRound);
+    });
+  };
+
+  // Curator's advice for locks: on SUSPENDED you can no longer be sure you hold it.
+  curator.onConnectionState((state) => {
+    if (env.flaws.lock?.keepHoldingWhenSuspended === true) return;
+    if ((state === 'SUSPENDED' || state === 'LOST') && holding) curator.later(0, () => holding && release());
+  });
+
+  begin(startRound);
+}
+
+/**
+ * `leader-latch`: every client runs Curator's LeaderLatch on /election (latch.ts). The
+ * history records `elect` (invoked when the client starts waiting, ok when it becomes
+ * leader) and `resign` (invoked the moment it stops believing it leads: its term is over
+ * and it closes the latch, or the latch lost leadership on SUSPENDED or LOST; ok when it
+ * has acted on it). A leader serves a term of random length, closes its latch, and later
+ * starts a new one; a latch that lost leadership stays in the election and waits again.
+ * The checker (sim/check/recipes.ts) lists who believed itself leader when.
+ */
+function leaderLatchRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
+  let rounds = 0;
+  let latch: LeaderLatch | null = null;
+  let elect: ReturnType<typeof history.invoke> | null = null;
+  let term = 0;
+
+  const invokeElect = () => {
+    elect = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'elect', null);
+    if (latch?.hasLeadership === true) curator.later(0, () => onLeadership(latch, true));
+  };
+  const resign = (then: (done: () => void) => void, after: () => void) => {
+    const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'resign', null);
+    then(() => {
+      history.complete(cluster.nowUs, op, 'ok', null);
+      after();
+    });
+  };
+
+  const onLeadership = (from: LeaderLatch | null, leader: boolean) => {
+    // Only the running latch speaks for this client (a closing one has been replaced by null).
+    if (from !== latch || latch === null) return;
+    if (leader) {
+      if (elect === null || latch?.hasLeadership !== true) return;
+      history.complete(cluster.nowUs, elect, 'ok', client.sessionId ?? null);
+      elect = null;
+      const myTerm = ++term;
+      curator.later(workUs(env, meanUs), () => {
+        if (myTerm !== term || latch === null || !latch.hasLeadership) return;
+        term++;
+        const closing = latch;
+        latch = null;
+        resign(
+          (done) => closing.close(done),
+          () => curator.later(think(), startRound),
+        );
+      });
+      return;
     }
-    acquire = null;
-    round++;
-    client.onWatch = null;
-    later(Math.round(rng.exponential(holdMeanUs)), startRound);
+    // Leadership lost while still in the election (SUSPENDED, LOST, a reset): stop acting
+    // as leader now, and wait to be elected again.
+    if (elect !== null) return;
+    term++;
+    resign(
+      (done) => curator.later(0, done),
+      () => curator.later(0, invokeElect),
+    );
   };
 
-  const check = (myRound: number) => {
-    call(myRound, { f: 'getChildren', value: { path: '/lock' }, req: { op: 'getChildren', path: '/lock' } }, (record) => {
-      if (record.result !== 'ok' || !Array.isArray(record.output)) return giveUp('getChildren failed');
-      const children = (record.output as string[]).slice().sort();
-      const mine = myPath.slice('/lock/'.length);
-      const position = children.indexOf(mine);
-      if (position < 0) return giveUp('lost my node (session expired)');
-      if (position === 0) return hold(myRound);
-      const predecessor = `/lock/${children[position - 1]}`;
-      client.onWatch = (event) => {
-        if (event.kind === 'watch' && event.path === predecessor && myRound === round) {
-          client.onWatch = null;
-          later(0, () => {
-            if (myRound === round && !client.busy) check(myRound);
-          });
-        }
-      };
-      call(myRound, { f: 'exists', value: { path: predecessor }, req: { op: 'exists', path: predecessor, watch: true } }, (existsRecord) => {
-        if (existsRecord.result !== 'ok') return giveUp('exists failed');
-        if (existsRecord.output === false) {
-          client.onWatch = null;
-          check(myRound);
-        }
-        // Otherwise wait for the predecessor's deletion (the watch).
+  const startRound = () => {
+    if (roundsOver(env, rounds)) {
+      done();
+      return;
+    }
+    rounds++;
+    invokeElect();
+    const started: LeaderLatch = new LeaderLatch(curator, '/election', `c${client.index}`, (leader) => onLeadership(started, leader), env.flaws.latch);
+    latch = started;
+    started.start();
+  };
+
+  begin(startRound);
+}
+
+/**
+ * `config`: configuration pushed through watches. Client 0 publishes new values of
+ * /config (setData in Curator's retry loop: `publish`, ok with the new version); every
+ * other client keeps a NodeCache on it (node-cache.ts) and records each value its cache
+ * takes as an `observe` (value: the version). A reader finishes once the story is over,
+ * the writer is done, and its cache holds at least the writer's last published version.
+ */
+function configRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, think, begin, done } = setUp(env);
+  const path = '/config';
+  const writerDone = 'config:writer-done';
+  const published = 'config:published';
+  if (client.index === 0) {
+    let rounds = 0;
+    const publish = () => {
+      if (roundsOver(env, rounds)) {
+        env.shared.set(writerDone, true);
+        done();
+        return;
+      }
+      rounds++;
+      const data = `v${rounds}`;
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'publish', data);
+      curator.call({ f: 'setData', value: { path, data, version: -1 }, req: { op: 'setData', path, data, version: -1 } }, (set) => {
+        const version = set.ok && typeof set.output === 'number' ? set.output : null;
+        if (version !== null) env.shared.set(published, Math.max(version, (env.shared.get(published) as number | undefined) ?? 0));
+        // Retries exhausted: the write may or may not have happened.
+        history.complete(cluster.nowUs, op, version !== null ? 'ok' : 'info', version ?? 'gave up');
+        curator.later(think(), publish);
       });
-    });
+    };
+    begin(() =>
+      curator.call({ f: 'create', value: { path, data: 'v0' }, req: { op: 'create', path, data: 'v0', mode: 'persistent' } }, () => curator.later(0, publish)),
+    );
+    return;
+  }
+  let finished = false;
+  const maybeFinish = () => {
+    if (finished || !env.stopped() || env.shared.get(writerDone) !== true) return;
+    const last = (env.shared.get(published) as number | undefined) ?? 0;
+    if ((cache.data?.version ?? -1) < last) return;
+    finished = true;
+    done();
   };
-
-  const hold = (myRound: number) => {
-    history.complete(cluster.nowUs, acquire!, 'ok', myPath);
-    acquire = null;
-    later(Math.round(rng.exponential(holdMeanUs)), () => {
-      if (myRound !== round) return;
-      const release = history.invoke(cluster.nowUs, client.index, lockProcess, client.server, 'release', null);
-      call(myRound, { f: 'delete', value: { path: myPath, version: -1 }, req: { op: 'delete', path: myPath, version: -1 } }, (record) => {
-        const released = record.result === 'ok';
-        history.complete(cluster.nowUs, release, released ? 'ok' : 'info', record.output);
-        if (!released) lockProcess += spec.clients;
-        later(Math.round(rng.exponential(holdMeanUs)), startRound);
-      });
-    });
+  const cache = new NodeCache(
+    curator,
+    path,
+    (data) => {
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'observe', null);
+      history.complete(cluster.nowUs, op, 'ok', data === null ? null : data.version);
+      maybeFinish();
+    },
+    env.flaws.config,
+  );
+  begin(() => cache.start());
+  // The story's end is not an event the cache sees: look now and then whether it may finish.
+  const poll = () => {
+    maybeFinish();
+    if (!finished) curator.later(50_000, poll);
   };
-
-  later(spec.startUs - cluster.nowUs + 2_000, startRound);
+  curator.later(env.spec.stopUs - cluster.nowUs, poll);
 }

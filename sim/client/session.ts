@@ -8,7 +8,16 @@
  * - on a refusal, a lost connection or a timeout, moves to another server;
  * - records every operation in the history: `ok` with the result, `fail` when the
  *   server refused it (definitely not applied), `info` on a timeout or a lost session
- *   (unknown: it may still be applied). After an `info` the process id changes.
+ *   (unknown: it may still be applied). After an `info` the process id changes;
+ * - keeps its own record of the watches it set (ZooKeeper's ZKWatchManager): a watch is
+ *   delivered only if the client holds it, and is gone once delivered; on a reconnect
+ *   with its session it sends them with its last zxid (SetWatches, as
+ *   ClientCnxn.primeConnection does) and the server fires what it missed;
+ * - reports its state as ZooKeeper's KeeperState: `connected` (SyncConnected),
+ *   `disconnected` (looking for a server, the session may still live) and `expired`
+ *   (learned only when a server refuses the session on reconnect; the client then
+ *   opens a new session, as Curator rebuilds its ZooKeeper handle). Watches die with
+ *   their session.
  */
 import type { ClientRequest, NodeId } from '../core/node.js';
 import type { Rng } from '../core/rng.js';
@@ -42,7 +51,11 @@ export interface ClientOp {
   readMode?: ReadMode;
 }
 
-export type OpCallback = (op: OpRecord) => void;
+/** `raw`: the data tree's own result, for callers that need more than the history keeps (a stat's ephemeralOwner). */
+export type OpCallback = (op: OpRecord, raw?: ZkResult) => void;
+
+/** ZooKeeper's KeeperState as the client sees it (see the file head). */
+export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'expired';
 
 /** Converts a data-tree result into the history's value (the znode model's vocabulary). */
 export function historyValue(req: ZkRequest, result: ZkResult): unknown {
@@ -78,11 +91,19 @@ export class ZkClient implements ClientEndpoint {
   private connectRequestId = 0;
   private pending: { op: OpRecord; requestId: number; clientOp: ClientOp; done: OpCallback } | null = null;
   private waitingOp: { clientOp: ClientOp; done: OpCallback } | null = null;
-  private lastHeardUs = 0;
+  /** When the client last heard from its server (any answer): ZooKeeper's read timeout runs from here. */
+  lastHeardUs = 0;
   private pinging = false;
   private stopped = false;
   readonly watchEvents: ClientNotification[] = [];
   onWatch: ((event: ClientNotification) => void) | null = null;
+  /** KeeperState changes (connected, disconnected, expired), in the order they happen. */
+  onState: ((state: ClientState) => void) | null = null;
+  state: ClientState = 'connecting';
+  /** The watches this client holds (ZKWatchManager): getData, exists on a missing node, getChildren. */
+  private readonly dataWatches = new Set<string>();
+  private readonly existWatches = new Set<string>();
+  private readonly childWatches = new Set<string>();
 
   /**
    * @param connectString the servers this client may use, as a ZooKeeper connect string
@@ -130,7 +151,11 @@ export class ZkClient implements ClientEndpoint {
   private connect(server: NodeId): void {
     this.connected = false;
     this.server = server;
-    const req = this.request({ kind: 'connect', sessionId: this.sessionId, lastZxid: this.lastZxid, timeoutUs: this.options.sessionTimeoutUs });
+    const body: ClientBody = { kind: 'connect', sessionId: this.sessionId, lastZxid: this.lastZxid, timeoutUs: this.options.sessionTimeoutUs };
+    if (this.sessionId !== undefined && this.dataWatches.size + this.existWatches.size + this.childWatches.size > 0) {
+      body.watches = { data: [...this.dataWatches].sort(), exist: [...this.existWatches].sort(), child: [...this.childWatches].sort() };
+    }
+    const req = this.request(body);
     this.connectRequestId = req.requestId;
     this.cluster.clientSend(server, req);
     const requestId = req.requestId;
@@ -141,6 +166,7 @@ export class ZkClient implements ClientEndpoint {
 
   private moveToAnotherServer(delayUs: number): void {
     this.connected = false;
+    if (this.state === 'connected') this.setState('disconnected');
     this.connectRequestId = 0;
     // A stopped client with nothing left to do does not reconnect: its session lapses,
     // as a ZooKeeper client's does once the application closes it.
@@ -175,11 +201,11 @@ export class ZkClient implements ClientEndpoint {
     });
   }
 
-  private finish(result: 'ok' | 'fail' | 'info', output: unknown): void {
+  private finish(result: 'ok' | 'fail' | 'info', output: unknown, raw?: ZkResult): void {
     const pending = this.pending!;
     this.pending = null;
     this.history.complete(this.cluster.nowUs, pending.op, result, output);
-    pending.done(pending.op);
+    pending.done(pending.op, raw);
   }
 
   private startPinging(): void {
@@ -216,6 +242,7 @@ export class ZkClient implements ClientEndpoint {
         if (this.sessionId !== undefined && this.sessionId !== reply.sessionId) this.sessionsLost++;
         this.sessionId = reply.sessionId;
         this.connected = true;
+        this.setState('connected');
         this.startPinging();
         const waiting = this.waitingOp;
         if (waiting !== null && this.pending === null) {
@@ -238,7 +265,8 @@ export class ZkClient implements ClientEndpoint {
           this.moveToAnotherServer(this.options.retryDelayUs);
           return;
         }
-        this.finish('ok', historyValue(body.req, reply.result));
+        if (reply.result.ok) this.rememberWatch(body.req, reply.result);
+        this.finish('ok', historyValue(body.req, reply.result), reply.result);
       } else if (reply.kind === 'refused') {
         // Refused before execution: definitely not applied.
         this.finish('fail', reply.code);
@@ -256,19 +284,66 @@ export class ZkClient implements ClientEndpoint {
   onNotify(server: NodeId, payload: unknown): void {
     const note = payload as ClientNotification;
     if (note.kind === 'expired') {
-      if (note.sessionId === this.sessionId) {
-        this.loseSession();
-        if (this.pending === null) this.moveToAnotherServer(0);
-      }
+      // The server closed the connection of an expired session. ZooKeeper's client sees
+      // only the closed connection: it learns of the expiry when it reconnects.
+      if (note.sessionId === this.sessionId && server === this.server && this.pending === null) this.moveToAnotherServer(0);
       return;
     }
     if (server !== this.server) return;
+    if (note.kind === 'watch' && !this.takeWatch(note)) return;
     this.watchEvents.push(note);
     this.onWatch?.(note);
   }
 
+  /** Records the watch a successful read set (ZooKeeper's Data/Exists/ChildWatchRegistration). */
+  private rememberWatch(req: ZkRequest, result: ZkResult): void {
+    if (!('watch' in req) || req.watch !== true) return;
+    if (req.op === 'getData') this.dataWatches.add(req.path);
+    else if (req.op === 'exists') (result.ok && result.stat !== null && result.stat !== undefined ? this.dataWatches : this.existWatches).add(req.path);
+    else if (req.op === 'getChildren') this.childWatches.add(req.path);
+  }
+
+  /** ZKWatchManager.materialize: whether the client held a watch the event fires (then it is gone). */
+  private takeWatch(note: Extract<ClientNotification, { kind: 'watch' }>): boolean {
+    const path = note.path;
+    switch (note.type) {
+      case 'NodeCreated':
+      case 'NodeDataChanged': {
+        const a = this.dataWatches.delete(path);
+        const b = this.existWatches.delete(path);
+        return a || b;
+      }
+      case 'NodeChildrenChanged':
+        return this.childWatches.delete(path);
+      case 'NodeDeleted': {
+        const a = this.dataWatches.delete(path);
+        const b = this.existWatches.delete(path);
+        const c = this.childWatches.delete(path);
+        return a || b || c;
+      }
+    }
+  }
+
+  /** The watches this client holds, sorted (what it would send with SetWatches). */
+  heldWatches(): { data: string[]; exist: string[]; child: string[] } {
+    return { data: [...this.dataWatches].sort(), exist: [...this.existWatches].sort(), child: [...this.childWatches].sort() };
+  }
+
+  private setState(state: ClientState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.onState?.(state);
+  }
+
+  /** A server refused the session: it expired. Its watches are gone with it. */
   private loseSession(): void {
-    if (this.sessionId !== undefined) this.sessionsLost++;
+    if (this.sessionId !== undefined) {
+      this.sessionsLost++;
+      this.dataWatches.clear();
+      this.existWatches.clear();
+      this.childWatches.clear();
+      this.setState('expired');
+    }
     this.sessionId = undefined;
   }
 }

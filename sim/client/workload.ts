@@ -10,7 +10,7 @@ import type { Cluster } from '../net/cluster.js';
 import type { History } from './history.js';
 import type { ReadMode } from './protocol.js';
 import { DEFAULT_SESSION_OPTIONS, type ClientOp, type SessionOptions, ZkClient } from './session.js';
-import { runRecipe, type RecipeName } from './recipes.js';
+import { runRecipe, type RecipeFlaws, type RecipeName } from './recipes.js';
 
 export type OpKind = 'getData' | 'setData' | 'cas' | 'create' | 'delete' | 'exists' | 'getChildren';
 export const OP_KINDS: readonly OpKind[] = ['getData', 'setData', 'cas', 'create', 'delete', 'exists', 'getChildren'];
@@ -54,11 +54,15 @@ export interface RunningWorkload {
   stop(): void;
 }
 
-export function startWorkload(cluster: Cluster, history: History, spec: WorkloadSpec): RunningWorkload {
+/** `flaws` breaks a recipe on purpose (tests that show its checker firing). */
+export function startWorkload(cluster: Cluster, history: History, spec: WorkloadSpec, flaws: RecipeFlaws = {}): RunningWorkload {
   const session: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...spec.session };
   const clients: ZkClient[] = [];
   const finished = new Set<number>();
   let stopped = false;
+  // What a recipe's clients share in the harness (not through ZooKeeper): e.g. the config
+  // writer's last published version, so the readers know when they may finish.
+  const recipeShared = new Map<string, unknown>();
   for (let index = 0; index < spec.clients; index++) {
     const rng = cluster.rngs.stream(`client:${index}`);
     const connectString = spec.connectStrings !== undefined && spec.connectStrings.length > 0 ? spec.connectStrings[index % spec.connectStrings.length] : undefined;
@@ -68,7 +72,13 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     const startUs = spec.clientStartUs !== undefined && spec.clientStartUs.length > 0 ? spec.clientStartUs[index % spec.clientStartUs.length] : spec.startUs;
     cluster.at(startUs + rng.int(1_000), () => client.start(firstServer));
     if (spec.recipe !== undefined) {
-      runRecipe(spec.recipe, cluster, client, rng, spec, () => finished.add(index), () => stopped);
+      // A recipe keeps its session alive (pings) until it has finished its work: a lock
+      // holder must still release, a leader resign, after the story ends.
+      const finishRecipe = () => {
+        finished.add(index);
+        if (stopped) client.stop();
+      };
+      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, finishRecipe, () => stopped, flaws, recipeShared);
       continue;
     }
     const mix = spec.clientMixes !== undefined && spec.clientMixes.length > 0 ? spec.clientMixes[index % spec.clientMixes.length] : spec.mix;
@@ -115,7 +125,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     done: () => finished.size === clients.length && clients.every((client) => !client.busy),
     stop: () => {
       stopped = true;
-      for (const client of clients) client.stop();
+      for (const client of clients) if (spec.recipe === undefined || finished.has(client.index)) client.stop();
     },
   };
 }

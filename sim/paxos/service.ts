@@ -28,7 +28,7 @@
  */
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
-import { endSession, readNow, refused } from '../client/serving.js';
+import { endSession, readNow, refused, setWatches } from '../client/serving.js';
 import { isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { CommandOutcome } from './apply.js';
 import type { PaxosConfig } from './config.js';
@@ -119,7 +119,8 @@ export class ClientService {
       this.attached.set(body.sessionId, req.clientId);
       this.touches.touch(body.sessionId);
       const reply: ClientReply = { kind: 'connected', sessionId: body.sessionId, zxid: host.lastApplied };
-      return ctx.reply(req, reply);
+      ctx.reply(req, reply);
+      return setWatches(ctx, host.tree, this.watches, body.sessionId, req.clientId, body.lastZxid, body.watches);
     }
     if (this.connecting.size >= MAX_CONNECTING) return ctx.reply(req, refused('NOTREADY'));
     const key = requestKey(req.clientId, req.requestId);
@@ -166,7 +167,9 @@ export class ClientService {
   private onPing(ctx: NodeContext<PaxosMessage>, req: ClientRequest, sessionId: number): void {
     if (this.host.leader === null) return ctx.reply(req, refused('NOTREADY'));
     if (!this.host.tree.hasSession(sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
-    this.attached.set(sessionId, req.clientId);
+    // No connection here (this server restarted): ZooKeeper's client would have seen the
+    // connection drop and reconnected, re-registering its watches.
+    if (!this.attached.has(sessionId)) return ctx.reply(req, refused('NOTREADY'));
     this.touches.touch(sessionId);
     const reply: ClientReply = { kind: 'pong', zxid: this.host.lastApplied };
     ctx.reply(req, reply);

@@ -17,6 +17,7 @@ import type { Explanation } from '../check/lin/explain.js';
 import { expectationsFor } from './run.js';
 import { checkedForLinearizability, excusedSyncReads } from './reads.js';
 import type { ProtocolName, Scenario } from './types.js';
+import { RECIPE_OPS } from '../client/recipes.js';
 
 export interface LinReport {
   verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
@@ -32,18 +33,20 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   const history: HistoryEvent[] = [];
   const opOfEvent: number[] = [];
   const ops: { f: string; readMode?: string; opId: number }[] = [];
+  // Completions find their invocation by the operation's id (a recipe's own operations
+  // share a process with the ZooKeeper calls under them).
   const open = new Map<number, number>();
   for (const e of events) {
     if (e.kind === 'invoke') {
       const opId = ops.length;
       ops.push({ f: String(e.f), readMode: typeof e.readMode === 'string' ? e.readMode : undefined, opId: Number(e.opId) });
-      open.set(Number(e.process), opId);
+      open.set(Number(e.opId), opId);
       opOfEvent.push(opId);
       history.push({ type: 'invoke', process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
     } else if (e.kind === 'complete') {
-      const opId = open.get(Number(e.process));
+      const opId = open.get(Number(e.opId));
       if (opId === undefined) continue;
-      open.delete(Number(e.process));
+      open.delete(Number(e.opId));
       opOfEvent.push(opId);
       history.push({ type: e.result as HistoryEvent['type'], process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
     }
@@ -54,15 +57,23 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   const includeLocal = expected.includeLocalReads ?? false;
   let model: string;
   let keep: (op: { f: string; readMode?: string; opId: number }) => boolean;
+  // As the run's verdict (sim/scenario/run.ts): a lock's acquire/release and a latch's
+  // elect/resign against the mutex, otherwise the ZooKeeper calls against the znode model.
+  const recipeFs = new Set(Object.values(RECIPE_OPS).flat());
   if (recipe === 'lock') {
     model = 'mutex';
     keep = (op) => LOCK_OPS.has(op.f);
+  } else if (recipe === 'leader-latch') {
+    model = 'mutex';
+    keep = (op) => op.f === 'elect' || op.f === 'resign';
   } else {
     model = 'znode';
     const excused = excusedSyncReads(events);
-    keep = (op) => !LOCK_OPS.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
+    keep = (op) => !recipeFs.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
   }
-  const selected = history.filter((_, i) => keep(ops[opOfEvent[i]]));
+  const selected = history
+    .filter((_, i) => keep(ops[opOfEvent[i]]))
+    .map((e) => (e.f === 'elect' ? { ...e, f: 'acquire' } : e.f === 'resign' ? { ...e, f: 'release' } : e));
   try {
     const result = checkHistory(selected, model, { maxSteps });
     const report: LinReport = { verdict: result.verdict, model, ops: result.ops };

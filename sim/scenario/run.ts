@@ -23,6 +23,8 @@ import { shapeCuts } from '../net/partitions.js';
 import { History } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } from '../client/workload.js';
 import { replaySchedule } from '../explore/scheduler.js';
+import { RECIPE_OPS, type RecipeFlaws } from '../client/recipes.js';
+import { checkRecipe, type RecipeReport } from '../check/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -41,6 +43,8 @@ export interface RunOptions {
   name?: string;
   /** Linearizability check budget. */
   linMaxSteps?: number;
+  /** Deliberately broken recipes (tests showing a recipe's checker fire); never from a scenario file. */
+  recipeFlaws?: RecipeFlaws;
 }
 
 export interface LeaderRecord {
@@ -76,6 +80,8 @@ export interface RunResult {
   leaders: LeaderRecord[];
   invariants: { ok: boolean; violations: { invariant: string; message: string; seqs?: readonly number[]; timeUs?: number }[] };
   linearizability: { verdict: LinResult['verdict'] | 'skipped'; model?: string; ops: number; explanation?: string };
+  /** A recipe's own checker (who held the lock, who believed itself leader, when); absent without a recipe. */
+  recipe?: RecipeReport;
   /**
    * The primary-order check over the txns each server applied: `commits` applied txns
    * (one per server), `discarded` chosen but discarded at apply time as stale (Paxos's
@@ -491,7 +497,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
   const history = new History(cluster.trace);
   const spec = workloadSpec(scenario);
   cluster.start();
-  const workload = spec !== undefined ? startWorkload(cluster, history, spec) : undefined;
+  const workload = spec !== undefined ? startWorkload(cluster, history, spec, options.recipeFlaws) : undefined;
   const faults = scenario.faults ?? (scenario.nemesis !== undefined ? materializeNemesis(scenario.nemesis, scenario, cluster.rngs.stream('nemesis-schedule')) : []);
   for (const fault of faults) cluster.at(msToUs(fault.atMs), () => applyFault(rt, fault));
   return { scenario, seed, protocol, cluster, monitor, primaryOrder, syncAnswers, rt, counters, serverErrors, timeline, history, spec, workload, storyEndUs: msToUs(scenario.durationMs) };
@@ -560,14 +566,19 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const applied = snapshots.map((snapshot) => ((snapshot?.lastProcessedZxid ?? snapshot?.lastApplied) as number | undefined) ?? null);
   const convergence = { ok: converged(cluster), digests, applied };
   const liveness = livenessVerdict(halted, convergence, halted === null ? (monitor.lagging?.() ?? []) : []);
-  const opsSummary = { total: history.ops.length, ok: 0, fail: 0, info: 0, pending: 0 };
-  for (const op of history.ops) {
+  // A recipe's operations are its own (acquire, release, …): the ZooKeeper calls under
+  // them may time out and be retried, as Curator's retry loop does, and are not counted.
+  const recipeOps = spec?.recipe !== undefined ? new Set(RECIPE_OPS[spec.recipe]) : null;
+  const counted = recipeOps === null ? history.ops : history.ops.filter((op) => recipeOps.has(op.f));
+  const opsSummary = { total: counted.length, ok: 0, fail: 0, info: 0, pending: 0 };
+  for (const op of counted) {
     if (op.result === undefined) opsSummary.pending++;
     else opsSummary[op.result]++;
   }
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
   const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused);
+  const recipeReport = spec?.recipe !== undefined ? checkRecipe(spec.recipe, history.select((op) => recipeOps!.has(op.f)), cluster.nowUs) : undefined;
   const reads =
     spec === undefined || spec.recipe !== undefined
       ? undefined
@@ -584,6 +595,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     leaders: rt.leaders,
     invariants: { ok: violations.length === 0, violations },
     linearizability: lin,
+    ...(recipeReport !== undefined ? { recipe: recipeReport } : {}),
     primaryOrder: { ok: primaryOrder.violations.length === 0, violations: primaryOrder.violations.map((v) => ({ invariant: v.invariant, node: v.node, message: v.message })), commits: primaryOrder.commits, discarded: primaryOrder.discarded, ...(primaryOrder.firstDiscarded !== undefined ? { firstDiscarded: primaryOrder.firstDiscarded } : {}) },
     convergence,
     liveness,
@@ -675,16 +687,22 @@ function checkLinearizability(
   excused: ReadonlyMap<number, DeposedSyncAnswer>,
 ): RunResult['linearizability'] {
   if (spec === undefined || history.ops.length === 0) return { verdict: 'skipped', ops: 0 };
-  const lockOps = new Set(['acquire', 'release']);
+  const lockOps = new Set(RECIPE_OPS.lock);
   let model: string;
   let events;
   if (spec.recipe === 'lock') {
     model = 'mutex';
     events = history.select((op) => lockOps.has(op.f));
+  } else if (spec.recipe === 'leader-latch') {
+    // Leadership is a mutex: elect acquires it, resign releases it.
+    model = 'mutex';
+    events = history.select((op) => op.f === 'elect' || op.f === 'resign').map((e) => ({ ...e, f: e.f === 'elect' ? 'acquire' : 'release' }));
   } else {
     model = 'znode';
     const includeLocal = expected.includeLocalReads ?? false;
-    events = history.select((op) => !lockOps.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
+    // A recipe's own operations (publish, observe, …) are not znode operations; the ZooKeeper calls under them are.
+    const recipeFs = new Set(Object.values(RECIPE_OPS).flat());
+    events = history.select((op) => !recipeFs.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
   }
   try {
     const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
@@ -734,6 +752,12 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
     const detail = verdict === 'skipped' ? 'no operation was invoked: nothing to check' : `${verdict} (${r.linearizability.model ?? 'no model'}, ${r.linearizability.ops} ops)`;
     if (expected.linearizable) add('history linearizable', verdict === 'linearizable' || verdict === 'skipped', detail);
     else addHappens('history not linearizable', verdict === 'not-linearizable', detail);
+  }
+  if (expected.recipe !== undefined) {
+    const report = r.recipe;
+    if (report === undefined) results.push({ name: `recipe ${expected.recipe === 'hold' ? 'holds' : 'violated'}`, status: 'skipped', ok: false, detail: 'skipped: the run has no recipe with a checker' });
+    else if (expected.recipe === 'hold') add(`${report.recipe} holds`, report.verdict === 'holds', report.summary);
+    else addHappens(`${report.recipe} violated`, report.verdict === 'violated', report.summary);
   }
   if (expected.leaderWithinMs !== undefined) {
     const limitUs = msToUs(expected.leaderWithinMs);

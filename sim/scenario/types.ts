@@ -105,8 +105,13 @@ export interface Expectations {
   minLeaderChanges?: number;
   /** At most this many leaders ever established. */
   maxLeaders?: number;
-  /** Every client operation completes (ok or fail) once faults are over. */
+  /** Every client operation completes (ok or fail) once faults are over (a recipe's: its own operations). */
   allOpsComplete?: boolean;
+  /**
+   * A recipe's own promise, by its checker (sim/check/recipes.ts): `hold` — e.g. never two
+   * lock holders or leaders at once — or `violated` for a story that shows it broken.
+   */
+  recipe?: 'hold' | 'violated';
   /**
    * After healing, every server is back in service (ZAB: in BROADCAST under its leader),
    * within the quiet time: an availability check for the protocols that can tell.

@@ -18,9 +18,9 @@
  * nothing (see tree.ts).
  *
  * Why cversion drives sequential names: the suffix is the parent's cversion when the
- * leader preps the create; every create and delete of a child bumps it, so names are
- * unique and increasing per parent even with many creates in flight, with gaps left by
- * deletes (see prep.ts).
+ * leader preps the create; every create of a child bumps it (a delete does not, since
+ * ZOOKEEPER-1046), so names are unique and increasing per parent even with many creates
+ * in flight (see prep.ts).
  */
 
 export type {
@@ -30,6 +30,7 @@ export type {
   ExistsResult,
   GetChildrenResult,
   GetDataResult,
+  MultiErrorCode,
   NodeView,
   SessionInfo,
   Stat,

@@ -69,3 +69,22 @@ export function sequentialSuffix(n: number): string {
 export function nextInt32(n: number): number {
   return (n + 1) | 0;
 }
+
+/**
+ * The UTF-8 length of `data` in bytes: ZooKeeper's Stat.dataLength is the length of the
+ * node's byte[] (DataTree.copyStat), and a client's string becomes bytes as UTF-8. A lone
+ * surrogate counts 3 bytes, as the encoder's replacement character does.
+ */
+export function utf8Length(data: string): number {
+  let bytes = 0;
+  for (let i = 0; i < data.length; i++) {
+    const unit = data.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < data.length && (data.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair: one code point above U+FFFF
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

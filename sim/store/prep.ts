@@ -7,27 +7,28 @@
  * that the client's reply is ordered with the other writes, and change nothing.
  *
  * Sequential names come from the parent's cversion *at prep time*: the speculative
- * parent already counts every proposed create and delete below it, so two creates in
- * flight never get the same number, and the numbers have gaps (deletes count too). The
- * txn then carries the final path and the parent's new cversion, so followers do not
- * recompute anything.
+ * parent already counts every proposed create below it, so two creates in flight never
+ * get the same number. The txn then carries the final path and the parent's new
+ * cversion, so followers do not recompute anything.
  *
- * Counting deletes in cversion follows ZooKeeper's original DataTree (and this project's
- * protocol notes); ZooKeeper since ZOOKEEPER-1046 only moves the parent's pzxid on a
- * delete. Because the delete txn carries the parent's new cversion, that choice lives
- * here alone: replicas just apply the number.
+ * Only creates count. ZooKeeper since ZOOKEEPER-1046 (3.4) moves just the parent's pzxid
+ * on a delete (PrepRequestProcessor.pRequest2Txn, case OpCode.delete: `childCount--`,
+ * `setPzxid`; DataTree.deleteNode: pzxid only), so create, create, delete, then a
+ * sequential create is named …0000000002, not …0000000003. The delete txn is ZooKeeper's
+ * DeleteTxn: just the path.
  *
  * Prep never mutates the tree: the caller applies the returned txn to its speculative
  * copy before prepping the next request. A multi validates its sub-ops in order against
  * an overlay of the earlier sub-ops' effects; on the first failure the whole multi
- * becomes one error txn with a per-op result (the failing op's code, RUNTIMEINCONSISTENCY
- * for all the others), so nothing of it is applied. (Real ZooKeeper reports the sub-ops
- * before the failing one as OK-but-rolled-back, error code 0; there is no such code here.)
+ * becomes one error txn with a per-op result as ZooKeeper reports it (DataTree.processTxn,
+ * case OpCode.multi; PrepRequestProcessor.pRequest2Txn): `OK` for the sub-ops before the
+ * failing one (valid but rolled back), the failing op's code, RUNTIMEINCONSISTENCY for the
+ * sub-ops after it, so nothing of it is applied.
  */
 
 import { isValidPath, nextInt32, parentOf, sequentialSuffix } from './path.js';
 import type { DataTree } from './tree.js';
-import type { CreateMode, NodeView, Txn, ZkErrorCode, ZkRequest } from './types.js';
+import type { CreateMode, MultiErrorCode, NodeView, Txn, ZkErrorCode, ZkRequest } from './types.js';
 
 /** What prep reads: a DataTree, or a multi's overlay on one. */
 export interface PrepView {
@@ -149,7 +150,7 @@ function prepOp(view: PrepView, req: ZkRequest, sessionId: number): Txn | ZkErro
       if (node.numChildren > 0) return 'NOTEMPTY';
       const parent = view.peek(parentOf(path));
       if (parent === undefined) throw new Error(`prepRequest: ${path} exists without its parent`);
-      return { type: 'delete', path, parentCVersion: nextInt32(parent.cversion) };
+      return { type: 'delete', path };
     }
     case 'setData': {
       const { path, data, version } = req;
@@ -217,7 +218,6 @@ class MultiOverlay implements PrepView {
       }
       case 'delete': {
         const parent = this.writable(parentOf(txn.path));
-        parent.cversion = txn.parentCVersion;
         parent.numChildren--;
         this.changed.set(txn.path, null);
         break;
@@ -240,7 +240,8 @@ function prepMulti(tree: DataTree, ops: readonly ZkRequest[], sessionId: number)
     const op = ops[i];
     const r = typeof op === 'object' && op !== null ? prepOp(overlay, op, sessionId) : 'BADARGUMENTS';
     if (typeof r === 'string') {
-      const results: ZkErrorCode[] = new Array<ZkErrorCode>(ops.length).fill('RUNTIMEINCONSISTENCY');
+      const results = new Array<MultiErrorCode>(ops.length).fill('RUNTIMEINCONSISTENCY');
+      results.fill('OK', 0, i);
       results[i] = r;
       return { type: 'error', code: r, results };
     }

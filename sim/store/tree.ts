@@ -15,11 +15,9 @@
  *  - cversion only moves forward (compared as a wrapping int32 serial number), pzxid
  *    only on a cversion advance (create) or to a larger zxid (delete);
  *  - lastProcessedZxid only moves forward.
- * The one relative effect is closeSession's: each ephemeral it deletes bumps its parent's
- * cversion by one. Re-applying it is still harmless (the ephemerals are gone), but
- * replaying a *sequence* holding both an ephemeral's create and its session's close over
- * a state that already has both would count that delete twice; the simulator's snapshots
- * are exact (never fuzzy), so it never replays over a state that is ahead.
+ * A delete (by a delete txn, or closeSession's of each ephemeral, DataTree.killSession)
+ * moves only the parent's pzxid, never its cversion (DataTree.deleteNode since
+ * ZOOKEEPER-1046), so every txn is an absolute delta and replay is harmless.
  * Apply also refuses, without changing anything, the structurally impossible: deleting a
  * node that has children (NOTEMPTY), a child under an ephemeral. Those can only arise
  * when replicas diverged (an injected bug): the digest will show it, the tree stays sound.
@@ -31,7 +29,7 @@
  */
 
 import { DATA_SEED, NODE_SEED, PATH_SEED, fmix32, hashString, mix32, mixNumber, sessionHash } from './digest.js';
-import { isValidPath, nameOf, nextInt32, parentOf } from './path.js';
+import { isValidPath, nameOf, parentOf, utf8Length } from './path.js';
 import type {
   ApplyOutcome,
   DataTreeJSON,
@@ -48,6 +46,7 @@ import type {
   ZkOk,
   ZkRequest,
   ZkResult,
+  ZkSubFail,
 } from './types.js';
 
 /** One shared, frozen failure result per code (results are read-only). */
@@ -61,6 +60,9 @@ export const FAIL: Readonly<Record<ZkErrorCode, ZkFail>> = Object.freeze({
   BADARGUMENTS: Object.freeze({ ok: false, code: 'BADARGUMENTS' }),
   RUNTIMEINCONSISTENCY: Object.freeze({ ok: false, code: 'RUNTIMEINCONSISTENCY' }),
 } as const);
+
+/** A failed multi's sub-op that was valid but rolled back (ErrorResult with code OK). */
+const ROLLED_BACK: ZkSubFail = Object.freeze({ ok: false, code: 'OK' });
 
 const OK_EMPTY: ZkOk = Object.freeze({ ok: true });
 const OK_NO_STAT: ExistsResult = Object.freeze({ ok: true, stat: null });
@@ -120,7 +122,7 @@ class ZNode implements NodeView {
       version: this.version,
       cversion: this.cversion,
       ephemeralOwner: this.ephemeralOwner,
-      dataLength: this.data.length,
+      dataLength: utf8Length(this.data),
       numChildren: this.children.size,
     };
   }
@@ -184,7 +186,7 @@ export class DataTree {
       }
       case 'delete': {
         const ev: WatchEvent[] = [];
-        result = this.deleteNode(txn.path, txn.parentCVersion, zxid, ev);
+        result = this.deleteNode(txn.path, zxid, ev);
         events = ev;
         break;
       }
@@ -216,7 +218,7 @@ export class DataTree {
         result =
           txn.results === undefined
             ? FAIL[txn.code]
-            : { ok: false, code: txn.code, results: txn.results.map((c) => FAIL[c]) };
+            : { ok: false, code: txn.code, results: txn.results.map((c) => (c === 'OK' ? ROLLED_BACK : FAIL[c])) };
         break;
       default:
         throw new Error(`DataTree.apply: unknown txn type ${String((txn as { type?: unknown }).type)}`);
@@ -236,7 +238,7 @@ export class DataTree {
           r = this.createNode(t.path, t.data, t.ephemeralOwner, t.parentCVersion, zxid, ev);
           break;
         case 'delete':
-          r = this.deleteNode(t.path, t.parentCVersion, zxid, ev);
+          r = this.deleteNode(t.path, zxid, ev);
           break;
         case 'setData':
           r = this.setNodeData(t.path, t.data, t.version, zxid, ev);
@@ -251,7 +253,9 @@ export class DataTree {
       if (!r.ok && firstError === undefined) firstError = r.code;
       results[i] = r;
     }
-    return firstError === undefined ? { ok: true, results } : { ok: false, code: firstError, results };
+    if (firstError === undefined) return { ok: true, results };
+    // Only a replay gets here (nobody waits for its answer); the shape is still ZooKeeper's.
+    return { ok: false, code: firstError, results: results.map((r) => (r.ok ? ROLLED_BACK : r)) };
   }
 
   private rehash(node: ZNode): void {
@@ -305,8 +309,8 @@ export class DataTree {
     return { ok: true, path };
   }
 
-  /** `parentCVersion` undefined: bump the parent's cversion by one (closeSession). */
-  private deleteNode(path: string, parentCVersion: number | undefined, zxid: number, ev: WatchEvent[]): ZkResult {
+  /** DataTree.deleteNode: the parent loses the child and its pzxid moves; its cversion stays (ZOOKEEPER-1046). */
+  private deleteNode(path: string, zxid: number, ev: WatchEvent[]): ZkResult {
     if (path === '/') return FAIL.BADARGUMENTS;
     const node = this.nodes.get(path);
     if (node === undefined) return FAIL.NONODE;
@@ -317,8 +321,7 @@ export class DataTree {
     this.nodes.delete(path);
     parent.children.delete(nameOf(path));
     this.digestSum = (this.digestSum - node.hash) | 0;
-    const newCVersion = parentCVersion ?? nextInt32(parent.cversion);
-    if (isAhead(newCVersion, parent.cversion)) parent.cversion = newCVersion;
+    // Only a larger zxid moves pzxid: a replayed delete must not undo a later create's.
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.rehash(parent);
     const owner = node.ephemeralOwner;
@@ -372,7 +375,7 @@ export class DataTree {
     if (set !== undefined && set.size > 0) {
       // Sorted: a deterministic order of deletions, hence of watch events.
       const paths = Array.from(set).sort();
-      for (const p of paths) this.deleteNode(p, undefined, zxid, ev);
+      for (const p of paths) this.deleteNode(p, zxid, ev);
     }
     const session = this.sessionMap.get(sessionId);
     if (session !== undefined) {
@@ -558,8 +561,8 @@ export class DataTree {
       for (const k of ['czxid', 'mzxid', 'pzxid', 'version', 'cversion', 'ephemeralOwner'] as const) {
         if (!isSafeInt(st[k])) bad(`${f}.stat.${k}`, 'expected an integer');
       }
-      if (st.dataLength !== undefined && st.dataLength !== (e.data as string).length) {
-        bad(`${f}.stat.dataLength`, `is ${JSON.stringify(st.dataLength)} but data has length ${(e.data as string).length}`);
+      if (st.dataLength !== undefined && st.dataLength !== utf8Length(e.data as string)) {
+        bad(`${f}.stat.dataLength`, `is ${JSON.stringify(st.dataLength)} but data has ${utf8Length(e.data as string)} bytes (UTF-8)`);
       }
       const n = new ZNode(e.path, 0, e.data as string, st.czxid as number, st.ephemeralOwner as number);
       n.mzxid = st.mzxid as number;

@@ -56,7 +56,7 @@ export interface Stat {
   readonly pzxid: number;
   /** Number of data changes (signed 32-bit, as in ZooKeeper). */
   readonly version: number;
-  /** Number of child changes, creates and deletes (signed 32-bit); drives sequential names. */
+  /** Number of children created (signed 32-bit; deletes do not count since ZOOKEEPER-1046); drives sequential names. */
   readonly cversion: number;
   /** Owning session id for an ephemeral node, 0 otherwise. */
   readonly ephemeralOwner: number;
@@ -64,11 +64,24 @@ export interface Stat {
   readonly numChildren: number;
 }
 
+/**
+ * A failed multi's per-op code, as ZooKeeper reports it (DataTree.processTxn, case
+ * OpCode.multi): `OK` for the sub-ops before the failing one (valid, but rolled back),
+ * the failing one's own code, RUNTIMEINCONSISTENCY for every sub-op after it.
+ */
+export type MultiErrorCode = ZkErrorCode | 'OK';
+
+/** A failed multi's sub-op result: ZooKeeper's OpResult.ErrorResult (`OK` = rolled back). */
+export interface ZkSubFail {
+  readonly ok: false;
+  readonly code: MultiErrorCode;
+}
+
 /** A failed operation. `results` is present for a failed multi: one entry per sub-op. */
 export interface ZkFail {
   readonly ok: false;
   readonly code: ZkErrorCode;
-  readonly results?: readonly ZkResult[];
+  readonly results?: readonly ZkSubFail[];
 }
 
 /**
@@ -106,8 +119,8 @@ export type Txn =
       readonly ephemeralOwner: number;
       readonly parentCVersion: number;
     }
-  /** `parentCVersion` is the parent's cversion *after* this delete. */
-  | { readonly type: 'delete'; readonly path: string; readonly parentCVersion: number }
+  /** ZooKeeper's DeleteTxn: the parent's pzxid moves, its cversion does not (ZOOKEEPER-1046). */
+  | { readonly type: 'delete'; readonly path: string }
   /** `version` is the node's new version. */
   | { readonly type: 'setData'; readonly path: string; readonly data: string; readonly version: number }
   /** A multi's version check: validated at prep, a no-op when applied. Only inside `multi`. */
@@ -121,7 +134,7 @@ export type Txn =
    * A failed write: changes nothing but still takes a zxid. `results` (failed multi
    * only) gives each sub-op's error code.
    */
-  | { readonly type: 'error'; readonly code: ZkErrorCode; readonly results?: readonly ZkErrorCode[] };
+  | { readonly type: 'error'; readonly code: ZkErrorCode; readonly results?: readonly MultiErrorCode[] };
 
 export type TxnType = Txn['type'];
 

@@ -20,11 +20,15 @@
  *   session the leader has expired and is closing.
  * - When the server stops serving, every pending request is dropped without a reply
  *   (its outcome is unknown: the client times out) and connected clients are told
- *   `disconnected`, as a ZooKeeper server closes its client connections.
+ *   `disconnected`, as a ZooKeeper server closes its client connections. A ping or a
+ *   request in a session that has no connection here (closed so, or lost in a restart) is
+ *   refused NOTREADY: the client reconnects, with its watches (SetWatches). (A request in
+ *   such a session is still served, as if on a new connection: test clients address
+ *   servers directly, and a busy client finds out at its next ping.)
  */
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
-import { endSession, readNow, refused } from '../client/serving.js';
+import { endSession, readNow, refused, setWatches } from '../client/serving.js';
 import { isWriteRequest, WatchManager, type DataTree, type WatchEvent, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 
@@ -155,6 +159,9 @@ export class ClientService {
     const host = this.host;
     if (!host.serving) return ctx.reply(req, refused('NOTREADY'));
     if (!host.tree.hasSession(sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
+    // No connection here (this server restarted, or closed its connections when it stopped
+    // serving): ZooKeeper's client would have seen the connection drop and reconnected.
+    if (!this.attached.has(sessionId)) return ctx.reply(req, refused('NOTREADY'));
     this.attach(ctx, sessionId, req.clientId);
     const reply: ClientReply = { kind: 'pong', zxid: host.tree.lastProcessedZxid };
     ctx.reply(req, reply);
@@ -205,6 +212,8 @@ export class ClientService {
     this.attach(ctx, route.sessionId, req.clientId);
     const reply: ClientReply = { kind: 'connected', sessionId: route.sessionId, zxid: this.host.tree.lastProcessedZxid };
     ctx.reply(req, reply);
+    const body = req.body as Extract<ClientBody, { kind: 'connect' }>;
+    setWatches(ctx, this.host.tree, this.watches, route.sessionId, req.clientId, body.lastZxid, body.watches);
   }
 
   /** The leader answered a sync: everything it proposed before is applied here now. */

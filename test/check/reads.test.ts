@@ -78,7 +78,7 @@ describe('per-client order (ordered sequential consistency) of local reads', () 
     const committed: CommittedTxn[] = [
       { index: 1, txn: { type: 'create', path: '/a', data: 'x', ephemeralOwner: 0, parentCVersion: 1 } as Txn },
       { index: 2, txn: { type: 'create', path: '/b', data: 'y', ephemeralOwner: 0, parentCVersion: 2 } as Txn },
-      { index: 3, txn: { type: 'delete', path: '/a', parentCVersion: 3 } as Txn },
+      { index: 3, txn: { type: 'delete', path: '/a' } as Txn },
     ];
     const ls = (client: number, children: string[]): ReadCheckOp => ({ ...read(client, children, 'local', 'getChildren'), value: { path: '/' } });
     const exists = (client: number, path: string, yes: boolean): ReadCheckOp => ({ ...read(client, yes, 'local', 'exists'), value: { path } });

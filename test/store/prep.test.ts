@@ -44,11 +44,8 @@ describe('prepRequest', () => {
       data: 'e',
       version: 1,
     });
-    expect(l.write({ op: 'delete', path: '/q-0000000000', version: 1 }, s).txn).toEqual({
-      type: 'delete',
-      path: '/q-0000000000',
-      parentCVersion: 2,
-    });
+    // ZooKeeper's DeleteTxn: the path alone (the parent's cversion does not move, ZOOKEEPER-1046).
+    expect(l.write({ op: 'delete', path: '/q-0000000000', version: 1 }, s).txn).toEqual({ type: 'delete', path: '/q-0000000000' });
   });
 
   it('sees earlier proposals once the leader applies them to its speculative tree', () => {

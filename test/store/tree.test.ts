@@ -55,7 +55,7 @@ describe('znodes', () => {
         mzxid: w.zxid,
         pzxid: d.zxid,
         version: 1,
-        cversion: 2, // one create + one delete
+        cversion: 1, // one create; the delete moved only pzxid (ZOOKEEPER-1046)
         ephemeralOwner: 0,
         dataLength: 6,
         numChildren: 0,
@@ -67,21 +67,36 @@ describe('znodes', () => {
 });
 
 describe('sequential znodes', () => {
-  it('are numbered by the parent cversion, %010d, with gaps left by deletes and other children', () => {
+  // ZooKeeper ≥ 3.4: PrepRequestProcessor.pRequest2Txn names a sequential node from the
+  // parent's cversion, which DataTree.createNode bumps and DataTree.deleteNode does not
+  // (ZOOKEEPER-1046): create, create, delete, create-sequential gives …0000000002.
+  it('are numbered by the parent cversion, %010d, which creates bump and deletes do not (ZOOKEEPER-1046)', () => {
     const l = new Leader();
     const s = l.session(1);
     l.write({ op: 'create', path: '/q', data: '', mode: 'persistent' }, s);
     const seq = () => l.write({ op: 'create', path: '/q/item-', data: '', mode: 'persistent-sequential' }, s).result;
     expect(seq()).toEqual({ ok: true, path: '/q/item-0000000000' });
     expect(seq()).toEqual({ ok: true, path: '/q/item-0000000001' });
-    l.write({ op: 'delete', path: '/q/item-0000000001', version: -1 }, s); // cversion 2 → 3
-    expect(seq()).toEqual({ ok: true, path: '/q/item-0000000003' });
-    l.write({ op: 'create', path: '/q/other', data: '', mode: 'persistent' }, s); // 4 → 5
-    expect(seq()).toEqual({ ok: true, path: '/q/item-0000000005' });
+    const deleted = l.write({ op: 'delete', path: '/q/item-0000000001', version: -1 }, s); // cversion stays 2
+    expect(l.tree.exists('/q')).toMatchObject({ stat: { cversion: 2, pzxid: deleted.zxid } });
+    expect(seq()).toEqual({ ok: true, path: '/q/item-0000000002' });
+    l.write({ op: 'create', path: '/q/other', data: '', mode: 'persistent' }, s); // 3 → 4
+    expect(seq()).toEqual({ ok: true, path: '/q/item-0000000004' });
     expect(l.tree.getChildren('/q')).toEqual({
       ok: true,
-      children: ['item-0000000000', 'item-0000000003', 'item-0000000005', 'other'],
+      children: ['item-0000000000', 'item-0000000002', 'item-0000000004', 'other'],
     });
+  });
+
+  it('an expired session\'s ephemerals leave the cversion too (DataTree.killSession → deleteNode)', () => {
+    const l = new Leader();
+    const s = l.session(1);
+    const t = l.session(2);
+    l.write({ op: 'create', path: '/q', data: '', mode: 'persistent' }, s);
+    l.write({ op: 'create', path: '/q/e-', data: '', mode: 'ephemeral-sequential' }, t);
+    l.write({ op: 'closeSession' }, t);
+    expect(l.tree.exists('/q')).toMatchObject({ stat: { cversion: 1, numChildren: 0 } });
+    expect(l.write({ op: 'create', path: '/q/e-', data: '', mode: 'ephemeral-sequential' }, s).result).toEqual({ ok: true, path: '/q/e-0000000001' });
   });
 
   it('work directly under the root and with a trailing-slash prefix', () => {
@@ -242,9 +257,11 @@ describe('multi', () => {
       ],
     });
     expect(l.tree.getChildren('/m')).toEqual({ ok: true, children: ['s-0000000001'] });
-    expect(l.tree.getData('/m')).toMatchObject({ stat: { cversion: 3, pzxid: r.zxid } });
+    expect(l.tree.getData('/m')).toMatchObject({ stat: { cversion: 2, pzxid: r.zxid } }); // two creates; the delete moved pzxid only
   });
 
+  // ZooKeeper's failed multi (PrepRequestProcessor.pRequest2Txn, DataTree.processTxn case
+  // OpCode.multi): ErrorResult(OK) before the failing op, its code, RUNTIMEINCONSISTENCY after.
   it('is all-or-nothing: the first failure fails the multi and nothing is applied', () => {
     const l = new Leader();
     const s = l.session(1);
@@ -265,14 +282,14 @@ describe('multi', () => {
     expect(r.txn).toEqual({
       type: 'error',
       code: 'BADVERSION',
-      results: ['RUNTIMEINCONSISTENCY', 'RUNTIMEINCONSISTENCY', 'BADVERSION', 'RUNTIMEINCONSISTENCY'],
+      results: ['OK', 'OK', 'BADVERSION', 'RUNTIMEINCONSISTENCY'],
     });
     expect(r.result).toEqual({
       ok: false,
       code: 'BADVERSION',
       results: [
-        { ok: false, code: 'RUNTIMEINCONSISTENCY' },
-        { ok: false, code: 'RUNTIMEINCONSISTENCY' },
+        { ok: false, code: 'OK' },
+        { ok: false, code: 'OK' },
         { ok: false, code: 'BADVERSION' },
         { ok: false, code: 'RUNTIMEINCONSISTENCY' },
       ],
@@ -413,5 +430,23 @@ describe('snapshots', () => {
     );
     expect(() => DataTree.fromJSON({ ...good, format: 'v0' })).toThrow(/snapshot\.format/);
     expect(() => DataTree.fromJSON({ ...good, nodes: [] })).toThrow(/no root/);
+  });
+});
+
+// ZooKeeper's Stat.dataLength is the length of the node's byte[] (DataTree.copyStat:
+// `to.setDataLength(data == null ? 0 : data.length)`), and clients encode strings as UTF-8.
+describe('dataLength', () => {
+  it('counts UTF-8 bytes, not UTF-16 code units', () => {
+    const l = new Leader();
+    const s = l.session(1);
+    const cases: [string, number][] = [['', 0], ['abc', 3], ['é', 2], ['€', 3], ['😀', 4], ['a€😀', 8]];
+    cases.forEach(([data, bytes], i) => {
+      l.write({ op: 'create', path: `/d${i}`, data, mode: 'persistent' }, s);
+      expect(l.tree.getData(`/d${i}`)).toMatchObject({ stat: { dataLength: bytes } });
+      expect(bytes).toBe(new TextEncoder().encode(data).length);
+    });
+    expect(() => DataTree.fromJSON({ ...l.tree.toJSON(), nodes: l.tree.toJSON().nodes.map((n) => (n.path === '/d3' ? { ...n, stat: { ...n.stat, dataLength: 1 } } : n)) })).toThrow(
+      /stat\.dataLength: is 1 but data has 3 bytes/,
+    );
   });
 });

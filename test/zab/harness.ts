@@ -51,6 +51,15 @@ export function zabRig(options: RigOptions = {}): Rig {
   return { cluster, monitor };
 }
 
+/** A started cluster with an established leader and every server serving, and one follower. */
+export function servingZab(options: RigOptions = {}): Rig & { leader: NodeId; follower: NodeId } {
+  const rig = zabRig(options);
+  rig.cluster.start();
+  if (!runUntil(rig.cluster, () => establishedLeader(rig.cluster) !== null && allServing(rig.cluster), 2_000_000)) throw new Error('no leader within 2 s');
+  const leader = establishedLeader(rig.cluster)!;
+  return { ...rig, leader, follower: rig.cluster.serverIds.find((id) => id !== leader)! };
+}
+
 /** The server that is LEADING in BROADCAST and followed by a quorum in BROADCAST, if any. */
 export function establishedLeader(cluster: ZabCluster): NodeId | null {
   let leader: NodeId | null = null;

@@ -59,20 +59,26 @@ describe('znode model', () => {
     ).toBe('linearizable');
   });
 
-  it('sequential names come from the parent cversion (creates and deletes of children)', () => {
-    const ok = seq(
+  // What ZooKeeper ≥ 3.4 records: PrepRequestProcessor.pRequest2Txn names a sequential
+  // node from the parent's cversion, which DataTree.createNode bumps and
+  // DataTree.deleteNode leaves alone (ZOOKEEPER-1046).
+  it('sequential names come from the parent cversion, which deletes do not bump (ZOOKEEPER-1046)', () => {
+    const real = seq(
       ['create', { path: '/q', data: '' }, '/q'],
       ['create', { path: '/q/n-', data: 'a', sequential: true }, '/q/n-0000000000'],
       ['create', { path: '/q/x', data: 'b' }, '/q/x'],
       ['delete', { path: '/q/x', version: -1 }, null],
-      ['create', { path: '/q/n-', data: 'c', sequential: true }, '/q/n-0000000003'],
-      ['getChildren', { path: '/q' }, ['n-0000000003', 'n-0000000000']],
+      ['create', { path: '/q/n-', data: 'c', sequential: true }, '/q/n-0000000002'],
+      ['getChildren', { path: '/q' }, ['n-0000000002', 'n-0000000000']],
     );
-    expect(verdict(ok)).toBe('linearizable');
-    const wrong = ok.map((e) => (e.value === '/q/n-0000000003' ? { ...e, value: '/q/n-0000000001' } : e));
-    const r = checkHistory(wrong, 'znode');
+    expect(verdict(real)).toBe('linearizable');
+    // The same history as the pre-3.4 rule (deletes bump cversion) would have named it.
+    const oldRule = real.map((e) =>
+      e.value === '/q/n-0000000002' ? { ...e, value: '/q/n-0000000003' } : Array.isArray(e.value) ? { ...e, value: ['n-0000000003', 'n-0000000000'] } : e,
+    );
+    const r = checkHistory(oldRule, 'znode');
     expect(r.verdict).toBe('not-linearizable');
-    expect(r.explanation?.reasons[0]).toMatch(/the parent's cversion is 3, so it would create \/q\/n-0000000003/);
+    expect(r.explanation?.reasons[0]).toMatch(/the parent's cversion is 2, so it would create \/q\/n-0000000002/);
   });
 
   it('getChildren sees exactly the children; NOTEMPTY and NONODE are checked', () => {

@@ -93,8 +93,7 @@ function zkApply(tree: Map<string, { data: unknown; version: number; cversion: n
         if (!node) return { result: 'NONODE' };
         if (a.version !== -1 && a.version !== node.version) return { result: 'BADVERSION' };
         if (children(a.path).length > 0) return { result: 'NOTEMPTY' };
-        tree.delete(a.path);
-        (tree.get(parent(a.path)) as { cversion: number }).cversion++;
+        tree.delete(a.path); // the parent's cversion stays (ZooKeeper's DataTree.deleteNode, ZOOKEEPER-1046)
         return { result: null };
       case 'setData':
         if (!node) return { result: 'NONODE' };

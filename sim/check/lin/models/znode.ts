@@ -15,7 +15,9 @@
  * | `getChildren` | `{path}`                                  | the children's names (any order), or `"NONODE"`     |
  *
  * A sequential create's `path` is the prefix; ZooKeeper appends the parent's cversion
- * as ten digits ("/q/lock-0000000003"). Error names are compared case-insensitively
+ * as ten digits ("/q/lock-0000000003"). The cversion counts the children created, not
+ * the deleted ones: ZooKeeper stopped bumping it on delete in 3.4 (ZOOKEEPER-1046,
+ * DataTree.deleteNode), so create, create, delete, create-sequential names …0000000002. Error names are compared case-insensitively
  * ignoring punctuation ("NoNode", "NO_NODE"); the store's `{ok: false, code}` and
  * `{ok: true, path | stat | data | children}` results are accepted too.
  *
@@ -47,7 +49,7 @@ import { hashString, hashValue, mix32, showValue, valuesEqual } from '../values.
 export interface ZNode {
   readonly data: unknown;
   readonly version: number;
-  /** Child creates + deletes so far: the next sequential suffix. */
+  /** Children created so far (deletes do not count, ZOOKEEPER-1046): the next sequential suffix. */
   readonly cversion: number;
   readonly numChildren: number;
 }
@@ -236,7 +238,8 @@ function evaluate(tree: ZTree, op: Operation): Evaluation {
       const next = withNodes(tree, (m) => {
         m.delete(a.path);
         const parent = m.get(parentPath);
-        if (parent) m.set(parentPath, { ...parent, cversion: parent.cversion + 1, numChildren: parent.numChildren - 1 });
+        // A delete leaves the parent's cversion alone (ZooKeeper ≥ 3.4, ZOOKEEPER-1046).
+        if (parent) m.set(parentPath, { ...parent, numChildren: parent.numChildren - 1 });
       });
       return { expected: { kind: 'done' }, next };
     }
