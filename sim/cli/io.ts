@@ -1,15 +1,23 @@
 /**
  * Shared CLI plumbing: a UsageError (bad flags or input: exit 2, message, no stack
- * trace), reading files with messages that name them, and writing output.
+ * trace), LimitReached (exit 3), reading files with messages that name them, and
+ * writing to stdout and stderr (output files: outputs.ts).
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 /** Bad input of any kind: printed as `zablab: <message>` with exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** A limit or budget ran out before the command reached its verdict: exit code 3. */
+export class LimitReached extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LimitReached';
   }
 }
 
@@ -21,15 +29,6 @@ export function readTextFile(path: string): string {
     if (code === 'ENOENT') throw new UsageError(`${path}: no such file`);
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, expected a file`);
     throw new UsageError(`${path}: cannot read (${(error as Error).message})`);
-  }
-}
-
-export function writeTextFile(path: string, text: string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  } catch (error) {
-    throw new UsageError(`${path}: cannot write (${(error as Error).message})`);
   }
 }
 
