@@ -78,6 +78,11 @@ function parseInitial(text: string | undefined): { value: unknown } {
 
 class UsageError extends Error {}
 
+function required(flag: string, value: string | undefined): string {
+  if (value === undefined || (value.startsWith('-') && value !== '-')) throw new UsageError(`${flag} needs a value${value === undefined ? '' : `, got the flag ${value}`}`);
+  return value;
+}
+
 function positiveInt(flag: string, value: string | undefined): number {
   if (value === undefined || !/^\d+$/.test(value) || Number(value) <= 0) {
     throw new UsageError(`${flag} needs a positive integer, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
@@ -100,14 +105,15 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
     if (flag === '--help' || flag === '-h') return 'help';
     else if (flag === '--json' && inline === undefined) json = true;
-    else if (flag === '--model') model = value();
+    else if (flag === '--model') model = required('--model', value());
     else if (flag === '--timeout-ms') timeoutMs = positiveInt('--timeout-ms', value());
     else if (flag === '--max-steps') maxSteps = positiveInt('--max-steps', value());
     else if (flag === '--initial') initial = parseInitial(value());
     else if (a === '--') {
       files.push(...argv.slice(i + 1));
       break;
-    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    } else if (/^-\d/.test(a)) throw new UsageError(`${a}: negative numbers are not accepted`);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown flag ${a}; its flags: --model, --initial, --json, --timeout-ms, --max-steps`);
     else files.push(a);
   }
   if (model === undefined || model === '') throw new UsageError(`--model is required (${MODEL_NAMES.join(', ')})`);
@@ -167,7 +173,7 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
     args = parseArgs(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr(`zablab check: ${e.message}\n${CHECK_USAGE}`);
+    io.stderr(`zablab check: ${e.message} (zablab check --help)\n`);
     return 2;
   }
   if (args === 'help') {
@@ -201,7 +207,7 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
       elapsedMs = io.now() - start;
     } catch (e) {
       if (!(e instanceof HistoryError)) throw e;
-      io.stderr(`${file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
+      io.stderr(`zablab check: ${file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
       badInput = true;
       continue;
     }

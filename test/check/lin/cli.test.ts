@@ -64,7 +64,7 @@ describe('zablab check', () => {
     const code = await checkCommand(['mutex-two-holders.json', '--json', 'znode-lock.json', '--model', 'mutex'], m.io);
     // znode-lock.json has create/getChildren…: not mutex operations → bad input.
     expect(code).toBe(2);
-    expect(m.stderr()).toMatch(/^znode-lock\.json:1: unknown mutex operation f="create"/);
+    expect(m.stderr()).toMatch(/^zablab check: znode-lock\.json:1: unknown mutex operation f="create"/);
     const lines = m.stdout().trim().split('\n');
     expect(lines).toHaveLength(1);
     const verdict = JSON.parse(lines[0]);
@@ -100,9 +100,9 @@ describe('zablab check', () => {
 
   it('exit 2 for malformed histories, naming the file and the line, without a stack trace', async () => {
     for (const [file, message] of [
-      ['bad-unbalanced.edn', /^bad-unbalanced\.edn:4: ok completion of read for process 1 without a pending invocation\n$/],
-      ['bad-double-invoke.json', /^bad-double-invoke\.json:3: process 0 invokes read while its write \(line 2\) is still pending\n$/],
-      ['bad-syntax.edn', /^bad-syntax\.edn:2: EDN: unclosed \{/],
+      ['bad-unbalanced.edn', /^zablab check: bad-unbalanced\.edn:4: ok completion of read for process 1 without a pending invocation\n$/],
+      ['bad-double-invoke.json', /^zablab check: bad-double-invoke\.json:3: process 0 invokes read while its write \(line 2\) is still pending\n$/],
+      ['bad-syntax.edn', /^zablab check: bad-syntax\.edn:2: EDN: unclosed \{/],
     ] as const) {
       const m = memoryIo();
       expect(await checkCommand([file, '--model', 'register'], m.io)).toBe(2);
@@ -112,7 +112,7 @@ describe('zablab check', () => {
     }
     const unknownType = memoryIo({ 'h.edn': '{:type :invoke :f :read :process 0}\n{:type :weird :f :read :process 0}\n' });
     expect(await checkCommand(['h.edn', '--model', 'register'], unknownType.io)).toBe(2);
-    expect(unknownType.stderr()).toMatch(/^h\.edn:2: unknown op type :weird/);
+    expect(unknownType.stderr()).toMatch(/^zablab check: h\.edn:2: unknown op type :weird/);
   });
 
   it('exit 2 for a missing file, and the other files are still checked', async () => {
@@ -129,10 +129,13 @@ describe('zablab check', () => {
       ['--model', 'register'],
       ['register.json', '--model', 'register', '--timeout-ms', 'soon'],
       ['register.json', '--model', 'register', '--colour'],
+      ['register.json', '--model', 'register', '--max-steps', '-5'],
+      ['register.json', '--model', '--json'],
     ]) {
       const m = memoryIo();
       expect(await checkCommand(argv, m.io)).toBe(2);
-      expect(m.stderr()).toMatch(/^zablab check: .*\nusage: zablab check/);
+      // One line, the same prefix as every command, and where to look.
+      expect(m.stderr()).toMatch(/^zablab check: [^\n]+ \(zablab check --help\)\n$/);
     }
     const help = memoryIo();
     expect(await checkCommand(['--help'], help.io)).toBe(0);
