@@ -3,7 +3,8 @@
  * trace), LimitReached (exit 3), reading files with messages that name them, and
  * writing to stdout and stderr (output files: outputs.ts).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Bad input of any kind: printed as `zablab: <message>` with exit code 2. */
 export class UsageError extends Error {
@@ -29,6 +30,16 @@ export function readTextFile(path: string): string {
     if (code === 'ENOENT') throw new UsageError(`${path}: no such file`);
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, expected a file`);
     throw new UsageError(`${path}: cannot read (${(error as Error).message})`);
+  }
+}
+
+/** Writes a file the caller has checked (the reports; other outputs go through outputs.ts). */
+export function writeTextFile(path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new UsageError(`${path}: cannot write (${(error as Error).message})`);
   }
 }
 
