@@ -4,6 +4,7 @@ import { allBugs, protocolAdapter } from '../scenario/protocols.js';
 import { parseFlags, parseUint } from './args.js';
 import { UsageError, out } from './io.js';
 import { checkOutputFile, writeOutputFile } from './outputs.js';
+import { progressLine } from './progress.js';
 import { parseProtocol, parseSeed } from './run.js';
 
 export const HUNT_USAGE = `usage: zablab hunt --bug NAME [--protocol zab|paxos] [--seed K] [--runs N] [--generator mixed|swarm|classic] [--out FILE] [--force] [--json]
@@ -37,7 +38,15 @@ export function huntCommand(argv: string[]): number {
   const file = values.out ?? `hunt-${bug.name}.json`;
   const rules = { flag: '--out', inputs: [], force: values.force === true };
   checkOutputFile(file, rules);
-  const result = huntBug(protocolAdapter(bug.protocol), bug.name, { searchSeed, maxRuns, generator: values.generator as HuntGenerator | undefined });
+  const progress = progressLine();
+  const started = performance.now();
+  const result = huntBug(protocolAdapter(bug.protocol), bug.name, {
+    searchSeed,
+    maxRuns,
+    generator: values.generator as HuntGenerator | undefined,
+    onRun: (run, of) => progress.update(`hunt ${bug.name}: run ${run} of at most ${of}, ${((performance.now() - started) / 1000).toFixed(1)} s`),
+  });
+  progress.done();
   if (result.found) {
     // Everything that shaped the run goes into the file: the bug switch, protocol and seed.
     const found = result.shrunk?.scenario ?? result.scenario!;

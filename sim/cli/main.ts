@@ -33,7 +33,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check client histories (zablab, Jepsen EDN or JSON) for linearizability',
     load: async () => {
       const { checkCommand } = await import('../check/lin/cli.js');
-      return (argv) => checkCommand(argv, { stdout: out, stderr: err, readFile: readTextFile, now: () => performance.now() });
+      const { progressLine } = await import('./progress.js');
+      return (argv) => checkCommand(argv, { stdout: out, stderr: err, readFile: readTextFile, now: () => performance.now(), progress: progressLine() });
     },
   },
   view: { summary: 'serve the browser lab on 127.0.0.1; with a trace file, open it', load: async () => (await import('./view.js')).viewCommand },

@@ -4,8 +4,12 @@
  * One verdict per file. Formats: Jepsen EDN (`.edn`) or the JSON form (`.json`,
  * `.ndjson`, `.jsonl`); other names are sniffed (EDN starts with `;`, `{:`, `[{:`, …).
  * With `--json`, one JSON object per line per file:
- * `{"file","model","verdict","ops","elapsedMs","partitions","steps"}`, plus
- * `"explanation"` when not linearizable and `"unknownReason"` when unknown.
+ * `{"file","model","verdict","ops","elapsedMs","partitions","steps","maxSteps","timeoutMs"}`,
+ * plus `"explanation"` when not linearizable, and `"unknownReason"` (steps or timeout)
+ * and `"unknownHint"` (which flag raises that budget) when unknown.
+ *
+ * Every file has a budget: 60 s, and 1000 search steps per operation (at least 10M, at
+ * most 100M) unless --timeout-ms / --max-steps say otherwise.
  *
  * Exit codes: 0 all linearizable; 1 some history is not; 3 some check ran out of budget
  * (and none is not linearizable); 2 bad input (a flag, an unreadable file, a malformed
@@ -29,6 +33,20 @@ export interface CheckIo {
   readFile(path: string): string;
   /** A millisecond wall clock (the CLI owns it). */
   now(): number;
+  /** Shows a progress line (a terminal's; the CLI redraws and erases it); absent: none. */
+  progress?: { update(text: string): void; done(): void };
+}
+
+/** The default time budget per file: a check never runs for ever unasked. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** The default step budget per file: STEPS_PER_OP per operation, within [MIN, MAX]. */
+export const STEPS_PER_OP = 1_000;
+export const MIN_DEFAULT_STEPS = 10_000_000;
+export const MAX_DEFAULT_STEPS = 100_000_000;
+
+/** The step budget for a history of `ops` operations unless --max-steps says otherwise. */
+export function defaultMaxSteps(ops: number): number {
+  return Math.min(MAX_DEFAULT_STEPS, Math.max(MIN_DEFAULT_STEPS, ops * STEPS_PER_OP));
 }
 
 export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--initial VALUE] [--json] [--timeout-ms N] [--max-steps N]
@@ -38,8 +56,9 @@ Checks each client history for linearizability against the model.
   --initial VALUE   the register's value before the history, as JSON or EDN (register and
                     cas-register; default nil, as Knossos's models; e.g. --initial 0)
   --json            one JSON object per line per file
-  --timeout-ms N    give up on a file after N milliseconds (verdict unknown)
-  --max-steps N     give up on a file after N search steps (verdict unknown)
+  --timeout-ms N    give up on a file after N milliseconds (verdict unknown; default 60000)
+  --max-steps N     give up on a file after N search steps (verdict unknown; default
+                    1000 per operation, at least 10000000 and at most 100000000)
 Exit: 0 all linearizable, 1 some not linearizable, 3 some unknown, 2 bad input.
 `;
 
@@ -152,13 +171,21 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function humanLine(file: string, r: LinResult, elapsedMs: number): string {
+interface Budget {
+  readonly maxSteps: number;
+  readonly timeoutMs: number;
+}
+
+/** Which budget ran out, and how to raise it. */
+function unknownText(r: LinResult, budget: Budget, args: Args): string {
+  if (r.unknownReason === 'timeout') return `timed out after ${budget.timeoutMs} ms (${r.steps} steps); raise the time budget with --timeout-ms N${args.timeoutMs === undefined ? ` (default ${DEFAULT_TIMEOUT_MS})` : ''}`;
+  return `the step budget ran out after ${r.steps} steps; raise it with --max-steps N${args.maxSteps === undefined ? ` (default for this history: ${budget.maxSteps}, ${STEPS_PER_OP} per operation, at least ${MIN_DEFAULT_STEPS})` : ''}`;
+}
+
+function humanLine(file: string, r: LinResult, elapsedMs: number, budget: Budget, args: Args): string {
   const stats = `${r.ops} operations, ${r.partitions} part${r.partitions === 1 ? '' : 's'}, ${round(elapsedMs)} ms`;
   if (r.verdict === 'linearizable') return `${file}: linearizable (${stats})\n`;
-  if (r.verdict === 'unknown') {
-    const why = r.unknownReason === 'timeout' ? 'timed out' : `step budget exhausted after ${r.steps} steps`;
-    return `${file}: unknown — ${why} (${stats})\n`;
-  }
+  if (r.verdict === 'unknown') return `${file}: unknown — ${unknownText(r, budget, args)} (${stats})\n`;
   const text = (r.explanation?.text ?? '').replace(/^/gm, '  ');
   return `${file}: NOT linearizable (${stats})\n${text}\n`;
 }
@@ -194,16 +221,28 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
     }
     let result: LinResult;
     let elapsedMs: number;
+    let budget: Budget;
     try {
       const { events, lines } = parseHistoryFile(file, text);
       const start = io.now();
       const model = args.initial !== undefined ? WITH_INITIAL[args.model](args.initial.value) : resolveModel(args.model);
-      result = checkHistory(events, model, {
-        lines,
-        now: () => io.now(),
-        ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
-        ...(args.maxSteps !== undefined ? { maxSteps: args.maxSteps } : {}),
-      });
+      budget = { maxSteps: args.maxSteps ?? defaultMaxSteps(Math.ceil(events.length / 2)), timeoutMs: args.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+      // The search asks the clock every 1024 steps: that is when progress is shown.
+      let ticks = 0;
+      const progress = io.progress;
+      const now =
+        progress === undefined
+          ? () => io.now()
+          : () => {
+              const t = io.now();
+              progress.update(`check ${file}: ≈${(++ticks * 1024).toLocaleString('en-US')} steps of at most ${budget.maxSteps.toLocaleString('en-US')}, ${((t - start) / 1000).toFixed(1)} s of at most ${budget.timeoutMs / 1000} s`);
+              return t;
+            };
+      try {
+        result = checkHistory(events, model, { lines, now, timeoutMs: budget.timeoutMs, maxSteps: budget.maxSteps });
+      } finally {
+        progress?.done();
+      }
       elapsedMs = io.now() - start;
     } catch (e) {
       if (!(e instanceof HistoryError)) throw e;
@@ -222,12 +261,14 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
         elapsedMs: round(elapsedMs),
         partitions: result.partitions,
         steps: result.steps,
-        ...(result.unknownReason ? { unknownReason: result.unknownReason } : {}),
+        maxSteps: budget.maxSteps,
+        timeoutMs: budget.timeoutMs,
+        ...(result.unknownReason ? { unknownReason: result.unknownReason, unknownHint: unknownText(result, budget, args) } : {}),
         ...(result.explanation ? { explanation: result.explanation } : {}),
       };
       io.stdout(JSON.stringify(out) + '\n');
     } else {
-      io.stdout(humanLine(file, result, elapsedMs));
+      io.stdout(humanLine(file, result, elapsedMs, budget, args));
     }
   }
   if (badInput) return 2;

@@ -85,12 +85,13 @@ describe('zablab check', () => {
     const files = { ...fixtures, 'big.json': big };
     const steps = memoryIo(files);
     expect(await checkCommand(['big.json', 'cas-register-jepsen.edn', '--model', 'cas-register', '--max-steps', '100'], steps.io)).toBe(3);
-    expect(steps.stdout()).toMatch(/big\.json: unknown — step budget exhausted/);
+    // Which budget ran out, and the flag that raises it.
+    expect(steps.stdout()).toMatch(/big\.json: unknown — the step budget ran out after \d+ steps; raise it with --max-steps N \(/);
     // A clock that jumps 1 s per reading: the 10 ms timeout passes at once.
     let t = 0;
     const slow = memoryIo(files, () => (t += 1000));
     expect(await checkCommand(['big.json', '--model', 'cas-register', '--timeout-ms', '10', '--json'], slow.io)).toBe(3);
-    expect(JSON.parse(slow.stdout())).toMatchObject({ verdict: 'unknown', unknownReason: 'timeout' });
+    expect(JSON.parse(slow.stdout())).toMatchObject({ verdict: 'unknown', unknownReason: 'timeout', timeoutMs: 10, unknownHint: expect.stringMatching(/^timed out after 10 ms .*raise the time budget with --timeout-ms N$/) });
     // …but "not linearizable" wins over "unknown".
     const mixed = memoryIo(files);
     expect(
@@ -168,5 +169,35 @@ describe('zablab check', () => {
       const missing = memoryIo(zeroFirst);
       expect(await checkCommand(['zero.edn', '--model', 'register', '--initial'], missing.io)).toBe(2);
     });
+  });
+
+  it('every check has a budget: 60 s by default, and steps that scale with the history', async () => {
+    const big = JSON.stringify(generateCasHistory({ ops: 20_000, processes: 4, seed: 5 }));
+    const files = { ...fixtures, 'big.json': big };
+    const sized = memoryIo(files);
+    expect(await checkCommand(['big.json', 'register.json', '--model', 'cas-register', '--json'], sized.io)).toBe(0);
+    const [large, small] = sized.stdout().trim().split('\n').map((l) => JSON.parse(l) as { ops: number; maxSteps: number; timeoutMs: number });
+    // 1000 steps per operation in the file (its failed ones included): above the 10M floor.
+    expect(large.maxSteps).toBeGreaterThanOrEqual(large.ops * 1000);
+    expect(large.maxSteps).toBeGreaterThan(15_000_000);
+    expect(large.timeoutMs).toBe(60_000);
+    expect(small).toMatchObject({ maxSteps: 10_000_000, timeoutMs: 60_000 });
+    // Without --timeout-ms, a check that outlives 60 s stops (a clock that jumps 10 s per reading).
+    let t = 0;
+    const slow = memoryIo(files, () => (t += 10_000));
+    expect(await checkCommand(['big.json', '--model', 'cas-register'], slow.io)).toBe(3);
+    expect(slow.stdout()).toMatch(/^big\.json: unknown — timed out after 60000 ms \(\d+ steps\); raise the time budget with --timeout-ms N \(default 60000\)/);
+  });
+
+  it('shows progress (steps and time) while a long check runs, and erases it at the end', async () => {
+    const big = JSON.stringify(generateCasHistory({ ops: 3_000, processes: 8, seed: 3 }));
+    const updates: string[] = [];
+    let done = 0;
+    const m = memoryIo({ 'big.json': big });
+    const io: CheckIo = { ...m.io, progress: { update: (text) => updates.push(text), done: () => done++ } };
+    expect(await checkCommand(['big.json', '--model', 'cas-register'], io)).toBe(0);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates[0]).toMatch(/^check big\.json: ≈1,024 steps of at most 10,000,000, [\d.]+ s of at most 60 s$/);
+    expect(done).toBe(1);
   });
 });
