@@ -11,7 +11,7 @@ import { runScenario } from '../../sim/scenario/run.js';
 import { ROOT } from '../cli/helpers.js';
 
 const file = join(ROOT, 'scenarios', 'election-cold-start-3.json');
-const story = { ...parseScenario(readFileSync(file, 'utf8'), file), durationMs: 60_000 };
+const story = { ...parseScenario(readFileSync(file, 'utf8'), file), durationMs: 45_000 };
 
 describe('progress and the events limit', () => {
   it('reports simulated time every 100,000 events without changing the run', () => {
@@ -22,7 +22,7 @@ describe('progress and the events limit', () => {
     // (Every 100,000 events of the queue; the trace counts more, sends among them.)
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen[0]).toBeGreaterThan(0);
-    expect(seen[1]).toBeGreaterThanOrEqual(60_000_000);
+    expect(seen[1]).toBeGreaterThanOrEqual(45_000_000);
   });
 
   it('stops at maxEvents as a halt, with no verdict, and the prefix it ran is the same run', () => {
