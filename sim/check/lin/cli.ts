@@ -22,7 +22,7 @@ import { parseEdnHistory, readEdnForms } from './edn.js';
 import { HistoryError, type HistoryEvent } from './history.js';
 import { parseJsonHistory } from './json.js';
 import type { AnyModel } from './model.js';
-import { casRegisterModel, MODEL_NAMES, registerModel } from './models/index.js';
+import { casRegisterModel, MODEL_NAMES, multiRegisterModel, mutexModel, registerModel, znodeModel } from './models/index.js';
 
 export interface CheckIo {
   /** Writes text to standard output; every call passes whole lines ending in "\n". */
@@ -53,8 +53,10 @@ export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MOD
 
 Checks each client history for linearizability against the model.
   --model NAME      the object the history operates on (required)
-  --initial VALUE   the register's value before the history, as JSON or EDN (register and
-                    cas-register; default nil, as Knossos's models; e.g. --initial 0)
+  --initial VALUE   the state before the history, as JSON or EDN (default: nil, as
+                    Knossos's models): a register's value (--initial 0); multi-register's
+                    values by key ('{:x 0 :y 0}'); the mutex's holder (0, or nil: free);
+                    znode's nodes by path with their data ('{"/a": "x"}'; the root exists)
   --json            one JSON object per line per file
   --timeout-ms N    give up on a file after N milliseconds (verdict unknown; default 60000)
   --max-steps N     give up on a file after N search steps (verdict unknown; default
@@ -72,10 +74,28 @@ interface Args {
   readonly initial?: { value: unknown };
 }
 
-/** Models that take an initial value. */
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Each model with an initial value (--initial): how it is read, and what it must look like. */
 const WITH_INITIAL: Readonly<Record<string, (initial: unknown) => AnyModel>> = {
   register: (initial) => registerModel({ initial }),
   'cas-register': (initial) => casRegisterModel({ initial }),
+  'multi-register': (initial) => {
+    if (!isMap(initial)) throw new UsageError(`--initial for multi-register is a map of key to value, e.g. '{:x 0 :y 0}' or '{"x": 0}', got ${JSON.stringify(initial)}`);
+    return multiRegisterModel({ initial });
+  },
+  mutex: (initial) => {
+    if (initial !== null && typeof initial !== 'number' && typeof initial !== 'string') throw new UsageError(`--initial for mutex is the process holding the lock (a number or a name) or nil, got ${JSON.stringify(initial)}`);
+    return mutexModel({ initial });
+  },
+  znode: (initial) => {
+    if (!isMap(initial)) throw new UsageError(`--initial for znode is a map of path to data, e.g. '{"/locks": null, "/config": "a"}', got ${JSON.stringify(initial)}`);
+    try {
+      return znodeModel({ initial });
+    } catch (e) {
+      throw new UsageError(`--initial: ${(e as Error).message}`);
+    }
+  },
 };
 
 /** --initial's value: JSON first (0, "a", [1,2]), else EDN (nil, :a, [1 2]). */
@@ -137,7 +157,8 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   }
   if (model === undefined || model === '') throw new UsageError(`--model is required (${MODEL_NAMES.join(', ')})`);
   if (!MODEL_NAMES.includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}; known models: ${MODEL_NAMES.join(', ')}`);
-  if (initial !== undefined && !(model in WITH_INITIAL)) throw new UsageError(`--initial applies to ${Object.keys(WITH_INITIAL).join(' and ')}, not to ${model}`);
+  // The model is made here, so an --initial of the wrong shape is bad input (exit 2).
+  if (initial !== undefined) WITH_INITIAL[model](initial.value);
   if (files.length === 0) throw new UsageError('no history file given');
   return {
     files,

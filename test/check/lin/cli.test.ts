@@ -159,15 +159,56 @@ describe('zablab check', () => {
       expect(await checkCommand(['kw.edn', '--model', 'register', '--initial', ':a'], edn.io)).toBe(0);
     });
 
-    it('is refused for models without an initial value, and when it is not one value (exit 2)', async () => {
+    it('is refused when it is not one value, or not the shape the model needs (exit 2)', async () => {
       const mutex = memoryIo(zeroFirst);
-      expect(await checkCommand(['zero.edn', '--model', 'mutex', '--initial', '0'], mutex.io)).toBe(2);
-      expect(mutex.stderr()).toContain('--initial applies to register and cas-register, not to mutex');
+      expect(await checkCommand(['zero.edn', '--model', 'mutex', '--initial', '{}'], mutex.io)).toBe(2);
+      expect(mutex.stderr()).toContain('--initial for mutex is the process holding the lock (a number or a name) or nil, got {}');
+      const multi = memoryIo(zeroFirst);
+      expect(await checkCommand(['zero.edn', '--model', 'multi-register', '--initial', '0'], multi.io)).toBe(2);
+      expect(multi.stderr()).toContain("--initial for multi-register is a map of key to value, e.g. '{:x 0 :y 0}'");
+      const znode = memoryIo(zeroFirst);
+      expect(await checkCommand(['zero.edn', '--model', 'znode', '--initial', '{"/a/b": 1}'], znode.io)).toBe(2);
+      expect(znode.stderr()).toMatch(/^zablab check: --initial: znode: initial node \/a\/b has no parent \/a/);
       const bad = memoryIo(zeroFirst);
       expect(await checkCommand(['zero.edn', '--model', 'register', '--initial', '[1 2'], bad.io)).toBe(2);
       expect(bad.stderr()).toContain('--initial needs one JSON or EDN value, got "[1 2"');
       const missing = memoryIo(zeroFirst);
       expect(await checkCommand(['zero.edn', '--model', 'register', '--initial'], missing.io)).toBe(2);
+    });
+
+    // Knossos checks its multi-register example from (multi-register {:x 0 :y 0}): reads
+    // of 0 before any write of 0 are linearizable only from that state.
+    const fromZeros = [
+      '; x and y start at 0',
+      '{:type :invoke, :f :txn, :value [[:read :x nil] [:read :y nil]], :process 0}',
+      '{:type :invoke, :f :txn, :value [[:write :y 2]], :process 1}',
+      '{:type :ok, :f :txn, :value [[:read :x 0] [:read :y 0]], :process 0}',
+      '{:type :ok, :f :txn, :value [[:write :y 2]], :process 1}',
+      '{:type :invoke, :f :txn, :value [[:read :y nil]], :process 2}',
+      '{:type :ok, :f :txn, :value [[:read :y 2]], :process 2}',
+    ].join('\n');
+
+    it('multi-register starts from a map of values, as Knossos\'s example does', async () => {
+      const files = { 'txn.edn': fromZeros };
+      const nil = memoryIo(files);
+      expect(await checkCommand(['txn.edn', '--model', 'multi-register'], nil.io)).toBe(1);
+      for (const initial of ['{:x 0 :y 0}', '{"x": 0, "y": 0}']) {
+        const zeros = memoryIo(files);
+        expect(await checkCommand(['txn.edn', '--model', 'multi-register', '--initial', initial], zeros.io), initial).toBe(0);
+      }
+      const wrong = memoryIo(files);
+      expect(await checkCommand(['txn.edn', '--model', 'multi-register', '--initial', '{:x 0 :y 1}'], wrong.io)).toBe(1);
+      expect(wrong.stdout()).toContain("can't read 0 from y, which holds 1");
+    });
+
+    it('mutex starts held by a process, znode with nodes', async () => {
+      const release = '{:type :invoke, :f :release, :process 0}\n{:type :ok, :f :release, :process 0}\n{:type :invoke, :f :acquire, :process 1}\n{:type :ok, :f :acquire, :process 1}\n';
+      expect(await checkCommand(['m.edn', '--model', 'mutex'], memoryIo({ 'm.edn': release }).io)).toBe(1);
+      expect(await checkCommand(['m.edn', '--model', 'mutex', '--initial', '0'], memoryIo({ 'm.edn': release }).io)).toBe(0);
+      expect(await checkCommand(['m.edn', '--model', 'mutex', '--initial', '1'], memoryIo({ 'm.edn': release }).io)).toBe(1);
+      const exists = '{"type": "invoke", "process": 0, "f": "create", "value": {"path": "/locks/a", "data": "x"}}\n{"type": "ok", "process": 0, "f": "create", "value": "/locks/a"}\n';
+      expect(await checkCommand(['z.json', '--model', 'znode'], memoryIo({ 'z.json': exists }).io)).toBe(1);
+      expect(await checkCommand(['z.json', '--model', 'znode', '--initial', '{"/locks": null}'], memoryIo({ 'z.json': exists }).io)).toBe(0);
     });
   });
 

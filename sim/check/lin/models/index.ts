@@ -6,8 +6,8 @@ import { casRegisterModel, registerModel } from './register.js';
 import { znodeModel } from './znode.js';
 
 export { casRegisterModel, registerModel, type RegisterOptions } from './register.js';
-export { multiRegisterModel, type MultiRegisterState } from './multi-register.js';
-export { mutexModel, type MutexState } from './mutex.js';
+export { multiRegisterModel, type MultiRegisterOptions, type MultiRegisterState } from './multi-register.js';
+export { mutexModel, type MutexOptions, type MutexState } from './mutex.js';
 export { znodeModel, ZTree, type ZNode, type ZnodeOptions } from './znode.js';
 
 const FACTORIES: Readonly<Record<string, () => AnyModel>> = {
