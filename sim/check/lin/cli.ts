@@ -22,7 +22,7 @@ import { parseEdnHistory, readEdnForms } from './edn.js';
 import { HistoryError, type HistoryEvent } from './history.js';
 import { parseJsonHistory } from './json.js';
 import type { AnyModel } from './model.js';
-import { casRegisterModel, MODEL_NAMES, multiRegisterModel, mutexModel, registerModel, znodeModel } from './models/index.js';
+import { casRegisterModel, kvModel, MODEL_NAMES, multiRegisterModel, mutexModel, registerModel, znodeModel } from './models/index.js';
 
 export interface CheckIo {
   /** Writes text to standard output; every call passes whole lines ending in "\n". */
@@ -56,7 +56,8 @@ Checks each client history for linearizability against the model.
   --initial VALUE   the state before the history, as JSON or EDN (default: nil, as
                     Knossos's models): a register's value (--initial 0); multi-register's
                     values by key ('{:x 0 :y 0}'); the mutex's holder (0, or nil: free);
-                    znode's nodes by path with their data ('{"/a": "x"}'; the root exists)
+                    znode's nodes by path with their data ('{"/a": "x"}'; the root exists);
+                    kv's values by key ('{"0": "x"}'; default the empty string)
   --json            one JSON object per line per file
   --timeout-ms N    give up on a file after N milliseconds (verdict unknown; default 60000)
   --max-steps N     give up on a file after N search steps (verdict unknown; default
@@ -87,6 +88,10 @@ const WITH_INITIAL: Readonly<Record<string, (initial: unknown) => AnyModel>> = {
   mutex: (initial) => {
     if (initial !== null && typeof initial !== 'number' && typeof initial !== 'string') throw new UsageError(`--initial for mutex is the process holding the lock (a number or a name) or nil, got ${JSON.stringify(initial)}`);
     return mutexModel({ initial });
+  },
+  kv: (initial) => {
+    if (!isMap(initial)) throw new UsageError(`--initial for kv is a map of key to value, e.g. '{"0": "x"}', got ${JSON.stringify(initial)}`);
+    return kvModel({ initial });
   },
   znode: (initial) => {
     if (!isMap(initial)) throw new UsageError(`--initial for znode is a map of path to data, e.g. '{"/locks": null, "/config": "a"}', got ${JSON.stringify(initial)}`);

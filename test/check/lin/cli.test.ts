@@ -140,7 +140,7 @@ describe('zablab check', () => {
     }
     const help = memoryIo();
     expect(await checkCommand(['--help'], help.io)).toBe(0);
-    expect(help.stdout()).toMatch(/^usage: zablab check <history-file…> --model <register\|cas-register\|multi-register\|mutex\|znode>/);
+    expect(help.stdout()).toMatch(/^usage: zablab check <history-file…> --model <register\|cas-register\|multi-register\|mutex\|znode\|kv>/);
   });
 
   describe('--initial', () => {
@@ -240,5 +240,35 @@ describe('zablab check', () => {
     expect(updates.length).toBeGreaterThan(0);
     expect(updates[0]).toMatch(/^check big\.json: ≈1,024 steps of at most 10,000,000, [\d.]+ s of at most 60 s$/);
     expect(done).toBe(1);
+  });
+
+  // Porcupine's kv logs: one operation map per line, the key in a :key field; a key starts "".
+  const kvLog = (gets: string) =>
+    [
+      '{:process 0, :type :invoke, :f :append, :key "1", :value "x 0 0 y"}',
+      '{:process 1, :type :invoke, :f :put, :key "2", :value "a"}',
+      '{:process 0, :type :ok, :f :append, :key "1", :value "x 0 0 y"}',
+      '{:process 1, :type :ok, :f :put, :key "2", :value "a"}',
+      '{:process 0, :type :invoke, :f :append, :key "1", :value "x 0 1 y"}',
+      '{:process 2, :type :invoke, :f :get, :key "1", :value nil}',
+      '{:process 0, :type :ok, :f :append, :key "1", :value "x 0 1 y"}',
+      `{:process 2, :type :ok, :f :get, :key "1", :value "${gets}"}`,
+      '{:process 2, :type :invoke, :f :get, :key "2", :value nil}',
+      '{:process 2, :type :ok, :f :get, :key "2", :value "a"}',
+    ].join('\n');
+
+  it('kv: Porcupine\'s key-value logs, partitioned per key', async () => {
+    for (const seen of ['x 0 0 y', 'x 0 0 yx 0 1 y']) {
+      const ok = memoryIo({ 'kv.edn': kvLog(seen) });
+      expect(await checkCommand(['kv.edn', '--model', 'kv'], ok.io), seen).toBe(0);
+      expect(ok.stdout()).toMatch(/kv\.edn: linearizable \(5 operations, 2 parts/);
+    }
+    const bad = memoryIo({ 'kv.edn': kvLog('x 0 1 y') });
+    expect(await checkCommand(['kv.edn', '--model', 'kv'], bad.io)).toBe(1);
+    expect(bad.stdout()).toContain('p2 get(1) -> "x 0 1 y"');
+    expect(bad.stdout()).toContain('It is in part key 1');
+    // An initial value per key.
+    const from = memoryIo({ 'kv.edn': kvLog('zx 0 0 y') });
+    expect(await checkCommand(['kv.edn', '--model', 'kv', '--initial', '{"1": "z"}'], from.io)).toBe(0);
   });
 });
