@@ -49,7 +49,7 @@ export function defaultMaxSteps(ops: number): number {
   return Math.min(MAX_DEFAULT_STEPS, Math.max(MIN_DEFAULT_STEPS, ops * STEPS_PER_OP));
 }
 
-export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--initial VALUE] [--json] [--timeout-ms N] [--max-steps N]
+export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--initial VALUE] [--failed-ops jepsen|porcupine] [--json] [--timeout-ms N] [--max-steps N]
 
 Checks each client history for linearizability against the model.
   --model NAME      the object the history operates on (required)
@@ -58,6 +58,9 @@ Checks each client history for linearizability against the model.
                     values by key ('{:x 0 :y 0}'); the mutex's holder (0, or nil: free);
                     znode's nodes by path with their data ('{"/a": "x"}'; the root exists);
                     kv's values by key ('{"0": "x"}'; default the empty string)
+  --failed-ops HOW  jepsen (default): a :fail operation did not happen, and is left out;
+                    porcupine: a failed cas ran and returned false (the register did not
+                    hold its old value), any other failed operation is indeterminate
   --json            one JSON object per line per file
   --timeout-ms N    give up on a file after N milliseconds (verdict unknown; default 60000)
   --max-steps N     give up on a file after N search steps (verdict unknown; default
@@ -73,6 +76,34 @@ interface Args {
   readonly maxSteps?: number;
   /** --initial, parsed; absent: the model's default. */
   readonly initial?: { value: unknown };
+  /** --failed-ops porcupine: failed cas operations ran and returned false. */
+  readonly porcupineFailures: boolean;
+}
+
+/**
+ * --failed-ops porcupine, as Porcupine's etcd tests read Jepsen's logs: a failed cas ran
+ * and returned false (it becomes a completed `cas-false`, which the cas-register model
+ * accepts only where the register did not hold its old value); any other failed
+ * operation (a timed-out read) is indeterminate, `info`.
+ */
+export function failuresAsPorcupine(events: readonly HistoryEvent[]): HistoryEvent[] {
+  const out = events.map((e) => ({ ...e }));
+  const pending = new Map<unknown, number>();
+  out.forEach((e, i) => {
+    if (e.type === 'invoke') {
+      pending.set(e.process, i);
+      return;
+    }
+    const invocation = pending.get(e.process);
+    pending.delete(e.process);
+    if (e.type !== 'fail') return;
+    if (e.f === 'cas' && invocation !== undefined && out[invocation].f === 'cas') {
+      out[invocation].f = 'cas-false';
+      e.f = 'cas-false';
+      e.type = 'ok';
+    } else e.type = 'info';
+  });
+  return out;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -141,6 +172,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   let timeoutMs: number | undefined;
   let maxSteps: number | undefined;
   let initial: { value: unknown } | undefined;
+  let porcupineFailures = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -153,11 +185,16 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     else if (flag === '--timeout-ms') timeoutMs = positiveInt('--timeout-ms', value());
     else if (flag === '--max-steps') maxSteps = positiveInt('--max-steps', value());
     else if (flag === '--initial') initial = parseInitial(value());
+    else if (flag === '--failed-ops') {
+      const how = required('--failed-ops', value());
+      if (how !== 'jepsen' && how !== 'porcupine') throw new UsageError(`--failed-ops must be jepsen or porcupine, got ${JSON.stringify(how)}`);
+      porcupineFailures = how === 'porcupine';
+    }
     else if (a === '--') {
       files.push(...argv.slice(i + 1));
       break;
     } else if (/^-\d/.test(a)) throw new UsageError(`${a}: negative numbers are not accepted`);
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown flag ${a}; its flags: --model, --initial, --json, --timeout-ms, --max-steps`);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown flag ${a}; its flags: --model, --initial, --failed-ops, --json, --timeout-ms, --max-steps`);
     else files.push(a);
   }
   if (model === undefined || model === '') throw new UsageError(`--model is required (${MODEL_NAMES.join(', ')})`);
@@ -172,6 +209,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(maxSteps !== undefined ? { maxSteps } : {}),
     ...(initial !== undefined ? { initial } : {}),
+    porcupineFailures,
   };
 }
 
@@ -249,7 +287,9 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
     let elapsedMs: number;
     let budget: Budget;
     try {
-      const { events, lines } = parseHistoryFile(file, text);
+      const parsed = parseHistoryFile(file, text);
+      const lines = parsed.lines;
+      const events = args.porcupineFailures ? failuresAsPorcupine(parsed.events) : parsed.events;
       const start = io.now();
       const model = args.initial !== undefined ? WITH_INITIAL[args.model](args.initial.value) : resolveModel(args.model);
       budget = { maxSteps: args.maxSteps ?? defaultMaxSteps(Math.ceil(events.length / 2)), timeoutMs: args.timeoutMs ?? DEFAULT_TIMEOUT_MS };

@@ -271,4 +271,31 @@ describe('zablab check', () => {
     const from = memoryIo({ 'kv.edn': kvLog('zx 0 0 y') });
     expect(await checkCommand(['kv.edn', '--model', 'kv', '--initial', '{"1": "z"}'], from.io)).toBe(0);
   });
+
+  it('--failed-ops porcupine: a failed cas ran and returned false; another failed operation is indeterminate', async () => {
+    const history = [
+      '{:type :invoke, :f :write, :value 0, :process 0}',
+      '{:type :ok, :f :write, :value 0, :process 0}',
+      '{:type :invoke, :f :cas, :value [0 1], :process 1}',
+      '{:type :fail, :f :cas, :value [0 1], :process 1}',
+      '{:type :invoke, :f :read, :value nil, :process 2}',
+      '{:type :fail, :f :read, :value :timed-out, :process 2}',
+      '{:type :invoke, :f :read, :value nil, :process 0}',
+      '{:type :ok, :f :read, :value 0, :process 0}',
+    ].join('\n');
+    // Jepsen's reading: the failed cas did not happen.
+    expect(await checkCommand(['h.edn', '--model', 'cas-register'], memoryIo({ 'h.edn': history }).io)).toBe(0);
+    expect(await checkCommand(['h.edn', '--model', 'cas-register', '--failed-ops', 'jepsen'], memoryIo({ 'h.edn': history }).io)).toBe(0);
+    // Porcupine's: it compared 0 with a register that held 0 throughout, and said false.
+    const porcupine = memoryIo({ 'h.edn': history });
+    expect(await checkCommand(['h.edn', '--model', 'cas-register', '--failed-ops', 'porcupine'], porcupine.io)).toBe(1);
+    expect(porcupine.stdout()).toContain('cas 0→1 returned false');
+    expect(porcupine.stdout()).toContain('cas from 0 returned false, but the register holds 0');
+    // A failed cas whose old value the register did not hold is fine either way.
+    const elsewhere = history.replaceAll('[0 1]', '[5 1]');
+    expect(await checkCommand(['h.edn', '--model', 'cas-register', '--failed-ops', 'porcupine'], memoryIo({ 'h.edn': elsewhere }).io)).toBe(0);
+    const bad = memoryIo({ 'h.edn': history });
+    expect(await checkCommand(['h.edn', '--model', 'cas-register', '--failed-ops', 'knossos'], bad.io)).toBe(2);
+    expect(bad.stderr()).toMatch(/^zablab check: --failed-ops must be jepsen or porcupine, got "knossos"/);
+  });
 });
