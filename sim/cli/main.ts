@@ -34,7 +34,12 @@ const COMMANDS: Record<string, Command> = {
     load: async () => {
       const { checkCommand } = await import('../check/lin/cli.js');
       const { progressLine } = await import('./progress.js');
-      return (argv) => checkCommand(argv, { stdout: out, stderr: err, readFile: readTextFile, now: () => performance.now(), progress: progressLine() });
+      const { checkOutputFile, writeOutputFile } = await import('./outputs.js');
+      const output = {
+        check: (path: string, inputs: readonly string[], force: boolean) => checkOutputFile(path, { flag: '--html', inputs, force }),
+        write: (path: string, text: string, inputs: readonly string[], force: boolean) => writeOutputFile(path, text, { flag: '--html', inputs, force }),
+      };
+      return (argv) => checkCommand(argv, { stdout: out, stderr: err, readFile: readTextFile, now: () => performance.now(), progress: progressLine(), output });
     },
   },
   view: { summary: 'serve the browser lab on 127.0.0.1; with a trace file, open it', load: async () => (await import('./view.js')).viewCommand },

@@ -4,7 +4,7 @@
  * unknown flags, good and bad values, outputs that are inputs, existing or new), and runs
  * it through the real dispatcher, `main()`; a smaller share runs through bin/zablab.js
  * as a process. Every outcome must be exit 0, 1, 2 or 3, never a stack trace or an
- * internal error, and no file may change but the declared outputs (--trace, --out, the
+ * internal error, and no file may change but the declared outputs (--trace, --out, --html, the
  * default output names), never an input, and an existing one only with --force.
  *
  * CI runs ZABLAB_FUZZ_RUNS (default 250) cases in-process and a thirtieth of that spawned;
@@ -148,7 +148,7 @@ const templates: Record<string, fc.Arbitrary<string[][]>> = {
   swarm: fc.tuple(one(['--protocol', 'zab'], ['--protocol', 'paxos']), one(['--runs', '1'], ['--runs', '2']), pick('seed'), opt('workers', ['0', '1']), opt('out', OUTPUTS), pick('bug'), pick('shrink'), flag('json'), flag('force')).map((parts) => parts.filter((p) => p !== undefined)),
   shrink: fc.tuple(fc.constantFrom(...SCENARIOS).map((p) => [p]), pick('seed'), pick('protocol'), pick('bug'), opt('out', OUTPUTS), flag('force')).map((parts) => parts.filter((p) => p !== undefined)),
   hunt: fc.tuple(one(['--bug', 'applyOnPropose'], ['--bug', 'applyWritesLocally']), one(['--runs', '1'], ['--runs', '2']), pick('seed'), pick('protocol'), opt('out', OUTPUTS), pick('generator'), flag('force'), flag('json')).map((parts) => parts.filter((p) => p !== undefined)),
-  check: fc.tuple(fc.array(fc.constantFrom(...HISTORIES).map((p) => [p]), { minLength: 1, maxLength: 2 }), fc.constantFrom(...GOOD.model).map((m) => ['--model', m]), pick('initial'), flag('json'), pick('timeout-ms'), pick('max-steps')).map(([files, ...rest]) => [...files, ...rest.filter((p) => p !== undefined)]),
+  check: fc.tuple(fc.array(fc.constantFrom(...HISTORIES).map((p) => [p]), { minLength: 1, maxLength: 2 }), fc.constantFrom(...GOOD.model).map((m) => ['--model', m]), pick('initial'), flag('json'), pick('timeout-ms'), pick('max-steps'), opt('html', OUTPUTS), flag('force')).map(([files, ...rest]) => [...files, ...rest.filter((p) => p !== undefined)]),
   export: fc.tuple(fc.constantFrom(...TRACES).map((p) => [p]), fc.constantFrom(...GOOD.format).map((f) => ['--format', f]), opt('out', OUTPUTS), flag('force')).map((parts) => parts.filter((p) => p !== undefined)),
   'trace-info': fc.tuple(fc.constantFrom(...TRACES).map((p) => [p]), flag('json')).map((parts) => parts.filter((p) => p !== undefined)),
 };
@@ -185,12 +185,12 @@ function argvOf(c: FuzzCase): string[] {
   return argv.map((a) => (a === '--max-events=2147483649' ? '--max-events=2147483648' : a));
 }
 
-/** Files a case may write: the values of --trace and --out, and the default output names. */
+/** Files a case may write: the values of --trace, --out and --html, and the default output names. */
 function declared(argv: string[], dir: string, path: string): boolean {
   const outputs: string[] = ['sweep-failures', 'swarm-failures'];
   argv.forEach((a, i) => {
-    if (a === '--trace' || a === '--out') outputs.push(argv[i + 1] ?? '');
-    else if (a.startsWith('--trace=') || a.startsWith('--out=')) outputs.push(a.slice(a.indexOf('=') + 1));
+    if (a === '--trace' || a === '--out' || a === '--html') outputs.push(argv[i + 1] ?? '');
+    else if (a.startsWith('--trace=') || a.startsWith('--out=') || a.startsWith('--html=')) outputs.push(a.slice(a.indexOf('=') + 1));
   });
   const abs = resolve(dir, path);
   if (/^(?:[^/]*-shrunk\.json|hunt-[A-Za-z]+\.json)$/.test(path)) return true;
@@ -198,7 +198,7 @@ function declared(argv: string[], dir: string, path: string): boolean {
 }
 
 function inputsOf(argv: string[]): string[] {
-  return argv.filter((a, i) => !a.startsWith('-') && i > 0 && !['--trace', '--out'].includes(argv[i - 1]) && !(argv[i - 1] ?? '').match(/^--[a-z-]+$/));
+  return argv.filter((a, i) => !a.startsWith('-') && i > 0 && !['--trace', '--out', '--html'].includes(argv[i - 1]) && !(argv[i - 1] ?? '').match(/^--[a-z-]+$/));
 }
 
 interface Outcome {

@@ -20,6 +20,7 @@
 import { checkHistory, resolveModel, type LinResult } from './checker.js';
 import { parseEdnHistory, readEdnForms } from './edn.js';
 import { HistoryError, type HistoryEvent } from './history.js';
+import { verdictPage } from './html.js';
 import { parseJsonHistory } from './json.js';
 import type { AnyModel } from './model.js';
 import { casRegisterModel, kvModel, MODEL_NAMES, multiRegisterModel, mutexModel, registerModel, znodeModel } from './models/index.js';
@@ -35,6 +36,14 @@ export interface CheckIo {
   now(): number;
   /** Shows a progress line (a terminal's; the CLI redraws and erases it); absent: none. */
   progress?: { update(text: string): void; done(): void };
+  /**
+   * Output files (--html): `check` before the work (throws an Error with a message if
+   * the path may not be written: an input, or existing without force), `write` after.
+   */
+  output?: {
+    check(path: string, inputs: readonly string[], force: boolean): void;
+    write(path: string, text: string, inputs: readonly string[], force: boolean): void;
+  };
 }
 
 /** The default time budget per file: a check never runs for ever unasked. */
@@ -49,7 +58,7 @@ export function defaultMaxSteps(ops: number): number {
   return Math.min(MAX_DEFAULT_STEPS, Math.max(MIN_DEFAULT_STEPS, ops * STEPS_PER_OP));
 }
 
-export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--initial VALUE] [--failed-ops jepsen|porcupine] [--json] [--timeout-ms N] [--max-steps N]
+export const CHECK_USAGE = `usage: zablab check <history-file…> --model <${MODEL_NAMES.join('|')}> [--initial VALUE] [--failed-ops jepsen|porcupine] [--html FILE [--force]] [--json] [--timeout-ms N] [--max-steps N]
 
 Checks each client history for linearizability against the model.
   --model NAME      the object the history operates on (required)
@@ -61,6 +70,9 @@ Checks each client history for linearizability against the model.
   --failed-ops HOW  jepsen (default): a :fail operation did not happen, and is left out;
                     porcupine: a failed cas ran and returned false (the register did not
                     hold its old value), any other failed operation is indeterminate
+  --html FILE       also write the verdict as a self-contained page: the operations by
+                    process, the longest partial linearizations, the operation that fails
+                    and why (one history file; an existing FILE only with --force)
   --json            one JSON object per line per file
   --timeout-ms N    give up on a file after N milliseconds (verdict unknown; default 60000)
   --max-steps N     give up on a file after N search steps (verdict unknown; default
@@ -78,6 +90,8 @@ interface Args {
   readonly initial?: { value: unknown };
   /** --failed-ops porcupine: failed cas operations ran and returned false. */
   readonly porcupineFailures: boolean;
+  readonly html?: string;
+  readonly force: boolean;
 }
 
 /**
@@ -173,6 +187,8 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   let maxSteps: number | undefined;
   let initial: { value: unknown } | undefined;
   let porcupineFailures = false;
+  let html: string | undefined;
+  let force = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -181,6 +197,8 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
     if (flag === '--help' || flag === '-h') return 'help';
     else if (flag === '--json' && inline === undefined) json = true;
+    else if (flag === '--force' && inline === undefined) force = true;
+    else if (flag === '--html') html = required('--html', value());
     else if (flag === '--model') model = required('--model', value());
     else if (flag === '--timeout-ms') timeoutMs = positiveInt('--timeout-ms', value());
     else if (flag === '--max-steps') maxSteps = positiveInt('--max-steps', value());
@@ -194,7 +212,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
       files.push(...argv.slice(i + 1));
       break;
     } else if (/^-\d/.test(a)) throw new UsageError(`${a}: negative numbers are not accepted`);
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown flag ${a}; its flags: --model, --initial, --failed-ops, --json, --timeout-ms, --max-steps`);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown flag ${a}; its flags: --model, --initial, --failed-ops, --html, --force, --json, --timeout-ms, --max-steps`);
     else files.push(a);
   }
   if (model === undefined || model === '') throw new UsageError(`--model is required (${MODEL_NAMES.join(', ')})`);
@@ -202,6 +220,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   // The model is made here, so an --initial of the wrong shape is bad input (exit 2).
   if (initial !== undefined) WITH_INITIAL[model](initial.value);
   if (files.length === 0) throw new UsageError('no history file given');
+  if (html !== undefined && files.length !== 1) throw new UsageError(`--html draws one history, got ${files.length} files`);
   return {
     files,
     model,
@@ -210,6 +229,8 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     ...(maxSteps !== undefined ? { maxSteps } : {}),
     ...(initial !== undefined ? { initial } : {}),
     porcupineFailures,
+    ...(html !== undefined ? { html } : {}),
+    force,
   };
 }
 
@@ -271,6 +292,18 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
     io.stdout(CHECK_USAGE);
     return 0;
   }
+  if (args.html !== undefined) {
+    if (io.output === undefined) {
+      io.stderr('zablab check: --html is not available here\n');
+      return 2;
+    }
+    try {
+      io.output.check(args.html, args.files, args.force);
+    } catch (e) {
+      io.stderr(`zablab check: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   let badInput = false;
   let anyNot = false;
   let anyUnknown = false;
@@ -316,6 +349,7 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
       badInput = true;
       continue;
     }
+    if (args.html !== undefined && io.output !== undefined) io.output.write(args.html, verdictPage(file, args.model, result), args.files, args.force);
     if (result.verdict === 'not-linearizable') anyNot = true;
     if (result.verdict === 'unknown') anyUnknown = true;
     if (args.json) {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { collapseInfo } from '../../../sim/check/lin/html.js';
 import { checkCommand, type CheckIo } from '../../../sim/check/lin/cli.js';
 import { generateCasHistory } from '../../bench/checker.js';
 
@@ -297,5 +298,50 @@ describe('zablab check', () => {
     const bad = memoryIo({ 'h.edn': history });
     expect(await checkCommand(['h.edn', '--model', 'cas-register', '--failed-ops', 'knossos'], bad.io)).toBe(2);
     expect(bad.stderr()).toMatch(/^zablab check: --failed-ops must be jepsen or porcupine, got "knossos"/);
+  });
+
+  it('--html writes the verdict as a page: lanes, the longest partial linearization, the failing operation; history text escaped', async () => {
+    const history = [
+      '{:type :invoke, :f :write, :value "<script>alert(1)</script>", :process 0}',
+      '{:type :ok, :f :write, :value "<script>alert(1)</script>", :process 0}',
+      '{:type :invoke, :f :read, :value nil, :process 1}',
+      '{:type :ok, :f :read, :value "b", :process 1}',
+    ].join('\n');
+    const written: Record<string, string> = {};
+    const checked: string[] = [];
+    const m = memoryIo({ 'h.edn': history });
+    const io: CheckIo = {
+      ...m.io,
+      output: {
+        check: (path, inputs, force) => {
+          checked.push(`${path} ${inputs.join(',')} ${force}`);
+          if (inputs.includes(path)) throw new Error(`--html ${path}: that is an input`);
+        },
+        write: (path, text) => (written[path] = text),
+      },
+    };
+    expect(await checkCommand(['h.edn', '--model', 'register', '--html', 'page.html'], io)).toBe(1);
+    expect(checked).toEqual(['page.html h.edn false']);
+    const page = written['page.html'];
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('The history is NOT linearizable: <b>p1 read &#34;b&#34;</b> cannot be linearized.');
+    expect(page).toContain('class="op stuck"');
+    expect(page).toContain('<h2>Longest partial linearizations</h2>');
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    // An input is refused before the check; two files cannot share one page.
+    expect(await checkCommand(['h.edn', '--model', 'register', '--html', 'h.edn'], { ...io })).toBe(2);
+    const two = memoryIo({ 'h.edn': history });
+    expect(await checkCommand(['h.edn', 'h.edn', '--model', 'register', '--html', 'p.html'], { ...two.io, output: io.output })).toBe(2);
+    expect(two.stderr()).toMatch(/^zablab check: --html draws one history, got 2 files/);
+  });
+
+  it('--html shows partial linearizations that differ only in :info operations once, with a count', () => {
+    const op = (id: number, type: 'ok' | 'info') => ({ id, process: id, lane: id, f: 'write', type, invokeValue: id, completeValue: id, callIndex: id, returnIndex: id + 1, text: `p${id} write ${id}` });
+    const ops = new Map([op(0, 'ok'), op(1, 'info'), op(2, 'ok')].map((o) => [o.id, o]));
+    const step = (opId: number) => ({ opId, point: opId + 0.5, state: opId, stateText: String(opId) });
+    const lin = (steps: number[], stuck = 3) => ({ stuckOpId: stuck, omitted: 0, stateBefore: null, stateBeforeText: 'null', steps: steps.map(step), state: 0, stateText: '0', candidates: [] });
+    const groups = collapseInfo([lin([0, 1, 2]), lin([1, 0, 2]), lin([0, 2]), lin([2, 0])], ops);
+    expect(groups.map((g) => [g.lin.steps.map((s) => s.opId), g.same])).toEqual([[[0, 1, 2], 2], [[2, 0], 0]]);
   });
 });
