@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_WITH_TRACE } from '../scenario/run.js';
 import { parseUint } from './args.js';
-import { UsageError } from './io.js';
+import { UsageError, err } from './io.js';
 
 export { LimitReached } from './io.js';
 
@@ -32,15 +32,16 @@ export function coreCount(): number {
 }
 
 /**
- * --workers N: 0 runs inline; default and cap the core count (more threads than cores
- * only cost memory and time). A request above the cap is clamped, and `note` says so.
+ * --workers N for `zablab <command>`: 0 runs inline; default and cap the core count (more
+ * threads than cores only cost memory and time). A request above the cap is clamped, and
+ * a note on stderr, with the command's prefix as every message, says so.
  */
-export function parseWorkers(value: string | undefined, note: (text: string) => void): number {
+export function parseWorkers(value: string | undefined, command: string): number {
   const cores = coreCount();
   if (value === undefined) return cores;
   const n = parseUint(value, '--workers', Number.MAX_SAFE_INTEGER);
   if (n > cores) {
-    note(`--workers ${n}: this machine has ${cores} core${cores === 1 ? '' : 's'}; using ${cores} worker${cores === 1 ? '' : 's'}\n`);
+    err(`zablab ${command}: note: --workers ${n}: this machine has ${cores} core${cores === 1 ? '' : 's'}; using ${cores} worker${cores === 1 ? '' : 's'}\n`);
     return cores;
   }
   return n;

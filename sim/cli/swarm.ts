@@ -85,7 +85,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   if (runs < 1) throw new UsageError('--runs needs at least 1');
   const firstSeed = values.seed === undefined ? 1 : parseSeedValue(values.seed);
   if (firstSeed + runs - 1 > MAX_SEED) throw new UsageError(`--seed ${firstSeed} --runs ${runs}: the last seed would pass ${MAX_SEED} (seeds are unsigned 32-bit integers)`);
-  const workers = parseWorkers(values.workers, err);
+  const workers = parseWorkers(values.workers, 'swarm');
   const maxEvents = parseMaxEvents(values['max-events']);
   const shrinkSymptoms = parseCount(values.shrink, '--shrink', 5);
   const shrinkRuns = parseCount(values['shrink-runs'], '--shrink-runs', 300);

@@ -203,7 +203,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const [shardIndex, shardCount] = parseShard(values.shard);
   const protocol = parseProtocol(values.protocol);
   const maxEvents = parseMaxEvents(values['max-events']);
-  const workers = parseWorkers(values.workers, err);
+  const workers = parseWorkers(values.workers, 'sweep');
   const outDir = values.out ?? 'sweep-failures';
   const scenarios = positionals.map((arg) => loadScenario(arg));
   // Each (scenario, protocol) pair, with its bug switches: the jobs are made from these lazily.

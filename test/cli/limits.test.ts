@@ -57,7 +57,7 @@ describe('limits', () => {
     const cores = availableParallelism();
     const result = zablab(['sweep', STORY, '--seeds', '1..1', '--protocol', 'zab', '--workers', String(cores + 38)]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain(`--workers ${cores + 38}: this machine has ${cores} core`);
+    expect(result.stderr).toContain(`zablab sweep: note: --workers ${cores + 38}: this machine has ${cores} core`);
     expect(result.stdout).toMatch(new RegExp(`runs/s, ${cores} worker`));
   });
 });
