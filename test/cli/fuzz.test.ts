@@ -17,8 +17,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { main } from '../../sim/cli/main.js';
-import { ROOT } from './helpers.js';
+import { ROOT, zablabInProcess } from './helpers.js';
 
 const RUNS = Number(process.env.ZABLAB_FUZZ_RUNS ?? 250);
 /** Cases run as a process (slower: each pays Node's start-up). */
@@ -33,7 +32,6 @@ const baseScenario = JSON.parse(readFileSync(join(ROOT, 'scenarios', 'election-c
 const small = { ...baseScenario, durationMs: 300, workload: { clients: 2, opsPerClient: 3 } };
 
 let home = '';
-const cwd0 = process.cwd();
 
 /** A fresh folder per case, holding the inputs the case may name. */
 function caseDir(files: Record<string, string>): string {
@@ -226,25 +224,6 @@ function checkOutcome(c: FuzzCase, argv: string[], dir: string, before: Map<stri
   void c;
 }
 
-/** Runs main() in this process with stdout and stderr captured, in `dir`. */
-async function inProcess(argv: string[], dir: string): Promise<Outcome> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdoutWrite = process.stdout.write.bind(process.stdout);
-  const stderrWrite = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  process.chdir(dir);
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.chdir(cwd0);
-    process.stdout.write = stdoutWrite;
-    process.stderr.write = stderrWrite;
-  }
-}
-
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'zablab-fuzz-'));
   const scenario = join(home, 's.json');
@@ -267,7 +246,7 @@ describe('the CLI under fuzzing', () => {
         const dir = caseDir(c.files);
         const argv = argvOf(c);
         const before = snapshot(dir);
-        const outcome = await inProcess(argv, dir);
+        const outcome = await zablabInProcess(argv, dir);
         if (process.env.ZABLAB_FUZZ_LOG) process.stdout.write(`${outcome.code} ${argv.join(' ')}  ${outcome.stderr.split('\n')[0].slice(0, 100)}\n`);
         checkOutcome(c, argv, dir, before, outcome);
         rmSync(dir, { recursive: true, force: true });
