@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'util', 'url', 'process', 'events', 'stream', 'readline', 'http', 'https', 'net', 'tty', 'perf_hooks', 'module', 'assert', 'buffer', 'timers', 'v8', 'vm', 'zlib'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'web-dist/**', 'node_modules/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'dist.*/**', 'web-dist/**', 'node_modules/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

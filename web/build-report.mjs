@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, '..', 'dist', 'report');
+// scripts/build-dist.mjs passes the fresh build's report folder (dist.<stamp>/report).
+const outDir = process.argv[2] ?? join(here, '..', 'dist', 'report');
 
 await build({
   configFile: false,

@@ -1,10 +1,13 @@
 /** `zablab export <trace> --format edn|shiviz|json [--out FILE]`. */
-import { parseArgs } from 'node:util';
 import { readTrace, TraceFormatError } from '../core/trace.js';
 import { traceHistoryToEdn, traceToShiViz } from '../check/export.js';
-import { UsageError, out, readTextFile, writeTextFile } from './io.js';
+import { parseFlags } from './args.js';
+import { UsageError, out, readTextFile } from './io.js';
+import { checkOutputFile, writeOutputFile } from './outputs.js';
 
-export const EXPORT_USAGE = `usage: zablab export <trace> --format edn|shiviz|json [--out FILE]
+export const EXPORT_USAGE = `usage: zablab export <trace> --format edn|shiviz|json [--out FILE] [--force]
+
+Writes to FILE (an existing one only with --force, the trace never), else to stdout.
 
   edn     the client history as Jepsen EDN (for Knossos, Elle, Porcupine)
   shiviz  the message log with vector clocks, for ShiViz
@@ -12,15 +15,13 @@ export const EXPORT_USAGE = `usage: zablab export <trace> --format edn|shiviz|js
 `;
 
 export function exportCommand(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { format: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  if (values.help) {
-    out(EXPORT_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(`export takes exactly one trace file\n${EXPORT_USAGE}`);
+  const { values, positionals } = parseFlags('export', argv, { format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } }, EXPORT_USAGE);
+  if (positionals.length !== 1) throw new UsageError(`takes exactly one trace file, got ${positionals.length} (zablab export --help)`);
   const format = values.format;
   if (format !== 'edn' && format !== 'shiviz' && format !== 'json') throw new UsageError(`--format must be edn, shiviz or json, got ${JSON.stringify(format)}`);
   const file = positionals[0];
+  const rules = { flag: '--out', inputs: [file], force: values.force === true };
+  if (values.out !== undefined) checkOutputFile(values.out, rules);
   let trace;
   try {
     trace = readTrace(readTextFile(file));
@@ -37,7 +38,7 @@ export function exportCommand(argv: string[]): number {
       .map((e) => ({ type: e.kind === 'invoke' ? 'invoke' : e.result, process: e.process, f: e.f, value: e.value, timeUs: e.timeUs }));
     text = JSON.stringify(history) + '\n';
   }
-  if (values.out) writeTextFile(values.out, text);
+  if (values.out !== undefined) writeOutputFile(values.out, text, rules);
   else out(text);
   return 0;
 }

@@ -1,38 +1,57 @@
-/** `zablab hunt --bug NAME [--runs N] [--search-seed K] [--generator G] [--out FILE]`. */
-import { parseArgs } from 'node:util';
+/** `zablab hunt --bug NAME [--protocol P] [--seed K] [--runs N] [--generator G] [--out FILE]`. */
 import { HUNT_GENERATORS, huntBug, type HuntGenerator } from '../scenario/hunt.js';
 import { allBugs, protocolAdapter } from '../scenario/protocols.js';
-import { UsageError, out, writeTextFile } from './io.js';
-import { parseSeed } from './run.js';
+import { parseFlags, parseUint } from './args.js';
+import { UsageError, out } from './io.js';
+import { checkOutputFile, writeOutputFile } from './outputs.js';
+import { progressLine } from './progress.js';
+import { parseProtocol, parseSeed } from './run.js';
 
-export const HUNT_USAGE = `usage: zablab hunt --bug NAME [--runs N] [--search-seed K] [--generator mixed|swarm|classic] [--out FILE] [--json]
+export const HUNT_USAGE = `usage: zablab hunt --bug NAME [--protocol zab|paxos] [--seed K] [--runs N] [--generator mixed|swarm|classic] [--out FILE] [--force] [--json]
 
 Random search for a bug switch, with no fault script: random clusters, workloads and
 fault schedules with the switch on, until an expectation fails; the failing run is
 then shrunk and written to FILE (default hunt-<bug>.json). --generator: the swarm's
 draws (zablab swarm), the hunt's classic profile, or each run one of them (mixed, the
-default). Exit 0 found, 1 not found.
+default). --seed (or --search-seed) is the search seed, an unsigned 32-bit integer:
+the same seed finds the same run. --protocol, if given, must be the bug's. The file
+holds the run's seed, protocol and bug switch; an existing FILE is replaced only with
+--force. Exit 0 found, 1 not found, 2 bad input.
 `;
 
 export function huntCommand(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: { bug: { type: 'string' }, runs: { type: 'string' }, 'search-seed': { type: 'string' }, generator: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    out(HUNT_USAGE);
-    return 0;
-  }
+  const { values } = parseFlags(
+    'hunt',
+    argv,
+    { bug: { type: 'string' }, protocol: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, 'search-seed': { type: 'string' }, generator: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    HUNT_USAGE,
+    false,
+  );
   const bug = allBugs().find((b) => b.name === values.bug);
   if (bug === undefined) throw new UsageError(`--bug must name a bug switch (zablab bugs lists them), got ${JSON.stringify(values.bug)}`);
-  const maxRuns = parseSeed(values.runs, '--runs') ?? 2_000;
-  const searchSeed = parseSeed(values['search-seed'], '--search-seed') ?? 1;
+  const protocol = parseProtocol(values.protocol);
+  if (protocol !== undefined && protocol !== bug.protocol) throw new UsageError(`--bug ${bug.name} is a ${bug.protocol} bug switch, not a ${protocol} one`);
+  const maxRuns = values.runs === undefined ? 2_000 : parseUint(values.runs, '--runs');
+  if (values.seed !== undefined && values['search-seed'] !== undefined) throw new UsageError('give --seed or --search-seed, not both (they are the same)');
+  const searchSeed = parseSeed(values.seed ?? values['search-seed'], values.seed !== undefined ? '--seed' : '--search-seed') ?? 1;
   if (values.generator !== undefined && !(HUNT_GENERATORS as readonly string[]).includes(values.generator)) throw new UsageError(`--generator must be one of ${HUNT_GENERATORS.join(', ')}, got ${JSON.stringify(values.generator)}`);
-  const result = huntBug(protocolAdapter(bug.protocol), bug.name, { searchSeed, maxRuns, generator: values.generator as HuntGenerator | undefined });
+  const file = values.out ?? `hunt-${bug.name}.json`;
+  const rules = { flag: '--out', inputs: [], force: values.force === true };
+  checkOutputFile(file, rules);
+  const progress = progressLine();
+  const started = performance.now();
+  const result = huntBug(protocolAdapter(bug.protocol), bug.name, {
+    searchSeed,
+    maxRuns,
+    generator: values.generator as HuntGenerator | undefined,
+    onRun: (run, of) => progress.update(`hunt ${bug.name}: run ${run} of at most ${of}, ${((performance.now() - started) / 1000).toFixed(1)} s`),
+  });
+  progress.done();
   if (result.found) {
-    const file = values.out ?? `hunt-${bug.name}.json`;
-    writeTextFile(file, JSON.stringify(result.shrunk?.scenario ?? result.scenario, null, 2) + '\n');
+    // Everything that shaped the run goes into the file: the bug switch, protocol and seed.
+    const found = result.shrunk?.scenario ?? result.scenario!;
+    const saved = { ...found, protocols: [bug.protocol], seed: found.seed ?? result.seed, bugs: [...new Set([...(found.bugs ?? []), bug.name])] };
+    writeOutputFile(file, JSON.stringify(saved, null, 2) + '\n', rules);
     if (values.json) out(JSON.stringify({ bug: bug.name, protocol: bug.protocol, found: true, runs: result.runs, seed: result.seed, failed: result.failed, shrunk: result.shrunk && { original: result.shrunk.original, shrunk: result.shrunk.shrunk }, file }) + '\n');
     else {
       out(`found ${bug.name} (${bug.protocol}) after ${result.runs} random run(s), seed ${result.seed}:\n  ${result.failed!.join('\n  ')}\n`);

@@ -1,8 +1,9 @@
 /**
  * Shared CLI plumbing: a UsageError (bad flags or input: exit 2, message, no stack
- * trace), reading files with messages that name them, and writing output.
+ * trace), LimitReached (exit 3), reading files with messages that name them, and
+ * writing to stdout and stderr (output files: outputs.ts).
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Bad input of any kind: printed as `zablab: <message>` with exit code 2. */
@@ -10,6 +11,14 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** A limit or budget ran out before the command reached its verdict: exit code 3. */
+export class LimitReached extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LimitReached';
   }
 }
 
@@ -24,6 +33,7 @@ export function readTextFile(path: string): string {
   }
 }
 
+/** Writes a file the caller has checked (the reports; other outputs go through outputs.ts). */
 export function writeTextFile(path: string, text: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true });

@@ -1,5 +1,4 @@
 /** `zablab run`, `zablab suite`, `zablab list`, `zablab schema`, `zablab bugs`. */
-import { parseArgs } from 'node:util';
 import { traceToJson, traceToNdjson } from '../core/trace.js';
 import { formatUs } from '../core/time.js';
 import { failedExpectations, runScenario, type ExpectationStatus, type RunResult } from '../scenario/run.js';
@@ -8,17 +7,28 @@ import { SCENARIO_SCHEMA } from '../scenario/schema.js';
 import { describeReads } from '../scenario/reads.js';
 import { describeAvailability } from '../check/availability.js';
 import { PROTOCOL_NAMES, type ProtocolName, type Scenario } from '../scenario/types.js';
-import { UsageError, out, writeTextFile } from './io.js';
+import { parseFlags, parseSeedValue } from './args.js';
+import { LimitReached, UsageError, out } from './io.js';
+import { eventsLimitMessage, parseMaxEvents } from './limits.js';
+import { checkOutputFile, writeOutputFile } from './outputs.js';
+import { progressLine } from './progress.js';
 import { ScheduleError } from '../explore/scheduler.js';
 import { listScenarioFiles, loadScenario, wrap } from './scenarios.js';
 import { refuseToOverwrite, shellWord, writeReport } from './report.js';
 import { runReportPage } from './run-report.js';
 
+/** --seed N: an unsigned 32-bit integer, parsed exactly. */
 export function parseSeed(value: string | undefined, flag = '--seed'): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} needs a non-negative integer, got ${JSON.stringify(value)}`);
-  return Number(value);
+  return value === undefined ? undefined : parseSeedValue(value, flag);
 }
+
+/** The flags that shape a run, the same for run, sweep, shrink and hunt. */
+export const RUN_FLAGS = {
+  seed: { type: 'string' },
+  protocol: { type: 'string' },
+  bug: { type: 'string', multiple: true },
+  'max-events': { type: 'string' },
+} as const;
 
 export function parseProtocol(value: string | undefined): ProtocolName | undefined {
   if (value === undefined) return undefined;
@@ -80,7 +90,7 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   lines.push('  expectations');
   for (const e of result.expectations) lines.push(`   ${mark(e.status)} ${e.name} — ${e.detail}`);
   lines.push('');
-  lines.push(result.ok ? '  PASS' : '  FAIL');
+  lines.push(result.limit !== undefined ? `  STOPPED at the events limit (${result.limit.maxEvents} events): no verdict` : result.ok ? '  PASS' : '  FAIL');
   return lines.join('\n') + '\n';
 }
 
@@ -109,41 +119,51 @@ export function withBugs(scenario: Scenario, bugs: string[] | undefined, protoco
   return { ...scenario, bugs: [...new Set([...(scenario.bugs ?? []), ...bugs])] };
 }
 
-export const RUN_USAGE = `usage: zablab run <scenario> [--seed N] [--protocol zab|paxos] [--bug NAME]… [--trace FILE] [--report FILE.html] [--json]
+export const RUN_USAGE = `usage: zablab run <scenario> [--seed N] [--protocol zab|paxos] [--bug NAME]… [--max-events N] [--trace FILE] [--report FILE.html] [--force] [--json]
 
 Runs a scenario (a path, or a name from \`zablab list\`) and reports the story, the
 elections, faults and operations, the invariant and linearizability results, and each
-expectation. --bug switches a bug on (zablab bugs lists them). --trace writes the
-trace (NDJSON if FILE ends in .ndjson, else JSON). --report writes one self-contained
-HTML page (no network needed): the story, the verdicts, the availability figures, the
-latency, throughput and fault plots, the linearizability explanation drawn, and the
-command that reproduces the run.
-Exit: 0 every expectation holds, 1 one fails, 2 bad input.
+expectation. --seed is an unsigned 32-bit integer (0..4294967295). --bug switches a bug
+on (zablab bugs lists them). --trace writes the trace (NDJSON if FILE ends in .ndjson,
+else JSON). --report writes one self-contained HTML page (no network needed): the
+story, the verdicts, the availability figures, the latency, throughput and fault plots,
+the linearizability explanation drawn, and the command that reproduces the run. An
+existing output is replaced only with --force, the scenario never.
+--max-events stops the run after N events (default 10000000; 2000000 with --trace or
+--report) and keeps what it has (the report so far, the trace so far).
+Exit: 0 every expectation holds, 1 one fails, 2 bad input, 3 stopped at --max-events.
 `;
 
 export function runCommand(argv: string[]): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { seed: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, trace: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    out(RUN_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(`run takes exactly one scenario\n${RUN_USAGE}`);
+  const { values, positionals } = parseFlags('run', argv, { ...RUN_FLAGS, trace: { type: 'string' }, report: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } }, RUN_USAGE);
+  if (positionals.length !== 1) throw new UsageError(`takes exactly one scenario, got ${positionals.length} (zablab run --help)`);
   const seed = parseSeed(values.seed);
   const requested = parseProtocol(values.protocol);
+  const maxEvents = parseMaxEvents(values['max-events'], values.trace !== undefined || values.report !== undefined);
   const loaded = loadScenario(positionals[0]);
+  const traceRules = { flag: '--trace', inputs: [loaded.file], force: values.force === true };
+  if (values.trace !== undefined) checkOutputFile(values.trace, traceRules);
   const protocol = requested ?? protocolsOf(loaded.scenario)[0];
   if (protocol === undefined) throw new UsageError(`${loaded.file}: none of its protocols (${(loaded.scenario.protocols ?? []).join(', ')}) is available`);
   const scenario = withBugs(loaded.scenario, values.bug, protocol);
-  if (values.report !== undefined) refuseToOverwrite(values.report, [loaded.file]);
-  if (values.trace !== undefined) refuseToOverwrite(values.trace, [loaded.file], '--trace');
-  const result = runScheduled(loaded.file, () => runScenario(scenario, protocolAdapter(protocol), { seed, name: loaded.name, keepTrace: values.trace !== undefined || values.report !== undefined }));
+  if (values.report !== undefined) {
+    refuseToOverwrite(values.report, [loaded.file]);
+    checkOutputFile(values.report, { ...traceRules, flag: '--report' });
+  }
+  const progress = progressLine();
+  const shownSeed = seed ?? scenario.seed ?? 1;
+  const result = runScheduled(loaded.file, () =>
+    runScenario(scenario, protocolAdapter(protocol), {
+    seed,
+    name: loaded.name,
+    keepTrace: values.trace !== undefined || values.report !== undefined,
+    maxEvents,
+    onProgress: (nowUs, endUs) => progress.update(`run ${loaded.name} · ${protocol} · seed ${shownSeed}: ${formatUs(nowUs)} of at most ${formatUs(endUs)} simulated`),
+  }),
+  );
+  progress.done();
   if (values.trace !== undefined && result.trace) {
-    writeTextFile(values.trace, values.trace.endsWith('.ndjson') ? traceToNdjson(result.trace) : traceToJson(result.trace));
+    writeOutputFile(values.trace, values.trace.endsWith('.ndjson') ? traceToNdjson(result.trace) : traceToJson(result.trace), traceRules);
   }
   const text = formatReport(result, scenario, values.trace);
   if (values.report !== undefined) {
@@ -151,6 +171,7 @@ export function runCommand(argv: string[]): number {
     writeReport(values.report, runReportPage(scenario, result, command, text), [loaded.file]);
   }
   out(values.json ? JSON.stringify(resultJson(result)) + '\n' : text + (values.report !== undefined ? `  report       ${values.report}\n` : ''));
+  if (result.limit !== undefined) throw new LimitReached(eventsLimitMessage(result.limit.maxEvents, result.limit.atUs, 'the run') + (values.trace !== undefined ? `; the trace so far is in ${values.trace}` : ''));
   return result.ok ? 0 : 1;
 }
 
@@ -161,12 +182,8 @@ Exit 1 if any expectation fails.
 `;
 
 export function suiteCommand(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  if (values.help) {
-    out(SUITE_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`suite takes no positional argument\n${SUITE_USAGE}`);
+  const { values, positionals } = parseFlags('suite', argv, { seed: { type: 'string' }, json: { type: 'boolean' } }, SUITE_USAGE);
+  if (positionals.length > 0) throw new UsageError(`takes no scenario, got ${JSON.stringify(positionals[0])} (zablab suite --help)`);
   const seed = parseSeed(values.seed);
   const rows: { name: string; protocol: string; ok: boolean; failed: string[]; events: number; hash: string }[] = [];
   for (const file of listScenarioFiles()) {
@@ -184,8 +201,13 @@ export function suiteCommand(argv: string[]): number {
   return failed === 0 ? 0 : 1;
 }
 
+const LIST_USAGE = `usage: zablab list [--json]
+
+The scenarios in scenarios/ (names \`zablab run\` takes), their protocols and titles.
+`;
+
 export function listCommand(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const { values } = parseFlags('list', argv, { json: { type: 'boolean' } }, LIST_USAGE, false);
   const entries = listScenarioFiles().map((file) => {
     const { name, scenario } = loadScenario(file);
     return { name, title: scenario.title, protocols: scenario.protocols ?? ['zab'] };
@@ -198,13 +220,25 @@ export function listCommand(argv: string[]): number {
   return 0;
 }
 
-export function schemaCommand(): number {
+const SCHEMA_USAGE = `usage: zablab schema
+
+Prints the JSON Schema of scenario files (scenarios/scenario.schema.json).
+`;
+
+export function schemaCommand(argv: string[]): number {
+  parseFlags('schema', argv, {}, SCHEMA_USAGE, false);
   out(JSON.stringify(SCENARIO_SCHEMA, null, 2) + '\n');
   return 0;
 }
 
+const BUGS_USAGE = `usage: zablab bugs [--json]
+
+The bug switches (\`zablab run --bug NAME\`), each with its JIRA or paper reference
+and the invariant it breaks.
+`;
+
 export function bugsCommand(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const { values } = parseFlags('bugs', argv, { json: { type: 'boolean' } }, BUGS_USAGE, false);
   const bugs = allBugs();
   if (values.json) out(JSON.stringify(bugs) + '\n');
   else {

@@ -6,14 +6,16 @@
  * replays; the first failing run of each symptom is shrunk (on the workers too).
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { validateScenario } from '../scenario/load.js';
 import { allBugs } from '../scenario/protocols.js';
 import { drawSwarmScenario, type SwarmProfile } from '../scenario/swarm.js';
 import type { ProtocolName } from '../scenario/types.js';
-import { UsageError, err, out, writeTextFile } from './io.js';
-import { parseProtocol, parseSeed } from './run.js';
-import { parseWorkers, progressReporter, runSweep } from './sweep.js';
+import { MAX_SEED, parseFlags, parseSeedValue, parseUint } from './args.js';
+import { UsageError, err, out } from './io.js';
+import { parseMaxEvents, parseWorkers } from './limits.js';
+import { checkOutputFile, checkOutputFolder, writeOutputFile } from './outputs.js';
+import { parseProtocol } from './run.js';
+import { progressReporter, runSweep, streamSweep, type JobSource } from './sweep.js';
 import type { SweepJob, SweepOutcome } from './sweep-worker.js';
 import { shellWord } from './report.js';
 import { summaryLines, writeSweepReport } from './sweep-report.js';
@@ -38,49 +40,53 @@ export function symptomOf(outcome: SweepOutcome): string {
   return first.startsWith('simulator error') ? first.slice(0, 80) : first.slice(0, first.indexOf(':') < 0 ? undefined : first.indexOf(':'));
 }
 
-interface SwarmRun {
+interface SwarmFailure {
   outcome: SweepOutcome;
   profile: SwarmProfile;
-  reproduction?: string;
+  /** The job, kept for the first failing run of each symptom only (the one shrunk). */
+  job?: SweepJob;
+  reproduction: string;
   shrunkFile?: string;
 }
 
 function parseCount(value: string | undefined, flag: string, fallback: number | undefined): number {
-  const parsed = parseSeed(value, flag) ?? fallback;
-  if (parsed === undefined) throw new UsageError(`${flag} N is required (zablab swarm --help)`);
-  return parsed;
+  if (value === undefined && fallback === undefined) throw new UsageError(`${flag} N is required (zablab swarm --help)`);
+  return value === undefined ? fallback! : parseUint(value, flag);
+}
+
+function lineOf(o: SweepOutcome, profile: SwarmProfile, reproduction?: string, shrunk?: string): string {
+  return JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, reproduction, shrunk }) + '\n';
 }
 
 export async function swarmCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
+  const { values, positionals } = parseFlags(
+    'swarm',
+    argv,
+    {
       protocol: { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       workers: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       bug: { type: 'string' },
+      'max-events': { type: 'string' },
       shrink: { type: 'string' },
       'shrink-runs': { type: 'string' },
       report: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    out(SWARM_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`swarm takes no scenario: it draws its own (got ${JSON.stringify(positionals[0])})`);
+    SWARM_USAGE,
+  );
+  if (positionals.length > 0) throw new UsageError(`takes no scenario: it draws its own (got ${JSON.stringify(positionals[0])})`);
   if (values.protocol === undefined) throw new UsageError('--protocol zab|paxos is required (zablab swarm --help)');
   const protocol = parseProtocol(values.protocol) as ProtocolName;
   const runs = parseCount(values.runs, '--runs', undefined);
   if (runs < 1) throw new UsageError('--runs needs at least 1');
-  const firstSeed = parseCount(values.seed, '--seed', 1);
-  const workers = parseWorkers(values.workers);
+  const firstSeed = values.seed === undefined ? 1 : parseSeedValue(values.seed);
+  if (firstSeed + runs - 1 > MAX_SEED) throw new UsageError(`--seed ${firstSeed} --runs ${runs}: the last seed would pass ${MAX_SEED} (seeds are unsigned 32-bit integers)`);
+  const workers = parseWorkers(values.workers, 'swarm');
+  const maxEvents = parseMaxEvents(values['max-events']);
   const shrinkSymptoms = parseCount(values.shrink, '--shrink', 5);
   const shrinkRuns = parseCount(values['shrink-runs'], '--shrink-runs', 300);
   const outDir = values.out ?? 'swarm-failures';
@@ -90,45 +96,73 @@ export async function swarmCommand(argv: string[]): Promise<number> {
     if (!known.some((b) => b.name === values.bug)) throw new UsageError(`--bug ${values.bug}: not a ${protocol} bug switch (zablab bugs lists them: ${known.map((b) => b.name).join(', ')})`);
     bugs.push(values.bug);
   }
+  const prefix = `swarm-${protocol}${bugs.length ? `-${bugs[0]}` : ''}-seed`;
+  const rules = { flag: '--out', inputs: [], force: values.force === true };
+  checkOutputFolder(outDir, rules, (name) => name.startsWith(prefix) && /^\d+(-shrunk)?\.json$/.test(name.slice(prefix.length)));
+  if (values.report !== undefined) checkOutputFile(values.report, { ...rules, flag: '--report' });
 
-  // ---- draw: every scenario goes through the validator, as a file would
-  const draws = Array.from({ length: runs }, (_, i) => drawSwarmScenario(protocol, firstSeed + i, { bugs }));
-  const jobs: SweepJob[] = draws.map((draw, index) => {
+  // ---- draw lazily (every scenario goes through the validator, as a file would) and run
+  const known = new Set(allBugs().map((b) => b.name));
+  const profiles = new Map<number, SwarmProfile>();
+  const jobs = new Map<number, SweepJob>();
+  /** The draw of one seed: a pure function of (protocol, seed, bugs), so it can be made again. */
+  const drawn = (index: number) => {
+    const draw = drawSwarmScenario(protocol, firstSeed + index, { bugs });
     const name = `swarm-${protocol}-${draw.seed}`;
-    const scenario = validateScenario(JSON.parse(JSON.stringify(draw.scenario)), name, new Set(allBugs().map((b) => b.name)));
-    return { index, name, scenario, protocol, seed: draw.seed };
-  });
-
-  // ---- run
+    return { draw, job: { index, name, scenario: validateScenario(JSON.parse(JSON.stringify(draw.scenario)), name, known), protocol, seed: draw.seed, maxEvents } as SweepJob };
+  };
+  const source: JobSource = {
+    total: runs,
+    job: (index) => {
+      const { draw, job } = drawn(index);
+      profiles.set(index, draw.profile);
+      jobs.set(index, job);
+      return job;
+    },
+  };
+  // Only a report needs every run's figures at the end.
+  const kept: SweepOutcome[] = [];
   const started = performance.now();
   const progress = progressReporter(values.json === true);
-  const outcomes = await runSweep(jobs, { workers, onResult: progress.onResult });
+  const failures: SwarmFailure[] = [];
+  const bySymptom = new Map<string, SwarmFailure[]>();
+  await streamSweep(source, {
+    workers,
+    onResult: (outcome, done, total) => {
+      progress.onResult(outcome, done, total);
+      const profile = profiles.get(outcome.index)!;
+      const job = jobs.get(outcome.index)!;
+      profiles.delete(outcome.index);
+      jobs.delete(outcome.index);
+      if (values.report !== undefined) kept.push(outcome);
+      if (outcome.ok) {
+        if (values.json) out(lineOf(outcome, profile));
+        return;
+      }
+      // Saved as it comes, with its seed and bug switch: `zablab run FILE` replays it.
+      const symptom = symptomOf(outcome);
+      const group = bySymptom.get(symptom) ?? [];
+      const failure: SwarmFailure = { outcome, profile, ...(group.length === 0 ? { job } : {}), reproduction: join(outDir, `${prefix}${outcome.seed}.json`) };
+      writeOutputFile(failure.reproduction, JSON.stringify(job.scenario, null, 2) + '\n', rules);
+      failures.push(failure);
+      group.push(failure);
+      bySymptom.set(symptom, group);
+    },
+  });
   progress.finish();
   const runSeconds = (performance.now() - started) / 1000;
-  const results: SwarmRun[] = outcomes.map((outcome, i) => ({ outcome, profile: draws[i].profile }));
 
-  // ---- save every failure; shrink the first one of each symptom
-  const failures = results.filter((r) => !r.outcome.ok);
-  const suffix = bugs.length ? `-${bugs[0]}` : '';
-  for (const failure of failures) {
-    failure.reproduction = join(outDir, `swarm-${protocol}${suffix}-seed${failure.outcome.seed}.json`);
-    writeTextFile(failure.reproduction, JSON.stringify(jobs[failure.outcome.index].scenario, null, 2) + '\n');
-  }
-  const bySymptom = new Map<string, SwarmRun[]>();
-  for (const failure of failures) {
-    const symptom = symptomOf(failure.outcome);
-    bySymptom.set(symptom, [...(bySymptom.get(symptom) ?? []), failure]);
-  }
+  // ---- shrink the first failing run of each symptom
   const toShrink = [...bySymptom.values()].slice(0, shrinkSymptoms).map((group) => group[0]).filter((r) => r.outcome.error === undefined);
   if (toShrink.length > 0 && shrinkRuns > 0) {
     if (!values.json) err(`shrinking ${toShrink.length} failing run(s), one per symptom…\n`);
-    const shrinkJobs: SweepJob[] = toShrink.map((r, index) => ({ ...jobs[r.outcome.index], index, shrinkRuns }));
+    const shrinkJobs: SweepJob[] = toShrink.map((r, index) => ({ ...r.job!, index, shrinkRuns }));
     const shrunk = await runSweep(shrinkJobs, { workers });
     shrunk.forEach((result, i) => {
       if (result.shrunk === undefined) return;
       const run = toShrink[i];
-      run.shrunkFile = run.reproduction!.replace(/\.json$/, '-shrunk.json');
-      writeTextFile(run.shrunkFile, JSON.stringify(result.shrunk.scenario, null, 2) + '\n');
+      run.shrunkFile = run.reproduction.replace(/\.json$/, '-shrunk.json');
+      writeOutputFile(run.shrunkFile, JSON.stringify(result.shrunk.scenario, null, 2) + '\n', rules);
       run.outcome.shrunk = result.shrunk;
     });
   }
@@ -136,13 +170,11 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const summaries =
     values.report === undefined
       ? []
-      : writeSweepReport({ file: values.report, command: ['zablab', 'swarm', ...argv].map(shellWord).join(' '), outcomes, scenarioOf: (o) => jobs[o.index].scenario, inputs: [], groupOf: (o) => `swarm · ${o.protocol}` });
+      : writeSweepReport({ file: values.report, command: ['zablab', 'swarm', ...argv].map(shellWord).join(' '), outcomes: kept, scenarioOf: (o) => drawn(o.index).job.scenario, inputs: [], groupOf: (o) => `swarm · ${o.protocol}` });
 
-  // ---- report
+  // ---- report (with --json, passing runs were printed as they came; failing runs follow, after shrinking)
   if (values.json) {
-    for (const { outcome: o, profile, reproduction, shrunkFile } of results) {
-      out(JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, reproduction, shrunk: shrunkFile }) + '\n');
-    }
+    for (const f of failures) out(lineOf(f.outcome, f.profile, f.reproduction, f.shrunkFile));
   } else {
     out(`swarm ${protocol}${bugs.length ? ` with ${bugs[0]}` : ''}: seeds ${firstSeed}..${firstSeed + runs - 1}\n`);
     for (const [symptom, group] of bySymptom) {

@@ -17,6 +17,8 @@ export interface SweepJob {
   scenario: Scenario;
   protocol: string;
   seed: number;
+  /** The run's events limit (runScenario's default if absent). */
+  maxEvents?: number;
   /** Shrink the run (if it fails) with at most this many runs, instead of only running it. */
   shrinkRuns?: number;
 }
@@ -41,7 +43,10 @@ export interface SweepOutcome {
 export function runJob(job: SweepJob): SweepOutcome {
   try {
     const adapter = protocolAdapter(job.protocol);
-    const result = runScenario(job.scenario, adapter, { seed: job.seed, name: job.name });
+    const result = runScenario(job.scenario, adapter, { seed: job.seed, name: job.name, maxEvents: job.maxEvents });
+    const failed = failedExpectations(result).map((e) => `${e.name}: ${e.detail}`);
+    // A run cut short at its events limit has no verdict: it counts as failing, and says why.
+    if (result.limit !== undefined) failed.unshift(`events limit: stopped after ${result.limit.maxEvents} events (--max-events)`);
     let shrunk: SweepOutcome['shrunk'];
     if (job.shrinkRuns !== undefined && job.shrinkRuns > 0 && !result.ok) {
       const focused: Scenario = { ...job.scenario, expect: focusedExpectations(failureKind(result), job.scenario.expect) };
@@ -53,10 +58,10 @@ export function runJob(job: SweepJob): SweepOutcome {
       scenario: job.name,
       protocol: job.protocol,
       seed: job.seed,
-      ok: result.ok,
+      ok: result.ok && result.limit === undefined,
       traceHash: result.traceHash,
       events: result.events,
-      failed: failedExpectations(result).map((e) => `${e.name}: ${e.detail}`),
+      failed,
       violations: [...new Set(result.invariants.violations.map((v) => v.invariant))],
       availability: runFigures(result.availability),
       shrunk,

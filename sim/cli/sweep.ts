@@ -5,38 +5,44 @@
  * keeps every N-th seed starting at the K-th (0-based), so shards of one sweep can run
  * on different machines and their `--json` lines merge by concatenation.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { concretize } from '../scenario/shrink.js';
-import { UsageError, err, out, writeTextFile } from './io.js';
+import { parseFlags, parseSeedValue } from './args.js';
+import { UsageError, err, out } from './io.js';
+import { parseMaxEvents, parseWorkers } from './limits.js';
+import { checkOutputFile, checkOutputFolder, writeOutputFile } from './outputs.js';
 import { parseProtocol, protocolsOf, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
 import { runJob, type SweepJob, type SweepOutcome } from './sweep-worker.js';
 import { refuseToOverwrite, shellWord } from './report.js';
 import { summaryLines, writeSweepReport } from './sweep-report.js';
-import type { Scenario } from '../scenario/types.js';
+import type { ProtocolName, Scenario } from '../scenario/types.js';
 
-export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--bug NAME]… [--workers N] [--shard K/N] [--out DIR] [--report FILE.html] [--json]
+export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--bug NAME]… [--max-events N] [--workers N] [--shard K/N] [--out DIR] [--report FILE.html] [--force] [--json]
 
-Runs each scenario on each of its protocols (or --protocol) for every seed in A..B,
-on N worker threads (default: all cores). Failing runs are saved under DIR (default
-sweep-failures/) as scenario files with their seed: \`zablab run FILE\` reproduces them.
+Runs each scenario on each of its protocols (or --protocol) for every seed in A..B
+(unsigned 32-bit integers; the runs are made as workers ask for them, so any range
+runs in flat memory), on N worker threads (default and at most: the core count; 0 runs
+inline). Failing runs are saved under DIR (default sweep-failures/) as scenario files
+with their seed, protocol and bug switches: \`zablab run FILE\` reproduces them. A DIR
+already holding files this sweep would write is refused unless --force. A run that
+reaches --max-events (default 10000000) counts as failing.
 --report writes one self-contained HTML page: per scenario and protocol, the
 percentiles and histogram of each availability figure (time from each fault to the
 first successful write and read, longest window without success), with the worst
-seeds' scenarios written beside it (FILE-seeds/).
+seeds' scenarios written beside it (FILE-seeds/); the report keeps every run's
+figures in memory until the end.
 Exit: 0 all pass, 1 some fail, 2 bad input.
 `;
 
 export function parseSeedRange(value: string | undefined): [number, number] {
-  if (value === undefined) throw new UsageError(`--seeds A..B is required\n${SWEEP_USAGE}`);
+  if (value === undefined) throw new UsageError('--seeds A..B is required (zablab sweep --help)');
   const match = /^(\d+)(?:\.\.(\d+))?$/.exec(value);
-  if (!match) throw new UsageError(`--seeds must look like 1..200, got ${JSON.stringify(value)}`);
-  const from = Number(match[1]);
-  const to = match[2] === undefined ? from : Number(match[2]);
+  if (!match) throw new UsageError(`--seeds must look like 1..200 (unsigned 32-bit integers), got ${JSON.stringify(value)}`);
+  const from = parseSeedValue(match[1], '--seeds');
+  const to = match[2] === undefined ? from : parseSeedValue(match[2], '--seeds');
   if (to < from) throw new UsageError(`--seeds ${value}: the range is empty`);
   return [from, to];
 }
@@ -48,51 +54,98 @@ export function parseShard(value: string | undefined): [number, number] {
   return [Number(match[1]), Number(match[2])];
 }
 
+/** Jobs made one at a time, when a worker is ready for them: a sweep never holds them all. */
+export interface JobSource {
+  readonly total: number;
+  /** The job with this index (0 ≤ index < total); called once per index, in order. */
+  job(index: number): SweepJob;
+}
+
 export interface SweepOptions {
   workers: number;
+  /** Each result, in job order (the same whatever the worker count). */
   onResult?: (outcome: SweepOutcome, done: number, total: number) => void;
 }
 
-/** Runs the jobs on worker threads (or inline with 0 workers); results in job order. */
-export async function runSweep(jobs: SweepJob[], options: SweepOptions): Promise<SweepOutcome[]> {
-  const results = new Array<SweepOutcome>(jobs.length);
+/** The worker module (from the TypeScript sources, as under vitest, the compiled one in dist/). */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? join(dirname(here), '..', '..', 'dist', 'sim', 'cli', 'sweep-worker.js') : join(dirname(here), 'sweep-worker.js');
+}
+
+/**
+ * Runs a source's jobs on worker threads (or inline with 0 workers), handing each result
+ * to onResult in job order. Jobs are made only when a worker asks, and no job runs more
+ * than a small window ahead of the oldest unreported one, so memory stays flat however
+ * many jobs there are.
+ */
+export async function streamSweep(source: JobSource, options: SweepOptions): Promise<void> {
+  const total = source.total;
   let done = 0;
-  const record = (outcome: SweepOutcome) => {
-    results[outcome.index] = outcome;
+  const report = (outcome: SweepOutcome) => {
     done++;
-    options.onResult?.(outcome, done, jobs.length);
+    options.onResult?.(outcome, done, total);
   };
   if (options.workers <= 0) {
-    for (const job of jobs) record(runJob(job));
-    return results;
+    for (let index = 0; index < total; index++) report(runJob(source.job(index)));
+    return;
   }
-  // Workers run the compiled module (from the TypeScript sources, as under vitest, use dist/).
-  const here = fileURLToPath(import.meta.url);
-  const workerFile = here.endsWith('.ts') ? join(dirname(here), '..', '..', 'dist', 'sim', 'cli', 'sweep-worker.js') : join(dirname(here), 'sweep-worker.js');
-  const batch = Math.max(1, Math.min(8, Math.floor(jobs.length / (options.workers * 4))));
+  const workers = Math.min(options.workers, total);
+  const batch = Math.max(1, Math.min(8, Math.floor(total / (workers * 4))));
+  const window = workers * batch * 4;
+  const waiting = new Map<number, SweepOutcome>();
   let next = 0;
+  let reported = 0;
+  const idle: (() => void)[] = [];
   await Promise.all(
-    Array.from({ length: Math.min(options.workers, jobs.length) }, () => {
+    Array.from({ length: workers }, () => {
       return new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerFile);
+        const worker = new Worker(workerFile());
         const feed = () => {
-          if (next >= jobs.length) {
+          if (next >= total) {
             void worker.terminate().then(() => resolve());
             return;
           }
-          const slice = jobs.slice(next, next + batch);
-          next += slice.length;
+          // Too far ahead of the oldest unreported job: wait until it is reported.
+          if (next >= reported + window) {
+            idle.push(feed);
+            return;
+          }
+          const slice: SweepJob[] = [];
+          while (slice.length < batch && next < total && next < reported + window) slice.push(source.job(next++));
           worker.postMessage(slice);
         };
         worker.on('message', (message: SweepOutcome | { done: true }) => {
-          if ('done' in message) feed();
-          else record(message);
+          if ('done' in message) {
+            feed();
+            return;
+          }
+          waiting.set(message.index, message);
+          while (waiting.has(reported)) {
+            const outcome = waiting.get(reported)!;
+            waiting.delete(reported);
+            reported++;
+            report(outcome);
+          }
+          while (idle.length > 0 && next < reported + window) idle.shift()!();
         });
         worker.on('error', reject);
         feed();
       });
     }),
   );
+}
+
+/** Runs the jobs (all given at once); results in job order. */
+export async function runSweep(jobs: SweepJob[], options: SweepOptions): Promise<SweepOutcome[]> {
+  const results: SweepOutcome[] = [];
+  await streamSweep({ total: jobs.length, job: (index) => jobs[index] }, {
+    workers: options.workers,
+    onResult: (outcome, done, total) => {
+      results.push(outcome);
+      options.onResult?.(outcome, done, total);
+    },
+  });
   return results;
 }
 
@@ -125,89 +178,108 @@ export function progressReporter(quiet: boolean): { onResult: (outcome: SweepOut
   };
 }
 
-/** --workers N: a non-negative integer (0 runs inline); default all cores. */
-export function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return availableParallelism();
-  if (!/^\d+$/.test(value)) throw new UsageError(`--workers needs a non-negative integer, got ${JSON.stringify(value)}`);
-  return Number(value);
+/** What a sweep keeps while it runs: counts per scenario and protocol, the first failures. */
+interface SweepTally {
+  groups: Map<string, { runs: number; failed: number; seeds: number[] }>;
+  runs: number;
+  failures: number;
+  firstFailures: { outcome: SweepOutcome; reproduction: string }[];
+}
+
+/** The file a failing run is saved to. */
+function reproductionName(scenario: string, protocol: string, seed: number): string {
+  return `${scenario.replace(/[\\/]/g, '_')}-${protocol}-seed${seed}.json`;
 }
 
 export async function sweepCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      seeds: { type: 'string' },
-      protocol: { type: 'string' },
-      bug: { type: 'string', multiple: true },
-      workers: { type: 'string' },
-      shard: { type: 'string' },
-      out: { type: 'string' },
-      report: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    out(SWEEP_USAGE);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError(`sweep needs at least one scenario\n${SWEEP_USAGE}`);
+  const { values, positionals } = parseFlags(
+    'sweep',
+    argv,
+    { seeds: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, 'max-events': { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' }, report: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    SWEEP_USAGE,
+  );
+  if (positionals.length === 0) throw new UsageError('needs at least one scenario (zablab sweep --help)');
   const [from, to] = parseSeedRange(values.seeds);
   const [shardIndex, shardCount] = parseShard(values.shard);
   const protocol = parseProtocol(values.protocol);
-  const workers = parseWorkers(values.workers);
+  const maxEvents = parseMaxEvents(values['max-events']);
+  const workers = parseWorkers(values.workers, 'sweep');
   const outDir = values.out ?? 'sweep-failures';
   const scenarios = positionals.map((arg) => loadScenario(arg));
+  // Each (scenario, protocol) pair, with its bug switches: the jobs are made from these lazily.
+  const pairs = scenarios.flatMap(({ name, scenario }) => (protocol ? [protocol] : protocolsOf(scenario)).map((p) => ({ name, protocol: p, scenario: withBugs(scenario, values.bug, p) })));
+  const prefixes = pairs.map((p) => reproductionName(p.name, p.protocol, 0).replace(/0\.json$/, ''));
   const inputs = scenarios.map((s) => s.file);
-  if (values.report !== undefined) refuseToOverwrite(values.report, inputs);
-  const jobs: SweepJob[] = [];
-  for (const { name, scenario } of scenarios) {
-    for (const p of protocol ? [protocol] : protocolsOf(scenario)) {
-      for (let seed = from; seed <= to; seed++) {
-        if ((seed - from) % shardCount !== shardIndex) continue;
-        jobs.push({ index: jobs.length, name, scenario: withBugs(scenario, values.bug, p), protocol: p, seed });
-      }
-    }
+  const rules = { flag: '--out', inputs, force: values.force === true };
+  checkOutputFolder(outDir, rules, (name) => prefixes.some((prefix) => name.startsWith(prefix) && /^\d+\.json$/.test(name.slice(prefix.length))));
+  if (values.report !== undefined) {
+    refuseToOverwrite(values.report, inputs);
+    checkOutputFile(values.report, { ...rules, flag: '--report' });
   }
+  const pairOf = (o: SweepOutcome) => pairs.find((p) => p.name === o.scenario && p.protocol === o.protocol)!;
+  // Seeds of this shard: from+shardIndex, from+shardIndex+shardCount, …
+  const perPair = from + shardIndex > to ? 0 : Math.floor((to - from - shardIndex) / shardCount) + 1;
+  const total = perPair * pairs.length;
+  if (total === 0) throw new UsageError(`--shard ${shardIndex}/${shardCount} of --seeds ${from}..${to} holds no seed`);
+  const source: JobSource = {
+    total,
+    job: (index) => {
+      const pair = pairs[Math.floor(index / perPair)];
+      const seed = from + shardIndex + (index % perPair) * shardCount;
+      return { index, name: pair.name, scenario: pair.scenario, protocol: pair.protocol, seed, maxEvents };
+    },
+  };
+  const tally: SweepTally = { groups: new Map(), runs: 0, failures: 0, firstFailures: [] };
+  // Only a report needs every run's figures at the end.
+  const kept: SweepOutcome[] = [];
   const started = performance.now();
   const progress = progressReporter(values.json === true);
-  const outcomes = await runSweep(jobs, { workers, onResult: progress.onResult });
+  await streamSweep(source, {
+    workers,
+    onResult: (outcome, done, all) => {
+      progress.onResult(outcome, done, all);
+      let reproduction: string | undefined;
+      if (!outcome.ok) {
+        // Saved as it comes: everything that shaped the run (bug switches included) is in the file.
+        const repro: Scenario = { ...concretize(pairOf(outcome).scenario, outcome.seed), seed: outcome.seed, protocols: [outcome.protocol as ProtocolName] };
+        reproduction = join(outDir, reproductionName(outcome.scenario, outcome.protocol, outcome.seed));
+        writeOutputFile(reproduction, JSON.stringify(repro, null, 2) + '\n', rules);
+      }
+      tallyOutcome(tally, outcome, reproduction);
+      if (values.report !== undefined) kept.push(outcome);
+      if (values.json) out(JSON.stringify({ scenario: outcome.scenario, protocol: outcome.protocol, seed: outcome.seed, ok: outcome.ok, traceHash: outcome.traceHash, events: outcome.events, failed: outcome.failed, violations: outcome.violations, reproduction, availability: outcome.availability }) + '\n');
+    },
+  });
   progress.finish();
-  const failures = outcomes.filter((o) => !o.ok);
-  for (const failure of failures) {
-    const source = scenarios.find((s) => s.name === failure.scenario)!.scenario;
-    const repro: Scenario = { ...concretize(source, failure.seed), seed: failure.seed, protocols: [failure.protocol as 'zab' | 'paxos'] };
-    const file = join(outDir, `${failure.scenario.replace(/[\\/]/g, '_')}-${failure.protocol}-seed${failure.seed}.json`);
-    writeTextFile(file, JSON.stringify(repro, null, 2) + '\n');
-    (failure as SweepOutcome & { reproduction?: string }).reproduction = file;
-  }
   const summaries =
     values.report === undefined
       ? []
-      : writeSweepReport({ file: values.report, command: ['zablab', 'sweep', ...argv].map(shellWord).join(' '), outcomes, scenarioOf: (o) => ({ ...concretize(jobs[o.index].scenario, o.seed), seed: o.seed, protocols: [o.protocol as 'zab' | 'paxos'] }), inputs });
-  if (values.json) {
-    for (const o of outcomes) out(JSON.stringify({ scenario: o.scenario, protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, failed: o.failed, violations: o.violations, reproduction: (o as { reproduction?: string }).reproduction, availability: o.availability }) + '\n');
-  } else {
-    const groups = new Map<string, { runs: number; failed: number; seeds: number[] }>();
-    for (const o of outcomes) {
-      const key = `${o.scenario} ${o.protocol}`;
-      const group = groups.get(key) ?? { runs: 0, failed: 0, seeds: [] };
-      group.runs++;
-      if (!o.ok) {
-        group.failed++;
-        if (group.seeds.length < 10) group.seeds.push(o.seed);
-      }
-      groups.set(key, group);
-    }
-    const width = Math.max(8, ...[...groups.keys()].map((k) => k.length));
-    out(`${'scenario'.padEnd(width)}  runs  failed  failing seeds\n`);
-    for (const [key, g] of groups) out(`${key.padEnd(width)}  ${String(g.runs).padStart(4)}  ${String(g.failed).padStart(6)}  ${g.seeds.join(', ')}${g.failed > g.seeds.length ? ', …' : ''}\n`);
-    const seconds = (performance.now() - started) / 1000;
-    out(`\n${outcomes.length - failures.length} passed, ${failures.length} failed in ${seconds.toFixed(1)} s (${(outcomes.length / seconds).toFixed(1)} runs/s, ${workers} worker${workers === 1 ? '' : 's'})\n`);
-    for (const f of failures.slice(0, 20)) out(`  ✗ ${f.scenario} ${f.protocol} seed ${f.seed}: ${f.failed[0]}\n    reproduce: zablab run ${(f as { reproduction?: string }).reproduction}\n`);
+      : writeSweepReport({ file: values.report, command: ['zablab', 'sweep', ...argv].map(shellWord).join(' '), outcomes: kept, scenarioOf: (o) => ({ ...concretize(pairOf(o).scenario, o.seed), seed: o.seed, protocols: [o.protocol as ProtocolName] }), inputs });
+  if (!values.json) {
+    printSweepSummary(tally, (performance.now() - started) / 1000, workers);
     if (values.report !== undefined) out(`\navailability (ms)\n${summaryLines(summaries).map((line) => `  ${line}\n`).join('')}report: ${values.report}\n`);
   }
-  return failures.length === 0 ? 0 : 1;
+  return tally.failures === 0 ? 0 : 1;
+}
+
+function tallyOutcome(tally: SweepTally, outcome: SweepOutcome, reproduction: string | undefined): void {
+  const key = `${outcome.scenario} ${outcome.protocol}`;
+  const group = tally.groups.get(key) ?? { runs: 0, failed: 0, seeds: [] };
+  group.runs++;
+  tally.runs++;
+  if (!outcome.ok) {
+    group.failed++;
+    tally.failures++;
+    if (group.seeds.length < 10) group.seeds.push(outcome.seed);
+    if (tally.firstFailures.length < 20) tally.firstFailures.push({ outcome, reproduction: reproduction! });
+  }
+  tally.groups.set(key, group);
+}
+
+function printSweepSummary(tally: SweepTally, seconds: number, workers: number): void {
+  const width = Math.max(8, ...[...tally.groups.keys()].map((k) => k.length));
+  out(`${'scenario'.padEnd(width)}  runs  failed  failing seeds\n`);
+  for (const [key, g] of tally.groups) out(`${key.padEnd(width)}  ${String(g.runs).padStart(4)}  ${String(g.failed).padStart(6)}  ${g.seeds.join(', ')}${g.failed > g.seeds.length ? ', …' : ''}\n`);
+  out(`\n${tally.runs - tally.failures} passed, ${tally.failures} failed in ${seconds.toFixed(1)} s (${(tally.runs / seconds).toFixed(1)} runs/s, ${workers} worker${workers === 1 ? '' : 's'})\n`);
+  for (const { outcome: f, reproduction } of tally.firstFailures) out(`  ✗ ${f.scenario} ${f.protocol} seed ${f.seed}: ${f.failed[0]}\n    reproduce: zablab run ${reproduction}\n`);
 }

@@ -1,7 +1,7 @@
 /** `zablab trace-info <trace>`: what a trace file holds, and its hash. */
-import { parseArgs } from 'node:util';
 import { readTrace, TraceFormatError } from '../core/trace.js';
 import { formatUs } from '../core/time.js';
+import { parseFlags } from './args.js';
 import { UsageError, readTextFile, out } from './io.js';
 
 export const TRACE_INFO_USAGE = `usage: zablab trace-info <trace.json|trace.ndjson> [--json]
@@ -11,12 +11,8 @@ hash (recomputed from the events, and checked against the hash stored in the fil
 `;
 
 export function traceInfoCommand(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  if (values.help) {
-    out(TRACE_INFO_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(`trace-info takes exactly one trace file\n${TRACE_INFO_USAGE}`);
+  const { values, positionals } = parseFlags('trace-info', argv, { json: { type: 'boolean' } }, TRACE_INFO_USAGE);
+  if (positionals.length !== 1) throw new UsageError(`takes exactly one trace file, got ${positionals.length} (zablab trace-info --help)`);
   const file = positionals[0];
   const text = readTextFile(file);
   let trace;

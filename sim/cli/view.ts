@@ -11,9 +11,9 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { readTrace, TraceFormatError } from '../core/trace.js';
+import { parseFlags } from './args.js';
 import { UsageError, out, readTextFile } from './io.js';
 
 const TYPES: Record<string, string> = {
@@ -164,17 +164,8 @@ export interface ViewHooks {
 }
 
 export async function viewCommand(argv: string[], hooks: ViewHooks = {}): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { port: { type: 'string' }, build: { type: 'boolean' }, open: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    out(VIEW_USAGE);
-    return 0;
-  }
-  if (positionals.length > 1) throw new UsageError(`view takes at most one trace file\n${VIEW_USAGE}`);
+  const { values, positionals } = parseFlags('view', argv, { port: { type: 'string' }, build: { type: 'boolean' }, open: { type: 'boolean' } }, VIEW_USAGE);
+  if (positionals.length > 1) throw new UsageError(`takes at most one trace file, got ${positionals.length} (zablab view --help)`);
   let port = 0;
   if (values.port !== undefined) {
     if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port needs a port number, got ${JSON.stringify(values.port)}`);

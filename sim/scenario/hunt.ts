@@ -48,6 +48,8 @@ export interface HuntOptions {
   shrinkRuns?: number;
   /** Count a failing run only if it passes with the switch off (default true). */
   confirmWithoutBug?: boolean;
+  /** Called before each run of the search (the CLI's progress line). */
+  onRun?: (run: number, maxRuns: number) => void;
 }
 
 export interface HuntResult {
@@ -168,6 +170,7 @@ export function huntBug(adapter: ProtocolAdapter, bug: string, options: HuntOpti
   const generator = options.generator ?? 'mixed';
   let unconfirmed = 0;
   for (let run = 1; run <= options.maxRuns; run++) {
+    options.onRun?.(run, options.maxRuns);
     const { scenario, seed } = huntScenario(rng, adapter, bug, generator);
     const result = runWith(scenario, adapter, seed, [bug]);
     if (result.ok) continue;

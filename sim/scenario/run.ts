@@ -45,7 +45,24 @@ export interface RunOptions {
   linMaxSteps?: number;
   /** Deliberately broken recipes (tests showing a recipe's checker fire); never from a scenario file. */
   recipeFlaws?: RecipeFlaws;
+  /**
+   * Stop the run after this many events (default DEFAULT_MAX_EVENTS): it halts as at an
+   * invariant violation, with `limit` set, and what ran so far (trace included) is kept.
+   */
+  maxEvents?: number;
+  /** Called every 100,000 events with the simulated time and the latest time the run may reach. */
+  onProgress?: (nowUs: number, endUs: number) => void;
 }
+
+/**
+ * The events one run may process unless told otherwise: far above every story (the
+ * largest, primary-order on Paxos, takes about 100,000), low enough that a scenario of
+ * 1e9 ms simulated time stops within a minute instead of running for days. A run that
+ * keeps its trace in memory stops at DEFAULT_MAX_EVENTS_WITH_TRACE (the trace of 2M
+ * events is about half a gigabyte of NDJSON).
+ */
+export const DEFAULT_MAX_EVENTS = 10_000_000;
+export const DEFAULT_MAX_EVENTS_WITH_TRACE = 2_000_000;
 
 export interface LeaderRecord {
   node: number;
@@ -98,6 +115,8 @@ export interface RunResult {
   liveness: { status: ExpectationStatus; problems: string[] };
   /** Where the run stopped early: the invariant that halted it, and when (null if it ran to its end). */
   halted: { invariant: string; reason: string; atUs: number } | null;
+  /** Set when the run stopped at its events limit (RunOptions.maxEvents), not at its end. */
+  limit?: { maxEvents: number; atUs: number };
   /** Servers out of service at the end (for `recovers`; null if the protocol cannot tell). */
   outOfService: number[] | null;
   /**
@@ -507,10 +526,24 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // ---- 1. setup
   const setup = setupRun(scenario, adapter, options);
   const { seed, protocol, cluster, monitor, primaryOrder, syncAnswers, rt, counters, serverErrors, timeline, history, spec, workload, storyEndUs } = setup;
+  // Every phase runs through `advance`, so the events limit holds over the whole run.
+  const maxEvents = options.maxEvents ?? (options.keepTrace ? DEFAULT_MAX_EVENTS_WITH_TRACE : DEFAULT_MAX_EVENTS);
+  const progressEvery = options.onProgress === undefined ? Number.POSITIVE_INFINITY : 100_000;
+  const advance = (limits: { untilUs: number; stopWhen?: () => boolean }): void => {
+    // Run in slices only to report progress: stopping at an event boundary and going on
+    // is the same run (the hash does not change).
+    while (cluster.run({ ...limits, maxEvents: Math.min(progressEvery, maxEvents - cluster.eventsProcessed) }) === 'events') {
+      if (cluster.eventsProcessed >= maxEvents) {
+        cluster.halt(`events limit: ${maxEvents} events processed`);
+        return;
+      }
+      options.onProgress!(cluster.nowUs, storyEndUs + msToUs(scenario.healMs ?? DEFAULT_HEAL_MS));
+    }
+  };
 
   // ---- 2. story: in time order, or first the scheduled events in the schedule's order
   if (scenario.schedule !== undefined) replaySchedule(setup, scenario.schedule);
-  if (cluster.haltReason === null) cluster.run({ untilUs: storyEndUs });
+  if (cluster.haltReason === null) advance({ untilUs: storyEndUs });
 
   const expected = expectationsFor(scenario, protocol);
   // ---- 3. liveness: heal everything and let the clients finish
@@ -536,7 +569,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     // Settled as the verdict will judge it: same trees, and no server still catching up
     // (a learner mid-sync can hold the leader's tree before it has delivered it).
     const settled = () => (workload === undefined || workload.done()) && converged(cluster, serving) && (monitor.lagging?.() ?? []).length === 0;
-    cluster.run({ untilUs: storyEndUs + Math.floor((healEndUs - storyEndUs) / 2), stopWhen: settled });
+    advance({ untilUs: storyEndUs + Math.floor((healEndUs - storyEndUs) / 2), stopWhen: settled });
     if (cluster.haltReason === null && !settled()) {
       // Some protocols can wedge without a fault: ZooKeeper leaves a server that
       // accepted a higher epoch in a failed election unable to join an ensemble that
@@ -548,13 +581,13 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
         cluster.crash(leader);
         cluster.restart(leader);
       }
-      cluster.run({ untilUs: healEndUs, stopWhen: settled });
+      advance({ untilUs: healEndUs, stopWhen: settled });
     }
     // A little more time so followers apply the last commits.
-    if (cluster.haltReason === null) cluster.run({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: settled });
+    if (cluster.haltReason === null) advance({ untilUs: Math.min(healEndUs, cluster.nowUs + 200_000), stopWhen: settled });
     // Settling can be a lull: the sessions of the stopped clients expire afterwards, and
     // their closeSession txns must reach every server too. The quiet time allows it.
-    if (cluster.haltReason === null && !settled()) cluster.run({ untilUs: healEndUs, stopWhen: settled });
+    if (cluster.haltReason === null && !settled()) advance({ untilUs: healEndUs, stopWhen: settled });
   }
   // Halted before the end: the invariant that stopped the run (the end-of-run checks below may add more, but stop nothing).
   const halted = cluster.haltReason === null ? null : { invariant: monitor.violations[0]?.invariant ?? cluster.haltReason.split(':')[0], reason: cluster.haltReason, atUs: cluster.nowUs };
@@ -600,6 +633,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     convergence,
     liveness,
     halted,
+    ...(halted !== null && cluster.haltReason?.startsWith('events limit') ? { limit: { maxEvents, atUs: cluster.nowUs } } : {}),
     outOfService: outOfService(cluster, adapter),
     serverErrors,
     warnings: ignoredSettings(scenario, adapter),
@@ -615,7 +649,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     history: history.events,
   };
   result.expectations = evaluate(expected, result, rt);
-  result.ok = failedExpectations(result).length === 0;
+  // A run cut short at its events limit reached no verdict: it is not a pass.
+  result.ok = failedExpectations(result).length === 0 && result.limit === undefined;
   return result;
 }
 

@@ -107,13 +107,13 @@ function* candidates(s: Scenario, result: RunResult, largestChunk: number): Gene
   if (servers > 3 && maxNodeReferenced(s) < servers - 2) yield { scenario: { ...s, cluster: { ...s.cluster, servers: servers - 2 } }, chunk: 0 };
 }
 
-export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, seed: number, options: { maxRuns?: number; name?: string } = {}): ShrinkResult {
+export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, seed: number, options: { maxRuns?: number; name?: string; maxEvents?: number } = {}): ShrinkResult {
   const maxRuns = options.maxRuns ?? 300;
-  const firstRun = runScenario(scenario, adapter, { seed, name: options.name });
+  const firstRun = runScenario(scenario, adapter, { seed, name: options.name, maxEvents: options.maxEvents });
   const failing = failingNames(firstRun);
   if (failing.length === 0) throw new Error('the run does not fail: nothing to shrink');
   let current = concretize(scenario, seed);
-  let currentResult = runScenario(current, adapter, { seed, name: options.name });
+  let currentResult = runScenario(current, adapter, { seed, name: options.name, maxEvents: options.maxEvents });
   let runs = 2;
   if (!failingNames(currentResult).some((name) => failing.includes(name))) {
     // Made concrete, the schedule no longer fails (it should, with the same seed): keep the original.
@@ -131,7 +131,7 @@ export function shrinkScenario(scenario: Scenario, adapter: ProtocolAdapter, see
     for (const candidate of candidates(current, currentResult, largestChunk)) {
       if (runs >= maxRuns) break;
       runs++;
-      const result = runScenario(candidate.scenario, adapter, { seed, name: options.name });
+      const result = runScenario(candidate.scenario, adapter, { seed, name: options.name, maxEvents: options.maxEvents });
       if (failingNames(result).some((name) => target.includes(name))) {
         accepted = candidate;
         current = candidate.scenario;

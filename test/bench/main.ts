@@ -32,6 +32,7 @@ async function main(argv: string[]): Promise<void> {
     ['sweep', await optionalSuite('sweep.js', 'benchSweep')],
     ['web', await optionalSuite('web.js', 'benchWeb')],
     ['explore', await optionalSuite('explore.js', 'benchExplore')],
+    ['cli', await optionalSuite('cli.js', 'benchCli')],
   ];
   const results: Record<string, Record<string, number>> = {};
   for (const [name, suite] of suites) {

@@ -84,7 +84,8 @@ describe('bad input gets a clear message, exit 2 and no stack trace', () => {
     for (const args of [['run', file, '--seed', 'x'], ['run', file, '--protocol', 'raft'], ['run', file, '--frobnicate'], ['frobnicate'], ['sweep', file, '--seeds', '5..1'], ['sweep', file, '--seeds', '1..2', '--shard', '3/2'], ['hunt', '--bug', 'applyOnPropose', '--generator', 'uniform']]) {
       const { code, stderr } = zablab(args);
       expect(code, args.join(' ')).toBe(2);
-      expect(stderr).toMatch(/^zablab: /);
+      // One line, prefixed with the command (or plain zablab: before one is chosen).
+      expect(stderr, args.join(' ')).toMatch(args[0] === 'frobnicate' ? /^zablab: [^\n]+\n$/ : new RegExp(`^zablab ${args[0]}: [^\\n]+\\n$`));
       expect(stderr).not.toMatch(/\n\s+at /);
     }
   });

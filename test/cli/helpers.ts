@@ -10,3 +10,27 @@ export function zablab(args: string[], options: { cwd?: string; input?: string }
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', input: options.input, timeout: 120_000 });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * Runs the dispatcher, main(), in this process with stdout and stderr captured (and
+ * optionally in another folder): the same code as the binary, without a process start.
+ */
+export async function zablabInProcess(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../sim/cli/main.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  const stderrWrite = process.stderr.write.bind(process.stderr);
+  const cwd0 = process.cwd();
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  if (cwd !== undefined) process.chdir(cwd);
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.chdir(cwd0);
+    process.stdout.write = stdoutWrite;
+    process.stderr.write = stderrWrite;
+  }
+}

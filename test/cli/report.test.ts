@@ -65,7 +65,7 @@ describe('zablab run --report', () => {
     const run = zablab(['run', scenario, '--report', join(work, '.', 'hostile.json')]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/^zablab: --report .*hostile\.json: that is an input file .*refusing to overwrite it/);
+    expect(run.stderr).toMatch(/^zablab run: --report .*hostile\.json: that is an input file .*refusing to overwrite it/);
     expect(readFileSync(scenario, 'utf8')).toBe(before);
   });
 });

@@ -39,7 +39,7 @@ describe('zablab swarm', () => {
     ]) {
       const { code, stderr } = zablab(args);
       expect(code, args.join(' ')).toBe(2);
-      expect(stderr, args.join(' ')).toMatch(/^zablab: [^\n]+\n$/);
+      expect(stderr, args.join(' ')).toMatch(/^zablab swarm: [^\n]+\n$/);
       expect(stderr).not.toMatch(/\n\s+at /);
     }
   });

@@ -3,7 +3,7 @@
  * by concatenation, and failing runs saved as scenarios that `zablab run` reproduces.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, zablab } from './helpers.js';
@@ -50,5 +50,32 @@ describe('zablab sweep', () => {
     expect(again.code).toBe(1);
     const rerun = JSON.parse(again.stdout) as Line;
     expect(runs.map((r) => r.traceHash)).toContain(rerun.traceHash);
+  });
+
+  it('a run saved by sweep --bug replays with its bug switch: zablab run gives the same hash and fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zablab-sweep-bug-'));
+    const story = join(ROOT, 'scenarios', 'leader-crash-during-broadcast.json');
+    const result = zablab(['sweep', story, '--protocol', 'zab', '--bug', 'applyWritesLocally', '--seeds', '1..2', '--workers', '1', '--json', '--out', dir]);
+    expect(result.code).toBe(1);
+    const runs = lines(result.stdout) as (Line & { reproduction?: string })[];
+    expect(runs.length).toBe(2);
+    for (const run of runs.filter((r) => !r.ok)) {
+      const saved = JSON.parse(readFileSync(run.reproduction!, 'utf8')) as { seed: number; bugs?: string[]; protocols: string[] };
+      expect(saved).toMatchObject({ seed: run.seed, bugs: ['applyWritesLocally'], protocols: ['zab'] });
+      const again = zablab(['run', run.reproduction!, '--json']);
+      expect(again.code).toBe(1);
+      expect((JSON.parse(again.stdout) as Line).traceHash).toBe(run.traceHash);
+    }
+  });
+
+  it('shrink takes run\'s flags (--bug, --protocol, --seed) and writes them into the shrunk scenario', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zablab-shrink-bug-'));
+    const story = join(ROOT, 'scenarios', 'leader-crash-during-broadcast.json');
+    const out = join(dir, 'shrunk.json');
+    const result = zablab(['shrink', story, '--protocol', 'zab', '--bug', 'applyWritesLocally', '--seed', '1', '--max-runs', '15', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as { seed: number; bugs?: string[]; protocols: string[] };
+    expect(saved).toMatchObject({ seed: 1, bugs: ['applyWritesLocally'], protocols: ['zab'] });
+    expect(zablab(['run', out]).code).toBe(1);
   });
 });

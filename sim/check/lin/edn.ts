@@ -240,6 +240,9 @@ function toEvent(form: unknown, line: number): HistoryEvent | undefined {
     throw new HistoryError(`:process must be an integer or a keyword, got ${JSON.stringify(m.process) ?? 'nothing'}`, line);
   }
   if (typeof m.f !== 'string') throw new HistoryError(`:f must be a keyword, got ${JSON.stringify(m.f) ?? 'nothing'}`, line);
+  // Porcupine's kv logs name the key in a field of its own: folded into Jepsen's
+  // independent-key tuple [key, value], which the kv model reads.
+  if ('key' in m) return { type: m.type as OpType, process: m.process, f: m.f, value: [m.key, m.value ?? null] };
   return { type: m.type as OpType, process: m.process, f: m.f, value: m.value ?? null };
 }
 

@@ -5,7 +5,8 @@
  * Operations: `f = "txn"`, value: a list of micro-operations `[f, key, value]`:
  * `["read", "x", 1]` reads 1 from x (a read of nil/null matches anything),
  * `["write", "y", 2]` writes 2 to y. In EDN: `{:f :txn, :value [[:read :x nil] [:write :y 2]]}`.
- * A transaction applies its micro-operations in order, atomically. Every key starts nil.
+ * A transaction applies its micro-operations in order, atomically. Every key starts nil
+ * unless `initial` gives it a value, as Knossos's `(multi-register {:x 0 :y 0})` does.
  *
  * Partition: transactions touching a common key are connected; each connected group
  * of keys is an independent object (linearizability is local), checked on its own.
@@ -83,7 +84,7 @@ function find(parent: Map<string, string>, k: string): string {
   return r;
 }
 
-function partitionByKeys(ops: readonly Operation[]): ModelPart<MultiRegisterState>[] {
+function partitionByKeys(ops: readonly Operation[], initial: MultiRegisterState): ModelPart<MultiRegisterState>[] {
   const parent = new Map<string, string>();
   for (const op of ops) {
     let first: string | undefined;
@@ -106,14 +107,21 @@ function partitionByKeys(ops: readonly Operation[]): ModelPart<MultiRegisterStat
   return [...groups.values()].map((g) => ({
     key: g.keys.size === 0 ? 'empty transactions' : `keys ${[...g.keys].sort().map(showKey).join(', ')}`,
     ops: g.ops,
+    // Each part starts from the initial values of its own keys.
+    init: new Map([...initial].filter(([k]) => g.keys.has(k))),
   }));
 }
 
-export function multiRegisterModel(): Model<MultiRegisterState> {
-  const empty: MultiRegisterState = new Map();
+export interface MultiRegisterOptions {
+  /** Each key's value before the history (a key absent or null starts nil). */
+  readonly initial?: Readonly<Record<string, unknown>>;
+}
+
+export function multiRegisterModel(options: MultiRegisterOptions = {}): Model<MultiRegisterState> {
+  const initial: MultiRegisterState = new Map(Object.entries(options.initial ?? {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [keyOf(k), v]));
   return {
     name: 'multi-register',
-    init: () => empty,
+    init: () => initial,
     step(state, op) {
       const r = apply(state, op);
       return typeof r === 'string' ? undefined : r;
@@ -148,6 +156,6 @@ export function multiRegisterModel(): Model<MultiRegisterState> {
       return undefined;
     },
     isReadOnly: (op) => micros(op).every(([f]) => f === 'read'),
-    partition: partitionByKeys,
+    partition: (ops) => partitionByKeys(ops, initial),
   };
 }

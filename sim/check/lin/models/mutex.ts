@@ -19,11 +19,17 @@ function who(p: ProcessId): string {
   return typeof p === 'number' ? `p${p}` : p;
 }
 
-export function mutexModel(): Model<MutexState> {
+export interface MutexOptions {
+  /** The process holding the lock before the history (default: free, null). */
+  readonly initial?: MutexState;
+}
+
+export function mutexModel(options: MutexOptions = {}): Model<MutexState> {
+  const initial = options.initial ?? null;
   return {
     name: 'mutex',
     dependsOnProcess: true,
-    init: () => null,
+    init: () => initial,
     step(state, op) {
       if (op.f === 'acquire') return state === null ? op.process : undefined;
       if (op.f === 'release') return state !== null && state === op.process ? null : undefined;
@@ -39,7 +45,7 @@ export function mutexModel(): Model<MutexState> {
     describeState: (s) => (s === null ? 'free' : `held by ${who(s)}`),
     describeOp: (op: Operation) => op.f,
     reachableStates(ops) {
-      const holders = new Set<MutexState>([null]);
+      const holders = new Set<MutexState>([null, initial]);
       for (const op of ops) if (op.f === 'acquire') holders.add(op.process);
       return holders.size <= 64 ? [...holders] : undefined;
     },

@@ -46,6 +46,10 @@ function makeRegister(name: string, allowCas: boolean, options: RegisterOptions)
           const [from, to] = casPair(op);
           return valuesEqual(from, state) ? (to ?? null) : undefined;
         }
+        case 'cas-false':
+          // A cas that ran and returned false (zablab check --failed-ops porcupine): the
+          // register did not hold `from` when it ran, and is unchanged.
+          return allowCas && !valuesEqual(casPair(op)[0], state) ? state : undefined;
         default:
           return undefined;
       }
@@ -58,6 +62,8 @@ function makeRegister(name: string, allowCas: boolean, options: RegisterOptions)
           const [from, to] = casPair(op);
           return `can't CAS register ${showValue(state)} from ${showValue(from)} to ${showValue(to)}`;
         }
+        case 'cas-false':
+          return `cas from ${showValue(casPair(op)[0])} returned false, but the register holds ${showValue(state)}`;
         default:
           return `${op.f} is not a ${name} operation`;
       }
@@ -74,13 +80,17 @@ function makeRegister(name: string, allowCas: boolean, options: RegisterOptions)
           const [from, to] = casPair(op);
           return `cas ${showValue(from)}→${showValue(to)}`;
         }
+        case 'cas-false': {
+          const [from, to] = casPair(op);
+          return `cas ${showValue(from)}→${showValue(to)} returned false`;
+        }
         default:
           return `${op.f} ${showValue(v)}`;
       }
     },
     validate(op) {
       if (op.f === 'read' || op.f === 'write') return undefined;
-      if (op.f === 'cas' && allowCas) {
+      if ((op.f === 'cas' || op.f === 'cas-false') && allowCas) {
         const v = effectiveValue(op);
         if (!Array.isArray(v) || v.length !== 2) return `cas value must be a pair [old, new], got ${showValue(v)}`;
         return undefined;
@@ -92,7 +102,7 @@ function makeRegister(name: string, allowCas: boolean, options: RegisterOptions)
       const states: unknown[] = [init];
       const seen = new Set<unknown>([init]);
       for (const op of ops) {
-        if (op.f === 'read') continue;
+        if (op.f === 'read' || op.f === 'cas-false') continue;
         const v = op.f === 'cas' ? (casPair(op)[1] ?? null) : (effectiveValue(op) ?? null);
         const key = typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
         if (seen.has(key)) continue;
