@@ -30,7 +30,7 @@ import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
 import { availability, type Availability } from '../check/availability.js';
 import type { ProtocolAdapter, InvariantMonitor } from './protocol.js';
-import { resolveTarget, type TargetContext } from './targets.js';
+import { resolveTarget, syncCrashFault, type TargetContext } from './targets.js';
 import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
 import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
 
@@ -181,16 +181,9 @@ export function materializeNemesis(spec: NemesisSpec, scenario: Scenario, rng: i
       case 'leader-crash':
         faults.push({ atMs, action: 'crash', target: 'leader', durationMs });
         break;
-      case 'sync-crash': {
-        // A moment after the synchronization starts: within a disk sync or a few of them,
-        // where the orderings of NEWLEADER's handling differ (PROTOCOLS.md §11).
-        // Half of them take the leader down too, for longer: the learner comes back to
-        // an election without the server that holds the history it was being sent.
-        const delayMs = Math.round(rng.next() * rng.pick([0.5, 3, 12]) * 1000) / 1000;
-        const withLeaderMs = rng.chance(0.5) ? Math.round((durationMs + rng.pick([300, 800, 1500]) * (0.5 + rng.next())) * 1000) / 1000 : undefined;
-        faults.push({ atMs, action: 'crash', target: 'syncing', delayMs, durationMs, ...(withLeaderMs !== undefined ? { withLeaderMs } : {}) });
+      case 'sync-crash':
+        faults.push(syncCrashFault(rng, atMs, durationMs));
         break;
-      }
       case 'pause':
         faults.push({ atMs, action: 'pause', target: rng.chance(0.5) ? 'leader' : 'any', durationMs });
         break;
@@ -257,6 +250,12 @@ function syncingNode(event: TraceEvent): number {
  * the crash windows of a synchronization); with `withLeaderMs`, the leader syncing it
  * (`leader`, -1 if none) crashes at the same moment, for that long.
  */
+/** An armed `syncing` fault fires if `event` starts a synchronization (the leader: the sender of a sync-mode record). */
+function fireArmedOn(rt: Runtime, event: TraceEvent): void {
+  const node = syncingNode(event);
+  if (node >= 0) fireArmed(rt, node, event.kind === 'sync-mode' ? event.node : -1);
+}
+
 function fireArmed(rt: Runtime, node: number, leader: number): void {
   const fault = rt.armed.shift()!;
   if (fault.action !== 'crash' && fault.action !== 'pause') return;
@@ -490,7 +489,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
           rt.roles[event.node] = role;
           if (event.node === rt.leader && !adapter.leaderRoles.includes(role)) rt.leader = -1;
         }
-        if (rt.armed.length > 0 && syncingNode(event) >= 0) fireArmed(rt, event.node, -1);
+        if (rt.armed.length > 0) fireArmedOn(rt, event);
         break;
       }
       case 'crash':
@@ -507,7 +506,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
         break;
       case 'sync-mode':
         counters.syncModes[event.mode as string] = (counters.syncModes[event.mode as string] ?? 0) + 1;
-        if (rt.armed.length > 0 && syncingNode(event) >= 0) fireArmed(rt, syncingNode(event), event.node);
+        if (rt.armed.length > 0) fireArmedOn(rt, event);
         break;
     }
   });

@@ -25,6 +25,7 @@
  * out.
  */
 import { Rng } from '../core/rng.js';
+import { syncCrashFault } from './targets.js';
 import type { OpKind } from '../client/workload.js';
 import type { ReadMode } from '../client/protocol.js';
 import type { Expectations, FaultAction, LatencyMs, ProtocolName, Scenario, WorkloadSpecMs } from './types.js';
@@ -398,10 +399,7 @@ function drawFault(d: Draft, kind: SwarmFaultKind, atMs: number, meanMs: number)
     case 'leader-crash':
       return [{ atMs, action: 'crash', target: 'leader', durationMs }];
     case 'sync-crash':
-      // Within a disk sync or a few of them after the synchronization starts: where the
-      // orderings of NEWLEADER's handling differ (PROTOCOLS.md §11), or a Paxos phase 1.
-      // Half of them take the leader down too, for longer (a correlated failure).
-      return [{ atMs, action: 'crash', target: 'syncing', delayMs: round(rng.next() * rng.pick([0.5, 3, 12])), durationMs, ...(rng.chance(0.5) ? { withLeaderMs: round(durationMs + rng.pick([300, 800, 1500]) * (0.5 + rng.next())) } : {}) }];
+      return [syncCrashFault(rng, atMs, durationMs)];
     case 'majority-crash':
       return [{ atMs, action: 'crash', target: rng.pick(['majority', 'majority-without-leader', 'minority-with-leader']), durationMs }];
     case 'cluster-restart': {

@@ -4,6 +4,7 @@
  * the leader, … Random choices come from the nemesis stream.
  */
 import type { Rng } from '../core/rng.js';
+import type { FaultAction } from './types.js';
 
 export interface TargetContext {
   servers: number;
@@ -56,4 +57,19 @@ export function resolveTarget(target: string, ctx: TargetContext): number[] {
     default:
       throw new Error(`unknown target "${target}"`);
   }
+}
+
+const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * A crash aimed at the next synchronization (nemesis kind `sync-crash`, drawn by the
+ * nemesis, the hunt and the swarm): a moment after it starts, within a disk sync or a
+ * few of them, where the orderings of NEWLEADER's handling differ (PROTOCOLS.md §11), or
+ * in a Paxos phase 1. Half of them take the leader down too, for longer: the learner
+ * comes back to an election without the server that holds the history it was being sent.
+ */
+export function syncCrashFault(rng: Rng, atMs: number, durationMs: number): FaultAction {
+  const delayMs = roundMs(rng.next() * rng.pick([0.5, 3, 12]));
+  const withLeaderMs = rng.chance(0.5) ? roundMs(durationMs + rng.pick([300, 800, 1500]) * (0.5 + rng.next())) : undefined;
+  return { atMs, action: 'crash', target: 'syncing', delayMs, durationMs, ...(withLeaderMs !== undefined ? { withLeaderMs } : {}) };
 }
