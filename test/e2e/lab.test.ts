@@ -320,6 +320,8 @@ describe('the lab', () => {
     const p = await page(`#s=leader-crash-during-broadcast&p=${MAIN}`);
     await waitForHash(p);
     await p.click('#plots-strip > summary');
+    // The strip draws on its 'toggle' event, which the browser fires as a task after the click.
+    await p.waitForSelector('#plots-strip figure[data-plot]');
     expect(await p.$$eval('#plots-strip figure[data-plot]', (figs) => figs.map((f) => f.getAttribute('data-plot')))).toEqual(['latency', 'throughput', 'faults']);
     // The checks panel has the availability figures of the crash at 400 ms.
     expect(await p.textContent('#checks-panel')).toMatch(/availability: crash \[\d\] at 400\.0 ms: first write ok after/);
