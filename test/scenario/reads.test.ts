@@ -87,6 +87,13 @@ describe('ZOOKEEPER-1675: a sync answered by a deposed leader (scenarios/zk-1675
     expect([...servers.get(0)!]).toEqual([3]);
     expect([...servers.get(1)!]).toEqual([3]);
     for (const writer of [2, 3, 4]) for (const node of servers.get(writer)!) expect([0, 1, 2]).toContain(node);
+    // Connection attempts too (createSession is forwarded to the leader with the server the client is on):
+    // a writer's session on server 3 would be a proposal the deposed leader holds every sync behind.
+    for (const e of first.trace!.events) {
+      const route = (e.kind === 'send' && e.type === 'REQUEST' ? (e.msg as { route?: { server: number; clientId: number } }).route : undefined);
+      if (route !== undefined && route.clientId >= 2) expect([0, 1, 2]).toContain(route.server);
+    }
+    expect(scenario.workload!.connectStrings).toHaveLength(5);
   });
 
   it('does not happen on Paxos: a read index needs a quorum', () => {
