@@ -5,9 +5,10 @@
  *    `info` operations whose function is read-only are dropped (they constrain nothing).
  * 2. Split the operations into independent parts with the model's `partition`
  *    (P-compositionality: linearizability is local to each object).
- * 3. Search each part (search.ts), in order of first invocation; stop at the first part
- *    that is not linearizable and explain it (explain.ts). When the search stalls, a
- *    local refutation (refute.ts) may prove the violation from a window of the history.
+ * 3. Search each part (search.ts), in order of first invocation and in rounds of growing
+ *    step slices; stop at the first part found not linearizable and explain it
+ *    (explain.ts). When the search stalls, a local refutation (refute.ts) may prove the
+ *    violation from a window of the history.
  *
  * The search is bounded: after `maxSteps` model steps in total, or past `timeoutMs`
  * measured with the injected `now` clock, the verdict is `unknown` rather than a hang.
@@ -95,33 +96,55 @@ export function checkHistory<S>(events: readonly HistoryEvent[], model: Model<S>
     ...(now !== undefined ? { now } : {}),
   };
   const summary = { ops: paired.ops.length, partitions: parts.length };
-  for (let k = 0; k < parts.length; k++) {
-    const part = parts[k];
-    const init = part.init !== undefined ? part.init : m.init();
-    const refute = makeRefuter(m, part.ops, init, budget);
-    const result = searchPart(m, part.ops, init, budget, {
-      ...(refute ? { refute } : {}),
-      ...(opts.refuteAfterSteps !== undefined ? { refuteAfterSteps: opts.refuteAfterSteps } : {}),
-    });
-    if (result.verdict === 'unknown') {
-      return { verdict: 'unknown', ...summary, steps: budget.steps, unknownReason: result.reason };
-    }
-    if (result.verdict === 'not-linearizable') {
-      const explanation = buildExplanation({
-        model: m,
-        part: part.key,
-        partIndex: k,
-        parts: parts.length,
-        ops: part.ops,
-        stuck: result.stuck,
-        deadEnds: result.deadEnds,
-        nearDeadEnds: result.nearDeadEnds,
-        states: result.states,
-        deadEndCount: result.deadEndCount,
-        provedLocally: result.refuted,
+  // Parts are searched in rounds, as Porcupine searches them in parallel and stops at the
+  // first illegal one: each undecided part gets a slice of the budget, in order of first
+  // invocation; a part that needs more waits for the next round, with four times the
+  // slice. So one hard, linearizable part cannot use the whole budget before an easy
+  // violation in another part is found (Porcupine's kv c50-bad log). A part is searched
+  // from scratch in each round it needs, which costs at most a third more steps; the last
+  // undecided part gets all that remains. Deterministic: slices count steps, not time.
+  const undecided = parts.map((_, k) => k);
+  let slice = Math.max(10_000, Math.floor(budget.maxSteps / (4 * Math.max(1, parts.length))));
+  while (undecided.length > 0) {
+    for (let u = 0; u < undecided.length; ) {
+      const k = undecided[u];
+      const part = parts[k];
+      const remaining = budget.maxSteps - budget.steps;
+      const all = undecided.length === 1 || slice >= remaining;
+      const partBudget: SearchBudget = all ? budget : { ...budget, maxSteps: budget.steps + slice };
+      const init = part.init !== undefined ? part.init : m.init();
+      const refute = makeRefuter(m, part.ops, init, partBudget);
+      const result = searchPart(m, part.ops, init, partBudget, {
+        ...(refute ? { refute } : {}),
+        ...(opts.refuteAfterSteps !== undefined ? { refuteAfterSteps: opts.refuteAfterSteps } : {}),
       });
-      return { verdict: 'not-linearizable', ...summary, steps: budget.steps, explanation };
+      if (partBudget !== budget) budget.steps = partBudget.steps;
+      if (result.verdict === 'unknown') {
+        if (all || result.reason === 'timeout' || budget.steps >= budget.maxSteps) {
+          return { verdict: 'unknown', ...summary, steps: Math.min(budget.steps, budget.maxSteps + 1), unknownReason: result.reason };
+        }
+        u++; // over its slice: searched again next round
+        continue;
+      }
+      if (result.verdict === 'not-linearizable') {
+        const explanation = buildExplanation({
+          model: m,
+          part: part.key,
+          partIndex: k,
+          parts: parts.length,
+          ops: part.ops,
+          stuck: result.stuck,
+          deadEnds: result.deadEnds,
+          nearDeadEnds: result.nearDeadEnds,
+          states: result.states,
+          deadEndCount: result.deadEndCount,
+          provedLocally: result.refuted,
+        });
+        return { verdict: 'not-linearizable', ...summary, steps: budget.steps, explanation };
+      }
+      undecided.splice(u, 1);
     }
+    slice *= 4;
   }
   return { verdict: 'linearizable', ...summary, steps: budget.steps };
 }
