@@ -3,11 +3,12 @@ import { HUNT_GENERATORS, huntBug, type HuntGenerator } from '../scenario/hunt.j
 import { allBugs, protocolAdapter } from '../scenario/protocols.js';
 import { parseFlags, parseUint } from './args.js';
 import { UsageError, out } from './io.js';
+import { parseMaxEvents } from './limits.js';
 import { checkOutputFile, writeOutputFile } from './outputs.js';
 import { progressLine } from './progress.js';
 import { parseProtocol, parseSeed } from './run.js';
 
-export const HUNT_USAGE = `usage: zablab hunt --bug NAME [--protocol zab|paxos] [--seed K] [--runs N] [--generator mixed|swarm|classic] [--out FILE] [--force] [--json]
+export const HUNT_USAGE = `usage: zablab hunt --bug NAME [--protocol zab|paxos] [--seed K] [--runs N] [--generator mixed|swarm|classic] [--max-events N] [--out FILE] [--force] [--json]
 
 Random search for a bug switch, with no fault script: random clusters, workloads and
 fault schedules with the switch on, until an expectation fails; the failing run is
@@ -16,14 +17,15 @@ draws (zablab swarm), the hunt's classic profile, or each run one of them (mixed
 default). --seed (or --search-seed) is the search seed, an unsigned 32-bit integer:
 the same seed finds the same run. --protocol, if given, must be the bug's. The file
 holds the run's seed, protocol and bug switch; an existing FILE is replaced only with
---force. Exit 0 found, 1 not found, 2 bad input.
+--force. --max-events bounds each run (default 10000000); a run stopped there has no
+verdict and does not count as found. Exit 0 found, 1 not found, 2 bad input.
 `;
 
 export function huntCommand(argv: string[]): number {
   const { values } = parseFlags(
     'hunt',
     argv,
-    { bug: { type: 'string' }, protocol: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, 'search-seed': { type: 'string' }, generator: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    { bug: { type: 'string' }, protocol: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, 'search-seed': { type: 'string' }, generator: { type: 'string' }, 'max-events': { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
     HUNT_USAGE,
     false,
   );
@@ -35,6 +37,7 @@ export function huntCommand(argv: string[]): number {
   if (values.seed !== undefined && values['search-seed'] !== undefined) throw new UsageError('give --seed or --search-seed, not both (they are the same)');
   const searchSeed = parseSeed(values.seed ?? values['search-seed'], values.seed !== undefined ? '--seed' : '--search-seed') ?? 1;
   if (values.generator !== undefined && !(HUNT_GENERATORS as readonly string[]).includes(values.generator)) throw new UsageError(`--generator must be one of ${HUNT_GENERATORS.join(', ')}, got ${JSON.stringify(values.generator)}`);
+  const maxEvents = parseMaxEvents(values['max-events']);
   const file = values.out ?? `hunt-${bug.name}.json`;
   const rules = { flag: '--out', inputs: [], force: values.force === true };
   checkOutputFile(file, rules);
@@ -44,6 +47,7 @@ export function huntCommand(argv: string[]): number {
     searchSeed,
     maxRuns,
     generator: values.generator as HuntGenerator | undefined,
+    maxEvents,
     onRun: (run, of) => progress.update(`hunt ${bug.name}: run ${run} of at most ${of}, ${((performance.now() - started) / 1000).toFixed(1)} s`),
   });
   progress.done();

@@ -50,6 +50,8 @@ export interface HuntOptions {
   confirmWithoutBug?: boolean;
   /** Called before each run of the search (the CLI's progress line). */
   onRun?: (run: number, maxRuns: number) => void;
+  /** Events one run may process; a run stopped at this limit counts as not failing. Default: no limit. */
+  maxEvents?: number;
 }
 
 export interface HuntResult {
@@ -142,15 +144,15 @@ function applyDatagramProfile(rng: Rng, scenario: Scenario): void {
   scenario.nemesis = { ...scenario.nemesis!, kinds: [...new Set<NemesisKind>([...scenario.nemesis!.kinds, 'leader-isolate', 'leader-crash'])] };
 }
 
-function runWith(scenario: Scenario, adapter: ProtocolAdapter, seed: number, bugs: string[]): RunResult {
-  return runScenario({ ...scenario, bugs }, adapter, { seed, linMaxSteps: HUNT_LIN_MAX_STEPS });
+function runWith(scenario: Scenario, adapter: ProtocolAdapter, seed: number, bugs: string[], maxEvents?: number): RunResult {
+  return runScenario({ ...scenario, bugs }, adapter, { seed, linMaxSteps: HUNT_LIN_MAX_STEPS, ...(maxEvents !== undefined ? { maxEvents } : {}) });
 }
 
 /** The shrunk scenario still fails the same way with the switch on, and passes with it off. */
-function shrinkHolds(shrunk: ShrinkResult, adapter: ProtocolAdapter, bug: string, kind: FailureKind): boolean {
-  const on = runWith(shrunk.scenario, adapter, shrunk.seed, [bug]);
-  if (on.ok || failureKind(on) !== kind) return false;
-  return runWith(shrunk.scenario, adapter, shrunk.seed, []).ok;
+function shrinkHolds(shrunk: ShrinkResult, adapter: ProtocolAdapter, bug: string, kind: FailureKind, maxEvents?: number): boolean {
+  const on = runWith(shrunk.scenario, adapter, shrunk.seed, [bug], maxEvents);
+  if (on.ok || on.limit !== undefined || failureKind(on) !== kind) return false;
+  return runWith(shrunk.scenario, adapter, shrunk.seed, [], maxEvents).ok;
 }
 
 /** One scenario of a search and its run seed, from the generator asked for. */
@@ -172,9 +174,10 @@ export function huntBug(adapter: ProtocolAdapter, bug: string, options: HuntOpti
   for (let run = 1; run <= options.maxRuns; run++) {
     options.onRun?.(run, options.maxRuns);
     const { scenario, seed } = huntScenario(rng, adapter, bug, generator);
-    const result = runWith(scenario, adapter, seed, [bug]);
-    if (result.ok) continue;
-    if (confirm && !runWith(scenario, adapter, seed, []).ok) {
+    const result = runWith(scenario, adapter, seed, [bug], options.maxEvents);
+    // A run stopped at its events limit has no verdict: it is not a failure.
+    if (result.ok || result.limit !== undefined) continue;
+    if (confirm && !runWith(scenario, adapter, seed, [], options.maxEvents).ok) {
       unconfirmed++;
       continue;
     }
@@ -184,8 +187,8 @@ export function huntBug(adapter: ProtocolAdapter, bug: string, options: HuntOpti
     if (options.shrink ?? true) {
       const kind = failureKind(result);
       const focused: Scenario = { ...concrete, expect: focusedExpectations(kind, concrete.expect) };
-      const shrunk = shrinkScenario(focused, adapter, seed, { maxRuns: options.shrinkRuns ?? 300 });
-      if (shrinkHolds(shrunk, adapter, bug, kind)) hunt.shrunk = shrunk;
+      const shrunk = shrinkScenario(focused, adapter, seed, { maxRuns: options.shrinkRuns ?? 300, ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}) });
+      if (shrinkHolds(shrunk, adapter, bug, kind, options.maxEvents)) hunt.shrunk = shrunk;
     }
     return hunt;
   }

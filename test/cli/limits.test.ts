@@ -32,6 +32,19 @@ describe('limits', () => {
     expect(zablab(['run', scenario, '--max-events', '0']).stderr).toMatch(/^zablab run: --max-events needs a positive integer, got 0\n$/);
   });
 
+  it('hunt takes --max-events as run does: a run stopped at the limit has no verdict, so it is not a find', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zablab-hunt-limit-'));
+    const out = join(dir, 'found.json');
+    // applyWritesLocally shows in the first few random runs (commands.test.ts); with a limit
+    // of 50 events no run gets past its election, so none can fail and nothing is found.
+    const capped = zablab(['hunt', '--bug', 'applyWritesLocally', '--runs', '5', '--max-events', '50', '--out', out, '--json']);
+    expect(capped.code).toBe(1);
+    expect(JSON.parse(capped.stdout)).toMatchObject({ found: false, runs: 5 });
+    const found = zablab(['hunt', '--bug', 'applyWritesLocally', '--runs', '20', '--max-events', '5000000', '--out', out, '--json']);
+    expect(found.code).toBe(0);
+    expect(zablab(['hunt', '--bug', 'applyWritesLocally', '--max-events', '-1']).stderr).toMatch(/^zablab hunt: --max-events/);
+  });
+
   it('a sweep of the whole seed range starts at once and streams its results (jobs are made lazily)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zablab-stream-'));
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'zablab.js'), 'sweep', STORY, '--seeds', '0..4294967295', '--protocol', 'zab', '--workers', '1', '--json', '--out', dir], { cwd: dir });
