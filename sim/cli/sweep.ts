@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { concretize } from '../scenario/shrink.js';
 import { parseFlags, parseSeedValue } from './args.js';
+import { progressLine } from './progress.js';
 import { UsageError, err, out } from './io.js';
 import { parseMaxEvents, parseWorkers } from './limits.js';
 import { checkOutputFile, checkOutputFolder, writeOutputFile } from './outputs.js';
@@ -154,7 +155,10 @@ export async function runSweep(jobs: SweepJob[], options: SweepOptions): Promise
  * every 2 s otherwise, nothing when quiet (--json).
  */
 export function progressReporter(quiet: boolean): { onResult: (outcome: SweepOutcome, done: number, total: number) => void; finish: () => void } {
-  const tty = process.stderr.isTTY === true && !quiet;
+  // On a terminal: one line redrawn in place (at most five times a second) and erased at
+  // the end, as every command's progress; on a pipe: a line every two seconds and at the end.
+  const line = progressLine(process.stderr.isTTY === true && !quiet);
+  const tty = process.stderr.isTTY === true;
   const started = performance.now();
   let lastPrinted = 0;
   return {
@@ -166,15 +170,13 @@ export function progressReporter(quiet: boolean): { onResult: (outcome: SweepOut
       if (tty) {
         const width = 30;
         const filled = Math.round((done / total) * width);
-        err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${rate.toFixed(1)} runs/s  ETA ${eta.toFixed(0)} s `);
+        line.update(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${rate.toFixed(1)} runs/s  ETA ${eta.toFixed(0)} s`);
       } else if (done === total || performance.now() - lastPrinted > 2000) {
         lastPrinted = performance.now();
         err(`${done}/${total} runs, ${rate.toFixed(1)} runs/s, ETA ${eta.toFixed(0)} s\n`);
       }
     },
-    finish: () => {
-      if (tty) err('\n');
-    },
+    finish: () => line.done(),
   };
 }
 
