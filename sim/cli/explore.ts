@@ -1,9 +1,9 @@
 /** `zablab explore <scenario>`: model-check the real nodes under the controlled scheduler (sim/explore). */
-import { parseArgs } from 'node:util';
 import { protocolAdapter } from '../scenario/protocols.js';
 import { explore, STRATEGIES, type ExploreProgress, type ExploreResult, type Strategy } from '../explore/search.js';
 import { counterexampleScenario, replayCounterexample, type Replayed } from '../explore/counterexample.js';
 import { SOMETIMES } from '../explore/world.js';
+import { parseFlags } from './args.js';
 import { UsageError, err, out, writeTextFile } from './io.js';
 import { parseProtocol, parseSeed, protocolsOf, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
@@ -35,9 +35,10 @@ function count(value: string | undefined, flag: string, fallback: number): numbe
 }
 
 export function exploreCommand(argv: string[]): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
+  const { values, positionals } = parseFlags(
+    'explore',
+    argv,
+    {
       protocol: { type: 'string' },
       bug: { type: 'string', multiple: true },
       strategy: { type: 'string' },
@@ -52,15 +53,9 @@ export function exploreCommand(argv: string[]): number {
       'free-timers': { type: 'boolean' },
       out: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    out(EXPLORE_USAGE);
-    return 0;
-  }
+    EXPLORE_USAGE,
+  );
   if (positionals.length !== 1) throw new UsageError(`explore takes exactly one scenario\n${EXPLORE_USAGE}`);
   const strategy = (values.strategy ?? 'bfs') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(values.strategy)}`);

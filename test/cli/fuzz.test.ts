@@ -24,7 +24,7 @@ const RUNS = Number(process.env.ZABLAB_FUZZ_RUNS ?? 250);
 const SPAWNED = Math.ceil(RUNS / 30);
 /** Room for a by-hand run of 10,000 cases on a busy machine. */
 const TIMEOUT_MS = 300_000 + RUNS * 500;
-const COMMANDS = ['run', 'sweep', 'swarm', 'shrink', 'hunt', 'list', 'check', 'export', 'schema', 'bugs', 'trace-info', 'view', 'suite', 'nope'];
+const COMMANDS = ['run', 'sweep', 'swarm', 'shrink', 'hunt', 'explore', 'list', 'check', 'export', 'schema', 'bugs', 'trace-info', 'view', 'suite', 'nope'];
 /** Commands that would serve or run every story: only their flag errors and --help are fuzzed. */
 const ERRORS_ONLY = new Set(['view', 'suite']);
 
@@ -100,6 +100,10 @@ const VALUES: Record<string, string[]> = {
   'timeout-ms': ['1', '1000', '0', '-1', 'x'],
   'max-steps': ['1', '100', '0', 'x'],
   port: ['0', '70000', 'x'],
+  strategy: ['bfs', 'dfs', 'random', 'astar'],
+  'max-depth': ['0', '3', '-1', 'x'],
+  'max-states': ['0', '1', '50', 'x'],
+  'max-crashes': ['0', '1', 'x'],
 };
 const FLAG_NAMES = [...Object.keys(VALUES), 'trace', 'out'];
 const BOOLEANS = ['json', 'force', 'build', 'open'];
@@ -137,6 +141,10 @@ const GOOD: Record<string, string[]> = {
   initial: ['0', 'nil'],
   'timeout-ms': ['1000'],
   'max-steps': ['100', '100000'],
+  strategy: ['bfs', 'dfs', 'random'],
+  'max-depth': ['2', '4'],
+  'max-states': ['20', '200'],
+  'max-crashes': ['0', '1'],
 };
 const pick = (name: string) => opt(name, GOOD[name]);
 /** A command with the flags it takes, values good and bad: most cases get past the parser. */
@@ -148,6 +156,7 @@ const templates: Record<string, fc.Arbitrary<string[][]>> = {
   hunt: fc.tuple(one(['--bug', 'applyOnPropose'], ['--bug', 'applyWritesLocally']), one(['--runs', '1'], ['--runs', '2']), pick('seed'), pick('protocol'), opt('out', OUTPUTS), pick('generator'), flag('force'), flag('json')).map((parts) => parts.filter((p) => p !== undefined)),
   check: fc.tuple(fc.array(fc.constantFrom(...HISTORIES).map((p) => [p]), { minLength: 1, maxLength: 2 }), fc.constantFrom(...GOOD.model).map((m) => ['--model', m]), pick('initial'), flag('json'), pick('timeout-ms'), pick('max-steps'), opt('html', OUTPUTS), flag('force')).map(([files, ...rest]) => [...files, ...rest.filter((p) => p !== undefined)]),
   export: fc.tuple(fc.constantFrom(...TRACES).map((p) => [p]), fc.constantFrom(...GOOD.format).map((f) => ['--format', f]), opt('out', OUTPUTS), flag('force')).map((parts) => parts.filter((p) => p !== undefined)),
+  explore: fc.tuple(fc.constantFrom(...SCENARIOS).map((p) => [p]), pick('protocol'), pick('bug'), pick('strategy'), pick('max-depth'), pick('max-states'), pick('max-crashes'), pick('seed'), opt('out', OUTPUTS), flag('json')).map((parts) => parts.filter((p) => p !== undefined)),
   'trace-info': fc.tuple(fc.constantFrom(...TRACES).map((p) => [p]), flag('json')).map((parts) => parts.filter((p) => p !== undefined)),
 };
 
@@ -179,6 +188,8 @@ function argvOf(c: FuzzCase): string[] {
   if (argv[0] === 'shrink' && !has('--max-runs')) argv.push('--max-runs', '3');
   if (argv[0] === 'hunt' && !has('--runs')) argv.push('--runs', '2');
   if (argv[0] === 'swarm' && !has('--shrink-runs')) argv.push('--shrink-runs', '3');
+  if (argv[0] === 'explore' && !has('--max-states')) argv.push('--max-states', '100');
+  if (argv[0] === 'explore' && !has('--max-depth')) argv.push('--max-depth', '4');
   // Long work the user would have asked for is not what this suite is about.
   return argv.map((a) => (a === '--max-events=2147483649' ? '--max-events=2147483648' : a));
 }
@@ -191,7 +202,7 @@ function declared(argv: string[], dir: string, path: string): boolean {
     else if (a.startsWith('--trace=') || a.startsWith('--out=') || a.startsWith('--html=')) outputs.push(a.slice(a.indexOf('=') + 1));
   });
   const abs = resolve(dir, path);
-  if (/^(?:[^/]*-shrunk\.json|hunt-[A-Za-z]+\.json)$/.test(path)) return true;
+  if (/^(?:[^/]*-shrunk\.json|hunt-[A-Za-z]+\.json|explore-[^/]+\.json)$/.test(path)) return true;
   return outputs.some((o) => o !== '' && (abs === resolve(dir, o) || abs.startsWith(resolve(dir, o) + '/')));
 }
 
