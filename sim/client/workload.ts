@@ -52,14 +52,26 @@ export interface RunningWorkload {
   /** Every client has finished its operations (or the stop time passed) and none is pending. */
   done(): boolean;
   stop(): void;
+  /**
+   * The workload's own state (who finished, whether it was stopped, per client the
+   * operations issued and the versions seen): fields, not closures' variables, so that
+   * a snapshot of the run (sim/explore) sees them.
+   */
+  readonly state: WorkloadState;
+}
+
+export interface WorkloadState {
+  stopped: boolean;
+  readonly finished: Set<number>;
+  readonly perClient: { issued: number; readonly versions: Map<string, number> }[];
 }
 
 /** `flaws` breaks a recipe on purpose (tests that show its checker firing). */
 export function startWorkload(cluster: Cluster, history: History, spec: WorkloadSpec, flaws: RecipeFlaws = {}): RunningWorkload {
   const session: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...spec.session };
   const clients: ZkClient[] = [];
-  const finished = new Set<number>();
-  let stopped = false;
+  const state: WorkloadState = { stopped: false, finished: new Set<number>(), perClient: [] };
+  const finished = state.finished;
   // What a recipe's clients share in the harness (not through ZooKeeper): e.g. the config
   // writer's last published version, so the readers know when they may finish.
   const recipeShared = new Map<string, unknown>();
@@ -76,25 +88,26 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
       // holder must still release, a leader resign, after the story ends.
       const finishRecipe = () => {
         finished.add(index);
-        if (stopped) client.stop();
+        if (state.stopped) client.stop();
       };
-      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, finishRecipe, () => stopped, flaws, recipeShared);
+      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, finishRecipe, () => state.stopped, flaws, recipeShared);
       continue;
     }
     const mix = spec.clientMixes !== undefined && spec.clientMixes.length > 0 ? spec.clientMixes[index % spec.clientMixes.length] : spec.mix;
     const weights = OP_KINDS.map((kind) => Math.max(0, mix[kind] ?? 0));
     const totalWeight = weights.reduce((a, b) => a + b, 0);
     if (totalWeight <= 0) throw new Error('workload mix has no operation with a positive weight');
-    const versions = new Map<string, number>();
-    let issued = 0;
+    const mine = { issued: 0, versions: new Map<string, number>() };
+    state.perClient.push(mine);
+    const versions = mine.versions;
     const meanThinkUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
     const next = () => {
-      const limitReached = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && issued >= spec.opsPerClient;
-      if (stopped || limitReached || cluster.nowUs >= spec.stopUs) {
+      const limitReached = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && mine.issued >= spec.opsPerClient;
+      if (state.stopped || limitReached || cluster.nowUs >= spec.stopUs) {
         finished.add(index);
         return;
       }
-      issued++;
+      mine.issued++;
       let draw = rng.next() * totalWeight;
       let kind: OpKind = OP_KINDS[OP_KINDS.length - 1];
       for (let k = 0; k < OP_KINDS.length; k++) {
@@ -104,7 +117,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
           break;
         }
       }
-      const op = makeOp(kind, `/k${rng.int(spec.keys)}`, `c${index}-${issued}`, versions, spec.readMode, rng.int(3));
+      const op = makeOp(kind, `/k${rng.int(spec.keys)}`, `c${index}-${mine.issued}`, versions, spec.readMode, rng.int(3));
       client.submit(op, (record) => {
         if (record.result === 'ok') {
           const path = (op.value as { path: string }).path;
@@ -123,8 +136,9 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
   return {
     clients,
     done: () => finished.size === clients.length && clients.every((client) => !client.busy),
+    state,
     stop: () => {
-      stopped = true;
+      state.stopped = true;
       for (const client of clients) if (spec.recipe === undefined || finished.has(client.index)) client.stop();
     },
   };

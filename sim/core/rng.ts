@@ -9,14 +9,27 @@
  */
 import seedrandom from 'seedrandom';
 
+/** seedrandom's Alea with its state exposed (`state: true`): a snapshot of a run saves and restores it. */
+type AleaPrng = (() => number) & { state(): seedrandom.State.Alea };
+
 export class Rng {
-  private readonly prng: () => number;
+  private prng: AleaPrng;
   private spareNormal = Number.NaN;
   /** Numbers drawn so far: with the seed, the stream's position (a model checker's state includes it). */
   draws = 0;
 
   constructor(seed: string) {
-    this.prng = seedrandom.alea(seed);
+    this.prng = seedrandom.alea(seed, { state: true }) as AleaPrng;
+  }
+
+  /** The generator's exact position (with `draws` and the spare normal), for a snapshot of the run (sim/explore). */
+  saveState(): seedrandom.State.Alea {
+    return this.prng.state();
+  }
+
+  /** Puts the generator back where saveState() found it. */
+  loadState(state: seedrandom.State.Alea): void {
+    this.prng = seedrandom.alea('', { state }) as AleaPrng;
   }
 
   /** Uniform in [0, 1). */

@@ -257,27 +257,50 @@ export interface FingerprintExtras {
   readonly ghost: HistoryGhost;
 }
 
-/** The canonical fingerprint of the whole system (see the file comment for what is in it). */
-export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras, hasher: StateHasher = new StateHasher()): number {
+/**
+ * One server's part of a fingerprint: up or crashed, paused, its node's fields, its
+ * timers, its storage. It changes only when an event happens on that server (a message,
+ * a timer, a sync, a client request, a crash or restart), so a search keeps it between
+ * states and hashes again only the servers a step touched (World.fingerprint).
+ */
+export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher: StateHasher): number {
   hasher.reset();
-  for (const node of cluster.serverIds) {
-    hasher.skip.add(cluster.contextOf(node));
-    hasher.skip.add(cluster.storage(node));
+  for (const id of cluster.serverIds) {
+    hasher.skip.add(cluster.contextOf(id));
+    hasher.skip.add(cluster.storage(id));
   }
-  hasher.number(cluster.nowUs);
-  for (const node of cluster.serverIds) {
-    const up = cluster.isUp(node);
-    hasher.int(up ? 1 : 0);
-    if (up) {
-      hasher.int(cluster.isPaused(node) ? 1 : 0);
-      hasher.value(cluster.behavior(node));
-      for (const [name, dueUs] of cluster.timersOf(node)) {
-        hasher.string(name);
-        hasher.number(dueUs);
-      }
+  const up = cluster.isUp(node);
+  hasher.int(up ? 1 : 0);
+  if (up) {
+    hasher.int(cluster.isPaused(node) ? 1 : 0);
+    hasher.value(cluster.behavior(node));
+    for (const [name, dueUs] of cluster.timersOf(node)) {
+      hasher.string(name);
+      hasher.number(dueUs);
     }
-    hashStorage(hasher, cluster.storage(node));
   }
+  hashStorage(hasher, cluster.storage(node));
+  return hasher.digest();
+}
+
+/**
+ * The canonical fingerprint of the whole system (see the file comment for what is in
+ * it). `nodeHashes[k]`, when given and not NaN, is server k's nodeFingerprint, known
+ * to be current; missing ones are computed and written back.
+ */
+export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras, hasher: StateHasher = new StateHasher(), nodeHashes?: number[]): number {
+  const servers: number[] = [];
+  for (const node of cluster.serverIds) {
+    let hash = nodeHashes?.[node] ?? Number.NaN;
+    if (Number.isNaN(hash)) {
+      hash = nodeFingerprint(cluster, node, hasher);
+      if (nodeHashes !== undefined) nodeHashes[node] = hash;
+    }
+    servers.push(hash);
+  }
+  hasher.reset();
+  hasher.number(cluster.nowUs);
+  for (const hash of servers) hasher.number(hash);
   cluster.rngs.forEach((name, rng) => {
     hasher.string(name);
     hasher.int(rng.draws);

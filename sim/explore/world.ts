@@ -3,15 +3,29 @@
  * (sim/scenario/run.ts setupRun: the same nodes, invariant checkers, clients and
  * fault script), driven by the controlled scheduler instead of the clock. A state of
  * the search is the path of choices from the initial state; a world reaches it by
- * replaying that path (the nodes are pure, so replay is exact). Replaying costs the
- * path's length per state: cloning the world would cost its size instead; see the
- * bench's "explore" section for both figures.
+ * replaying that path (the nodes are pure, so replay is exact), or, much faster, by
+ * restoring a snapshot of it or of an ancestor (snapshot.ts) and replaying the rest.
+ *
+ * A snapshot has one part per server (its node and its storage) and one for the rest
+ * (cluster, network, queue, clients, checkers, ghost). A step dirties the rest and the
+ * servers it happened on (stepTouches); a snapshot shares every clean part with the
+ * snapshot it was restored from, restoring skips parts already in place, and a clean
+ * server's fingerprint is kept (World.fingerprint).
  */
 import type { Scenario } from '../scenario/types.js';
 import type { ProtocolAdapter } from '../scenario/protocol.js';
 import { setupRun, type RunSetup } from '../scenario/run.js';
 import { ControlledScheduler, type Budgets, type Choice, type ScheduleStep } from './scheduler.js';
 import { fingerprint, HistoryGhost, StateHasher } from './fingerprint.js';
+import { restoreComponent, snapshotComponent, type ComponentSnapshot } from './snapshot.js';
+import type { Rng } from '../core/rng.js';
+
+/** A world's state, restorable in place: part 0 is the rest, part 1 + k server k. */
+export interface WorldSnapshot {
+  readonly parts: readonly ComponentSnapshot[];
+  /** Per server its fingerprint part when the snapshot was taken (NaN: not computed). */
+  readonly nodeHashes: readonly number[];
+}
 
 /** "Sometimes" properties: each must hold in some explored state, or the search was vacuous. */
 export const SOMETIMES = ['leader established', 'txn committed', 'operation ok'] as const;
@@ -32,6 +46,14 @@ export class World {
   private readonly clients: object[];
   /** Commits and ok operations when the search starts (after the prefix): "sometimes" counts what happens after. */
   private readonly baseline: { commits: number; ok: number };
+  /** Per part, the snapshot it is known to equal (null: changed since). */
+  private readonly inPlace: (ComponentSnapshot | null)[];
+  /** Per server, its fingerprint part while it is clean (NaN: not known). */
+  private readonly nodeHashes: number[];
+  /** Inputs no step changes (the scenario, the adapter, configuration): never walked by a snapshot. */
+  private readonly immutable: object[];
+  /** Where the walk of the rest starts. */
+  private readonly stateRoots: object[];
 
   constructor(scenario: Scenario, adapter: ProtocolAdapter, options: WorldOptions) {
     this.setup = setupRun({ ...scenario, schedule: [] }, adapter, { seed: options.seed });
@@ -43,6 +65,18 @@ export class World {
     this.baseline = { commits: this.setup.counters.commits, ok: this.okOps() };
     // The history is in the ghost (client operations are trace records); the walk leaves it out.
     this.hasher.skip.add(this.setup.history);
+    const cluster = this.setup.cluster;
+    this.inPlace = new Array<ComponentSnapshot | null>(cluster.size + 1).fill(null);
+    this.nodeHashes = new Array<number>(cluster.size).fill(Number.NaN);
+    this.immutable = [scenario, adapter, cluster.options, cluster.trace.meta, cluster.serverIds];
+    if (this.setup.spec !== undefined) this.immutable.push(this.setup.spec);
+    this.stateRoots = [this.setup, this.scheduler, this.ghost];
+    // ZAB's monitor is methods and a getter over its checker: the checker is walked, the monitor is not.
+    const checker = (this.setup.monitor as { checker?: object }).checker;
+    if (checker !== undefined) {
+      this.immutable.push(this.setup.monitor);
+      this.stateRoots.push(checker);
+    }
   }
 
   choices(): Choice[] {
@@ -50,6 +84,7 @@ export class World {
   }
 
   apply(choice: Choice): void {
+    this.touch(stepTouches(choice.step));
     this.scheduler.apply(choice);
   }
 
@@ -58,7 +93,69 @@ export class World {
     for (const index of path) {
       const choices = this.scheduler.choices();
       if (index >= choices.length) throw new Error(`explore: replay diverged (choice ${index} of ${choices.length}): the run is not deterministic`);
-      this.scheduler.apply(choices[index]);
+      this.apply(choices[index]);
+    }
+  }
+
+  /** Marks the parts a step may change: the rest always, and one server, none (NO_SERVER) or all (-1). */
+  private touch(node: number): void {
+    this.inPlace[0] = null;
+    if (node === NO_SERVER) return;
+    if (node >= 0) {
+      this.inPlace[node + 1] = null;
+      this.nodeHashes[node] = Number.NaN;
+      return;
+    }
+    this.inPlace.fill(null);
+    this.nodeHashes.fill(Number.NaN);
+  }
+
+  /** The current state, restorable with restore(); parts unchanged since the last snapshot or restore are shared, not copied. */
+  snapshot(): WorldSnapshot {
+    const cluster = this.setup.cluster;
+    const servers = cluster.size;
+    const parts: ComponentSnapshot[] = [];
+    // Each part stops where another begins; contexts (closures over the cluster) are no part's, generators are the rest's.
+    const owned = new Set<object>(this.immutable);
+    for (let node = 0; node < servers; node++) {
+      owned.add(cluster.contextOf(node));
+      owned.add(cluster.storage(node));
+      const behavior = cluster.behavior(node);
+      if (behavior !== null) owned.add(behavior);
+    }
+    const rngs: Rng[] = [];
+    cluster.rngs.forEach((_, rng) => rngs.push(rng));
+    for (const rng of rngs) owned.add(rng);
+    for (let node = 0; node < servers; node++) {
+      let part = this.inPlace[node + 1];
+      if (part === null) {
+        const behavior = cluster.behavior(node);
+        const roots: object[] = behavior === null ? [cluster.storage(node)] : [behavior, cluster.storage(node)];
+        for (const root of roots) owned.delete(root);
+        part = snapshotComponent(roots, { stop: owned });
+        for (const root of roots) owned.add(root);
+        this.inPlace[node + 1] = part;
+      }
+      parts[node + 1] = part;
+    }
+    let rest = this.inPlace[0];
+    if (rest === null) {
+      for (const rng of rngs) owned.delete(rng);
+      rest = snapshotComponent(this.stateRoots, { stop: owned });
+      this.inPlace[0] = rest;
+    }
+    parts[0] = rest;
+    return { parts, nodeHashes: this.nodeHashes.slice() };
+  }
+
+  /** Puts the world back in a snapshot's state (of this world): only the parts not already in place are written. */
+  restore(snapshot: WorldSnapshot): void {
+    const parts = snapshot.parts;
+    for (let i = 0; i < parts.length; i++) {
+      if (this.inPlace[i] === parts[i]) continue;
+      restoreComponent(parts[i]);
+      this.inPlace[i] = parts[i];
+      if (i > 0) this.nodeHashes[i - 1] = snapshot.nodeHashes[i - 1];
     }
   }
 
@@ -88,6 +185,40 @@ export class World {
 
   fingerprint(): number {
     const s = this.scheduler;
-    return fingerprint(this.setup.cluster, { clients: this.clients, budgetUse: [s.crashes, s.partitions, s.losses, s.duplicates, s.isolated], ghost: this.ghost }, this.hasher);
+    return fingerprint(this.setup.cluster, { clients: this.clients, budgetUse: [s.crashes, s.partitions, s.losses, s.duplicates, s.isolated], ghost: this.ghost }, this.hasher, this.nodeHashes);
+  }
+}
+
+/** stepTouches' answer for a step that changes no server. */
+const NO_SERVER = -2;
+
+/**
+ * The server a step can change (its node, storage or timers), NO_SERVER, or -1 for
+ * any: a message, timer, sync, notice or client request happens on one server; a crash
+ * or restart is one server's; the environment's action (a workload tick, a client
+ * timer, a scripted fault) may reach any. Losing or duplicating a message, a reply
+ * reaching a client, a partition or a heal change no server (the network, the queue,
+ * the clients: the rest).
+ */
+export function stepTouches(step: ScheduleStep): number {
+  switch (step.e) {
+    case 'deliver':
+      return step.to;
+    case 'timer':
+    case 'sync':
+    case 'notice':
+    case 'crash':
+    case 'restart':
+      return step.node;
+    case 'client-request':
+      return step.server;
+    case 'lose':
+    case 'duplicate':
+    case 'client-reply':
+    case 'isolate':
+    case 'heal':
+      return NO_SERVER;
+    default:
+      return -1;
   }
 }

@@ -104,6 +104,8 @@ class NodeSlot<Msg extends Message> {
   timers = new Map<string, TimerEntry>();
   timerGen = 0;
   held: HeldEvent[] = [];
+  /** When the disk's last sync completes (it completes syncs in order). A field, not a closure's variable: a snapshot of the cluster (sim/explore) must see it. */
+  lastSyncDoneUs = 0;
   ctx!: NodeContext<Msg>;
   constructor(
     readonly id: NodeId,
@@ -148,11 +150,10 @@ export class Cluster<Msg extends Message = Message> {
     this.slots = this.serverIds.map((id) => {
       const slot = new NodeSlot<Msg>(id, new NodeStorage(storage.durableImmediately ?? false), this.rngs.stream(`node:${id}`));
       slot.ctx = this.makeContext(slot);
-      let lastSyncDoneUs = 0;
       slot.storage.requestSync = (syncId) => {
         // The disk completes syncs in order.
-        const doneUs = Math.max(this.nowUs + this.syncSampler.sample(this.storageRng), lastSyncDoneUs);
-        lastSyncDoneUs = doneUs;
+        const doneUs = Math.max(this.nowUs + this.syncSampler.sample(this.storageRng), slot.lastSyncDoneUs);
+        slot.lastSyncDoneUs = doneUs;
         this.queue.schedule(doneUs, EventKind.SyncDone, id, null, syncId).incarnation = slot.incarnation;
       };
       return slot;

@@ -52,6 +52,8 @@ export class SyncAnswerWatch {
   private readonly opOfRequest = new Map<string, number>();
   private readonly deposed = new Map<number, DeposedSyncAnswer>();
   private answered = 0;
+  /** Deposed leaders (leader:epoch) already noted in the trace (watchReads; a field so a snapshot of the run sees it). */
+  readonly noted = new Set<string>();
 
   /** Observes one event; returns the answer when a deposed leader gave it. */
   observe(event: TraceEvent): DeposedSyncAnswer | undefined {
@@ -135,7 +137,7 @@ const READ_FS = new Set(['getData', 'exists', 'getChildren']);
  */
 export function watchReads(cluster: Cluster<Message>): SyncAnswerWatch {
   const watch = new SyncAnswerWatch();
-  const noted = new Set<string>();
+  const noted = watch.noted;
   const notes: { node: number; text: string }[] = [];
   cluster.trace.listen((event) => {
     const answer = watch.observe(event);

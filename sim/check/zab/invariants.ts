@@ -131,6 +131,8 @@ export interface ZabInvariantMonitor {
    * liveness finding, not a violation. Call at the end of a run, after finalCheck().
    */
   lagging(): string[];
+  /** The checker itself: its state is the run's history as the invariants see it (a snapshot of the run, sim/explore, saves it). */
+  readonly checker: object;
 }
 
 interface ProposalInfo {
@@ -838,5 +840,6 @@ export function attachZabInvariants(cluster: ZabCheckedCluster, options: ZabInva
       return found;
     },
     lagging: () => checker.lagging(),
+    checker,
   };
 }
