@@ -10,14 +10,20 @@
  * halts the run, exactly as in `zablab run`); "sometimes" properties prove the search
  * was not vacuous.
  *
- * A state is stored as (parent, choice index, depth); reaching it means building a
- * world and replaying the path (world.ts). Fingerprints dedupe states (fingerprint.ts).
+ * A state is stored as (parent, choice index, depth). One world serves the whole
+ * search: a state is reached by restoring the snapshot of its nearest ancestor that has
+ * one (the initial state always has) and replaying the choices below it (world.ts,
+ * snapshot.ts). A state being expanded is snapshotted once; each successor is that
+ * snapshot restored (only the parts the last step touched) plus one step; the snapshot
+ * is kept while successors of it wait in the queue, up to `maxSnapshots` kept at once
+ * (beyond that a waiting state is reached by replaying from further up). Fingerprints
+ * dedupe states (fingerprint.ts).
  */
 import type { Scenario } from '../scenario/types.js';
 import type { ProtocolAdapter } from '../scenario/protocol.js';
 import { Rng } from '../core/rng.js';
 import type { Budgets, ScheduleStep } from './scheduler.js';
-import { SOMETIMES, World, type Sometimes } from './world.js';
+import { SOMETIMES, World, type Sometimes, type WorldSnapshot } from './world.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random';
 export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random'];
@@ -30,10 +36,15 @@ export interface ExploreOptions {
   seed: number;
   /** Steps before the search (see WorldOptions.prefix); every counterexample starts with them. */
   prefix?: readonly ScheduleStep[];
+  /** Snapshots kept at once for waiting states (default DEFAULT_MAX_SNAPSHOTS): the memory bound. */
+  maxSnapshots?: number;
   /** Called every `progressEvery` states generated (for a progress line). */
   onProgress?: (progress: ExploreProgress) => void;
   progressEvery?: number;
 }
+
+/** About 2 GB at the largest snapshots measured (3 servers, 40 kB a state); most are far smaller. */
+export const DEFAULT_MAX_SNAPSHOTS = 50_000;
 
 export interface ExploreProgress {
   /** States generated (every successor computed, duplicates included). */
@@ -64,6 +75,9 @@ export interface ExploreResult extends ExploreProgress {
   cutAtDepth: number;
   /** Steps taken to reach and expand states (replays included): the work behind the figures. */
   stepsReplayed: number;
+  /** Snapshots taken, and restores (each writes back only the parts not in place). */
+  snapshots: number;
+  restores: number;
   violation: Counterexample | null;
   /** Each "sometimes" property and the depth where it was first reached (null: never). */
   sometimes: Record<Sometimes, number | null>;
@@ -82,7 +96,14 @@ class Explorer {
   deepest = 0;
   cutAtDepth = 0;
   stepsReplayed = 0;
+  snapshotsTaken = 0;
+  restores = 0;
   violation: Counterexample | null = null;
+  /** The one world every state is reached in. */
+  readonly live: World;
+  /** Snapshots of states with successors waiting in the queue (the initial state's is kept for good), and how many wait. */
+  readonly snapshots = new Map<number, WorldSnapshot>();
+  readonly waiting = new Map<number, number>();
   readonly sometimes = Object.fromEntries(SOMETIMES.map((name) => [name, null])) as Record<Sometimes, number | null>;
   private readonly seen = new Set<Sometimes>();
 
@@ -90,7 +111,10 @@ class Explorer {
     readonly scenario: Scenario,
     readonly adapter: ProtocolAdapter,
     readonly options: ExploreOptions,
-  ) {}
+  ) {
+    this.live = this.world();
+    this.snapshots.set(0, this.live.snapshot());
+  }
 
   world(): World {
     return new World(this.scenario, this.adapter, { seed: this.options.seed, budgets: this.options.budgets, prefix: this.options.prefix });
@@ -101,6 +125,44 @@ class Explorer {
     const { parent, choice } = this.frontier;
     for (let at = id; at > 0; at = parent[at]) path.push(choice[at]);
     return path.reverse();
+  }
+
+  /** Puts the live world in state `id`: the nearest ancestor's snapshot, then the choices below it. */
+  reach(id: number): void {
+    const below: number[] = [];
+    let at = id;
+    let snapshot = this.snapshots.get(at);
+    while (snapshot === undefined) {
+      below.push(this.frontier.choice[at]);
+      at = this.frontier.parent[at];
+      snapshot = this.snapshots.get(at);
+    }
+    this.live.restore(snapshot);
+    this.restores++;
+    below.reverse();
+    this.live.replay(below);
+    this.stepsReplayed += below.length;
+    // Its parent waits for one successor fewer; the last one lets the parent's snapshot go.
+    const parent = this.frontier.parent[id];
+    const left = this.waiting.get(parent);
+    if (left !== undefined) {
+      if (left > 1) this.waiting.set(parent, left - 1);
+      else {
+        this.waiting.delete(parent);
+        if (parent !== 0) this.snapshots.delete(parent);
+      }
+    }
+  }
+
+  /** Keeps `id`'s snapshot while `children` successors wait (if the memory bound allows). */
+  keep(id: number, snapshot: WorldSnapshot, children: number): void {
+    if (children === 0 || id === 0) {
+      if (id === 0 && children > 0) this.waiting.set(0, children);
+      return;
+    }
+    if (this.snapshots.size >= (this.options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS)) return;
+    this.snapshots.set(id, snapshot);
+    this.waiting.set(id, children);
   }
 
   add(parent: number, choice: number, depth: number): number {
@@ -146,48 +208,55 @@ function stepsOf(explorer: Explorer, path: readonly number[]): ScheduleStep[] {
 }
 
 /**
- * Expands state `id` (reached by its path): every successor is computed on a world of
- * its own (replay, then the choice), checked, fingerprinted, and queued if new.
- * Returns true if the search must stop (a violation).
+ * Expands state `id`: reached in the live world, snapshotted, and each successor made
+ * from that snapshot (restore, one choice), checked, fingerprinted, and queued if new.
+ * Returns true if the search must stop (a violation, or the states budget).
  */
 function expand(explorer: Explorer, id: number, enqueue: (child: number) => void, isNew: (fp: number, depth: number) => boolean): boolean {
-  const path = explorer.path(id);
   const depth = explorer.frontier.depth[id];
-  let world = explorer.world();
-  world.replay(path);
-  explorer.stepsReplayed += path.length;
-  const count = world.choices().length;
+  const world = explorer.live;
+  explorer.reach(id);
+  const choices = world.choices();
+  const count = choices.length;
   if (depth >= explorer.options.maxDepth) {
     if (count > 0) explorer.cutAtDepth++;
     return false;
   }
-  for (let index = 0; index < count; index++) {
-    if (index > 0) {
-      world = explorer.world();
-      world.replay(path);
-      explorer.stepsReplayed += path.length;
-    }
-    world.apply(world.choices()[index]);
-    explorer.stepsReplayed++;
-    if (explorer.observe(world, depth + 1, () => [...path, index])) return true;
-    const fp = world.fingerprint();
-    if (isNew(fp, depth + 1)) {
-      // A new state at the depth bound is not expanded: whether the bound cut it is known here, without another replay.
-      if (depth + 1 >= explorer.options.maxDepth) {
-        if (world.choices().length > 0) explorer.cutAtDepth++;
-      } else {
-        enqueue(explorer.add(id, index, depth + 1));
+  const here = world.snapshot();
+  explorer.snapshotsTaken++;
+  let queued = 0;
+  try {
+    for (let index = 0; index < count; index++) {
+      if (index > 0) {
+        world.restore(here);
+        explorer.restores++;
       }
+      // The choices' events are the queue's records, restored in place: the list made in this state stays valid.
+      world.apply(choices[index]);
+      explorer.stepsReplayed++;
+      if (explorer.observe(world, depth + 1, () => [...explorer.path(id), index])) return true;
+      const fp = world.fingerprint();
+      if (isNew(fp, depth + 1)) {
+        // A new state at the depth bound is not expanded: whether the bound cut it is known here.
+        if (depth + 1 >= explorer.options.maxDepth) {
+          if (world.choices().length > 0) explorer.cutAtDepth++;
+        } else {
+          enqueue(explorer.add(id, index, depth + 1));
+          queued++;
+        }
+      }
+      explorer.maybeReport(0);
+      if (explorer.states >= explorer.options.maxStates) return true;
     }
-    explorer.maybeReport(0);
-    if (explorer.states >= explorer.options.maxStates) return true;
+  } finally {
+    explorer.keep(id, here, queued);
   }
   return false;
 }
 
 export function explore(scenario: Scenario, adapter: ProtocolAdapter, options: ExploreOptions): ExploreResult {
   const explorer = new Explorer(scenario, adapter, options);
-  const root = explorer.world();
+  const root = explorer.live;
   explorer.add(-1, -1, 0);
   explorer.observe(root, 0, () => []);
   explorer.visited.set(root.fingerprint(), 0);
@@ -203,6 +272,8 @@ export function explore(scenario: Scenario, adapter: ProtocolAdapter, options: E
     exhausted: !stopped && options.strategy !== 'random',
     cutAtDepth: explorer.cutAtDepth,
     stepsReplayed: explorer.stepsReplayed,
+    snapshots: explorer.snapshotsTaken,
+    restores: explorer.restores,
     violation: explorer.violation,
     sometimes: explorer.sometimes,
   };
@@ -252,7 +323,8 @@ function randomWalks(explorer: Explorer, first: World): boolean {
       explorer.maybeReport(0);
       if (explorer.states >= explorer.options.maxStates) return false;
     }
-    world = explorer.world();
+    world.restore(explorer.snapshots.get(0)!);
+    explorer.restores++;
   }
   return false;
 }

@@ -31,6 +31,8 @@ const KIND_MAP = 2;
 const KIND_SET = 3;
 const KIND_TYPED = 4;
 const KIND_RNG = 5;
+/** A plain object (a dictionary, a literal): its set of fields may change, so a restore also deletes fields added since. */
+const KIND_PLAIN = 6;
 
 /** The saved contents of one component: parallel arrays, one entry per object. */
 export interface ComponentSnapshot {
@@ -102,7 +104,9 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
       keys.push(null);
       values.push(rngPosition(object));
     } else {
-      kinds.push(KIND_OBJECT);
+      // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed.
+      const proto = Object.getPrototypeOf(object) as unknown;
+      kinds.push(proto === Object.prototype || proto === null ? KIND_PLAIN : KIND_OBJECT);
       const names = Object.keys(object);
       const record = object as Record<string, unknown>;
       const fields = new Array<unknown>(names.length);
@@ -167,12 +171,19 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
         (rng as unknown as { spareNormal: number }).spareNormal = position.spareNormal;
         break;
       }
+      case KIND_OBJECT: {
+        const names = keys[i]!;
+        const fields = values[i] as unknown[];
+        const record = object as Record<string, unknown>;
+        for (let j = 0; j < names.length; j++) record[names[j]] = fields[j];
+        break;
+      }
       default: {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
         const record = object as Record<string, unknown>;
         for (let j = 0; j < names.length; j++) record[names[j]] = fields[j];
-        // A field added since the snapshot goes (rare: class fields are declared up front).
+        // A field added since the snapshot goes (a dictionary's new key).
         let count = 0;
         for (const name in record) if (Object.prototype.hasOwnProperty.call(record, name)) count++;
         if (count !== names.length) {

@@ -16,7 +16,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { ProtocolAdapter } from '../scenario/protocol.js';
 import { setupRun, type RunSetup } from '../scenario/run.js';
 import { ControlledScheduler, type Budgets, type Choice, type ScheduleStep } from './scheduler.js';
-import { fingerprint, HistoryGhost, StateHasher } from './fingerprint.js';
+import { fingerprint, HistoryGhost, nodeFingerprint, StateHasher } from './fingerprint.js';
 import { restoreComponent, snapshotComponent, type ComponentSnapshot } from './snapshot.js';
 import type { Rng } from '../core/rng.js';
 
@@ -145,6 +145,10 @@ export class World {
       this.inPlace[0] = rest;
     }
     parts[0] = rest;
+    // Every server's fingerprint part goes with the snapshot: a restore then never hashes a server again.
+    for (let node = 0; node < servers; node++) {
+      if (Number.isNaN(this.nodeHashes[node])) this.nodeHashes[node] = nodeFingerprint(cluster, node, this.hasher);
+    }
     return { parts, nodeHashes: this.nodeHashes.slice() };
   }
 
