@@ -187,6 +187,12 @@ export class World {
     return ok;
   }
 
+  /** The fingerprint with every server hashed again (what fingerprint() must equal; and its cost without the cache). */
+  fingerprintFromScratch(): number {
+    this.nodeHashes.fill(Number.NaN);
+    return this.fingerprint();
+  }
+
   fingerprint(): number {
     const s = this.scheduler;
     return fingerprint(this.setup.cluster, { clients: this.clients, budgetUse: [s.crashes, s.partitions, s.losses, s.duplicates, s.isolated], ghost: this.ghost }, this.hasher, this.nodeHashes);

@@ -5,8 +5,11 @@
  * write, 385 ms) to a depth bound: states generated, unique states, depth, time, whether
  * the bounded space was exhausted, unique states per second (wall, and per CPU second:
  * one core, whatever else the machine runs; V8's GC threads count too). Then the costs
- * behind the rate, per state: building a world (setup and warm-up), one replayed step,
- * one fingerprint; and random walks, which replay nothing.
+ * behind the rate, per state: building a world (setup and warm-up: what every state
+ * cost when states were replayed from the root), one step, a snapshot, a restore of a
+ * sibling (the parts one step touched), a fingerprint after one step (one server hashed
+ * again) and from scratch (every server), and a successor as the search makes it
+ * (restore + step + fingerprint); and random walks.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,16 +66,47 @@ function costs(adapter: ProtocolAdapter): Record<string, number> {
     }
   }
   const stepUs = (stepMs * 1000) / steps;
+  // A successor as BFS makes it, and its parts: restore the parent, take one choice, fingerprint.
   const world = make(WARMUP);
-  const fingerprintUs = time(2_000, () => world.fingerprint());
+  const parent = world.snapshot();
+  const choices = world.choices();
+  let next = 0;
+  const step = () => {
+    world.restore(parent);
+    world.apply(choices[next++ % choices.length]);
+  };
+  const successorUs = time(2_000, () => {
+    step();
+    world.fingerprint();
+  });
+  let restoreTotal = 0;
+  let fingerprintTotal = 0;
+  let snapshotTotal = 0;
+  for (let i = 0; i < 2_000; i++) {
+    let start = performance.now();
+    world.restore(parent);
+    restoreTotal += performance.now() - start;
+    world.apply(choices[next++ % choices.length]);
+    start = performance.now();
+    world.fingerprint();
+    fingerprintTotal += performance.now() - start;
+    start = performance.now();
+    world.snapshot();
+    snapshotTotal += performance.now() - start;
+  }
+  const fullFingerprintUs = time(500, () => world.fingerprintFromScratch());
   const walkStart = performance.now();
   const walks = explore(s, adapter, { strategy: 'random', maxDepth: 30, maxStates: 20_000, budgets: ONE_CRASH, seed: 1, prefix: WARMUP });
   const walkSeconds = (performance.now() - walkStart) / 1000;
   return {
     setupUs: Math.round(setupUs),
     worldWithWarmupUs: Math.round(worldUs),
-    replayStepUs: Math.round(stepUs),
-    fingerprintUs: Math.round(fingerprintUs),
+    stepUs: Math.round(stepUs),
+    restoreUs: Math.round((restoreTotal * 1000) / 2_000),
+    snapshotUs: Math.round((snapshotTotal * 1000) / 2_000),
+    fingerprintAfterStepUs: Math.round((fingerprintTotal * 1000) / 2_000),
+    fingerprintFromScratchUs: Math.round(fullFingerprintUs),
+    successorUs: Math.round(successorUs),
     randomWalkStatesPerSec: Math.round(walks.states / walkSeconds),
     randomWalkUniquePerSec: Math.round(walks.unique / walkSeconds),
   };

@@ -127,6 +127,18 @@ describe('search', () => {
     expect(result.sometimes['operation ok']).toBeNull();
   }, 120_000);
 
+  it('snapshots change nothing a search finds: with none kept (every state replayed from the initial one) the same space, states and sometimes', () => {
+    const budgets: Budgets = { ...NO_FAULTS, crashes: 1 };
+    for (const adapter of [zabAdapter, paxosAdapter]) {
+      const kept = explore(SCENARIO, adapter, options({ maxDepth: 5, budgets }));
+      const replayed = explore(SCENARIO, adapter, options({ maxDepth: 5, budgets, maxSnapshots: 0 }));
+      expect(kept.snapshots).toBeGreaterThan(0);
+      expect(replayed.stepsReplayed).toBeGreaterThan(kept.stepsReplayed);
+      const figures = (r: typeof kept) => ({ states: r.states, unique: r.unique, depth: r.depth, cut: r.cutAtDepth, exhausted: r.exhausted, sometimes: r.sometimes });
+      expect(figures(kept), adapter.name).toEqual(figures(replayed));
+    }
+  });
+
   it('depth-first and random walks find the same bug', () => {
     const scenario = { ...SCENARIO, bugs: ['applyWritesLocally'] };
     expect(explore(scenario, zabAdapter, options({ strategy: 'dfs' })).violation?.invariant).toBe('Integrity');
