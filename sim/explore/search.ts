@@ -307,7 +307,7 @@ function systematic(explorer: Explorer, strategy: 'bfs' | 'dfs'): boolean {
 /** Random walks: each from the initial state, a uniformly drawn choice per step, to maxDepth. True if stopped by a violation. */
 function randomWalks(explorer: Explorer, first: World): boolean {
   const rng = new Rng(`zablab/explore/${explorer.options.seed}`);
-  let world = first;
+  const world = first;
   while (explorer.states < explorer.options.maxStates) {
     const path: number[] = [];
     for (let depth = 1; depth <= explorer.options.maxDepth; depth++) {

@@ -15,6 +15,7 @@ import { paxosAdapter, zabAdapter } from '../../sim/scenario/protocols.js';
 import { runScenario } from '../../sim/scenario/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { explore, type ExploreOptions } from '../../sim/explore/search.js';
+import { counterexampleScenario, replayCounterexample } from '../../sim/explore/counterexample.js';
 import { World } from '../../sim/explore/world.js';
 import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
 import { readTrace, TraceHasher, type TraceEvent } from '../../sim/core/trace.js';
@@ -126,6 +127,17 @@ describe('search', () => {
     // The client hears of it two steps later (the bench explores that far).
     expect(result.sometimes['operation ok']).toBeNull();
   }, 120_000);
+
+  it('a second switch, applyOnPropose: found, and its counterexample replays to the same invariant and events', () => {
+    const scenario = { ...SCENARIO, bugs: ['applyOnPropose'] };
+    const result = explore(scenario, zabAdapter, options({}));
+    expect(result.violation?.invariant).toBe('CommitConsistency');
+    const file = counterexampleScenario(scenario, 'zab', 1, result.violation!, 'bfs');
+    const replayed = replayCounterexample(file, zabAdapter, result.violation!);
+    expect(replayed.invariant).toBe('CommitConsistency');
+    expect(replayed.traceHashAtViolation).toBe(result.violation!.traceHash);
+    expect(replayed.reproduced).toBe(true);
+  });
 
   it('snapshots change nothing a search finds: with none kept (every state replayed from the initial one) the same space, states and sometimes', () => {
     const budgets: Budgets = { ...NO_FAULTS, crashes: 1 };
