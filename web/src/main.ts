@@ -24,6 +24,7 @@ import { renderGuidePanel, stepKey } from './guideview.js';
 import { renderVerdict } from './linview.js';
 import { makeResizable } from './drawer.js';
 import { SimWorker, type Progress, type RunSummary } from './protocol.js';
+import { BranchPanel } from './branch.js';
 import type { LinReport } from './lin.js';
 import { describeReads } from '../../sim/scenario/reads.js';
 import { SCENARIOS, findScenario, groupOf } from './scenarios.js';
@@ -101,6 +102,8 @@ class App {
   private playAccum = 0;
   private lastFrame = 0;
   private readonly statePanel: StatePanel;
+  /** "Choose the next event": the run branched by hand (branch.ts). */
+  private readonly branch: BranchPanel;
   /** Latency, throughput and fault plots under the diagram; hovering a point moves the cursor to its invocation. */
   private readonly plots = new PlotsStrip(byId('stage-row'), (_series, op) => {
     if (this.state.view === 'side') this.setSideTime(op.invokeUs);
@@ -120,6 +123,12 @@ class App {
 
   constructor() {
     this.statePanel = new StatePanel(byId('state-panel'));
+    this.branch = new BranchPanel(byId('branch-panel'), {
+      next: (schedule) => this.worker().next({ ...withFaults(this.state.scenario!, this.state.seed, this.state.injected), schedule: [...schedule] }, this.state.seed, this.state.protocol),
+      rerun: (schedule, cursor) => (schedule === undefined ? this.runCurrent(this.cursorTimeUs()) : this.runCurrent(undefined, cursor)),
+      cursorTimeUs: () => this.cursorTimeUs(),
+      exportRun: () => this.exportScenario(),
+    });
     this.cluster = new ClusterView(byId('cluster-host'), { onServerClick: (node, anchor) => this.serverMenu(node, anchor, 0) });
     this.buildStatic();
     this.buildClusterControls();
@@ -435,6 +444,10 @@ class App {
 
   private async simulate(workerIndex: number, protocol: string): Promise<Run> {
     const scenario = withFaults(this.state.scenario!, this.state.seed, this.state.injected);
+    // A branch made on another scenario, seed, protocol or set of faults is dropped; an active one is the run's schedule.
+    this.branch.checkOrigin(`${this.scenarioLabel()}|${this.state.seed}|${protocol}|${JSON.stringify(this.state.injected)}`);
+    const schedule = this.branch.schedule();
+    if (schedule !== undefined) scenario.schedule = schedule;
     const reply = await this.worker(workerIndex).run(scenario, this.scenarioLabel(), this.state.seed, protocol);
     // The worker wrote the JSON itself: parse without re-validating (readTrace is for files).
     const doc = JSON.parse(reply.traceJson) as Trace;
@@ -466,6 +479,7 @@ class App {
     this.renderLegend();
     this.renderChecks();
     this.renderFaults();
+    this.branch.render();
     this.plots.show([{ label: run.protocol === 'zab' ? 'ZAB' : 'Paxos', events: run.model.events }]);
     this.markLinOps();
     this.setCursor(seq, true);
@@ -1457,7 +1471,7 @@ class App {
 
   private exportFileName(): string {
     const base = this.scenarioLabel().replace(/^lab\//, '').replace(/[^\w.-]+/g, '-');
-    return `${base}${this.state.injected.length ? '-faults' : ''}-seed${this.state.seed}-${this.state.protocol}.json`;
+    return `${base}${this.state.injected.length ? '-faults' : ''}${this.branch.active ? '-branch' : ''}-seed${this.state.seed}-${this.state.protocol}.json`;
   }
 
   private exportScenario(): void {
@@ -1466,6 +1480,11 @@ class App {
       return;
     }
     const out = exportScenario(this.state.scenario, this.state.seed, this.state.protocol, this.state.injected);
+    const schedule = this.branch.schedule();
+    if (schedule !== undefined) {
+      out.schedule = schedule;
+      out.explanation = `${out.explanation}\n\nA branch chosen in the lab: time order until ${(schedule[0] as { untilMs: number }).untilMs} ms, then ${schedule.length - 1} chosen events.`;
+    }
     download(this.exportFileName(), JSON.stringify(out, null, 2) + '\n');
     toast(`Saved ${this.exportFileName()}: zablab run reproduces this trace (hash ${this.run?.summary?.traceHash ?? this.run?.model.hash ?? ''}).`);
   }

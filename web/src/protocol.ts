@@ -2,18 +2,21 @@
 import type { RunResult } from '../../sim/scenario/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import type { LinReport } from './lin.js';
+import type { BranchPoint } from '../../sim/explore/branch.js';
 
 export type RunSummary = Omit<RunResult, 'trace' | 'history'>;
 
 export type WorkerRequest =
   | { id: number; type: 'protocols' }
   | { id: number; type: 'run'; scenario: Scenario; name: string; seed: number; protocol: string }
-  | { id: number; type: 'check'; traceText: string };
+  | { id: number; type: 'check'; traceText: string }
+  | { id: number; type: 'next'; scenario: Scenario; seed: number; protocol: string };
 
 export type WorkerReply =
   | { id: number; ok: true; type: 'protocols'; protocols: string[] }
   | { id: number; ok: true; type: 'run'; summary: RunSummary; traceJson: string; lin: LinReport; runMs: number }
   | { id: number; ok: true; type: 'check'; lin: LinReport; hash: string; storedHash?: string }
+  | { id: number; ok: true; type: 'next'; point: BranchPoint }
   | { id: number; ok: false; error: string }
   /** Not an answer: how far a long request is (the page shows it), then the answer follows. */
   | { id: number; progress: { phase: 'hash' | 'verdict'; done: number; total: number } };
@@ -66,6 +69,11 @@ export class SimWorker {
 
   run(scenario: Scenario, name: string, seed: number, protocol: string): Promise<Ok<'run'>> {
     return this.call<'run'>({ type: 'run', scenario, name, seed, protocol });
+  }
+
+  /** Where the scenario's schedule leads and the events that could happen next (the lab's branching). */
+  next(scenario: Scenario, seed: number, protocol: string): Promise<BranchPoint> {
+    return this.call<'next'>({ type: 'next', scenario, seed, protocol }).then((r) => r.point);
   }
 
   /** Validates a trace file, recomputes its hash and checks its history. */

@@ -9,6 +9,7 @@ import { validateScenario } from '../../sim/scenario/load.js';
 import { readTrace, traceToJson } from '../../sim/core/trace.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { linFromTrace } from './lin.js';
+import { branchPoint } from '../../sim/explore/branch.js';
 import type { WorkerReply, WorkerRequest, RunSummary } from './protocol.js';
 
 const post = (reply: WorkerReply) => (self as unknown as Worker).postMessage(reply);
@@ -31,6 +32,11 @@ self.onmessage = (message: MessageEvent<WorkerRequest>) => {
         const { trace: _trace, history: _history, ...rest } = result;
         const summary: RunSummary = rest;
         post({ id: req.id, ok: true, type: 'run', summary, traceJson: traceToJson(trace), lin, runMs });
+        return;
+      }
+      case 'next': {
+        const scenario = validateScenario(JSON.parse(JSON.stringify(req.scenario)) as unknown, 'branch', new Set(allBugs().map((b) => b.name)));
+        post({ id: req.id, ok: true, type: 'next', point: branchPoint(scenario, protocolAdapter(req.protocol), req.seed) });
         return;
       }
       case 'check': {
