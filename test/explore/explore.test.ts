@@ -16,6 +16,7 @@ import { runScenario } from '../../sim/scenario/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { explore, type ExploreOptions } from '../../sim/explore/search.js';
 import { counterexampleScenario, replayCounterexample } from '../../sim/explore/counterexample.js';
+import { branchPoint } from '../../sim/explore/branch.js';
 import { World } from '../../sim/explore/world.js';
 import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
 import { readTrace, TraceHasher, type TraceEvent } from '../../sim/core/trace.js';
@@ -162,6 +163,27 @@ describe('search', () => {
     expect(result.violation).toBeNull();
     expect(result.exhausted).toBe(true);
     expect(result.unique).toBeGreaterThan(5);
+  });
+});
+
+describe('branching by hand (the lab\'s "choose the next event")', () => {
+  it('lists the next events at a branch point; the clock\'s own next leaves the run as it is, another changes it, and the branch point is where the schedule ends', () => {
+    const schedule: ScheduleStep[] = [{ e: 'run', untilMs: 385 }];
+    const point = branchPoint({ ...SCENARIO, schedule }, zabAdapter, 1);
+    expect(point.halted).toBeNull();
+    expect(point.next.length).toBeGreaterThan(1);
+    const clock = point.next.filter((n) => n.clock);
+    expect(clock).toHaveLength(1);
+    const hashOf = (steps: ScheduleStep[]) => runScenario({ ...SCENARIO, schedule: steps }, zabAdapter, { seed: 1 }).traceHash;
+    const base = hashOf(schedule);
+    expect(hashOf([...schedule, clock[0].step])).toBe(base);
+    const other = point.next.find((n) => !n.clock && n.group !== 'fault')!;
+    expect(hashOf([...schedule, other.step])).not.toBe(base);
+    // The branch point is the last event the schedule's steps made.
+    const world = new World(SCENARIO, zabAdapter, { seed: 1, budgets: NO_FAULTS, prefix: schedule });
+    expect(point.atEvent).toBe(world.setup.cluster.trace.count);
+    const after = branchPoint({ ...SCENARIO, schedule: [...schedule, other.step] }, zabAdapter, 1);
+    expect(after.atEvent).toBeGreaterThan(point.atEvent);
   });
 });
 
