@@ -284,11 +284,26 @@ export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher:
 }
 
 /**
- * The canonical fingerprint of the whole system (see the file comment for what is in
- * it). `nodeHashes[k]`, when given and not NaN, is server k's nodeFingerprint, known
- * to be current; missing ones are computed and written back.
+ * What a search keeps between fingerprints (World): parts known not to have changed
+ * since they were hashed. NaN: not known, computed and written back.
  */
-export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras, hasher: StateHasher = new StateHasher(), nodeHashes?: number[]): number {
+export interface FingerprintCache {
+  /** Per server, its nodeFingerprint. */
+  readonly nodeHashes: number[];
+  /** The clients' part (they change only when a reply reaches them or the environment acts). */
+  clientsHash: number;
+  /** Per protocol message in flight, its contents' hash: a message is never changed once sent (the tests compare with fresh worlds, which have no cache). */
+  readonly messages: WeakMap<object, number>;
+}
+
+const contentHasher = new StateHasher();
+
+/**
+ * The canonical fingerprint of the whole system (see the file comment for what is in
+ * it), with the parts `cache` knows taken from it.
+ */
+export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras, hasher: StateHasher = new StateHasher(), cache?: FingerprintCache): number {
+  const nodeHashes = cache?.nodeHashes;
   const servers: number[] = [];
   for (const node of cluster.serverIds) {
     let hash = nodeHashes?.[node] ?? Number.NaN;
@@ -309,11 +324,29 @@ export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras
   hasher.value(net.cut);
   hasher.value(net.connBroken);
   hasher.value(net.connKnownBroken);
-  hashInFlight(hasher, cluster);
-  for (const client of extras.clients) hasher.value(client);
+  hashInFlight(hasher, cluster, cache?.messages);
+  let clientsHash = cache?.clientsHash ?? Number.NaN;
+  if (Number.isNaN(clientsHash)) {
+    contentHasher.reset();
+    for (const client of extras.clients) contentHasher.value(client);
+    clientsHash = contentHasher.digest();
+    if (cache !== undefined) cache.clientsHash = clientsHash;
+  }
+  hasher.number(clientsHash);
   for (const used of extras.budgetUse) hasher.int(used);
   for (const chain of extras.ghost.chains) hasher.number(chain);
   return hasher.digest();
+}
+
+function messageHash(message: object, messages: WeakMap<object, number>): number {
+  let hash = messages.get(message);
+  if (hash === undefined) {
+    contentHasher.reset();
+    contentHasher.value(message);
+    hash = contentHasher.digest();
+    messages.set(message, hash);
+  }
+  return hash;
 }
 
 function hashStorage(hasher: StateHasher, storage: NodeStorage): void {
@@ -324,7 +357,7 @@ function hashStorage(hasher: StateHasher, storage: NodeStorage): void {
 }
 
 /** Pending events, unordered across links, each with its position on its own FIFO link. */
-function hashInFlight(hasher: StateHasher, cluster: Cluster<Message>): void {
+function hashInFlight(hasher: StateHasher, cluster: Cluster<Message>, messages?: WeakMap<object, number>): void {
   const positions = new Map<string, number>();
   hasher.unordered(cluster.pendingEvents(), (event) => {
     if (event.kind === 'timer') return; // hashed with its node
@@ -336,6 +369,7 @@ function hashInFlight(hasher: StateHasher, cluster: Cluster<Message>): void {
     hasher.int(event.peer);
     hasher.int(position);
     if (event.kind === 'call') hasher.number(event.dueUs);
+    else if (event.kind === 'deliver' && messages !== undefined) hasher.number(messageHash(event.ref as object, messages));
     else hasher.value(event.ref);
   });
 }

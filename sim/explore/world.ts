@@ -16,15 +16,17 @@ import type { Scenario } from '../scenario/types.js';
 import type { ProtocolAdapter } from '../scenario/protocol.js';
 import { setupRun, type RunSetup } from '../scenario/run.js';
 import { ControlledScheduler, type Budgets, type Choice, type ScheduleStep } from './scheduler.js';
-import { fingerprint, HistoryGhost, nodeFingerprint, StateHasher } from './fingerprint.js';
+import { fingerprint, HistoryGhost, nodeFingerprint, StateHasher, type FingerprintCache, type FingerprintExtras } from './fingerprint.js';
 import { restoreComponent, snapshotComponent, type ComponentSnapshot } from './snapshot.js';
 import type { Rng } from '../core/rng.js';
 
 /** A world's state, restorable in place: part 0 is the rest, part 1 + k server k. */
 export interface WorldSnapshot {
   readonly parts: readonly ComponentSnapshot[];
-  /** Per server its fingerprint part when the snapshot was taken (NaN: not computed). */
+  /** Per server its fingerprint part when the snapshot was taken. */
   readonly nodeHashes: readonly number[];
+  /** The clients' fingerprint part then. */
+  readonly clientsHash: number;
 }
 
 /** "Sometimes" properties: each must hold in some explored state, or the search was vacuous. */
@@ -48,8 +50,8 @@ export class World {
   private readonly baseline: { commits: number; ok: number };
   /** Per part, the snapshot it is known to equal (null: changed since). */
   private readonly inPlace: (ComponentSnapshot | null)[];
-  /** Per server, its fingerprint part while it is clean (NaN: not known). */
-  private readonly nodeHashes: number[];
+  /** Fingerprint parts known to be current (fingerprint.ts). */
+  private readonly cache: FingerprintCache;
   /** Inputs no step changes (the scenario, the adapter, configuration): never walked by a snapshot. */
   private readonly immutable: object[];
   /** Where the walk of the rest starts. */
@@ -67,7 +69,7 @@ export class World {
     this.hasher.skip.add(this.setup.history);
     const cluster = this.setup.cluster;
     this.inPlace = new Array<ComponentSnapshot | null>(cluster.size + 1).fill(null);
-    this.nodeHashes = new Array<number>(cluster.size).fill(Number.NaN);
+    this.cache = { nodeHashes: new Array<number>(cluster.size).fill(Number.NaN), clientsHash: Number.NaN, messages: new WeakMap() };
     this.immutable = [scenario, adapter, cluster.options, cluster.trace.meta, cluster.serverIds];
     if (this.setup.spec !== undefined) this.immutable.push(this.setup.spec);
     this.stateRoots = [this.setup, this.scheduler, this.ghost];
@@ -84,7 +86,9 @@ export class World {
   }
 
   apply(choice: Choice): void {
-    this.touch(stepTouches(choice.step));
+    const touches = stepTouches(choice.step);
+    // A reply reaches a client; the environment's actions include the clients' own timers.
+    this.touch(touches, touches === -1 || choice.step.e === 'client-reply');
     this.scheduler.apply(choice);
   }
 
@@ -98,16 +102,17 @@ export class World {
   }
 
   /** Marks the parts a step may change: the rest always, and one server, none (NO_SERVER) or all (-1). */
-  private touch(node: number): void {
+  private touch(node: number, clients: boolean): void {
     this.inPlace[0] = null;
+    if (clients) this.cache.clientsHash = Number.NaN;
     if (node === NO_SERVER) return;
     if (node >= 0) {
       this.inPlace[node + 1] = null;
-      this.nodeHashes[node] = Number.NaN;
+      this.cache.nodeHashes[node] = Number.NaN;
       return;
     }
     this.inPlace.fill(null);
-    this.nodeHashes.fill(Number.NaN);
+    this.cache.nodeHashes.fill(Number.NaN);
   }
 
   /** The current state, restorable with restore(); parts unchanged since the last snapshot or restore are shared, not copied. */
@@ -146,10 +151,12 @@ export class World {
     }
     parts[0] = rest;
     // Every server's fingerprint part goes with the snapshot: a restore then never hashes a server again.
+    const cache = this.cache;
     for (let node = 0; node < servers; node++) {
-      if (Number.isNaN(this.nodeHashes[node])) this.nodeHashes[node] = nodeFingerprint(cluster, node, this.hasher);
+      if (Number.isNaN(cache.nodeHashes[node])) cache.nodeHashes[node] = nodeFingerprint(cluster, node, this.hasher);
     }
-    return { parts, nodeHashes: this.nodeHashes.slice() };
+    if (Number.isNaN(cache.clientsHash)) this.fingerprint();
+    return { parts, nodeHashes: cache.nodeHashes.slice(), clientsHash: cache.clientsHash };
   }
 
   /** Puts the world back in a snapshot's state (of this world): only the parts not already in place are written. */
@@ -159,7 +166,8 @@ export class World {
       if (this.inPlace[i] === parts[i]) continue;
       restoreComponent(parts[i]);
       this.inPlace[i] = parts[i];
-      if (i > 0) this.nodeHashes[i - 1] = snapshot.nodeHashes[i - 1];
+      if (i > 0) this.cache.nodeHashes[i - 1] = snapshot.nodeHashes[i - 1];
+      else this.cache.clientsHash = snapshot.clientsHash;
     }
   }
 
@@ -189,13 +197,20 @@ export class World {
 
   /** The fingerprint with every server hashed again (what fingerprint() must equal; and its cost without the cache). */
   fingerprintFromScratch(): number {
-    this.nodeHashes.fill(Number.NaN);
-    return this.fingerprint();
+    const cache = this.cache;
+    cache.nodeHashes.fill(Number.NaN);
+    cache.clientsHash = Number.NaN;
+    // Messages too: hashed again, into a cache of their own, as a fresh world would.
+    return fingerprint(this.setup.cluster, this.extras(), this.hasher, { nodeHashes: cache.nodeHashes, clientsHash: Number.NaN, messages: new WeakMap() });
   }
 
   fingerprint(): number {
+    return fingerprint(this.setup.cluster, this.extras(), this.hasher, this.cache);
+  }
+
+  private extras(): FingerprintExtras {
     const s = this.scheduler;
-    return fingerprint(this.setup.cluster, { clients: this.clients, budgetUse: [s.crashes, s.partitions, s.losses, s.duplicates, s.isolated], ghost: this.ghost }, this.hasher, this.nodeHashes);
+    return { clients: this.clients, budgetUse: [s.crashes, s.partitions, s.losses, s.duplicates, s.isolated], ghost: this.ghost };
   }
 }
 

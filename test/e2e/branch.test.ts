@@ -94,15 +94,6 @@ describe('choose the next event', () => {
     // The state panel follows the branch: a card per server at the cursor.
     expect(await page.locator('#state-panel .server-card').count()).toBe(3);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#branch-export')]);
-    const file = join(lab.work, download.suggestedFilename());
-    await download.saveAs(file);
-    const exported = JSON.parse(readFileSync(file, 'utf8')) as { schedule: { e: string }[]; seed: number };
-    expect(exported.schedule).toHaveLength(3);
-    expect(exported.schedule[0].e).toBe('run');
-    expect(cliRun(file, exported.seed, 'zab').traceHash).toBe(deeper);
-    expect(await hash()).toBe(deeper);
-
     const shots = process.env.ZABLAB_SCREENSHOTS;
     if (shots !== undefined) {
       for (const [width, height] of [
@@ -115,6 +106,15 @@ describe('choose the next event', () => {
         await page.screenshot({ path: join(shots, `branch-${width}x${height}.png`) });
       }
     }
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#branch-export')]);
+    const file = join(lab.work, download.suggestedFilename());
+    await download.saveAs(file);
+    const exported = JSON.parse(readFileSync(file, 'utf8')) as { schedule: { e: string }[]; seed: number };
+    expect(exported.schedule).toHaveLength(3);
+    expect(exported.schedule[0].e).toBe('run');
+    expect(cliRun(file, exported.seed, 'zab').traceHash).toBe(deeper);
+    expect(await hash()).toBe(deeper);
+
     expect(errors).toEqual([]);
   });
 });
