@@ -107,7 +107,7 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
       // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed.
       const proto = Object.getPrototypeOf(object) as unknown;
       kinds.push(proto === Object.prototype || proto === null ? KIND_PLAIN : KIND_OBJECT);
-      const names = Object.keys(object);
+      const names = internKeys(proto, Object.keys(object));
       const record = object as Record<string, unknown>;
       const fields = new Array<unknown>(names.length);
       for (let i = 0; i < names.length; i++) {
@@ -120,6 +120,21 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
     }
   }
   return { objects, kinds: Uint8Array.from(kinds), keys, values };
+}
+
+/** Per class, its instances' field names as last seen: snapshots share one array instead of keeping a copy per object. */
+const keysOfClass = new WeakMap<object, string[]>();
+
+function internKeys(proto: unknown, names: string[]): string[] {
+  if (typeof proto !== 'object' || proto === null || proto === Object.prototype) return names;
+  const known = keysOfClass.get(proto);
+  if (known !== undefined && known.length === names.length) {
+    let same = true;
+    for (let i = 0; i < names.length && same; i++) same = known[i] === names[i];
+    if (same) return known;
+  }
+  keysOfClass.set(proto, names);
+  return names;
 }
 
 interface RngPosition {

@@ -77,8 +77,8 @@ const argv = process.argv.slice(2);
 /** Random walks: to this depth, this many states per switch. */
 const WALK_DEPTH = 60;
 const WALK_STATES = Number(flag(argv, '--walk-states') ?? 50_000);
-const maxDepth = Number(flag(argv, '--max-depth') ?? 10);
-const maxStates = Number(flag(argv, '--max-states') ?? 5_000);
+const maxDepth = Number(flag(argv, '--max-depth') ?? 14);
+const maxStates = Number(flag(argv, '--max-states') ?? 50_000);
 const only = flag(argv, '--only')?.split(',');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const shrunk = randomShrunk(readme);

@@ -143,8 +143,8 @@ describe('search', () => {
   it('snapshots change nothing a search finds: with none kept (every state replayed from the initial one) the same space, states and sometimes', () => {
     const budgets: Budgets = { ...NO_FAULTS, crashes: 1 };
     for (const adapter of [zabAdapter, paxosAdapter]) {
-      const kept = explore(SCENARIO, adapter, options({ maxDepth: 5, budgets }));
-      const replayed = explore(SCENARIO, adapter, options({ maxDepth: 5, budgets, maxSnapshots: 0 }));
+      const kept = explore(SCENARIO, adapter, options({ maxDepth: 4, budgets }));
+      const replayed = explore(SCENARIO, adapter, options({ maxDepth: 4, budgets, maxSnapshots: 0 }));
       expect(kept.snapshots).toBeGreaterThan(0);
       expect(replayed.stepsReplayed).toBeGreaterThan(kept.stepsReplayed);
       const figures = (r: typeof kept) => ({ states: r.states, unique: r.unique, depth: r.depth, cut: r.cutAtDepth, exhausted: r.exhausted, sometimes: r.sometimes });
