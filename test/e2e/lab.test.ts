@@ -341,6 +341,20 @@ describe('the lab', () => {
     await p.close();
   });
 
+  it('after the window shrinks to a projector\'s 1280x720, the lanes stay above the plots strip and the legend (they folded as on a load)', async () => {
+    const p = await page(`#s=leader-crash-during-broadcast&p=${MAIN}`);
+    await waitForHash(p);
+    const box = (sel: string) => p.evaluate((s) => { const r = document.querySelector(s)!.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; }, sel);
+    expect(await p.locator('.legend').evaluate((e) => e.classList.contains('collapsed'))).toBe(false);
+    await p.setViewportSize({ width: 1280, height: 720 });
+    await p.waitForFunction(() => document.querySelector('.legend')?.classList.contains('collapsed') === true);
+    await p.waitForTimeout(300);
+    const diagrams = await box('.stage-row');
+    expect(diagrams.bottom).toBeLessThanOrEqual((await box('#plots-strip')).top + 1);
+    expect(diagrams.bottom - diagrams.top).toBeGreaterThan(250);
+    await p.close();
+  });
+
   it('logged no console error on any page', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -66,6 +66,18 @@ export function collapseToggle(strip: HTMLElement, key: string, what: string, on
     b.title = c ? `Show the ${what}` : `Hide the ${what}`;
   };
   apply(collapsed);
+  // Until the user chooses, the strip follows the window: folded when it is short (a
+  // projector, a laptop), so the diagram keeps its room after a resize as after a load.
+  if (stored === null || stored === undefined) {
+    window.addEventListener('resize', () => {
+      if (safeStorage()?.getItem(`zablab.${key}`) != null) return;
+      const short = window.innerHeight < 820;
+      if (short !== strip.classList.contains('collapsed')) {
+        apply(short);
+        onChange?.();
+      }
+    });
+  }
   return b;
 }
 
