@@ -72,12 +72,35 @@ export interface Trace {
 
 const MESSAGE_KINDS: Record<string, number> = { send: 1, deliver: 2, drop: 3, duplicate: 4 };
 
+/** FNV-1a of a string: what the trace hash mixes for a string. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * Interned string hashes: field names, event kinds and message types repeat in every
+ * event, so each is hashed once per process instead of once per event. A pure cache (the
+ * value is a function of the string alone), shared by every hasher; bounded, and only
+ * short strings go in (long ones are data, rarely repeated).
+ */
+const INTERNED_HASHES = new Map<string, number>();
+const INTERNED_MAX_ENTRIES = 1 << 14;
+const INTERNED_MAX_LENGTH = 32;
+
+function internedHash(text: string): number {
+  const known = INTERNED_HASHES.get(text);
+  if (known !== undefined) return known;
+  const h = fnv1a(text);
+  if (text.length <= INTERNED_MAX_LENGTH && INTERNED_HASHES.size < INTERNED_MAX_ENTRIES) INTERNED_HASHES.set(text, h);
+  return h;
+}
+
 /** Incremental 64-bit (two 32-bit lanes) hash; murmur3-style mixing. */
 export class TraceHasher {
   private h1 = 0x9e3779b9 | 0;
   private h2 = 0x85ebca6b | 0;
-  private lastString = '';
-  private lastStringHash = 0;
 
   mix(value: number): void {
     let k = value | 0;
@@ -104,19 +127,20 @@ export class TraceHasher {
     }
   }
 
-  /** FNV-1a of a string. Message types repeat, so the last one is remembered. */
+  /** FNV-1a of a string. */
   stringHash(text: string): number {
-    if (text === this.lastString) return this.lastStringHash;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    this.lastString = text;
-    this.lastStringHash = h;
-    return h;
+    return fnv1a(text);
   }
 
   mixString(text: string): void {
-    this.mix(this.stringHash(text));
+    this.mix(fnv1a(text));
     this.mix(text.length);
+  }
+
+  /** mixString for a name (an event kind, a field name, a message type): its hash is interned. */
+  mixName(name: string): void {
+    this.mix(internedHash(name));
+    this.mix(name.length);
   }
 
   /** Hashes JSON-like data; undefined fields are skipped (as JSON drops them). */
@@ -147,7 +171,7 @@ export class TraceHasher {
           for (const key in value as Record<string, unknown>) {
             const field = (value as Record<string, unknown>)[key];
             if (field === undefined) continue;
-            this.mixString(key);
+            this.mixName(key);
             this.mixValue(field);
           }
         }
@@ -164,8 +188,27 @@ export class TraceHasher {
     this.mix(node);
     this.mix(peer);
     this.mix(msgId);
-    this.mix(this.stringHash(type));
+    this.mix(internedHash(type));
     this.mix(extra);
+  }
+
+  /**
+   * The hash of a non-message event given as its head and its fields, without building
+   * the event: the same as mixEvent({timeUs, seq, node, kind, ...data}) when data holds
+   * none of the head's names (the caller checks).
+   */
+  mixRecord(kind: string, timeUs: number, node: number, data: Record<string, unknown> | undefined): void {
+    this.mix(0);
+    this.mixName(kind);
+    this.mixNumber(timeUs);
+    this.mix(node);
+    if (data === undefined) return;
+    for (const key in data) {
+      const field = data[key];
+      if (field === undefined) continue;
+      this.mixName(key);
+      this.mixValue(field);
+    }
   }
 
   mixEvent(event: TraceEvent): void {
@@ -179,14 +222,14 @@ export class TraceHasher {
       return;
     }
     this.mix(0);
-    this.mixString(event.kind);
+    this.mixName(event.kind);
     this.mixNumber(event.timeUs);
     this.mix(event.node);
     for (const key in event) {
       if (key === 'timeUs' || key === 'seq' || key === 'node' || key === 'kind') continue;
       const field = event[key];
       if (field === undefined) continue;
-      this.mixString(key);
+      this.mixName(key);
       this.mixValue(field);
     }
   }
@@ -331,15 +374,19 @@ export class TraceRecorder {
 
   /** Records a non-message event. Returns its seq. */
   add(timeUs: number, node: number, kind: string, data?: Record<string, unknown>): number {
-    const event: TraceEvent = { timeUs, seq: this.count, node, kind };
-    if (data !== undefined) Object.assign(event, data);
-    this.hasher.mixEvent(event);
+    const seq = this.count++;
     this.lastTimeUs = timeUs;
     this.bump(kind);
-    if (this.keepEvents) this.order.push(event);
+    const plain = data === undefined || !(data.timeUs !== undefined || data.seq !== undefined || data.node !== undefined || data.kind !== undefined);
+    if (plain) this.hasher.mixRecord(kind, timeUs, node, data);
     const listeners = this.listeners;
+    if (plain && !this.keepEvents && listeners.length === 0) return seq;
+    const event: TraceEvent = { timeUs, seq, node, kind };
+    if (data !== undefined) Object.assign(event, data);
+    if (!plain) this.hasher.mixEvent(event);
+    if (this.keepEvents) this.order.push(event);
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
-    return this.count++;
+    return seq;
   }
 
   /**
