@@ -194,8 +194,8 @@ export class TraceHasher {
 
   /**
    * The hash of a non-message event given as its head and its fields, without building
-   * the event: the same as mixEvent({timeUs, seq, node, kind, ...data}) when data holds
-   * none of the head's names (the caller checks).
+   * the event: the same as mixEvent({timeUs, seq, node, kind, ...data}). The head's names
+   * are the event's own: a record that sets one is a bug in its producer, refused here.
    */
   mixRecord(kind: string, timeUs: number, node: number, data: Record<string, unknown> | undefined): void {
     this.mix(0);
@@ -204,6 +204,7 @@ export class TraceHasher {
     this.mix(node);
     if (data === undefined) return;
     for (const key in data) {
+      if (key === 'timeUs' || key === 'seq' || key === 'node' || key === 'kind') throw new Error(`a "${kind}" record may not set the event's own field "${key}"`);
       const field = data[key];
       if (field === undefined) continue;
       this.mixName(key);
@@ -414,13 +415,11 @@ export class TraceRecorder {
     const seq = this.count++;
     this.lastTimeUs = timeUs;
     this.bump(kind);
-    const plain = data === undefined || !(data.timeUs !== undefined || data.seq !== undefined || data.node !== undefined || data.kind !== undefined);
-    if (plain) this.hasher.mixRecord(kind, timeUs, node, data);
+    this.hasher.mixRecord(kind, timeUs, node, data);
     const listeners = this.listeners;
-    if (plain && !this.keepEvents && listeners.length === 0) return seq;
+    if (!this.keepEvents && listeners.length === 0) return seq;
     const event: TraceEvent = { timeUs, seq, node, kind };
     if (data !== undefined) Object.assign(event, data);
-    if (!plain) this.hasher.mixEvent(event);
     if (this.keepEvents) this.objects.push(event);
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
     return seq;

@@ -25,7 +25,7 @@ describe('trace files', () => {
       [1, 'commit', { index: 2 ** 32 + 7, label: '0x100000007', txn: { op: 'setData', path: '/a', data: 'é', version: -1, nested: [1, 'two', undefined, { x: 0.5 }] }, replay: true }],
       [2, 'crash', undefined],
       [-1, 'partition', { groups: [[0], [1, 2]], cuts: [[0, 1]], shape: undefined }],
-      [1, 'odd', { kind: 'renamed', node: 7, big: -(2 ** 40), huge: 1e300, flag: false }],
+      [1, 'odd', { big: -(2 ** 40), huge: 1e300, flag: false, tiny: -0.25 }],
     ];
     const record = (recorder: TraceRecorder) => records.forEach(([node, kind, data], i) => recorder.add(i * 10, node, kind, data));
     const kept = new TraceRecorder({ ...meta }, true);
@@ -37,6 +37,8 @@ describe('trace files', () => {
     const other = new TraceRecorder({ ...meta }, false);
     records.forEach(([node, kind, data], i) => other.add(i * 10, node, kind, i === 1 ? { ...data, label: '0x100000008' } : data));
     expect(other.hash()).not.toBe(kept.hash());
+    // A record may not set the event's own fields: refused, loudly.
+    for (const head of ['kind', 'node', 'seq', 'timeUs']) expect(() => other.add(99, 0, 'odd', { [head]: 1 })).toThrow(`may not set the event's own field "${head}"`);
   });
 
   it('rejects malformed and newer-version traces, naming where', () => {
