@@ -27,7 +27,9 @@ describe('trace files', () => {
       [-1, 'partition', { groups: [[0], [1, 2]], cuts: [[0, 1]], shape: undefined }],
       [1, 'odd', { big: -(2 ** 40), huge: 1e300, flag: false, tiny: -0.25 }],
     ];
-    const record = (recorder: TraceRecorder) => records.forEach(([node, kind, data], i) => recorder.add(i * 10, node, kind, data));
+    // The recorder takes each record over: every recorder gets copies.
+    const copy = (data: Record<string, unknown> | undefined) => (data === undefined ? undefined : structuredClone(data));
+    const record = (recorder: TraceRecorder) => records.forEach(([node, kind, data], i) => recorder.add(i * 10, node, kind, copy(data)));
     const kept = new TraceRecorder({ ...meta }, true);
     const unkept = new TraceRecorder({ ...meta }, false);
     record(kept);
@@ -35,7 +37,7 @@ describe('trace files', () => {
     expect(unkept.hash()).toBe(kept.hash());
     expect(readTrace(traceToNdjson(kept.toTrace())).hash).toBe(kept.hash());
     const other = new TraceRecorder({ ...meta }, false);
-    records.forEach(([node, kind, data], i) => other.add(i * 10, node, kind, i === 1 ? { ...data, label: '0x100000008' } : data));
+    records.forEach(([node, kind, data], i) => other.add(i * 10, node, kind, i === 1 ? { ...copy(data), label: '0x100000008' } : copy(data)));
     expect(other.hash()).not.toBe(kept.hash());
     // A record may not set the event's own fields: refused, loudly.
     for (const head of ['kind', 'node', 'seq', 'timeUs']) expect(() => other.add(99, 0, 'odd', { [head]: 1 })).toThrow(`may not set the event's own field "${head}"`);
