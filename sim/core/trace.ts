@@ -316,18 +316,9 @@ class MessageColumns {
     const peer = chunk[offset + 4];
     const msgId = chunk[offset + 5];
     const extra = chunk[offset + 6];
-    switch (kind) {
-      case 1: {
-        const conn = chunk[offset + 7];
-        return { timeUs, seq, node, kind: 'send', to: peer, msgId, type, msg: this.msgs[extra], conn: conn < 0 ? undefined : conn };
-      }
-      case 2:
-        return { timeUs, seq, node, kind: 'deliver', from: peer, msgId, type };
-      case 3:
-        return { timeUs, seq, node, kind: 'drop', from: peer, msgId, type, reason: DROP_REASONS[extra - 1] };
-      default:
-        return { timeUs, seq, node, kind: 'duplicate', from: peer, msgId, type, dupOf: extra - 1 };
-    }
+    if (kind !== 1) return messageEvent(kind, seq, timeUs, node, peer, msgId, type, extra, undefined, undefined);
+    const conn = chunk[offset + 7];
+    return messageEvent(kind, seq, timeUs, node, peer, msgId, type, 0, this.msgs[extra], conn < 0 ? undefined : conn);
   }
 }
 
