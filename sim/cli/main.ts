@@ -25,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   suite: { summary: 'run every scenario in scenarios/ on each protocol it names', load: async () => (await import('./run.js')).suiteCommand },
   sweep: { summary: 'run scenarios over many seeds in parallel; save failing runs as reproductions', load: async () => (await import('./sweep.js')).sweepCommand },
   swarm: { summary: 'swarm testing: random scenarios, each with its own mix of faults and extreme settings', load: async () => (await import('./swarm.js')).swarmCommand },
+  merge: { summary: 'merge the shards of a sweep or swarm (--json lines, reproductions) into one summary', load: async () => (await import('./merge.js')).mergeCommand },
   shrink: { summary: 'minimise a failing run into the smallest scenario that still fails', load: async () => (await import('./shrink.js')).shrinkCommand },
   hunt: { summary: 'random search for a bug switch, then shrink what it finds', load: async () => (await import('./hunt.js')).huntCommand },
   explore: { summary: 'model checking: every schedule within bounds, shortest counterexample as a replayable scenario', load: async () => (await import('./explore.js')).exploreCommand },

@@ -15,16 +15,19 @@ import { UsageError, err, out } from './io.js';
 import { parseMaxEvents, parseWorkers } from './limits.js';
 import { checkOutputFile, checkOutputFolder, writeOutputFile } from './outputs.js';
 import { parseProtocol } from './run.js';
-import { progressReporter, runSweep, streamSweep, type JobSource } from './sweep.js';
+import { machineLine, parseWorkerModel, progressReporter, runSweep, streamSweep, type JobSource } from './sweep.js';
+import { resolveShard, shardSize, shardWords } from './shard.js';
 import type { SweepJob, SweepOutcome } from './sweep-worker.js';
 import { shellWord } from './report.js';
 import { summaryLines, writeSweepReport } from './sweep-report.js';
 
-export const SWARM_USAGE = `usage: zablab swarm --protocol zab|paxos --runs N [--seed S] [--workers W] [--out DIR] [--bug NAME] [--shrink K] [--shrink-runs R] [--report FILE.html] [--json]
+export const SWARM_USAGE = `usage: zablab swarm --protocol zab|paxos --runs N [--seed S] [--workers W] [--worker-model process|thread] [--shard K/N | --shard-count N] [--out DIR] [--bug NAME] [--shrink K] [--shrink-runs R] [--report FILE.html] [--json]
 
 Swarm testing: runs N scenarios drawn from seeds S..S+N-1 (default S = 1), each with
-its own random mix of fault kinds and settings at their edges, on W worker threads
-(default: all cores). Every failing run is saved under DIR (default swarm-failures/)
+its own random mix of fault kinds and settings at their edges, on W workers (default:
+all cores; worker processes, or threads with --worker-model thread). --shard K/N runs
+every N-th of those seeds from the K-th, as zablab sweep does (and reads the shard
+from the environment as it does: zablab sweep --help); zablab merge joins the shards. Every failing run is saved under DIR (default swarm-failures/)
 as a scenario file with its seed: \`zablab run FILE\` reproduces it. The first failing
 run of each symptom (up to K symptoms, default 5; 0: none) is shrunk with at most R
 runs (default 300) and saved beside it as …-shrunk.json. --bug switches a bug on in
@@ -54,8 +57,15 @@ function parseCount(value: string | undefined, flag: string, fallback: number | 
   return value === undefined ? fallback! : parseUint(value, flag);
 }
 
-function lineOf(o: SweepOutcome, profile: SwarmProfile, reproduction?: string, shrunk?: string): string {
-  return JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, reproduction, shrunk }) + '\n';
+/** What every line of a swarm says about the swarm it belongs to (`zablab merge` checks the shards by it). */
+interface LineTags {
+  shard: string;
+  seeds: string;
+  bug?: string;
+}
+
+function lineOf(o: SweepOutcome, profile: SwarmProfile, tags: LineTags, reproduction?: string, shrunk?: string): string {
+  return JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, reproduction, shrunk, ...tags }) + '\n';
 }
 
 export async function swarmCommand(argv: string[]): Promise<number> {
@@ -67,6 +77,9 @@ export async function swarmCommand(argv: string[]): Promise<number> {
       runs: { type: 'string' },
       seed: { type: 'string' },
       workers: { type: 'string' },
+      'worker-model': { type: 'string' },
+      shard: { type: 'string' },
+      'shard-count': { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean' },
       bug: { type: 'string' },
@@ -86,6 +99,10 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const firstSeed = values.seed === undefined ? 1 : parseSeedValue(values.seed);
   if (firstSeed + runs - 1 > MAX_SEED) throw new UsageError(`--seed ${firstSeed} --runs ${runs}: the last seed would pass ${MAX_SEED} (seeds are unsigned 32-bit integers)`);
   const workers = parseWorkers(values.workers, 'swarm');
+  const model = parseWorkerModel(values['worker-model']);
+  const shard = resolveShard({ shard: values.shard, shardCount: values['shard-count'] }, process.env);
+  const shardRuns = shardSize(runs, shard);
+  if (shardRuns === 0) throw new UsageError(`shard ${shard.index}/${shard.count} of ${runs} runs holds no run`);
   const maxEvents = parseMaxEvents(values['max-events']);
   const shrinkSymptoms = parseCount(values.shrink, '--shrink', 5);
   const shrinkRuns = parseCount(values['shrink-runs'], '--shrink-runs', 300);
@@ -105,14 +122,14 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const known = new Set(allBugs().map((b) => b.name));
   const profiles = new Map<number, SwarmProfile>();
   const jobs = new Map<number, SweepJob>();
-  /** The draw of one seed: a pure function of (protocol, seed, bugs), so it can be made again. */
+  /** The draw of one seed (the index-th of this shard): a pure function of (protocol, seed, bugs), so it can be made again. */
   const drawn = (index: number) => {
-    const draw = drawSwarmScenario(protocol, firstSeed + index, { bugs });
+    const draw = drawSwarmScenario(protocol, firstSeed + shard.index + index * shard.count, { bugs });
     const name = `swarm-${protocol}-${draw.seed}`;
     return { draw, job: { index, name, scenario: validateScenario(JSON.parse(JSON.stringify(draw.scenario)), name, known), protocol, seed: draw.seed, maxEvents } as SweepJob };
   };
   const source: JobSource = {
-    total: runs,
+    total: shardRuns,
     job: (index) => {
       const { draw, job } = drawn(index);
       profiles.set(index, draw.profile);
@@ -126,8 +143,10 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const progress = progressReporter(values.json === true);
   const failures: SwarmFailure[] = [];
   const bySymptom = new Map<string, SwarmFailure[]>();
-  await streamSweep(source, {
+  const tags: LineTags = { shard: `${shard.index}/${shard.count}`, seeds: `${firstSeed}..${firstSeed + runs - 1}`, bug: bugs[0] };
+  const stats = await streamSweep(source, {
     workers,
+    model,
     onResult: (outcome, done, total) => {
       progress.onResult(outcome, done, total);
       const profile = profiles.get(outcome.index)!;
@@ -136,7 +155,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
       jobs.delete(outcome.index);
       if (values.report !== undefined) kept.push(outcome);
       if (outcome.ok) {
-        if (values.json) out(lineOf(outcome, profile));
+        if (values.json) out(lineOf(outcome, profile, tags));
         return;
       }
       // Saved as it comes, with its seed and bug switch: `zablab run FILE` replays it.
@@ -157,7 +176,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   if (toShrink.length > 0 && shrinkRuns > 0) {
     if (!values.json) err(`shrinking ${toShrink.length} failing run(s), one per symptom…\n`);
     const shrinkJobs: SweepJob[] = toShrink.map((r, index) => ({ ...r.job!, index, shrinkRuns }));
-    const shrunk = await runSweep(shrinkJobs, { workers });
+    const shrunk = await runSweep(shrinkJobs, { workers, model });
     shrunk.forEach((result, i) => {
       if (result.shrunk === undefined) return;
       const run = toShrink[i];
@@ -174,9 +193,9 @@ export async function swarmCommand(argv: string[]): Promise<number> {
 
   // ---- report (with --json, passing runs were printed as they came; failing runs follow, after shrinking)
   if (values.json) {
-    for (const f of failures) out(lineOf(f.outcome, f.profile, f.reproduction, f.shrunkFile));
+    for (const f of failures) out(lineOf(f.outcome, f.profile, tags, f.reproduction, f.shrunkFile));
   } else {
-    out(`swarm ${protocol}${bugs.length ? ` with ${bugs[0]}` : ''}: seeds ${firstSeed}..${firstSeed + runs - 1}\n`);
+    out(`swarm ${protocol}${bugs.length ? ` with ${bugs[0]}` : ''}: seeds ${firstSeed}..${firstSeed + runs - 1}${shard.count > 1 ? `, ${shardWords(shard)}: ${shardRuns} of them` : ''}\n`);
     for (const [symptom, group] of bySymptom) {
       const first = group[0];
       out(`\n  ✗ ${symptom}: ${group.length} run(s), seeds ${group.slice(0, 8).map((r) => r.outcome.seed).join(', ')}${group.length > 8 ? ', …' : ''}\n`);
@@ -188,7 +207,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
       }
     }
     if (values.report !== undefined) out(`\navailability (ms)\n${summaryLines(summaries).map((line) => `  ${line}\n`).join('')}report: ${values.report}\n`);
-    out(`\n${runs} runs, ${failures.length} failed (${bySymptom.size} symptom${bySymptom.size === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s: ${(runs / runSeconds).toFixed(1)} seeds/s on ${workers} worker${workers === 1 ? '' : 's'}${failures.length ? `; failing runs saved in ${outDir}/` : ''}\n`);
+    out(`\n${shardRuns} runs, ${failures.length} failed (${bySymptom.size} symptom${bySymptom.size === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s: ${(shardRuns / runSeconds).toFixed(1)} seeds/s on ${machineLine(stats)}${failures.length ? `; failing runs saved in ${outDir}/` : ''}\n`);
   }
   return failures.length === 0 ? 0 : 1;
 }

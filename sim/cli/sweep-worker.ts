@@ -78,4 +78,15 @@ if (parentPort !== null) {
     for (const job of jobs) port.postMessage(runJob(job));
     port.postMessage({ done: true });
   });
+} else if (process.argv.includes('--zablab-sweep-child') && process.send !== undefined) {
+  // A worker process (sweep.ts CHILD_WORKER_ARG): the same protocol over IPC, and its CPU
+  // time with every finished batch (the parent's cpuUsage does not see a child's).
+  const send = process.send.bind(process);
+  process.on('message', (jobs: SweepJob[]) => {
+    for (const job of jobs) send(runJob(job));
+    const cpu = process.cpuUsage();
+    send({ done: true, cpuUs: cpu.user + cpu.system });
+  });
+  // The parent closes the channel when the sweep is over (or dies): nothing left to do.
+  process.on('disconnect', () => process.exit(0));
 }

@@ -1,18 +1,21 @@
 /**
  * `zablab sweep <scenario…> --seeds A..B`: many seeds in parallel on worker threads.
  * Jobs go out in small batches to whichever worker is free; results are reported in
- * seed order, so the output is the same whatever the worker count. `--shard K/N`
- * keeps every N-th seed starting at the K-th (0-based), so shards of one sweep can run
- * on different machines and their `--json` lines merge by concatenation.
+ * seed order, so the output is the same whatever the worker count or model. `--shard K/N`
+ * (or the batch engine's environment, shard.ts) keeps every N-th seed starting at the
+ * K-th (0-based), so shards of one sweep can run on different machines; `zablab merge`
+ * (merge.ts) joins their `--json` lines and reproductions.
  */
+import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { concretize } from '../scenario/shrink.js';
 import { parseFlags, parseSeedValue } from './args.js';
 import { progressLine } from './progress.js';
+import { resolveShard, shardSize, shardWords } from './shard.js';
 import { UsageError, err, out } from './io.js';
-import { parseMaxEvents, parseWorkers } from './limits.js';
+import { coreCount, parseMaxEvents, parseWorkers } from './limits.js';
 import { checkOutputFile, checkOutputFolder, writeOutputFile } from './outputs.js';
 import { parseProtocol, protocolsOf, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
@@ -21,15 +24,22 @@ import { refuseToOverwrite, shellWord } from './report.js';
 import { summaryLines, writeSweepReport } from './sweep-report.js';
 import type { ProtocolName, Scenario } from '../scenario/types.js';
 
-export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--bug NAME]… [--max-events N] [--workers N] [--shard K/N] [--out DIR] [--report FILE.html] [--force] [--json]
+export const SWEEP_USAGE = `usage: zablab sweep <scenario…> --seeds A..B [--protocol zab|paxos] [--bug NAME]… [--max-events N] [--workers N] [--worker-model process|thread] [--shard K/N | --shard-count N] [--out DIR] [--report FILE.html] [--force] [--json]
 
 Runs each scenario on each of its protocols (or --protocol) for every seed in A..B
 (unsigned 32-bit integers; the runs are made as workers ask for them, so any range
-runs in flat memory), on N worker threads (default and at most: the core count; 0 runs
-inline). Failing runs are saved under DIR (default sweep-failures/) as scenario files
-with their seed, protocol and bug switches: \`zablab run FILE\` reproduces them. A DIR
-already holding files this sweep would write is refused unless --force. A run that
-reaches --max-events (default 10000000) counts as failing.
+runs in flat memory), on N workers (default and at most: the core count; 0 runs
+inline): worker processes, or with --worker-model thread worker threads (the results
+are the same; processes scale better, README "Benchmarks"). Failing runs are saved
+under DIR (default sweep-failures/) as scenario files with their seed, protocol and bug
+switches: \`zablab run FILE\` reproduces them. A DIR already holding files this sweep
+would write is refused unless --force. A run that reaches --max-events (default
+10000000) counts as failing.
+--shard K/N runs every N-th seed from the K-th (0 <= K < N). Without it the shard is
+read from the environment: ZABLAB_SHARD=K/N (a CI matrix); JOB_COMPLETION_INDEX (a
+Kubernetes Indexed Job) with --shard-count N or JOB_COMPLETIONS=N; GitLab's
+CI_NODE_INDEX/CI_NODE_TOTAL. \`zablab merge\` joins the shards' --json lines and
+reproductions into one summary (zablab merge --help).
 --report writes one self-contained HTML page: per scenario and protocol, the
 percentiles and histogram of each availability figure (time from each fault to the
 first successful write and read, longest window without success), with the worst
@@ -48,11 +58,17 @@ export function parseSeedRange(value: string | undefined): [number, number] {
   return [from, to];
 }
 
-export function parseShard(value: string | undefined): [number, number] {
-  if (value === undefined) return [0, 1];
-  const match = /^(\d+)\/(\d+)$/.exec(value);
-  if (!match || Number(match[2]) < 1 || Number(match[1]) >= Number(match[2])) throw new UsageError(`--shard must be K/N with 0 <= K < N, got ${JSON.stringify(value)}`);
-  return [Number(match[1]), Number(match[2])];
+/** --worker-model process|thread (default process). */
+export function parseWorkerModel(value: string | undefined): WorkerModel {
+  if (value === undefined) return 'process';
+  if (!(WORKER_MODELS as readonly string[]).includes(value)) throw new UsageError(`--worker-model must be one of ${WORKER_MODELS.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as WorkerModel;
+}
+
+/** The summary's words for how a sweep used the machine: "2 worker processes, 1.96 CPU/s". */
+export function machineLine(stats: SweepStats): string {
+  const what = stats.model === 'inline' ? 'inline' : `${stats.workers} worker ${stats.model === 'thread' ? 'thread' : 'process'}${stats.workers === 1 ? '' : stats.model === 'thread' ? 's' : 'es'}`;
+  return `${what}, ${stats.cpuPerWall.toFixed(2)} CPU s per wall s`;
 }
 
 /** Jobs made one at a time, when a worker is ready for them: a sweep never holds them all. */
@@ -64,6 +80,10 @@ export interface JobSource {
 
 export interface SweepOptions {
   workers: number;
+  /** What workers run on (default `process`). */
+  model?: WorkerModel;
+  /** V8 flags of worker processes (default: workerProcessFlags). */
+  processFlags?: string[];
   /** Each result, in job order (the same whatever the worker count). */
   onResult?: (outcome: SweepOutcome, done: number, total: number) => void;
 }
@@ -75,23 +95,105 @@ function workerFile(): string {
 }
 
 /**
- * Runs a source's jobs on worker threads (or inline with 0 workers), handing each result
- * to onResult in job order. Jobs are made only when a worker asks, and no job runs more
- * than a small window ahead of the oldest unreported one, so memory stays flat however
- * many jobs there are.
+ * How sweep workers run: `process` (a child process each, the default) or `thread`
+ * (worker threads of this process). Measured on a two-core machine (README
+ * "Benchmarks", issue 17): a worker thread shares its process's V8 compiler and garbage-collector
+ * threads with the others, so one worker already keeps the second core half busy and
+ * two workers scale by ×1.0-1.1; child processes started with `--single-threaded` (no
+ * helper threads: every core runs one worker) scale by ×2. With fewer workers than cores
+ * a child keeps V8's helper threads: they have idle cores to run on.
  */
-export async function streamSweep(source: JobSource, options: SweepOptions): Promise<void> {
+export type WorkerModel = 'process' | 'thread';
+
+export const WORKER_MODELS: readonly WorkerModel[] = ['process', 'thread'];
+
+/** V8 flags of a worker process, chosen by measurement (test/bench/sweep.ts). */
+export function workerProcessFlags(workers: number, cores: number): string[] {
+  // A young generation of 32 MB: a run's allocations die young, and fewer scavenges
+  // cost the ZAB benchmark ~25% less CPU per operation (measured, 16 MB default).
+  const flags = ['--max-semi-space-size=32'];
+  if (workers >= cores) flags.push('--single-threaded');
+  return flags;
+}
+
+/** The command-line argument that makes sweep-worker.js serve its parent over IPC. */
+export const CHILD_WORKER_ARG = '--zablab-sweep-child';
+
+/** What a worker says: a job's outcome, or that a batch is done (with its process's CPU time so far, for a child). */
+type WorkerMessage = SweepOutcome | { done: true; cpuUs?: number };
+
+/** One worker, whatever it runs on. */
+interface SweepWorker {
+  post(jobs: SweepJob[]): void;
+  close(): Promise<void>;
+}
+
+function startWorker(model: WorkerModel, flags: string[], onMessage: (message: WorkerMessage) => void, onError: (error: Error) => void): SweepWorker {
+  if (model === 'thread') {
+    const worker = new Worker(workerFile());
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    return { post: (jobs) => worker.postMessage(jobs), close: () => worker.terminate().then(() => undefined) };
+  }
+  const child = fork(workerFile(), [CHILD_WORKER_ARG], { execArgv: flags, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let closing = false;
+  child.on('message', (message) => onMessage(message as WorkerMessage));
+  child.on('error', onError);
+  child.on('exit', (code, signal) => {
+    if (!closing) onError(new Error(`sweep worker process ${child.pid} exited early (${signal ?? `code ${code}`})`));
+  });
+  return {
+    post: (jobs) => child.send(jobs),
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
+}
+
+/** How a sweep used the machine. */
+export interface SweepStats {
+  wallSeconds: number;
+  /** CPU time of this process and of its worker processes, in seconds. */
+  cpuSeconds: number;
+  /** cpuSeconds / wallSeconds: how many cores the sweep kept busy on average. */
+  cpuPerWall: number;
+  workers: number;
+  model: WorkerModel | 'inline';
+}
+
+/**
+ * Runs a source's jobs on workers (or inline with 0 workers), handing each result to
+ * onResult in job order. Workers start once per sweep and serve every batch; jobs are
+ * made only when a worker asks, and no job runs more than a small window ahead of the
+ * oldest unreported one, so memory stays flat however many jobs there are.
+ */
+export async function streamSweep(source: JobSource, options: SweepOptions): Promise<SweepStats> {
   const total = source.total;
+  const startedMs = performance.now();
+  const startedCpu = process.cpuUsage();
   let done = 0;
   const report = (outcome: SweepOutcome) => {
     done++;
     options.onResult?.(outcome, done, total);
   };
-  if (options.workers <= 0) {
+  const workers = Math.min(Math.max(options.workers, 0), total);
+  const model = options.model ?? 'process';
+  const childCpuUs: number[] = new Array<number>(workers).fill(0);
+  const stats = (): SweepStats => {
+    const wallSeconds = (performance.now() - startedMs) / 1000;
+    const own = process.cpuUsage(startedCpu);
+    const cpuSeconds = (own.user + own.system + childCpuUs.reduce((a, b) => a + b, 0)) / 1e6;
+    return { wallSeconds, cpuSeconds, cpuPerWall: cpuSeconds / Math.max(wallSeconds, 1e-9), workers, model: workers === 0 ? 'inline' : model };
+  };
+  if (workers === 0) {
     for (let index = 0; index < total; index++) report(runJob(source.job(index)));
-    return;
+    return stats();
   }
-  const workers = Math.min(options.workers, total);
+  const flags = options.processFlags ?? workerProcessFlags(workers, coreCount());
   const batch = Math.max(1, Math.min(8, Math.floor(total / (workers * 4))));
   const window = workers * batch * 4;
   const waiting = new Map<number, SweepOutcome>();
@@ -99,12 +201,35 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
   let reported = 0;
   const idle: (() => void)[] = [];
   await Promise.all(
-    Array.from({ length: workers }, () => {
+    Array.from({ length: workers }, (_, slot) => {
       return new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerFile());
+        let finished = false;
+        const worker = startWorker(
+          model,
+          flags,
+          (message) => {
+            if ('done' in message) {
+              if (message.cpuUs !== undefined) childCpuUs[slot] = message.cpuUs;
+              feed();
+              return;
+            }
+            waiting.set(message.index, message);
+            while (waiting.has(reported)) {
+              const outcome = waiting.get(reported)!;
+              waiting.delete(reported);
+              reported++;
+              report(outcome);
+            }
+            while (idle.length > 0 && next < reported + window) idle.shift()!();
+          },
+          (error) => {
+            if (!finished) reject(error);
+          },
+        );
         const feed = () => {
           if (next >= total) {
-            void worker.terminate().then(() => resolve());
+            finished = true;
+            void worker.close().then(() => resolve());
             return;
           }
           // Too far ahead of the oldest unreported job: wait until it is reported.
@@ -114,34 +239,20 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
           }
           const slice: SweepJob[] = [];
           while (slice.length < batch && next < total && next < reported + window) slice.push(source.job(next++));
-          worker.postMessage(slice);
+          worker.post(slice);
         };
-        worker.on('message', (message: SweepOutcome | { done: true }) => {
-          if ('done' in message) {
-            feed();
-            return;
-          }
-          waiting.set(message.index, message);
-          while (waiting.has(reported)) {
-            const outcome = waiting.get(reported)!;
-            waiting.delete(reported);
-            reported++;
-            report(outcome);
-          }
-          while (idle.length > 0 && next < reported + window) idle.shift()!();
-        });
-        worker.on('error', reject);
         feed();
       });
     }),
   );
+  return stats();
 }
 
 /** Runs the jobs (all given at once); results in job order. */
 export async function runSweep(jobs: SweepJob[], options: SweepOptions): Promise<SweepOutcome[]> {
   const results: SweepOutcome[] = [];
   await streamSweep({ total: jobs.length, job: (index) => jobs[index] }, {
-    workers: options.workers,
+    ...options,
     onResult: (outcome, done, total) => {
       results.push(outcome);
       options.onResult?.(outcome, done, total);
@@ -197,15 +308,16 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     'sweep',
     argv,
-    { seeds: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, 'max-events': { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' }, report: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    { seeds: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, 'max-events': { type: 'string' }, workers: { type: 'string' }, 'worker-model': { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, out: { type: 'string' }, report: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
     SWEEP_USAGE,
   );
   if (positionals.length === 0) throw new UsageError('needs at least one scenario (zablab sweep --help)');
   const [from, to] = parseSeedRange(values.seeds);
-  const [shardIndex, shardCount] = parseShard(values.shard);
+  const shard = resolveShard({ shard: values.shard, shardCount: values['shard-count'] }, process.env);
   const protocol = parseProtocol(values.protocol);
   const maxEvents = parseMaxEvents(values['max-events']);
   const workers = parseWorkers(values.workers, 'sweep');
+  const model = parseWorkerModel(values['worker-model']);
   const outDir = values.out ?? 'sweep-failures';
   const scenarios = positionals.map((arg) => loadScenario(arg));
   // Each (scenario, protocol) pair, with its bug switches: the jobs are made from these lazily.
@@ -219,25 +331,29 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     checkOutputFile(values.report, { ...rules, flag: '--report' });
   }
   const pairOf = (o: SweepOutcome) => pairs.find((p) => p.name === o.scenario && p.protocol === o.protocol)!;
-  // Seeds of this shard: from+shardIndex, from+shardIndex+shardCount, …
-  const perPair = from + shardIndex > to ? 0 : Math.floor((to - from - shardIndex) / shardCount) + 1;
+  // Seeds of this shard: from+K, from+K+N, … (K/N the shard).
+  const perPair = shardSize(to - from + 1, shard);
   const total = perPair * pairs.length;
-  if (total === 0) throw new UsageError(`--shard ${shardIndex}/${shardCount} of --seeds ${from}..${to} holds no seed`);
+  if (total === 0) throw new UsageError(`shard ${shard.index}/${shard.count}${shard.source !== '--shard' ? ` (from ${shard.source})` : ''} of --seeds ${from}..${to} holds no seed`);
   const source: JobSource = {
     total,
     job: (index) => {
       const pair = pairs[Math.floor(index / perPair)];
-      const seed = from + shardIndex + (index % perPair) * shardCount;
+      const seed = from + shard.index + (index % perPair) * shard.count;
       return { index, name: pair.name, scenario: pair.scenario, protocol: pair.protocol, seed, maxEvents };
     },
   };
+  // Every line says which sweep and shard it belongs to: `zablab merge` checks the shards cover the sweep once.
+  const shardTag = `${shard.index}/${shard.count}`;
+  const seedsTag = `${from}..${to}`;
   const tally: SweepTally = { groups: new Map(), runs: 0, failures: 0, firstFailures: [] };
   // Only a report needs every run's figures at the end.
   const kept: SweepOutcome[] = [];
   const started = performance.now();
   const progress = progressReporter(values.json === true);
-  await streamSweep(source, {
+  const stats = await streamSweep(source, {
     workers,
+    model,
     onResult: (outcome, done, all) => {
       progress.onResult(outcome, done, all);
       let reproduction: string | undefined;
@@ -249,7 +365,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       }
       tallyOutcome(tally, outcome, reproduction);
       if (values.report !== undefined) kept.push(outcome);
-      if (values.json) out(JSON.stringify({ scenario: outcome.scenario, protocol: outcome.protocol, seed: outcome.seed, ok: outcome.ok, traceHash: outcome.traceHash, events: outcome.events, failed: outcome.failed, violations: outcome.violations, reproduction, availability: outcome.availability }) + '\n');
+      if (values.json) out(JSON.stringify({ scenario: outcome.scenario, protocol: outcome.protocol, seed: outcome.seed, ok: outcome.ok, traceHash: outcome.traceHash, events: outcome.events, failed: outcome.failed, violations: outcome.violations, reproduction, availability: outcome.availability, shard: shardTag, seeds: seedsTag }) + '\n');
     },
   });
   progress.finish();
@@ -258,7 +374,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       ? []
       : writeSweepReport({ file: values.report, command: ['zablab', 'sweep', ...argv].map(shellWord).join(' '), outcomes: kept, scenarioOf: (o) => ({ ...concretize(pairOf(o).scenario, o.seed), seed: o.seed, protocols: [o.protocol as ProtocolName] }), inputs });
   if (!values.json) {
-    printSweepSummary(tally, (performance.now() - started) / 1000, workers);
+    printSweepSummary(tally, (performance.now() - started) / 1000, stats, shardWords(shard));
     if (values.report !== undefined) out(`\navailability (ms)\n${summaryLines(summaries).map((line) => `  ${line}\n`).join('')}report: ${values.report}\n`);
   }
   return tally.failures === 0 ? 0 : 1;
@@ -278,10 +394,10 @@ function tallyOutcome(tally: SweepTally, outcome: SweepOutcome, reproduction: st
   tally.groups.set(key, group);
 }
 
-function printSweepSummary(tally: SweepTally, seconds: number, workers: number): void {
+function printSweepSummary(tally: SweepTally, seconds: number, stats: SweepStats, shard: string): void {
   const width = Math.max(8, ...[...tally.groups.keys()].map((k) => k.length));
   out(`${'scenario'.padEnd(width)}  runs  failed  failing seeds\n`);
   for (const [key, g] of tally.groups) out(`${key.padEnd(width)}  ${String(g.runs).padStart(4)}  ${String(g.failed).padStart(6)}  ${g.seeds.join(', ')}${g.failed > g.seeds.length ? ', …' : ''}\n`);
-  out(`\n${tally.runs - tally.failures} passed, ${tally.failures} failed in ${seconds.toFixed(1)} s (${(tally.runs / seconds).toFixed(1)} runs/s, ${workers} worker${workers === 1 ? '' : 's'})\n`);
+  out(`\n${tally.runs - tally.failures} passed, ${tally.failures} failed in ${seconds.toFixed(1)} s (${(tally.runs / seconds).toFixed(1)} runs/s, ${machineLine(stats)})${shard ? `; ${shard}` : ''}\n`);
   for (const { outcome: f, reproduction } of tally.firstFailures) out(`  ✗ ${f.scenario} ${f.protocol} seed ${f.seed}: ${f.failed[0]}\n    reproduce: zablab run ${reproduction}\n`);
 }

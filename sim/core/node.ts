@@ -83,7 +83,7 @@ export interface NodeContext<Msg extends Message = Message> {
   reply(req: ClientRequest, result: unknown): void;
   /** Pushes an unsolicited message to a client endpoint (watch events, session expiry). */
   notifyClient(clientId: number, payload: unknown): void;
-  /** Records a protocol event in the trace (e.g. "state", "commit", "propose"). */
+  /** Records a protocol event in the trace (e.g. "state", "commit", "propose"); `data` is handed over: pass a fresh object. */
   record(kind: string, data: Record<string, unknown>): void;
   /** A human-readable note for the viewer ("voting for 3: higher zxid"). */
   note(text: string): void;

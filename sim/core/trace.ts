@@ -72,12 +72,35 @@ export interface Trace {
 
 const MESSAGE_KINDS: Record<string, number> = { send: 1, deliver: 2, drop: 3, duplicate: 4 };
 
+/** FNV-1a of a string: what the trace hash mixes for a string. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * Interned string hashes: field names, event kinds and message types repeat in every
+ * event, so each is hashed once per process instead of once per event. A pure cache (the
+ * value is a function of the string alone), shared by every hasher; bounded, and only
+ * short strings go in (long ones are data, rarely repeated).
+ */
+const INTERNED_HASHES = new Map<string, number>();
+const INTERNED_MAX_ENTRIES = 1 << 14;
+const INTERNED_MAX_LENGTH = 32;
+
+function internedHash(text: string): number {
+  const known = INTERNED_HASHES.get(text);
+  if (known !== undefined) return known;
+  const h = fnv1a(text);
+  if (text.length <= INTERNED_MAX_LENGTH && INTERNED_HASHES.size < INTERNED_MAX_ENTRIES) INTERNED_HASHES.set(text, h);
+  return h;
+}
+
 /** Incremental 64-bit (two 32-bit lanes) hash; murmur3-style mixing. */
 export class TraceHasher {
   private h1 = 0x9e3779b9 | 0;
   private h2 = 0x85ebca6b | 0;
-  private lastString = '';
-  private lastStringHash = 0;
 
   mix(value: number): void {
     let k = value | 0;
@@ -104,19 +127,20 @@ export class TraceHasher {
     }
   }
 
-  /** FNV-1a of a string. Message types repeat, so the last one is remembered. */
+  /** FNV-1a of a string. */
   stringHash(text: string): number {
-    if (text === this.lastString) return this.lastStringHash;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    this.lastString = text;
-    this.lastStringHash = h;
-    return h;
+    return fnv1a(text);
   }
 
   mixString(text: string): void {
-    this.mix(this.stringHash(text));
+    this.mix(fnv1a(text));
     this.mix(text.length);
+  }
+
+  /** mixString for a name (an event kind, a field name, a message type): its hash is interned. */
+  mixName(name: string): void {
+    this.mix(internedHash(name));
+    this.mix(name.length);
   }
 
   /** Hashes JSON-like data; undefined fields are skipped (as JSON drops them). */
@@ -147,7 +171,7 @@ export class TraceHasher {
           for (const key in value as Record<string, unknown>) {
             const field = (value as Record<string, unknown>)[key];
             if (field === undefined) continue;
-            this.mixString(key);
+            this.mixName(key);
             this.mixValue(field);
           }
         }
@@ -164,8 +188,28 @@ export class TraceHasher {
     this.mix(node);
     this.mix(peer);
     this.mix(msgId);
-    this.mix(this.stringHash(type));
+    this.mix(internedHash(type));
     this.mix(extra);
+  }
+
+  /**
+   * The hash of a non-message event given as its head and its fields, without building
+   * the event: the same as mixEvent({timeUs, seq, node, kind, ...data}). The head's names
+   * are the event's own: a record that sets one is a bug in its producer, refused here.
+   */
+  mixRecord(kind: string, timeUs: number, node: number, data: Record<string, unknown> | undefined): void {
+    this.mix(0);
+    this.mixName(kind);
+    this.mixNumber(timeUs);
+    this.mix(node);
+    if (data === undefined) return;
+    for (const key in data) {
+      if (key === 'timeUs' || key === 'seq' || key === 'node' || key === 'kind') throw new Error(`a "${kind}" record may not set the event's own field "${key}"`);
+      const field = data[key];
+      if (field === undefined) continue;
+      this.mixName(key);
+      this.mixValue(field);
+    }
   }
 
   mixEvent(event: TraceEvent): void {
@@ -179,14 +223,14 @@ export class TraceHasher {
       return;
     }
     this.mix(0);
-    this.mixString(event.kind);
+    this.mixName(event.kind);
     this.mixNumber(event.timeUs);
     this.mix(event.node);
     for (const key in event) {
       if (key === 'timeUs' || key === 'seq' || key === 'node' || key === 'kind') continue;
       const field = event[key];
       if (field === undefined) continue;
-      this.mixString(key);
+      this.mixName(key);
       this.mixValue(field);
     }
   }
@@ -199,79 +243,96 @@ export class TraceHasher {
 
 export type TraceListener = (event: TraceEvent) => void;
 
+/** Message events per chunk of column storage (2^14: a chunk is 1 MB). */
+const CHUNK_BITS = 14;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+/** Numbers per message event: kind and type code, seq, time, node, peer, msgId, extra, conn. */
+const STRIDE = 8;
+
 /**
  * Column storage for message events (send, deliver, drop, duplicate): the bulk of every
- * trace. Keeping them as numbers in typed arrays instead of one object each keeps the
- * garbage collector out of the hot path; objects are built when someone reads them.
+ * trace. Keeping them as numbers in fixed-size chunks of a typed array instead of one
+ * object each keeps the garbage collector out of the hot path (and nothing is copied as
+ * the trace grows); objects are built when someone reads them. Message types are stored
+ * as codes into a table, and payloads, which only sends carry, in an array of their own.
  */
 class MessageColumns {
   size = 0;
-  // Empty until the first message event: a run that keeps no events (a model checker
-  // builds thousands of runs) never allocates them.
-  kind = new Uint8Array(0);
-  time = new Float64Array(0);
-  node = new Int32Array(0);
-  peer = new Int32Array(0);
-  msgId = new Float64Array(0);
-  extra = new Int32Array(0);
-  conn = new Int32Array(0);
-  seq = new Float64Array(0);
-  types: string[] = [];
-  msgs: unknown[] = [];
+  // No chunk until the first message event: a run that keeps no events (a model checker
+  // builds thousands of runs) never allocates one.
+  private readonly chunks: Float64Array[] = [];
+  private readonly types: string[] = [];
+  private readonly typeCodes = new Map<string, number>();
+  private lastType = '';
+  private lastTypeCode = -1;
+  private readonly msgs: unknown[] = [];
 
-  add(kind: number, seq: number, timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg: unknown, conn: number | undefined): number {
-    if (this.size === this.kind.length) this.grow();
+  private typeCode(type: string): number {
+    if (type === this.lastType) return this.lastTypeCode;
+    let code = this.typeCodes.get(type);
+    if (code === undefined) {
+      code = this.types.length;
+      this.types.push(type);
+      this.typeCodes.set(type, code);
+    }
+    this.lastType = type;
+    this.lastTypeCode = code;
+    return code;
+  }
+
+  add(kind: number, seq: number, timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg: unknown, conn: number | undefined): void {
     const i = this.size++;
-    this.kind[i] = kind;
-    this.seq[i] = seq;
-    this.time[i] = timeUs;
-    this.node[i] = node;
-    this.peer[i] = peer;
-    this.msgId[i] = msgId;
-    this.extra[i] = extra;
-    this.conn[i] = conn === undefined ? -1 : conn;
-    this.types.push(type);
-    this.msgs.push(msg);
-    return i;
+    const offset = (i & CHUNK_MASK) * STRIDE;
+    if (offset === 0) this.chunks.push(new Float64Array(CHUNK_SIZE * STRIDE));
+    const chunk = this.chunks[i >>> CHUNK_BITS];
+    chunk[offset] = kind + this.typeCode(type) * 8;
+    chunk[offset + 1] = seq;
+    chunk[offset + 2] = timeUs;
+    chunk[offset + 3] = node;
+    chunk[offset + 4] = peer;
+    chunk[offset + 5] = msgId;
+    // A send's extra is always 0: its slot holds the payload's index instead.
+    if (kind === 1) {
+      chunk[offset + 6] = this.msgs.length;
+      this.msgs.push(msg);
+    } else chunk[offset + 6] = extra;
+    chunk[offset + 7] = conn === undefined ? -1 : conn;
+  }
+
+  seqOf(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS][(i & CHUNK_MASK) * STRIDE + 1];
   }
 
   event(i: number): TraceEvent {
-    const timeUs = this.time[i];
-    const seq = this.seq[i];
-    const node = this.node[i];
-    const peer = this.peer[i];
-    const msgId = this.msgId[i];
-    const type = this.types[i];
-    const extra = this.extra[i];
-    switch (this.kind[i]) {
-      case 1: {
-        const conn = this.conn[i];
-        return { timeUs, seq, node, kind: 'send', to: peer, msgId, type, msg: this.msgs[i], conn: conn < 0 ? undefined : conn };
-      }
-      case 2:
-        return { timeUs, seq, node, kind: 'deliver', from: peer, msgId, type };
-      case 3:
-        return { timeUs, seq, node, kind: 'drop', from: peer, msgId, type, reason: DROP_REASONS[extra - 1] };
-      default:
-        return { timeUs, seq, node, kind: 'duplicate', from: peer, msgId, type, dupOf: extra - 1 };
-    }
+    const chunk = this.chunks[i >>> CHUNK_BITS];
+    const offset = (i & CHUNK_MASK) * STRIDE;
+    const head = chunk[offset];
+    const kind = head & 7;
+    const type = this.types[(head - kind) / 8];
+    const seq = chunk[offset + 1];
+    const timeUs = chunk[offset + 2];
+    const node = chunk[offset + 3];
+    const peer = chunk[offset + 4];
+    const msgId = chunk[offset + 5];
+    const extra = chunk[offset + 6];
+    if (kind !== 1) return messageEvent(kind, seq, timeUs, node, peer, msgId, type, extra, undefined, undefined);
+    const conn = chunk[offset + 7];
+    return messageEvent(kind, seq, timeUs, node, peer, msgId, type, 0, this.msgs[extra], conn < 0 ? undefined : conn);
   }
+}
 
-  private grow(): void {
-    const capacity = Math.max(1024, this.kind.length * 2);
-    const grow = <T extends Uint8Array | Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.kind = grow(this.kind, (n) => new Uint8Array(n));
-    this.time = grow(this.time, (n) => new Float64Array(n));
-    this.node = grow(this.node, (n) => new Int32Array(n));
-    this.peer = grow(this.peer, (n) => new Int32Array(n));
-    this.msgId = grow(this.msgId, (n) => new Float64Array(n));
-    this.extra = grow(this.extra, (n) => new Int32Array(n));
-    this.conn = grow(this.conn, (n) => new Int32Array(n));
-    this.seq = grow(this.seq, (n) => new Float64Array(n));
+/** The object form of a message event (for listeners, when the columns are not kept). */
+function messageEvent(code: number, seq: number, timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg: unknown, conn: number | undefined): TraceEvent {
+  switch (code) {
+    case 1:
+      return { timeUs, seq, node, kind: 'send', to: peer, msgId, type, msg, conn };
+    case 2:
+      return { timeUs, seq, node, kind: 'deliver', from: peer, msgId, type };
+    case 3:
+      return { timeUs, seq, node, kind: 'drop', from: peer, msgId, type, reason: DROP_REASONS[extra - 1] };
+    default:
+      return { timeUs, seq, node, kind: 'duplicate', from: peer, msgId, type, dupOf: extra - 1 };
   }
 }
 
@@ -287,11 +348,17 @@ export class TraceRecorder {
   private readonly messageCounts = [0, 0, 0, 0, 0];
   private readonly listeners: TraceListener[] = [];
   private readonly messageListeners: TraceListener[] = [];
-  /** Kept events in order: an object, or the column index of a message event. */
-  private readonly order: (TraceEvent | number)[] = [];
+  /**
+   * Kept events: objects (every non-message event, and message events some listener
+   * saw, so a reader gets the very objects the listeners got) and columns (the other
+   * message events). Each is in seq order; `events` merges them.
+   */
+  private readonly objects: TraceEvent[] = [];
   private readonly columns = new MessageColumns();
-  /** `order` turned into objects, up to its length (built on demand). */
+  /** The merge of objects and columns, as far as it was read (built on demand). */
   private readonly materialized: TraceEvent[] = [];
+  private objectsRead = 0;
+  private columnsRead = 0;
   count = 0;
   lastTimeUs = 0;
 
@@ -300,14 +367,19 @@ export class TraceRecorder {
     readonly keepEvents = true,
   ) {}
 
-  /** Every kept event, as objects (message events are built on first read). */
+  /** Every kept event, as objects, in seq order (message events are built on first read). */
   get events(): TraceEvent[] {
-    const order = this.order;
     const out = this.materialized;
-    for (let i = out.length; i < order.length; i++) {
-      const entry = order[i];
-      out.push(typeof entry === 'number' ? this.columns.event(entry) : entry);
+    const objects = this.objects;
+    const columns = this.columns;
+    let o = this.objectsRead;
+    let c = this.columnsRead;
+    while (o < objects.length || c < columns.size) {
+      if (c >= columns.size || (o < objects.length && objects[o].seq < columns.seqOf(c))) out.push(objects[o++]);
+      else out.push(columns.event(c++));
     }
+    this.objectsRead = o;
+    this.columnsRead = c;
     return out;
   }
 
@@ -329,17 +401,38 @@ export class TraceRecorder {
     return counts;
   }
 
-  /** Records a non-message event. Returns its seq. */
+  /**
+   * Records a non-message event. Returns its seq. The recorder takes `data` over: when
+   * events are not kept it becomes the event the listeners see (its head fields added),
+   * so pass a fresh object and do not record it twice (a record that holds a head field
+   * is refused).
+   */
   add(timeUs: number, node: number, kind: string, data?: Record<string, unknown>): number {
-    const event: TraceEvent = { timeUs, seq: this.count, node, kind };
-    if (data !== undefined) Object.assign(event, data);
-    this.hasher.mixEvent(event);
+    const seq = this.count++;
     this.lastTimeUs = timeUs;
     this.bump(kind);
-    if (this.keepEvents) this.order.push(event);
+    this.hasher.mixRecord(kind, timeUs, node, data);
     const listeners = this.listeners;
+    if (!this.keepEvents && listeners.length === 0) return seq;
+    let event: TraceEvent;
+    if (data === undefined) event = { timeUs, seq, node, kind };
+    else if (this.keepEvents) {
+      // Kept for a file or the lab: a copy, the head first, as the trace format shows it.
+      event = { timeUs, seq, node, kind };
+      Object.assign(event, data);
+    } else {
+      // Only for listeners: the record itself becomes the event (the head added last).
+      // Copying it instead, head first or last, took up to a fifth of a run's time in V8
+      // (objects of many shapes growing new fields: measured in sweeps and benchmarks).
+      event = data as TraceEvent;
+      event.timeUs = timeUs;
+      event.seq = seq;
+      event.node = node;
+      event.kind = kind;
+    }
+    if (this.keepEvents) this.objects.push(event);
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
-    return this.count++;
+    return seq;
   }
 
   /**
@@ -353,14 +446,12 @@ export class TraceRecorder {
     this.messageCounts[code]++;
     this.lastTimeUs = timeUs;
     const listeners = this.messageListeners;
-    if (!this.keepEvents && listeners.length === 0) return seq;
-    const column = this.columns.add(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);
     if (listeners.length === 0) {
-      this.order.push(column);
+      if (this.keepEvents) this.columns.add(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);
       return seq;
     }
-    const event = this.columns.event(column);
-    if (this.keepEvents) this.order.push(event);
+    const event = messageEvent(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);
+    if (this.keepEvents) this.objects.push(event);
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
     return seq;
   }

@@ -1,16 +1,18 @@
 /**
- * Sweep scaling: the same 240 seeds of a faulty scenario on 1 and on 2 worker threads.
+ * Sweep scaling: the same 240 seeds of a faulty scenario on 1 and on 2 workers, as
+ * worker processes (the default model) and as worker threads (`…Thread`).
  *
  * `cold` is the whole sweep; `warm` is its last three quarters, once every worker has
  * loaded the modules and V8 has compiled the hot code (each worker is an isolate of its
  * own and warms up on its own: ~1.2-1.8 s of extra CPU, a large share of a short sweep).
- * `cpuPerWall` is the process's CPU time over wall time while warm: one worker uses more
- * than one core, because V8's compiler and garbage-collector threads run beside it, so on
- * a two-core machine the second worker can only add what those threads leave.
+ * `cpuPerWall` is CPU time (this process and its worker processes) over wall time: a
+ * worker thread uses more than one core, because V8's compiler and garbage-collector
+ * threads run beside it, so on a two-core machine a second thread can only add what
+ * those threads leave; two `--single-threaded` worker processes use one core each.
  * `processBaseline2x` runs the same seeds in two independent single-threaded child
  * processes at once: the scaling the machine itself allows, whatever zablab does.
  */
-import { runSweep } from '../../sim/cli/sweep.js';
+import { streamSweep, type SweepStats, type WorkerModel } from '../../sim/cli/sweep.js';
 import { PROTOCOLS } from '../../sim/scenario/protocols.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
@@ -29,30 +31,31 @@ interface SweepRate {
   cold: number;
   /** Seeds per second over the last three quarters of the sweep (the workers are warm). */
   warm: number;
-  /** Process CPU time over wall time during the warm part (V8's compiler and GC threads count). */
+  /** CPU time (this process and its worker processes) over wall time, over the whole sweep. */
   cpuPerWall: number;
 }
 
-async function sweepRate(workers: number, protocol: string, seeds: number): Promise<SweepRate> {
+async function sweepRate(workers: number, protocol: string, seeds: number, model?: WorkerModel): Promise<SweepRate> {
   const jobs = Array.from({ length: seeds }, (_, i) => ({ index: i, name: 'bench', scenario, protocol, seed: i + 1 }));
   const quarter = Math.floor(seeds / 4);
   let warmStart = 0;
-  let warmCpu = process.cpuUsage();
   const start = performance.now();
-  await runSweep(jobs, {
-    workers,
-    onResult: (_outcome, done) => {
-      if (done !== quarter) return;
-      warmStart = performance.now();
-      warmCpu = process.cpuUsage();
+  let stats: SweepStats | undefined;
+  await streamSweep(
+    { total: jobs.length, job: (index) => jobs[index] },
+    {
+      workers,
+      model,
+      onResult: (_outcome, done) => {
+        if (done === quarter) warmStart = performance.now();
+      },
     },
-  });
+  ).then((s) => (stats = s));
   const end = performance.now();
-  const cpu = process.cpuUsage(warmCpu);
   return {
     cold: seeds / ((end - start) / 1000),
     warm: (seeds - quarter) / ((end - warmStart) / 1000),
-    cpuPerWall: (cpu.user + cpu.system) / 1000 / (end - warmStart),
+    cpuPerWall: stats!.cpuPerWall,
   };
 }
 
@@ -83,6 +86,8 @@ export async function benchSweep(): Promise<Record<string, number>> {
   await seedsPerSec(2, protocol, 4); // warm up the file cache and the JIT of the main thread
   const one = await sweepRate(1, protocol, 240);
   const two = await sweepRate(2, protocol, 240);
+  const oneThread = await sweepRate(1, protocol, 240, 'thread');
+  const twoThreads = await sweepRate(2, protocol, 240, 'thread');
   const inline = await seedsPerSec(0, protocol, 60);
   const pair = await processPair(protocol, 60);
   const round = (n: number) => Number(n.toFixed(2));
@@ -95,6 +100,9 @@ export async function benchSweep(): Promise<Record<string, number>> {
     warmSpeedup: round(two.warm / one.warm),
     cpuPerWall1Worker: round(one.cpuPerWall),
     cpuPerWall2Workers: round(two.cpuPerWall),
+    seedsPerSec1WorkerThread: round(oneThread.cold),
+    seedsPerSec2WorkersThread: round(twoThreads.cold),
+    speedupThread: round(twoThreads.cold / oneThread.cold),
     processBaseline2x: round(pair / inline),
   };
 }

@@ -72,7 +72,15 @@ function steadyWrites(servers: number, clients: number, simulatedUs: number, see
 export function benchZab(): Record<string, number> {
   const result: Record<string, number> = {};
   steadyWrites(5, 16, 200_000, 0); // warm-up (JIT)
-  const main = steadyWrites(5, 16, 2_000_000, 1);
+  // Best of three, as the Paxos benchmark does: V8 is still compiling the hot code for
+  // the first ~4,000 operations (a few hundred after the short warm-up), so a single run
+  // measured that as much as the simulator.
+  let main = steadyWrites(5, 16, 2_000_000, 1);
+  for (let attempt = 1; attempt < 3; attempt++) {
+    const again = steadyWrites(5, 16, 2_000_000, 1);
+    if (again.violations > 0) throw new Error(`benchmark run reported ${again.violations} invariant violations`);
+    if (again.wallMs < main.wallMs) main = again;
+  }
   if (main.violations > 0) throw new Error(`benchmark run reported ${main.violations} invariant violations`);
   result.opsPerSec = Math.round((main.ops / main.wallMs) * 1000);
   result.deliveriesPerSec = Math.round((main.deliveries / main.wallMs) * 1000);

@@ -5,9 +5,14 @@ import { dirname, join } from 'node:path';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'zablab.js');
 
-/** Runs the built `zablab` command (npm test builds dist/ first). */
-export function zablab(args: string[], options: { cwd?: string; input?: string } = {}): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', input: options.input, timeout: 120_000 });
+/** Variables a sweep reads its shard from (sim/cli/shard.ts): tests set them only on purpose. */
+const SHARD_VARIABLES = ['ZABLAB_SHARD', 'JOB_COMPLETION_INDEX', 'JOB_COMPLETIONS', 'CI_NODE_INDEX', 'CI_NODE_TOTAL'];
+
+/** Runs the built `zablab` command (npm test builds dist/ first); `env` adds to a copy of this process's environment. */
+export function zablab(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): { code: number; stdout: string; stderr: string } {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of SHARD_VARIABLES) delete env[name];
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', input: options.input, timeout: 120_000, env: { ...env, ...options.env } });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -14,6 +14,7 @@ interface Line {
   seed: number;
   ok: boolean;
   traceHash: string;
+  shard?: string;
 }
 
 function lines(stdout: string): Line[] {
@@ -30,8 +31,11 @@ describe('zablab sweep', () => {
     expect(all.map((l) => l.seed)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const shards = [0, 1, 2].map((k) => lines(zablab(['sweep', STORY, '--seeds', '1..7', '--protocol', 'zab', '--workers', '1', '--json', '--shard', `${k}/3`]).stdout));
     expect(shards.map((s) => s.map((l) => l.seed))).toEqual([[1, 4, 7], [2, 5], [3, 6]]);
+    // Each line names its shard (for zablab merge); apart from that the shards' lines are the whole sweep's.
+    expect(shards.map((s) => [...new Set(s.map((l) => l.shard))])).toEqual([['0/3'], ['1/3'], ['2/3']]);
+    const unshard = (l: Line) => ({ ...l, shard: undefined });
     const merged = shards.flat().sort((a, b) => a.seed - b.seed);
-    expect(merged).toEqual(all);
+    expect(merged.map(unshard)).toEqual(all.map(unshard));
   });
 
   it('saves each failing run as a scenario with its seed, which zablab run reproduces', () => {

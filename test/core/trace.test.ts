@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTrace, traceToJson, traceToNdjson, TraceFormatError } from '../../sim/core/trace.js';
+import { readTrace, traceToJson, traceToNdjson, TraceFormatError, TraceRecorder, TRACE_FORMAT, TRACE_VERSION } from '../../sim/core/trace.js';
 import { faultyRingRun } from '../bench/ring.js';
 
 describe('trace files', () => {
@@ -14,6 +14,33 @@ describe('trace files', () => {
         expect(read.events.length).toBe(trace.events.length);
       }
     }
+  });
+
+  it('hashes a record from its fields as it hashes the event read back from a file', () => {
+    // The recorder hashes protocol records without building the event when nobody keeps
+    // or watches it; a file is hashed event by event. Both must agree, field for field.
+    const meta = { format: TRACE_FORMAT, version: TRACE_VERSION, seed: 1, protocol: 'zab', servers: 3 } as const;
+    const records: [number, string, Record<string, unknown> | undefined][] = [
+      [0, 'state', { role: 'LEADING', epoch: 2, leader: null, skipped: undefined }],
+      [1, 'commit', { index: 2 ** 32 + 7, label: '0x100000007', txn: { op: 'setData', path: '/a', data: 'é', version: -1, nested: [1, 'two', undefined, { x: 0.5 }] }, replay: true }],
+      [2, 'crash', undefined],
+      [-1, 'partition', { groups: [[0], [1, 2]], cuts: [[0, 1]], shape: undefined }],
+      [1, 'odd', { big: -(2 ** 40), huge: 1e300, flag: false, tiny: -0.25 }],
+    ];
+    // The recorder takes each record over: every recorder gets copies.
+    const copy = (data: Record<string, unknown> | undefined) => (data === undefined ? undefined : structuredClone(data));
+    const record = (recorder: TraceRecorder) => records.forEach(([node, kind, data], i) => recorder.add(i * 10, node, kind, copy(data)));
+    const kept = new TraceRecorder({ ...meta }, true);
+    const unkept = new TraceRecorder({ ...meta }, false);
+    record(kept);
+    record(unkept);
+    expect(unkept.hash()).toBe(kept.hash());
+    expect(readTrace(traceToNdjson(kept.toTrace())).hash).toBe(kept.hash());
+    const other = new TraceRecorder({ ...meta }, false);
+    records.forEach(([node, kind, data], i) => other.add(i * 10, node, kind, i === 1 ? { ...copy(data), label: '0x100000008' } : copy(data)));
+    expect(other.hash()).not.toBe(kept.hash());
+    // A record may not set the event's own fields: refused, loudly.
+    for (const head of ['kind', 'node', 'seq', 'timeUs']) expect(() => other.add(99, 0, 'odd', { [head]: 1 })).toThrow(`may not set the event's own field "${head}"`);
   });
 
   it('rejects malformed and newer-version traces, naming where', () => {

@@ -7,7 +7,7 @@ import { failedExpectations, ignoredSettings, runScenario } from '../../sim/scen
 import { shrinkScenario } from '../../sim/scenario/shrink.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../../sim/scenario/schema.js';
-import { runSweep } from '../../sim/cli/sweep.js';
+import { runSweep, workerProcessFlags } from '../../sim/cli/sweep.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { ROOT } from '../cli/helpers.js';
 
@@ -97,14 +97,18 @@ describe('scenarios', () => {
     expect(() => parseScenario('{\n  "title": "x",\n  oops\n}', 'bad.json')).toThrow(/bad\.json: invalid JSON at line 3/);
   });
 
-  it('a sweep gives the same per-seed results whatever the worker count', async () => {
+  it('a sweep gives the same per-seed results whatever the worker count and model', async () => {
     const jobs = Array.from({ length: 12 }, (_, i) => ({ index: i, name: 'base', scenario: base, protocol: 'paxos', seed: i + 1 }));
     const inline = await runSweep(jobs, { workers: 0 });
+    // Worker processes (the default), single-threaded ones as on a machine whose every core runs a worker, and worker threads.
     const two = await runSweep(jobs, { workers: 2 });
-    const three = await runSweep(jobs, { workers: 3 });
-    const key = (o: { seed: number; traceHash: string; ok: boolean }) => `${o.seed}:${o.traceHash}:${o.ok}`;
+    const threeSingleThreaded = await runSweep(jobs, { workers: 3, processFlags: workerProcessFlags(3, 3) });
+    const twoThreads = await runSweep(jobs, { workers: 2, model: 'thread' });
+    const key = (o: { seed: number; traceHash: string; ok: boolean; events: number; failed: string[] }) => `${o.seed}:${o.traceHash}:${o.ok}:${o.events}:${o.failed.join('|')}`;
+    expect(workerProcessFlags(3, 3)).toContain('--single-threaded');
     expect(two.map(key)).toEqual(inline.map(key));
-    expect(three.map(key)).toEqual(inline.map(key));
+    expect(threeSingleThreaded.map(key)).toEqual(inline.map(key));
+    expect(twoThreads.map(key)).toEqual(inline.map(key));
     expect(new Set(inline.map((o) => o.traceHash)).size).toBe(12);
   });
 
