@@ -24,7 +24,7 @@ const RUNS = Number(process.env.ZABLAB_FUZZ_RUNS ?? 250);
 const SPAWNED = Math.ceil(RUNS / 30);
 /** Room for a by-hand run of 10,000 cases on a busy machine. */
 const TIMEOUT_MS = 300_000 + RUNS * 500;
-const COMMANDS = ['run', 'sweep', 'swarm', 'shrink', 'hunt', 'explore', 'list', 'check', 'export', 'schema', 'bugs', 'trace-info', 'view', 'suite', 'nope'];
+const COMMANDS = ['run', 'sweep', 'swarm', 'shrink', 'hunt', 'explore', 'merge', 'list', 'check', 'export', 'schema', 'bugs', 'trace-info', 'view', 'suite', 'nope'];
 /** Commands that would serve or run every story: only their flag errors and --help are fuzzed. */
 const ERRORS_ONLY = new Set(['view', 'suite']);
 
@@ -157,6 +157,7 @@ const templates: Record<string, fc.Arbitrary<string[][]>> = {
   check: fc.tuple(fc.array(fc.constantFrom(...HISTORIES).map((p) => [p]), { minLength: 1, maxLength: 2 }), fc.constantFrom(...GOOD.model).map((m) => ['--model', m]), pick('initial'), flag('json'), pick('timeout-ms'), pick('max-steps'), opt('html', OUTPUTS), flag('force')).map(([files, ...rest]) => [...files, ...rest.filter((p) => p !== undefined)]),
   export: fc.tuple(fc.constantFrom(...TRACES).map((p) => [p]), fc.constantFrom(...GOOD.format).map((f) => ['--format', f]), opt('out', OUTPUTS), flag('force')).map((parts) => parts.filter((p) => p !== undefined)),
   explore: fc.tuple(fc.constantFrom(...SCENARIOS).map((p) => [p]), pick('protocol'), pick('bug'), pick('strategy'), pick('max-depth'), pick('max-states'), pick('max-crashes'), pick('seed'), opt('out', OUTPUTS), flag('json')).map((parts) => parts.filter((p) => p !== undefined)),
+  merge: fc.tuple(fc.array(fc.constantFrom(...PATHS).map((p) => [p]), { minLength: 1, maxLength: 3 }), opt('out', OUTPUTS), flag('json'), flag('force')).map(([paths, ...rest]) => [...paths, ...rest.filter((p) => p !== undefined)]),
   'trace-info': fc.tuple(fc.constantFrom(...TRACES).map((p) => [p]), flag('json')).map((parts) => parts.filter((p) => p !== undefined)),
 };
 
