@@ -46,7 +46,14 @@ export function retrySleepUs(policy: RetryPolicy, retryCount: number, rng: Rng):
 }
 
 /** An operation's end after the retry loop: ZooKeeper's answer (`output`, maybe an error code), or a connection-level failure. */
-export type Outcome = { readonly ok: true; readonly output: unknown; readonly raw?: ZkResult } | { readonly ok: false; readonly code: 'CONNECTIONLOSS' | 'SESSIONEXPIRED' };
+/**
+ * `uncertain`: an earlier attempt of a retried operation ended without an answer (it may
+ * have been applied), so ZooKeeper's answer to the last attempt may be about our own
+ * write (a retried delete finding NONODE).
+ */
+export type Outcome =
+  | { readonly ok: true; readonly output: unknown; readonly raw?: ZkResult; readonly uncertain?: boolean }
+  | { readonly ok: false; readonly code: 'CONNECTIONLOSS' | 'SESSIONEXPIRED' };
 
 export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST';
 
@@ -126,14 +133,14 @@ export class CuratorClient {
   }
 
   /** One operation in Curator's retry loop. */
-  call(op: ClientOp, done: (outcome: Outcome) => void, retryCount = 0): void {
+  call(op: ClientOp, done: (outcome: Outcome) => void, retryCount = 0, uncertain = false): void {
     this.submit(op, (record, raw) => {
       this.later(0, () => {
         const code = failureCode(record.result, record.output);
-        if (code === null) return done({ ok: true, output: record.output, raw });
+        if (code === null) return done(uncertain ? { ok: true, output: record.output, raw, uncertain } : { ok: true, output: record.output, raw });
         const sleepUs = retrySleepUs(this.policy, retryCount, this.rng);
         if (sleepUs === null) return done({ ok: false, code });
-        this.later(sleepUs, () => this.call(op, done, retryCount + 1));
+        this.later(sleepUs, () => this.call(op, done, retryCount + 1, uncertain || record.result === 'info'));
       });
     });
   }

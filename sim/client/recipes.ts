@@ -21,15 +21,17 @@ import { CuratorClient } from './curator.js';
 import { InterProcessMutex, type LockFlaws } from './lock.js';
 import { LeaderLatch, type LatchFlaws } from './latch.js';
 import { NodeCache, type NodeCacheFlaws } from './node-cache.js';
+import { putItem, QueueConsumer, type QueueFlaws } from './queue.js';
 
-export type RecipeName = 'lock' | 'leader-latch' | 'config';
-export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
 export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
   lock: ['acquire', 'release'],
   'leader-latch': ['elect', 'resign'],
   config: ['publish', 'observe'],
+  queue: ['enqueue', 'take'],
 };
 
 interface RecipeEnv {
@@ -48,6 +50,7 @@ export interface RecipeFlaws {
   lock?: LockFlaws;
   latch?: LatchFlaws;
   config?: NodeCacheFlaws;
+  queue?: QueueFlaws;
 }
 
 export function runRecipe(
@@ -69,6 +72,8 @@ export function runRecipe(
       return leaderLatchRecipe(env);
     case 'config':
       return configRecipe(env);
+    case 'queue':
+      return queueRecipe(env);
   }
 }
 
@@ -288,6 +293,76 @@ function configRecipe(env: RecipeEnv): void {
   const poll = () => {
     maybeFinish();
     if (!finished) curator.later(50_000, poll);
+  };
+  curator.later(env.spec.stopUs - cluster.nowUs, poll);
+}
+
+/**
+ * `queue`: Curator's DistributedQueue on /queue (queue.ts). The first half of the clients
+ * (at least one) produce: each `enqueue` puts a unique item (`c<client>-<n>`), ok with the
+ * node's path, `info` when the retry policy gave up (Curator then deletes the protected
+ * node, unless a consumer took it first). The others consume: every item a consumer tries
+ * to take is a `take` (invoked with the node's name), ok with the item when its delete
+ * removed the node, `fail` when another consumer had it, `info` when the outcome is
+ * unknown (a lost answer). A consumer finishes once the story is over, every producer is
+ * done and a read after a sync shows the queue empty. The checker is checkQueue.
+ */
+function queueRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, think, begin, done } = setUp(env);
+  const queuePath = '/queue';
+  const producers = Math.max(1, Math.floor(env.spec.clients / 2));
+  const producersDone = 'queue:producers-done';
+  if (client.index < producers) {
+    let rounds = 0;
+    const put = () => {
+      if (roundsOver(env, rounds)) {
+        env.shared.set(producersDone, ((env.shared.get(producersDone) as number | undefined) ?? 0) + 1);
+        done();
+        return;
+      }
+      rounds++;
+      const item = `c${client.index}-${rounds}`;
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'enqueue', item);
+      putItem(curator, queuePath, item, (path) => {
+        history.complete(cluster.nowUs, op, path !== null ? 'ok' : 'info', path ?? 'gave up');
+        curator.later(think(), put);
+      });
+    };
+    begin(put);
+    return;
+  }
+  let finished = false;
+  const consumer = new QueueConsumer(
+    curator,
+    queuePath,
+    (node, next) => {
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'take', node);
+      consumer.take(node, (outcome) => {
+        if (outcome.kind === 'taken') history.complete(cluster.nowUs, op, 'ok', outcome.data);
+        else history.complete(cluster.nowUs, op, outcome.kind === 'missed' ? 'fail' : 'info', outcome.kind === 'missed' ? 'taken by another' : 'unknown');
+        next();
+      });
+    },
+    env.flaws.queue,
+  );
+  begin(() => consumer.start());
+  // The end is not an event the consumer sees: now and then, once everything is put, look
+  // (after a sync, so a lagging server cannot show an empty queue too early) whether it is empty.
+  let looking = false;
+  const poll = () => {
+    if (finished) return;
+    if (!looking && env.stopped() && env.shared.get(producersDone) === producers && consumer.idleAndEmpty) {
+      looking = true;
+      curator.call({ f: 'getChildren', value: { path: queuePath }, req: { op: 'getChildren', path: queuePath }, readMode: 'sync' }, (listed) => {
+        looking = false;
+        if (listed.ok && Array.isArray(listed.output) && listed.output.length === 0) {
+          finished = true;
+          consumer.close();
+          done();
+        } else consumer.changed();
+      });
+    }
+    curator.later(50_000, poll);
   };
   curator.later(env.spec.stopUs - cluster.nowUs, poll);
 }
