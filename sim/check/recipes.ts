@@ -139,84 +139,93 @@ function sequenceOf(path: unknown): number | null {
   return match === null ? null : Number(match[1]);
 }
 
+/** A protected node's prefix (`_c_<uuid>-`), which a retried create keeps, or null. */
+function protectedPrefix(node: string): string | null {
+  const match = /^_c_[0-9a-f-]{36}-/.exec(node);
+  return match === null ? null : match[0];
+}
+
 /**
- * A queue (`queue`, Curator's DistributedQueue without a lockPath) promises:
- * - at most once: no item is taken twice, and nothing is taken that no put made;
+ * A queue (`queue`, sim/client/queue.ts) promises:
+ * - every item whose put succeeded is taken exactly once, and nothing is taken that no
+ *   put made. One exception ZooKeeper cannot prevent: a protected put whose answer was
+ *   lost looks for its node before creating it again, and misses it if a consumer took it
+ *   meanwhile — the item is put, and taken, twice. The two nodes share the put's
+ *   protected prefix; the checker names them and does not count them as a violation;
  * - order, as ZooKeeper gives it: a sequential node's number comes from the parent's
- *   cversion when the create commits, so numbers follow the puts' commit order and that
+ *   cversion when the create commits, so numbers follow the puts' commit order, and that
  *   respects real time — a put that finished before another began has the smaller
  *   number; each consumer takes in increasing number (a single consumer: FIFO). Across
- *   consumers nothing is promised: they interleave;
- * - exactly once without faults: every item whose put succeeded is taken. Under faults
- *   an item can be lost, and ZooKeeper cannot prevent it: a consumer whose delete's answer
- *   was lost retries, finds NONODE, and cannot tell its own delete from another
- *   consumer's (Curator: "if an instance receives an item but dies while processing it,
- *   the item will be lost"; a lockPath is its cure). Such an item — no successful take,
- *   but a take of unknown outcome — is reported as lost, not as a violation.
+ *   consumers nothing is promised: they interleave.
  */
 export function checkQueue(events: readonly HistoryEvent[]): RecipeReport {
   const problems: string[] = [];
   const invoked = new Map<number, HistoryEvent>();
-  // item → its put's sequence number and real-time window (ok puts), or 'maybe' (the put's outcome is unknown)
-  const puts = new Map<string, { node: string; seq: number | null; fromUs: number; toUs: number } | 'maybe'>();
-  const takenBy = new Map<string, number>();
-  const unknownTakes = new Set<string>();
+  const puts = new Map<string, { node: string; seq: number | null; fromUs: number; toUs: number }>();
+  const takes = new Map<string, { node: string; client: number }[]>();
+  const unsettled = new Set<string>();
   const lastSeq = new Map<number, number>();
-  let takes = 0;
+  let taken = 0;
   for (const event of events) {
-    const process = event.process as number;
+    const client = event.process as number;
     if (event.type === 'invoke') {
-      invoked.set(process, event);
+      invoked.set(client, event);
       continue;
     }
-    const start = invoked.get(process);
-    invoked.delete(process);
+    const start = invoked.get(client);
+    invoked.delete(client);
     if (start === undefined) continue;
-    if (event.f === 'enqueue') {
-      const item = String(start.value);
-      if (event.type === 'ok') puts.set(item, { node: String(event.value).slice(String(event.value).lastIndexOf('/') + 1), seq: sequenceOf(event.value), fromUs: start.timeUs ?? 0, toUs: event.timeUs ?? 0 });
-      else if (event.type === 'info') puts.set(item, 'maybe');
-    } else if (event.f === 'take') {
-      const seq = sequenceOf(start.value);
-      if (event.type === 'info') unknownTakes.add(String(start.value));
-      if (event.type !== 'ok') continue;
-      takes++;
-      const item = String(event.value);
-      const put = puts.get(item);
-      if (put === undefined && problems.length < 8) problems.push(`client ${process} took ${item}, which no put made`);
-      else if (put !== undefined && put !== 'maybe' && put.seq !== null && put.seq !== seq) problems.push(`client ${process} took ${item} from node ${seq}, but it was put as node ${put.seq}`);
-      const before = takenBy.get(item);
-      if (before !== undefined) problems.push(`${item} was taken twice (by clients ${before} and ${process})`);
-      takenBy.set(item, process);
-      const last = lastSeq.get(process);
-      if (seq !== null && last !== undefined && seq <= last) problems.push(`client ${process} took node ${seq} after node ${last} (a consumer takes in sequence order)`);
-      if (seq !== null) lastSeq.set(process, seq);
+    if (event.f === 'enqueue' && event.type === 'ok') {
+      const path = String(event.value);
+      puts.set(String(start.value), { node: path.slice(path.lastIndexOf('/') + 1), seq: sequenceOf(path), fromUs: start.timeUs ?? 0, toUs: event.timeUs ?? 0 });
+    } else if (event.f === 'enqueue' && event.type === 'info') unsettled.add(String(start.value));
+    else if (event.f === 'take' && event.type === 'ok') {
+      taken++;
+      const node = String(start.value);
+      const list = takes.get(String(event.value)) ?? [];
+      list.push({ node, client });
+      takes.set(String(event.value), list);
+      const seq = sequenceOf(node);
+      const last = lastSeq.get(client);
+      if (seq !== null && last !== undefined && seq <= last) problems.push(`client ${client} took node ${seq} after node ${last} (a consumer takes in sequence order)`);
+      if (seq !== null) lastSeq.set(client, seq);
     }
   }
-  // Real-time order of the puts: sorted by completion, each must have a number above every put that completed before it began.
-  const done = [...puts.entries()].filter((entry): entry is [string, { node: string; seq: number; fromUs: number; toUs: number }] => entry[1] !== 'maybe' && entry[1].seq !== null);
-  done.sort((a, b) => a[1].toUs - b[1].toUs);
+  // Real-time order of the puts: each must have a number above every put that completed before it began.
+  const byEnd = [...puts].filter((entry): entry is [string, { node: string; seq: number; fromUs: number; toUs: number }] => entry[1].seq !== null);
+  byEnd.sort((a, b) => a[1].toUs - b[1].toUs);
   let maxSeq = -1;
   let maxItem = '';
   let j = 0;
-  for (const [item, put] of [...done].sort((a, b) => a[1].fromUs - b[1].fromUs)) {
-    while (j < done.length && done[j][1].toUs < put.fromUs) {
-      if (done[j][1].seq > maxSeq) [maxSeq, maxItem] = [done[j][1].seq, done[j][0]];
+  for (const [item, put] of [...byEnd].sort((a, b) => a[1].fromUs - b[1].fromUs)) {
+    while (j < byEnd.length && byEnd[j][1].toUs < put.fromUs) {
+      if (byEnd[j][1].seq > maxSeq) [maxSeq, maxItem] = [byEnd[j][1].seq, byEnd[j][0]];
       j++;
     }
     if (put.seq < maxSeq) problems.push(`${item} got node ${put.seq}, below ${maxItem}'s ${maxSeq}, though its put began after that one finished`);
   }
-  // Exactly once: every successful put taken, or lost in a take of unknown outcome.
-  let lost = 0;
-  for (const [item, put] of puts) {
-    if (put === 'maybe' || takenBy.has(item)) continue;
-    if (unknownTakes.has(put.node)) lost++;
-    else if (problems.length < 8) problems.push(`${item} was put (node ${put.seq}) and never taken`);
+  // Exactly once, twins of a retried put aside.
+  let twins = 0;
+  for (const [item, list] of takes) {
+    const put = puts.get(item);
+    if (put === undefined && !unsettled.has(item)) {
+      problems.push(`client ${list[0].client} took ${item}, which no put made`);
+      continue;
+    }
+    const nodes = new Set<string>();
+    for (const { node, client } of list) {
+      if (nodes.has(node)) problems.push(`${item} was taken twice from node ${sequenceOf(node)} (the second time by client ${client})`);
+      else if (put !== undefined && node !== put.node && protectedPrefix(node) !== protectedPrefix(put.node)) problems.push(`client ${client} took ${item} from node ${sequenceOf(node)}, but it was put as node ${put.seq}`);
+      else if (put !== undefined && node !== put.node) twins++;
+      nodes.add(node);
+    }
   }
-  const lostNote = lost === 0 ? '' : `; ${lost} item(s) lost to a take whose delete's answer was lost (ZooKeeper cannot tell a retried delete from another consumer's: Curator's queue without a lockPath promises at most once)`;
+  for (const [item, put] of puts) if (!takes.has(item)) problems.push(`${item} was put (node ${put.seq}) and never taken`);
+  const twinNote =
+    twins === 0 ? '' : `; ${twins} item(s) put twice by a retried put whose lost create had already been taken (a protected create cannot find a node that is gone: ZooKeeper does not make creates idempotent)`;
   const summary =
     problems.length === 0
-      ? `${puts.size} item(s) put, ${takes} taken, none twice, each consumer in sequence order${lostNote}`
+      ? `${puts.size} item(s) put, ${taken} taken, each exactly once, each consumer in sequence order${twinNote}`
       : problems.slice(0, 4).join('; ') + (problems.length > 4 ? ` (and ${problems.length - 4} more)` : '');
   return { recipe: 'queue', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }

@@ -148,8 +148,10 @@ export class CuratorClient {
   /**
    * create().creatingParentsIfNeeded().withProtection().withMode(mode).forPath(path):
    * the created path (a string), ZooKeeper's error code, or a connection failure.
+   * `untilAnswered`: past the policy's limit, keep trying with the same protected name
+   * (what an application that must not lose the write does around Curator's call).
    */
-  createProtected(path: string, data: string, mode: CreateMode, done: (outcome: Outcome) => void): void {
+  createProtected(path: string, data: string, mode: CreateMode, done: (outcome: Outcome) => void, untilAnswered = false): void {
     const slash = path.lastIndexOf('/');
     const parent = slash <= 0 ? '/' : path.slice(0, slash);
     const dir = parent === '/' ? '' : parent;
@@ -163,7 +165,7 @@ export class CuratorClient {
         return this.call(getChildrenOp(parent), (found) => {
           const name = found.ok && Array.isArray(found.output) ? (found.output as string[]).find((child) => child.startsWith(prefix)) : undefined;
           if (name !== undefined) return done({ ok: true, output: `${dir}/${name}` });
-          if (!found.ok) return done(found);
+          if (!found.ok) return untilAnswered ? this.later(this.policy.maxSleepUs, () => attempt(false)) : done(found);
           send();
         });
       }
@@ -173,11 +175,11 @@ export class CuratorClient {
       this.submit(create, (record) =>
         this.later(0, () => {
           if (record.result === 'ok' && record.output === 'NONODE' && parent !== '/') {
-            return this.mkdirs(parent, (made) => (made.ok ? send() : done(made)));
+            return this.mkdirs(parent, (made) => (made.ok ? send() : untilAnswered ? this.later(this.policy.maxSleepUs, send) : done(made)));
           }
           const code = failureCode(record.result, record.output);
           if (code === null) return done({ ok: true, output: record.output });
-          const sleepUs = retrySleepUs(this.policy, retryCount++, this.rng);
+          const sleepUs = retrySleepUs(this.policy, retryCount++, this.rng) ?? (untilAnswered ? this.policy.maxSleepUs : null);
           if (sleepUs === null) {
             // Giving up: the lost create may still have made our node. Curator finds and
             // deletes it (FindAndDeleteProtectedNodeInBackground); here before answering,

@@ -1,31 +1,37 @@
 /**
  * Curator's DistributedQueue (recipes/queue/DistributedQueue, ChildrenCache), on the real
- * data-tree operations, without a lockPath:
+ * data-tree operations:
  *
  * - start(): the queue node is created (creatingParentContainersIfNeeded);
  * - put(item): a persistent-sequential node `<queue>/queue-N` holding the item. Curator's
  *   put is a plain create, so a create retried after a connection loss can enqueue the
  *   item twice; this one is protected (`_c_<uuid>-queue-N`, CreateBuilderImpl
- *   .withProtection), so a retry first looks for the node the lost create may have made;
+ *   .withProtection): a retry first looks for the node the lost create may have made. It
+ *   still cannot see a node a consumer already took: that item is put twice (the checker
+ *   tells such twins by their shared protected prefix). A put is retried until answered;
  * - the consumer loop (runLoop over ChildrenCache): getChildren with a watch; the children
  *   sorted by their sequence number (sortChildren — the protected prefix is ignored, as
- *   StandardLockInternalsDriver.fixForSorting does); each item in turn taken by
- *   processNormally: getData (its version), then delete with that version. The delete
- *   succeeding is the take; NONODE or BADVERSION means another consumer got it. When the
+ *   StandardLockInternalsDriver.fixForSorting does); each item in turn is taken. When the
  *   listing is done, a watch event that came meanwhile (or a reconnect) lists again;
  *   otherwise the consumer waits for one.
+ * - a take. Curator's processNormally (getData, then delete with its version) loses an
+ *   item whose delete's answer is lost: the retried delete finds NONODE and the consumer
+ *   cannot tell its own delete from another's (Curator's javadoc: without a lockPath "the
+ *   item will be lost"). Curator's cure, processWithLockSafety, claims the item with an
+ *   ephemeral lock node; this take claims it in the item itself: setData of a claim mark
+ *   with the version just read (a CAS: one consumer wins), then a guaranteed delete. A
+ *   claim whose answer is lost is settled by reading the item after a sync: our mark, or
+ *   NONODE / another mark (it was not ours: a claimed item is deleted only by its
+ *   claimer). So every item is taken exactly once, under any faults.
  *
- * What the queue promises (Curator's javadoc, and ZooKeeper underneath): a sequential
- * node's number is the parent's cversion when its create commits, so numbers follow the
- * commit order of the puts, which respects real time (a put that finished before another
- * began has the smaller number); a single consumer takes items in that order, several
- * consumers each in increasing order but interleaved. Without a lockPath an item is
- * processed at most once: a consumer whose delete's answer is lost retries it, finds
- * NONODE and cannot tell its own delete from another consumer's, so the item is dropped
- * ("If an instance receives an item from the queue but dies while processing it, the
- * item will be lost").
+ * Order (what ZooKeeper promises): a sequential node's number is the parent's cversion
+ * when its create commits, so numbers follow the puts' commit order, which respects real
+ * time (a put that finished before another began has the smaller number); a single
+ * consumer takes items in that order, several consumers each in increasing order,
+ * interleaved.
  */
 import type { ClientNotification } from './protocol.js';
+import type { ClientOp } from './session.js';
 import { getChildrenOp, type CuratorClient } from './curator.js';
 import { sortBySequence } from './lock.js';
 
@@ -33,20 +39,33 @@ export const QUEUE_ITEM_NAME = 'queue-';
 
 /** Knobs for deliberately broken queues, so tests can show the queue checker firing. */
 export interface QueueFlaws {
-  /** The consumer processes an item it read even when its delete failed (another consumer took it). */
-  ignoreDeleteResult?: boolean;
+  /** The consumer processes an item it read even when its claim failed (another consumer took it). */
+  ignoreClaimResult?: boolean;
   /** Children taken in name order (the protected prefix's random uuid), not by sequence number. */
   sortByName?: boolean;
 }
 
-/** How a take ended: `taken` (our delete removed it), `missed` (another consumer's), `unknown` (a lost answer, or retries exhausted). */
-export type TakeOutcome = { kind: 'taken'; data: string } | { kind: 'missed' } | { kind: 'unknown' };
+/** How a take ended: `taken` (our claim won and the node is gone), `missed` (not ours, or not reachable: it stays for another pass). */
+export type TakeOutcome = { kind: 'taken'; data: string } | { kind: 'missed' };
 
-/** The producer side: put(). */
+/** The start of a claimed item's data: the claimer's name follows. */
+export const CLAIM_MARK = 'claimed by ';
+
+function itemOf(output: unknown): { data: string; version: number } | null {
+  const value = output as { data?: unknown; version?: unknown } | string | null;
+  if (typeof value !== 'object' || value === null || typeof value.data !== 'string' || typeof value.version !== 'number') return null;
+  return { data: value.data, version: value.version };
+}
+
+function setOp(path: string, data: string, version: number): ClientOp {
+  return { f: 'setData', value: { path, data, version }, req: { op: 'setData', path, data, version } };
+}
+
+/** The producer side: put(), retried until answered; the node's path, or null when ZooKeeper refused it (an error code). */
 export function putItem(curator: CuratorClient, queuePath: string, data: string, done: (path: string | null) => void): void {
   curator.createProtected(`${queuePath}/${QUEUE_ITEM_NAME}`, data, 'persistent-sequential', (created) => {
     done(created.ok && typeof created.output === 'string' && created.output.startsWith(`${queuePath}/`) ? created.output : null);
-  });
+  }, true);
 }
 
 /** The items of a listing, in the order the consumer takes them. */
@@ -66,10 +85,13 @@ export class QueueConsumer {
   private dirty = false;
   /** The last listing showed no items (and nothing has changed since, as far as we know). */
   private empty = false;
+  private claims = 0;
 
+  /** `owner` names this consumer in its claim marks. */
   constructor(
     private readonly curator: CuratorClient,
     readonly queuePath: string,
+    private readonly owner: string,
     private readonly onItem: (node: string, next: () => void) => void,
     private readonly flaws: QueueFlaws = {},
   ) {}
@@ -105,21 +127,30 @@ export class QueueConsumer {
     if (!this.busy) this.list();
   }
 
-  /** processNormally: getData for the version, delete with it; the item is ours when the delete succeeds. */
+  /** Takes one item: getData, the claim (a versioned setData of our mark), the guaranteed delete. */
   take(node: string, done: (outcome: TakeOutcome) => void): void {
     const path = `${this.queuePath}/${node}`;
+    const mark = `${CLAIM_MARK}${this.owner}#${++this.claims}`;
     this.curator.call({ f: 'getData', value: { path }, req: { op: 'getData', path } }, (read) => {
-      if (!read.ok) return done({ kind: 'unknown' });
-      const value = read.output as { data?: unknown; version?: unknown } | string;
-      if (typeof value !== 'object' || value === null || typeof value.data !== 'string' || typeof value.version !== 'number') return done({ kind: 'missed' });
-      const data = value.data;
-      const version = value.version;
-      this.curator.call({ f: 'delete', value: { path, version }, req: { op: 'delete', path, version } }, (deleted) => {
-        if (!deleted.ok) return done(this.flaws.ignoreDeleteResult === true ? { kind: 'taken', data } : { kind: 'unknown' });
-        if (deleted.output === 'ok' || this.flaws.ignoreDeleteResult === true) return done({ kind: 'taken', data });
-        // NONODE / BADVERSION: another consumer got it — or, after a lost answer, maybe we did.
-        done(deleted.uncertain === true ? { kind: 'unknown' } : { kind: 'missed' });
+      // Retries exhausted: nothing changed, the item stays for the next pass.
+      if (!read.ok) return done({ kind: 'missed' });
+      const item = itemOf(read.output);
+      if (item === null || item.data.startsWith(CLAIM_MARK)) return done({ kind: 'missed' });
+      const claimed = () => this.curator.guaranteedDelete(path, () => done({ kind: 'taken', data: item.data }));
+      if (this.flaws.ignoreClaimResult === true) return this.curator.call(setOp(path, mark, item.version), () => claimed());
+      this.curator.call(setOp(path, mark, item.version), (set) => {
+        if (set.ok && typeof set.output === 'number') return claimed();
+        if (set.ok && set.uncertain !== true) return done({ kind: 'missed' });
+        this.settleClaim(path, mark, (ours) => (ours ? claimed() : done({ kind: 'missed' })));
       });
+    });
+  }
+
+  /** A claim of unknown outcome: read the item after a sync (retried until answered); ours if it carries our mark. */
+  private settleClaim(path: string, mark: string, done: (ours: boolean) => void): void {
+    this.curator.call({ f: 'getData', value: { path }, req: { op: 'getData', path }, readMode: 'sync' }, (read) => {
+      if (!read.ok) return this.curator.later(this.curator.policy.maxSleepUs, () => this.settleClaim(path, mark, done));
+      done(itemOf(read.output)?.data === mark);
     });
   }
 

@@ -299,12 +299,11 @@ function configRecipe(env: RecipeEnv): void {
 
 /**
  * `queue`: Curator's DistributedQueue on /queue (queue.ts). The first half of the clients
- * (at least one) produce: each `enqueue` puts a unique item (`c<client>-<n>`), ok with the
- * node's path, `info` when the retry policy gave up (Curator then deletes the protected
- * node, unless a consumer took it first). The others consume: every item a consumer tries
- * to take is a `take` (invoked with the node's name), ok with the item when its delete
- * removed the node, `fail` when another consumer had it, `info` when the outcome is
- * unknown (a lost answer). A consumer finishes once the story is over, every producer is
+ * (at least one) produce: each `enqueue` puts a unique item (`c<client>-<n>`), retried
+ * until answered, ok with the node's path. The others consume: every item a consumer tries
+ * to take is a `take` (invoked with the node's name), ok with the item when its claim won
+ * and the node is gone, `fail` when it was not ours (another consumer's claim, or no
+ * server answered: the item stays). A consumer finishes once the story is over, every producer is
  * done and a read after a sync shows the queue empty. The checker is checkQueue.
  */
 function queueRecipe(env: RecipeEnv): void {
@@ -324,7 +323,7 @@ function queueRecipe(env: RecipeEnv): void {
       const item = `c${client.index}-${rounds}`;
       const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'enqueue', item);
       putItem(curator, queuePath, item, (path) => {
-        history.complete(cluster.nowUs, op, path !== null ? 'ok' : 'info', path ?? 'gave up');
+        history.complete(cluster.nowUs, op, path !== null ? 'ok' : 'fail', path ?? 'refused');
         curator.later(think(), put);
       });
     };
@@ -335,11 +334,12 @@ function queueRecipe(env: RecipeEnv): void {
   const consumer = new QueueConsumer(
     curator,
     queuePath,
+    `c${client.index}`,
     (node, next) => {
       const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'take', node);
       consumer.take(node, (outcome) => {
         if (outcome.kind === 'taken') history.complete(cluster.nowUs, op, 'ok', outcome.data);
-        else history.complete(cluster.nowUs, op, outcome.kind === 'missed' ? 'fail' : 'info', outcome.kind === 'missed' ? 'taken by another' : 'unknown');
+        else history.complete(cluster.nowUs, op, 'fail', 'not ours');
         next();
       });
     },
