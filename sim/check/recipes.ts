@@ -230,10 +230,78 @@ export function checkQueue(events: readonly HistoryEvent[]): RecipeReport {
   return { recipe: 'queue', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
 
+/** What a checker may need besides the history: the clients' session timeout and when leaders were established. */
+export interface RecipeContext {
+  readonly sessionTimeoutUs: number;
+  readonly leaderChangesUs: readonly number[];
+}
+
+/**
+ * Group membership (`membership`, sim/client/group.ts). ZooKeeper's promise: the leader
+ * expires a session it has not heard from for the session timeout and deletes its
+ * ephemerals, and the group's watcher is told. So once a member has been silent for the
+ * timeout (plus `graceUs`: the leader's expiry check, the closeSession's commit, the
+ * watch and the watcher's next listing), no listing may still show it — until it joins
+ * again. It is measured from the member's last word with a server, or from the latest
+ * leader change after it: a new leader starts every session's clock afresh, so a cut-off
+ * member can linger longer (ZooKeeper's SessionTrackerImpl is the leader's, not
+ * replicated). And a watch fires once: a member back before the watcher lists again is
+ * never seen gone; the checker counts such expiries and does not call them violations.
+ */
+export function checkMembership(events: readonly HistoryEvent[], context: RecipeContext, graceUs = Math.max(200_000, context.sessionTimeoutUs / 2)): RecipeReport {
+  const views: { atUs: number; names: readonly string[] }[] = [];
+  const expiries: { member: string; silentSinceUs: number; learnedUs: number; backUs: number | null }[] = [];
+  const pendingBack = new Map<string, number>();
+  for (const event of events) {
+    if (event.type !== 'ok') continue;
+    const member = `c${event.process as number}`;
+    if (event.f === 'view' && Array.isArray(event.value)) views.push({ atUs: event.timeUs ?? 0, names: event.value as string[] });
+    else if (event.f === 'expired') {
+      pendingBack.set(member, expiries.length);
+      expiries.push({ member, silentSinceUs: typeof event.value === 'number' ? event.value : (event.timeUs ?? 0), learnedUs: event.timeUs ?? 0, backUs: null });
+    } else if (event.f === 'join' && pendingBack.has(member)) {
+      expiries[pendingBack.get(member)!].backUs = event.timeUs ?? 0;
+      pendingBack.delete(member);
+    }
+  }
+  const problems: string[] = [];
+  let unseen = 0;
+  let slowestUs = 0;
+  const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+  for (const expiry of expiries) {
+    // The member's node may be there again from its rejoin on: only listings before that count.
+    const untilUs = expiry.backUs ?? Infinity;
+    const lastLeaderUs = context.leaderChangesUs.filter((atUs) => atUs > expiry.silentSinceUs && atUs < untilUs).reduce((a, b) => Math.max(a, b), -Infinity);
+    const fromUs = Math.max(expiry.silentSinceUs, lastLeaderUs);
+    const deadlineUs = fromUs + context.sessionTimeoutUs + graceUs;
+    const gone = views.find((view) => view.atUs > expiry.silentSinceUs && view.atUs < untilUs && !view.names.includes(expiry.member));
+    if (gone !== undefined && gone.atUs <= deadlineUs) {
+      slowestUs = Math.max(slowestUs, gone.atUs - fromUs);
+      continue;
+    }
+    const why = `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;
+    if (gone !== undefined) problems.push(`the watcher saw ${expiry.member} gone only at ${ms(gone.atUs)}, later than ${why}`);
+    // Never seen gone: a watch fires once, so a member back soon after its node went may be missed.
+    else if (untilUs > deadlineUs + graceUs) problems.push(`the watcher never saw ${expiry.member} gone, though it was away until ${ms(untilUs)}, past ${why}`);
+    else unseen++;
+  }
+  const final = views[views.length - 1];
+  if (final !== undefined && final.names.length > 0) problems.push(`the watcher's last listing still shows ${final.names.join(', ')} after every member left`);
+  const unseenNote = unseen === 0 ? '' : `; ${unseen} expiry(ies) the watcher never saw (the member was back before it listed again: a watch fires once)`;
+  const summary =
+    problems.length === 0
+      ? expiries.length === 0
+        ? `no member session expired; ${views.length} listing(s), the last one empty`
+        : `${expiries.length} member session(s) expired; the watcher saw each gone within the session timeout of its silence or of the last leader change (the slowest after ${ms(slowestUs)})${unseenNote}; ${views.length} listing(s)`
+      : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+  return { recipe: 'membership', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
 /** The recipe's checker, when it has one. */
-export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number): RecipeReport | undefined {
+export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number, context?: RecipeContext): RecipeReport | undefined {
   if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
   if (recipe === 'config') return checkConfig(events);
   if (recipe === 'queue') return checkQueue(events);
+  if (recipe === 'membership' && context !== undefined) return checkMembership(events, context);
   return undefined;
 }

@@ -22,9 +22,10 @@ import { InterProcessMutex, type LockFlaws } from './lock.js';
 import { LeaderLatch, type LatchFlaws } from './latch.js';
 import { NodeCache, type NodeCacheFlaws } from './node-cache.js';
 import { putItem, QueueConsumer, type QueueFlaws } from './queue.js';
+import { GroupMember, GroupWatcher, type GroupFlaws } from './group.js';
 
-export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue';
-export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
 export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
@@ -32,7 +33,24 @@ export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
   'leader-latch': ['elect', 'resign'],
   config: ['publish', 'observe'],
   queue: ['enqueue', 'take'],
+  membership: ['join', 'expired', 'leave', 'view'],
 };
+
+/**
+ * Where a recipe keeps ephemeral nodes that a session expiry deletes without any client
+ * operation: the znode model cannot see that delete, so the ZooKeeper calls on these
+ * nodes and their parent (whose children they are) are left out of the linearizability
+ * check (the recipe's checker covers them).
+ */
+export const RECIPE_EPHEMERAL_PREFIX: Readonly<Partial<Record<RecipeName, string>>> = { membership: '/group' };
+
+/** Whether a ZooKeeper call of recipe `recipe` is on one of its ephemeral nodes. */
+export function onRecipeEphemeral(recipe: RecipeName | undefined, value: unknown): boolean {
+  const prefix = recipe === undefined ? undefined : RECIPE_EPHEMERAL_PREFIX[recipe];
+  if (prefix === undefined || typeof value !== 'object' || value === null) return false;
+  const path = (value as { path?: unknown }).path;
+  return typeof path === 'string' && (path === prefix || path.startsWith(`${prefix}/`));
+}
 
 interface RecipeEnv {
   cluster: Cluster;
@@ -51,6 +69,7 @@ export interface RecipeFlaws {
   latch?: LatchFlaws;
   config?: NodeCacheFlaws;
   queue?: QueueFlaws;
+  membership?: GroupFlaws;
 }
 
 export function runRecipe(
@@ -74,6 +93,8 @@ export function runRecipe(
       return configRecipe(env);
     case 'queue':
       return queueRecipe(env);
+    case 'membership':
+      return membershipRecipe(env);
   }
 }
 
@@ -365,4 +386,89 @@ function queueRecipe(env: RecipeEnv): void {
     curator.later(50_000, poll);
   };
   curator.later(env.spec.stopUs - cluster.nowUs, poll);
+}
+
+/**
+ * `membership`: group membership under /group (group.ts). Client 0 watches the group and
+ * records each listing as a `view` (ok with the member names). Every other client is a
+ * member `c<index>`: `join` is invoked when it starts (and again when it learns its
+ * session expired) and ends ok once its ephemeral node exists for its current session;
+ * `expired` records that it learned of its session's expiry (on reconnect, Curator's
+ * LOST), with the last time it had heard from a server before that (its value); at the
+ * story's end `leave` deletes its node. The watcher finishes once every member has left
+ * and a listing after a sync is empty. The checker is checkMembership.
+ */
+function membershipRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, begin, done } = setUp(env);
+  const groupPath = '/group';
+  const membersLeft = 'membership:left';
+  const members = env.spec.clients - 1;
+  if (client.index === 0) {
+    let finished = false;
+    let last: readonly string[] = ['?'];
+    const watcher = new GroupWatcher(curator, groupPath, (names) => {
+      last = names;
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'view', null);
+      history.complete(cluster.nowUs, op, 'ok', [...names]);
+    });
+    begin(() => watcher.start());
+    let looking = false;
+    const poll = () => {
+      if (finished) return;
+      if (!looking && env.stopped() && env.shared.get(membersLeft) === members && last.length === 0) {
+        looking = true;
+        curator.call({ f: 'getChildren', value: { path: groupPath }, req: { op: 'getChildren', path: groupPath }, readMode: 'sync' }, (listed) => {
+          looking = false;
+          if (listed.ok && Array.isArray(listed.output) && listed.output.length === 0) {
+            finished = true;
+            watcher.close();
+            done();
+          } else watcher.changed();
+        });
+      }
+      curator.later(50_000, poll);
+    };
+    curator.later(env.spec.stopUs - cluster.nowUs, poll);
+    return;
+  }
+  let join: ReturnType<typeof history.invoke> | null = null;
+  let silentSinceUs: number | null = null;
+  let leaving = false;
+  const member = new GroupMember(
+    curator,
+    groupPath,
+    `c${client.index}`,
+    (sessionId) => {
+      if (join === null) return;
+      history.complete(cluster.nowUs, join, 'ok', sessionId);
+      join = null;
+    },
+    env.flaws.membership,
+  );
+  curator.onConnectionState((state) => {
+    if (state === 'SUSPENDED' && silentSinceUs === null) silentSinceUs = client.lastHeardUs;
+    else if (state === 'RECONNECTED' || state === 'CONNECTED') silentSinceUs = null;
+    else if (state === 'LOST') {
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'expired', null);
+      history.complete(cluster.nowUs, op, 'ok', silentSinceUs ?? client.lastHeardUs);
+      silentSinceUs = null;
+      if (join === null && !leaving) join = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'join', `c${client.index}`);
+    }
+  });
+  begin(() => {
+    join = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'join', `c${client.index}`);
+    member.start();
+  });
+  // At the story's end the member leaves, once it is in the group (its join completed).
+  const leave = () => {
+    if (join !== null) return curator.later(50_000, leave);
+    leaving = true;
+    const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'leave', `c${client.index}`);
+    member.close(() => {
+      history.complete(cluster.nowUs, op, 'ok', null);
+      env.shared.set(membersLeft, ((env.shared.get(membersLeft) as number | undefined) ?? 0) + 1);
+      done();
+    });
+  };
+  curator.later(env.spec.stopUs - cluster.nowUs, leave);
 }

@@ -17,7 +17,7 @@ import type { Explanation } from '../check/lin/explain.js';
 import { expectationsFor } from './run.js';
 import { checkedForLinearizability, excusedSyncReads } from './reads.js';
 import type { ProtocolName, Scenario } from './types.js';
-import { RECIPE_OPS } from '../client/recipes.js';
+import { onRecipeEphemeral, RECIPE_OPS } from '../client/recipes.js';
 
 export interface LinReport {
   verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
@@ -32,14 +32,14 @@ const LOCK_OPS = new Set(['acquire', 'release']);
 export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, maxSteps = 5_000_000): LinReport {
   const history: HistoryEvent[] = [];
   const opOfEvent: number[] = [];
-  const ops: { f: string; readMode?: string; opId: number }[] = [];
+  const ops: { f: string; readMode?: string; opId: number; value: unknown }[] = [];
   // Completions find their invocation by the operation's id (a recipe's own operations
   // share a process with the ZooKeeper calls under them).
   const open = new Map<number, number>();
   for (const e of events) {
     if (e.kind === 'invoke') {
       const opId = ops.length;
-      ops.push({ f: String(e.f), readMode: typeof e.readMode === 'string' ? e.readMode : undefined, opId: Number(e.opId) });
+      ops.push({ f: String(e.f), readMode: typeof e.readMode === 'string' ? e.readMode : undefined, opId: Number(e.opId), value: e.value });
       open.set(Number(e.opId), opId);
       opOfEvent.push(opId);
       history.push({ type: 'invoke', process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
@@ -56,7 +56,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   const expected = scenario !== undefined ? expectationsFor(scenario, protocol as ProtocolName) : {};
   const includeLocal = expected.includeLocalReads ?? false;
   let model: string;
-  let keep: (op: { f: string; readMode?: string; opId: number }) => boolean;
+  let keep: (op: { f: string; readMode?: string; opId: number; value: unknown }) => boolean;
   // As the run's verdict (sim/scenario/run.ts): a lock's acquire/release and a latch's
   // elect/resign against the mutex, otherwise the ZooKeeper calls against the znode model.
   const recipeFs = new Set(Object.values(RECIPE_OPS).flat());
@@ -69,7 +69,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   } else {
     model = 'znode';
     const excused = excusedSyncReads(events);
-    keep = (op) => !recipeFs.has(op.f) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
+    keep = (op) => !recipeFs.has(op.f) && !onRecipeEphemeral(recipe, op.value) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
   }
   const selected = history
     .filter((_, i) => keep(ops[opOfEvent[i]]))

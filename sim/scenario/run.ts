@@ -23,7 +23,8 @@ import { shapeCuts } from '../net/partitions.js';
 import { History, type OpRecord } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } from '../client/workload.js';
 import { replaySchedule } from '../explore/scheduler.js';
-import { RECIPE_OPS, type RecipeFlaws } from '../client/recipes.js';
+import { onRecipeEphemeral, RECIPE_OPS, type RecipeFlaws } from '../client/recipes.js';
+import { DEFAULT_SESSION_OPTIONS } from '../client/session.js';
 import { checkRecipe, type RecipeReport } from '../check/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
@@ -610,7 +611,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
   const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused, monitor.committedTxns?.());
-  const recipeReport = spec?.recipe !== undefined ? checkRecipe(spec.recipe, history.select((op) => recipeOps!.has(op.f)), cluster.nowUs) : undefined;
+  const recipeContext = { sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs, leaderChangesUs: rt.leaders.map((leader) => leader.atUs) };
+  const recipeReport = spec?.recipe !== undefined ? checkRecipe(spec.recipe, history.select((op) => recipeOps!.has(op.f)), cluster.nowUs, recipeContext) : undefined;
   const reads =
     spec === undefined || spec.recipe !== undefined
       ? undefined
@@ -744,7 +746,7 @@ function checkLinearizability(
     // of its value would make the history fail, never pass wrongly.
     const written = committed === undefined ? undefined : committedData(committed);
     const neverApplied = (op: OpRecord) => written !== undefined && op.result === 'info' && isWrite(op) && !written.has((op.value as { data: string }).data);
-    events = history.select((op) => !recipeFs.has(op.f) && !neverApplied(op) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
+    events = history.select((op) => !recipeFs.has(op.f) && !onRecipeEphemeral(spec.recipe, op.value) && !neverApplied(op) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
   }
   try {
     const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
