@@ -297,11 +297,60 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
   return { recipe: 'membership', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
 
+/**
+ * A double barrier (`double-barrier`, sim/client/barrier.ts), round by round: nobody
+ * passes enter before every member has begun to enter (invoked its `enter`), and nobody
+ * passes leave before every member has begun to leave. What ZooKeeper cannot promise: a
+ * member's presence is an ephemeral node, so a member whose session expired inside the
+ * barrier looks to the others as if it had left; a pass before such a member left is
+ * named, not counted as a violation.
+ */
+export function checkDoubleBarrier(events: readonly HistoryEvent[]): RecipeReport {
+  type Phase = 'enter' | 'leave';
+  const invoked = new Map<string, number>();
+  const passed: { phase: Phase; round: number; client: number; atUs: number }[] = [];
+  const expiredIn = new Set<string>();
+  const members = new Set<number>();
+  for (const event of events) {
+    const client = event.process as number;
+    members.add(client);
+    if (event.f === 'expired' && event.type === 'ok') expiredIn.add(`${client}:${String(event.value)}`);
+    if (event.f !== 'enter' && event.f !== 'leave') continue;
+    const key = `${event.f}:${String(event.value)}:${client}`;
+    if (event.type === 'invoke') invoked.set(key, event.timeUs ?? 0);
+    else if (event.type === 'ok') passed.push({ phase: event.f, round: Number(event.value), client, atUs: event.timeUs ?? 0 });
+  }
+  const problems: string[] = [];
+  let excused = 0;
+  const rounds = new Set<number>();
+  const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+  for (const pass of passed) {
+    rounds.add(pass.round);
+    for (const member of members) {
+      if (member === pass.client) continue;
+      const startedUs = invoked.get(`${pass.phase}:${pass.round}:${member}`);
+      if (startedUs !== undefined && startedUs < pass.atUs) continue;
+      if (pass.phase === 'leave' && expiredIn.has(`${member}:${pass.round}`)) {
+        excused++;
+        continue;
+      }
+      problems.push(`client ${pass.client} passed ${pass.phase} of round ${pass.round} at ${ms(pass.atUs)}, before client ${member} ${pass.phase === 'enter' ? 'entered' : 'left'}${startedUs === undefined ? '' : ` (at ${ms(startedUs)})`}`);
+    }
+  }
+  const excusedNote = excused === 0 ? '' : `; ${excused} pass(es) before a member whose session expired inside the barrier had left (its ephemeral node went with the session: ZooKeeper cannot tell that from leaving)`;
+  const summary =
+    problems.length === 0
+      ? `${rounds.size} round(s) of ${members.size} member(s): nobody passed enter before all had entered, nor leave before all had left${excusedNote}`
+      : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+  return { recipe: 'double-barrier', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
 /** The recipe's checker, when it has one. */
 export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number, context?: RecipeContext): RecipeReport | undefined {
   if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
   if (recipe === 'config') return checkConfig(events);
   if (recipe === 'queue') return checkQueue(events);
   if (recipe === 'membership' && context !== undefined) return checkMembership(events, context);
+  if (recipe === 'double-barrier') return checkDoubleBarrier(events);
   return undefined;
 }

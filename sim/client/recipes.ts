@@ -23,9 +23,10 @@ import { LeaderLatch, type LatchFlaws } from './latch.js';
 import { NodeCache, type NodeCacheFlaws } from './node-cache.js';
 import { putItem, QueueConsumer, type QueueFlaws } from './queue.js';
 import { GroupMember, GroupWatcher, type GroupFlaws } from './group.js';
+import { DistributedDoubleBarrier, type BarrierFlaws } from './barrier.js';
 
-export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership';
-export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'double-barrier';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'double-barrier'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
 export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
@@ -34,6 +35,7 @@ export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
   config: ['publish', 'observe'],
   queue: ['enqueue', 'take'],
   membership: ['join', 'expired', 'leave', 'view'],
+  'double-barrier': ['enter', 'leave', 'expired'],
 };
 
 /**
@@ -42,7 +44,7 @@ export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
  * nodes and their parent (whose children they are) are left out of the linearizability
  * check (the recipe's checker covers them).
  */
-export const RECIPE_EPHEMERAL_PREFIX: Readonly<Partial<Record<RecipeName, string>>> = { membership: '/group' };
+export const RECIPE_EPHEMERAL_PREFIX: Readonly<Partial<Record<RecipeName, string>>> = { membership: '/group', 'double-barrier': '/barrier' };
 
 /** Whether a ZooKeeper call of recipe `recipe` is on one of its ephemeral nodes. */
 export function onRecipeEphemeral(recipe: RecipeName | undefined, value: unknown): boolean {
@@ -70,6 +72,7 @@ export interface RecipeFlaws {
   config?: NodeCacheFlaws;
   queue?: QueueFlaws;
   membership?: GroupFlaws;
+  barrier?: BarrierFlaws;
 }
 
 export function runRecipe(
@@ -95,6 +98,8 @@ export function runRecipe(
       return queueRecipe(env);
     case 'membership':
       return membershipRecipe(env);
+    case 'double-barrier':
+      return doubleBarrierRecipe(env);
   }
 }
 
@@ -471,4 +476,42 @@ function membershipRecipe(env: RecipeEnv): void {
     });
   };
   curator.later(env.spec.stopUs - cluster.nowUs, leave);
+}
+
+/**
+ * `double-barrier`: every client is a member of a DistributedDoubleBarrier (barrier.ts)
+ * with memberQty = the number of clients, for `opsPerClient` rounds (default 3; every
+ * member does the same number, or the last round would wait for ever), round k at
+ * /barrier/r<k>. A round: think, `enter` (invoked when it starts entering, ok when it
+ * passes), work, `leave` (invoked when it starts leaving, ok when it passes). A member
+ * that learns its session expired records `expired` (its node went with it). The checker
+ * is checkDoubleBarrier.
+ */
+function doubleBarrierRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
+  const rounds = env.spec.opsPerClient !== undefined && env.spec.opsPerClient > 0 ? env.spec.opsPerClient : 3;
+  let round = 0;
+  curator.onConnectionState((state) => {
+    if (state !== 'LOST') return;
+    const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'expired', round);
+    history.complete(cluster.nowUs, op, 'ok', round);
+  });
+  const next = () => {
+    if (round >= rounds) return done();
+    round++;
+    const barrier = new DistributedDoubleBarrier(curator, `/barrier/r${round}`, `c${client.index}`, env.spec.clients, env.flaws.barrier);
+    const enter = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'enter', round);
+    barrier.enter(() => {
+      history.complete(cluster.nowUs, enter, 'ok', round);
+      curator.later(env.rng.exponential(meanUs), () => {
+        const leave = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'leave', round);
+        barrier.leave(() => {
+          history.complete(cluster.nowUs, leave, 'ok', round);
+          barrier.close();
+          curator.later(think(), next);
+        });
+      });
+    });
+  };
+  begin(() => curator.later(think(), next));
 }
