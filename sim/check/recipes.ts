@@ -46,6 +46,7 @@ export interface RecipeReport {
 export const ROLE_OPS: Readonly<Record<string, { readonly start: string; readonly end: string; readonly role: string; readonly roles: string }>> = {
   lock: { start: 'acquire', end: 'release', role: 'held the lock', roles: 'held the lock' },
   'leader-latch': { start: 'elect', end: 'resign', role: 'believed itself leader', roles: 'believed themselves leader' },
+  'leader-selector': { start: 'elect', end: 'resign', role: 'believed itself leader', roles: 'believed themselves leader' },
 };
 
 /** Each client's belief windows and the overlaps between different clients'. */

@@ -24,9 +24,10 @@ import { NodeCache, type NodeCacheFlaws } from './node-cache.js';
 import { putItem, QueueConsumer, type QueueFlaws } from './queue.js';
 import { GroupMember, GroupWatcher, type GroupFlaws } from './group.js';
 import { DistributedDoubleBarrier, type BarrierFlaws } from './barrier.js';
+import { LeaderSelector, type SelectorFlaws } from './leader-selector.js';
 
-export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'double-barrier';
-export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'double-barrier'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'double-barrier' | 'leader-selector';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'double-barrier', 'leader-selector'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
 export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
@@ -36,6 +37,7 @@ export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
   queue: ['enqueue', 'take'],
   membership: ['join', 'expired', 'leave', 'view'],
   'double-barrier': ['enter', 'leave', 'expired'],
+  'leader-selector': ['elect', 'resign'],
 };
 
 /**
@@ -73,6 +75,7 @@ export interface RecipeFlaws {
   queue?: QueueFlaws;
   membership?: GroupFlaws;
   barrier?: BarrierFlaws;
+  selector?: SelectorFlaws;
 }
 
 export function runRecipe(
@@ -100,6 +103,8 @@ export function runRecipe(
       return membershipRecipe(env);
     case 'double-barrier':
       return doubleBarrierRecipe(env);
+    case 'leader-selector':
+      return leaderSelectorRecipe(env);
   }
 }
 
@@ -514,4 +519,54 @@ function doubleBarrierRecipe(env: RecipeEnv): void {
     });
   };
   begin(() => curator.later(think(), next));
+}
+
+/**
+ * `leader-selector`: every client runs Curator's LeaderSelector with autoRequeue on
+ * /leader-selector (leader-selector.ts). The history records, as for the latch, `elect`
+ * (invoked when the selector queues, ok when takeLeadership starts, `fail` when the
+ * acquire gave up) and `resign` (invoked the moment leadership ends — the term is over
+ * and takeLeadership returns, or it was cancelled on SUSPENDED or LOST — ok once the
+ * mutex is released). The checker lists who believed itself leader when.
+ */
+function leaderSelectorRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
+  let terms = 0;
+  let elect: ReturnType<typeof history.invoke> | null = null;
+  const stopIfOver = () => {
+    if (!roundsOver(env, terms)) return;
+    selector.close();
+    done();
+  };
+  const selector = new LeaderSelector(
+    curator,
+    '/leader-selector',
+    `c${client.index}`,
+    {
+      queued: () => {
+        elect = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'elect', null);
+      },
+      takeLeadership: (relinquish) => {
+        terms++;
+        if (elect !== null) history.complete(cluster.nowUs, elect, 'ok', client.sessionId ?? null);
+        elect = null;
+        curator.later(workUs(env, meanUs), relinquish);
+      },
+      leadershipEnded: (_cancelled, released) => {
+        const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'resign', null);
+        released(() => {
+          history.complete(cluster.nowUs, op, 'ok', null);
+          stopIfOver();
+        });
+      },
+      acquireFailed: () => {
+        if (elect !== null) history.complete(cluster.nowUs, elect, 'fail', 'gave up');
+        elect = null;
+        stopIfOver();
+      },
+    },
+    think,
+    env.flaws.selector,
+  );
+  begin(() => selector.start());
 }

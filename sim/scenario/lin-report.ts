@@ -63,7 +63,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   if (recipe === 'lock') {
     model = 'mutex';
     keep = (op) => LOCK_OPS.has(op.f);
-  } else if (recipe === 'leader-latch') {
+  } else if (recipe === 'leader-latch' || recipe === 'leader-selector') {
     model = 'mutex';
     keep = (op) => op.f === 'elect' || op.f === 'resign';
   } else {

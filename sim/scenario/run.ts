@@ -730,7 +730,7 @@ function checkLinearizability(
   if (spec.recipe === 'lock') {
     model = 'mutex';
     events = history.select((op) => lockOps.has(op.f));
-  } else if (spec.recipe === 'leader-latch') {
+  } else if (spec.recipe === 'leader-latch' || spec.recipe === 'leader-selector') {
     // Leadership is a mutex: elect acquires it, resign releases it.
     model = 'mutex';
     events = history.select((op) => op.f === 'elect' || op.f === 'resign').map((e) => ({ ...e, f: e.f === 'elect' ? 'acquire' : 'release' }));
