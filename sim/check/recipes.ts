@@ -346,6 +346,50 @@ export function checkDoubleBarrier(events: readonly HistoryEvent[]): RecipeRepor
   return { recipe: 'double-barrier', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
 
+/**
+ * A shared counter on versions (`counter`, sim/client/counter.ts): every successful
+ * increment wrote a value no other increment wrote (a compare-and-set on the version:
+ * two increments that both set 5 are a lost update), each client's increments set
+ * increasing values (a client never reads older than its own write), and the final value
+ * is at least the number of successful increments. It may be more, by at most the number
+ * of writes whose answer was lost: such a write may have been applied, and the retry then
+ * increments again — ZooKeeper's setData is not idempotent, and Curator's
+ * DistributedAtomicInteger counts such an increment twice too.
+ */
+export function checkCounter(events: readonly HistoryEvent[]): RecipeReport {
+  const problems: string[] = [];
+  const setBy = new Map<number, number>();
+  const lastByClient = new Map<number, number>();
+  let succeeded = 0;
+  let unknown = 0;
+  let final: number | null = null;
+  for (const event of events) {
+    if (event.type === 'invoke') continue;
+    const client = event.process as number;
+    if (event.f === 'final' && event.type === 'ok') final = Number(event.value);
+    if (event.f !== 'increment') continue;
+    const out = (event.value ?? {}) as { value?: number; unknown?: number };
+    unknown += out.unknown ?? 0;
+    if (event.type !== 'ok' || typeof out.value !== 'number') continue;
+    succeeded++;
+    const other = setBy.get(out.value);
+    if (other !== undefined) problems.push(`clients ${other} and ${client} both set the counter to ${out.value} (a lost update)`);
+    setBy.set(out.value, client);
+    const last = lastByClient.get(client);
+    if (last !== undefined && out.value <= last) problems.push(`client ${client} set ${out.value} after it had set ${last}`);
+    lastByClient.set(client, out.value);
+  }
+  if (final === null) problems.push('the counter was never read at the end');
+  else if (final < succeeded) problems.push(`${succeeded} increments succeeded but the counter ends at ${final} (lost updates)`);
+  else if (final > succeeded + unknown) problems.push(`the counter ends at ${final}, above the ${succeeded} successful increments plus ${unknown} write(s) of unknown outcome`);
+  const extra = final !== null && final > succeeded ? `; ${final - succeeded} more than the successful increments, from writes whose answer was lost and that were applied before the retry (setData is not idempotent)` : '';
+  const summary =
+    problems.length === 0
+      ? `${succeeded} increment(s) succeeded, each setting a value no other set; the counter ends at ${final}${extra}`
+      : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+  return { recipe: 'counter', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
 /** The recipe's checker, when it has one. */
 export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number, context?: RecipeContext): RecipeReport | undefined {
   if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
@@ -353,5 +397,6 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
   if (recipe === 'queue') return checkQueue(events);
   if (recipe === 'membership' && context !== undefined) return checkMembership(events, context);
   if (recipe === 'double-barrier') return checkDoubleBarrier(events);
+  if (recipe === 'counter') return checkCounter(events);
   return undefined;
 }

@@ -49,11 +49,12 @@ export function retrySleepUs(policy: RetryPolicy, retryCount: number, rng: Rng):
 /**
  * `uncertain`: an earlier attempt of a retried operation ended without an answer (it may
  * have been applied), so ZooKeeper's answer to the last attempt may be about our own
- * write (a retried delete finding NONODE).
+ * write (a retried delete finding NONODE); `unknownAttempts`: how many attempts did
+ * (each may have been applied).
  */
 export type Outcome =
-  | { readonly ok: true; readonly output: unknown; readonly raw?: ZkResult; readonly uncertain?: boolean }
-  | { readonly ok: false; readonly code: 'CONNECTIONLOSS' | 'SESSIONEXPIRED' };
+  | { readonly ok: true; readonly output: unknown; readonly raw?: ZkResult; readonly uncertain?: boolean; readonly unknownAttempts?: number }
+  | { readonly ok: false; readonly code: 'CONNECTIONLOSS' | 'SESSIONEXPIRED'; readonly unknownAttempts?: number };
 
 export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST';
 
@@ -133,14 +134,15 @@ export class CuratorClient {
   }
 
   /** One operation in Curator's retry loop. */
-  call(op: ClientOp, done: (outcome: Outcome) => void, retryCount = 0, uncertain = false): void {
+  call(op: ClientOp, done: (outcome: Outcome) => void, retryCount = 0, unknownAttempts = 0): void {
     this.submit(op, (record, raw) => {
       this.later(0, () => {
         const code = failureCode(record.result, record.output);
-        if (code === null) return done(uncertain ? { ok: true, output: record.output, raw, uncertain } : { ok: true, output: record.output, raw });
+        if (code === null) return done(unknownAttempts > 0 ? { ok: true, output: record.output, raw, uncertain: true, unknownAttempts } : { ok: true, output: record.output, raw });
+        const unknown = unknownAttempts + (record.result === 'info' ? 1 : 0);
         const sleepUs = retrySleepUs(this.policy, retryCount, this.rng);
-        if (sleepUs === null) return done({ ok: false, code });
-        this.later(sleepUs, () => this.call(op, done, retryCount + 1, uncertain || record.result === 'info'));
+        if (sleepUs === null) return done(unknown > 0 ? { ok: false, code, unknownAttempts: unknown } : { ok: false, code });
+        this.later(sleepUs, () => this.call(op, done, retryCount + 1, unknown));
       });
     });
   }

@@ -25,9 +25,10 @@ import { putItem, QueueConsumer, type QueueFlaws } from './queue.js';
 import { GroupMember, GroupWatcher, type GroupFlaws } from './group.js';
 import { DistributedDoubleBarrier, type BarrierFlaws } from './barrier.js';
 import { LeaderSelector, type SelectorFlaws } from './leader-selector.js';
+import { SharedCounter, type CounterFlaws } from './counter.js';
 
-export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'double-barrier' | 'leader-selector';
-export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'double-barrier', 'leader-selector'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'double-barrier' | 'leader-selector' | 'counter';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'double-barrier', 'leader-selector', 'counter'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
 export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
@@ -38,6 +39,7 @@ export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
   membership: ['join', 'expired', 'leave', 'view'],
   'double-barrier': ['enter', 'leave', 'expired'],
   'leader-selector': ['elect', 'resign'],
+  counter: ['increment', 'final'],
 };
 
 /**
@@ -76,6 +78,7 @@ export interface RecipeFlaws {
   membership?: GroupFlaws;
   barrier?: BarrierFlaws;
   selector?: SelectorFlaws;
+  counter?: CounterFlaws;
 }
 
 export function runRecipe(
@@ -105,6 +108,8 @@ export function runRecipe(
       return doubleBarrierRecipe(env);
     case 'leader-selector':
       return leaderSelectorRecipe(env);
+    case 'counter':
+      return counterRecipe(env);
   }
 }
 
@@ -569,4 +574,45 @@ function leaderSelectorRecipe(env: RecipeEnv): void {
     env.flaws.selector,
   );
   begin(() => selector.start());
+}
+
+/**
+ * `counter`: every client increments /counter (counter.ts). Each `increment` ends ok with
+ * `{ value, unknown }` (the value it set, and how many of its writes had an unknown
+ * outcome), `fail` when the retry policy gave up with no write of unknown outcome, `info`
+ * otherwise (`{ unknown }`). When every client is done, client 0 reads the counter after a
+ * sync and records it as `final`. The checker is checkCounter.
+ */
+function counterRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, think, begin, done } = setUp(env);
+  const counter = new SharedCounter(curator, '/counter', env.flaws.counter);
+  const finishedKey = 'counter:finished';
+  let rounds = 0;
+  const readFinal = () => {
+    if ((env.shared.get(finishedKey) as number | undefined) !== env.spec.clients - 1) return curator.later(50_000, readFinal);
+    const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'final', null);
+    const read = () =>
+      curator.call({ f: 'getData', value: { path: '/counter' }, req: { op: 'getData', path: '/counter' }, readMode: 'sync' }, (got) => {
+        if (!got.ok) return curator.later(curator.policy.maxSleepUs, read);
+        const data = typeof got.output === 'object' && got.output !== null ? Number((got.output as { data?: unknown }).data) : 0;
+        history.complete(cluster.nowUs, op, 'ok', data);
+        done();
+      });
+    read();
+  };
+  const next = () => {
+    if (roundsOver(env, rounds)) {
+      if (client.index === 0) return readFinal();
+      env.shared.set(finishedKey, ((env.shared.get(finishedKey) as number | undefined) ?? 0) + 1);
+      return done();
+    }
+    rounds++;
+    const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'increment', null);
+    counter.increment((result) => {
+      if (result.ok) history.complete(cluster.nowUs, op, 'ok', { value: result.value, unknown: result.unknownAttempts });
+      else history.complete(cluster.nowUs, op, result.unknownAttempts === 0 ? 'fail' : 'info', { unknown: result.unknownAttempts });
+      curator.later(think(), next);
+    });
+  };
+  begin(() => curator.later(think(), next));
 }
