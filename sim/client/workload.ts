@@ -43,6 +43,11 @@ export interface WorkloadSpec {
   clientStartUs?: number[];
   /** Run a ZooKeeper recipe instead of the random mix. */
   recipe?: RecipeName;
+  /**
+   * The share of reads that set a watch (watch=true). Drawn from each client's own
+   * `client:<i>:watches` stream, so a workload without watches draws exactly as before.
+   */
+  watchShare?: number;
 }
 
 export const DEFAULT_MIX: Record<OpKind, number> = { getData: 4, setData: 3, cas: 2, create: 1, delete: 1, exists: 0, getChildren: 0 };
@@ -100,6 +105,8 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     const mine = { issued: 0, versions: new Map<string, number>() };
     state.perClient.push(mine);
     const versions = mine.versions;
+    const watchShare = spec.watchShare ?? 0;
+    const watchRng = watchShare > 0 ? cluster.rngs.stream(`client:${index}:watches`) : null;
     const meanThinkUs = 1_000_000 / Math.max(spec.ratePerSec, 1e-9);
     const next = () => {
       const limitReached = spec.opsPerClient !== undefined && spec.opsPerClient > 0 && mine.issued >= spec.opsPerClient;
@@ -117,7 +124,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
           break;
         }
       }
-      const op = makeOp(kind, `/k${rng.int(spec.keys)}`, `c${index}-${mine.issued}`, versions, spec.readMode, rng.int(3));
+      const op = makeOp(kind, `/k${rng.int(spec.keys)}`, `c${index}-${mine.issued}`, versions, spec.readMode, rng.int(3), watchRng !== null && watchRng.next() < watchShare);
       client.submit(op, (record) => {
         if (record.result === 'ok') {
           const path = (op.value as { path: string }).path;
@@ -144,14 +151,16 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
   };
 }
 
-function makeOp(kind: OpKind, path: string, data: string, versions: Map<string, number>, readMode: ReadMode, guess: number): ClientOp {
+/** `watch`: a read sets a watch (the history's value is the same: a watch changes what the server sends later, not the answer). */
+function makeOp(kind: OpKind, path: string, data: string, versions: Map<string, number>, readMode: ReadMode, guess: number, watch: boolean): ClientOp {
+  const w = watch ? { watch: true } : {};
   switch (kind) {
     case 'getData':
-      return { f: 'getData', value: { path }, req: { op: 'getData', path }, readMode };
+      return { f: 'getData', value: { path }, req: { op: 'getData', path, ...w }, readMode };
     case 'exists':
-      return { f: 'exists', value: { path }, req: { op: 'exists', path }, readMode };
+      return { f: 'exists', value: { path }, req: { op: 'exists', path, ...w }, readMode };
     case 'getChildren':
-      return { f: 'getChildren', value: { path: '/' }, req: { op: 'getChildren', path: '/' }, readMode };
+      return { f: 'getChildren', value: { path: '/' }, req: { op: 'getChildren', path: '/', ...w }, readMode };
     case 'setData':
       return { f: 'setData', value: { path, data, version: -1 }, req: { op: 'setData', path, data, version: -1 } };
     case 'cas': {

@@ -386,6 +386,7 @@ function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
       ...(w.requestTimeoutMs !== undefined ? { requestTimeoutUs: msToUs(w.requestTimeoutMs) } : {}),
     },
     recipe: w.recipe,
+    ...(w.watches !== undefined && w.watches > 0 ? { watchShare: w.watches } : {}),
     servers: w.servers,
     clientMixes: w.clientMixes,
     connectStrings: w.connectStrings,

@@ -196,6 +196,7 @@ export const SCENARIO_SCHEMA = {
         },
         startMs: timeMs,
         stopMs: timeMs,
+        watches: { type: 'number', minimum: 0, maximum: 1, description: 'the share of reads (getData, exists, getChildren) that set a watch, as ZooKeeper\'s watch=true; the client keeps its watches across reconnects (SetWatches) (default 0)' },
         sessionTimeoutMs: timeoutMs,
         requestTimeoutMs: timeoutMs,
         recipe: { enum: [...RECIPES] },

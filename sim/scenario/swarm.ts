@@ -355,6 +355,11 @@ function drawWorkload(d: Draft, scenario: Scenario, frequentFaults: boolean, fau
     workload.sessionTimeoutMs = sessionTimeoutMs;
     d.extremes.push('session-timeout');
   }
+  // Reads that set watches, in about half the runs: the server's watch tables, the
+  // notifications and SetWatches on reconnect are exercised. Drawn from a stream of its
+  // own, so the rest of each seed's draw is what it was before watches existed.
+  const watchRng = new Rng(`swarm/${d.protocol}/${scenario.seed}/watches`);
+  if (watchRng.chance(0.5)) workload.watches = watchRng.pick([0.25, 0.5, 1]);
   scenario.workload = workload;
 }
 

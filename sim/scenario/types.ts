@@ -68,6 +68,8 @@ export interface WorkloadSpecMs {
   stopMs?: number;
   sessionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** The share of reads (getData, exists, getChildren) that set a watch (default 0). */
+  watches?: number;
   recipe?: RecipeName;
   /** Servers the clients connect to first, round robin (default: random). */
   servers?: number[];
