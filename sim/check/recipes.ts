@@ -1,5 +1,8 @@
 /**
- * Checkers for the promises of ZooKeeper recipes, over the recorded history.
+ * Checkers for the promises of ZooKeeper recipes, over the recorded history: exclusive
+ * roles (lock, leader latch, leader selector), configuration (config), the queue, group
+ * membership, the double barrier and the shared counter. Each says where ZooKeeper
+ * itself promises less, and names such cases instead of failing them.
  *
  * Exclusive roles — the lock's holder, the leader latch's leader — are *beliefs*: a
  * client believes it holds the role from the completion of its `acquire` / `elect` until

@@ -1,6 +1,9 @@
 /**
  * ZooKeeper recipes as workloads, written as Curator writes them, on the real data-tree
- * operations, so lessons can show them working and breaking.
+ * operations, so lessons can show them working and breaking: the lock (lock.ts), the
+ * leader latch (latch.ts) and selector (leader-selector.ts), configuration through a
+ * NodeCache (node-cache.ts), the distributed queue (queue.ts), group membership
+ * (group.ts), the double barrier (barrier.ts) and a counter on versions (counter.ts).
  *
  * `lock` is Curator's InterProcessMutex (lock.ts) on /lock, used as Curator tells
  * applications to use it: acquire, work for a while, release; and a connection-state
