@@ -11,7 +11,11 @@
  * - leave(): our node deleted (guaranteed), then list the members until none is left;
  *   every event lists again. (Curator's internalLeave makes the lowest node wait for the
  *   highest and the others for the lowest, to avoid a herd; the promise is the same:
- *   nobody passes before every member has left.) The last to pass deletes the ready node.
+ *   nobody passes before every member has left.) Curator's last member out deletes the
+ *   ready node, because its barrier path is used again; here every round has a path of
+ *   its own and the ready node stays, so a member cut off for a whole round (its session
+ *   expired, the others passed both phases without it) still finds it when it comes back
+ *   and passes, instead of waiting for ever for members that are gone.
  * - connection states: a member that learns its session expired (LOST) while entering or
  *   inside creates its node again (its ephemeral went with the session); Curator instead
  *   fails the call with a ConnectionLossException and leaves the retry to the application.
@@ -130,8 +134,7 @@ export class DistributedDoubleBarrier {
   private passLeave(done: () => void): void {
     this.phase = 'idle';
     this.waiter = null;
-    // Everyone is out: the ready node goes (NONODE: someone else deleted it first).
-    this.curator.call({ f: 'delete', value: { path: this.readyPath, version: -1 }, req: { op: 'delete', path: this.readyPath, version: -1 } }, () => done());
+    done();
   }
 
   /** getChildren with a watch: the member names (ready excluded) and whether ready is there; retried until answered. */

@@ -51,19 +51,57 @@ export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
  * nodes and their parent (whose children they are) are left out of the linearizability
  * check (the recipe's checker covers them).
  */
-export const RECIPE_EPHEMERAL_PREFIX: Readonly<Partial<Record<RecipeName, string>>> = { membership: '/group', 'double-barrier': '/barrier' };
+export const RECIPE_EPHEMERAL_PREFIX: Readonly<Record<RecipeName, string | null>> = {
+  membership: '/group',
+  'double-barrier': '/barrier',
+  // Checked against the mutex model when they run alone; in a mix, by their checkers.
+  lock: '/lock',
+  'leader-latch': '/election',
+  'leader-selector': '/leader-selector',
+  config: null,
+  queue: null,
+  counter: null,
+};
 
-/** Whether a ZooKeeper call of recipe `recipe` is on one of its ephemeral nodes. */
-export function onRecipeEphemeral(recipe: RecipeName | undefined, value: unknown): boolean {
-  const prefix = recipe === undefined ? undefined : RECIPE_EPHEMERAL_PREFIX[recipe];
-  if (prefix === undefined || typeof value !== 'object' || value === null) return false;
+/** Whether a ZooKeeper call is on an ephemeral node of one of `recipes`. */
+export function onRecipeEphemeral(recipes: readonly RecipeName[], value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
   const path = (value as { path?: unknown }).path;
-  return typeof path === 'string' && (path === prefix || path.startsWith(`${prefix}/`));
+  if (typeof path !== 'string') return false;
+  return recipes.some((recipe) => {
+    const prefix = RECIPE_EPHEMERAL_PREFIX[recipe];
+    return prefix !== null && (path === prefix || path.startsWith(`${prefix}/`));
+  });
+}
+
+/** The clients of each recipe of a workload: one group for `recipe`, one per distinct name of `clientRecipes` (client i runs clientRecipes[i % length]). */
+export interface RecipeGroup {
+  readonly recipe: RecipeName;
+  readonly clients: readonly number[];
+}
+
+export function recipeGroups(workload: { clients: number; recipe?: RecipeName; clientRecipes?: readonly RecipeName[] } | undefined): RecipeGroup[] {
+  if (workload === undefined) return [];
+  const mix = workload.clientRecipes;
+  if (mix === undefined || mix.length === 0) return workload.recipe === undefined ? [] : [{ recipe: workload.recipe, clients: Array.from({ length: workload.clients }, (_, i) => i) }];
+  const groups = new Map<RecipeName, number[]>();
+  for (let i = 0; i < workload.clients; i++) {
+    const recipe = mix[i % mix.length];
+    groups.set(recipe, [...(groups.get(recipe) ?? []), i]);
+  }
+  return [...groups].map(([recipe, clients]) => ({ recipe, clients }));
+}
+
+/** Whether a history operation is a recipe's own (its name, from a client of that recipe). */
+export function isRecipeOp(groups: readonly RecipeGroup[], op: { f: string; process: unknown }): boolean {
+  return groups.some((group) => RECIPE_OPS[group.recipe].includes(op.f) && group.clients.includes(op.process as number));
 }
 
 interface RecipeEnv {
   cluster: Cluster;
   client: ZkClient;
+  /** The client's index among its recipe's clients (roles: the config writer, the queue's producers, …). */
+  local: number;
   rng: Rng;
   spec: WorkloadSpec;
   finish: () => void;
@@ -94,8 +132,9 @@ export function runRecipe(
   stopped: () => boolean,
   flaws: RecipeFlaws = {},
   shared: Map<string, unknown> = new Map(),
+  local: number = client.index,
 ): void {
-  const env: RecipeEnv = { cluster, client, rng, spec, finish, stopped, flaws, shared };
+  const env: RecipeEnv = { cluster, client, local, rng, spec, finish, stopped, flaws, shared };
   switch (name) {
     case 'lock':
       return lockRecipe(env);
@@ -274,6 +313,9 @@ function leaderLatchRecipe(env: RecipeEnv): void {
 }
 
 /**
+ * Roles below ("client 0", "the first half") count the clients of the recipe: alone, all
+ * of them; side by side with others (`clientRecipes`), those that run this recipe.
+ *
  * `config`: configuration pushed through watches. Client 0 publishes new values of
  * /config (setData in Curator's retry loop: `publish`, ok with the new version); every
  * other client keeps a NodeCache on it (node-cache.ts) and records each value its cache
@@ -285,7 +327,7 @@ function configRecipe(env: RecipeEnv): void {
   const path = '/config';
   const writerDone = 'config:writer-done';
   const published = 'config:published';
-  if (client.index === 0) {
+  if (env.local === 0) {
     let rounds = 0;
     const publish = () => {
       if (roundsOver(env, rounds)) {
@@ -350,7 +392,7 @@ function queueRecipe(env: RecipeEnv): void {
   const queuePath = '/queue';
   const producers = Math.max(1, Math.floor(env.spec.clients / 2));
   const producersDone = 'queue:producers-done';
-  if (client.index < producers) {
+  if (env.local < producers) {
     let rounds = 0;
     const put = () => {
       if (roundsOver(env, rounds)) {
@@ -421,7 +463,7 @@ function membershipRecipe(env: RecipeEnv): void {
   const groupPath = '/group';
   const membersLeft = 'membership:left';
   const members = env.spec.clients - 1;
-  if (client.index === 0) {
+  if (env.local === 0) {
     let finished = false;
     let last: readonly string[] = ['?'];
     const watcher = new GroupWatcher(curator, groupPath, (names) => {
@@ -605,7 +647,7 @@ function counterRecipe(env: RecipeEnv): void {
   };
   const next = () => {
     if (roundsOver(env, rounds)) {
-      if (client.index === 0) return readFinal();
+      if (env.local === 0) return readFinal();
       env.shared.set(finishedKey, ((env.shared.get(finishedKey) as number | undefined) ?? 0) + 1);
       return done();
     }

@@ -10,7 +10,7 @@ import type { Cluster } from '../net/cluster.js';
 import type { History } from './history.js';
 import type { ReadMode } from './protocol.js';
 import { DEFAULT_SESSION_OPTIONS, type ClientOp, type SessionOptions, ZkClient } from './session.js';
-import { runRecipe, type RecipeFlaws, type RecipeName } from './recipes.js';
+import { recipeGroups, runRecipe, type RecipeFlaws, type RecipeName } from './recipes.js';
 
 export type OpKind = 'getData' | 'setData' | 'cas' | 'create' | 'delete' | 'exists' | 'getChildren';
 export const OP_KINDS: readonly OpKind[] = ['getData', 'setData', 'cas', 'create', 'delete', 'exists', 'getChildren'];
@@ -43,6 +43,8 @@ export interface WorkloadSpec {
   clientStartUs?: number[];
   /** Run a ZooKeeper recipe instead of the random mix. */
   recipe?: RecipeName;
+  /** Several recipes side by side: client i runs clientRecipes[i % length] with the others of its recipe (overrides `recipe`). */
+  clientRecipes?: RecipeName[];
   /**
    * The share of reads that set a watch (watch=true). Drawn from each client's own
    * `client:<i>:watches` stream, so a workload without watches draws exactly as before.
@@ -80,6 +82,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
   // What a recipe's clients share in the harness (not through ZooKeeper): e.g. the config
   // writer's last published version, so the readers know when they may finish.
   const recipeShared = new Map<string, unknown>();
+  const groups = recipeGroups(spec);
   for (let index = 0; index < spec.clients; index++) {
     const rng = cluster.rngs.stream(`client:${index}`);
     const connectString = spec.connectStrings !== undefined && spec.connectStrings.length > 0 ? spec.connectStrings[index % spec.connectStrings.length] : undefined;
@@ -88,14 +91,16 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     const firstServer = spec.servers !== undefined && spec.servers.length > 0 ? spec.servers[index % spec.servers.length] : undefined;
     const startUs = spec.clientStartUs !== undefined && spec.clientStartUs.length > 0 ? spec.clientStartUs[index % spec.clientStartUs.length] : spec.startUs;
     cluster.at(startUs + rng.int(1_000), () => client.start(firstServer));
-    if (spec.recipe !== undefined) {
+    const group = groups.find((g) => g.clients.includes(index));
+    if (group !== undefined) {
       // A recipe keeps its session alive (pings) until it has finished its work: a lock
       // holder must still release, a leader resign, after the story ends.
       const finishRecipe = () => {
         finished.add(index);
         if (state.stopped) client.stop();
       };
-      runRecipe(spec.recipe, cluster, client, rng, { ...spec, startUs }, finishRecipe, () => state.stopped, flaws, recipeShared);
+      const recipeSpec = { ...spec, startUs, clients: group.clients.length };
+      runRecipe(group.recipe, cluster, client, rng, recipeSpec, finishRecipe, () => state.stopped, flaws, recipeShared, group.clients.indexOf(index));
       continue;
     }
     const mix = spec.clientMixes !== undefined && spec.clientMixes.length > 0 ? spec.clientMixes[index % spec.clientMixes.length] : spec.mix;
@@ -146,7 +151,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     state,
     stop: () => {
       state.stopped = true;
-      for (const client of clients) if (spec.recipe === undefined || finished.has(client.index)) client.stop();
+      for (const client of clients) if (groups.length === 0 || finished.has(client.index)) client.stop();
     },
   };
 }

@@ -17,7 +17,7 @@ import type { Explanation } from '../check/lin/explain.js';
 import { expectationsFor } from './run.js';
 import { checkedForLinearizability, excusedSyncReads } from './reads.js';
 import type { ProtocolName, Scenario } from './types.js';
-import { onRecipeEphemeral, RECIPE_OPS } from '../client/recipes.js';
+import { onRecipeEphemeral, RECIPE_OPS, recipeGroups } from '../client/recipes.js';
 
 export interface LinReport {
   verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
@@ -52,7 +52,10 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
     }
   }
   if (ops.length === 0) return { verdict: 'skipped', ops: 0 };
-  const recipe = scenario?.workload?.recipe;
+  const groups = recipeGroups(scenario?.workload);
+  // One recipe alone: a lock's or a leader's operations against the mutex model (as run.ts).
+  const recipe = groups.length === 1 ? groups[0].recipe : undefined;
+  const recipes = groups.map((group) => group.recipe);
   const expected = scenario !== undefined ? expectationsFor(scenario, protocol as ProtocolName) : {};
   const includeLocal = expected.includeLocalReads ?? false;
   let model: string;
@@ -69,7 +72,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   } else {
     model = 'znode';
     const excused = excusedSyncReads(events);
-    keep = (op) => !recipeFs.has(op.f) && !onRecipeEphemeral(recipe, op.value) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
+    keep = (op) => !recipeFs.has(op.f) && !onRecipeEphemeral(recipes, op.value) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
   }
   const selected = history
     .filter((_, i) => keep(ops[opOfEvent[i]]))

@@ -23,9 +23,9 @@ import { shapeCuts } from '../net/partitions.js';
 import { History, type OpRecord } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } from '../client/workload.js';
 import { replaySchedule } from '../explore/scheduler.js';
-import { onRecipeEphemeral, RECIPE_OPS, type RecipeFlaws } from '../client/recipes.js';
+import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFlaws, type RecipeGroup } from '../client/recipes.js';
 import { DEFAULT_SESSION_OPTIONS } from '../client/session.js';
-import { checkRecipe, type RecipeReport } from '../check/recipes.js';
+import { checkRecipe, type RecipeContext, type RecipeReport } from '../check/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -386,6 +386,7 @@ function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
       ...(w.requestTimeoutMs !== undefined ? { requestTimeoutUs: msToUs(w.requestTimeoutMs) } : {}),
     },
     recipe: w.recipe,
+    ...(w.clientRecipes !== undefined ? { clientRecipes: w.clientRecipes } : {}),
     ...(w.watches !== undefined && w.watches > 0 ? { watchShare: w.watches } : {}),
     servers: w.servers,
     clientMixes: w.clientMixes,
@@ -602,8 +603,8 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const liveness = livenessVerdict(halted, convergence, halted === null ? (monitor.lagging?.() ?? []) : []);
   // A recipe's operations are its own (acquire, release, …): the ZooKeeper calls under
   // them may time out and be retried, as Curator's retry loop does, and are not counted.
-  const recipeOps = spec?.recipe !== undefined ? new Set(RECIPE_OPS[spec.recipe]) : null;
-  const counted = recipeOps === null ? history.ops : history.ops.filter((op) => recipeOps.has(op.f));
+  const groups = recipeGroups(spec);
+  const counted = groups.length === 0 ? history.ops : history.ops.filter((op) => isRecipeOp(groups, op));
   const opsSummary = { total: counted.length, ok: 0, fail: 0, info: 0, pending: 0 };
   for (const op of counted) {
     if (op.result === undefined) opsSummary.pending++;
@@ -613,9 +614,9 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   history.closePending(cluster.nowUs);
   const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused, monitor.committedTxns?.());
   const recipeContext = { sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs, leaderChangesUs: rt.leaders.map((leader) => leader.atUs) };
-  const recipeReport = spec?.recipe !== undefined ? checkRecipe(spec.recipe, history.select((op) => recipeOps!.has(op.f)), cluster.nowUs, recipeContext) : undefined;
+  const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =
-    spec === undefined || spec.recipe !== undefined
+    spec === undefined || groups.length > 0
       ? undefined
       : readsReport(history, syncAnswers.excused, monitor.committedTxns?.(), { includeLocalReads: expected.includeLocalReads ?? false, maxSteps: options.linMaxSteps ?? 5_000_000 });
   const violations = [...monitor.violations];
@@ -726,12 +727,16 @@ function checkLinearizability(
 ): RunResult['linearizability'] {
   if (spec === undefined || history.ops.length === 0) return { verdict: 'skipped', ops: 0 };
   const lockOps = new Set(RECIPE_OPS.lock);
+  const groups = recipeGroups(spec);
+  // One recipe alone: a lock's or a leader's operations against the mutex model. In a mix
+  // the ZooKeeper calls are checked against the znode model and each recipe by its checker.
+  const sole = groups.length === 1 ? groups[0].recipe : undefined;
   let model: string;
   let events;
-  if (spec.recipe === 'lock') {
+  if (sole === 'lock') {
     model = 'mutex';
     events = history.select((op) => lockOps.has(op.f));
-  } else if (spec.recipe === 'leader-latch' || spec.recipe === 'leader-selector') {
+  } else if (sole === 'leader-latch' || sole === 'leader-selector') {
     // Leadership is a mutex: elect acquires it, resign releases it.
     model = 'mutex';
     events = history.select((op) => op.f === 'elect' || op.f === 'resign').map((e) => ({ ...e, f: e.f === 'elect' ? 'acquire' : 'release' }));
@@ -747,7 +752,8 @@ function checkLinearizability(
     // of its value would make the history fail, never pass wrongly.
     const written = committed === undefined ? undefined : committedData(committed);
     const neverApplied = (op: OpRecord) => written !== undefined && op.result === 'info' && isWrite(op) && !written.has((op.value as { data: string }).data);
-    events = history.select((op) => !recipeFs.has(op.f) && !onRecipeEphemeral(spec.recipe, op.value) && !neverApplied(op) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
+    const recipes = groups.map((group) => group.recipe);
+    events = history.select((op) => !recipeFs.has(op.f) && !onRecipeEphemeral(recipes, op.value) && !neverApplied(op) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
   }
   try {
     const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
@@ -756,6 +762,27 @@ function checkLinearizability(
     // A malformed history is a bug in the client library: report it, do not hide it.
     return { verdict: 'unknown', model, ops: events.length, explanation: `the recorded history is malformed: ${(error as Error).message}` };
   }
+}
+
+/**
+ * Each recipe's checker over its own clients' operations; several recipes side by side
+ * give one report that holds when every one of theirs does.
+ */
+function checkRecipes(groups: readonly RecipeGroup[], history: History, endUs: number, context: RecipeContext): RecipeReport | undefined {
+  const reports = groups.flatMap((group) => {
+    const ops = new Set(RECIPE_OPS[group.recipe]);
+    const report = checkRecipe(group.recipe, history.select((op) => ops.has(op.f) && group.clients.includes(op.process as number)), endUs, context);
+    return report === undefined ? [] : [report];
+  });
+  if (reports.length <= 1) return reports[0];
+  return {
+    recipe: reports.map((report) => report.recipe).join('+'),
+    verdict: reports.every((report) => report.verdict === 'holds') ? 'holds' : 'violated',
+    summary: reports.map((report) => `${report.recipe}: ${report.summary}`).join('; '),
+    windows: reports.flatMap((report) => report.windows),
+    overlaps: reports.flatMap((report) => report.overlaps),
+    maxOverlapUs: Math.max(...reports.map((report) => report.maxOverlapUs)),
+  };
 }
 
 /** A create or setData (compare-and-set included) with its data: a write of a unique value. */

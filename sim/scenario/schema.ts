@@ -200,6 +200,12 @@ export const SCENARIO_SCHEMA = {
         sessionTimeoutMs: timeoutMs,
         requestTimeoutMs: timeoutMs,
         recipe: { enum: [...RECIPES] },
+        clientRecipes: {
+          type: 'array',
+          minItems: 1,
+          items: { enum: [...RECIPES] },
+          description: 'several recipes side by side: client i runs clientRecipes[i % length] together with the other clients of the same recipe (overrides recipe); each recipe is checked on its own clients',
+        },
         clientMixes: {
           type: 'array',
           minItems: 1,

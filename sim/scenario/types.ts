@@ -71,6 +71,8 @@ export interface WorkloadSpecMs {
   /** The share of reads (getData, exists, getChildren) that set a watch (default 0). */
   watches?: number;
   recipe?: RecipeName;
+  /** Several recipes side by side: client i runs clientRecipes[i % length] (overrides `recipe`). */
+  clientRecipes?: RecipeName[];
   /** Servers the clients connect to first, round robin (default: random). */
   servers?: number[];
   /** Per-client mixes: client i uses clientMixes[i % length] (e.g. readers and writers). */
