@@ -134,25 +134,7 @@ export function runRecipe(
   shared: Map<string, unknown> = new Map(),
   local: number = client.index,
 ): void {
-  const env: RecipeEnv = { cluster, client, local, rng, spec, finish, stopped, flaws, shared };
-  switch (name) {
-    case 'lock':
-      return lockRecipe(env);
-    case 'leader-latch':
-      return leaderLatchRecipe(env);
-    case 'config':
-      return configRecipe(env);
-    case 'queue':
-      return queueRecipe(env);
-    case 'membership':
-      return membershipRecipe(env);
-    case 'double-barrier':
-      return doubleBarrierRecipe(env);
-    case 'leader-selector':
-      return leaderSelectorRecipe(env);
-    case 'counter':
-      return counterRecipe(env);
-  }
+  RECIPE_RUNNERS[name]({ cluster, client, local, rng, spec, finish, stopped, flaws, shared });
 }
 
 /**
@@ -411,7 +393,6 @@ function queueRecipe(env: RecipeEnv): void {
     begin(put);
     return;
   }
-  let finished = false;
   const consumer = new QueueConsumer(
     curator,
     queuePath,
@@ -427,25 +408,42 @@ function queueRecipe(env: RecipeEnv): void {
     env.flaws.queue,
   );
   begin(() => consumer.start());
-  // The end is not an event the consumer sees: now and then, once everything is put, look
-  // (after a sync, so a lagging server cannot show an empty queue too early) whether it is empty.
+  finishWhenEmpty(
+    env,
+    curator,
+    queuePath,
+    () => env.stopped() && env.shared.get(producersDone) === producers && consumer.idleAndEmpty,
+    () => {
+      consumer.close();
+      done();
+    },
+    () => consumer.changed(),
+  );
+}
+
+/**
+ * The end of a story is not an event a watcher sees: every 50 ms from the story's end, once
+ * `ready()` says the others are done, list `path` after a sync (a lagging server cannot
+ * show it empty too early); empty: `finish()`, otherwise `notEmpty()` (look again).
+ */
+function finishWhenEmpty(env: RecipeEnv, curator: CuratorClient, path: string, ready: () => boolean, finish: () => void, notEmpty: () => void): void {
+  let finished = false;
   let looking = false;
   const poll = () => {
     if (finished) return;
-    if (!looking && env.stopped() && env.shared.get(producersDone) === producers && consumer.idleAndEmpty) {
+    if (!looking && ready()) {
       looking = true;
-      curator.call({ f: 'getChildren', value: { path: queuePath }, req: { op: 'getChildren', path: queuePath }, readMode: 'sync' }, (listed) => {
+      curator.call({ f: 'getChildren', value: { path }, req: { op: 'getChildren', path }, readMode: 'sync' }, (listed) => {
         looking = false;
         if (listed.ok && Array.isArray(listed.output) && listed.output.length === 0) {
           finished = true;
-          consumer.close();
-          done();
-        } else consumer.changed();
+          finish();
+        } else notEmpty();
       });
     }
     curator.later(50_000, poll);
   };
-  curator.later(env.spec.stopUs - cluster.nowUs, poll);
+  curator.later(env.spec.stopUs - env.cluster.nowUs, poll);
 }
 
 /**
@@ -464,7 +462,6 @@ function membershipRecipe(env: RecipeEnv): void {
   const membersLeft = 'membership:left';
   const members = env.spec.clients - 1;
   if (env.local === 0) {
-    let finished = false;
     let last: readonly string[] = ['?'];
     const watcher = new GroupWatcher(curator, groupPath, (names) => {
       last = names;
@@ -472,23 +469,17 @@ function membershipRecipe(env: RecipeEnv): void {
       history.complete(cluster.nowUs, op, 'ok', [...names]);
     });
     begin(() => watcher.start());
-    let looking = false;
-    const poll = () => {
-      if (finished) return;
-      if (!looking && env.stopped() && env.shared.get(membersLeft) === members && last.length === 0) {
-        looking = true;
-        curator.call({ f: 'getChildren', value: { path: groupPath }, req: { op: 'getChildren', path: groupPath }, readMode: 'sync' }, (listed) => {
-          looking = false;
-          if (listed.ok && Array.isArray(listed.output) && listed.output.length === 0) {
-            finished = true;
-            watcher.close();
-            done();
-          } else watcher.changed();
-        });
-      }
-      curator.later(50_000, poll);
-    };
-    curator.later(env.spec.stopUs - cluster.nowUs, poll);
+    finishWhenEmpty(
+      env,
+      curator,
+      groupPath,
+      () => env.stopped() && env.shared.get(membersLeft) === members && last.length === 0,
+      () => {
+        watcher.close();
+        done();
+      },
+      () => watcher.changed(),
+    );
     return;
   }
   let join: ReturnType<typeof history.invoke> | null = null;
@@ -661,3 +652,14 @@ function counterRecipe(env: RecipeEnv): void {
   };
   begin(() => curator.later(think(), next));
 }
+
+const RECIPE_RUNNERS: Readonly<Record<RecipeName, (env: RecipeEnv) => void>> = {
+  lock: lockRecipe,
+  'leader-latch': leaderLatchRecipe,
+  'leader-selector': leaderSelectorRecipe,
+  config: configRecipe,
+  queue: queueRecipe,
+  membership: membershipRecipe,
+  'double-barrier': doubleBarrierRecipe,
+  counter: counterRecipe,
+};

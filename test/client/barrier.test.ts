@@ -3,15 +3,12 @@
  * (sim/check/recipes.ts, checkDoubleBarrier): the checker on hand-made histories, and
  * deliberately broken barriers on the simulated cluster that it catches.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDoubleBarrier } from '../../sim/check/recipes.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
-import { ROOT } from '../cli/helpers.js';
+import { recipeStory } from '../helpers/recipe-story.js';
 
 const step = (process: number, f: string, round: number, fromMs: number, toMs: number): HistoryEvent[] => [
   { type: 'invoke', process, f, value: round, timeUs: fromMs * 1000 },
@@ -44,8 +41,7 @@ describe('the double barrier checker', () => {
 });
 
 describe('DistributedDoubleBarrier', () => {
-  const file = join(ROOT, 'scenarios', 'recipes', 'double-barrier.json');
-  const story = parseScenario(readFileSync(file, 'utf8'), file);
+  const story = recipeStory('double-barrier');
 
   it('a barrier that counts the ready node as a member lets one through too early; one that does not wait on leave lets everyone out at once', () => {
     const good = runScenario(story, protocolAdapter('zab'), { seed: 1 });

@@ -2,15 +2,12 @@
  * A shared counter on versions (sim/client/counter.ts, DistributedAtomicInteger's
  * optimistic increment) and its checker (sim/check/recipes.ts, checkCounter).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCounter } from '../../sim/check/recipes.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
-import { ROOT } from '../cli/helpers.js';
+import { recipeStory } from '../helpers/recipe-story.js';
 
 const inc = (process: number, value: number | null, unknown = 0, type: 'ok' | 'info' = 'ok'): HistoryEvent[] => [
   { type: 'invoke', process, f: 'increment', value: null, timeUs: 0 },
@@ -39,8 +36,7 @@ describe('the counter checker', () => {
 });
 
 describe('SharedCounter', () => {
-  const file = join(ROOT, 'scenarios', 'recipes', 'counter-under-faults.json');
-  const story = parseScenario(readFileSync(file, 'utf8'), file);
+  const story = recipeStory('counter-under-faults');
   const { nemesis: _nemesis, ...calm } = story;
 
   it('without faults counts exactly; a read-modify-write without the version loses updates, and the checker says so', () => {

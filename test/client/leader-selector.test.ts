@@ -3,17 +3,13 @@
  * handed on, and a selector whose listener ignores SUSPENDED and LOST leading together
  * with the next one, which the exclusive-role checker (sim/check/recipes.ts) sees.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
-import { ROOT } from '../cli/helpers.js';
+import { recipeStory } from '../helpers/recipe-story.js';
 
 describe('LeaderSelector', () => {
-  const file = join(ROOT, 'scenarios', 'recipes', 'leader-selector-crash-and-partition.json');
-  const story = parseScenario(readFileSync(file, 'utf8'), file);
+  const story = recipeStory('leader-selector-crash-and-partition');
 
   it('hands leadership on through a crash and a partition; a listener that ignores SUSPENDED and LOST leads together with the next leader', () => {
     const good = runScenario(story, protocolAdapter('paxos'), { seed: 1 });

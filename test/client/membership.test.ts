@@ -2,15 +2,12 @@
  * Group membership (sim/client/group.ts: Curator's GroupMember over PersistentNode, and a
  * watcher of the group) and its checker (sim/check/recipes.ts, checkMembership).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkMembership } from '../../sim/check/recipes.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
-import { ROOT } from '../cli/helpers.js';
+import { recipeStory } from '../helpers/recipe-story.js';
 
 const ms = 1000;
 const done = (process: number, f: string, value: unknown, atUs: number): HistoryEvent[] => [
@@ -50,8 +47,7 @@ describe('the membership checker', () => {
 });
 
 describe('GroupMember', () => {
-  const file = join(ROOT, 'scenarios', 'recipes', 'membership-session-expiry.json');
-  const story = parseScenario(readFileSync(file, 'utf8'), file);
+  const story = recipeStory('membership-session-expiry');
 
   it('a cut-off member disappears with its session; members on persistent nodes never do, and the checker says so', () => {
     const good = runScenario(story, protocolAdapter('zab'), { seed: 1 });

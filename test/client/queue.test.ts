@@ -3,16 +3,13 @@
  * (sim/check/recipes.ts): the checker on hand-made histories, and deliberately broken
  * consumers on the simulated cluster that the checker catches.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkQueue } from '../../sim/check/recipes.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
 import { queueOrder } from '../../sim/client/queue.js';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
-import { ROOT } from '../cli/helpers.js';
+import { recipeStory } from '../helpers/recipe-story.js';
 
 const P = (uuid: string) => `_c_${uuid.repeat(8)}-${uuid.repeat(4)}-4${uuid.repeat(3)}-8${uuid.repeat(3)}-${uuid.repeat(12)}-`;
 const node = (uuid: string, seq: number) => `${P(uuid)}queue-${String(seq).padStart(10, '0')}`;
@@ -59,8 +56,7 @@ describe('the queue checker', () => {
 });
 
 describe('DistributedQueue', () => {
-  const file = join(ROOT, 'scenarios', 'recipes', 'queue-under-faults.json');
-  const story = parseScenario(readFileSync(file, 'utf8'), file);
+  const story = recipeStory('queue-under-faults');
   const { nemesis: _nemesis, ...calm } = story;
 
   it('orders children by sequence number, not by the random protected prefix', () => {

@@ -3,15 +3,12 @@
  * clientRecipes[i % length] with the other clients of that recipe; each recipe is checked
  * on its own clients, and the run's recipe verdict holds only when every one holds.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recipeGroups } from '../../sim/client/recipes.js';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
-import { ROOT } from '../cli/helpers.js';
+import { recipeStory } from '../helpers/recipe-story.js';
 
 describe('recipes side by side', () => {
   it('groups the clients by recipe, round robin', () => {
@@ -42,8 +39,7 @@ describe('recipes side by side', () => {
   });
 
   it('a broken recipe among others makes the verdict violated, and names which', () => {
-    const file = join(ROOT, 'scenarios', 'recipes', 'recipes-side-by-side.json');
-    const { nemesis: _nemesis, ...calm } = parseScenario(readFileSync(file, 'utf8'), file);
+    const { nemesis: _nemesis, ...calm } = recipeStory('recipes-side-by-side');
     const good = runScenario(calm, protocolAdapter('paxos'), { seed: 1 });
     expect(failedExpectations(good)).toEqual([]);
     const broken = runScenario(calm, protocolAdapter('paxos'), { seed: 1, recipeFlaws: { counter: { blindWrite: true } } });
