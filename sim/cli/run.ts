@@ -67,7 +67,7 @@ export function formatReport(result: RunResult, scenario: Scenario, traceFile?: 
   for (const warning of result.warnings) lines.push(`  note         ${warning}`);
   const leaders = result.leaders.map((l) => `${l.node} (epoch ${l.epoch}) at ${formatUs(l.atUs)}`);
   lines.push(`  leaders      ${leaders.length ? leaders.slice(0, 6).join(', ') + (leaders.length > 6 ? `, … (${leaders.length} in all)` : '') : 'none'}`);
-  const faults = result.faults.map((f) => `${f.action} [${f.nodes.join(',')}] at ${formatUs(f.atUs)}`);
+  const faults = result.faults.map((f) => `${f.action} ${f.client !== undefined ? `client ${f.client}` : `[${f.nodes.join(',')}]`} at ${formatUs(f.atUs)}`);
   lines.push(`  faults       ${faults.length ? faults.slice(0, 6).join('; ') + (faults.length > 6 ? `; … (${faults.length} in all)` : '') : 'none'}`);
   lines.push(`  operations   ${result.ops.total} invoked: ${result.ops.ok} ok, ${result.ops.fail} failed, ${result.ops.info} unknown, ${result.ops.pending} pending`);
   lines.push(`  invariants   ${tick(result.invariants.ok)} ${result.invariants.ok ? 'all hold' : result.invariants.violations.map((v) => `${v.invariant}: ${v.message}`).slice(0, 3).join('; ')}`);

@@ -80,7 +80,7 @@ export class CuratorClient {
 
   /** Runs `fn` at least 1 µs from now (plus `delayUs`). */
   later(delayUs: number, fn: () => void): void {
-    this.cluster.at(this.cluster.nowUs + 1 + Math.max(0, Math.round(delayUs)), fn);
+    this.zk.at(this.cluster.nowUs + 1 + Math.max(0, Math.round(delayUs)), fn);
   }
 
   /** Adds a connection-state listener; returns its removal. */
@@ -278,9 +278,9 @@ export class CuratorClient {
       const silentUs = this.cluster.nowUs - this.zk.lastHeardUs;
       if (this.zk.connected && silentUs > (timeoutUs * 2) / 3) this.setState('SUSPENDED');
       else if (this.zk.connected && this.state === 'SUSPENDED' && silentUs <= (timeoutUs * 2) / 3) this.setState('RECONNECTED');
-      if (!this.stopped) this.cluster.at(this.cluster.nowUs + periodUs, tick);
+      if (!this.stopped) this.zk.at(this.cluster.nowUs + periodUs, tick);
     };
-    this.cluster.at(this.cluster.nowUs + periodUs, tick);
+    this.zk.at(this.cluster.nowUs + periodUs, tick);
   }
 
   /** Stops the read-timeout watch (the end of the run: nothing is left to protect). */

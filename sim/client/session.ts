@@ -104,6 +104,16 @@ export class ZkClient implements ClientEndpoint {
   private readonly dataWatches = new Set<string>();
   private readonly existWatches = new Set<string>();
   private readonly childWatches = new Set<string>();
+  /**
+   * A stopped process (a GC pause; the scenario's `pause-client` fault): while `paused`,
+   * nothing of this client runs — its timers (this.at, and everything Curator and the
+   * recipes schedule through it) and the packets servers send it wait in `held`, in the
+   * order they fell due, and run in that order on resume(). The servers go on meanwhile:
+   * no pings reach them, so the session may expire, and the client learns it only when it
+   * processes what waited (the JVM saw nothing while it was stopped).
+   */
+  paused = false;
+  private held: (() => void)[] = [];
 
   /**
    * @param connectString the servers this client may use, as a ZooKeeper connect string
@@ -159,7 +169,7 @@ export class ZkClient implements ClientEndpoint {
     this.connectRequestId = req.requestId;
     this.cluster.clientSend(server, req);
     const requestId = req.requestId;
-    this.cluster.at(this.cluster.nowUs + this.options.connectTimeoutUs, () => {
+    this.at(this.cluster.nowUs + this.options.connectTimeoutUs, () => {
       if (this.connectRequestId === requestId && !this.connected) this.moveToAnotherServer(0);
     });
   }
@@ -180,7 +190,7 @@ export class ZkClient implements ClientEndpoint {
     } else {
       next = n === 1 ? 0 : (this.server + 1 + this.rng.int(n - 1)) % n;
     }
-    this.cluster.at(this.cluster.nowUs + delayUs, () => this.connect(next));
+    this.at(this.cluster.nowUs + delayUs, () => this.connect(next));
   }
 
   private send(clientOp: ClientOp, done: OpCallback): void {
@@ -191,7 +201,7 @@ export class ZkClient implements ClientEndpoint {
     this.pending = { op, requestId: req.requestId, clientOp, done };
     this.cluster.clientSend(this.server, req);
     const requestId = req.requestId;
-    this.cluster.at(this.cluster.nowUs + this.options.requestTimeoutUs, () => {
+    this.at(this.cluster.nowUs + this.options.requestTimeoutUs, () => {
       if (this.pending?.requestId === requestId) {
         // No answer: the outcome is unknown. The process retires (Jepsen semantics).
         this.finish('info', 'timeout');
@@ -225,12 +235,13 @@ export class ZkClient implements ClientEndpoint {
           this.cluster.clientSend(this.server, this.request({ kind: 'ping', sessionId: this.sessionId }));
         }
       }
-      this.cluster.at(this.cluster.nowUs + interval, tick);
+      this.at(this.cluster.nowUs + interval, tick);
     };
-    this.cluster.at(this.cluster.nowUs + interval, tick);
+    this.at(this.cluster.nowUs + interval, tick);
   }
 
   onReply(server: NodeId, req: ClientRequest, result: unknown): void {
+    if (this.paused) return void this.held.push(() => this.onReply(server, req, result));
     const reply = result as ClientReply;
     const body = req.body as ClientBody;
     if (server !== this.server) return; // a late answer from a server we left
@@ -282,6 +293,7 @@ export class ZkClient implements ClientEndpoint {
   }
 
   onNotify(server: NodeId, payload: unknown): void {
+    if (this.paused) return void this.held.push(() => this.onNotify(server, payload));
     const note = payload as ClientNotification;
     if (note.kind === 'expired') {
       // The server closed the connection of an expired session. ZooKeeper's client sees
@@ -293,6 +305,32 @@ export class ZkClient implements ClientEndpoint {
     if (note.kind === 'watch' && !this.takeWatch(note)) return;
     this.watchEvents.push(note);
     this.onWatch?.(note);
+  }
+
+  /** Runs `fn` at `timeUs`, or when the client resumes if it is paused then (see `paused`). */
+  at(timeUs: number, fn: () => void): void {
+    this.cluster.at(timeUs, () => (this.paused ? this.held.push(fn) : fn()));
+  }
+
+  /** The process stops (a GC pause): see `paused`. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** The process runs again: what fell due meanwhile runs now, in order; later timers catch up as they come. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const held = this.held;
+    this.held = [];
+    for (let i = 0; i < held.length; i++) {
+      if (this.paused) {
+        // Paused again by what just ran (not done today): the rest waits, still in order.
+        this.held = held.slice(i).concat(this.held);
+        return;
+      }
+      held[i]();
+    }
   }
 
   /** Records the watch a successful read set (ZooKeeper's Data/Exists/ChildWatchRegistration). */

@@ -90,7 +90,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
     clients.push(client);
     const firstServer = spec.servers !== undefined && spec.servers.length > 0 ? spec.servers[index % spec.servers.length] : undefined;
     const startUs = spec.clientStartUs !== undefined && spec.clientStartUs.length > 0 ? spec.clientStartUs[index % spec.clientStartUs.length] : spec.startUs;
-    cluster.at(startUs + rng.int(1_000), () => client.start(firstServer));
+    client.at(startUs + rng.int(1_000), () => client.start(firstServer));
     const group = groups.find((g) => g.clients.includes(index));
     if (group !== undefined) {
       // A recipe keeps its session alive (pings) until it has finished its work: a lock
@@ -140,10 +140,10 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
         }
         // At least 1 µs of thought: a process's next invocation must come strictly after
         // its previous completion (at one instant, invocations sort before completions).
-        cluster.at(cluster.nowUs + 1 + Math.round(rng.exponential(meanThinkUs)), next);
+        client.at(cluster.nowUs + 1 + Math.round(rng.exponential(meanThinkUs)), next);
       });
     };
-    cluster.at(startUs + 1_000 + Math.round(rng.exponential(meanThinkUs)), next);
+    client.at(startUs + 1_000 + Math.round(rng.exponential(meanThinkUs)), next);
   }
   return {
     clients,

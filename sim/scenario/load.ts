@@ -173,6 +173,10 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
       if (given !== 1) throw new ScenarioError(file, base, 'a partition needs exactly one of "groups", "shape" or "isolate"');
       (fault.groups ?? []).forEach((group, g) => group.forEach((t, k) => checkTarget(t, `${base}.groups[${g}][${k}]`)));
     }
+    if (fault.action === 'pause-client') {
+      const clients = scenario.workload?.clients ?? 0;
+      if (fault.client >= clients) throw new ScenarioError(file, `${base}.client`, `client ${fault.client} does not exist (the workload has ${clients} client${clients === 1 ? '' : 's'}: 0 … ${clients - 1})`);
+    }
     if (fault.atMs > scenario.durationMs) throw new ScenarioError(file, `${base}.atMs`, `${fault.atMs} ms is after the end of the story (durationMs ${scenario.durationMs})`);
   });
   if (scenario.faults !== undefined && scenario.nemesis !== undefined) throw new ScenarioError(file, '$.nemesis', 'give either a fault script ("faults") or a random nemesis, not both');

@@ -24,7 +24,7 @@ import { History, type OpRecord } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } from '../client/workload.js';
 import { replaySchedule } from '../explore/scheduler.js';
 import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFlaws, type RecipeGroup } from '../client/recipes.js';
-import { DEFAULT_SESSION_OPTIONS } from '../client/session.js';
+import { DEFAULT_SESSION_OPTIONS, type ZkClient } from '../client/session.js';
 import { checkRecipe, type RecipeContext, type RecipeReport } from '../check/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
@@ -132,7 +132,7 @@ export interface RunResult {
   reads?: ReadsReport;
   commits: number;
   syncModes: Record<string, number>;
-  faults: { atUs: number; action: string; nodes: number[] }[];
+  faults: { atUs: number; action: string; nodes: number[]; client?: number }[];
   /** Per fault the first write and read that succeeded after it; the longest window with no successful operation (sim/check/availability.ts). */
   availability: Availability;
   expectations: ExpectationResult[];
@@ -213,7 +213,10 @@ export interface Runtime {
   leaders: LeaderRecord[];
   roles: string[];
   previousTarget: number[];
-  faultLog: { atUs: number; action: string; nodes: number[] }[];
+  /** `client`: the client a client fault (pause-client) acted on; its `nodes` are empty. */
+  faultLog: { atUs: number; action: string; nodes: number[]; client?: number }[];
+  /** The workload's clients, for client faults (set once the workload starts). */
+  clients?: readonly ZkClient[];
   /** Times at which the leader was hit by a fault (for leaderWithinMs). */
   leaderFaultsUs: number[];
   baseLossRate: number;
@@ -366,7 +369,23 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
     case 'resume-all':
       for (let n = 0; n < cluster.size; n++) cluster.resume(n);
       return;
+    case 'pause-client': {
+      const client = rt.clients?.[fault.client];
+      if (client === undefined || client.paused) return;
+      rt.faultLog.push({ atUs: cluster.nowUs, action: fault.action, nodes: [], client: fault.client });
+      cluster.trace.add(cluster.nowUs, -1, 'pause-client', { client: fault.client });
+      client.pause();
+      cluster.at(cluster.nowUs + msToUs(fault.durationMs), () => resumeClient(rt, client));
+      return;
+    }
   }
+}
+
+/** The paused client runs again (the fault's end, or the liveness phase). */
+function resumeClient(rt: Runtime, client: ZkClient): void {
+  if (!client.paused) return;
+  rt.cluster.trace.add(rt.cluster.nowUs, -1, 'resume-client', { client: client.index });
+  client.resume();
 }
 
 function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
@@ -519,6 +538,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
   const spec = workloadSpec(scenario);
   cluster.start();
   const workload = spec !== undefined ? startWorkload(cluster, history, spec, options.recipeFlaws) : undefined;
+  rt.clients = workload?.clients;
   const faults = scenario.faults ?? (scenario.nemesis !== undefined ? materializeNemesis(scenario.nemesis, scenario, cluster.rngs.stream('nemesis-schedule')) : []);
   for (const fault of faults) cluster.at(msToUs(fault.atMs), () => applyFault(rt, fault));
   return { scenario, seed, protocol, cluster, monitor, primaryOrder, syncAnswers, rt, counters, serverErrors, timeline, history, spec, workload, storyEndUs: msToUs(scenario.durationMs) };
@@ -565,6 +585,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
       cluster.resume(n);
       cluster.restart(n);
     }
+    for (const client of workload?.clients ?? []) resumeClient(rt, client);
     workload?.stop();
     // With `recovers`, the cluster has settled only once every server serves again.
     const serving = expected.recovers === true ? adapter.inService : undefined;

@@ -55,7 +55,7 @@ const common = { atMs: timeMs, note: { type: 'string' } };
 const fault = {
   type: 'object',
   required: ['atMs', 'action'],
-  properties: { action: { enum: ['crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'clog', 'loss', 'duplicate', 'restart-all', 'resume-all'] } },
+  properties: { action: { enum: ['crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'clog', 'loss', 'duplicate', 'restart-all', 'resume-all', 'pause-client'] } },
   allOf: [
     {
       if: { properties: { action: { enum: ['crash', 'pause'] } } },
@@ -83,6 +83,19 @@ const fault = {
     { if: { properties: { action: { const: 'clog' } } }, then: { additionalProperties: false, required: ['from', 'to', 'durationMs'], properties: { ...common, action: {}, from: target, to: target, durationMs: timeMs } } },
     { if: { properties: { action: { enum: ['loss', 'duplicate'] } } }, then: { additionalProperties: false, required: ['rate'], properties: { ...common, action: {}, rate: probability, durationMs: timeMs } } },
     { if: { properties: { action: { enum: ['heal', 'restart-all', 'resume-all'] } } }, then: { additionalProperties: false, properties: { ...common, action: {} } } },
+    {
+      if: { properties: { action: { const: 'pause-client' } } },
+      then: {
+        additionalProperties: false,
+        required: ['client', 'durationMs'],
+        properties: {
+          ...common,
+          action: {},
+          client: { type: 'integer', minimum: 0, description: "the client's index (0 … workload.clients - 1): its process stops, as a JVM in a GC pause; timers and received packets wait until it resumes" },
+          durationMs: timeMs,
+        },
+      },
+    },
   ],
 } as const;
 

@@ -39,7 +39,9 @@ export type FaultAction =
   | { atMs: number; action: 'clog'; from: Target; to: Target; durationMs: number; note?: string }
   | { atMs: number; action: 'loss'; rate: number; durationMs?: number; note?: string }
   | { atMs: number; action: 'duplicate'; rate: number; durationMs?: number; note?: string }
-  | { atMs: number; action: 'restart-all' | 'resume-all'; note?: string };
+  | { atMs: number; action: 'restart-all' | 'resume-all'; note?: string }
+  /** A client's process stops for `durationMs` (a GC pause): its timers and the packets it receives wait until it resumes (sim/client/session.ts). */
+  | { atMs: number; action: 'pause-client'; client: number; durationMs: number; note?: string };
 
 /** `sync-crash`: a crash aimed at the next server that starts to synchronize (target `syncing`), a moment after it does. */
 export type NemesisKind = 'crash' | 'pause' | 'partition' | 'clog' | 'loss' | 'leader-crash' | 'leader-isolate' | 'sync-crash';
