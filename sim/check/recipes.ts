@@ -20,6 +20,7 @@
  * protected resource (the node's czxid or sequence number) stops the damage.
  */
 import type { HistoryEvent } from './lin/history.js';
+import { checkLock, type ClientPause } from './lock-fencing.js';
 
 export interface RoleWindow {
   readonly client: number;
@@ -238,6 +239,10 @@ export function checkQueue(events: readonly HistoryEvent[]): RecipeReport {
 export interface RecipeContext {
   readonly sessionTimeoutUs: number;
   readonly leaderChangesUs: readonly number[];
+  /** Clients whose process was stopped (pause-client), for the lock's verdict (lock-fencing.ts). */
+  readonly clientPauses?: readonly ClientPause[];
+  /** The lock's holders write to a resource, fenced or not (sim/client/resource.ts). */
+  readonly lockResource?: 'unfenced' | 'fenced';
 }
 
 /**
@@ -395,6 +400,7 @@ export function checkCounter(events: readonly HistoryEvent[]): RecipeReport {
 
 /** The recipe's checker, when it has one. */
 export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number, context?: RecipeContext): RecipeReport | undefined {
+  if (recipe === 'lock') return checkLock(checkExclusiveRole(recipe, events, endUs), events, context);
   if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
   if (recipe === 'config') return checkConfig(events);
   if (recipe === 'queue') return checkQueue(events);

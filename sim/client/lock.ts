@@ -29,6 +29,8 @@ export interface LockFlaws {
   noPredecessorCheck?: boolean;
   /** The application keeps acting as the holder through SUSPENDED and LOST (ignores connection loss). */
   keepHoldingWhenSuspended?: boolean;
+  /** The resource's guard accepts every write whatever its fencing token (resource.ts). */
+  guardIgnoresToken?: boolean;
 }
 
 export class InterProcessMutex {

@@ -15,6 +15,10 @@
  * policy gave up (its node deleted: definitely not held); release ends `ok` once the node
  * is gone. The underlying ZooKeeper operations are in the history too (not checked).
  * The node's creation zxid (czxid) is the fencing token a protected resource would check.
+ * With `lockResource`, the holders write to a storage service outside ZooKeeper
+ * (resource.ts) every RESOURCE_WRITE_PERIOD_US while they hold the lock, each write a
+ * `resource-write` (invoked with the token, ok with the service's order for it, `fail`
+ * when a fenced service refused a stale token: the writer then stops acting as the holder).
  */
 import type { Rng } from '../core/rng.js';
 import type { Cluster } from '../net/cluster.js';
@@ -29,13 +33,14 @@ import { GroupMember, GroupWatcher, type GroupFlaws } from './group.js';
 import { DistributedDoubleBarrier, type BarrierFlaws } from './barrier.js';
 import { LeaderSelector, type SelectorFlaws } from './leader-selector.js';
 import { SharedCounter, type CounterFlaws } from './counter.js';
+import { GuardedResource, lockToken } from './resource.js';
 
 export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'double-barrier' | 'leader-selector' | 'counter';
 export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'double-barrier', 'leader-selector', 'counter'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
 export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
-  lock: ['acquire', 'release'],
+  lock: ['acquire', 'release', 'resource-write'],
   'leader-latch': ['elect', 'resign'],
   config: ['publish', 'observe'],
   queue: ['enqueue', 'take'],
@@ -176,13 +181,65 @@ function roundsOver(env: RecipeEnv, rounds: number): boolean {
   return env.stopped() || limit || env.cluster.nowUs >= env.spec.stopUs;
 }
 
+/** How often a holder writes to the lock's resource (the first write comes a fifth of this after the acquire). */
+export const RESOURCE_WRITE_PERIOD_US = 50_000;
+
+/** The storage service the lock's holders share (one per run, made by the first holder to ask). */
+function lockResource(env: RecipeEnv): GuardedResource | null {
+  const mode = env.spec.lockResource;
+  if (mode === undefined) return null;
+  let resource = env.shared.get('lock:resource') as GuardedResource | undefined;
+  if (resource === undefined) {
+    resource = new GuardedResource(env.cluster, mode, env.flaws.lock?.guardIgnoresToken === true);
+    env.shared.set('lock:resource', resource);
+  }
+  return resource;
+}
+
 function lockRecipe(env: RecipeEnv): void {
   const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
   const mutex = new InterProcessMutex(curator, '/lock', 'lock-', env.flaws.lock);
+  const resource = lockResource(env);
   let rounds = 0;
   // The holder's work is cut short by a connection problem; `holding` says it is under way.
   let holding = false;
   let holdRound = 0;
+
+  // The holder's work on the resource: a write every RESOURCE_WRITE_PERIOD_US while it
+  // believes it holds the lock (one at a time: a write that falls due while the last is
+  // unanswered goes out with the answer). A write that falls due while the process is
+  // paused goes out when it resumes, before the process handles what arrived later (the
+  // expiry of its session).
+  const writeWhileHolding = (round: number) => {
+    if (resource === null) return;
+    const holds = () => holding && holdRound === round;
+    let inFlight = false;
+    let due = false;
+    const send = () => {
+      inFlight = true;
+      const token = lockToken(mutex.path) ?? -1;
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'resource-write', { token });
+      resource.write(client, token, (answer) => {
+        inFlight = false;
+        if (answer.accepted) history.complete(cluster.nowUs, op, 'ok', { token, seq: answer.seq, appliedUs: answer.appliedUs });
+        else history.complete(cluster.nowUs, op, 'fail', { token, refused: 'stale token', newestToken: answer.newestToken });
+        if (!holds()) return;
+        // Fenced out: a newer holder has written, so our lock is gone. Stop acting as the holder.
+        if (!answer.accepted) return release();
+        if (due) {
+          due = false;
+          send();
+        }
+      });
+    };
+    const tick = () => {
+      if (!holds()) return;
+      if (inFlight) due = true;
+      else send();
+      curator.later(RESOURCE_WRITE_PERIOD_US, tick);
+    };
+    curator.later(RESOURCE_WRITE_PERIOD_US / 5, tick);
+  };
 
   const startRound = () => {
     if (roundsOver(env, rounds)) {
@@ -197,6 +254,7 @@ function lockRecipe(env: RecipeEnv): void {
       holding = true;
       const round = rounds;
       holdRound = round;
+      writeWhileHolding(round);
       curator.later(workUs(env, meanUs), () => {
         if (holding && holdRound === round) release();
       });

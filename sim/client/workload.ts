@@ -11,6 +11,7 @@ import type { History } from './history.js';
 import type { ReadMode } from './protocol.js';
 import { DEFAULT_SESSION_OPTIONS, type ClientOp, type SessionOptions, ZkClient } from './session.js';
 import { recipeGroups, runRecipe, type RecipeFlaws, type RecipeName } from './recipes.js';
+import type { ResourceMode } from './resource.js';
 
 export type OpKind = 'getData' | 'setData' | 'cas' | 'create' | 'delete' | 'exists' | 'getChildren';
 export const OP_KINDS: readonly OpKind[] = ['getData', 'setData', 'cas', 'create', 'delete', 'exists', 'getChildren'];
@@ -45,6 +46,8 @@ export interface WorkloadSpec {
   recipe?: RecipeName;
   /** Several recipes side by side: client i runs clientRecipes[i % length] with the others of its recipe (overrides `recipe`). */
   clientRecipes?: RecipeName[];
+  /** `lock`: the holders write to a storage service outside ZooKeeper, fenced or not (resource.ts). */
+  lockResource?: ResourceMode;
   /**
    * The share of reads that set a watch (watch=true). Drawn from each client's own
    * `client:<i>:watches` stream, so a workload without watches draws exactly as before.

@@ -188,6 +188,9 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
   const w = scenario.workload;
   (w?.servers ?? []).forEach((node, i) => checkNode(node, `$.workload.servers[${i}]`));
   (w?.connectStrings ?? []).forEach((list, i) => list.forEach((node, k) => checkNode(node, `$.workload.connectStrings[${i}][${k}]`)));
+  if (w?.lockResource !== undefined && w.recipe !== 'lock') {
+    throw new ScenarioError(file, '$.workload.lockResource', 'a resource guarded by the lock needs the lock recipe ("recipe": "lock")');
+  }
   if (w?.recipe === undefined && w?.clientRecipes === undefined && w !== undefined && w.mix !== undefined && Object.values(w.mix).every((weight) => !weight)) {
     throw new ScenarioError(file, '$.workload.mix', 'at least one operation needs a positive weight');
   }

@@ -217,6 +217,8 @@ export interface Runtime {
   faultLog: { atUs: number; action: string; nodes: number[]; client?: number }[];
   /** The workload's clients, for client faults (set once the workload starts). */
   clients?: readonly ZkClient[];
+  /** Each pause-client fault: when the client stopped and (once it did) resumed. */
+  clientPauses: { client: number; fromUs: number; toUs?: number }[];
   /** Times at which the leader was hit by a fault (for leaderWithinMs). */
   leaderFaultsUs: number[];
   baseLossRate: number;
@@ -375,6 +377,7 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
       rt.faultLog.push({ atUs: cluster.nowUs, action: fault.action, nodes: [], client: fault.client });
       cluster.trace.add(cluster.nowUs, -1, 'pause-client', { client: fault.client });
       client.pause();
+      rt.clientPauses.push({ client: fault.client, fromUs: cluster.nowUs });
       cluster.at(cluster.nowUs + msToUs(fault.durationMs), () => resumeClient(rt, client));
       return;
     }
@@ -385,6 +388,7 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
 function resumeClient(rt: Runtime, client: ZkClient): void {
   if (!client.paused) return;
   rt.cluster.trace.add(rt.cluster.nowUs, -1, 'resume-client', { client: client.index });
+  for (const pause of rt.clientPauses) if (pause.client === client.index && pause.toUs === undefined) pause.toUs = rt.cluster.nowUs;
   client.resume();
 }
 
@@ -406,6 +410,7 @@ function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
     },
     recipe: w.recipe,
     ...(w.clientRecipes !== undefined ? { clientRecipes: w.clientRecipes } : {}),
+    ...(w.lockResource !== undefined ? { lockResource: w.lockResource } : {}),
     ...(w.watches !== undefined && w.watches > 0 ? { watchShare: w.watches } : {}),
     servers: w.servers,
     clientMixes: w.clientMixes,
@@ -492,6 +497,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
     roles: new Array<string>(cluster.size).fill('LOOKING'),
     previousTarget: [],
     faultLog: [],
+    clientPauses: [],
     leaderFaultsUs: [],
     baseLossRate: scheduled ? 0 : (network.lossRate ?? 0),
     baseDupRate: scheduled ? 0 : (network.dupRate ?? 0),
@@ -634,7 +640,12 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
   const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused, monitor.committedTxns?.());
-  const recipeContext = { sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs, leaderChangesUs: rt.leaders.map((leader) => leader.atUs) };
+  const recipeContext = {
+    sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
+    leaderChangesUs: rt.leaders.map((leader) => leader.atUs),
+    clientPauses: rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
+    ...(spec?.lockResource !== undefined ? { lockResource: spec.lockResource } : {}),
+  };
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =
     spec === undefined || groups.length > 0
@@ -747,7 +758,8 @@ function checkLinearizability(
   committed?: readonly { index: number; txn: unknown }[],
 ): RunResult['linearizability'] {
   if (spec === undefined || history.ops.length === 0) return { verdict: 'skipped', ops: 0 };
-  const lockOps = new Set(RECIPE_OPS.lock);
+  // The mutex model reads the lock's acquire and release (not the holders' resource writes).
+  const lockOps = new Set(['acquire', 'release']);
   const groups = recipeGroups(spec);
   // One recipe alone: a lock's or a leader's operations against the mutex model. In a mix
   // the ZooKeeper calls are checked against the znode model and each recipe by its checker.

@@ -213,6 +213,11 @@ export const SCENARIO_SCHEMA = {
         sessionTimeoutMs: timeoutMs,
         requestTimeoutMs: timeoutMs,
         recipe: { enum: [...RECIPES] },
+        lockResource: {
+          enum: ['unfenced', 'fenced'],
+          description:
+            'with the lock recipe: every holder writes to a storage service outside ZooKeeper while it holds the lock; fenced: each write carries the lock node\'s sequence number as a fencing token and the service refuses one older than the newest it accepted (Kleppmann, "How to do distributed locking")',
+        },
         clientRecipes: {
           type: 'array',
           minItems: 1,

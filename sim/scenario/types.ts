@@ -75,6 +75,8 @@ export interface WorkloadSpecMs {
   recipe?: RecipeName;
   /** Several recipes side by side: client i runs clientRecipes[i % length] (overrides `recipe`). */
   clientRecipes?: RecipeName[];
+  /** `lock`: every holder writes to a storage service outside ZooKeeper while it holds the lock; `fenced`: the service refuses a write whose token (the lock node's sequence number) is older than the newest it accepted. */
+  lockResource?: 'unfenced' | 'fenced';
   /** Servers the clients connect to first, round robin (default: random). */
   servers?: number[];
   /** Per-client mixes: client i uses clientMixes[i % length] (e.g. readers and writers). */
