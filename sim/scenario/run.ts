@@ -373,7 +373,11 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
       return;
     case 'pause-client': {
       const client = rt.clients?.[fault.client];
-      if (client === undefined || client.paused) return;
+      if (client === undefined) {
+        cluster.trace.add(cluster.nowUs, -1, 'note', { text: `pause-client ${fault.client}: no such client` });
+        return;
+      }
+      if (client.paused) return;
       rt.faultLog.push({ atUs: cluster.nowUs, action: fault.action, nodes: [], client: fault.client });
       cluster.trace.add(cluster.nowUs, -1, 'pause-client', { client: fault.client });
       client.pause();

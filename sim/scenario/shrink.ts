@@ -82,8 +82,14 @@ function* candidates(s: Scenario, result: RunResult, largestChunk: number): Gene
   if (first >= SMALL) yield* removals(first, SMALL);
   const w = s.workload;
   if (w !== undefined && w.clients > 0) {
-    yield { scenario: { ...s, workload: { ...w, clients: 0 } }, chunk: 0 };
-    if (w.clients > 1) yield { scenario: { ...s, workload: { ...w, clients: w.clients - 1 } }, chunk: 0 };
+    // A client fault on a client that is gone goes with it (the file must still load).
+    const withClients = (clients: number): Scenario => ({
+      ...s,
+      workload: { ...w, clients },
+      ...(s.faults !== undefined ? { faults: s.faults.filter((f) => f.action !== 'pause-client' || f.client < clients) } : {}),
+    });
+    yield { scenario: withClients(0), chunk: 0 };
+    if (w.clients > 1) yield { scenario: withClients(w.clients - 1), chunk: 0 };
     const ops = w.opsPerClient ?? 0;
     if (ops > 1) yield { scenario: { ...s, workload: { ...w, opsPerClient: Math.floor(ops / 2) } }, chunk: 0 };
     if (ops === 0) yield { scenario: { ...s, workload: { ...w, opsPerClient: 8 } }, chunk: 0 };
