@@ -106,7 +106,11 @@ describe('the recipe lane', () => {
       const rect = document.querySelector('#recipe-lane .recipe-overlap');
       return line !== null && rect !== null && Math.abs(Number(line.getAttribute('x1')) - Number(rect.getAttribute('x'))) < 2;
     });
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'recipe-lane-1440.png') });
+    if (SHOTS) {
+      await page.screenshot({ path: join(SHOTS, 'recipe-lane-drawer-1440.png') });
+      await page.click('#drawer-close');
+      await page.screenshot({ path: join(SHOTS, 'recipe-lane-1440.png') });
+    }
     expect(opened.errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -228,6 +228,9 @@ const LANE_CSS = `
 .recipe-lane { border-top: 1px solid var(--line); flex: 0 1 auto; min-height: 0; max-height: 26vh; overflow-y: auto; overflow-x: hidden; }
 /* Short of room (the explanation drawer open), the lane gives way before the diagram does, down to a caption and a row. */
 .recipe-lane[open] { min-height: 58px; }
+/* The diagram keeps room of its own beside the lane (the explanation drawer and the legend never shrink). */
+.stage:has(#recipe-lane[open]:not([hidden])) { overflow: hidden; }
+.stage:has(#recipe-lane[open]:not([hidden])) .stage-row { min-height: 150px; }
 .recipe-lane > summary { cursor: pointer; font-size: 13px; font-weight: 600; color: var(--ink-2); padding: 4px 12px; position: sticky; top: 0; background: var(--bg); z-index: 1; }
 .recipe-lane .recipe-lane-body { position: relative; }
 .recipe-lane svg { display: block; }
