@@ -12,7 +12,7 @@ import { recipeFromTrace } from '../../sim/scenario/recipe-report.js';
 import { laneGroups, type LaneGroup } from '../../web/src/recipelane.js';
 import { ROOT } from '../cli/helpers.js';
 
-function lanes(name: string, recipeFlaws?: Parameters<typeof runScenario>[2]['recipeFlaws']) {
+function lanes(name: string, recipeFlaws?: NonNullable<Parameters<typeof runScenario>[2]>['recipeFlaws']) {
   const file = join(ROOT, 'scenarios', 'recipes', `${name}.json`);
   const scenario = parseScenario(readFileSync(file, 'utf8'), file);
   const result = runScenario(scenario, protocolAdapter('zab'), { seed: 1, keepTrace: true, ...(recipeFlaws ? { recipeFlaws } : {}) });

@@ -337,6 +337,7 @@ export class RecipeLane {
     grey.append('line').attr('x1', 0).attr('y1', 0).attr('x2', 0).attr('y2', 5).attr('stroke', '#9e9e9e').attr('stroke-width', 2);
     defs.append('clipPath').attr('id', 'lane-clip').append('rect').attr('x', x0).attr('y', 0).attr('width', Math.max(0, x1 - x0)).attr('height', height);
     const clamp = (v: number) => Math.max(x0 - 2, Math.min(x1 + 2, v));
+    let drawn = 0;
     let y = 2;
     for (const group of this.groups) {
       const g = svg.append('g').attr('class', 'lane-group').attr('data-recipe', group.recipe);
@@ -351,6 +352,7 @@ export class RecipeLane {
           const a = clamp(this.x(s.fromUs));
           const b = clamp(this.x(s.toUs));
           if (b < x0 || a > x1) continue;
+          drawn++;
           const band = plot
             .append('rect')
             .attr('class', 'lane-band')
@@ -376,6 +378,7 @@ export class RecipeLane {
         for (const m of row.marks) {
           const mx = this.x(m.atUs);
           if (mx < x0 || mx > x1) continue;
+          drawn++;
           plot.append('path').attr('class', 'lane-mark').attr('data-at-us', m.atUs).attr('d', `M${mx - 4},${y} L${mx + 4},${y} L${mx},${y + ROW_H - 2} Z`).attr('fill', m.color ?? '#c62828').append('title').text(m.title);
         }
         if (row.steps !== undefined && row.steps.length > 0) this.drawSteps(plot, row.steps, y, x1);
@@ -402,6 +405,9 @@ export class RecipeLane {
         rect.on('click', () => this.onSeek(o.fromUs));
       }
     }
+    // The opening view is the first election, before any recipe ran: say where the rows are.
+    const stepsOnly = this.groups.every((g) => g.rows.every((r) => r.segments.length === 0 && r.marks.length === 0));
+    if (drawn === 0 && !stepsOnly) svg.append('text').attr('class', 'lane-legend lane-empty').attr('x', (x0 + x1) / 2).attr('y', Math.min(height - 4, CAPTION_H + ROW_H + 4)).attr('text-anchor', 'middle').text('nothing in view yet: the clients act later (fit, or 0, shows the whole run)');
     if (this.cursorUs >= 0) {
       const cx = this.x(this.cursorUs);
       svg.append('line').attr('class', 'lane-cursor').attr('x1', cx).attr('x2', cx).attr('y1', 0).attr('y2', height).attr('visibility', cx < x0 || cx > x1 ? 'hidden' : 'visible');
