@@ -409,3 +409,16 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
   if (recipe === 'counter') return checkCounter(events);
   return undefined;
 }
+
+/** Several recipes side by side: one report that holds when every one of theirs does. */
+export function combineRecipeReports(reports: readonly RecipeReport[]): RecipeReport | undefined {
+  if (reports.length <= 1) return reports[0];
+  return {
+    recipe: reports.map((report) => report.recipe).join('+'),
+    verdict: reports.every((report) => report.verdict === 'holds') ? 'holds' : 'violated',
+    summary: reports.map((report) => `${report.recipe}: ${report.summary}`).join('; '),
+    windows: reports.flatMap((report) => report.windows),
+    overlaps: reports.flatMap((report) => report.overlaps),
+    maxOverlapUs: Math.max(...reports.map((report) => report.maxOverlapUs)),
+  };
+}

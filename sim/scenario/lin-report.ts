@@ -29,10 +29,23 @@ export interface LinReport {
 
 const LOCK_OPS = new Set(['acquire', 'release']);
 
-export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, maxSteps = 5_000_000): LinReport {
+/** An operation of a trace's history (its invocation's fields). */
+export interface TraceOp {
+  readonly f: string;
+  readonly readMode?: string;
+  readonly opId: number;
+  readonly value: unknown;
+}
+
+/**
+ * The client history a trace records: its `invoke` / `complete` events as History wrote
+ * them (sim/client/history.ts, which also closes the pending ones as `info` at the end),
+ * with the operation each event belongs to.
+ */
+export function historyFromTrace(events: readonly TraceEvent[]): { history: HistoryEvent[]; ops: TraceOp[]; opOfEvent: number[] } {
   const history: HistoryEvent[] = [];
   const opOfEvent: number[] = [];
-  const ops: { f: string; readMode?: string; opId: number; value: unknown }[] = [];
+  const ops: TraceOp[] = [];
   // Completions find their invocation by the operation's id (a recipe's own operations
   // share a process with the ZooKeeper calls under them).
   const open = new Map<number, number>();
@@ -51,6 +64,11 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
       history.push({ type: e.result as HistoryEvent['type'], process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
     }
   }
+  return { history, ops, opOfEvent };
+}
+
+export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, maxSteps = 5_000_000): LinReport {
+  const { history, ops, opOfEvent } = historyFromTrace(events);
   if (ops.length === 0) return { verdict: 'skipped', ops: 0 };
   const groups = recipeGroups(scenario?.workload);
   // One recipe alone: a lock's or a leader's operations against the mutex model (as run.ts).
@@ -59,7 +77,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   const expected = scenario !== undefined ? expectationsFor(scenario, protocol as ProtocolName) : {};
   const includeLocal = expected.includeLocalReads ?? false;
   let model: string;
-  let keep: (op: { f: string; readMode?: string; opId: number; value: unknown }) => boolean;
+  let keep: (op: TraceOp) => boolean;
   // As the run's verdict (sim/scenario/run.ts): a lock's acquire/release and a latch's
   // elect/resign against the mutex, otherwise the ZooKeeper calls against the znode model.
   const recipeFs = new Set(Object.values(RECIPE_OPS).flat());

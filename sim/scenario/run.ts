@@ -25,7 +25,7 @@ import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } f
 import { replaySchedule } from '../explore/scheduler.js';
 import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFlaws, type RecipeGroup } from '../client/recipes.js';
 import { DEFAULT_SESSION_OPTIONS, type ZkClient } from '../client/session.js';
-import { checkRecipe, type RecipeContext, type RecipeReport } from '../check/recipes.js';
+import { checkRecipe, combineRecipeReports, type RecipeContext, type RecipeReport } from '../check/recipes.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -396,7 +396,7 @@ function resumeClient(rt: Runtime, client: ZkClient): void {
   client.resume();
 }
 
-function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
+export function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
   const w = scenario.workload;
   if (w === undefined || w.clients === 0) return undefined;
   return {
@@ -811,15 +811,7 @@ function checkRecipes(groups: readonly RecipeGroup[], history: History, endUs: n
     const report = checkRecipe(group.recipe, history.select((op) => ops.has(op.f) && group.clients.includes(op.process as number)), endUs, context);
     return report === undefined ? [] : [report];
   });
-  if (reports.length <= 1) return reports[0];
-  return {
-    recipe: reports.map((report) => report.recipe).join('+'),
-    verdict: reports.every((report) => report.verdict === 'holds') ? 'holds' : 'violated',
-    summary: reports.map((report) => `${report.recipe}: ${report.summary}`).join('; '),
-    windows: reports.flatMap((report) => report.windows),
-    overlaps: reports.flatMap((report) => report.overlaps),
-    maxOverlapUs: Math.max(...reports.map((report) => report.maxOverlapUs)),
-  };
+  return combineRecipeReports(reports);
 }
 
 /** A create or setData (compare-and-set included) with its data: a write of a unique value. */

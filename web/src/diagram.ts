@@ -1155,6 +1155,11 @@ export class Diagram {
     return this.xv(us, seq);
   }
 
+  /** The plot area's left and right x (labels left of it). */
+  plotExtent(): [number, number] {
+    return [MARGIN.left, this.width - MARGIN.right];
+  }
+
   laneYOf(node: number): number {
     return this.laneY[node] ?? 0;
   }

@@ -26,6 +26,7 @@ import { makeResizable } from './drawer.js';
 import { SimWorker, type Progress, type RunSummary } from './protocol.js';
 import { BranchPanel } from './branch.js';
 import type { LinReport } from './lin.js';
+import type { RecipeReport } from '../../sim/check/recipes.js';
 import { describeReads } from '../../sim/scenario/reads.js';
 import { SCENARIOS, findScenario, groupOf } from './scenarios.js';
 import { base64urlDecode, base64urlEncode, cursorAtMs, decodeFaults, describeFault, encodeFaults, exportScenario, withFaults } from './faults.js';
@@ -33,6 +34,8 @@ import { PHASE_LABEL, PHASE_ORDER, ROLE_COLOR, clamp, formatTime, serverName, ty
 import { byId, button, collapseToggle, download, el, toast } from './dom.js';
 import { expectationHeadline, expectationLines, livenessLine } from './verdicts.js';
 import { PlotsStrip, availabilityLines } from './runplots.js';
+import { RecipeLane } from './recipelane.js';
+import { recipeFromTrace, type RecipeTraceReport } from '../../sim/scenario/recipe-report.js';
 
 type View = 'explore' | 'guide' | 'side';
 
@@ -47,6 +50,8 @@ interface Run {
   protocol: string;
   summary?: RunSummary;
   lin?: LinReport;
+  /** The recipe's histories and verdict, rebuilt from the trace (null: no recipe; undefined: not yet computed). */
+  recipe?: RecipeTraceReport | null;
   runMs?: number;
   /** For trace files: the text (the worker re-checks the history from it). */
   traceText?: string;
@@ -108,6 +113,10 @@ class App {
   private readonly plots = new PlotsStrip(byId('stage-row'), (_series, op) => {
     if (this.state.view === 'side') this.setSideTime(op.invokeUs);
     else this.setCursor(op.invokeSeq, true);
+  });
+  /** The recipe lane, right under the diagram (placed after the plots strip, so it sits above it). */
+  private readonly recipeLane = new RecipeLane(byId('stage-row'), (us) => {
+    if (this.run && this.state.view !== 'side') this.setCursor(this.run.model.firstSeqAtOrAfter(us), true);
   });
   private sideStatePanels: StatePanel[] = [];
   private urlTimer: number | undefined;
@@ -481,6 +490,11 @@ class App {
     this.renderFaults();
     this.branch.render();
     this.plots.show([{ label: run.protocol === 'zab' ? 'ZAB' : 'Paxos', events: run.model.events }]);
+    this.recipeLane.show(this.recipeOf(run) ?? undefined, run.summary?.simTimeUs ?? run.model.endUs, {
+      xOf: (us) => d.xOfTime(us, run.model.seqAtTime(us)),
+      extent: () => d.plotExtent(),
+      left: () => d.root.getBoundingClientRect().left,
+    });
     this.markLinOps();
     this.setCursor(seq, true);
     if (keepTimeUs !== undefined || cursor !== undefined) {
@@ -555,6 +569,8 @@ class App {
     this.renderChecks();
     this.renderFaults();
     this.plots.show(runs.flatMap((r) => (r ? [{ label: r.protocol === 'zab' ? 'ZAB' : 'Paxos', events: r.model.events }] : [])));
+    // One lane per time axis: side by side has two, so the lane is for the single views.
+    this.recipeLane.show(undefined, 0, undefined);
     this.setSideTime(keep ?? 0);
   }
 
@@ -603,6 +619,7 @@ class App {
       onMessageClick: (m, x, y) => this.messageMenu(m, x, y),
       onServerClick: (node, anchor) => this.serverMenu(node, anchor, 0),
       onOpClick: (op) => this.setCursor(op.invokeSeq, false),
+      onViewChange: () => this.recipeLane.redraw(),
     });
     this.diagrams.push(d);
   }
@@ -798,6 +815,7 @@ class App {
     const e = run.model.events[seq];
     byId('cursor-info').textContent = `event ${seq} / ${n - 1} · ${formatTime(e.timeUs)}`;
     this.plots.setCursorTime(e.timeUs);
+    this.recipeLane.setCursorTime(e.timeUs);
     this.renderEventLine(run.narrator.describe(seq), e.node);
     if (dragging) this.schedulePanels();
     else this.renderPanels();
@@ -1314,6 +1332,8 @@ class App {
     lin.querySelectorAll('svg, .lin-legend, .lin-steps, .lin-why, .lin-text, p.muted').forEach((n) => n.remove());
     if (run.lin?.verdict === 'not-linearizable') lin.append(button('Show the explanation', () => this.openExplanation(), 'primary small', 'Draw why the checker could not order the operations'));
     panel.append(lin);
+    const recipe = this.recipeOf(run)?.report;
+    if (recipe !== undefined) panel.append(this.recipeBlock(run, recipe));
     // The read modes and what each was checked for (quorum reads are zablab's own; a sync a
     // deposed leader answered is left out of the linearizability check, ZOOKEEPER-1675).
     if (run.summary?.reads !== undefined) {
@@ -1337,6 +1357,26 @@ class App {
     }
     // Settings this protocol ignores (a ZAB-only field under Paxos, another protocol's bug switch).
     for (const warning of run.summary?.warnings ?? []) panel.append(el('div', 'muted small', `note: ${warning}`));
+  }
+
+  /** The run's recipe report, rebuilt from its trace with the checkers `zablab run` uses (computed once). */
+  private recipeOf(run: Run): RecipeTraceReport | null {
+    if (run.recipe === undefined) run.recipe = recipeFromTrace(run.model.events, this.state.scenario, run.summary?.simTimeUs) ?? null;
+    return run.recipe;
+  }
+
+  /** The recipe checker's verdict, beside the linearizability verdict; each overlap moves the cursor to its start. */
+  private recipeBlock(run: Run, report: RecipeReport): HTMLElement {
+    const block = el('div', 'check-block recipe-verdict');
+    block.id = 'recipe-verdict';
+    block.dataset.verdict = report.verdict;
+    const holds = report.verdict === 'holds';
+    block.append(el('div', holds ? 'good' : 'bad', `${holds ? '✓' : '✗'} recipe ${report.recipe}: ${holds ? 'its promise holds' : 'its promise is broken'}`));
+    block.append(el('div', 'muted small', report.summary));
+    for (const o of report.overlaps.slice(0, 6)) {
+      block.append(button(`⚠ clients ${o.clients.join(' and ')} at once, ${formatTime(o.fromUs)} → ${formatTime(o.toUs)}`, () => this.setCursor(run.model.firstSeqAtOrAfter(o.fromUs), true), 'link-btn bad recipe-overlap-link', 'Move the cursor to where the second client began to believe'));
+    }
+    return block;
   }
 
   private openExplanation(): void {
