@@ -127,11 +127,6 @@ export class TraceHasher {
     }
   }
 
-  /** FNV-1a of a string. */
-  stringHash(text: string): number {
-    return fnv1a(text);
-  }
-
   mixString(text: string): void {
     this.mix(fnv1a(text));
     this.mix(text.length);

@@ -516,6 +516,11 @@ export class Cluster<Msg extends Message = Message> {
     if (copy.timeUs > this.nowUs) this.nowUs = copy.timeUs;
     this.dispatch(copy);
     copy.ref = undefined;
+    this.afterOutsideEvent();
+  }
+
+  /** One event ran outside run()'s loop (fire, act, lose, duplicate): count it and run the after-event hooks, as run() does. */
+  private afterOutsideEvent(): void {
     this.eventsProcessed++;
     for (const hook of this.afterEventHooks) hook();
   }
@@ -523,8 +528,7 @@ export class Cluster<Msg extends Message = Message> {
   /** Runs an action from outside the queue (a fault a scheduler chose) as one event: the after-event hooks run. */
   act(action: () => void): void {
     action();
-    this.eventsProcessed++;
-    for (const hook of this.afterEventHooks) hook();
+    this.afterOutsideEvent();
   }
 
   /** Loses a message in flight (a connection breaks, as on loss). */
@@ -536,8 +540,7 @@ export class Cluster<Msg extends Message = Message> {
     this.queue.cancel(record);
     this.drop(to, from, record.b, msg.type, 'loss');
     if (this.net.channel === 'connection' && from !== to) this.breakConnection(from, to);
-    this.eventsProcessed++;
-    for (const hook of this.afterEventHooks) hook();
+    this.afterOutsideEvent();
   }
 
   /** Duplicates a datagram in flight: the copy is another pending delivery. */
@@ -547,8 +550,7 @@ export class Cluster<Msg extends Message = Message> {
     const dupId = this.nextMsgId++;
     this.trace.addMessage('duplicate', this.nowUs, record.node, record.a, dupId, msg.type, record.b + 1);
     this.queue.schedule(this.nowUs, EventKind.Deliver, record.node, msg, record.a, dupId);
-    this.eventsProcessed++;
-    for (const hook of this.afterEventHooks) hook();
+    this.afterOutsideEvent();
   }
 
   /** A node's pending timers: name and due time, in the order they were set. */

@@ -14,9 +14,8 @@ import type { TraceEvent } from '../core/trace.js';
 import type { HistoryEvent } from '../check/lin/history.js';
 import { checkRecipe, combineRecipeReports, type RecipeReport } from '../check/recipes.js';
 import { RECIPE_OPS, RECIPES, recipeGroups, type RecipeName } from '../client/recipes.js';
-import { DEFAULT_SESSION_OPTIONS } from '../client/session.js';
 import { historyFromTrace } from './lin-report.js';
-import { workloadSpec } from './run.js';
+import { recipeContextOf, workloadSpec } from './run.js';
 import type { Scenario } from './types.js';
 
 export interface RecipeGroupHistory {
@@ -58,12 +57,11 @@ export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenari
     else if (e.kind === 'resume-client') for (const p of clientPauses) if (p.client === Number(e.client) && p.toUs < 0) p.toUs = e.timeUs;
   }
   for (const p of clientPauses) if (p.toUs < 0) p.toUs = end;
-  const context = {
-    sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
-    leaderChangesUs: events.filter((e) => e.kind === 'election').map((e) => e.timeUs),
+  const context = recipeContextOf(
+    spec,
+    events.filter((e) => e.kind === 'election').map((e) => e.timeUs),
     clientPauses,
-    ...(spec?.lockResource !== undefined ? { lockResource: spec.lockResource } : {}),
-  };
+  );
   const per = groups.map((group): RecipeGroupHistory => {
     const fs = new Set(RECIPE_OPS[group.recipe]);
     const mine = history.filter((e, i) => fs.has(ops[opOfEvent[i]].f) && group.clients.includes(e.process as number));

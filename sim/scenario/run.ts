@@ -26,6 +26,7 @@ import { replaySchedule } from '../explore/scheduler.js';
 import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFlaws, type RecipeGroup } from '../client/recipes.js';
 import { DEFAULT_SESSION_OPTIONS, type ZkClient } from '../client/session.js';
 import { checkRecipe, combineRecipeReports, type RecipeContext, type RecipeReport } from '../check/recipes.js';
+import type { ClientPause } from '../check/lock-fencing.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
@@ -396,6 +397,16 @@ function resumeClient(rt: Runtime, client: ZkClient): void {
   client.resume();
 }
 
+/** What the recipe checkers need besides the history: one builder for the run and the lab (recipe-report.ts), so the two verdicts agree. */
+export function recipeContextOf(spec: WorkloadSpec | undefined, leaderChangesUs: readonly number[], clientPauses: readonly ClientPause[]): RecipeContext {
+  return {
+    sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
+    leaderChangesUs,
+    clientPauses,
+    ...(spec?.lockResource !== undefined ? { lockResource: spec.lockResource } : {}),
+  };
+}
+
 export function workloadSpec(scenario: Scenario): WorkloadSpec | undefined {
   const w = scenario.workload;
   if (w === undefined || w.clients === 0) return undefined;
@@ -528,8 +539,6 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
         rt.roles[event.node] = 'DOWN';
         if (event.node === rt.leader) rt.leader = -1;
         break;
-      case 'propose':
-        break;
       case 'commit':
         if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') counters.commits++;
         break;
@@ -644,12 +653,11 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
   const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused, monitor.committedTxns?.());
-  const recipeContext = {
-    sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
-    leaderChangesUs: rt.leaders.map((leader) => leader.atUs),
-    clientPauses: rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
-    ...(spec?.lockResource !== undefined ? { lockResource: spec.lockResource } : {}),
-  };
+  const recipeContext = recipeContextOf(
+    spec,
+    rt.leaders.map((leader) => leader.atUs),
+    rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
+  );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =
     spec === undefined || groups.length > 0
