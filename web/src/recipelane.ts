@@ -228,9 +228,12 @@ const LANE_CSS = `
 .recipe-lane { border-top: 1px solid var(--line); flex: 0 1 auto; min-height: 0; max-height: 26vh; overflow-y: auto; overflow-x: hidden; }
 /* Short of room (the explanation drawer open), the lane gives way before the diagram does, down to a caption and a row. */
 .recipe-lane[open] { min-height: 58px; }
-/* The diagram keeps room of its own beside the lane (the explanation drawer and the legend never shrink). */
+/* The diagram keeps room of its own beside the lane: the explanation drawer and the legend give way (they scroll), so every server's lane and the lane's rows stay in sight. */
 .stage:has(#recipe-lane[open]:not([hidden])) { overflow: hidden; }
-.stage:has(#recipe-lane[open]:not([hidden])) .stage-row { min-height: 150px; }
+.stage:has(#recipe-lane[open]:not([hidden])) .stage-row { min-height: 22vh; }
+.stage:has(#recipe-lane[open]:not([hidden])) .drawer { flex-shrink: 1; }
+.stage:has(#recipe-lane[open]:not([hidden])) .legend { flex-shrink: 2; min-height: 0; overflow-y: auto; }
+.recipe-lane[open] { min-height: 9vh; }
 .recipe-lane > summary { cursor: pointer; font-size: 13px; font-weight: 600; color: var(--ink-2); padding: 4px 12px; position: sticky; top: 0; background: var(--bg); z-index: 1; }
 .recipe-lane .recipe-lane-body { position: relative; }
 .recipe-lane svg { display: block; }
