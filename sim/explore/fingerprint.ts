@@ -338,7 +338,8 @@ export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras
   return hasher.digest();
 }
 
-function messageHash(message: object, messages: WeakMap<object, number>): number {
+/** A message's contents' hash, cached (a message is never changed once sent). */
+export function messageHash(message: object, messages: WeakMap<object, number>): number {
   let hash = messages.get(message);
   if (hash === undefined) {
     contentHasher.reset();

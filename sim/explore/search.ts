@@ -24,6 +24,7 @@ import type { ProtocolAdapter } from '../scenario/protocol.js';
 import { Rng } from '../core/rng.js';
 import type { Budgets, ScheduleStep } from './scheduler.js';
 import { SOMETIMES, World, type Sometimes, type WorldSnapshot } from './world.js';
+import { EMPTY_SLEEP, serverLocalIndependence, sleepAfter, wake, type Independence, type Reduction, type SleepSet, type Transition } from './reduction.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random';
 export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random'];
@@ -38,6 +39,22 @@ export interface ExploreOptions {
   prefix?: readonly ScheduleStep[];
   /** Snapshots kept at once for waiting states (default DEFAULT_MAX_SNAPSHOTS): the memory bound. */
   maxSnapshots?: number;
+  /**
+   * Partial-order reduction for bfs and dfs (reduction.ts): 'sleep' (the default) prunes
+   * choices whose result a commuted order already reaches; 'none' takes every choice.
+   * Either way the same states are reached.
+   */
+  reduction?: Reduction;
+  /** The independence relation sleep sets use (default serverLocalIndependence); tests pass unsound ones to see them caught. */
+  independence?: Independence;
+  /**
+   * false: a violating state is recorded (onState) and not expanded, and the search goes
+   * on, so that every reachable verdict is seen (the reduction's tests). Default true:
+   * the first violation stops the search and is the counterexample.
+   */
+  stopAtViolation?: boolean;
+  /** Called for every state generated: its fingerprint, depth, the invariant it breaks (or null), and whether it is new. */
+  onState?: (fingerprint: number, depth: number, invariant: string | null, fresh: boolean) => void;
   /** Called every `progressEvery` states generated (for a progress line). */
   onProgress?: (progress: ExploreProgress) => void;
   progressEvery?: number;
@@ -83,6 +100,10 @@ export interface ExploreResult extends ExploreProgress {
   /** Snapshots taken, and restores (each writes back only the parts not in place). */
   snapshots: number;
   restores: number;
+  /** Choices not taken because a sleep set held them (their results are reached by a commuted order). */
+  pruned: number;
+  /** States taken up again because they were met with a smaller sleep set (their newly awake choices). */
+  reexpanded: number;
   violation: Counterexample | null;
   /** Each "sometimes" property and the depth where it was first reached (null: never). */
   sometimes: Record<Sometimes, number | null>;
@@ -92,11 +113,21 @@ interface Frontier {
   parent: number[];
   choice: number[];
   depth: number[];
+  /** With a reduction: the state's sleep set, the only choices to take (a state taken up again), whether it was expanded. */
+  sleep: SleepSet[];
+  only: (SleepSet | null)[];
+  expanded: boolean[];
 }
 
 class Explorer {
-  readonly frontier: Frontier = { parent: [], choice: [], depth: [] };
+  readonly frontier: Frontier = { parent: [], choice: [], depth: [], sleep: [], only: [], expanded: [] };
   readonly visited = new Map<number, number>();
+  /** With a reduction: per fingerprint, the frontier node that stands for it (its sleep set is the stored one). */
+  readonly nodeOf = new Map<number, number>();
+  /** The independence relation, or null: no reduction. */
+  readonly independence: Independence | null;
+  pruned = 0;
+  reexpanded = 0;
   states = 0;
   deepest = 0;
   cutAtDepth = 0;
@@ -119,6 +150,8 @@ class Explorer {
   ) {
     this.live = this.world();
     this.snapshots.set(0, this.live.snapshot());
+    const reduce = options.strategy !== 'random' && (options.reduction ?? 'sleep') === 'sleep';
+    this.independence = reduce ? options.independence ?? serverLocalIndependence : null;
   }
 
   world(): World {
@@ -170,24 +203,62 @@ class Explorer {
     this.waiting.set(id, children);
   }
 
-  add(parent: number, choice: number, depth: number): number {
+  add(parent: number, choice: number, depth: number, sleep: SleepSet = EMPTY_SLEEP, only: SleepSet | null = null): number {
     const f = this.frontier;
     f.parent.push(parent);
     f.choice.push(choice);
     f.depth.push(depth);
+    f.sleep.push(sleep);
+    f.only.push(only);
+    f.expanded.push(false);
     return f.parent.length - 1;
   }
 
-  /** Looks at a state just reached: sometimes-properties, violation. True if the search must stop. */
-  observe(world: World, depth: number, path: () => number[]): boolean {
+  /**
+   * A state generated at `depth` with sleep set `sleep`: true if it is to be expanded as
+   * new (bfs: never seen; dfs: never seen at this depth or less). A state seen before
+   * whose stored sleep set held choices `sleep` does not is taken up again for those
+   * (an alias node on the same path, queued by `enqueue`), or, if still waiting, just
+   * gets the smaller set.
+   */
+  arrive(fp: number, depth: number, sleep: SleepSet, enqueue: (id: number) => void): boolean {
+    const before = this.visited.get(fp);
+    if (before === undefined || (this.options.strategy === 'dfs' && before > depth)) {
+      this.visited.set(fp, depth);
+      return true;
+    }
+    if (this.independence === null) return false;
+    const node = this.nodeOf.get(fp);
+    if (node === undefined) return false; // at the depth bound: never expanded
+    const f = this.frontier;
+    const woken = wake(f.sleep[node], sleep);
+    if (woken === null) return false;
+    f.sleep[node] = woken.stored;
+    if (f.expanded[node]) {
+      this.reexpanded++;
+      const parent = f.parent[node];
+      const left = this.waiting.get(parent);
+      if (left !== undefined) this.waiting.set(parent, left + 1);
+      enqueue(this.add(parent, f.choice[node], f.depth[node], woken.stored, woken.again));
+    }
+    return false;
+  }
+
+  /** Looks at a state just reached: sometimes-properties, violation. The invariant it breaks, or null. */
+  observe(world: World, depth: number, path: () => number[]): string | null {
     this.states++;
     if (depth > this.deepest) this.deepest = depth;
     world.sometimes(this.seen);
     for (const name of this.seen) if (this.sometimes[name] === null) this.sometimes[name] = depth;
     const violation = world.violation();
-    if (violation === null) return false;
-    this.violation = { ...violation, depth, schedule: stepsOf(this, path()), traceHash: world.setup.cluster.trace.hash() };
-    return true;
+    if (violation === null) return null;
+    if (this.options.stopAtViolation !== false) this.violation = { ...violation, depth, schedule: stepsOf(this, path()), traceHash: world.setup.cluster.trace.hash() };
+    return violation.invariant;
+  }
+
+  /** A violation found: the search stops (unless it collects every verdict). */
+  get stopsHere(): boolean {
+    return this.violation !== null;
   }
 
   progress(queue: number): ExploreProgress {
@@ -215,38 +286,68 @@ function stepsOf(explorer: Explorer, path: readonly number[]): ScheduleStep[] {
 /**
  * Expands state `id`: reached in the live world, snapshotted, and each successor made
  * from that snapshot (restore, one choice), checked, fingerprinted, and queued if new.
- * Returns true if the search must stop (a violation, or the states budget).
+ * With a reduction, a choice in the state's sleep set is not taken, and each successor
+ * gets its own sleep set (reduction.ts). Returns true if the search must stop (a
+ * violation, or the states budget).
  */
-function expand(explorer: Explorer, id: number, enqueue: (child: number) => void, isNew: (fp: number, depth: number) => boolean): boolean {
-  const depth = explorer.frontier.depth[id];
+function expand(explorer: Explorer, id: number, enqueue: (child: number) => void): boolean {
+  const f = explorer.frontier;
+  const depth = f.depth[id];
   const world = explorer.live;
   explorer.reach(id);
+  f.expanded[id] = true;
   const choices = world.choices();
   const count = choices.length;
   if (depth >= explorer.options.maxDepth) {
     if (count > 0) explorer.cutAtDepth++;
     return false;
   }
+  const independence = explorer.independence;
+  const asleep = f.sleep[id];
+  const only = f.only[id];
+  const taken: Transition[] = [];
   const here = world.snapshot();
   explorer.snapshotsTaken++;
   let queued = 0;
+  let moved = false;
   try {
     for (let index = 0; index < count; index++) {
-      if (index > 0) {
+      const choice = choices[index];
+      let transition: Transition | null = null;
+      if (independence !== null) {
+        transition = world.transition(choice);
+        if (transition !== null && asleep.has(transition.key)) {
+          explorer.pruned++;
+          continue;
+        }
+        if (only !== null && (transition === null || !only.has(transition.key))) continue;
+      }
+      if (moved) {
         world.restore(here);
         explorer.restores++;
       }
+      moved = true;
+      // Judged in this state, before the step: the earlier siblings and the inherited sleepers independent of this choice.
+      const sleep = independence === null ? EMPTY_SLEEP : sleepAfter(sleepers(asleep, taken), transition, world.setup.cluster, independence);
       // The choices' events are the queue's records, restored in place: the list made in this state stays valid.
-      world.apply(choices[index]);
+      world.apply(choice);
       explorer.stepsReplayed++;
-      if (explorer.observe(world, depth + 1, () => [...explorer.path(id), index])) return true;
+      const invariant = explorer.observe(world, depth + 1, () => [...explorer.path(id), index]);
+      // A violating state halts its run, so no commuted order passes through it: its choice sends no sibling to sleep.
+      if (transition !== null && invariant === null) taken.push(transition);
+      if (explorer.stopsHere) return true;
       const fp = world.fingerprint();
-      if (isNew(fp, depth + 1)) {
+      const fresh = explorer.arrive(fp, depth + 1, sleep, enqueue);
+      explorer.options.onState?.(fp, depth + 1, invariant, fresh);
+      // A violating state halted its run: it has no successors.
+      if (fresh && invariant === null) {
         // A new state at the depth bound is not expanded: whether the bound cut it is known here.
         if (depth + 1 >= explorer.options.maxDepth) {
           if (world.choices().length > 0) explorer.cutAtDepth++;
         } else {
-          enqueue(explorer.add(id, index, depth + 1));
+          const child = explorer.add(id, index, depth + 1, sleep);
+          if (independence !== null) explorer.nodeOf.set(fp, child);
+          enqueue(child);
           queued++;
         }
       }
@@ -259,14 +360,22 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
   return false;
 }
 
+function* sleepers(asleep: SleepSet, taken: readonly Transition[]): Iterable<Transition> {
+  yield* asleep.values();
+  yield* taken;
+}
+
 export function explore(scenario: Scenario, adapter: ProtocolAdapter, options: ExploreOptions): ExploreResult {
   const explorer = new Explorer(scenario, adapter, options);
   const root = explorer.live;
   explorer.add(-1, -1, 0);
-  explorer.observe(root, 0, () => []);
-  explorer.visited.set(root.fingerprint(), 0);
-  let stopped = explorer.violation !== null;
-  if (!stopped) {
+  const invariant = explorer.observe(root, 0, () => []);
+  const rootFp = root.fingerprint();
+  explorer.visited.set(rootFp, 0);
+  explorer.nodeOf.set(rootFp, 0);
+  options.onState?.(rootFp, 0, invariant, true);
+  let stopped = explorer.stopsHere;
+  if (!stopped && invariant === null) {
     if (options.strategy === 'random') stopped = randomWalks(explorer, root);
     else stopped = systematic(explorer, options.strategy);
   }
@@ -279,6 +388,8 @@ export function explore(scenario: Scenario, adapter: ProtocolAdapter, options: E
     stepsReplayed: explorer.stepsReplayed,
     snapshots: explorer.snapshotsTaken,
     restores: explorer.restores,
+    pruned: explorer.pruned,
+    reexpanded: explorer.reexpanded,
     violation: explorer.violation,
     sometimes: explorer.sometimes,
   };
@@ -288,22 +399,10 @@ export function explore(scenario: Scenario, adapter: ProtocolAdapter, options: E
 function systematic(explorer: Explorer, strategy: 'bfs' | 'dfs'): boolean {
   const pending: number[] = [0];
   let head = 0;
-  const isNew =
-    strategy === 'bfs'
-      ? (fp: number, depth: number) => {
-          if (explorer.visited.has(fp)) return false;
-          explorer.visited.set(fp, depth);
-          return true;
-        }
-      : (fp: number, depth: number) => {
-          const before = explorer.visited.get(fp);
-          if (before !== undefined && before <= depth) return false;
-          explorer.visited.set(fp, depth);
-          return true;
-        };
+  const enqueue = (child: number) => pending.push(child);
   while (head < pending.length) {
     const id = strategy === 'bfs' ? pending[head++] : pending.pop()!;
-    if (expand(explorer, id, (child) => pending.push(child), isNew)) return true;
+    if (expand(explorer, id, enqueue)) return true;
     if (explorer.options.onProgress !== undefined && id % 64 === 0) explorer.options.onProgress(explorer.progress(pending.length - head));
   }
   return false;
@@ -311,6 +410,7 @@ function systematic(explorer: Explorer, strategy: 'bfs' | 'dfs'): boolean {
 
 /** Random walks: each from the initial state, a uniformly drawn choice per step, to maxDepth. True if stopped by a violation. */
 function randomWalks(explorer: Explorer, first: World): boolean {
+  const options = explorer.options;
   const rng = new Rng(`zablab/explore/${explorer.options.seed}`);
   const world = first;
   while (explorer.states < explorer.options.maxStates) {
@@ -322,8 +422,11 @@ function randomWalks(explorer: Explorer, first: World): boolean {
       world.apply(choices[index]);
       path.push(index);
       explorer.stepsReplayed++;
-      if (explorer.observe(world, depth, () => path.slice())) return true;
+      const invariant = explorer.observe(world, depth, () => path.slice());
+      if (explorer.stopsHere) return true;
       const fp = world.fingerprint();
+      options.onState?.(fp, depth, invariant, !explorer.visited.has(fp));
+      if (invariant !== null) break;
       if (!explorer.visited.has(fp)) explorer.visited.set(fp, depth);
       explorer.maybeReport(0);
       if (explorer.states >= explorer.options.maxStates) return false;

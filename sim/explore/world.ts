@@ -16,9 +16,10 @@ import type { Scenario } from '../scenario/types.js';
 import type { ProtocolAdapter } from '../scenario/protocol.js';
 import { setupRun, type RunSetup } from '../scenario/run.js';
 import { ControlledScheduler, type Budgets, type Choice, type ScheduleStep } from './scheduler.js';
-import { fingerprint, HistoryGhost, nodeFingerprint, StateHasher, type FingerprintCache, type FingerprintExtras } from './fingerprint.js';
+import { fingerprint, HistoryGhost, messageHash, nodeFingerprint, StateHasher, type FingerprintCache, type FingerprintExtras } from './fingerprint.js';
 import { restoreComponent, snapshotComponent, type ComponentSnapshot } from './snapshot.js';
 import type { Rng } from '../core/rng.js';
+import { transitionOf, type Transition } from './reduction.js';
 
 /** A world's state, restorable in place: part 0 is the rest, part 1 + k server k. */
 export interface WorldSnapshot {
@@ -84,6 +85,14 @@ export class World {
   choices(): Choice[] {
     return this.scheduler.choices();
   }
+
+  /** The choice as a sleep set names it (reduction.ts). */
+  transition(choice: Choice): Transition | null {
+    const cluster = this.setup.cluster;
+    return transitionOf(choice, cluster.net.channel === 'connection', cluster.nowUs, this.contentHash);
+  }
+
+  private readonly contentHash = (message: object): number => messageHash(message, this.cache.messages);
 
   apply(choice: Choice): void {
     const touches = stepTouches(choice.step);
