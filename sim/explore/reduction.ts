@@ -77,15 +77,18 @@ export type Independence = (a: Transition, b: Transition, cluster: Cluster<Messa
  * reaching a client), which are never put to sleep. `contentHash` hashes a message's
  * contents.
  */
-export function transitionOf(choice: Choice, connection: boolean, nowUs: number, contentHash: (message: object) => number): Transition | null {
+export function transitionOf(choice: Choice, connection: boolean, nowUs: number, linkPosition: number, contentHash: (message: object) => number): Transition | null {
   const step = choice.step;
   const movesClock = choice.event !== null && choice.event.dueUs > nowUs;
   const at = (key: string, node: number, from = -1): Transition => ({ key, node, from, movesClock, kind: step.e });
   switch (step.e) {
     case 'deliver':
-      // On a connection only a link's head is deliverable, so the link names it; a datagram (or a message to oneself) needs its contents too.
+      // On a connection only a link's head is deliverable, so the link names it. A datagram (or a message to oneself) is
+      // named by its place among the link's messages in flight and its contents: the fingerprint tells two equal messages
+      // apart by their places, so delivering one or the other are different transitions. Its place holds while it sleeps:
+      // only a delivery to its receiver (dependent on it) takes a message off its link.
       if (connection && step.from !== step.to) return at(`d ${step.from} ${step.to}`, step.to, step.from);
-      return at(`d ${step.from} ${step.to} ${contentHash(choice.event!.ref as object)}`, step.to, step.from);
+      return at(`d ${step.from} ${step.to} @${linkPosition} ${contentHash(choice.event!.ref as object)}`, step.to, step.from);
     case 'sync':
       return at(`s ${step.node}`, step.node);
     case 'notice':

@@ -306,6 +306,7 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
   const asleep = f.sleep[id];
   const only = f.only[id];
   const taken: Transition[] = [];
+  const transitions = independence !== null ? world.transitions(choices) : null;
   const here = world.snapshot();
   explorer.snapshotsTaken++;
   let queued = 0;
@@ -314,8 +315,8 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
     for (let index = 0; index < count; index++) {
       const choice = choices[index];
       let transition: Transition | null = null;
-      if (independence !== null) {
-        transition = world.transition(choice);
+      if (transitions !== null) {
+        transition = transitions[index];
         if (transition !== null && asleep.has(transition.key)) {
           explorer.pruned++;
           continue;

@@ -86,10 +86,23 @@ export class World {
     return this.scheduler.choices();
   }
 
-  /** The choice as a sleep set names it (reduction.ts). */
-  transition(choice: Choice): Transition | null {
+  /** The choices as sleep sets name them (reduction.ts); `choices` is this state's whole list (every datagram in flight is in it). */
+  transitions(choices: readonly Choice[]): (Transition | null)[] {
     const cluster = this.setup.cluster;
-    return transitionOf(choice, cluster.net.channel === 'connection', cluster.nowUs, this.contentHash);
+    const connection = cluster.net.channel === 'connection';
+    const n = cluster.size;
+    // Per link, how many of its messages came before (choices list pending events in the order they were sent).
+    const onLink = new Map<number, number>();
+    return choices.map((choice) => {
+      let position = 0;
+      const step = choice.step;
+      if (step.e === 'deliver') {
+        const link = step.from * n + step.to;
+        position = onLink.get(link) ?? 0;
+        onLink.set(link, position + 1);
+      }
+      return transitionOf(choice, connection, cluster.nowUs, position, this.contentHash);
+    });
   }
 
   private readonly contentHash = (message: object): number => messageHash(message, this.cache.messages);

@@ -4,7 +4,9 @@
  * breadth-first after a warm-up (the simulator's own order until just before the first
  * write, 385 ms) to a depth bound: states generated, unique states, depth, time, whether
  * the bounded space was exhausted, unique states per second (wall, and per CPU second:
- * one core, whatever else the machine runs; V8's GC threads count too). Then the costs
+ * one core, whatever else the machine runs; V8's GC threads count too); the same search
+ * without the partial-order reduction (sleep sets: the same unique states, more
+ * successors computed). Then the costs
  * behind the rate, per state: building a world (setup and warm-up: what every state
  * cost when states were replayed from the root), one step, a snapshot, a restore of a
  * sibling (the parts one step touched), a fingerprint after one step (one server hashed
@@ -20,6 +22,7 @@ import type { ProtocolAdapter } from '../../sim/scenario/protocol.js';
 import { explore, type ExploreResult } from '../../sim/explore/search.js';
 import { World } from '../../sim/explore/world.js';
 import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
+import type { Reduction } from '../../sim/explore/reduction.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const FILE = join(ROOT, 'scenarios', 'explore', 'three-servers-two-writes.json');
@@ -32,10 +35,10 @@ function scenario() {
   return parseScenario(readFileSync(FILE, 'utf8'), FILE);
 }
 
-function bfs(adapter: ProtocolAdapter, maxDepth: number): { result: ExploreResult; seconds: number; cpuSeconds: number } {
+function bfs(adapter: ProtocolAdapter, maxDepth: number, reduction: Reduction = 'sleep'): { result: ExploreResult; seconds: number; cpuSeconds: number } {
   const start = performance.now();
   const cpu = process.cpuUsage();
-  const result = explore(scenario(), adapter, { strategy: 'bfs', maxDepth, maxStates: 2_000_000, budgets: ONE_CRASH, seed: 1, prefix: WARMUP });
+  const result = explore(scenario(), adapter, { strategy: 'bfs', maxDepth, maxStates: 2_000_000, budgets: ONE_CRASH, seed: 1, prefix: WARMUP, reduction });
   const used = process.cpuUsage(cpu);
   return { result, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
@@ -130,6 +133,13 @@ export function benchExplore(): Record<string, number> {
     out[`${name}BfsCpuSeconds`] = Number(cpuSeconds.toFixed(2));
     out[`${name}BfsUniquePerCpuSec`] = Math.round(result.unique / cpuSeconds);
     out[`${name}BfsReplayedStepsPerState`] = Number((result.stepsReplayed / Math.max(result.states, 1)).toFixed(2));
+    out[`${name}BfsPruned`] = result.pruned;
+    // The same space without the partial-order reduction: the same unique states, more successors computed.
+    const full = bfs(adapter, DEPTH[name], 'none');
+    out[`${name}BfsNoReductionStates`] = full.result.states;
+    out[`${name}BfsNoReductionUnique`] = full.result.unique;
+    out[`${name}BfsNoReductionCpuSeconds`] = Number(full.cpuSeconds.toFixed(2));
+    out[`${name}BfsNoReductionUniquePerCpuSec`] = Math.round(full.result.unique / full.cpuSeconds);
     for (const [property, depth] of Object.entries(result.sometimes)) out[`${name}Sometimes_${property.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())}Depth`] = depth ?? -1;
     for (const [key, value] of Object.entries(costs(adapter))) out[`${name}${key[0].toUpperCase()}${key.slice(1)}`] = value;
   }

@@ -14,7 +14,8 @@ import type { ProtocolAdapter } from '../../sim/scenario/protocol.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../../sim/explore/search.js';
 import { serverLocalIndependence, type Independence, type Transition } from '../../sim/explore/reduction.js';
-import type { Budgets } from '../../sim/explore/scheduler.js';
+import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
+import { World } from '../../sim/explore/world.js';
 import { ROOT } from '../cli/helpers.js';
 
 const FILE = join(ROOT, 'scenarios', 'explore', 'three-servers-two-writes.json');
@@ -125,4 +126,25 @@ describe('sleep sets', () => {
     const byDefault = explore(SCENARIO, paxosAdapter, { strategy: 'bfs', maxDepth: 5, maxStates: 100_000, budgets: ONE_CRASH, seed: 1, prefix: [{ e: 'run', untilMs: 385 }] });
     expect(byDefault.pruned).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('naming a choice across states', () => {
+  it('two equal datagrams at different places on one link are different transitions (the fingerprint tells them apart)', () => {
+    const budgets: Budgets = { ...ONE_CRASH, crashes: 0 };
+    const world = new World(SCENARIO, paxosAdapter, { seed: 1, budgets, prefix: [{ e: 'run', untilMs: 385 }] });
+    // The write reaches the leader (server 1) through server 0; then its heartbeat ticks re-send the Accept.
+    const take = (wanted: (step: ScheduleStep) => boolean) => world.apply(world.choices().find((c) => wanted(c.step))!);
+    take((s) => s.e === 'env');
+    take((s) => s.e === 'client-request');
+    take((s) => s.e === 'deliver' && s.type === 'Forward');
+    for (let i = 0; i < 5; i++) take((s) => s.e === 'timer');
+    const choices = world.choices();
+    const keys = world.transitions(choices);
+    const accepts = choices.map((c, i) => ({ c, key: keys[i]?.key })).filter(({ c }) => c.step.e === 'deliver' && c.step.type === 'Accept' && c.step.from === 1 && c.step.to === 2);
+    expect(accepts.length).toBeGreaterThan(1);
+    expect(new Set(accepts.map((a) => a.key)).size).toBe(accepts.length);
+    // Equal contents: only their places on the link tell them apart.
+    const contents = accepts.map((a) => a.key!.split(' ').pop());
+    expect(new Set(contents).size).toBeLessThan(accepts.length);
+  });
 });
