@@ -17,6 +17,7 @@ import type { Scenario } from '../../sim/scenario/types.js';
 import { explore, type ExploreOptions } from '../../sim/explore/search.js';
 import { counterexampleScenario, replayCounterexample } from '../../sim/explore/counterexample.js';
 import { branchPoint } from '../../sim/explore/branch.js';
+import { guidedBfs } from '../../sim/explore/guided.js';
 import { World } from '../../sim/explore/world.js';
 import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
 import { readTrace, TraceHasher, type TraceEvent } from '../../sim/core/trace.js';
@@ -249,4 +250,27 @@ describe('schedules in scenario files', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/schedule/);
   });
+});
+
+describe('BFS from a guided start', () => {
+  it('a random walk breaks a diffSkipsFirst run deep; BFS over its last choices finds the shortest way from there, and zablab run replays it to the same invariant and hash', () => {
+    const scenario = { ...SCENARIO, bugs: ['diffSkipsFirst'] };
+    const budgets: Budgets = { ...NO_FAULTS, crashes: 1 };
+    const walk = explore(scenario, zabAdapter, options({ strategy: 'random', maxDepth: 60, maxStates: 5_000, budgets }));
+    const deep = walk.violation!;
+    expect(deep.depth).toBeGreaterThan(20);
+    const tail = 8;
+    const { result, prefixSteps } = guidedBfs(scenario, zabAdapter, deep, tail, { maxStates: 20_000, budgets, seed: 1 });
+    expect(prefixSteps).toBe(deep.schedule.length - tail);
+    // The shortest way to a violation from the walk's choice n - 8: at most the walk's own tail.
+    const found = result.violation!;
+    expect(found.depth).toBeLessThanOrEqual(tail);
+    expect(found.schedule.slice(0, prefixSteps)).toEqual(deep.schedule.slice(0, prefixSteps));
+    const file = counterexampleScenario(scenario, 'zab', 1, found, 'bfs');
+    const replayed = replayCounterexample(file, zabAdapter, found);
+    expect(replayed.reproduced).toBe(true);
+    const run = runScenario(file, zabAdapter, { seed: 1 });
+    expect(run.halted?.invariant).toBe(found.invariant);
+    expect(run.traceHash).toBe(replayed.traceHash);
+  }, 60_000);
 });
