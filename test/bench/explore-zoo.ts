@@ -177,7 +177,7 @@ for (const bug of allBugs()) {
   }
   const needs = storyNeeds.get(bug.name);
   const over = beyondBudget(needs);
-  const verdict = bfsFound ? 'found by BFS' : guided !== '–' && !guided.startsWith('none') ? 'shows within the budget; BFS finds it from the walk\'s region, beyond the exhaustive bound from the warm-up' : over !== null ? `its story needs ${over}: beyond the budget (a smaller schedule is not excluded)` : `within the budget by its story; not reached: deeper than ${result.exhausted ? maxDepth : result.depth - 1} choices (≈ ${estimate(result.unique)} unique states 10 choices deeper)`;
+  const verdict = bfsFound ? 'found by BFS' : guided !== '–' && !guided.startsWith('none') ? 'shows within the budget; BFS finds it from the walk\'s region, beyond the exhaustive bound from the warm-up' : over !== null ? `its story needs ${over}: beyond the budget (a smaller schedule is not excluded)` : `${needs === undefined ? 'no story to judge the budget by' : 'within the budget by its story'}; not reached: deeper than ${result.exhausted ? maxDepth : result.depth - 1} choices (≈ ${estimate(result.unique)} unique states 10 choices deeper)`;
   const row = `| \`${bug.name}\` | ${bug.protocol} | ${cells} | ${walked} | ${guided} | ${shrunk.get(bug.name) ?? '–'} | ${describeNeeds(needs)} | ${verdict} |`;
   rows.push(row);
   process.stderr.write(row + '\n');
