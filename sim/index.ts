@@ -36,3 +36,5 @@ export { World, SOMETIMES, type Sometimes, type WorldOptions } from './explore/w
 export { ControlledScheduler, ScheduleError, describeStep, type Budgets, type Choice, type ScheduleStep } from './explore/scheduler.js';
 export { fingerprint, StateHasher } from './explore/fingerprint.js';
 export { counterexampleScenario, replayCounterexample, type Replayed } from './explore/counterexample.js';
+export { REDUCTIONS, serverLocalIndependence, type Reduction, type Independence, type Transition } from './explore/reduction.js';
+export { guidedBfs, type GuidedResult } from './explore/guided.js';
