@@ -19,8 +19,8 @@ export interface GuidedResult {
 
 export function guidedBfs(scenario: Scenario, adapter: ProtocolAdapter, walk: Counterexample, tail: number, options: Omit<ExploreOptions, 'strategy' | 'maxDepth' | 'prefix'>): GuidedResult {
   if (!(Number.isInteger(tail) && tail >= 1)) throw new Error(`guidedBfs: tail must be a positive integer, got ${tail}`);
-  // Never cut into the warm-up (the first step is a `run` when the search had one).
-  const keep = Math.max(walk.schedule.length - Math.min(tail, walk.depth), walk.schedule.length - walk.depth);
+  // Never cut into the walk's own prefix (its warm-up): at most its `depth` choices go.
+  const keep = walk.schedule.length - Math.min(tail, walk.depth);
   const prefix = walk.schedule.slice(0, keep);
   const result = explore(scenario, adapter, { ...options, strategy: 'bfs', maxDepth: walk.schedule.length - keep, prefix });
   return { result, prefixSteps: keep };
