@@ -30,7 +30,9 @@
  * - `LocalPrimaryOrder`: when (o, k) with k > 1 is committed, (o, k-1) must already be
  *   committed on this node ("not without it, nor before it"). One exemption: a node's
  *   first txn of origin o may follow a state transfer (ZAB's SNAP / DIFF), so it needs
- *   (o, k-1) committed on *some* node before (a txn nobody committed is never covered).
+ *   (o, k-1) committed on *some* node before (a txn nobody committed is never covered),
+ *   or (o, k-1) inside the state the node last took in whole (a restore's replay up to
+ *   its `lastProcessedZxid`, a SNAP or TRUNC up to its `zxid`), by its proposal's index.
  *   An error txn (ZooKeeper's ErrorTxn: a create that found the node, a setData on a
  *   stale version) changes no state, so no later txn assumes it: when (o, k-1) is an
  *   error txn (known from its `propose` or `commit` record) that this node never
@@ -98,6 +100,10 @@ export class PrimaryOrderMonitor {
   private readonly nodes = new Map<number, NodeState>();
   /** origin → seqs committed on some node (for the state-transfer exemption). */
   private readonly anywhere = new Map<string, Set<number>>();
+  /** origin → originSeq → log index (ZAB's zxid) of the proposal, from propose records. */
+  private readonly indexes = new Map<string, Map<number, number>>();
+  /** node → the log index up to which its state last came in whole (restore, SNAP, TRUNC). */
+  private readonly wholeUpTo = new Map<number, number>();
   /** origin → seqs of its error txns (state-neutral: no later txn assumes them). */
   private readonly neutral = new Map<string, Set<number>>();
 
@@ -109,10 +115,14 @@ export class PrimaryOrderMonitor {
     // the node's sequence afresh: what it holds came in whole.
     if (event.kind === 'crash' || event.kind === 'snap' || event.kind === 'restore' || event.kind === 'truncate') {
       this.nodes.delete(event.node);
+      const whole = event.kind === 'restore' ? event.lastProcessedZxid : event.zxid;
+      if (event.kind !== 'crash' && typeof whole === 'number') this.wholeUpTo.set(event.node, whole);
+      else this.wholeUpTo.delete(event.node);
       return;
     }
     if (event.kind === 'propose') {
       this.noteNeutral(event);
+      this.noteIndex(event);
       return;
     }
     if (!isPrimaryTxn(event)) return;
@@ -139,7 +149,7 @@ export class PrimaryOrderMonitor {
       node.committed.set(origin, mine);
     }
     const assumed = this.assumedBefore(mine, origin, k);
-    if (assumed > 0 && !mine.has(assumed) && !(firstOfOrigin && this.anywhere.get(origin)?.has(assumed))) {
+    if (assumed > 0 && !mine.has(assumed) && !(firstOfOrigin && (this.anywhere.get(origin)?.has(assumed) === true || this.cameInWhole(event.node, origin, assumed)))) {
       this.report(node, event, 'LocalPrimaryOrder', origin, [event.seq],
         `node ${event.node} committed txn #${k} of ${origin} (${labelOf(event)}) without #${assumed} of the same primary, which it was computed against`);
     }
@@ -159,6 +169,31 @@ export class PrimaryOrderMonitor {
       everywhere.add(k);
     }
     this.checkGlobal(node, event, origin);
+  }
+
+  /** Records where a primary's txn sits in the log order (`index`: ZAB's zxid), from its propose record. */
+  private noteIndex(event: TraceEvent): void {
+    if (typeof event.origin !== 'string' || typeof event.originSeq !== 'number' || typeof event.index !== 'number') return;
+    let seqs = this.indexes.get(event.origin);
+    if (seqs === undefined) {
+      seqs = new Map();
+      this.indexes.set(event.origin, seqs);
+    }
+    seqs.set(event.originSeq, event.index);
+  }
+
+  /**
+   * Whether (origin, k) was part of the state the node last took in whole: a restart's
+   * replay of its own log up to `lastProcessedZxid`, a SNAP, or a TRUNC's rebuild up to
+   * its zxid. Such a state is applied without a commit record per txn, so a txn that
+   * every node only ever replayed (a leader's last proposals, logged by a quorum and
+   * fast-forwarded by each server on its way back to LOOKING, then kept by the next
+   * leader) is still known to be there.
+   */
+  private cameInWhole(node: number, origin: string, k: number): boolean {
+    const upTo = this.wholeUpTo.get(node);
+    const index = this.indexes.get(origin)?.get(k);
+    return upTo !== undefined && index !== undefined && index <= upTo;
   }
 
   /** Records an error txn of a primary (from its propose or commit record). */

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { attachPrimaryOrder, checkPrimaryOrder, PAXOS_PRIMARY_ORDER_NOTE, type PrimaryOrderMonitor } from '../../sim/check/primary-order.js';
 import { checkHistory } from '../../sim/check/lin/checker.js';
 import { paxosConfig } from '../../sim/paxos/index.js';
+import { readFileSync } from 'node:fs';
+import { validateScenario } from '../../sim/scenario/load.js';
+import { runScenario } from '../../sim/scenario/run.js';
+import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { figureOneScenario, twoLeaderScenario } from './scenarios.js';
 
 const noGuard = () => paxosConfig({ staleTxnGuard: false });
@@ -90,4 +94,43 @@ describe('primary order past error txns', () => {
     const events = [ev(1, 'propose', 0, 1, 'create'), ev(2, 'propose', 0, 2, 'setData'), ev(3, 'commit', 1, 1, 'create'), ev(4, 'commit', 1, 3, 'setData')];
     expect(checkPrimaryOrder(events).violations.map((v) => v.invariant)).toEqual(['LocalPrimaryOrder']);
   });
+});
+
+describe('primary order after a node takes its state in whole (ZAB: a restart replays its log)', () => {
+  // ZAB swarm 14679 (a leader-latch workload, slow disks, an operator's restart): leader 3
+  // proposed #303 (a create), #304 and #305 (error txns) and was restarted before any
+  // COMMIT. Every server had logged #303 and applied it only by replaying its own log
+  // (fast-forward on the way back to LOOKING; a restart's loadDataBase), which records no
+  // commit per txn. Node 3, restored up to #303, then got #304 and #305 from the next
+  // leader's DIFF: primary order kept, though no node ever committed #303 by a COMMIT.
+  const propose = (seq: number, originSeq: number, type: string) =>
+    ({ timeUs: seq, seq, node: 3, kind: 'propose', index: 1000 + originSeq, origin: 'zab:e1', originSeq, txn: { type } }) as never;
+  const commit = (seq: number, node: number, originSeq: number, type: string, how: Record<string, boolean>) =>
+    ({ timeUs: seq, seq, node, kind: 'commit', index: 1000 + originSeq, origin: 'zab:e1', originSeq, txn: { type }, ...how }) as never;
+  const restore = (seq: number, lastProcessedZxid: number) => ({ timeUs: seq, seq, node: 3, kind: 'restore', reason: 'start', lastProcessedZxid }) as never;
+  const story = (restoredUpTo: number) => [
+    propose(0, 302, 'create'),
+    restore(0, 1302),
+    propose(1, 303, 'create'),
+    propose(2, 304, 'error'),
+    propose(3, 305, 'error'),
+    commit(4, 3, 303, 'create', { replay: true }),
+    { timeUs: 5, seq: 5, node: 3, kind: 'crash' } as never,
+    restore(6, restoredUpTo),
+    commit(7, 3, 304, 'error', { sync: true }),
+    commit(8, 3, 305, 'error', { sync: true }),
+  ];
+  it('a node restored up to #303 that then commits #304 keeps primary order', () => {
+    expect(checkPrimaryOrder(story(1303)).violations).toEqual([]);
+  });
+  it('restored only up to #302, the same #304 is committed without #303: a violation', () => {
+    const result = checkPrimaryOrder(story(1302));
+    expect(result.violations.map((v) => v.message)).toEqual([expect.stringMatching(/^node 3 committed txn #304 of zab:e1 \(error\) without #303 of the same primary/)]);
+  });
+  it('the run of swarm 14679 reports primary order kept', () => {
+    const scenario = validateScenario(JSON.parse(readFileSync(new URL('../fixtures/zab-14679-primary-order.json', import.meta.url), 'utf8')), 'zab-14679');
+    const result = runScenario(scenario, protocolAdapter('zab'), { seed: 14679 });
+    expect(result.primaryOrder.violations).toEqual([]);
+    expect(result.primaryOrder.commits).toBeGreaterThan(2000);
+  }, 60_000);
 });
