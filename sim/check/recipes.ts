@@ -355,6 +355,69 @@ export function checkDoubleBarrier(events: readonly HistoryEvent[]): RecipeRepor
 }
 
 /**
+ * A barrier (`barrier`, sim/client/distributed-barrier.ts), Curator's DistributedBarrier,
+ * round by round. Safety: nobody passes a round's barrier before it is removed — a
+ * waiter's `waitOnBarrier` may end ok only after the controller invoked that round's
+ * `removeBarrier` (the delete cannot commit earlier; a pass after the invocation and
+ * before the controller's answer is legal: the delete committed, the controller had not
+ * heard yet). A wait invoked before the round's `setBarrier` completed is named, not
+ * failed: Curator's waitOnBarrier finds no node and passes (the node's absence is all a
+ * waiter sees; the application must set the barrier first). Completion (`complete`,
+ * checked where the run heals and has time to finish): every waiter passed every round
+ * that was set, after the removal.
+ */
+export function checkBarrier(events: readonly HistoryEvent[], complete = true): RecipeReport {
+  const setUs = new Map<number, number>();
+  const removeUs = new Map<number, number>();
+  const waitFromUs = new Map<number, number>();
+  const passes: { client: number; round: number; fromUs: number; atUs: number }[] = [];
+  const waiters = new Set<number>();
+  let timeouts = 0;
+  for (const event of events) {
+    const client = event.process as number;
+    const atUs = event.timeUs ?? 0;
+    const round = Number(event.value);
+    if (event.f === 'setBarrier' && event.type === 'ok' && !setUs.has(round)) setUs.set(round, atUs);
+    else if (event.f === 'removeBarrier' && event.type === 'invoke' && !removeUs.has(round)) removeUs.set(round, atUs);
+    else if (event.f === 'waitOnBarrier') {
+      waiters.add(client);
+      if (event.type === 'invoke') waitFromUs.set(client, atUs);
+      else if (event.type === 'ok') passes.push({ client, round, fromUs: waitFromUs.get(client) ?? atUs, atUs });
+      else if (event.type === 'fail') timeouts++;
+    }
+  }
+  const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+  const problems: string[] = [];
+  let beforeSet = 0;
+  const passed = new Set<string>();
+  for (const pass of passes) {
+    passed.add(`${pass.client}:${pass.round}`);
+    const removedUs = removeUs.get(pass.round);
+    if (removedUs !== undefined && removedUs < pass.atUs) continue;
+    const setAtUs = setUs.get(pass.round);
+    if (setAtUs === undefined || pass.fromUs < setAtUs) {
+      beforeSet++;
+      continue;
+    }
+    problems.push(`client ${pass.client} passed the barrier of round ${pass.round} at ${ms(pass.atUs)}, ${removedUs === undefined ? 'and it was never removed' : `before it was removed (at ${ms(removedUs)})`}`);
+  }
+  if (complete) {
+    for (const round of [...setUs.keys()].sort((a, b) => a - b)) {
+      for (const waiter of [...waiters].sort((a, b) => a - b)) if (!passed.has(`${waiter}:${round}`)) problems.push(`client ${waiter} never passed the barrier of round ${round}`);
+    }
+  }
+  const notes = [
+    timeouts === 0 ? '' : `; ${timeouts} wait(s) timed out and waited again`,
+    beforeSet === 0 ? '' : `; ${beforeSet} wait(s) began before the barrier was set and passed at once (Curator's waitOnBarrier: no node, no barrier)`,
+  ].join('');
+  const summary =
+    problems.length === 0
+      ? `${setUs.size} round(s), ${waiters.size} waiter(s): nobody passed a barrier before it was removed${complete ? ', every waiter passed every round' : ''}${notes}`
+      : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+  return { recipe: 'barrier', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
+/**
  * A shared counter on versions (`counter`, sim/client/counter.ts): every successful
  * increment wrote a value no other increment wrote (a compare-and-set on the version:
  * two increments that both set 5 are a lost update), each client's increments set
@@ -405,6 +468,7 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
   if (recipe === 'config') return checkConfig(events);
   if (recipe === 'queue') return checkQueue(events);
   if (recipe === 'membership' && context !== undefined) return checkMembership(events, context);
+  if (recipe === 'barrier') return checkBarrier(events);
   if (recipe === 'double-barrier') return checkDoubleBarrier(events);
   if (recipe === 'counter') return checkCounter(events);
   return undefined;
