@@ -27,6 +27,7 @@
 import { Rng } from '../core/rng.js';
 import { syncCrashFault } from './targets.js';
 import type { OpKind } from '../client/workload.js';
+import { RECIPES, type RecipeName } from '../client/recipes.js';
 import type { ReadMode } from '../client/protocol.js';
 import type { Expectations, FaultAction, LatencyMs, ProtocolName, Scenario, WorkloadSpecMs } from './types.js';
 
@@ -363,6 +364,39 @@ function drawWorkload(d: Draft, scenario: Scenario, frequentFaults: boolean, fau
   scenario.workload = workload;
 }
 
+/** The share of runs whose clients run Curator's recipes instead of the random mix. */
+export const RECIPE_SHARE = 0.15;
+
+/**
+ * Recipe workloads in a share of the runs: Curator's recipes (one, or several side by
+ * side) under the draw's faults and settings, the drawn request and session timeouts
+ * kept. Drawn from a stream of its own after the plain workload, whose draw is kept, so
+ * a seed's faults, settings and expectations draw exactly as before; only the seeds drawn
+ * for a recipe run another workload. A recipe's clients: two to five alone; side by side,
+ * two or three per recipe (a queue needs a producer and a consumer).
+ */
+function drawRecipeWorkload(d: Draft, scenario: Scenario): void {
+  const w = scenario.workload;
+  if (w === undefined) return;
+  const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/recipes`);
+  if (!rng.chance(RECIPE_SHARE)) return;
+  const side = rng.chance(0.25) ? rng.shuffled(RECIPES).slice(0, 2 + rng.int(3)) : undefined;
+  const recipe: RecipeName = side === undefined ? rng.pick(RECIPES) : side[0];
+  const clients = side === undefined ? rng.intBetween(2, 5) : side.length * rng.intBetween(2, 3);
+  const recipes: WorkloadSpecMs = {
+    clients,
+    ratePerSec: rng.pick([5, 10, 20, 50]),
+    readMode: 'local',
+    // Rounds: the lock's acquires, the barriers' rounds, the config's publishes, the queue's puts, …
+    opsPerClient: rng.intBetween(2, 6),
+    ...(side === undefined ? { recipe } : { clientRecipes: side }),
+    ...(side === undefined && recipe === 'lock' && rng.chance(0.3) ? { lockResource: 'fenced' as const } : {}),
+    ...(w.requestTimeoutMs !== undefined ? { requestTimeoutMs: w.requestTimeoutMs } : {}),
+    ...(w.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: w.sessionTimeoutMs } : {}),
+  };
+  scenario.workload = recipes;
+}
+
 // ---------------------------------------------------------------- faults
 
 /** A random target of one server. */
@@ -569,6 +603,14 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   const omitted = profile.liveness.omitted;
   const w = scenario.workload;
   if (w !== undefined) expect.linearizable = true;
+  const recipes = w?.clientRecipes ?? (w?.recipe !== undefined ? [w.recipe] : []);
+  // Recipes never stop on their own where sessions expire at every hiccup (each expiry
+  // deletes their ephemerals, which they make again) or a narrow zxid counter forces an
+  // election every few dozen writes (each a hiccup): their traffic runs through the whole
+  // quiet time, so the cluster is never caught settled. Measured: swarm zab 351, 497, 520,
+  // 818, 977, 1000, 1306 (granted sessions of 20-100 ms, or 5-8 bit counters).
+  const recipeChurnMs = recipes.length > 0 ? effectiveSessionMs(d, w?.sessionTimeoutMs) : Infinity;
+  const recipeChurn = recipes.length > 0 && (recipeChurnMs < 400 || scenario.cluster.counterBits !== undefined) ? (recipeChurnMs < 400 ? `a granted session of ${recipeChurnMs} ms` : 'a narrow zxid counter') : null;
   // The quiet time after the story: usually generous, sometimes too short on purpose.
   const needMs = recoveryNeedMs(d);
   const clogTailMs = Math.max(0, lastClogEndMs(faults) - d.durationMs);
@@ -584,6 +626,9 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
     live = false;
   } else if (healMs < enoughMs) {
     omitted.push(`recovers, converge: the quiet time (${healMs} ms) is shorter than an election and a sync may take (${enoughMs} ms)`);
+    live = false;
+  } else if (recipeChurn !== null) {
+    omitted.push(`recovers, converge: with ${recipeChurn} the recipes' writes (ephemerals made again after every expiry) never stop`);
     live = false;
   }
   expect.converge = live;
@@ -617,6 +662,13 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
         if ((w.startMs ?? 0) < settleMs) w.startMs = settleMs;
       }
     }
+  }
+  // A recipe's safety promises always; its completion ones (every item taken, every waiter
+  // through, every reader on the last configuration, a member seen gone in time) only
+  // where the cluster recovers and the quiet time lets the clients finish.
+  if (recipes.length > 0) {
+    expect.recipe = live ? 'hold' : 'safe';
+    if (!live) omitted.push(`recipe completion (${recipes.join(', ')}): the cluster need not recover, so only the recipe's safety promises are checked`);
   }
   // A leader soon after the start and after every leader crash: only when leader crashes are the only faults.
   if (live && kinds.every((kind) => kind === 'leader-crash' || kind === 'duplicate') && (scenario.network?.lossRate ?? 0) === 0) {
@@ -667,6 +719,7 @@ export function drawSwarmScenario(protocol: ProtocolName, seed: number, options:
   const faultDurationMs = rng.pick([1, 5, 20, 60, 150, 400, 1000]);
   // Operations that end unknown (timeouts) make a history hard to check: fewer clients then.
   drawWorkload(d, scenario, kinds.length > 0 && faultIntervalMs <= 25, kinds.length > 0);
+  drawRecipeWorkload(d, scenario);
   const faults = drawFaults(d, kinds, faultIntervalMs, faultDurationMs, scenario);
   if (faults.length > 0) scenario.faults = faults;
   if (faults.filter((f) => f.action === 'crash' && (f.target === 'majority' || f.target === 'majority-without-leader')).length >= 2) d.extremes.push('repeated-majority-crash');
@@ -674,7 +727,8 @@ export function drawSwarmScenario(protocol: ProtocolName, seed: number, options:
   const profile: SwarmProfile = { kinds, faultIntervalMs, faultDurationMs, knobs: swarmKnobs(protocol).filter((knob) => d.knobs.has(knob)), extremes: d.extremes, liveness: { recovers: false, allOpsComplete: false, omitted: [] } };
   scenario.expect = drawExpectations(d, scenario, kinds, faults, profile);
   if (options.bugs !== undefined && options.bugs.length > 0) scenario.bugs = [...options.bugs];
-  scenario.title = `swarm ${protocol} ${seed}: ${kinds.length ? kinds.join('+') : 'no faults'}`;
+  const recipes = scenario.workload?.clientRecipes ?? (scenario.workload?.recipe !== undefined ? [scenario.workload.recipe] : []);
+  scenario.title = `swarm ${protocol} ${seed}: ${kinds.length ? kinds.join('+') : 'no faults'}${recipes.length > 0 ? `; recipes: ${recipes.join(', ')}` : ''}`;
   scenario.explanation = describe(protocol, seed, profile, scenario);
   return { scenario, seed, profile };
 }

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateScenario } from '../../sim/scenario/load.js';
 import { allBugs } from '../../sim/scenario/protocols.js';
-import { drawSwarmScenario, swarmFaultKinds, swarmKnobs, type SwarmDraw } from '../../sim/scenario/swarm.js';
+import { drawSwarmScenario, RECIPE_SHARE, swarmFaultKinds, swarmKnobs, type SwarmDraw } from '../../sim/scenario/swarm.js';
+import { RECIPES } from '../../sim/client/recipes.js';
 import type { FaultAction, ProtocolName } from '../../sim/scenario/types.js';
 import * as zablab from '../../sim/index.js';
 
@@ -143,6 +144,24 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
         expect(faults.some((f) => f.action === 'duplicate')).toBe(true);
       });
     }
+
+    it(`${protocol}: recipe workloads in about ${RECIPE_SHARE * 100}% of the draws, every recipe among them, alone and side by side; their completion promised only where the recipes can finish`, () => {
+      const recipeDraws = scenarios.filter((s) => s.workload?.recipe !== undefined || s.workload?.clientRecipes !== undefined);
+      expect(recipeDraws.length).toBeGreaterThan(SEEDS * RECIPE_SHARE * 0.6);
+      expect(recipeDraws.length).toBeLessThan(SEEDS * RECIPE_SHARE * 1.4);
+      const drawn = new Set(recipeDraws.flatMap((s) => s.workload!.clientRecipes ?? [s.workload!.recipe!]));
+      expect([...drawn].sort()).toEqual([...RECIPES].sort());
+      expect(recipeDraws.some((s) => s.workload!.clientRecipes !== undefined)).toBe(true);
+      for (const s of recipeDraws) {
+        const e = s.expect!;
+        // Safety always; completion ('hold') only with recovery, sessions of 400 ms or more and a full zxid counter.
+        expect(e.recipe).toBe(e.recovers === true ? 'hold' : 'safe');
+        if (e.recipe === 'hold') expect(s.cluster.counterBits).toBeUndefined();
+      }
+      expect(recipeDraws.some((s) => s.expect!.recipe === 'hold')).toBe(true);
+      expect(recipeDraws.some((s) => s.expect!.recipe === 'safe')).toBe(true);
+      for (const s of scenarios) if (s.workload?.recipe === undefined && s.workload?.clientRecipes === undefined) expect(s.expect?.recipe).toBeUndefined();
+    });
 
     it(`${protocol}: names each liveness expectation in some draws, and never where the settings rule it out`, () => {
       const named = (key: 'recovers' | 'allOpsComplete' | 'leaderWithinMs') => scenarios.filter((s) => s.expect?.[key] !== undefined && s.expect[key] !== false).length;
