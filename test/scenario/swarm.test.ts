@@ -145,10 +145,10 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
       });
     }
 
-    it(`${protocol}: recipe workloads in about ${RECIPE_SHARE * 100}% of the draws, every recipe among them, alone and side by side; their completion promised only where the recipes can finish`, () => {
+    it(`${protocol}: recipe workloads in up to ${RECIPE_SHARE * 100}% of the draws (where a request can finish before it times out), every recipe among them, alone and side by side; their completion promised only where the recipes can finish`, () => {
       const recipeDraws = scenarios.filter((s) => s.workload?.recipe !== undefined || s.workload?.clientRecipes !== undefined);
-      expect(recipeDraws.length).toBeGreaterThan(SEEDS * RECIPE_SHARE * 0.6);
-      expect(recipeDraws.length).toBeLessThan(SEEDS * RECIPE_SHARE * 1.4);
+      expect(recipeDraws.length).toBeGreaterThan(SEEDS * 0.06);
+      expect(recipeDraws.length).toBeLessThan(SEEDS * RECIPE_SHARE * 1.3);
       const drawn = new Set(recipeDraws.flatMap((s) => s.workload!.clientRecipes ?? [s.workload!.recipe!]));
       expect([...drawn].sort()).toEqual([...RECIPES].sort());
       expect(recipeDraws.some((s) => s.workload!.clientRecipes !== undefined)).toBe(true);
