@@ -425,6 +425,35 @@ function drawRecipeWorkload(d: Draft, scenario: Scenario): void {
   scenario.workload = recipes;
 }
 
+/**
+ * Recipes whose promises a client's GC pause cannot break: none of them rests on a
+ * client's belief (the lock's, the latch's, the selector's one holder does: a holder
+ * paused past its session believes until it wakes, which ZooKeeper does not prevent) or
+ * on timing (membership: a paused watcher sees a member gone late).
+ */
+const PAUSE_PROOF: readonly RecipeName[] = ['config', 'queue', 'barrier', 'double-barrier', 'counter'];
+
+/**
+ * Client pauses (`pause-client`: the client's process stops, as a JVM in a GC pause) in
+ * half the recipe draws whose recipes are all PAUSE_PROOF: one to three, from a quarter
+ * of the granted session to three sessions long (its session expires while it is
+ * stopped). Drawn from a stream of their own, after the fault script.
+ */
+function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): void {
+  const w = scenario.workload;
+  const recipes = w?.clientRecipes ?? (w?.recipe !== undefined ? [w.recipe] : []);
+  if (w === undefined || recipes.length === 0 || !recipes.every((name) => PAUSE_PROOF.includes(name))) return;
+  const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/client-pauses`);
+  if (!rng.chance(0.5)) return;
+  const sessionMs = effectiveSessionMs(d, w.sessionTimeoutMs);
+  const count = rng.intBetween(1, 3);
+  for (let i = 0; i < count; i++) {
+    faults.push({ atMs: round(rng.next() * d.durationMs), action: 'pause-client', client: rng.int(w.clients), durationMs: round(sessionMs * rng.pick([0.25, 0.75, 1.5, 3])) });
+  }
+  faults.sort((a, b) => a.atMs - b.atMs);
+  d.extremes.push('client-pause');
+}
+
 // ---------------------------------------------------------------- faults
 
 /** A random target of one server. */
@@ -756,6 +785,7 @@ export function drawSwarmScenario(protocol: ProtocolName, seed: number, options:
   drawWorkload(d, scenario, kinds.length > 0 && faultIntervalMs <= 25, kinds.length > 0);
   drawRecipeWorkload(d, scenario);
   const faults = drawFaults(d, kinds, faultIntervalMs, faultDurationMs, scenario);
+  drawClientPauses(d, scenario, faults);
   if (faults.length > 0) scenario.faults = faults;
   if (faults.filter((f) => f.action === 'crash' && (f.target === 'majority' || f.target === 'majority-without-leader')).length >= 2) d.extremes.push('repeated-majority-crash');
   if (faults.some((f) => f.action === 'crash' && f.target === 'all')) d.extremes.push('cluster-restart');

@@ -52,8 +52,8 @@ describe('swarm draws', () => {
       expect(counts.filter((c) => c === 0).length).toBeGreaterThan(SEEDS * 0.03);
       expect(counts.filter((c) => c === 1).length).toBeGreaterThan(SEEDS * 0.25);
       expect(counts.filter((c) => c >= 5).length).toBeGreaterThan(SEEDS * 0.03);
-      // The faults drawn are of the profile's kinds only.
-      const strays = DRAWS[protocol].flatMap(({ profile, scenario }) => (scenario.faults ?? []).filter((f) => !profile.kinds.includes(kindOf(f) as never)).map((f) => `seed ${scenario.seed}: ${JSON.stringify(f)}`));
+      // The faults drawn are of the profile's kinds only (client pauses, drawn for recipes on a stream of their own, aside).
+      const strays = DRAWS[protocol].flatMap(({ profile, scenario }) => (scenario.faults ?? []).filter((f) => f.action !== 'pause-client' && !profile.kinds.includes(kindOf(f) as never)).map((f) => `seed ${scenario.seed}: ${JSON.stringify(f)}`));
       expect(strays).toEqual([]);
     });
   }
@@ -161,6 +161,14 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
       expect(recipeDraws.some((s) => s.expect!.recipe === 'hold')).toBe(true);
       expect(recipeDraws.some((s) => s.expect!.recipe === 'safe')).toBe(true);
       for (const s of scenarios) if (s.workload?.recipe === undefined && s.workload?.clientRecipes === undefined) expect(s.expect?.recipe).toBeUndefined();
+      // Client GC pauses: only where no recipe's promise rests on a client's belief or on timing.
+      const paused = scenarios.filter((s) => (s.faults ?? []).some((f) => f.action === 'pause-client'));
+      expect(paused.length).toBeGreaterThan(0);
+      for (const s of paused) {
+        for (const name of s.workload!.clientRecipes ?? [s.workload!.recipe!]) expect(['config', 'queue', 'barrier', 'double-barrier', 'counter']).toContain(name);
+        for (const f of s.faults!) if (f.action === 'pause-client') expect(f.client).toBeLessThan(s.workload!.clients);
+        expect(s.expect!.allOpsComplete).toBeUndefined();
+      }
     });
 
     it(`${protocol}: names each liveness expectation in some draws, and never where the settings rule it out`, () => {
