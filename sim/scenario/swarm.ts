@@ -366,6 +366,11 @@ function drawWorkload(d: Draft, scenario: Scenario, frequentFaults: boolean, fau
 
 const EXCLUSIVE_ROLES: readonly RecipeName[] = ['lock', 'leader-latch', 'leader-selector'];
 
+/** The recipes a workload runs (none: the random mix). */
+function recipesOf(w: WorkloadSpecMs | undefined): readonly RecipeName[] {
+  return w?.clientRecipes ?? (w?.recipe !== undefined ? [w.recipe] : []);
+}
+
 /**
  * The share of draws whose clients run Curator's recipes instead of the random mix, of
  * those where recipes can work (a request timeout that covers an operation): about one
@@ -441,7 +446,7 @@ const PAUSE_PROOF: readonly RecipeName[] = ['config', 'queue', 'barrier', 'doubl
  */
 function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): void {
   const w = scenario.workload;
-  const recipes = w?.clientRecipes ?? (w?.recipe !== undefined ? [w.recipe] : []);
+  const recipes = recipesOf(w);
   if (w === undefined || recipes.length === 0 || !recipes.every((name) => PAUSE_PROOF.includes(name))) return;
   const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/client-pauses`);
   if (!rng.chance(0.5)) return;
@@ -660,7 +665,7 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   const omitted = profile.liveness.omitted;
   const w = scenario.workload;
   if (w !== undefined) expect.linearizable = true;
-  const recipes = w?.clientRecipes ?? (w?.recipe !== undefined ? [w.recipe] : []);
+  const recipes = recipesOf(w);
   // Recipes never stop on their own where sessions expire at every hiccup (each expiry
   // deletes their ephemerals, which they make again) or a narrow zxid counter forces an
   // election every few dozen writes (each a hiccup): their traffic runs through the whole
@@ -792,7 +797,7 @@ export function drawSwarmScenario(protocol: ProtocolName, seed: number, options:
   const profile: SwarmProfile = { kinds, faultIntervalMs, faultDurationMs, knobs: swarmKnobs(protocol).filter((knob) => d.knobs.has(knob)), extremes: d.extremes, liveness: { recovers: false, allOpsComplete: false, omitted: [] } };
   scenario.expect = drawExpectations(d, scenario, kinds, faults, profile);
   if (options.bugs !== undefined && options.bugs.length > 0) scenario.bugs = [...options.bugs];
-  const recipes = scenario.workload?.clientRecipes ?? (scenario.workload?.recipe !== undefined ? [scenario.workload.recipe] : []);
+  const recipes = recipesOf(scenario.workload);
   scenario.title = `swarm ${protocol} ${seed}: ${kinds.length ? kinds.join('+') : 'no faults'}${recipes.length > 0 ? `; recipes: ${recipes.join(', ')}` : ''}`;
   scenario.explanation = describe(protocol, seed, profile, scenario);
   return { scenario, seed, profile };
