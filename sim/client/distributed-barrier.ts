@@ -32,6 +32,7 @@
  */
 import type { ClientNotification } from './protocol.js';
 import type { CuratorClient } from './curator.js';
+import { Wakeup } from './wakeup.js';
 
 export interface PlainBarrierFlaws {
   /** The application goes on when waitOnBarrier times out, as if it had passed (its `false` ignored). */
@@ -41,8 +42,7 @@ export interface PlainBarrierFlaws {
 }
 
 export class DistributedBarrier {
-  private waiter: (() => void) | null = null;
-  private missedWake = false;
+  private readonly wakeup = new Wakeup();
   /** The wait under way (null: none) and whether its `exists` is in flight. */
   private current: { done: (passed: boolean) => void; over: boolean } | null = null;
   private looking = false;
@@ -55,14 +55,14 @@ export class DistributedBarrier {
   ) {
     curator.watchPath(barrierPath, (event) => this.onEvent(event));
     this.unsubscribe = curator.onConnectionState((state) => {
-      if (state === 'RECONNECTED' || state === 'LOST') this.wake();
+      if (state === 'RECONNECTED' || state === 'LOST') this.wakeup.wake();
     });
   }
 
   /** Stops listening (the barrier's round is over for this client). */
   close(): void {
     this.current = null;
-    this.waiter = null;
+    this.wakeup.cancel();
     this.unsubscribe();
     this.curator.watchPath(this.barrierPath, null);
   }
@@ -102,14 +102,14 @@ export class DistributedBarrier {
     wait.over = true;
     if (this.current === wait) {
       this.current = null;
-      this.waiter = null;
+      this.wakeup.cancel();
     }
     wait.done(passed);
   }
 
   /** exists with a watch: no node, the wait is over; there, wait for an event; no answer, look again later. */
   private readonly look = (): void => {
-    this.missedWake = false;
+    this.wakeup.fresh();
     if (this.current === null || this.looking) return;
     this.looking = true;
     const path = this.barrierPath;
@@ -119,26 +119,12 @@ export class DistributedBarrier {
       if (wait === null) return;
       if (found.ok && found.output === false) return this.finish(wait, true);
       if (!found.ok) return this.curator.later(this.curator.policy.maxSleepUs, this.look);
-      this.waitFor(this.look);
+      this.wakeup.waitFor(this.look);
     });
   };
 
   private onEvent(event: ClientNotification): void {
-    if (event.kind === 'watch') this.wake();
+    if (event.kind === 'watch') this.wakeup.wake();
   }
 
-  private waitFor(look: () => void): void {
-    if (this.missedWake) {
-      this.missedWake = false;
-      return look();
-    }
-    this.waiter = look;
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (waiter === null) this.missedWake = true;
-    else waiter();
-  }
 }
