@@ -102,7 +102,7 @@ export function checkExclusiveRole(recipe: string, events: readonly HistoryEvent
  * hears of a change before it can read the changed data; a NodeCache reads the data only
  * after an event, so the order is the recipe's own and not checked here.
  */
-export function checkConfig(events: readonly HistoryEvent[]): RecipeReport {
+export function checkConfig(events: readonly HistoryEvent[], complete = true): RecipeReport {
   const seen = new Map<number, number[]>();
   let published = -1;
   for (const event of events) {
@@ -126,13 +126,13 @@ export function checkConfig(events: readonly HistoryEvent[]): RecipeReport {
     finals.set(reader, versions[versions.length - 1]);
   }
   const ends = [...new Set(finals.values())];
-  if (ends.length > 1) problems.push(`the readers end on different versions: ${[...finals].map(([c, v]) => `client ${c} on ${v}`).join(', ')}`);
+  if (complete && ends.length > 1) problems.push(`the readers end on different versions: ${[...finals].map(([c, v]) => `client ${c} on ${v}`).join(', ')}`);
   const stale = [...finals].filter(([, v]) => v < published);
-  if (stale.length > 0) problems.push(`${stale.map(([c, v]) => `client ${c} ends on version ${v}`).join(', ')}, older than the last published (${published})`);
+  if (complete && stale.length > 0) problems.push(`${stale.map(([c, v]) => `client ${c} ends on version ${v}`).join(', ')}, older than the last published (${published})`);
   const observations = [...seen.values()].reduce((n, list) => n + list.length, 0);
   const summary =
     problems.length === 0
-      ? `${seen.size} reader(s), ${observations} observation(s), versions only move forward, every reader ends on version ${ends[0] ?? '–'}`
+      ? `${seen.size} reader(s), ${observations} observation(s), versions only move forward${complete ? `, every reader ends on version ${ends[0] ?? '–'}` : ''}`
       : problems.join('; ');
   return { recipe: 'config', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
@@ -163,7 +163,7 @@ function protectedPrefix(node: string): string | null {
  *   number; each consumer takes in increasing number (a single consumer: FIFO). Across
  *   consumers nothing is promised: they interleave.
  */
-export function checkQueue(events: readonly HistoryEvent[]): RecipeReport {
+export function checkQueue(events: readonly HistoryEvent[], complete = true): RecipeReport {
   const problems: string[] = [];
   const invoked = new Map<number, HistoryEvent>();
   const puts = new Map<string, { node: string; seq: number | null; fromUs: number; toUs: number }>();
@@ -225,12 +225,12 @@ export function checkQueue(events: readonly HistoryEvent[]): RecipeReport {
       nodes.add(node);
     }
   }
-  for (const [item, put] of puts) if (!takes.has(item)) problems.push(`${item} was put (node ${put.seq}) and never taken`);
+  if (complete) for (const [item, put] of puts) if (!takes.has(item)) problems.push(`${item} was put (node ${put.seq}) and never taken`);
   const twinNote =
     twins === 0 ? '' : `; ${twins} item(s) put twice by a retried put whose lost create had already been taken (a protected create cannot find a node that is gone: ZooKeeper does not make creates idempotent)`;
   const summary =
     problems.length === 0
-      ? `${puts.size} item(s) put, ${taken} taken, each exactly once, each consumer in sequence order${twinNote}`
+      ? `${puts.size} item(s) put, ${taken} taken, each ${complete ? 'exactly' : 'at most'} once, each consumer in sequence order${twinNote}`
       : problems.slice(0, 4).join('; ') + (problems.length > 4 ? ` (and ${problems.length - 4} more)` : '');
   return { recipe: 'queue', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
@@ -243,6 +243,12 @@ export interface RecipeContext {
   readonly clientPauses?: readonly ClientPause[];
   /** The lock's holders write to a resource, fenced or not (sim/client/resource.ts). */
   readonly lockResource?: 'unfenced' | 'fenced';
+  /**
+   * Only the safety promises (the run need not recover and finish: the swarm's): the
+   * completion ones — every reader on the last configuration, every item taken, every
+   * waiter through, the counter read at the end, a member seen gone in time — are left out.
+   */
+  readonly safetyOnly?: boolean;
 }
 
 /**
@@ -355,6 +361,69 @@ export function checkDoubleBarrier(events: readonly HistoryEvent[]): RecipeRepor
 }
 
 /**
+ * A barrier (`barrier`, sim/client/distributed-barrier.ts), Curator's DistributedBarrier,
+ * round by round. Safety: nobody passes a round's barrier before it is removed — a
+ * waiter's `waitOnBarrier` may end ok only after the controller invoked that round's
+ * `removeBarrier` (the delete cannot commit earlier; a pass after the invocation and
+ * before the controller's answer is legal: the delete committed, the controller had not
+ * heard yet). A wait invoked before the round's `setBarrier` completed is named, not
+ * failed: Curator's waitOnBarrier finds no node and passes (the node's absence is all a
+ * waiter sees; the application must set the barrier first). Completion (`complete`,
+ * checked where the run heals and has time to finish): every waiter passed every round
+ * that was set, after the removal.
+ */
+export function checkBarrier(events: readonly HistoryEvent[], complete = true): RecipeReport {
+  const setUs = new Map<number, number>();
+  const removeUs = new Map<number, number>();
+  const waitFromUs = new Map<number, number>();
+  const passes: { client: number; round: number; fromUs: number; atUs: number }[] = [];
+  const waiters = new Set<number>();
+  let timeouts = 0;
+  for (const event of events) {
+    const client = event.process as number;
+    const atUs = event.timeUs ?? 0;
+    const round = Number(event.value);
+    if (event.f === 'setBarrier' && event.type === 'ok' && !setUs.has(round)) setUs.set(round, atUs);
+    else if (event.f === 'removeBarrier' && event.type === 'invoke' && !removeUs.has(round)) removeUs.set(round, atUs);
+    else if (event.f === 'waitOnBarrier') {
+      waiters.add(client);
+      if (event.type === 'invoke') waitFromUs.set(client, atUs);
+      else if (event.type === 'ok') passes.push({ client, round, fromUs: waitFromUs.get(client) ?? atUs, atUs });
+      else if (event.type === 'fail') timeouts++;
+    }
+  }
+  const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+  const problems: string[] = [];
+  let beforeSet = 0;
+  const passed = new Set<string>();
+  for (const pass of passes) {
+    passed.add(`${pass.client}:${pass.round}`);
+    const removedUs = removeUs.get(pass.round);
+    if (removedUs !== undefined && removedUs < pass.atUs) continue;
+    const setAtUs = setUs.get(pass.round);
+    if (setAtUs === undefined || pass.fromUs < setAtUs) {
+      beforeSet++;
+      continue;
+    }
+    problems.push(`client ${pass.client} passed the barrier of round ${pass.round} at ${ms(pass.atUs)}, ${removedUs === undefined ? 'and it was never removed' : `before it was removed (at ${ms(removedUs)})`}`);
+  }
+  if (complete) {
+    for (const round of [...setUs.keys()].sort((a, b) => a - b)) {
+      for (const waiter of [...waiters].sort((a, b) => a - b)) if (!passed.has(`${waiter}:${round}`)) problems.push(`client ${waiter} never passed the barrier of round ${round}`);
+    }
+  }
+  const notes = [
+    timeouts === 0 ? '' : `; ${timeouts} wait(s) timed out and waited again`,
+    beforeSet === 0 ? '' : `; ${beforeSet} wait(s) began before the barrier was set and passed at once (Curator's waitOnBarrier: no node, no barrier)`,
+  ].join('');
+  const summary =
+    problems.length === 0
+      ? `${setUs.size} round(s), ${waiters.size} waiter(s): nobody passed a barrier before it was removed${complete ? ', every waiter passed every round' : ''}${notes}`
+      : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+  return { recipe: 'barrier', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
+/**
  * A shared counter on versions (`counter`, sim/client/counter.ts): every successful
  * increment wrote a value no other increment wrote (a compare-and-set on the version:
  * two increments that both set 5 are a lost update), each client's increments set
@@ -364,7 +433,7 @@ export function checkDoubleBarrier(events: readonly HistoryEvent[]): RecipeRepor
  * increments again — ZooKeeper's setData is not idempotent, and Curator's
  * DistributedAtomicInteger counts such an increment twice too.
  */
-export function checkCounter(events: readonly HistoryEvent[]): RecipeReport {
+export function checkCounter(events: readonly HistoryEvent[], complete = true): RecipeReport {
   const problems: string[] = [];
   const setBy = new Map<number, number>();
   const lastByClient = new Map<number, number>();
@@ -387,27 +456,41 @@ export function checkCounter(events: readonly HistoryEvent[]): RecipeReport {
     if (last !== undefined && out.value <= last) problems.push(`client ${client} set ${out.value} after it had set ${last}`);
     lastByClient.set(client, out.value);
   }
-  if (final === null) problems.push('the counter was never read at the end');
-  else if (final < succeeded) problems.push(`${succeeded} increments succeeded but the counter ends at ${final} (lost updates)`);
+  if (final === null) {
+    if (complete) problems.push('the counter was never read at the end');
+  } else if (final < succeeded) problems.push(`${succeeded} increments succeeded but the counter ends at ${final} (lost updates)`);
   else if (final > succeeded + unknown) problems.push(`the counter ends at ${final}, above the ${succeeded} successful increments plus ${unknown} write(s) of unknown outcome`);
   const extra = final !== null && final > succeeded ? `; ${final - succeeded} more than the successful increments, from writes whose answer was lost and that were applied before the retry (setData is not idempotent)` : '';
   const summary =
     problems.length === 0
-      ? `${succeeded} increment(s) succeeded, each setting a value no other set; the counter ends at ${final}${extra}`
+      ? `${succeeded} increment(s) succeeded, each setting a value no other set; ${final === null ? 'the counter was not read at the end (the run need not finish)' : `the counter ends at ${final}`}${extra}`
       : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
   return { recipe: 'counter', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
 
 /** The recipe's checker, when it has one. */
+/**
+ * The recipe's checker, when it has one. With `context.safetyOnly` only the safety
+ * promises are checked (the exclusive roles, the double barrier and the lock's resource
+ * have no other); membership's promise is one of timing (a member seen gone within its
+ * session timeout once a leader can expire it), so it is not checked at all then.
+ */
 export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number, context?: RecipeContext): RecipeReport | undefined {
+  const complete = context?.safetyOnly !== true;
   if (recipe === 'lock') return checkLock(checkExclusiveRole(recipe, events, endUs), events, context);
   if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
-  if (recipe === 'config') return checkConfig(events);
-  if (recipe === 'queue') return checkQueue(events);
+  if (recipe === 'config') return checkConfig(events, complete);
+  if (recipe === 'queue') return checkQueue(events, complete);
+  if (recipe === 'membership' && !complete) return notChecked(recipe, 'its promise is one of timing and completion (a silent member seen gone within its session timeout; every member gone at the end), not asked of a run that need not recover');
   if (recipe === 'membership' && context !== undefined) return checkMembership(events, context);
+  if (recipe === 'barrier') return checkBarrier(events, complete);
   if (recipe === 'double-barrier') return checkDoubleBarrier(events);
-  if (recipe === 'counter') return checkCounter(events);
+  if (recipe === 'counter') return checkCounter(events, complete);
   return undefined;
+}
+
+function notChecked(recipe: string, why: string): RecipeReport {
+  return { recipe, verdict: 'holds', summary: `not checked: ${why}`, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
 
 /** Several recipes side by side: one report that holds when every one of theirs does. */

@@ -25,6 +25,7 @@
  */
 import type { ClientNotification } from './protocol.js';
 import { getChildrenOp, type CuratorClient } from './curator.js';
+import { Wakeup } from './wakeup.js';
 
 export const READY_NODE = 'ready';
 
@@ -37,9 +38,7 @@ export interface BarrierFlaws {
 
 export class DistributedDoubleBarrier {
   private phase: 'idle' | 'entering' | 'inside' | 'leaving' = 'idle';
-  private waiter: (() => void) | null = null;
-  /** An event came while a listing was under way: list again instead of waiting. */
-  private missedWake = false;
+  private readonly wakeup = new Wakeup();
   private generation = 0;
   private readonly unsubscribe: () => void;
 
@@ -53,8 +52,8 @@ export class DistributedDoubleBarrier {
     curator.watchPath(this.readyPath, (event) => this.onEvent(event));
     curator.watchPath(barrierPath, (event) => this.onEvent(event));
     this.unsubscribe = curator.onConnectionState((state) => {
-      if (state === 'LOST' && (this.phase === 'entering' || this.phase === 'inside')) this.createOurNode(() => this.wake());
-      else if (state === 'RECONNECTED') this.wake();
+      if (state === 'LOST' && (this.phase === 'entering' || this.phase === 'inside')) this.createOurNode(() => this.wakeup.wake());
+      else if (state === 'RECONNECTED') this.wakeup.wake();
     });
   }
 
@@ -97,13 +96,13 @@ export class DistributedDoubleBarrier {
 
   private pass(done: () => void): void {
     this.phase = 'inside';
-    this.waiter = null;
+    this.wakeup.cancel();
     done();
   }
 
   private internalEnter(generation: number, done: () => void): void {
     const look = () => {
-      this.missedWake = false;
+      this.wakeup.fresh();
       if (generation !== this.generation) return;
       this.listMembers((members, readyExists) => {
         if (generation !== this.generation) return;
@@ -112,7 +111,7 @@ export class DistributedDoubleBarrier {
           if (readyExists) return this.pass(done);
           return this.curator.call({ f: 'create', value: { path: this.readyPath, data: '' }, req: { op: 'create', path: this.readyPath, data: '', mode: 'persistent' } }, () => this.pass(done));
         }
-        this.waitFor(look);
+        this.wakeup.waitFor(look);
       });
     };
     look();
@@ -120,12 +119,12 @@ export class DistributedDoubleBarrier {
 
   private internalLeave(generation: number, done: () => void): void {
     const look = () => {
-      this.missedWake = false;
+      this.wakeup.fresh();
       if (generation !== this.generation) return;
       this.listMembers((members) => {
         if (generation !== this.generation) return;
         if (members.length === 0) return this.passLeave(done);
-        this.waitFor(look);
+        this.wakeup.waitFor(look);
       });
     };
     look();
@@ -133,7 +132,7 @@ export class DistributedDoubleBarrier {
 
   private passLeave(done: () => void): void {
     this.phase = 'idle';
-    this.waiter = null;
+    this.wakeup.cancel();
     done();
   }
 
@@ -160,21 +159,7 @@ export class DistributedDoubleBarrier {
   }
 
   private onEvent(event: ClientNotification): void {
-    if (event.kind === 'watch') this.wake();
+    if (event.kind === 'watch') this.wakeup.wake();
   }
 
-  private waitFor(look: () => void): void {
-    if (this.missedWake) {
-      this.missedWake = false;
-      return look();
-    }
-    this.waiter = look;
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (waiter === null) this.missedWake = true;
-    else waiter();
-  }
 }

@@ -30,6 +30,9 @@ export interface GroupFlaws {
 export class GroupMember {
   private active = false;
   private generation = 0;
+  /** Creates of our node sent and not yet answered, and the delete waiting for them (close). */
+  private creating = 0;
+  private afterCreates: (() => void) | null = null;
 
   /** `onJoined(sessionId)` each time the member's node exists again for its current session. */
   constructor(
@@ -62,7 +65,12 @@ export class GroupMember {
     this.active = false;
     this.generation++;
     this.curator.watchPath(this.path, null);
-    this.curator.guaranteedDelete(this.path, () => done());
+    const remove = () => this.curator.guaranteedDelete(this.path, () => done());
+    // A create still in Curator's retry loop would make the node again after our delete
+    // (found by the swarm: paxos 17901, a member listed after it had left, until its
+    // session expired). Curator's PersistentNode has the same race; here the delete waits.
+    if (this.creating > 0) this.afterCreates = remove;
+    else remove();
   }
 
   private createNode(): void {
@@ -70,7 +78,14 @@ export class GroupMember {
     const generation = ++this.generation;
     const mode = this.flaws.persistentMembers === true ? 'persistent' : 'ephemeral';
     const path = this.path;
+    this.creating++;
     this.curator.call({ f: 'create', value: { path, data: this.memberId }, req: { op: 'create', path, data: this.memberId, mode } }, (created) => {
+      this.creating--;
+      if (this.creating === 0 && this.afterCreates !== null) {
+        const remove = this.afterCreates;
+        this.afterCreates = null;
+        return remove();
+      }
       if (!this.active || generation !== this.generation) return;
       if (!created.ok) return this.curator.later(this.curator.policy.maxSleepUs, () => this.createNode());
       if (created.output === 'NONODE') {

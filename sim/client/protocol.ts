@@ -49,7 +49,12 @@ export type RefusalCode =
   | 'SESSIONEXPIRED';
 
 export type ClientReply =
-  | { kind: 'connected'; sessionId: number; zxid: number }
+  /**
+   * `timeoutUs`: the session timeout the server granted (the request clamped to
+   * minSessionTimeout..maxSessionTimeout, ZooKeeperServer.processConnectRequest); the
+   * client runs its pings and read timeout on it (ClientCnxn.onConnected).
+   */
+  | { kind: 'connected'; sessionId: number; zxid: number; timeoutUs?: number }
   /** `zxid`: the server's lastProcessedZxid when it answered (the client tracks the max). */
   | { kind: 'result'; result: ZkResult; zxid: number }
   | { kind: 'pong'; zxid: number }

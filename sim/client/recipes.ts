@@ -31,12 +31,13 @@ import { NodeCache, type NodeCacheFlaws } from './node-cache.js';
 import { putItem, QueueConsumer, type QueueFlaws } from './queue.js';
 import { GroupMember, GroupWatcher, type GroupFlaws } from './group.js';
 import { DistributedDoubleBarrier, type BarrierFlaws } from './barrier.js';
+import { DistributedBarrier, type PlainBarrierFlaws } from './distributed-barrier.js';
 import { LeaderSelector, type SelectorFlaws } from './leader-selector.js';
 import { SharedCounter, type CounterFlaws } from './counter.js';
 import { GuardedResource, lockToken } from './resource.js';
 
-export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'double-barrier' | 'leader-selector' | 'counter';
-export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'double-barrier', 'leader-selector', 'counter'];
+export type RecipeName = 'lock' | 'leader-latch' | 'config' | 'queue' | 'membership' | 'barrier' | 'double-barrier' | 'leader-selector' | 'counter';
+export const RECIPES: readonly RecipeName[] = ['lock', 'leader-latch', 'config', 'queue', 'membership', 'barrier', 'double-barrier', 'leader-selector', 'counter'];
 
 /** The recipe-level operations of each recipe (what its checker reads from the history). */
 export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
@@ -45,6 +46,7 @@ export const RECIPE_OPS: Readonly<Record<RecipeName, readonly string[]>> = {
   config: ['publish', 'observe'],
   queue: ['enqueue', 'take'],
   membership: ['join', 'expired', 'leave', 'view'],
+  barrier: ['setBarrier', 'removeBarrier', 'waitOnBarrier'],
   'double-barrier': ['enter', 'leave', 'expired'],
   'leader-selector': ['elect', 'resign'],
   counter: ['increment', 'final'],
@@ -65,6 +67,8 @@ export const RECIPE_EPHEMERAL_PREFIX: Readonly<Record<RecipeName, string | null>
   'leader-selector': '/leader-selector',
   config: null,
   queue: null,
+  // Persistent nodes: the znode model checks the ZooKeeper calls under the barrier.
+  barrier: null,
   counter: null,
 };
 
@@ -123,6 +127,7 @@ export interface RecipeFlaws {
   queue?: QueueFlaws;
   membership?: GroupFlaws;
   barrier?: BarrierFlaws;
+  plainBarrier?: PlainBarrierFlaws;
   selector?: SelectorFlaws;
   counter?: CounterFlaws;
 }
@@ -583,6 +588,96 @@ function membershipRecipe(env: RecipeEnv): void {
 }
 
 /**
+ * `barrier`: Curator's DistributedBarrier (distributed-barrier.ts), round k at
+ * /distributed-barrier/r<k>. Client 0 is the controller: `setBarrier` (ok once the node
+ * exists), holds it for a while (exponential, the workload's mean), `removeBarrier` (ok
+ * once it is gone), thinks, and sets the next round, until its rounds or the story are
+ * over. Every other client waits: once the controller has set round k (the application
+ * tells it, here through the harness), `waitOnBarrier` (invoked with k; ok with k when the
+ * node is gone; `fail` when the wait timed out — it waits again at once), then works and
+ * moves on to round k+1. A waiter's wait times out after the mean hold, so timeouts happen
+ * in ordinary runs. The checker is checkBarrier.
+ */
+export const BARRIER_PATH = '/distributed-barrier';
+
+function barrierRecipe(env: RecipeEnv): void {
+  const { cluster, client, history, curator, meanUs, think, begin, done } = setUp(env);
+  const setKey = 'barrier:set';
+  const finalKey = 'barrier:final';
+  const listenersKey = 'barrier:listeners';
+  const listeners = (env.shared.get(listenersKey) as (() => void)[] | undefined) ?? [];
+  env.shared.set(listenersKey, listeners);
+  const flaws = env.flaws.plainBarrier ?? {};
+  const pathOf = (round: number) => `${BARRIER_PATH}/r${round}`;
+  const tell = (key: string, value: number) => {
+    env.shared.set(key, value);
+    for (const listener of listeners) listener();
+  };
+  if (env.local === 0) {
+    let rounds = 0;
+    const next = () => {
+      if (roundsOver(env, rounds)) {
+        tell(finalKey, rounds);
+        return done();
+      }
+      const round = ++rounds;
+      const barrier = new DistributedBarrier(curator, pathOf(round), flaws);
+      const set = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'setBarrier', round);
+      barrier.setBarrier(() => {
+        history.complete(cluster.nowUs, set, 'ok', round);
+        tell(setKey, round);
+        curator.later(workUs(env, meanUs), () => {
+          const remove = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'removeBarrier', round);
+          barrier.removeBarrier(() => {
+            history.complete(cluster.nowUs, remove, 'ok', round);
+            barrier.close();
+            curator.later(think(), next);
+          });
+        });
+      });
+    };
+    begin(next);
+    return;
+  }
+  let passed = 0;
+  let waiting = false;
+  let finished = false;
+  const waitRound = (round: number) => {
+    const barrier = new DistributedBarrier(curator, pathOf(round), flaws);
+    const attempt = () => {
+      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'waitOnBarrier', round);
+      barrier.waitOnBarrier(Math.max(1, Math.round(meanUs)), (through) => {
+        if (!through && flaws.ignoreTimeout !== true) {
+          history.complete(cluster.nowUs, op, 'fail', 'timed out');
+          return curator.later(0, attempt);
+        }
+        history.complete(cluster.nowUs, op, 'ok', round);
+        barrier.close();
+        passed = round;
+        waiting = false;
+        curator.later(think(), tryNext);
+      });
+    };
+    attempt();
+  };
+  const tryNext = () => {
+    if (waiting || finished) return;
+    if (passed < ((env.shared.get(setKey) as number | undefined) ?? 0)) {
+      waiting = true;
+      return waitRound(passed + 1);
+    }
+    const final = env.shared.get(finalKey) as number | undefined;
+    if (final !== undefined && passed >= final) {
+      finished = true;
+      done();
+    }
+  };
+  // The controller tells the waiters when a round is set (in the waiter's own time: its process may be paused).
+  listeners.push(() => curator.later(0, tryNext));
+  begin(tryNext);
+}
+
+/**
  * `double-barrier`: every client is a member of a DistributedDoubleBarrier (barrier.ts)
  * with memberQty = the number of clients, for `opsPerClient` rounds (default 3; every
  * member does the same number, or the last round would wait for ever), round k at
@@ -718,6 +813,7 @@ const RECIPE_RUNNERS: Readonly<Record<RecipeName, (env: RecipeEnv) => void>> = {
   config: configRecipe,
   queue: queueRecipe,
   membership: membershipRecipe,
+  barrier: barrierRecipe,
   'double-barrier': doubleBarrierRecipe,
   counter: counterRecipe,
 };

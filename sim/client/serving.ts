@@ -2,7 +2,7 @@
  * The server side of the client protocol (sim/client/protocol.ts) that the ZAB and the
  * Paxos services share: local reads with their watches, refusals, and a session's end.
  */
-import type { DataTree, WatchEventType, WatchManager, ZkRequest, ZkResult } from '../store/index.js';
+import type { DataTree, SessionInfo, WatchEventType, WatchManager, ZkRequest, ZkResult } from '../store/index.js';
 import type { ClientNotification, ClientReply, RefusalCode, WatchSet } from './protocol.js';
 
 const OK: ZkResult = Object.freeze({ ok: true });
@@ -85,4 +85,9 @@ export function setWatches(
     else if (stat.pzxid > relativeZxid) fire(path, 'NodeChildrenChanged');
     else watches.addChildWatch(sessionId, path);
   }
+}
+
+/** The session timeout a server granted, for its `connected` answer (ZooKeeperServer.finishSessionInit sends the negotiated timeout). */
+export function grantedTimeout(session: SessionInfo | undefined): { timeoutUs?: number } {
+  return session === undefined ? {} : { timeoutUs: session.timeoutUs };
 }

@@ -91,6 +91,8 @@ export class ZkClient implements ClientEndpoint {
   private connectRequestId = 0;
   private pending: { op: OpRecord; requestId: number; clientOp: ClientOp; done: OpCallback } | null = null;
   private waitingOp: { clientOp: ClientOp; done: OpCallback } | null = null;
+  /** The session timeout the server granted (the last `connected` answer's), until then the requested one. */
+  private grantedTimeoutUs: number | undefined;
   /** When the client last heard from its server (any answer): ZooKeeper's read timeout runs from here. */
   lastHeardUs = 0;
   private pinging = false;
@@ -218,26 +220,40 @@ export class ZkClient implements ClientEndpoint {
     pending.done(pending.op, raw);
   }
 
+  /**
+   * The session timeout the client runs on: the one its server granted once connected
+   * (ClientCnxn.onConnected: readTimeout = 2/3 of the negotiated timeout, a ping every
+   * half of that), the requested one before. A server clamps the request to its
+   * min/maxSessionTimeout (2 and 20 ticks): a client that kept pinging on the requested
+   * 400 ms would see a 20 ms session (tickTime 1 ms) expire between every two pings.
+   */
+  get sessionTimeoutUs(): number {
+    return this.grantedTimeoutUs ?? this.options.sessionTimeoutUs;
+  }
+
+  private get pingIntervalUs(): number {
+    return Math.max(1, Math.floor(this.sessionTimeoutUs / 3));
+  }
+
   private startPinging(): void {
     if (this.pinging) return;
     this.pinging = true;
-    const interval = Math.max(1, Math.floor(this.options.sessionTimeoutUs / 3));
     const tick = () => {
       if (this.stopped) {
         this.pinging = false;
         return;
       }
       if (this.connected && this.sessionId !== undefined) {
-        if (this.cluster.nowUs - this.lastHeardUs > (this.options.sessionTimeoutUs * 2) / 3 && this.pending === null) {
+        if (this.cluster.nowUs - this.lastHeardUs > (this.sessionTimeoutUs * 2) / 3 && this.pending === null) {
           // The server went silent: look for another one before the session expires.
           this.moveToAnotherServer(0);
         } else {
           this.cluster.clientSend(this.server, this.request({ kind: 'ping', sessionId: this.sessionId }));
         }
       }
-      this.at(this.cluster.nowUs + interval, tick);
+      this.at(this.cluster.nowUs + this.pingIntervalUs, tick);
     };
-    this.at(this.cluster.nowUs + interval, tick);
+    this.at(this.cluster.nowUs + this.pingIntervalUs, tick);
   }
 
   onReply(server: NodeId, req: ClientRequest, result: unknown): void {
@@ -252,6 +268,7 @@ export class ZkClient implements ClientEndpoint {
       if (reply.kind === 'connected') {
         if (this.sessionId !== undefined && this.sessionId !== reply.sessionId) this.sessionsLost++;
         this.sessionId = reply.sessionId;
+        if (reply.timeoutUs !== undefined && reply.timeoutUs > 0) this.grantedTimeoutUs = reply.timeoutUs;
         this.connected = true;
         this.setState('connected');
         this.startPinging();

@@ -28,7 +28,7 @@
  */
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
-import { endSession, readNow, refused, setWatches } from '../client/serving.js';
+import { endSession, grantedTimeout, readNow, refused, setWatches } from '../client/serving.js';
 import { isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { CommandOutcome } from './apply.js';
 import type { PaxosConfig } from './config.js';
@@ -118,7 +118,7 @@ export class ClientService {
       if (!host.tree.hasSession(body.sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
       this.attached.set(body.sessionId, req.clientId);
       this.touches.touch(body.sessionId);
-      const reply: ClientReply = { kind: 'connected', sessionId: body.sessionId, zxid: host.lastApplied };
+      const reply: ClientReply = { kind: 'connected', sessionId: body.sessionId, zxid: host.lastApplied, ...grantedTimeout(host.tree.sessions.get(body.sessionId)) };
       ctx.reply(req, reply);
       return setWatches(ctx, host.tree, this.watches, body.sessionId, req.clientId, body.lastZxid, body.watches);
     }
@@ -207,7 +207,7 @@ export class ClientService {
     this.connecting.delete(key);
     if (result?.ok !== true) return ctx.reply(waiting.req, refused('NOTREADY'));
     this.attached.set(sessionId, waiting.req.clientId);
-    const reply: ClientReply = { kind: 'connected', sessionId, zxid: this.host.lastApplied };
+    const reply: ClientReply = { kind: 'connected', sessionId, zxid: this.host.lastApplied, ...grantedTimeout(this.host.tree.sessions.get(sessionId)) };
     ctx.reply(waiting.req, reply);
   }
 

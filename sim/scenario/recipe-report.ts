@@ -15,7 +15,7 @@ import type { HistoryEvent } from '../check/lin/history.js';
 import { checkRecipe, combineRecipeReports, type RecipeReport } from '../check/recipes.js';
 import { RECIPE_OPS, RECIPES, recipeGroups, type RecipeName } from '../client/recipes.js';
 import { historyFromTrace } from './lin-report.js';
-import { recipeContextOf, workloadSpec } from './run.js';
+import { expectationsFor, recipeContextOf, workloadSpec } from './run.js';
 import type { Scenario } from './types.js';
 
 export interface RecipeGroupHistory {
@@ -61,6 +61,8 @@ export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenari
     spec,
     events.filter((e) => e.kind === 'election').map((e) => e.timeUs),
     clientPauses,
+    // Only the safety promises where the run expects only those (a swarm draw names one protocol).
+    expectationsFor(scenario, scenario.protocols?.[0] ?? 'zab').recipe === 'safe',
   );
   const per = groups.map((group): RecipeGroupHistory => {
     const fs = new Set(RECIPE_OPS[group.recipe]);

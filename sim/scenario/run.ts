@@ -398,8 +398,9 @@ function resumeClient(rt: Runtime, client: ZkClient): void {
 }
 
 /** What the recipe checkers need besides the history: one builder for the run and the lab (recipe-report.ts), so the two verdicts agree. */
-export function recipeContextOf(spec: WorkloadSpec | undefined, leaderChangesUs: readonly number[], clientPauses: readonly ClientPause[]): RecipeContext {
+export function recipeContextOf(spec: WorkloadSpec | undefined, leaderChangesUs: readonly number[], clientPauses: readonly ClientPause[], safetyOnly = false): RecipeContext {
   return {
+    ...(safetyOnly ? { safetyOnly } : {}),
     sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
     leaderChangesUs,
     clientPauses,
@@ -657,6 +658,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     spec,
     rt.leaders.map((leader) => leader.atUs),
     rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
+    expected.recipe === 'safe',
   );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =
@@ -882,8 +884,9 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
   }
   if (expected.recipe !== undefined) {
     const report = r.recipe;
-    if (report === undefined) results.push({ name: `recipe ${expected.recipe === 'hold' ? 'holds' : 'violated'}`, status: 'skipped', ok: false, detail: 'skipped: the run has no recipe with a checker' });
+    if (report === undefined) results.push({ name: `recipe ${expected.recipe === 'violated' ? 'violated' : 'holds'}`, status: 'skipped', ok: false, detail: 'skipped: the run has no recipe with a checker' });
     else if (expected.recipe === 'hold') add(`${report.recipe} holds`, report.verdict === 'holds', report.summary);
+    else if (expected.recipe === 'safe') add(`${report.recipe} safe`, report.verdict === 'holds', report.summary);
     else addHappens(`${report.recipe} violated`, report.verdict === 'violated', report.summary);
   }
   if (expected.leaderWithinMs !== undefined) {

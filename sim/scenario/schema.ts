@@ -118,7 +118,7 @@ const expectations = {
     minLeaderChanges: { type: 'integer', minimum: 0 },
     maxLeaders: { type: 'integer', minimum: 0 },
     allOpsComplete: { type: 'boolean', description: 'every operation completes once the faults are over; with a recipe, its own operations (acquire, release, elect, resign, enqueue, take, …), not the ZooKeeper calls under them' },
-    recipe: { enum: ['hold', 'violated'], description: 'the recipe checker\'s verdict: never two lock holders, never two clients believing themselves leader at once, no queue item taken twice or out of order, …' },
+    recipe: { enum: ['hold', 'safe', 'violated'], description: 'the recipe checker\'s verdict: never two lock holders, never two clients believing themselves leader at once, no queue item taken twice or out of order, …; safe: only these safety promises, not the completion ones (every item taken, every reader on the last configuration, every waiter through), for runs that need not recover' },
     recovers: { type: 'boolean' },
     serverErrors: { enum: ['none', 'logged'], description: 'errors servers log where ZooKeeper logs an ERROR or throws an unexpected exception: none (the default) or logged' },
     minOkOps: { type: 'integer', minimum: 0 },

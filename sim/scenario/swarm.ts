@@ -27,6 +27,7 @@
 import { Rng } from '../core/rng.js';
 import { syncCrashFault } from './targets.js';
 import type { OpKind } from '../client/workload.js';
+import { RECIPES, type RecipeName } from '../client/recipes.js';
 import type { ReadMode } from '../client/protocol.js';
 import type { Expectations, FaultAction, LatencyMs, ProtocolName, Scenario, WorkloadSpecMs } from './types.js';
 
@@ -363,6 +364,101 @@ function drawWorkload(d: Draft, scenario: Scenario, frequentFaults: boolean, fau
   scenario.workload = workload;
 }
 
+const EXCLUSIVE_ROLES: readonly RecipeName[] = ['lock', 'leader-latch', 'leader-selector'];
+
+/** The recipes a workload runs (none: the random mix). */
+function recipesOf(w: WorkloadSpecMs | undefined): readonly RecipeName[] {
+  return w?.clientRecipes ?? (w?.recipe !== undefined ? [w.recipe] : []);
+}
+
+/**
+ * The share of draws whose clients run Curator's recipes instead of the random mix, of
+ * those where recipes can work (a request timeout that covers an operation): about one
+ * run in ten in all.
+ */
+export const RECIPE_SHARE = 0.2;
+
+/**
+ * Recipe workloads in a share of the runs: Curator's recipes (one, or several side by
+ * side) under the draw's faults and settings, the drawn request and session timeouts
+ * kept. Drawn from a stream of its own after the plain workload, whose draw is kept, so
+ * a seed's faults, settings and expectations draw exactly as before; only the seeds drawn
+ * for a recipe run another workload. A recipe's clients: two to five alone; side by side,
+ * two or three per recipe (a queue needs a producer and a consumer).
+ */
+function drawRecipeWorkload(d: Draft, scenario: Scenario): void {
+  const w = scenario.workload;
+  if (w === undefined) return;
+  const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/recipes`);
+  if (!rng.chance(RECIPE_SHARE)) return;
+  // The exclusive roles (lock, latch, selector) promise one holder only where a client
+  // hears of trouble before its session can expire: Curator gives the role up on
+  // SUSPENDED, 2/3 of the timeout after the client last heard from its server, and the
+  // server's clock started a hop earlier, so a hop must stay under about a quarter of the
+  // granted timeout. Where it need not (a 20 ms session and wide latency: swarm zab 11040,
+  // two selector leaders for 46 ms), ZooKeeper promises nothing and they are not drawn.
+  // With a session of a few ticks, a follower's report of a client's pings reaches the
+  // leader's session tracker late against the timeout (swarm paxos 12222: a 40 ms
+  // session, two latch leaders for 31 ms): sessions of 400 ms or more, as for completion.
+  // A request timeout shorter than an operation takes leaves nearly every call unknown
+  // and retried for ever: no recipe there (paxos 5286: a queue's history past the
+  // checker's search; zab 4268, 14679: recipes that never finish).
+  const sessionMs = effectiveSessionMs(d, w.sessionTimeoutMs);
+  if ((w.requestTimeoutMs ?? 300) < 2 * operationNeedMs(d.timing)) return;
+  const rolesHold = sessionMs >= 400 && sessionMs >= 4 * d.timing.hopMs;
+  const pool = rolesHold ? RECIPES : RECIPES.filter((name) => !EXCLUSIVE_ROLES.includes(name));
+  const side = rng.chance(0.25) ? rng.shuffled(pool).slice(0, 2 + rng.int(3)) : undefined;
+  const recipe: RecipeName = side === undefined ? rng.pick(pool) : side[0];
+  const clients = side === undefined ? rng.intBetween(2, 5) : side.length * rng.intBetween(2, 3);
+  // A double barrier is as fast as its slowest member, round after round, and every member
+  // does every round: at most three, at 20 per second or more, so the quiet time sees them
+  // through (paxos 18244: six rounds at 5 per second were still going when it ended).
+  const slowest = side?.includes('double-barrier') === true || recipe === 'double-barrier';
+  const ratePerSec = rng.pick([5, 10, 20, 50]);
+  const rounds = rng.intBetween(2, 6);
+  const recipes: WorkloadSpecMs = {
+    clients,
+    ratePerSec: slowest ? Math.max(20, ratePerSec) : ratePerSec,
+    readMode: 'local',
+    // Rounds: the lock's acquires, the barriers' rounds, the config's publishes, the queue's puts, …
+    opsPerClient: slowest ? Math.min(3, rounds) : rounds,
+    ...(side === undefined ? { recipe } : { clientRecipes: side }),
+    ...(side === undefined && recipe === 'lock' && rng.chance(0.3) ? { lockResource: 'fenced' as const } : {}),
+    ...(w.requestTimeoutMs !== undefined ? { requestTimeoutMs: w.requestTimeoutMs } : {}),
+    ...(w.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: w.sessionTimeoutMs } : {}),
+  };
+  scenario.workload = recipes;
+}
+
+/**
+ * Recipes whose promises a client's GC pause cannot break: none of them rests on a
+ * client's belief (the lock's, the latch's, the selector's one holder does: a holder
+ * paused past its session believes until it wakes, which ZooKeeper does not prevent) or
+ * on timing (membership: a paused watcher sees a member gone late).
+ */
+const PAUSE_PROOF: readonly RecipeName[] = ['config', 'queue', 'barrier', 'double-barrier', 'counter'];
+
+/**
+ * Client pauses (`pause-client`: the client's process stops, as a JVM in a GC pause) in
+ * half the recipe draws whose recipes are all PAUSE_PROOF: one to three, from a quarter
+ * of the granted session to three sessions long (its session expires while it is
+ * stopped). Drawn from a stream of their own, after the fault script.
+ */
+function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): void {
+  const w = scenario.workload;
+  const recipes = recipesOf(w);
+  if (w === undefined || recipes.length === 0 || !recipes.every((name) => PAUSE_PROOF.includes(name))) return;
+  const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/client-pauses`);
+  if (!rng.chance(0.5)) return;
+  const sessionMs = effectiveSessionMs(d, w.sessionTimeoutMs);
+  const count = rng.intBetween(1, 3);
+  for (let i = 0; i < count; i++) {
+    faults.push({ atMs: round(rng.next() * d.durationMs), action: 'pause-client', client: rng.int(w.clients), durationMs: round(sessionMs * rng.pick([0.25, 0.75, 1.5, 3])) });
+  }
+  faults.sort((a, b) => a.atMs - b.atMs);
+  d.extremes.push('client-pause');
+}
+
 // ---------------------------------------------------------------- faults
 
 /** A random target of one server. */
@@ -569,6 +665,21 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   const omitted = profile.liveness.omitted;
   const w = scenario.workload;
   if (w !== undefined) expect.linearizable = true;
+  const recipes = recipesOf(w);
+  // Recipes never stop on their own where sessions expire at every hiccup (each expiry
+  // deletes their ephemerals, which they make again) or a narrow zxid counter forces an
+  // election every few dozen writes (each a hiccup): their traffic runs through the whole
+  // quiet time, so the cluster is never caught settled. Measured: swarm zab 351, 497, 520,
+  // 818, 977, 1000, 1306 (granted sessions of 20-100 ms, or 5-8 bit counters).
+  const recipeSessionMs = effectiveSessionMs(d, w?.sessionTimeoutMs);
+  const recipeChurn =
+    recipes.length === 0
+      ? null
+      : recipeSessionMs < 400
+        ? `a granted session of ${recipeSessionMs} ms`
+        : scenario.cluster.counterBits !== undefined
+          ? 'a narrow zxid counter'
+          : null;
   // The quiet time after the story: usually generous, sometimes too short on purpose.
   const needMs = recoveryNeedMs(d);
   const clogTailMs = Math.max(0, lastClogEndMs(faults) - d.durationMs);
@@ -584,6 +695,9 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
     live = false;
   } else if (healMs < enoughMs) {
     omitted.push(`recovers, converge: the quiet time (${healMs} ms) is shorter than an election and a sync may take (${enoughMs} ms)`);
+    live = false;
+  } else if (recipeChurn !== null) {
+    omitted.push(`recovers, converge: with ${recipeChurn} the recipes' writes (ephemerals made again after every expiry) never stop`);
     live = false;
   }
   expect.converge = live;
@@ -617,6 +731,13 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
         if ((w.startMs ?? 0) < settleMs) w.startMs = settleMs;
       }
     }
+  }
+  // A recipe's safety promises always; its completion ones (every item taken, every waiter
+  // through, every reader on the last configuration, a member seen gone in time) only
+  // where the cluster recovers and the quiet time lets the clients finish.
+  if (recipes.length > 0) {
+    expect.recipe = live ? 'hold' : 'safe';
+    if (!live) omitted.push(`recipe completion (${recipes.join(', ')}): the cluster need not recover, so only the recipe's safety promises are checked`);
   }
   // A leader soon after the start and after every leader crash: only when leader crashes are the only faults.
   if (live && kinds.every((kind) => kind === 'leader-crash' || kind === 'duplicate') && (scenario.network?.lossRate ?? 0) === 0) {
@@ -667,14 +788,17 @@ export function drawSwarmScenario(protocol: ProtocolName, seed: number, options:
   const faultDurationMs = rng.pick([1, 5, 20, 60, 150, 400, 1000]);
   // Operations that end unknown (timeouts) make a history hard to check: fewer clients then.
   drawWorkload(d, scenario, kinds.length > 0 && faultIntervalMs <= 25, kinds.length > 0);
+  drawRecipeWorkload(d, scenario);
   const faults = drawFaults(d, kinds, faultIntervalMs, faultDurationMs, scenario);
+  drawClientPauses(d, scenario, faults);
   if (faults.length > 0) scenario.faults = faults;
   if (faults.filter((f) => f.action === 'crash' && (f.target === 'majority' || f.target === 'majority-without-leader')).length >= 2) d.extremes.push('repeated-majority-crash');
   if (faults.some((f) => f.action === 'crash' && f.target === 'all')) d.extremes.push('cluster-restart');
   const profile: SwarmProfile = { kinds, faultIntervalMs, faultDurationMs, knobs: swarmKnobs(protocol).filter((knob) => d.knobs.has(knob)), extremes: d.extremes, liveness: { recovers: false, allOpsComplete: false, omitted: [] } };
   scenario.expect = drawExpectations(d, scenario, kinds, faults, profile);
   if (options.bugs !== undefined && options.bugs.length > 0) scenario.bugs = [...options.bugs];
-  scenario.title = `swarm ${protocol} ${seed}: ${kinds.length ? kinds.join('+') : 'no faults'}`;
+  const recipes = recipesOf(scenario.workload);
+  scenario.title = `swarm ${protocol} ${seed}: ${kinds.length ? kinds.join('+') : 'no faults'}${recipes.length > 0 ? `; recipes: ${recipes.join(', ')}` : ''}`;
   scenario.explanation = describe(protocol, seed, profile, scenario);
   return { scenario, seed, profile };
 }

@@ -117,9 +117,14 @@ export interface Expectations {
   allOpsComplete?: boolean;
   /**
    * A recipe's own promise, by its checker (sim/check/recipes.ts): `hold` — e.g. never two
-   * lock holders or leaders at once — or `violated` for a story that shows it broken.
+   * lock holders or leaders at once, and every item taken, every waiter through — or
+   * `violated` for a story that shows it broken. `safe`: only the safety promises (never
+   * two holders, no item taken twice, nobody through a barrier early, no lost update, no
+   * older configuration after a newer one), for runs that need not recover and finish
+   * (the swarm's); the completion promises (every item taken, every reader on the last
+   * configuration, every waiter through, a member seen gone in time) are left out.
    */
-  recipe?: 'hold' | 'violated';
+  recipe?: 'hold' | 'safe' | 'violated';
   /**
    * After healing, every server is back in service (ZAB: in BROADCAST under its leader),
    * within the quiet time: an availability check for the protocols that can tell.

@@ -28,7 +28,7 @@
  */
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
-import { endSession, readNow, refused, setWatches } from '../client/serving.js';
+import { endSession, grantedTimeout, readNow, refused, setWatches } from '../client/serving.js';
 import { isWriteRequest, WatchManager, type DataTree, type WatchEvent, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 
@@ -191,7 +191,7 @@ export class ClientService {
       this.connecting.delete(key);
       if (txn.type !== 'createSession') return ctx.reply(req, refused('NOTREADY'));
       this.attach(ctx, txn.sessionId, req.clientId);
-      const reply: ClientReply = { kind: 'connected', sessionId: txn.sessionId, zxid: this.host.tree.lastProcessedZxid };
+      const reply: ClientReply = { kind: 'connected', sessionId: txn.sessionId, zxid: this.host.tree.lastProcessedZxid, timeoutUs: txn.timeoutUs };
       return ctx.reply(req, reply);
     }
     const pending = this.waiting.get(key);
@@ -210,7 +210,7 @@ export class ClientService {
     if (!this.host.serving) return ctx.reply(req, refused('NOTREADY'));
     if (!valid) return ctx.reply(req, refused('SESSIONEXPIRED'));
     this.attach(ctx, route.sessionId, req.clientId);
-    const reply: ClientReply = { kind: 'connected', sessionId: route.sessionId, zxid: this.host.tree.lastProcessedZxid };
+    const reply: ClientReply = { kind: 'connected', sessionId: route.sessionId, zxid: this.host.tree.lastProcessedZxid, ...grantedTimeout(this.host.tree.sessions.get(route.sessionId)) };
     ctx.reply(req, reply);
     const body = req.body as Extract<ClientBody, { kind: 'connect' }>;
     setWatches(ctx, this.host.tree, this.watches, route.sessionId, req.clientId, body.lastZxid, body.watches);

@@ -7,6 +7,7 @@ import type { ClientRequest } from '../../sim/core/node.js';
 import { Rng } from '../../sim/core/rng.js';
 import { History } from '../../sim/client/history.js';
 import { ZkClient, DEFAULT_SESSION_OPTIONS } from '../../sim/client/session.js';
+import { DEFAULT_ZAB_CONFIG } from '../../sim/zab/config.js';
 import { allServing, establishedLeader, runFor, runUntil, zabRig } from '../zab/harness.js';
 
 describe('ZkClient', () => {
@@ -67,5 +68,20 @@ describe('ZkClient', () => {
     // a new one (each would be a createSession and a closeSession txn, for ever).
     runFor(cluster, 800_000);
     expect(connects - before).toBe(0);
+  });
+
+  it('runs its pings on the session timeout the server granted (ClientCnxn.onConnected), so a clamped session does not lapse between pings', () => {
+    // tickTime 1 ms: the server grants at most maxSessionTimeout = 20 ticks, whatever the client asks for.
+    const { cluster } = zabRig({ servers: 3, seed: 11, config: { ...DEFAULT_ZAB_CONFIG, tickTimeUs: 1_000, maxSessionTimeoutUs: 20_000, minSessionTimeoutUs: 2_000 } });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 2_000_000)).toBe(true);
+    const client = new ZkClient(cluster as never, new History(cluster.trace), 0, 1, new Rng('session-granted'), { ...DEFAULT_SESSION_OPTIONS, sessionTimeoutUs: 400_000 });
+    client.start();
+    runFor(cluster, 50_000);
+    expect(client.connected).toBe(true);
+    expect(client.sessionTimeoutUs).toBe(20_000);
+    // A quiet second: pings every third of 20 ms keep the session; every 133 ms they would not.
+    runFor(cluster, 1_000_000);
+    expect(client.sessionsLost).toBe(0);
   });
 });

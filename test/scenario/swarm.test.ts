@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateScenario } from '../../sim/scenario/load.js';
 import { allBugs } from '../../sim/scenario/protocols.js';
-import { drawSwarmScenario, swarmFaultKinds, swarmKnobs, type SwarmDraw } from '../../sim/scenario/swarm.js';
+import { drawSwarmScenario, RECIPE_SHARE, swarmFaultKinds, swarmKnobs, type SwarmDraw } from '../../sim/scenario/swarm.js';
+import { RECIPES } from '../../sim/client/recipes.js';
 import type { FaultAction, ProtocolName } from '../../sim/scenario/types.js';
 import * as zablab from '../../sim/index.js';
 
@@ -51,8 +52,8 @@ describe('swarm draws', () => {
       expect(counts.filter((c) => c === 0).length).toBeGreaterThan(SEEDS * 0.03);
       expect(counts.filter((c) => c === 1).length).toBeGreaterThan(SEEDS * 0.25);
       expect(counts.filter((c) => c >= 5).length).toBeGreaterThan(SEEDS * 0.03);
-      // The faults drawn are of the profile's kinds only.
-      const strays = DRAWS[protocol].flatMap(({ profile, scenario }) => (scenario.faults ?? []).filter((f) => !profile.kinds.includes(kindOf(f) as never)).map((f) => `seed ${scenario.seed}: ${JSON.stringify(f)}`));
+      // The faults drawn are of the profile's kinds only (client pauses, drawn for recipes on a stream of their own, aside).
+      const strays = DRAWS[protocol].flatMap(({ profile, scenario }) => (scenario.faults ?? []).filter((f) => f.action !== 'pause-client' && !profile.kinds.includes(kindOf(f) as never)).map((f) => `seed ${scenario.seed}: ${JSON.stringify(f)}`));
       expect(strays).toEqual([]);
     });
   }
@@ -143,6 +144,32 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
         expect(faults.some((f) => f.action === 'duplicate')).toBe(true);
       });
     }
+
+    it(`${protocol}: recipe workloads in up to ${RECIPE_SHARE * 100}% of the draws (where a request can finish before it times out), every recipe among them, alone and side by side; their completion promised only where the recipes can finish`, () => {
+      const recipeDraws = scenarios.filter((s) => s.workload?.recipe !== undefined || s.workload?.clientRecipes !== undefined);
+      expect(recipeDraws.length).toBeGreaterThan(SEEDS * 0.06);
+      expect(recipeDraws.length).toBeLessThan(SEEDS * RECIPE_SHARE * 1.3);
+      const drawn = new Set(recipeDraws.flatMap((s) => s.workload!.clientRecipes ?? [s.workload!.recipe!]));
+      expect([...drawn].sort()).toEqual([...RECIPES].sort());
+      expect(recipeDraws.some((s) => s.workload!.clientRecipes !== undefined)).toBe(true);
+      for (const s of recipeDraws) {
+        const e = s.expect!;
+        // Safety always; completion ('hold') only with recovery, sessions of 400 ms or more and a full zxid counter.
+        expect(e.recipe).toBe(e.recovers === true ? 'hold' : 'safe');
+        if (e.recipe === 'hold') expect(s.cluster.counterBits).toBeUndefined();
+      }
+      expect(recipeDraws.some((s) => s.expect!.recipe === 'hold')).toBe(true);
+      expect(recipeDraws.some((s) => s.expect!.recipe === 'safe')).toBe(true);
+      for (const s of scenarios) if (s.workload?.recipe === undefined && s.workload?.clientRecipes === undefined) expect(s.expect?.recipe).toBeUndefined();
+      // Client GC pauses: only where no recipe's promise rests on a client's belief or on timing.
+      const paused = scenarios.filter((s) => (s.faults ?? []).some((f) => f.action === 'pause-client'));
+      expect(paused.length).toBeGreaterThan(0);
+      for (const s of paused) {
+        for (const name of s.workload!.clientRecipes ?? [s.workload!.recipe!]) expect(['config', 'queue', 'barrier', 'double-barrier', 'counter']).toContain(name);
+        for (const f of s.faults!) if (f.action === 'pause-client') expect(f.client).toBeLessThan(s.workload!.clients);
+        expect(s.expect!.allOpsComplete).toBeUndefined();
+      }
+    });
 
     it(`${protocol}: names each liveness expectation in some draws, and never where the settings rule it out`, () => {
       const named = (key: 'recovers' | 'allOpsComplete' | 'leaderWithinMs') => scenarios.filter((s) => s.expect?.[key] !== undefined && s.expect[key] !== false).length;

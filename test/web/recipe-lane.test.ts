@@ -75,6 +75,19 @@ describe('the recipe lane', () => {
     }
   });
 
+  it('barrier: the controller\'s rounds set, and each waiter\'s passes, each after its round\'s removal began', () => {
+    const { result, groups } = lanes('barrier-waiter-cut-off');
+    const rows = group(groups, 'barrier').rows;
+    expect(rows.map((r) => r.label)).toEqual(['client 0 ✎', 'client 1', 'client 2', 'client 3']);
+    const sets = result.history.filter((e) => e.f === 'setBarrier' && e.type === 'ok').length;
+    expect(rows[0].segments.filter((s) => s.text !== undefined).map((s) => s.text)).toEqual(Array.from({ length: sets }, (_, i) => `r${i + 1}`));
+    const removedUs = new Map(result.history.filter((e) => e.f === 'removeBarrier' && e.type === 'invoke').map((e) => [Number(e.value), e.timeUs ?? 0]));
+    for (const row of rows.slice(1)) {
+      expect(row.marks.length).toBe(sets);
+      row.marks.forEach((mark, i) => expect(mark.atUs).toBeGreaterThan(removedUs.get(i + 1)!));
+    }
+  });
+
   it('membership: a member whose session expired is hatched from its silence, and the watcher\'s sight of it leaving is marked', () => {
     const { result, groups } = lanes('membership-session-expiry');
     const expired = result.history.filter((e) => e.f === 'expired' && e.type === 'ok');

@@ -13,7 +13,7 @@ import { linFromTrace } from '../../web/src/lin.js';
 import { ROOT } from '../cli/helpers.js';
 
 describe('the lab\'s verdict for recipe stories', () => {
-  for (const name of ['lock-holder-cut-off', 'leader-latch-cut-off', 'config-through-watches', 'leader-selector-crash-and-partition', 'queue-consumer-cut-off', 'membership-session-expiry', 'double-barrier', 'counter-under-faults', 'recipes-side-by-side']) {
+  for (const name of ['lock-holder-cut-off', 'leader-latch-cut-off', 'config-through-watches', 'leader-selector-crash-and-partition', 'queue-consumer-cut-off', 'membership-session-expiry', 'double-barrier', 'barrier-waiter-cut-off', 'counter-under-faults', 'recipes-side-by-side']) {
     it(`${name}: the same model and verdict as the run`, () => {
       const file = join(ROOT, 'scenarios', 'recipes', `${name}.json`);
       const scenario = parseScenario(readFileSync(file, 'utf8'), file);

@@ -58,6 +58,7 @@ const CAPTION: Record<string, string> = {
   'leader-selector': 'leader selector — who believes itself leader',
   config: 'config — the version each client has seen (✎ the writer, ▼ a publish)',
   queue: 'queue — items waiting',
+  barrier: 'barrier — the controller (✎): set (blue) · removing (amber); each waiter: waiting (pale blue), ▼ passed',
   'double-barrier': 'double barrier — each member: entering (pale blue) · inside (blue) · leaving (amber) · left (grey)',
   membership: 'membership — who is a member; ▼ the watcher saw them leave',
   counter: 'counter — its value',
@@ -162,6 +163,38 @@ function barrierRows(group: RecipeGroupHistory, endUs: number): LaneRow[] {
   return rows;
 }
 
+/** The plain barrier: when the controller held it set, and each waiter's waits and passes. */
+function plainBarrierRows(group: RecipeGroupHistory): LaneRow[] {
+  const rows: LaneRow[] = [];
+  for (const [client, events] of perClient(group)) {
+    const segments: LaneSegment[] = [];
+    const marks: LaneMark[] = [];
+    const since = new Map<string, number>();
+    const controller = events.some((e) => e.f === 'setBarrier');
+    for (const e of events) {
+      const atUs = e.timeUs ?? 0;
+      const round = String(e.value);
+      if ((e.f === 'setBarrier' || e.f === 'removeBarrier') && e.type === 'ok') {
+        const fromUs = since.get('set');
+        if (e.f === 'setBarrier') since.set('set', atUs);
+        else if (fromUs !== undefined) segments.push({ fromUs, toUs: atUs, fill: PHASE_FILL.leaving, title: `client ${client} removed the barrier of round ${round}: from ${ms(fromUs)} to ${ms(atUs)}` });
+      } else if (e.f === 'removeBarrier' && e.type === 'invoke') {
+        const fromUs = since.get('set');
+        if (fromUs !== undefined) segments.push({ fromUs, toUs: atUs, fill: PHASE_FILL.inside, text: `r${round}`, title: `client ${client} held the barrier of round ${round} set from ${ms(fromUs)} to ${ms(atUs)}` });
+        since.set('set', atUs);
+      } else if (e.f === 'waitOnBarrier' && e.type === 'invoke') {
+        if (!since.has(`wait:${round}`)) since.set(`wait:${round}`, atUs);
+      } else if (e.f === 'waitOnBarrier' && e.type === 'ok') {
+        const fromUs = since.get(`wait:${round}`) ?? atUs;
+        segments.push({ fromUs, toUs: atUs, fill: PHASE_FILL.entering, title: `client ${client} waited on the barrier of round ${round} from ${ms(fromUs)} to ${ms(atUs)}` });
+        marks.push({ atUs, color: '#1d2330', title: `client ${client} passed the barrier of round ${round} at ${ms(atUs)}` });
+      }
+    }
+    rows.push({ label: controller ? `client ${client} ✎` : `client ${client}`, client, segments, marks });
+  }
+  return rows;
+}
+
 function membershipRows(group: RecipeGroupHistory, endUs: number): LaneRow[] {
   const rows: LaneRow[] = [];
   const views = group.events.filter((e) => e.f === 'view' && e.type === 'ok' && Array.isArray(e.value));
@@ -210,7 +243,9 @@ export function laneGroups(trace: RecipeTraceReport, endUs: number): LaneGroup[]
               ? counterRows(group)
               : group.recipe === 'double-barrier'
                 ? barrierRows(group, endUs)
-                : membershipRows(group, endUs);
+                : group.recipe === 'barrier'
+                  ? plainBarrierRows(group)
+                  : membershipRows(group, endUs);
     return { recipe: group.recipe, caption: CAPTION[group.recipe] ?? group.recipe, rows, overlaps: group.report?.overlaps ?? [] };
   });
 }
