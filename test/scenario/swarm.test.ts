@@ -24,6 +24,11 @@ describe('swarm draws', () => {
     expect(zablab.failedExpectations(result)).toEqual([]);
   });
 
+  it('ZAB draws expect primary order to hold (ZAB promises it); Paxos draws do not (it does not)', () => {
+    expect(DRAWS.zab.every((d) => d.scenario.expect?.primaryOrder === 'hold')).toBe(true);
+    expect(DRAWS.paxos.every((d) => d.scenario.expect?.primaryOrder === undefined)).toBe(true);
+  });
+
   for (const protocol of PROTOCOLS) {
     it(`${protocol}: the same seed draws the same scenario; other seeds draw others`, () => {
       for (const seed of [1, 2, 77, 123_456]) {
