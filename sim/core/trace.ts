@@ -89,12 +89,46 @@ const INTERNED_HASHES = new Map<string, number>();
 const INTERNED_MAX_ENTRIES = 1 << 14;
 const INTERNED_MAX_LENGTH = 32;
 
+/**
+ * A direct-mapped cache in front of the map: a slot chosen from a name's length and two
+ * of its characters, checked by comparing the strings (the same interned constant nearly
+ * always, so a pointer compare). A hit costs a few loads where a map lookup costs a hash
+ * probe; a miss falls through to the map. Like the map, a pure function of the string.
+ */
+const RECENT_SLOTS = 512;
+const recentNames: string[] = new Array<string>(RECENT_SLOTS).fill('');
+const recentHashes = new Int32Array(RECENT_SLOTS);
+recentHashes[0] = fnv1a('');
+
+function recentSlot(text: string): number {
+  const n = text.length;
+  if (n === 0) return 0;
+  return (Math.imul(text.charCodeAt(0), 31) + Math.imul(text.charCodeAt(n - 1), 7) + Math.imul(n, 131)) & (RECENT_SLOTS - 1);
+}
+
 function internedHash(text: string): number {
-  const known = INTERNED_HASHES.get(text);
-  if (known !== undefined) return known;
-  const h = fnv1a(text);
-  if (text.length <= INTERNED_MAX_LENGTH && INTERNED_HASHES.size < INTERNED_MAX_ENTRIES) INTERNED_HASHES.set(text, h);
+  const slot = recentSlot(text);
+  if (recentNames[slot] === text) return recentHashes[slot];
+  let h = INTERNED_HASHES.get(text);
+  if (h === undefined) {
+    h = fnv1a(text);
+    if (text.length > INTERNED_MAX_LENGTH) return h;
+    if (INTERNED_HASHES.size < INTERNED_MAX_ENTRIES) INTERNED_HASHES.set(text, h);
+  }
+  recentNames[slot] = text;
+  recentHashes[slot] = h;
   return h;
+}
+
+/** What a recorder keeps per kind of non-message event: its count, its name's hash, and the field names (and their hashes) its last record had. */
+export class RecordKind {
+  count = 0;
+  readonly nameHash: number;
+  readonly fieldNames: string[] = [];
+  readonly fieldHashes: number[] = [];
+  constructor(kind: string) {
+    this.nameHash = internedHash(kind);
+  }
 }
 
 /** Incremental 64-bit (two 32-bit lanes) hash; murmur3-style mixing. */
@@ -191,18 +225,34 @@ export class TraceHasher {
    * The hash of a non-message event given as its head and its fields, without building
    * the event: the same as mixEvent({timeUs, seq, node, kind, ...data}). The head's names
    * are the event's own: a record that sets one is a bug in its producer, refused here.
+   * `kindInfo` remembers the kind's hash and the field names of its last record with
+   * their hashes: records of one kind come from a few call sites and name the same
+   * fields in the same order, so a name is found by comparing one string.
    */
-  mixRecord(kind: string, timeUs: number, node: number, data: Record<string, unknown> | undefined): void {
+  mixRecord(kind: string, timeUs: number, node: number, data: Record<string, unknown> | undefined, kindInfo: RecordKind = new RecordKind(kind)): void {
     this.mix(0);
-    this.mixName(kind);
+    this.mix(kindInfo.nameHash);
+    this.mix(kind.length);
     this.mixNumber(timeUs);
     this.mix(node);
     if (data === undefined) return;
+    const names = kindInfo.fieldNames;
+    const hashes = kindInfo.fieldHashes;
+    let index = 0;
     for (const key in data) {
-      if (key === 'timeUs' || key === 'seq' || key === 'node' || key === 'kind') throw new Error(`a "${kind}" record may not set the event's own field "${key}"`);
+      let nameHash: number;
+      if (names[index] === key) nameHash = hashes[index];
+      else {
+        if (key === 'timeUs' || key === 'seq' || key === 'node' || key === 'kind') throw new Error(`a "${kind}" record may not set the event's own field "${key}"`);
+        nameHash = internedHash(key);
+        names[index] = key;
+        hashes[index] = nameHash;
+      }
+      index++;
       const field = data[key];
       if (field === undefined) continue;
-      this.mixName(key);
+      this.mix(nameHash);
+      this.mix(key.length);
       this.mixValue(field);
     }
   }
@@ -338,7 +388,10 @@ function messageEvent(code: number, seq: number, timeUs: number, node: number, p
  */
 export class TraceRecorder {
   readonly hasher = new TraceHasher();
-  private readonly otherCounts = new Map<string, number>();
+  /** Non-message events by kind: counts and the hashing cache (RecordKind). */
+  private readonly recordKinds = new Map<string, RecordKind>();
+  private lastKind = '';
+  private lastKindInfo: RecordKind | null = null;
   /** send, deliver, drop, duplicate counts (indexed by their hash code). */
   private readonly messageCounts = [0, 0, 0, 0, 0];
   private readonly listeners: TraceListener[] = [];
@@ -384,15 +437,23 @@ export class TraceRecorder {
     if (options.messages) this.messageListeners.push(listener);
   }
 
-  private bump(kind: string): void {
-    this.otherCounts.set(kind, (this.otherCounts.get(kind) ?? 0) + 1);
+  private recordKind(kind: string): RecordKind {
+    if (kind === this.lastKind && this.lastKindInfo !== null) return this.lastKindInfo;
+    let info = this.recordKinds.get(kind);
+    if (info === undefined) {
+      info = new RecordKind(kind);
+      this.recordKinds.set(kind, info);
+    }
+    this.lastKind = kind;
+    this.lastKindInfo = info;
+    return info;
   }
 
   /** Events recorded so far, by kind. */
   get countsByKind(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const kind in MESSAGE_KINDS) if (this.messageCounts[MESSAGE_KINDS[kind]] > 0) counts.set(kind, this.messageCounts[MESSAGE_KINDS[kind]]);
-    for (const [kind, count] of this.otherCounts) counts.set(kind, count);
+    for (const [kind, info] of this.recordKinds) counts.set(kind, info.count);
     return counts;
   }
 
@@ -405,8 +466,9 @@ export class TraceRecorder {
   add(timeUs: number, node: number, kind: string, data?: Record<string, unknown>): number {
     const seq = this.count++;
     this.lastTimeUs = timeUs;
-    this.bump(kind);
-    this.hasher.mixRecord(kind, timeUs, node, data);
+    const kindInfo = this.recordKind(kind);
+    kindInfo.count++;
+    this.hasher.mixRecord(kind, timeUs, node, data, kindInfo);
     const listeners = this.listeners;
     if (!this.keepEvents && listeners.length === 0) return seq;
     let event: TraceEvent;
