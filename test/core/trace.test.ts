@@ -43,6 +43,34 @@ describe('trace files', () => {
     for (const head of ['kind', 'node', 'seq', 'timeUs']) expect(() => other.add(99, 0, 'odd', { [head]: 1 })).toThrow(`may not set the event's own field "${head}"`);
   });
 
+  it('hashes records of one kind with changing fields as the events read back (the per-kind name cache never answers for the wrong field)', () => {
+    // The recorder remembers the field names of a kind's last record; records of one kind
+    // that name other fields, fewer, more or in another order must hash as their events do.
+    const meta = { format: TRACE_FORMAT, version: TRACE_VERSION, seed: 1, protocol: 'zab', servers: 3 } as const;
+    const shapes: Record<string, unknown>[] = [
+      { role: 'LEADING', epoch: 1 },
+      { epoch: 1, role: 'LEADING' },
+      { role: 'LEADING' },
+      { role: 'LEADING', epoch: 1, leader: 2 },
+      { role: undefined, epoch: 1 },
+      { rolf: 'LEADING', epoch: 1 },
+      { role: 'LEADING', epoch: 1 },
+    ];
+    const kept = new TraceRecorder({ ...meta }, true);
+    const unkept = new TraceRecorder({ ...meta }, false);
+    shapes.forEach((data, i) => {
+      kept.add(i, 0, 'state', structuredClone(data));
+      unkept.add(i, 0, 'state', structuredClone(data));
+    });
+    expect(unkept.hash()).toBe(kept.hash());
+    expect(readTrace(traceToNdjson(kept.toTrace())).hash).toBe(kept.hash());
+    // Each record counts: two shapes swapped give another hash.
+    const swapped = new TraceRecorder({ ...meta }, false);
+    [shapes[0], shapes[5], ...shapes.slice(2, 5), shapes[1], shapes[6]].forEach((data, i) => swapped.add(i, 0, 'state', structuredClone(data)));
+    expect(swapped.hash()).not.toBe(kept.hash());
+    expect(unkept.countsByKind.get('state')).toBe(shapes.length);
+  });
+
   it('rejects malformed and newer-version traces, naming where', () => {
     const trace = faultyRingRun(4, 'datagram', true).trace.toTrace();
     const good = JSON.parse(traceToJson(trace));
