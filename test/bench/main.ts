@@ -2,7 +2,15 @@
  * `npm run bench`: the canonical benchmarks, measured the same way every time.
  * Prints a table, or with `--json` one JSON object: {"engine": {...}, "checker": {...}, ...}.
  * `--only engine,checker` runs a subset. Figures are wall-clock on this machine.
+ *
+ * Each suite runs in a process of its own (`--suite NAME`, its JSON on stdout), so no
+ * suite measures what another left behind in V8 (type feedback of shared code such as
+ * the cluster's calls into node code, which the engine's ring nodes also run through;
+ * the heap the checker's histories grew): in one process, ZAB measured 25.4k ops/s
+ * after the suites before it and 35-42k alone (2026-12-07, quiet). `--in-process` runs
+ * every suite in this process, as before.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -20,10 +28,31 @@ async function optionalSuite(file: string, exportName: string): Promise<Suite | 
   return module[exportName];
 }
 
+/** Runs one suite in a fresh node process (this file with `--suite NAME`) and returns its figures. */
+function runIsolated(name: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--suite', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench suite ${name} exited with code ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, number>);
+      } catch {
+        reject(new Error(`bench suite ${name} printed no JSON result`));
+      }
+    });
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const onlyIndex = argv.indexOf('--only');
   const only = onlyIndex >= 0 ? new Set((argv[onlyIndex + 1] ?? '').split(',')) : undefined;
+  const suiteIndex = argv.indexOf('--suite');
+  const inProcess = argv.includes('--in-process');
   const suites: [string, Suite | undefined][] = [
     ['engine', benchEngine],
     ['checker', await optionalSuite('checker.js', 'benchChecker')],
@@ -34,11 +63,19 @@ async function main(argv: string[]): Promise<void> {
     ['explore', await optionalSuite('explore.js', 'benchExplore')],
     ['cli', await optionalSuite('cli.js', 'benchCli')],
   ];
+  if (suiteIndex >= 0) {
+    // A child of runIsolated: one suite, its figures as one JSON line.
+    const name = argv[suiteIndex + 1];
+    const suite = suites.find(([candidate]) => candidate === name)?.[1];
+    if (suite === undefined) throw new Error(`no bench suite ${name}`);
+    process.stdout.write(JSON.stringify(await suite()) + '\n');
+    return;
+  }
   const results: Record<string, Record<string, number>> = {};
   for (const [name, suite] of suites) {
     if (suite === undefined || (only && !only.has(name))) continue;
     if (!json) process.stderr.write(`running ${name}…\n`);
-    results[name] = await suite();
+    results[name] = inProcess ? await suite() : await runIsolated(name);
   }
   if (json) {
     process.stdout.write(JSON.stringify(results) + '\n');
