@@ -31,7 +31,7 @@ import type { LogEntry, Route, ZabMessage } from './messages.js';
 import type { ZabNode } from './node.js';
 import { SessionTracker } from './sessions.js';
 import { planSync, type TxnLogSource } from './sync-plan.js';
-import { maxProposableCounter } from './zxid.js';
+import { maxProposableCounter, zabOrigin } from './zxid.js';
 
 export const LEADER_TICK = 'leaderTick';
 /** newLeaderBeforeSnapshot: `snapshot:<sid>` fires when the snapshot for learner sid is serialized. */
@@ -440,7 +440,7 @@ export class LeaderRole {
     this.lastProposed = zxid;
     // originSeq is the leader's k-th proposal: its counter, or past a carry into the epoch
     // bits (noRolloverGuard), the distance from the epoch's first zxid.
-    ctx.record('propose', { index: zxid, label: codec.format(zxid), origin: `zab:e${this.epoch}`, originSeq: zxid - codec.make(this.epoch, 0), txn });
+    ctx.record('propose', { index: zxid, label: codec.format(zxid), origin: zabOrigin(this.epoch), originSeq: zxid - codec.make(this.epoch, 0), txn });
     const msg: ZabMessage = { type: 'PROPOSAL', entry };
     for (const handler of this.handlers.values()) {
       if (!handler.forwarding || handler.observer) continue;

@@ -32,7 +32,7 @@ import { LogWriter, TXN_LOG } from './log-writer.js';
 import type { LogEntry, Notification, Route, ServerState, ZabMessage, ZabState } from './messages.js';
 import { ClientService } from './service.js';
 import { indexAfter } from './sync-plan.js';
-import { ZxidCodec } from './zxid.js';
+import { ZxidCodec, zabOrigin } from './zxid.js';
 
 export const SNAPSHOT_KEY = 'snapshot';
 export const ACCEPTED_EPOCH_KEY = 'acceptedEpoch';
@@ -416,15 +416,15 @@ export class ZabNode implements NodeBehavior<ZabMessage> {
     const counter = this.codec.counter(zxid);
     const label = this.codec.format(zxid);
     if (how === 'replay') {
-      ctx.record('commit', { index: zxid, label, origin: `zab:e${epoch}`, originSeq: counter, txn: entry.txn, replay: true });
+      ctx.record('commit', { index: zxid, label, origin: zabOrigin(epoch), originSeq: counter, txn: entry.txn, replay: true });
       return;
     }
     this.lastCommittedZxid = zxid;
     if (how === 'sync') {
-      ctx.record('commit', { index: zxid, label, origin: `zab:e${epoch}`, originSeq: counter, txn: entry.txn, sync: true });
+      ctx.record('commit', { index: zxid, label, origin: zabOrigin(epoch), originSeq: counter, txn: entry.txn, sync: true });
       return;
     }
-    ctx.record('commit', { index: zxid, label, origin: `zab:e${epoch}`, originSeq: counter, txn: entry.txn });
+    ctx.record('commit', { index: zxid, label, origin: zabOrigin(epoch), originSeq: counter, txn: entry.txn });
     this.service.onApplied(ctx, entry, outcome.result, outcome.events);
   }
 

@@ -37,6 +37,21 @@ export function maxProposableCounter(counterBits = DEFAULT_COUNTER_BITS): number
   return 2 ** counterBits - 2;
 }
 
+/** Recent labels (ZxidCodec.format), by zxid modulo the slot count. */
+const LABEL_SLOTS = 1024;
+const labelZxids = new Float64Array(LABEL_SLOTS).fill(-1);
+const labelScales = new Float64Array(LABEL_SLOTS);
+const labels: string[] = new Array<string>(LABEL_SLOTS).fill('');
+
+/** Origins of ZAB txns in trace records (`zab:e<epoch>`), built once per epoch. */
+const origins: string[] = [];
+
+/** `zab:e<epoch>`: the primary a txn comes from, as commit and propose records name it. */
+export function zabOrigin(epoch: number): string {
+  if (epoch < 0 || epoch >= 4096 || !Number.isInteger(epoch)) return `zab:e${epoch}`;
+  return (origins[epoch] ??= `zab:e${epoch}`);
+}
+
 /** Zxid arithmetic bound to one counter width (what a node uses: no pow per call). */
 export class ZxidCodec {
   readonly scale: number;
@@ -59,7 +74,15 @@ export class ZxidCodec {
 
   format(zxid: number): string {
     if (zxid < 0) return '-';
-    return `${Math.floor(zxid / this.scale)}:${zxid % this.scale}`;
+    // Every server labels every txn it commits (trace records): the label of a zxid is
+    // built once for the cluster, not once per server (a pure cache, shared by codecs).
+    const slot = zxid % LABEL_SLOTS;
+    if (labelZxids[slot] === zxid && labelScales[slot] === this.scale) return labels[slot];
+    const label = `${Math.floor(zxid / this.scale)}:${zxid % this.scale}`;
+    labelZxids[slot] = zxid;
+    labelScales[slot] = this.scale;
+    labels[slot] = label;
+    return label;
   }
 
   /** `(e, 0)`: the NEWLEADER zxid of an epoch, never a txn. */

@@ -241,6 +241,18 @@ export class ZabInvariantChecker {
     return view;
   }
 
+  private lastOrigin = '';
+  private lastOriginEpoch = 0;
+
+  /** The epoch in a `zab:e<epoch>` origin (the same few strings again and again: the last one is remembered). */
+  private epochOfOrigin(origin: string): number {
+    if (origin !== this.lastOrigin) {
+      this.lastOrigin = origin;
+      this.lastOriginEpoch = Number(origin.slice(5));
+    }
+    return this.lastOriginEpoch;
+  }
+
   private txnId(txn: unknown): number {
     if (typeof txn !== 'object' || txn === null) return 0;
     let id = this.txnIds.get(txn);
@@ -383,7 +395,7 @@ export class ZabInvariantChecker {
 
   private onPropose(event: TraceEvent): void {
     const zxid = event.index as number;
-    const epoch = Number((event.origin as string).slice(5));
+    const epoch = this.epochOfOrigin(event.origin as string);
     const k = event.originSeq as number;
     const txn = event.txn;
     const existing = this.proposals.get(zxid);
