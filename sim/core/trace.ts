@@ -311,7 +311,13 @@ class MessageColumns {
   private readonly typeCodes = new Map<string, number>();
   private lastType = '';
   private lastTypeCode = -1;
-  private readonly msgs: unknown[] = [];
+  /**
+   * Payloads in chunks of CHUNK_SIZE, as the columns: one growing array of every payload
+   * was copied whole each time it grew (in the old generation, a trace of a million
+   * sends copies megabytes and calls for full collections).
+   */
+  private readonly msgChunks: unknown[][] = [];
+  private msgCount = 0;
 
   private typeCode(type: string): number {
     if (type === this.lastType) return this.lastTypeCode;
@@ -339,8 +345,10 @@ class MessageColumns {
     chunk[offset + 5] = msgId;
     // A send's extra is always 0: its slot holds the payload's index instead.
     if (kind === 1) {
-      chunk[offset + 6] = this.msgs.length;
-      this.msgs.push(msg);
+      const m = this.msgCount++;
+      if ((m & CHUNK_MASK) === 0) this.msgChunks.push(new Array<unknown>(CHUNK_SIZE));
+      this.msgChunks[m >>> CHUNK_BITS][m & CHUNK_MASK] = msg;
+      chunk[offset + 6] = m;
     } else chunk[offset + 6] = extra;
     chunk[offset + 7] = conn === undefined ? -1 : conn;
   }
@@ -363,7 +371,7 @@ class MessageColumns {
     const extra = chunk[offset + 6];
     if (kind !== 1) return messageEvent(kind, seq, timeUs, node, peer, msgId, type, extra, undefined, undefined);
     const conn = chunk[offset + 7];
-    return messageEvent(kind, seq, timeUs, node, peer, msgId, type, 0, this.msgs[extra], conn < 0 ? undefined : conn);
+    return messageEvent(kind, seq, timeUs, node, peer, msgId, type, 0, this.msgChunks[extra >>> CHUNK_BITS][extra & CHUNK_MASK], conn < 0 ? undefined : conn);
   }
 }
 
