@@ -9,10 +9,15 @@
  * worker thread uses more than one core, because V8's compiler and garbage-collector
  * threads run beside it, so on a two-core machine a second thread can only add what
  * those threads leave; two `--single-threaded` worker processes use one core each.
+ * `…1WorkerSingleThreaded` is one worker process with `--single-threaded` too (the flags
+ * of each of two workers on two cores), which keeps one core busy where the default
+ * single worker keeps ~1.4 (its CPU per wall second says how much);
+ * `speedupOverSingleThreaded` compares two workers with it: the scaling apart from what
+ * V8's helper threads took of the second core in the one-worker case.
  * `processBaseline2x` runs the same seeds in two independent single-threaded child
  * processes at once: the scaling the machine itself allows, whatever zablab does.
  */
-import { streamSweep, type SweepStats, type WorkerModel } from '../../sim/cli/sweep.js';
+import { streamSweep, workerProcessFlags, type SweepStats, type WorkerModel } from '../../sim/cli/sweep.js';
 import { PROTOCOLS } from '../../sim/scenario/protocols.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
@@ -35,7 +40,7 @@ interface SweepRate {
   cpuPerWall: number;
 }
 
-async function sweepRate(workers: number, protocol: string, seeds: number, model?: WorkerModel): Promise<SweepRate> {
+async function sweepRate(workers: number, protocol: string, seeds: number, model?: WorkerModel, processFlags?: string[]): Promise<SweepRate> {
   const jobs = Array.from({ length: seeds }, (_, i) => ({ index: i, name: 'bench', scenario, protocol, seed: i + 1 }));
   const quarter = Math.floor(seeds / 4);
   let warmStart = 0;
@@ -46,6 +51,7 @@ async function sweepRate(workers: number, protocol: string, seeds: number, model
     {
       workers,
       model,
+      processFlags,
       onResult: (_outcome, done) => {
         if (done === quarter) warmStart = performance.now();
       },
@@ -86,6 +92,9 @@ export async function benchSweep(): Promise<Record<string, number>> {
   await seedsPerSec(2, protocol, 4); // warm up the file cache and the JIT of the main thread
   const one = await sweepRate(1, protocol, 240);
   const two = await sweepRate(2, protocol, 240);
+  // One worker without V8's helper threads, as each of the two runs: what a second
+  // worker adds when the first no longer has the second core's idle time to itself.
+  const oneSingle = await sweepRate(1, protocol, 240, 'process', [...workerProcessFlags(1, 1)]);
   const oneThread = await sweepRate(1, protocol, 240, 'thread');
   const twoThreads = await sweepRate(2, protocol, 240, 'thread');
   const inline = await seedsPerSec(0, protocol, 60);
@@ -100,6 +109,9 @@ export async function benchSweep(): Promise<Record<string, number>> {
     warmSpeedup: round(two.warm / one.warm),
     cpuPerWall1Worker: round(one.cpuPerWall),
     cpuPerWall2Workers: round(two.cpuPerWall),
+    seedsPerSec1WorkerSingleThreaded: round(oneSingle.cold),
+    cpuPerWall1WorkerSingleThreaded: round(oneSingle.cpuPerWall),
+    speedupOverSingleThreaded: round(two.cold / oneSingle.cold),
     seedsPerSec1WorkerThread: round(oneThread.cold),
     seedsPerSec2WorkersThread: round(twoThreads.cold),
     speedupThread: round(twoThreads.cold / oneThread.cold),
