@@ -4,11 +4,12 @@
  * `--only engine,checker` runs a subset. Figures are wall-clock on this machine.
  *
  * Each suite runs in a process of its own (`--suite NAME`, its JSON on stdout), so no
- * suite measures what another left behind in V8 (type feedback of shared code such as
- * the cluster's calls into node code, which the engine's ring nodes also run through;
- * the heap the checker's histories grew): in one process, ZAB measured 25.4k ops/s
- * after the suites before it and 35-42k alone (2026-12-07, quiet). `--in-process` runs
- * every suite in this process, as before.
+ * suite can measure what another left behind in V8. One full in-process run had given
+ * ZAB 25.4k ops/s where `--only zab` gave 35-42k (2026-12-07); measured in CPU time per
+ * operation, though, ZAB after the engine and checker suites did as well as alone
+ * (4 pairs, medians 39.2k and 37.6k ops per CPU second, at a load of 5-6): the gap was
+ * wall-clock variation (one process's three ~150 ms runs took 147-367 ms), which a
+ * process per suite does not remove. `--in-process` runs every suite in this process.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
