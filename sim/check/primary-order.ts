@@ -80,8 +80,19 @@ interface NodeState {
 export function originRank(event: TraceEvent): number | undefined {
   if (typeof event.originRank === 'number') return event.originRank;
   if (typeof event.origin !== 'string') return undefined;
-  const match = /(\d+)\D*$/.exec(event.origin);
-  return match === null ? undefined : Number(match[1]);
+  return rankInOrigin(event.origin);
+}
+
+/** The last integer in an origin string; the last one asked about is remembered (every server commits the same origin's txns one after another). */
+let lastOrigin = '';
+let lastOriginRank: number | undefined;
+
+function rankInOrigin(origin: string): number | undefined {
+  if (origin === lastOrigin) return lastOriginRank;
+  const match = /(\d+)\D*$/.exec(origin);
+  lastOrigin = origin;
+  lastOriginRank = match === null ? undefined : Number(match[1]);
+  return lastOriginRank;
 }
 
 function isPrimaryTxn(event: TraceEvent): boolean {
