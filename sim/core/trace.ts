@@ -90,10 +90,11 @@ const INTERNED_MAX_ENTRIES = 1 << 14;
 const INTERNED_MAX_LENGTH = 32;
 
 /**
- * A direct-mapped cache in front of the map: a slot chosen from a name's length and two
+ * A direct-mapped cache in front of the map: a slot chosen from a name's length and three
  * of its characters, checked by comparing the strings (the same interned constant nearly
  * always, so a pointer compare). A hit costs a few loads where a map lookup costs a hash
- * probe; a miss falls through to the map. Like the map, a pure function of the string.
+ * probe; a miss falls through to the map (90 message types, record kinds and field names
+ * of ZAB and Paxos share 5 slots between 10 of them). A pure function of the string.
  */
 const RECENT_SLOTS = 512;
 const recentNames: string[] = new Array<string>(RECENT_SLOTS).fill('');
@@ -103,7 +104,7 @@ recentHashes[0] = fnv1a('');
 function recentSlot(text: string): number {
   const n = text.length;
   if (n === 0) return 0;
-  return (Math.imul(text.charCodeAt(0), 31) + Math.imul(text.charCodeAt(n - 1), 7) + Math.imul(n, 131)) & (RECENT_SLOTS - 1);
+  return (Math.imul(text.charCodeAt(0), 31) + Math.imul(text.charCodeAt(n >>> 1), 17) + Math.imul(text.charCodeAt(n - 1), 7) + Math.imul(n, 131)) & (RECENT_SLOTS - 1);
 }
 
 function internedHash(text: string): number {
