@@ -249,6 +249,12 @@ export interface RecipeContext {
    * waiter through, the counter read at the end, a member seen gone in time — are left out.
    */
   readonly safetyOnly?: boolean;
+  /**
+   * When each client's sessions ended at the servers (the first closeSession applied, by
+   * expiry or close), from the run; a client need not have learned it. Absent where only
+   * a trace is at hand (the lab): the checkers then go by what the clients learned.
+   */
+  readonly sessionEndsUs?: ReadonlyMap<number, readonly number[]>;
 }
 
 /**
@@ -318,9 +324,12 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
  * passes leave before every member has begun to leave. What ZooKeeper cannot promise: a
  * member's presence is an ephemeral node, so a member whose session expired inside the
  * barrier looks to the others as if it had left; a pass before such a member left is
- * named, not counted as a violation.
+ * named, not counted as a violation. The member need not have heard of its expiry yet
+ * (cut off, it learns on reconnecting, perhaps after the run): with `sessionEndsUs`
+ * (the run's record of each client's sessions ended at the servers) a session ended
+ * after the member began entering the round and before the pass excuses it too.
  */
-export function checkDoubleBarrier(events: readonly HistoryEvent[]): RecipeReport {
+export function checkDoubleBarrier(events: readonly HistoryEvent[], sessionEndsUs?: ReadonlyMap<number, readonly number[]>): RecipeReport {
   type Phase = 'enter' | 'leave';
   const invoked = new Map<string, number>();
   const passed: { phase: Phase; round: number; client: number; atUs: number }[] = [];
@@ -345,7 +354,11 @@ export function checkDoubleBarrier(events: readonly HistoryEvent[]): RecipeRepor
       if (member === pass.client) continue;
       const startedUs = invoked.get(`${pass.phase}:${pass.round}:${member}`);
       if (startedUs !== undefined && startedUs < pass.atUs) continue;
-      if (pass.phase === 'leave' && expiredIn.has(`${member}:${pass.round}`)) {
+      // Its session ended at the servers after it began entering this round and before the
+      // pass (its node went with it), whether or not it had heard of that yet.
+      const enteredUs = invoked.get(`enter:${pass.round}:${member}`);
+      const endedInside = enteredUs !== undefined && sessionEndsUs?.get(member)?.some((t) => t >= enteredUs && t <= pass.atUs) === true;
+      if (pass.phase === 'leave' && (endedInside || expiredIn.has(`${member}:${pass.round}`))) {
         excused++;
         continue;
       }
@@ -468,7 +481,6 @@ export function checkCounter(events: readonly HistoryEvent[], complete = true): 
   return { recipe: 'counter', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
 }
 
-/** The recipe's checker, when it has one. */
 /**
  * The recipe's checker, when it has one. With `context.safetyOnly` only the safety
  * promises are checked (the exclusive roles, the double barrier and the lock's resource
@@ -484,7 +496,7 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
   if (recipe === 'membership' && !complete) return notChecked(recipe, 'its promise is one of timing and completion (a silent member seen gone within its session timeout; every member gone at the end), not asked of a run that need not recover');
   if (recipe === 'membership' && context !== undefined) return checkMembership(events, context);
   if (recipe === 'barrier') return checkBarrier(events, complete);
-  if (recipe === 'double-barrier') return checkDoubleBarrier(events);
+  if (recipe === 'double-barrier') return checkDoubleBarrier(events, context?.sessionEndsUs);
   if (recipe === 'counter') return checkCounter(events, complete);
   return undefined;
 }

@@ -87,6 +87,8 @@ export class ZkClient implements ClientEndpoint {
   connected = false;
   /** Sessions this client lost (expired or given up). */
   sessionsLost = 0;
+  /** Every session this client was granted, in order (the run maps the server's closeSession commits to clients with it). */
+  readonly sessionIds: number[] = [];
   private nextRequestId = 1;
   private connectRequestId = 0;
   private pending: { op: OpRecord; requestId: number; clientOp: ClientOp; done: OpCallback } | null = null;
@@ -267,6 +269,7 @@ export class ZkClient implements ClientEndpoint {
       if (req.requestId !== this.connectRequestId) return;
       if (reply.kind === 'connected') {
         if (this.sessionId !== undefined && this.sessionId !== reply.sessionId) this.sessionsLost++;
+        if (this.sessionId !== reply.sessionId) this.sessionIds.push(reply.sessionId);
         this.sessionId = reply.sessionId;
         if (reply.timeoutUs !== undefined && reply.timeoutUs > 0) this.grantedTimeoutUs = reply.timeoutUs;
         this.connected = true;

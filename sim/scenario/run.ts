@@ -218,6 +218,8 @@ export interface Runtime {
   faultLog: { atUs: number; action: string; nodes: number[]; client?: number }[];
   /** The workload's clients, for client faults (set once the workload starts). */
   clients?: readonly ZkClient[];
+  /** sessionId → when its first closeSession was applied (expiry or close). */
+  sessionEndsUs: Map<number, number>;
   /** Each pause-client fault: when the client stopped and (once it did) resumed. */
   clientPauses: { client: number; fromUs: number; toUs?: number }[];
   /** Times at which the leader was hit by a fault (for leaderWithinMs). */
@@ -390,6 +392,20 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
 }
 
 /** The paused client runs again (the fault's end, or the liveness phase). */
+/** Per client (by index), when its sessions ended at the servers. */
+function clientSessionEnds(clients: readonly ZkClient[], endsUs: ReadonlyMap<number, number>): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  clients.forEach((client, i) => {
+    const ends: number[] = [];
+    for (const id of client.sessionIds) {
+      const at = endsUs.get(id);
+      if (at !== undefined) ends.push(at);
+    }
+    if (ends.length > 0) out.set(i, ends);
+  });
+  return out;
+}
+
 function resumeClient(rt: Runtime, client: ZkClient): void {
   if (!client.paused) return;
   rt.cluster.trace.add(rt.cluster.nowUs, -1, 'resume-client', { client: client.index });
@@ -398,9 +414,16 @@ function resumeClient(rt: Runtime, client: ZkClient): void {
 }
 
 /** What the recipe checkers need besides the history: one builder for the run and the lab (recipe-report.ts), so the two verdicts agree. */
-export function recipeContextOf(spec: WorkloadSpec | undefined, leaderChangesUs: readonly number[], clientPauses: readonly ClientPause[], safetyOnly = false): RecipeContext {
+export function recipeContextOf(
+  spec: WorkloadSpec | undefined,
+  leaderChangesUs: readonly number[],
+  clientPauses: readonly ClientPause[],
+  safetyOnly = false,
+  sessionEndsUs?: ReadonlyMap<number, readonly number[]>,
+): RecipeContext {
   return {
     ...(safetyOnly ? { safetyOnly } : {}),
+    ...(sessionEndsUs !== undefined ? { sessionEndsUs } : {}),
     sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
     leaderChangesUs,
     clientPauses,
@@ -518,6 +541,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
     baseLossRate: scheduled ? 0 : (network.lossRate ?? 0),
     baseDupRate: scheduled ? 0 : (network.dupRate ?? 0),
     armed: [],
+    sessionEndsUs: new Map(),
   };
   const counters = { commits: 0, syncModes: {} as Record<string, number> };
   const serverErrors: RunResult['serverErrors'] = [];
@@ -540,9 +564,15 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
         rt.roles[event.node] = 'DOWN';
         if (event.node === rt.leader) rt.leader = -1;
         break;
-      case 'commit':
+      case 'commit': {
         if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') counters.commits++;
+        // When each session ended at the servers (the first closeSession applied), for the recipe checkers.
+        const txn = event.txn as { type?: string; sessionId?: number } | undefined;
+        if (txn?.type === 'closeSession' && event.replay !== true && event.stale !== true && txn.sessionId !== undefined && !rt.sessionEndsUs.has(txn.sessionId)) {
+          rt.sessionEndsUs.set(txn.sessionId, event.timeUs);
+        }
         break;
+      }
       case 'error':
         serverErrors.push({ node: event.node, atUs: event.timeUs, text: String(event.text), where: String(event.where) });
         break;
@@ -659,6 +689,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     rt.leaders.map((leader) => leader.atUs),
     rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
     expected.recipe === 'safe',
+    clientSessionEnds(workload?.clients ?? [], rt.sessionEndsUs),
   );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =

@@ -4,6 +4,8 @@
  * deliberately broken barriers on the simulated cluster that it catches.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { validateScenario } from '../../sim/scenario/load.js';
 import { checkDoubleBarrier } from '../../sim/check/recipes.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
@@ -37,6 +39,30 @@ describe('the double barrier checker', () => {
     ]);
     expect(expired.verdict).toBe('holds');
     expect(expired.summary).toMatch(/1 pass\(es\) before a member whose session expired inside the barrier/);
+  });
+});
+
+describe('a member whose session ended at the servers before it heard of it', () => {
+  // Swarm ZAB 48353 (sessions of 40 ms, a cluster restart, partitions): client 0 had
+  // created its member node for round 2 and was cut off; its session expired and its node
+  // went with it, so the others passed leave. Client 0 never heard of the expiry before
+  // the run ended, so the client-side `expired` could not excuse those passes.
+  const history = [...step(0, 'enter', 2, 10, 30), ...step(1, 'enter', 2, 20, 31), ...step(1, 'leave', 2, 40, 61)];
+  it('excuses a pass when the member\'s session ended after it began entering and before the pass', () => {
+    const report = checkDoubleBarrier(history, new Map([[0, [55_000]]]));
+    expect(report.verdict).toBe('holds');
+    expect(report.summary).toMatch(/1 pass\(es\) before a member whose session expired inside the barrier/);
+  });
+  it('not when the session ended before the member began entering, nor after the pass, nor without the run\'s record', () => {
+    for (const ends of [new Map([[0, [5_000]]]), new Map([[0, [62_000]]]), new Map([[1, [55_000]]]), undefined]) {
+      expect(checkDoubleBarrier(history, ends).summary).toMatch(/client 1 passed leave of round 2 at 61\.0 ms, before client 0 left/);
+    }
+  });
+  it('the swarm run that found it meets its expectations (the double barrier\'s safety included)', () => {
+    const scenario = validateScenario(JSON.parse(readFileSync(new URL('../fixtures/swarm-zab-48353-double-barrier.json', import.meta.url), 'utf8')), 'swarm-zab-48353');
+    const result = runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed });
+    expect(failedExpectations(result)).toEqual([]);
+    expect(result.recipe?.summary).toMatch(/before a member whose session expired inside the barrier/);
   });
 });
 
