@@ -24,6 +24,13 @@ describe('swarm draws', () => {
     expect(zablab.failedExpectations(result)).toEqual([]);
   });
 
+  it('a ZAB draw whose sessions cannot outlive a touch, with a syncLimit under a loaded acknowledgement, expects no recovery (swarm zab 117819)', () => {
+    const draw = drawSwarmScenario('zab', 117_819);
+    expect(draw.scenario.expect?.recovers).toBeUndefined();
+    expect(draw.scenario.expect?.converge).toBe(false);
+    expect(draw.profile.liveness.omitted.join(' ')).toMatch(/granted session of 20 ms, shorter than a touch's way to the leader/);
+  });
+
   it('ZAB draws expect primary order to hold (ZAB promises it); Paxos draws do not (it does not)', () => {
     expect(DRAWS.zab.every((d) => d.scenario.expect?.primaryOrder === 'hold')).toBe(true);
     expect(DRAWS.paxos.every((d) => d.scenario.expect?.primaryOrder === undefined)).toBe(true);
