@@ -268,6 +268,9 @@ export interface RecipeContext {
  * member can linger longer (ZooKeeper's SessionTrackerImpl is the leader's, not
  * replicated). And a watch fires once: a member back before the watcher lists again is
  * never seen gone; the checker counts such expiries and does not call them violations.
+ * A listing without the member counts from the end of its session at the servers
+ * (`sessionEndsUs`, from the run) when that came before the member's last word: a
+ * server cut off from the leader answers pings whose touches never reach it.
  */
 export function checkMembership(events: readonly HistoryEvent[], context: RecipeContext, graceUs = Math.max(200_000, context.sessionTimeoutUs / 2)): RecipeReport {
   const views: { atUs: number; names: readonly string[] }[] = [];
@@ -295,9 +298,15 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     const lastLeaderUs = context.leaderChangesUs.filter((atUs) => atUs > expiry.silentSinceUs && atUs < untilUs).reduce((a, b) => Math.max(a, b), -Infinity);
     const fromUs = Math.max(expiry.silentSinceUs, lastLeaderUs);
     const deadlineUs = fromUs + context.sessionTimeoutUs + graceUs;
-    const gone = views.find((view) => view.atUs > expiry.silentSinceUs && view.atUs < untilUs && !view.names.includes(expiry.member));
+    // The member's node goes when its session ends at the servers, which can be before the
+    // member last heard from its server (that server cut off from the leader answered its
+    // pings, but its touches never reached the leader's session tracker: swarm zab 71281).
+    // A listing without it from that end on counts; the run knows the end (`sessionEndsUs`).
+    const endedUs = (context.sessionEndsUs?.get(Number(expiry.member.slice(1))) ?? []).filter((t) => t <= expiry.learnedUs).reduce((a, b) => Math.max(a, b), -Infinity);
+    const seenFromUs = Number.isFinite(endedUs) ? Math.min(expiry.silentSinceUs, endedUs) : expiry.silentSinceUs;
+    const gone = views.find((view) => view.atUs > seenFromUs && view.atUs < untilUs && !view.names.includes(expiry.member));
     if (gone !== undefined && gone.atUs <= deadlineUs) {
-      slowestUs = Math.max(slowestUs, gone.atUs - fromUs);
+      slowestUs = Math.max(slowestUs, gone.atUs - Math.min(fromUs, seenFromUs));
       continue;
     }
     const why = `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;

@@ -3,6 +3,8 @@
  * watcher of the group) and its checker (sim/check/recipes.ts, checkMembership).
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { validateScenario } from '../../sim/scenario/load.js';
 import { checkMembership } from '../../sim/check/recipes.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
@@ -34,6 +36,23 @@ describe('the membership checker', () => {
     expect(never.summary).toMatch(/the watcher never saw c2 gone, though it was away until 1210\.0 ms/);
     const stays = checkMembership([...view(10, 'c1', 'c2'), ...view(1500, 'c2')], context);
     expect(stays.summary).toMatch(/last listing still shows c2 after every member left/);
+  });
+
+  it('a listing after the session ended at the servers counts, though the member heard from its server later (swarm zab 71281)', () => {
+    // c2's server, cut off from the leader, answered its pings until 1083 ms; the leader,
+    // which had not heard of it since, expired its session at 1070 ms and the watcher saw it
+    // gone at 1075 ms. Then a create still in flight made the node again briefly (1672 ms)
+    // before the member's leave deleted it.
+    const events = [...view(10, 'c1', 'c2'), ...view(1075, 'c1'), ...done(2, 'expired', 1083 * ms, 1083 * ms), ...view(1672, 'c1', 'c2'), ...view(1700)];
+    expect(checkMembership(events, { ...context, sessionEndsUs: new Map([[2, [1070 * ms]]]) }).verdict).toBe('holds');
+    // Without the run's record (the lab), or with the session ended after the listing, it is late.
+    expect(checkMembership(events, context).summary).toMatch(/the watcher saw c2 gone only at 1700\.0 ms/);
+    expect(checkMembership(events, { ...context, sessionEndsUs: new Map([[2, [1080 * ms]]]) }).verdict).toBe('violated');
+  });
+
+  it('the swarm run that found it meets its expectations', () => {
+    const scenario = validateScenario(JSON.parse(readFileSync(new URL('../fixtures/swarm-zab-71281-membership.json', import.meta.url), 'utf8')), 'swarm-zab-71281');
+    expect(failedExpectations(runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed }))).toEqual([]);
   });
 
   it('counts from a later leader change, and lets a member back before the watcher listed again go unseen', () => {
