@@ -14,12 +14,15 @@ import { ROOT } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'zablab.js');
 const dir = mkdtempSync(join(tmpdir(), 'zablab-tty-'));
-// Marks stderr a terminal of 100 columns, then runs the binary with the same arguments.
+// Marks stderr a terminal of 160 columns, then runs the binary with the same arguments.
+// (Wide enough that no line is cut with '…': check's line, with the temporary directory's
+// path and a step count of seven digits, is over 100 characters, and a quick check drew
+// only such lines, so a 100-column terminal failed the test on a fast run.)
 const wrapper = join(dir, 'tty.mjs');
 writeFileSync(
   wrapper,
   `Object.defineProperty(process.stderr, 'isTTY', { value: true });\n` +
-    `Object.defineProperty(process.stderr, 'columns', { value: 100 });\n` +
+    `Object.defineProperty(process.stderr, 'columns', { value: 160 });\n` +
     `process.argv.splice(1, 1, ${JSON.stringify(BIN)});\n` +
     `await import(${JSON.stringify(new URL(`file://${BIN}`).href)});\n`,
 );
