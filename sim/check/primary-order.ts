@@ -87,7 +87,7 @@ export function originRank(event: TraceEvent): number | undefined {
 let lastOrigin = '';
 let lastOriginRank: number | undefined;
 
-function rankInOrigin(origin: string): number | undefined {
+export function rankInOrigin(origin: string): number | undefined {
   if (origin === lastOrigin) return lastOriginRank;
   const match = /(\d+)\D*$/.exec(origin);
   lastOrigin = origin;

@@ -274,7 +274,7 @@ export interface RecipeContext {
  */
 export function checkMembership(events: readonly HistoryEvent[], context: RecipeContext, graceUs = Math.max(200_000, context.sessionTimeoutUs / 2)): RecipeReport {
   const views: { atUs: number; names: readonly string[] }[] = [];
-  const expiries: { member: string; silentSinceUs: number; learnedUs: number; backUs: number | null }[] = [];
+  const expiries: { client: number; member: string; silentSinceUs: number; learnedUs: number; backUs: number | null }[] = [];
   const pendingBack = new Map<string, number>();
   for (const event of events) {
     if (event.type !== 'ok') continue;
@@ -282,7 +282,7 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     if (event.f === 'view' && Array.isArray(event.value)) views.push({ atUs: event.timeUs ?? 0, names: event.value as string[] });
     else if (event.f === 'expired') {
       pendingBack.set(member, expiries.length);
-      expiries.push({ member, silentSinceUs: typeof event.value === 'number' ? event.value : (event.timeUs ?? 0), learnedUs: event.timeUs ?? 0, backUs: null });
+      expiries.push({ client: event.process as number, member, silentSinceUs: typeof event.value === 'number' ? event.value : (event.timeUs ?? 0), learnedUs: event.timeUs ?? 0, backUs: null });
     } else if (event.f === 'join' && pendingBack.has(member)) {
       expiries[pendingBack.get(member)!].backUs = event.timeUs ?? 0;
       pendingBack.delete(member);
@@ -302,7 +302,7 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     // member last heard from its server (that server cut off from the leader answered its
     // pings, but its touches never reached the leader's session tracker: swarm zab 71281).
     // A listing without it from that end on counts; the run knows the end (`sessionEndsUs`).
-    const endedUs = (context.sessionEndsUs?.get(Number(expiry.member.slice(1))) ?? []).filter((t) => t <= expiry.learnedUs).reduce((a, b) => Math.max(a, b), -Infinity);
+    const endedUs = (context.sessionEndsUs?.get(expiry.client) ?? []).filter((t) => t <= expiry.learnedUs).reduce((a, b) => Math.max(a, b), -Infinity);
     const seenFromUs = Number.isFinite(endedUs) ? Math.min(expiry.silentSinceUs, endedUs) : expiry.silentSinceUs;
     const gone = views.find((view) => view.atUs > seenFromUs && view.atUs < untilUs && !view.names.includes(expiry.member));
     if (gone !== undefined && gone.atUs <= deadlineUs) {

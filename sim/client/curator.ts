@@ -272,16 +272,16 @@ export class CuratorClient {
 
   /** ZooKeeper's client declares Disconnected after 2/3 of the session timeout without a word from its server. */
   private watchReadTimeout(): void {
+    // The granted timeout, once connected (the server may clamp the requested one).
+    const periodUs = () => Math.max(1, Math.floor(this.zk.sessionTimeoutUs / 12));
     const tick = () => {
-      // The granted timeout, once connected (the server may clamp the requested one).
       const timeoutUs = this.zk.sessionTimeoutUs;
-      const periodUs = Math.max(1, Math.floor(timeoutUs / 12));
       const silentUs = this.cluster.nowUs - this.zk.lastHeardUs;
       if (this.zk.connected && silentUs > (timeoutUs * 2) / 3) this.setState('SUSPENDED');
       else if (this.zk.connected && this.state === 'SUSPENDED' && silentUs <= (timeoutUs * 2) / 3) this.setState('RECONNECTED');
-      if (!this.stopped) this.zk.at(this.cluster.nowUs + periodUs, tick);
+      if (!this.stopped) this.zk.at(this.cluster.nowUs + periodUs(), tick);
     };
-    this.zk.at(this.cluster.nowUs + Math.max(1, Math.floor(this.zk.sessionTimeoutUs / 12)), tick);
+    this.zk.at(this.cluster.nowUs + periodUs(), tick);
   }
 
   /** Stops the read-timeout watch (the end of the run: nothing is left to protect). */

@@ -230,7 +230,7 @@ export class TraceHasher {
    * their hashes: records of one kind come from a few call sites and name the same
    * fields in the same order, so a name is found by comparing one string.
    */
-  mixRecord(kind: string, timeUs: number, node: number, data: Record<string, unknown> | undefined, kindInfo: RecordKind = new RecordKind(kind)): void {
+  mixRecord(kind: string, timeUs: number, node: number, data: Record<string, unknown> | undefined, kindInfo: RecordKind): void {
     this.mix(0);
     this.mix(kindInfo.nameHash);
     this.mix(kind.length);

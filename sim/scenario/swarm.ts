@@ -669,17 +669,17 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   const w = scenario.workload;
   if (w !== undefined) expect.linearizable = true;
   const recipes = recipesOf(w);
+  const sessionMs = effectiveSessionMs(d, w?.sessionTimeoutMs);
   // Recipes never stop on their own where sessions expire at every hiccup (each expiry
   // deletes their ephemerals, which they make again) or a narrow zxid counter forces an
   // election every few dozen writes (each a hiccup): their traffic runs through the whole
   // quiet time, so the cluster is never caught settled. Measured: swarm zab 351, 497, 520,
   // 818, 977, 1000, 1306 (granted sessions of 20-100 ms, or 5-8 bit counters).
-  const recipeSessionMs = effectiveSessionMs(d, w?.sessionTimeoutMs);
   const recipeChurn =
     recipes.length === 0
       ? null
-      : recipeSessionMs < 400
-        ? `a granted session of ${recipeSessionMs} ms`
+      : sessionMs < 400
+        ? `a granted session of ${sessionMs} ms`
         : scenario.cluster.counterBits !== undefined
           ? 'a narrow zxid counter'
           : null;
@@ -689,12 +689,11 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   // txn) after every expiry, for ever, so the cluster never settles. Measured: swarm zab
   // 117819 (20 ms sessions granted at tickTime 1 ms, 10-30 ms links to the leader: 28
   // epochs in 23 s, never converged).
-  const sessionMs = effectiveSessionMs(d, w?.sessionTimeoutMs);
   const touchMs = 2 * d.timing.hopMs + d.timing.tickMs;
   // That endless write load matters where syncLimit does not cover an acknowledgement
   // behind a queued disk sync (a follower behind on its disk queue is dropped, and an
   // election follows, for ever).
-  const loadedAckMs = 2 * d.timing.hopMs + 2 * d.timing.diskMs + d.timing.tickMs;
+  const loadedAckMs = zabLimitNeedsMs(d.timing)[0] + d.timing.diskMs;
   const sessionChurn =
     w !== undefined && d.protocol === 'zab' && sessionMs < touchMs && d.timing.syncLimit * d.timing.tickMs < loadedAckMs
       ? `a granted session of ${sessionMs} ms, shorter than a touch's way to the leader (${round(touchMs)} ms), and a syncLimit under an acknowledgement behind a queued disk sync (${round(loadedAckMs)} ms)`
@@ -735,7 +734,7 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   const detectionMs = d.protocol === 'zab' ? d.timing.syncLimit * d.timing.tickMs : d.timing.electionTimeoutMs;
   const gentleCapMs = Math.min(requestTimeoutMs / 4, detectionMs / 2);
   const gentle = (f: FaultAction) => f.action === 'duplicate' || ((f.action === 'pause' || f.action === 'clog') && f.durationMs !== undefined && f.durationMs <= gentleCapMs);
-  const calm = faults.every(gentle) && (scenario.network?.lossRate ?? 0) === 0 && scenario.cluster.counterBits === undefined && effectiveSessionMs(d, w?.sessionTimeoutMs) >= 400;
+  const calm = faults.every(gentle) && (scenario.network?.lossRate ?? 0) === 0 && scenario.cluster.counterBits === undefined && sessionMs >= 400;
   const opNeedMs = operationNeedMs(d.timing) + (faults.length > 0 ? gentleCapMs : 0);
   if (w !== undefined) {
     if (!live) omitted.push('allOpsComplete: the cluster need not recover');

@@ -54,6 +54,7 @@
 import type { NodeSnapshot } from '../../core/node.js';
 import type { TraceEvent, TraceRecorder } from '../../core/trace.js';
 import { chainStep, CommittedSequence, Seq, type SeqEntry } from './seq.js';
+import { rankInOrigin } from '../primary-order.js';
 
 export type ZabInvariant =
   | 'Leadership1'
@@ -241,18 +242,6 @@ export class ZabInvariantChecker {
     return view;
   }
 
-  private lastOrigin = '';
-  private lastOriginEpoch = 0;
-
-  /** The epoch in a `zab:e<epoch>` origin (the same few strings again and again: the last one is remembered). */
-  private epochOfOrigin(origin: string): number {
-    if (origin !== this.lastOrigin) {
-      this.lastOrigin = origin;
-      this.lastOriginEpoch = Number(origin.slice(5));
-    }
-    return this.lastOriginEpoch;
-  }
-
   private txnId(txn: unknown): number {
     if (typeof txn !== 'object' || txn === null) return 0;
     let id = this.txnIds.get(txn);
@@ -395,7 +384,7 @@ export class ZabInvariantChecker {
 
   private onPropose(event: TraceEvent): void {
     const zxid = event.index as number;
-    const epoch = this.epochOfOrigin(event.origin as string);
+    const epoch = rankInOrigin(event.origin as string) ?? NaN;
     const k = event.originSeq as number;
     const txn = event.txn;
     const existing = this.proposals.get(zxid);
