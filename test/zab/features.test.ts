@@ -50,6 +50,16 @@ describe('zxids', () => {
     expect(codec.isEpochStart(codec.make(5, 0))).toBe(true);
   });
 
+  it('labels a zxid by its own codec, though labels are cached for every codec at once', () => {
+    const narrow = new ZxidCodec(4);
+    const wide = new ZxidCodec();
+    const zxid = narrow.make(5, 9); // 89: 0:89 with 32 counter bits
+    for (let i = 0; i < 2; i++) {
+      expect(narrow.format(zxid)).toBe('5:9');
+      expect(wide.format(zxid)).toBe('0:89');
+    }
+  });
+
   it('plan DIFF, TRUNC and SNAP as the leader does', () => {
     const codec = new ZxidCodec();
     const log = new CommittedLog(10);
