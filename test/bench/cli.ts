@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { median } from './median.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'zablab.js');
@@ -20,8 +21,7 @@ function medianMs(args: string[]): number {
     times.push(performance.now() - start);
     if (result.status !== 0) throw new Error(`${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
   }
-  times.sort((a, b) => a - b);
-  return Math.round(times[Math.floor(RUNS / 2)] * 10) / 10;
+  return Math.round(median(times) * 10) / 10;
 }
 
 export function benchCli(): Record<string, number> {

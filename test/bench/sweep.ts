@@ -14,6 +14,12 @@
  * single worker keeps ~1.4 (its CPU per wall second says how much);
  * `speedupOverSingleThreaded` compares two workers with it: the scaling apart from what
  * V8's helper threads took of the second core in the one-worker case.
+ * `cpuMsPerSeed…` is that CPU time per seed: what a sweep costs the machine, whatever else
+ * runs on it. Two workers pay for two warm-ups (each compiles the hot code in its own
+ * isolate, ~1 s of CPU), and a single worker's V8 helper threads collect garbage in
+ * parallel, so two workers cost more CPU per seed than one. On two cores two workers
+ * take at least half their CPU time in wall time, so their speed-up over one worker is
+ * at most 2 × cpuMsPerSeed1Worker / (cpuPerWall1Worker × cpuMsPerSeed2Workers).
  * `processBaseline2x` runs the same seeds in two independent single-threaded child
  * processes at once: the scaling the machine itself allows, whatever zablab does.
  */
@@ -38,6 +44,8 @@ interface SweepRate {
   warm: number;
   /** CPU time (this process and its worker processes) over wall time, over the whole sweep. */
   cpuPerWall: number;
+  /** CPU milliseconds per seed over the whole sweep (this process and its worker processes). */
+  cpuMsPerSeed: number;
 }
 
 async function sweepRate(workers: number, protocol: string, seeds: number, model?: WorkerModel, processFlags?: string[]): Promise<SweepRate> {
@@ -62,6 +70,7 @@ async function sweepRate(workers: number, protocol: string, seeds: number, model
     cold: seeds / ((end - start) / 1000),
     warm: (seeds - quarter) / ((end - warmStart) / 1000),
     cpuPerWall: stats!.cpuPerWall,
+    cpuMsPerSeed: (stats!.cpuSeconds * 1000) / seeds,
   };
 }
 
@@ -109,6 +118,8 @@ export async function benchSweep(): Promise<Record<string, number>> {
     warmSpeedup: round(two.warm / one.warm),
     cpuPerWall1Worker: round(one.cpuPerWall),
     cpuPerWall2Workers: round(two.cpuPerWall),
+    cpuMsPerSeed1Worker: round(one.cpuMsPerSeed),
+    cpuMsPerSeed2Workers: round(two.cpuMsPerSeed),
     seedsPerSec1WorkerSingleThreaded: round(oneSingle.cold),
     cpuPerWall1WorkerSingleThreaded: round(oneSingle.cpuPerWall),
     speedupOverSingleThreaded: round(two.cold / oneSingle.cold),

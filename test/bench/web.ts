@@ -25,6 +25,7 @@ import { runScenario } from '../../sim/scenario/run.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { traceToJson } from '../../sim/core/trace.js';
 import type { Scenario } from '../../sim/scenario/types.js';
+import { median } from './median.js';
 
 const CHROMIUM = process.env.ZABLAB_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -41,8 +42,6 @@ export const BIG_TRACE_SCENARIO: Scenario = {
   ],
   durationMs: 4700,
 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchWeb(): Promise<Record<string, number>> {
   if (!existsSync(CHROMIUM)) {
