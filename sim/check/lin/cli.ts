@@ -21,7 +21,7 @@ import { checkHistory, resolveModel, type LinResult } from './checker.js';
 import { parseEdnHistory, readEdnForms } from './edn.js';
 import { HistoryError, type HistoryEvent } from './history.js';
 import { verdictPage } from './html.js';
-import { parseJsonHistory } from './json.js';
+import { parseJson, parseJsonHistory } from './json.js';
 import type { AnyModel } from './model.js';
 import { casRegisterModel, kvModel, MODEL_NAMES, multiRegisterModel, mutexModel, registerModel, znodeModel } from './models/index.js';
 
@@ -152,7 +152,7 @@ const WITH_INITIAL: Readonly<Record<string, (initial: unknown) => AnyModel>> = {
 function parseInitial(text: string | undefined): { value: unknown } {
   if (text === undefined || text.trim() === '') throw new UsageError('--initial needs a value (JSON or EDN), got nothing');
   try {
-    return { value: JSON.parse(text) as unknown };
+    return { value: parseJson(text) };
   } catch {
     // not JSON: try EDN
   }
@@ -366,7 +366,8 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
         ...(result.unknownReason ? { unknownReason: result.unknownReason, unknownHint: unknownText(result, budget, args) } : {}),
         ...(result.explanation ? { explanation: result.explanation } : {}),
       };
-      io.stdout(JSON.stringify(out) + '\n');
+      // A history's integers beyond 2^53 are bigints: written as their digits, in a string.
+      io.stdout(JSON.stringify(out, (_key, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) + '\n');
     } else {
       io.stdout(humanLine(file, result, elapsedMs, budget, args));
     }

@@ -3,7 +3,7 @@
  *
  * Reads maps, vectors, lists, sets (as arrays), keywords (as strings without the
  * colon: `:read` → "read", `:jepsen/x` → "jepsen/x"), strings, characters (as strings),
- * integers, floats, ratios (as numbers), nil (null), true/false, symbols (as strings),
+ * integers (numbers; beyond 2^53 bigints, exact), floats, ratios (as numbers), nil (null), true/false, symbols (as strings),
  * `;` comments, `#_` discards and tagged literals (`#inst "…"`, `#jepsen.history.Op{…}`:
  * read as the tagged value). Map keys become strings. Errors carry the line.
  *
@@ -18,6 +18,7 @@
  * (an `info` completion is appended for it).
  */
 import { completePendingAsInfo, HistoryError, isNemesis, type HistoryEvent, type OpType } from './history.js';
+import { showValue, valueKey } from './values.js';
 
 const MAX_DEPTH = 500;
 const WS = /[\s,]/;
@@ -115,7 +116,7 @@ class EdnReader {
       if (!this.skip()) this.fail('unclosed { (end of input)', start);
       if (this.peek() === '}') this.fail('map has a key without a value', keyLine);
       const value = this.read(depth + 1);
-      out[typeof key === 'string' ? key : (JSON.stringify(key) ?? 'null')] = value;
+      out[typeof key === 'string' ? key : valueKey(key)] = value;
     }
   }
 
@@ -193,17 +194,30 @@ class EdnReader {
     if (token === 'false') return false;
     if (/^[+-]?\d/.test(token)) {
       let m = /^([+-]?\d+)N?$/.exec(token);
-      if (m) return Number(m[1]);
+      if (m) return exactInteger(m[1]);
       m = /^([+-]?\d+(\.\d*)?([eE][+-]?\d+)?)M?$/.exec(token);
       if (m) return Number(m[1]);
       m = /^([+-]?\d+)\/(\d+)$/.exec(token);
       if (m) return Number(m[1]) / Number(m[2]);
       m = /^([+-]?)0[xX]([0-9a-fA-F]+)N?$/.exec(token);
-      if (m) return (m[1] === '-' ? -1 : 1) * parseInt(m[2], 16);
+      if (m) return exactInteger(`${m[1]}0x${m[2]}`);
       this.fail(`bad number ${token}`);
     }
     return token; // a symbol, read as its name
   }
+}
+
+/**
+ * An integer as EDN reads it, exactly: a number where a double holds it exactly, a
+ * bigint beyond 2^53 (Clojure's Long and BigInt compare equal by value; rounding a
+ * 23-digit id to a double would make two different values equal).
+ */
+function exactInteger(text: string): number | bigint {
+  const negative = text.startsWith('-');
+  const digits = text.replace(/^[+-]/, '');
+  const big = BigInt(digits);
+  const value = negative ? -big : big;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
 /** Reads every top-level EDN form with its starting line. */
@@ -237,9 +251,9 @@ function toEvent(form: unknown, line: number): HistoryEvent | undefined {
     throw new HistoryError(`unknown op type ${shown}: expected :invoke, :ok, :fail or :info`, line);
   }
   if (!(typeof m.process === 'number' || typeof m.process === 'string')) {
-    throw new HistoryError(`:process must be an integer or a keyword, got ${JSON.stringify(m.process) ?? 'nothing'}`, line);
+    throw new HistoryError(`:process must be an integer or a keyword, got ${m.process === undefined ? 'nothing' : showValue(m.process)}`, line);
   }
-  if (typeof m.f !== 'string') throw new HistoryError(`:f must be a keyword, got ${JSON.stringify(m.f) ?? 'nothing'}`, line);
+  if (typeof m.f !== 'string') throw new HistoryError(`:f must be a keyword, got ${m.f === undefined ? 'nothing' : showValue(m.f)}`, line);
   // Porcupine's kv logs name the key in a field of its own: folded into Jepsen's
   // independent-key tuple [key, value], which the kv model reads.
   if ('key' in m) return { type: m.type as OpType, process: m.process, f: m.f, value: [m.key, m.value ?? null] };

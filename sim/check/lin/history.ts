@@ -33,6 +33,7 @@
  * invocation's, an unknown event type, an invocation that never completes (record an
  * `info` completion for operations whose outcome is unknown), or time going backwards.
  */
+import { showValue } from './values.js';
 
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
 
@@ -118,7 +119,7 @@ export function isNemesis(process: unknown): boolean {
 }
 
 function describeProcess(p: ProcessId): string {
-  return typeof p === 'number' ? `process ${p}` : `process ${JSON.stringify(p)}`;
+  return typeof p === 'number' ? `process ${p}` : `process ${showValue(p)}`;
 }
 
 function locate(position: number, lines: readonly number[] | undefined): string {
@@ -141,11 +142,11 @@ function checkEventShape(ev: unknown, position: number, lines: readonly number[]
   }
   const p = e.process;
   if (!((typeof p === 'number' && Number.isFinite(p)) || typeof p === 'string')) {
-    throw new HistoryError(`process must be a number or a string, got ${JSON.stringify(p) ?? 'nothing'}${at}`, line);
+    throw new HistoryError(`process must be a number or a string, got ${p === undefined ? 'nothing' : showValue(p)}${at}`, line);
   }
   if (p === 'nemesis') return;
   if (typeof e.f !== 'string' || e.f.length === 0) {
-    throw new HistoryError(`op f must be a non-empty string, got ${JSON.stringify(e.f) ?? 'nothing'}${at}`, line);
+    throw new HistoryError(`op f must be a non-empty string, got ${e.f === undefined ? 'nothing' : showValue(e.f)}${at}`, line);
   }
   if (e.timeUs !== undefined && (typeof e.timeUs !== 'number' || !Number.isFinite(e.timeUs))) {
     throw new HistoryError(`timeUs must be a finite number${at}`, line);

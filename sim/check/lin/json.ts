@@ -60,7 +60,10 @@ class JsonReader {
       const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(t.substring(this.pos, this.pos + 400));
       if (!m) this.fail(`bad number`);
       this.pos += m[0].length;
-      return Number(m[0]);
+      // An integer beyond 2^53 is read exactly (a bigint): rounded to a double, two
+      // different ids would compare equal.
+      const n = Number(m[0]);
+      return m[2] === undefined && m[3] === undefined && !Number.isSafeInteger(n) ? BigInt(m[0]) : n;
     }
     for (const [word, value] of [
       ['true', true],

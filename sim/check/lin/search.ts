@@ -37,7 +37,7 @@
 import { ConfigCache, InfoSets } from './cache.js';
 import type { Operation } from './history.js';
 import type { Model } from './model.js';
-import { splitmix32 } from './values.js';
+import { splitmix32, valueKey } from './values.js';
 
 /** Work limits, shared by the parts of one history. */
 export interface SearchBudget {
@@ -272,7 +272,7 @@ function buildLists<S>(model: Model<S>, ops: readonly Operation[], isOk: Uint8Ar
     const op = ops[i];
     let key: string;
     try {
-      key = JSON.stringify([op.f, op.type, op.invokeValue, op.completeValue, model.dependsOnProcess ? op.process : 0]);
+      key = valueKey([op.f, op.type, op.invokeValue, op.completeValue, model.dependsOnProcess ? op.process : 0]);
     } catch {
       key = `#${i}`; // not serializable: a class of its own
     }

@@ -79,6 +79,34 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/**
+ * A canonical text of a value, equal for values {@link valuesEqual} calls equal and
+ * different otherwise (up to object key order): JSON, with a bigint written as its
+ * digits and `N` (EDN's big integer), which no JSON number or string text ends with.
+ * For keys of maps and sets; never throws.
+ */
+export function valueKey(v: unknown): string {
+  switch (typeof v) {
+    case 'bigint':
+      return `${v.toString()}N`;
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : String(v);
+    case 'string':
+      return JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return `[${v.map(valueKey).join(',')}]`;
+      const parts: string[] = [];
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${valueKey(x)}`);
+      return `{${parts.join(',')}}`;
+    }
+    default:
+      return 'null';
+  }
+}
+
 /** Compact JSON-like rendering for messages, cut at `maxChars`. */
 export function showValue(v: unknown, maxChars = 80): string {
   let s: string;

@@ -345,3 +345,32 @@ describe('zablab check', () => {
     expect(groups.map((g) => [g.lin.steps.map((s) => s.opId), g.same])).toEqual([[[0, 1, 2], 2], [[2, 0], 0]]);
   });
 });
+
+describe('integers beyond 2^53 (ids, timestamps in nanoseconds)', () => {
+  const big = (read: string, ext: 'edn' | 'json') =>
+    ext === 'edn'
+      ? `{:type :invoke, :f :write, :value 99999999999999999999999, :process 0}\n{:type :ok, :f :write, :value 99999999999999999999999, :process 0}\n{:type :invoke, :f :read, :value nil, :process 1}\n{:type :ok, :f :read, :value ${read}, :process 1}\n`
+      : `[{"type":"invoke","process":0,"f":"write","value":99999999999999999999999},{"type":"ok","process":0,"f":"write","value":99999999999999999999999},{"type":"invoke","process":1,"f":"read","value":null},{"type":"ok","process":1,"f":"read","value":${read}}]`;
+
+  it('are read exactly from EDN and JSON: a read of a neighbouring value is not linearizable', async () => {
+    for (const ext of ['edn', 'json'] as const) {
+      const stale = memoryIo({ [`h.${ext}`]: big('99999999999999999999998', ext) });
+      expect(await checkCommand([`h.${ext}`, '--model', 'register'], stale.io)).toBe(1);
+      expect(stale.stdout()).toContain("can't read 99999999999999999999998 from register 99999999999999999999999");
+      const same = memoryIo({ [`h.${ext}`]: big('99999999999999999999999', ext) });
+      expect(await checkCommand([`h.${ext}`, '--model', 'register'], same.io)).toBe(0);
+    }
+  });
+
+  it('--json writes them as strings of digits, and --initial reads them exactly', async () => {
+    const m = memoryIo({ 'h.edn': big('99999999999999999999998', 'edn') });
+    expect(await checkCommand(['h.edn', '--model', 'register', '--json'], m.io)).toBe(1);
+    expect(JSON.parse(m.stdout())).toMatchObject({ verdict: 'not-linearizable' });
+    expect(m.stdout()).toContain('"99999999999999999999998"');
+    const cas = { 'c.edn': '{:type :invoke, :f :cas, :value [99999999999999999999999 3], :process 0}\n{:type :ok, :f :cas, :value [99999999999999999999999 3], :process 0}\n' };
+    for (const [initial, code] of [['99999999999999999999999', 0], ['99999999999999999999998', 1]] as const) {
+      const c = memoryIo(cas);
+      expect(await checkCommand(['c.edn', '--model', 'cas-register', '--initial', initial], c.io)).toBe(code);
+    }
+  });
+});

@@ -15,7 +15,7 @@
  */
 import { effectiveValue, type Operation } from '../history.js';
 import type { Model, ModelPart } from '../model.js';
-import { hashValue, showValue } from '../values.js';
+import { hashValue, showValue, valueKey } from '../values.js';
 
 export interface KvOptions {
   /** Each key's value before the history (default: the empty string). */
@@ -26,8 +26,8 @@ function keyValue(op: Operation): readonly [unknown, unknown] {
   return effectiveValue(op) as readonly [unknown, unknown];
 }
 
-const keyName = (k: unknown): string => (typeof k === 'string' ? k : JSON.stringify(k) ?? 'null');
-const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+const keyName = (k: unknown): string => (typeof k === 'string' ? k : typeof k === 'bigint' ? k.toString() : valueKey(k));
+const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : valueKey(v));
 
 export function kvModel(options: KvOptions = {}): Model<string> {
   const initial = new Map(Object.entries(options.initial ?? {}).map(([k, v]) => [k, text(v)]));

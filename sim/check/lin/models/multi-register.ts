@@ -13,7 +13,7 @@
  */
 import { effectiveValue, type Operation } from '../history.js';
 import type { Model, ModelPart } from '../model.js';
-import { hashString, hashValue, mix32, showValue, valuesEqual } from '../values.js';
+import { hashString, hashValue, mix32, showValue, valueKey, valuesEqual } from '../values.js';
 
 type Micro = readonly [string, unknown, unknown];
 
@@ -25,12 +25,11 @@ function micros(op: Operation): readonly Micro[] {
 }
 
 function keyOf(k: unknown): string {
-  return JSON.stringify(k) ?? 'null';
+  return valueKey(k);
 }
 
 function showKey(canonical: string): string {
-  const k = JSON.parse(canonical) as unknown;
-  return typeof k === 'string' ? k : canonical;
+  return canonical.startsWith('"') ? (JSON.parse(canonical) as string) : canonical;
 }
 
 function apply(state: MultiRegisterState, op: Operation): MultiRegisterState | string {

@@ -14,7 +14,7 @@
  */
 import { effectiveValue, type Operation } from '../history.js';
 import type { Model } from '../model.js';
-import { hashValue, showValue, valuesEqual } from '../values.js';
+import { hashValue, showValue, valueKey, valuesEqual } from '../values.js';
 
 export interface RegisterOptions {
   /** Initial value (default null, Knossos's nil). */
@@ -104,7 +104,7 @@ function makeRegister(name: string, allowCas: boolean, options: RegisterOptions)
       for (const op of ops) {
         if (op.f === 'read' || op.f === 'cas-false') continue;
         const v = op.f === 'cas' ? (casPair(op)[1] ?? null) : (effectiveValue(op) ?? null);
-        const key = typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+        const key = typeof v === 'object' && v !== null ? valueKey(v) : v;
         if (seen.has(key)) continue;
         seen.add(key);
         states.push(v);
