@@ -194,5 +194,10 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
   if (w?.recipe === undefined && w?.clientRecipes === undefined && w !== undefined && w.mix !== undefined && Object.values(w.mix).every((weight) => !weight)) {
     throw new ScenarioError(file, '$.workload.mix', 'at least one operation needs a positive weight');
   }
+  if (w !== undefined && w.recipe === undefined && w.clientRecipes === undefined) {
+    (w.clientMixes ?? []).forEach((mix, i) => {
+      if (Object.values(mix).every((weight) => !weight)) throw new ScenarioError(file, `$.workload.clientMixes[${i}]`, 'at least one operation needs a positive weight');
+    });
+  }
   return scenario;
 }
