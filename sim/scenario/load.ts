@@ -175,7 +175,7 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
     }
     if (fault.action === 'pause-client') {
       const clients = scenario.workload?.clients ?? 0;
-      if (fault.client >= clients) throw new ScenarioError(file, `${base}.client`, `client ${fault.client} does not exist (the workload has ${clients} client${clients === 1 ? '' : 's'}: 0 … ${clients - 1})`);
+      if (fault.client >= clients) throw new ScenarioError(file, `${base}.client`, `client ${fault.client} does not exist (${clients === 0 ? 'the story has no clients' : `the workload has ${clients} client${clients === 1 ? '' : 's'}: 0 … ${clients - 1}`})`);
     }
     if (fault.atMs > scenario.durationMs) throw new ScenarioError(file, `${base}.atMs`, `${fault.atMs} ms is after the end of the story (durationMs ${scenario.durationMs})`);
   });

@@ -38,6 +38,7 @@ describe('bad input gets a clear message, exit 2 and no stack trace', () => {
     ['missing field', { title: 't', explanation: 'e', cluster: { servers: 3 } }, /missing required field "durationMs"/],
     ['unknown action', { ...valid, faults: [{ atMs: 1, action: 'explode', target: 'leader' }] }, /\$\.faults\[0\]\.action: expected one of/],
     ['unknown bug switch', { ...valid, bugs: ['notABug'] }, /\$\.bugs\[0\]: unknown bug switch "notABug"/],
+    ['a client pause in a story without clients', { ...valid, workload: undefined, faults: [{ atMs: 10, action: 'pause-client', client: 0, durationMs: 5 }] }, /\$\.faults\[0\]\.client: client 0 does not exist \(the story has no clients\)/],
     ['a client mix with no positive weight', { ...valid, workload: { clients: 2, clientMixes: [{ setData: 1 }, {}] } }, /\$\.workload\.clientMixes\[1\]: at least one operation needs a positive weight/],
     ['invalid JSON', '{"title": "t",\n "explanation": }', /invalid JSON/],
   ];
