@@ -1,9 +1,10 @@
 /**
  * A small EDN reader, enough for Jepsen histories, and the Jepsen history loader.
  *
- * Reads maps, vectors, lists, sets (as arrays), keywords (as strings without the
- * colon: `:read` → "read", `:jepsen/x` → "jepsen/x"), strings, characters (as strings),
- * integers (numbers; beyond 2^53 bigints, exact), floats, ratios (as numbers), nil (null), true/false, symbols (as strings),
+ * Reads maps, vectors, lists, sets (as arrays, a set's elements in one canonical order),
+ * keywords (as strings without the colon: `:read` → "read", `:jepsen/x` → "jepsen/x"),
+ * strings, characters (as strings), integers (numbers; beyond 2^53 bigints, exactly),
+ * floats, ratios (as numbers), nil (null), true/false, symbols (as strings),
  * `;` comments, `#_` discards and tagged literals (`#inst "…"`, `#jepsen.history.Op{…}`:
  * read as the tagged value). Map keys become strings. Errors carry the line.
  *
@@ -171,7 +172,10 @@ class EdnReader {
     const next = this.text[this.pos + 1];
     if (next === '{') {
       this.pos += 2;
-      return this.readSeq('}', depth);
+      // A set has no order: #{2 1} is #{1 2}. Its elements in one canonical order, so
+      // two sets compare equal exactly when they hold the same elements.
+      const keyed = this.readSeq('}', depth).map((v) => [valueKey(v), v] as const);
+      return keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     }
     if (next === '#') {
       this.pos += 2;

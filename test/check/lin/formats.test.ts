@@ -45,6 +45,13 @@ describe('EDN reader', () => {
     });
   });
 
+  it('reads a set without its order: #{2 1} equals #{1 2}', () => {
+    expect(readEdn('#{2 1 :b "a" :a}')).toEqual(readEdn('#{"a" :a 1 :b 2}'));
+    const history = (read: string) => parseEdnHistory(`{:type :invoke, :f :write, :value #{1 2}, :process 0}\n{:type :ok, :f :write, :value #{1 2}, :process 0}\n{:type :invoke, :f :read, :value nil, :process 1}\n{:type :ok, :f :read, :value ${read}, :process 1}\n`);
+    expect(checkHistory(history('#{2 1}').events, 'register').verdict).toBe('linearizable');
+    expect(checkHistory(history('#{2 3}').events, 'register').verdict).toBe('not-linearizable');
+  });
+
   it('keeps the line of each top-level form and skips comments', () => {
     const forms = readEdnForms('; comment\n{:a 1}\n\n  [2 ; inner\n 3]\n');
     expect(forms).toEqual([
