@@ -69,8 +69,12 @@ export interface CommittedTxn {
 export interface SessionViolation {
   readonly client: number;
   readonly opId: number;
-  /** `never-committed`: no committed state has the value read; `went-back`: only older states than the client had seen. */
-  readonly kind: 'never-committed' | 'went-back';
+  /**
+   * `never-committed`: no committed state has the value read; `went-back`: only older
+   * states than the client had seen; `watch-late`: the read saw a node change that a watch
+   * the client held had not yet announced (sim/client/session.ts, watchedStates).
+   */
+  readonly kind: 'never-committed' | 'went-back' | 'watch-late';
   readonly message: string;
   /** The operation that had taken the client past the state read. */
   readonly sinceOpId?: number;

@@ -109,6 +109,16 @@ export class ZkClient implements ClientEndpoint {
   private readonly existWatches = new Set<string>();
   private readonly childWatches = new Set<string>();
   /**
+   * ZooKeeper's ordering guarantee for watches ("a client will see a watch event for a
+   * znode it is watching before seeing the new data that corresponds to that znode",
+   * Programmer's Guide): for each node this client holds a data or exist watch on, the
+   * mzxid it saw when it set the watch (-1: no node). A read of the node that sees another
+   * state while the watch is still held broke the guarantee: its event was lost or late.
+   */
+  private readonly watchedStates = new Map<string, number>();
+  /** The reads that saw a watched node change before its watch event (at most 100 kept). */
+  readonly watchOrderViolations: { opId: number; message: string }[] = [];
+  /**
    * A stopped process (a GC pause; the scenario's `pause-client` fault): while `paused`,
    * nothing of this client runs — its timers (this.at, and everything Curator and the
    * recipes schedule through it) and the packets servers send it wait in `held`, in the
@@ -296,6 +306,7 @@ export class ZkClient implements ClientEndpoint {
           this.moveToAnotherServer(this.options.retryDelayUs);
           return;
         }
+        this.checkWatchedRead(body.req, reply.result);
         if (reply.result.ok) this.rememberWatch(body.req, reply.result);
         this.finish('ok', historyValue(body.req, reply.result), reply.result);
       } else if (reply.kind === 'refused') {
@@ -353,6 +364,22 @@ export class ZkClient implements ClientEndpoint {
     }
   }
 
+  /** A read of a node this client watches must see the state the watch was set on, until the event comes (see watchedStates). */
+  private checkWatchedRead(req: ZkRequest, result: ZkResult): void {
+    if (req.op !== 'getData' && req.op !== 'exists') return;
+    const seen = result.ok ? (result.stat !== null && result.stat !== undefined ? result.stat.mzxid : -1) : result.code === 'NONODE' ? -1 : undefined;
+    if (seen === undefined) return;
+    const held = this.watchedStates.get(req.path);
+    if (held !== undefined && held !== seen && this.watchOrderViolations.length < 100 && this.pending !== null) {
+      const state = (mzxid: number) => (mzxid < 0 ? 'no node' : `the node as of zxid ${mzxid}`);
+      this.watchOrderViolations.push({
+        opId: this.pending.op.opId,
+        message: `client ${this.index} read ${req.path} (op ${this.pending.op.opId}) and saw ${state(seen)} while its watch, set when it saw ${state(held)}, had not fired: a watch event comes before the data it announces`,
+      });
+    }
+    if (req.watch === true && result.ok) this.watchedStates.set(req.path, seen);
+  }
+
   /** Records the watch a successful read set (ZooKeeper's Data/Exists/ChildWatchRegistration). */
   private rememberWatch(req: ZkRequest, result: ZkResult): void {
     if (!('watch' in req) || req.watch !== true) return;
@@ -364,6 +391,7 @@ export class ZkClient implements ClientEndpoint {
   /** ZKWatchManager.materialize: whether the client held a watch the event fires (then it is gone). */
   private takeWatch(note: Extract<ClientNotification, { kind: 'watch' }>): boolean {
     const path = note.path;
+    if (note.type !== 'NodeChildrenChanged') this.watchedStates.delete(path);
     switch (note.type) {
       case 'NodeCreated':
       case 'NodeDataChanged': {
@@ -400,6 +428,7 @@ export class ZkClient implements ClientEndpoint {
       this.dataWatches.clear();
       this.existWatches.clear();
       this.childWatches.clear();
+      this.watchedStates.clear();
       this.setState('expired');
     }
     this.sessionId = undefined;

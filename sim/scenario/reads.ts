@@ -170,7 +170,7 @@ export function readsReport(
   history: History,
   excused: ReadonlyMap<number, DeposedSyncAnswer>,
   committed: readonly { index: number; txn: unknown }[] | undefined,
-  options: { includeLocalReads: boolean; maxSteps: number; label?: (index: number) => string },
+  options: { includeLocalReads: boolean; maxSteps: number; label?: (index: number) => string; watchOrder?: readonly SessionViolation[] },
 ): ReadsReport {
   const ops = history.ops;
   const report: ReadsReport = {
@@ -188,7 +188,8 @@ export function readsReport(
     } else {
       try {
         const result = checkReads(ops, committed as readonly CommittedTxn[], options.label);
-        const violations = result.sessions.violations;
+        // A watch event must come before the data it announces: the clients' own record (ZkClient.watchOrderViolations).
+        const violations = [...result.sessions.violations, ...(options.watchOrder ?? [])];
         report.sequentialConsistency = { verdict: violations.length === 0 ? 'hold' : 'violated', reads: result.sessions.reads, violations: violations.length, first: violations.slice(0, 3) };
         for (const opId of result.stale) {
           const mode = ops[opId].readMode;

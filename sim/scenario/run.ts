@@ -695,7 +695,11 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const reads =
     spec === undefined || groups.length > 0
       ? undefined
-      : readsReport(history, syncAnswers.excused, monitor.committedTxns?.(), { includeLocalReads: expected.includeLocalReads ?? false, maxSteps: options.linMaxSteps ?? 5_000_000 });
+      : readsReport(history, syncAnswers.excused, monitor.committedTxns?.(), {
+          includeLocalReads: expected.includeLocalReads ?? false,
+          maxSteps: options.linMaxSteps ?? 5_000_000,
+          watchOrder: (workload?.clients ?? []).flatMap((client) => client.watchOrderViolations.map((v) => ({ client: client.index, opId: v.opId, kind: 'watch-late' as const, message: v.message }))),
+        });
   const violations = [...monitor.violations];
   const result: RunResult = {
     scenario: options.name ?? scenario.title,
