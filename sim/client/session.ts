@@ -99,6 +99,8 @@ export class ZkClient implements ClientEndpoint {
   lastHeardUs = 0;
   private pinging = false;
   private stopped = false;
+  /** The latest connection attempt, made or scheduled: an older scheduled one does not run. */
+  private attempt = 0;
   readonly watchEvents: ClientNotification[] = [];
   onWatch: ((event: ClientNotification) => void) | null = null;
   /** KeeperState changes (connected, disconnected, expired), in the order they happen. */
@@ -173,6 +175,8 @@ export class ZkClient implements ClientEndpoint {
   }
 
   private connect(server: NodeId): void {
+    // A new connection attempt supersedes any reconnect still scheduled (see attempt).
+    this.attempt++;
     this.connected = false;
     this.server = server;
     const body: ClientBody = { kind: 'connect', sessionId: this.sessionId, lastZxid: this.lastZxid, timeoutUs: this.options.sessionTimeoutUs };
@@ -204,7 +208,17 @@ export class ZkClient implements ClientEndpoint {
     } else {
       next = n === 1 ? 0 : (this.server + 1 + this.rng.int(n - 1)) % n;
     }
-    this.at(this.cluster.nowUs + delayUs, () => this.connect(next));
+    // One connection attempt at a time, as ZooKeeper's ClientCnxn has one SendThread:
+    // several failures at once (the refused answers to pings held by a paused server, a
+    // timeout beside a refusal) schedule one reconnect, not one each, and a reconnect
+    // scheduled before a later attempt is dropped. Each extra attempt made a session of
+    // its own, and one that fired after the client had reconnected dialled its server
+    // again with a read in flight, wiping the watch that read had just set (SetWatches
+    // sent the watches held before its answer): an event never delivered.
+    const attempt = ++this.attempt;
+    this.at(this.cluster.nowUs + delayUs, () => {
+      if (attempt === this.attempt) this.connect(next);
+    });
   }
 
   private send(clientOp: ClientOp, done: OpCallback): void {
