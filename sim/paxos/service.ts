@@ -153,6 +153,9 @@ export class ClientService {
     queue.push(entry);
     if (!host.tree.hasSession(sessionId)) entry.refusal = 'SESSIONEXPIRED';
     else if (host.leader === null) entry.refusal = 'NOTREADY';
+    // No connection here (this server restarted): refused, so that the client reconnects
+    // with its watches (see the ZAB service's onOp); a session's close needs none.
+    else if (!this.attached.has(sessionId) && kind !== 'close') entry.refusal = 'NOTREADY';
     else {
       this.attached.set(sessionId, req.clientId);
       this.touches.touch(sessionId);

@@ -143,6 +143,13 @@ export class ClientService {
     queue.push(entry);
     if (!host.tree.hasSession(sessionId)) {
       entry.refusal = 'SESSIONEXPIRED';
+    } else if (!this.attached.has(sessionId)) {
+      // No connection here (this server restarted, or closed its connections when it
+      // stopped serving): ZooKeeper's client would have seen the connection drop and
+      // reconnected, sending its watches (SetWatches). Served as if connected, the
+      // session would lose the watches this server forgot, and a change would never be
+      // told to its client; refused, the client reconnects.
+      entry.refusal = 'NOTREADY';
     } else {
       this.attach(ctx, sessionId, req.clientId);
       if (kind !== 'local') {
