@@ -46,7 +46,13 @@ export type RefusalCode =
   /** The server's state is older than what the client has already seen. */
   | 'BEHIND'
   /** The session is unknown or expired: the client must give up the session. */
-  | 'SESSIONEXPIRED';
+  | 'SESSIONEXPIRED'
+  /**
+   * The server has no connection for the session (it restarted, or closed its connections
+   * when it stopped serving): ZooKeeper's client would have seen its connection drop. Not
+   * executed; the client reconnects, sending its watches (SetWatches).
+   */
+  | 'CONNECTIONLOSS';
 
 export type ClientReply =
   /**

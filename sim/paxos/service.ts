@@ -155,7 +155,7 @@ export class ClientService {
     else if (host.leader === null) entry.refusal = 'NOTREADY';
     // No connection here (this server restarted): refused, so that the client reconnects
     // with its watches (see the ZAB service's onOp); a session's close needs none.
-    else if (!this.attached.has(sessionId) && kind !== 'close') entry.refusal = 'NOTREADY';
+    else if (!this.attached.has(sessionId) && kind !== 'close') entry.refusal = 'CONNECTIONLOSS';
     else {
       this.attached.set(sessionId, req.clientId);
       this.touches.touch(sessionId);

@@ -149,7 +149,7 @@ export class ClientService {
       // reconnected, sending its watches (SetWatches). Served as if connected, the
       // session would lose the watches this server forgot, and a change would never be
       // told to its client; refused, the client reconnects.
-      entry.refusal = 'NOTREADY';
+      entry.refusal = 'CONNECTIONLOSS';
     } else {
       this.attach(ctx, sessionId, req.clientId);
       if (kind !== 'local') {

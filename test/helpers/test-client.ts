@@ -62,9 +62,22 @@ export class TestClient<M extends Message = Message> {
     return this.send(server, { kind: 'connect', sessionId: this.sessionId, lastZxid: this.lastZxid, timeoutUs }, done);
   }
 
-  op(server: NodeId, req: ZkRequest, done?: (outcome: Outcome) => void, readMode?: ReadMode): number {
+  /**
+   * Sends `req` to `server`. A server with no connection for the session (this client
+   * connected elsewhere, or the server restarted) refuses it with CONNECTIONLOSS, as
+   * ZooKeeper's client would see its connection drop: the client then connects to that
+   * server with its session and sends the request again, once.
+   */
+  op(server: NodeId, req: ZkRequest, done: (outcome: Outcome) => void = () => {}, readMode?: ReadMode): number {
     if (this.sessionId === undefined) throw new Error('op before connect');
-    return this.send(server, { kind: 'op', sessionId: this.sessionId, req, readMode }, done);
+    const body: ClientBody = { kind: 'op', sessionId: this.sessionId, req, readMode };
+    return this.send(server, body, (outcome) => {
+      if (outcome.kind !== 'reply' || outcome.reply.kind !== 'refused' || outcome.reply.code !== 'CONNECTIONLOSS') return done(outcome);
+      this.connect(server, (connected) => {
+        if (connected.kind === 'reply' && connected.reply.kind === 'connected') this.send(server, body, done);
+        else done(connected);
+      });
+    });
   }
 
   ping(server: NodeId, done?: (outcome: Outcome) => void): number {
