@@ -126,6 +126,20 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
       expect(new Set(scenarios.map((s) => s.workload?.ratePerSec).filter(Boolean)).size).toBeGreaterThanOrEqual(5);
     });
 
+    it(`${protocol}: connect strings (each client knows some servers) in about a quarter of the draws with clients, never with the membership recipe`, () => {
+      const withClients = all.filter((d) => d.scenario.workload !== undefined);
+      const drawn = withClients.filter((d) => d.scenario.workload?.connectStrings !== undefined);
+      expect(drawn.length).toBeGreaterThan(withClients.length * 0.15);
+      expect(drawn.length).toBeLessThan(withClients.length * 0.35);
+      for (const d of drawn) {
+        expect(d.profile.extremes).toContain('connect-strings');
+        const w = d.scenario.workload!;
+        expect([...(w.clientRecipes ?? []), ...(w.recipe !== undefined ? [w.recipe] : [])]).not.toContain('membership');
+        for (const list of w.connectStrings!) expect(list.every((n) => n >= 0 && n < d.scenario.cluster.servers) && list.length > 0).toBe(true);
+      }
+      expect(drawn.some((d) => d.scenario.workload!.connectStrings!.some((list) => list.length === 1))).toBe(true);
+    });
+
     it(`${protocol}: the settings taken to an edge differ too: none in some draws, nearly all in others, each one in many`, () => {
       const knobs = swarmKnobs(protocol);
       expect(all.filter((d) => d.profile.knobs.length === 0).length).toBeGreaterThan(SEEDS * 0.1);
