@@ -30,15 +30,8 @@ export interface SessionOptions {
   sessionTimeoutUs: number;
   /** An operation without an answer after this long ends as `info`. */
   requestTimeoutUs: number;
-  /**
-   * A connect attempt without an answer after this long moves to another server. Default,
-   * as ZooKeeper's ClientCnxn: the session timeout (the granted one once known) divided by
-   * the number of servers the client may use, so a client that knows one server waits a
-   * whole session timeout for it (a far follower with slow disks takes longer than a
-   * fixed 100 ms to commit a createSession: each attempt made a session that expired
-   * unused, for ever; h28 swarm zab 5755).
-   */
-  connectTimeoutUs?: number;
+  /** A connect attempt without an answer after this long moves to another server. */
+  connectTimeoutUs: number;
   /** Wait before trying another server after a refusal. */
   retryDelayUs: number;
 }
@@ -46,6 +39,7 @@ export interface SessionOptions {
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   sessionTimeoutUs: 400_000,
   requestTimeoutUs: 300_000,
+  connectTimeoutUs: 100_000,
   retryDelayUs: 20_000,
 };
 
@@ -193,7 +187,7 @@ export class ZkClient implements ClientEndpoint {
     this.connectRequestId = req.requestId;
     this.cluster.clientSend(server, req);
     const requestId = req.requestId;
-    this.at(this.cluster.nowUs + this.connectTimeoutUs, () => {
+    this.at(this.cluster.nowUs + this.options.connectTimeoutUs, () => {
       if (this.connectRequestId === requestId && !this.connected) this.moveToAnotherServer(0);
     });
   }
@@ -261,12 +255,6 @@ export class ZkClient implements ClientEndpoint {
    */
   get sessionTimeoutUs(): number {
     return this.grantedTimeoutUs ?? this.options.sessionTimeoutUs;
-  }
-
-  /** See SessionOptions.connectTimeoutUs. */
-  private get connectTimeoutUs(): number {
-    const servers = this.connectString?.length ?? this.cluster.size;
-    return this.options.connectTimeoutUs ?? Math.max(1, Math.floor(this.sessionTimeoutUs / Math.max(1, servers)));
   }
 
   private get pingIntervalUs(): number {
