@@ -29,6 +29,7 @@ import { syncCrashFault } from './targets.js';
 import type { OpKind } from '../client/workload.js';
 import { RECIPES, type RecipeName } from '../client/recipes.js';
 import type { ReadMode } from '../client/protocol.js';
+import { DEFAULT_SESSION_OPTIONS } from '../client/session.js';
 import type { Expectations, FaultAction, LatencyMs, ProtocolName, Scenario, WorkloadSpecMs } from './types.js';
 
 /** The fault kinds a profile switches on or off. */
@@ -468,11 +469,18 @@ function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): 
  * faults and expectations draw as before. Not with the membership recipe: its watcher
  * sees a member gone within a bound of the member's silence only while it can reach a
  * server; a watcher whose every server is paused or cut off learns it later (h28
- * recipes2 zab 555), which ZooKeeper does not promise otherwise.
+ * recipes2 zab 555), which ZooKeeper does not promise otherwise. Nor where a session's
+ * creation may outlast the client's connect timeout (100 ms): a client that knows only a
+ * far or slow server gives up every attempt before its createSession commits and makes
+ * another, for ever (swarm zab 5755: a follower 30 ms from the leader, 60 ms disks).
  */
+/** The client's connect timeout (sim/client/session.ts, DEFAULT_SESSION_OPTIONS), in ms. */
+const CONNECT_TIMEOUT_MS = DEFAULT_SESSION_OPTIONS.connectTimeoutUs / 1000;
+
 function drawConnectStrings(d: Draft, scenario: Scenario): void {
   const w = scenario.workload;
   if (w === undefined || recipesOf(w).includes('membership')) return;
+  if (4 * d.timing.hopMs + 2 * d.timing.diskMs >= CONNECT_TIMEOUT_MS / 2) return;
   const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/connect-strings`);
   if (!rng.chance(0.25)) return;
   const all = Array.from({ length: d.servers }, (_, i) => i);
