@@ -461,7 +461,8 @@ function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): 
 }
 
 /**
- * Connect strings (`workload.connectStrings`) in a quarter of the draws with clients:
+ * Connect strings (`workload.connectStrings`) in a quarter of the draws with clients that
+ * can connect within the timeout (about one in eight in all):
  * each client knows only some servers, as a ZooKeeper connect string can name part of
  * the ensemble, so a fault on them leaves it no server to move to, and it comes back to
  * a server that restarted meanwhile (hand-made mixes found two lost-watch bugs there).

@@ -126,11 +126,11 @@ describe(`swarm coverage over ${SEEDS} seeds`, () => {
       expect(new Set(scenarios.map((s) => s.workload?.ratePerSec).filter(Boolean)).size).toBeGreaterThanOrEqual(5);
     });
 
-    it(`${protocol}: connect strings (each client knows some servers) in about a quarter of the draws with clients, never with the membership recipe`, () => {
+    it(`${protocol}: connect strings (each client knows some servers) in about one draw with clients in eight (a quarter of those fast enough to connect within 100 ms), never with the membership recipe`, () => {
       const withClients = all.filter((d) => d.scenario.workload !== undefined);
       const drawn = withClients.filter((d) => d.scenario.workload?.connectStrings !== undefined);
-      expect(drawn.length).toBeGreaterThan(withClients.length * 0.15);
-      expect(drawn.length).toBeLessThan(withClients.length * 0.35);
+      expect(drawn.length).toBeGreaterThan(withClients.length * 0.06);
+      expect(drawn.length).toBeLessThan(withClients.length * 0.3);
       for (const d of drawn) {
         expect(d.profile.extremes).toContain('connect-strings');
         const w = d.scenario.workload!;
