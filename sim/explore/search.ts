@@ -432,6 +432,9 @@ function randomWalks(explorer: Explorer, first: World): boolean {
       explorer.maybeReport(0);
       if (explorer.states >= explorer.options.maxStates) return false;
     }
+    // A walk that took no step (depth bound 0, or nothing can happen in the initial
+    // state) is every walk: the seeded walks would all repeat it, never adding a state.
+    if (path.length === 0) return false;
     world.restore(explorer.snapshots.get(0)!);
     explorer.restores++;
   }

@@ -1,0 +1,50 @@
+/**
+ * The explorer on odd but legal bounds and flags: a right answer or one line and exit 2,
+ * never a hang, and never an existing file replaced without --force.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT, zablab } from '../cli/helpers.js';
+
+const FILE = join(ROOT, 'scenarios', 'explore', 'three-servers-two-writes.json');
+
+describe('random walks that cannot take a step', () => {
+  it('end at once with the initial state: depth bound 0, or a warm-up to the story end (nothing left to choose)', () => {
+    for (const flags of [['--max-depth', '0'], ['--warmup-ms', '1000']]) {
+      // A child with a deadline: the walk loop is synchronous, so a hang would hold this process.
+      const child = spawnSync(process.execPath, [join(ROOT, 'bin', 'zablab.js'), 'explore', FILE, '--strategy', 'random', '--max-states', '1000', ...flags, '--out', join(tmpdir(), 'zablab-never-written.json'), '--json'], { encoding: 'utf8', timeout: 20_000 });
+      expect(child.status, `${flags.join(' ')}: ${child.signal ?? ''} ${child.stderr}`).toBe(0);
+      expect(JSON.parse(child.stdout), flags.join(' ')).toMatchObject({ states: 1, unique: 1, depth: 0, violation: null });
+    }
+  }, 60_000);
+});
+
+describe('zablab explore outputs and flags', () => {
+  it('an existing --out is replaced only with --force (checked before the search), and the scenario never', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zablab-explore-out-'));
+    const out = join(dir, 'cx.json');
+    writeFileSync(out, 'keep me\n');
+    const args = ['explore', FILE, '--bug', 'applyWritesLocally', '--warmup-ms', '385', '--max-depth', '4', '--out', out];
+    const refused = zablab(args);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/--out .*cx\.json: the file exists; pass --force/);
+    expect(readFileSync(out, 'utf8')).toBe('keep me\n');
+    const forced = zablab([...args, '--force']);
+    expect(forced.code, forced.stderr).toBe(1);
+    expect(JSON.parse(readFileSync(out, 'utf8')).schedule.length).toBeGreaterThan(1);
+    const input = zablab(['explore', FILE, '--out', FILE, '--force', '--max-depth', '1']);
+    expect(input.code).toBe(2);
+    expect(readFileSync(FILE, 'utf8')).toContain('"title": "Model checking');
+  });
+
+  it('an empty --warmup-ms is refused, not read as 0', () => {
+    const run = zablab(['explore', FILE, '--warmup-ms', '', '--max-depth', '1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/--warmup-ms/);
+  });
+});
