@@ -5,23 +5,24 @@ import { counterexampleScenario, replayCounterexample, type Replayed } from '../
 import { SOMETIMES } from '../explore/world.js';
 import { REDUCTIONS, type Reduction } from '../explore/reduction.js';
 import { parseFlags } from './args.js';
-import { UsageError, err, out, writeTextFile } from './io.js';
+import { UsageError, err, out } from './io.js';
+import { checkOutputFile, writeOutputFile } from './outputs.js';
 import { parseProtocol, parseSeed, protocolsOf, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
-import { refuseToOverwrite } from './report.js';
 
 export const EXPLORE_USAGE = `usage: zablab explore <scenario> [--protocol zab|paxos] [--bug NAME]… [--strategy bfs|dfs|random]
                       [--max-depth N] [--max-states N] [--max-crashes K] [--max-partitions K]
                       [--max-losses K] [--max-duplicates K] [--warmup-ms T] [--free-timers]
-                      [--reduction sleep|none] [--seed N] [--out FILE] [--json]
+                      [--reduction sleep|none] [--seed N] [--out FILE] [--force] [--json]
 
 Model checking: runs the scenario's servers and clients under a scheduler that chooses
 every event (which message arrives next, which timer fires, when a disk sync completes,
 when the client acts, and faults within the budgets), and checks every invariant in
 every state. bfs (the default) finds a shortest counterexample; dfs explores to the
 depth bound; random takes random walks. A counterexample is written to FILE (default
-explore-<scenario>-<protocol>.json) as a scenario with an explicit schedule that
-\`zablab run FILE\` replays to the same violation and trace hash.
+explore-<scenario>-<protocol>.json; an existing one only with --force, the scenario
+never) as a scenario with an explicit schedule that \`zablab run FILE\` replays to the
+same violation and trace hash.
 --warmup-ms T first lets the simulator take events in time order until T ms (boot,
 elect a leader), and searches from there; a scenario's own schedule, if it has one,
 is taken first too. Message latencies are zero under the scheduler: messages arrive
@@ -58,6 +59,7 @@ export function exploreCommand(argv: string[]): number {
       'free-timers': { type: 'boolean' },
       reduction: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     EXPLORE_USAGE,
@@ -76,7 +78,8 @@ export function exploreCommand(argv: string[]): number {
   if (protocol === undefined) throw new UsageError(`${loaded.file}: none of its protocols is available`);
   const scenario = withBugs(loaded.scenario, values.bug, protocol);
   const file = values.out ?? `explore-${loaded.name.replace(/[\\/]/g, '-')}-${protocol}.json`;
-  refuseToOverwrite(file, [loaded.file], '--out');
+  const outputRules = { flag: '--out', inputs: [loaded.file], force: values.force === true };
+  checkOutputFile(file, outputRules);
   const adapter = protocolAdapter(protocol);
   const budgets = {
     crashes: count(values['max-crashes'], '--max-crashes', 0),
@@ -86,7 +89,9 @@ export function exploreCommand(argv: string[]): number {
     horizonUs: Math.round(scenario.durationMs * 1000),
     freeTimers: values['free-timers'] === true,
   };
-  const warmupMs = values['warmup-ms'] === undefined ? 0 : Number(values['warmup-ms']);
+  const warmupText = values['warmup-ms'];
+  // Number('') is 0: an empty value is no time, not the start.
+  const warmupMs = warmupText === undefined ? 0 : warmupText.trim() === '' ? NaN : Number(warmupText);
   if (!(warmupMs >= 0 && warmupMs <= scenario.durationMs)) throw new UsageError(`--warmup-ms must be a time between 0 and the scenario's durationMs (${scenario.durationMs}), got ${JSON.stringify(values['warmup-ms'])}`);
   // A scenario's own schedule, then the warm-up: the search starts where they end.
   const prefix = [...(scenario.schedule ?? []), ...(warmupMs > 0 ? [{ e: 'run' as const, untilMs: warmupMs }] : [])];
@@ -98,7 +103,7 @@ export function exploreCommand(argv: string[]): number {
   let replayed: Replayed | null = null;
   if (result.violation !== null) {
     const counterexample = counterexampleScenario(scenario, protocol, seed, result.violation, strategy);
-    writeTextFile(file, JSON.stringify(counterexample, null, 2) + '\n');
+    writeOutputFile(file, JSON.stringify(counterexample, null, 2) + '\n', outputRules);
     replayed = replayCounterexample(counterexample, adapter, result.violation);
   }
   if (values.json) {
