@@ -7,7 +7,7 @@ import { REDUCTIONS, type Reduction } from '../explore/reduction.js';
 import { parseFlags } from './args.js';
 import { UsageError, err, out } from './io.js';
 import { checkOutputFile, writeOutputFile } from './outputs.js';
-import { parseProtocol, parseSeed, protocolsOf, withBugs } from './run.js';
+import { parseProtocol, parseSeed, protocolsOf, runScheduled, withBugs } from './run.js';
 import { loadScenario } from './scenarios.js';
 
 export const EXPLORE_USAGE = `usage: zablab explore <scenario> [--protocol zab|paxos] [--bug NAME]… [--strategy bfs|dfs|random]
@@ -97,7 +97,8 @@ export function exploreCommand(argv: string[]): number {
   const prefix = [...(scenario.schedule ?? []), ...(warmupMs > 0 ? [{ e: 'run' as const, untilMs: warmupMs }] : [])];
   const startMs = performance.now();
   const progress = progressLine(startMs);
-  const result = explore(scenario, adapter, { strategy, maxDepth, maxStates, budgets, seed, prefix, reduction, onProgress: progress.update, progressEvery: 200 });
+  // The scenario's schedule is taken first: a step of it that cannot happen is bad input, naming the step.
+  const result = runScheduled(loaded.file, () => explore(scenario, adapter, { strategy, maxDepth, maxStates, budgets, seed, prefix, reduction, onProgress: progress.update, progressEvery: 200 }));
   progress.done();
   const seconds = (performance.now() - startMs) / 1000;
   let replayed: Replayed | null = null;

@@ -41,6 +41,18 @@ describe('zablab explore outputs and flags', () => {
     expect(readFileSync(FILE, 'utf8')).toContain('"title": "Model checking');
   });
 
+  it("a scenario whose own schedule has a step that cannot happen: one line naming $.schedule[i], exit 2 (not an internal error)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zablab-explore-schedule-'));
+    const file = join(dir, 'bad.json');
+    const scenario = JSON.parse(readFileSync(FILE, 'utf8'));
+    delete scenario.$schema;
+    writeFileSync(file, JSON.stringify({ ...scenario, schedule: [{ e: 'run', untilMs: 385 }, { e: 'restart', node: 0 }] }));
+    const run = zablab(['explore', file, '--max-depth', '2', '--out', join(dir, 'cx.json')]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/bad\.json: \$\.schedule\[1\]: restart 0 cannot happen here/);
+  });
+
   it('an empty --warmup-ms is refused, not read as 0', () => {
     const run = zablab(['explore', FILE, '--warmup-ms', '', '--max-depth', '1']);
     expect(run.code).toBe(2);
