@@ -323,6 +323,8 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
         }
         if (only !== null && (transition === null || !only.has(transition.key))) continue;
       }
+      // The bound holds before a successor is made, not only after: the initial state alone may fill it.
+      if (explorer.states >= explorer.options.maxStates) return true;
       if (moved) {
         world.restore(here);
         explorer.restores++;

@@ -7,9 +7,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { parseScenario } from '../../sim/scenario/load.js';
+import { zabAdapter } from '../../sim/scenario/protocols.js';
+import { explore } from '../../sim/explore/search.js';
 import { ROOT, zablab } from '../cli/helpers.js';
 
 const FILE = join(ROOT, 'scenarios', 'explore', 'three-servers-two-writes.json');
+const SCENARIO = parseScenario(readFileSync(FILE, 'utf8'), FILE);
 
 describe('random walks that cannot take a step', () => {
   it('end at once with the initial state: depth bound 0, or a warm-up to the story end (nothing left to choose)', () => {
@@ -20,6 +24,20 @@ describe('random walks that cannot take a step', () => {
       expect(JSON.parse(child.stdout), flags.join(' ')).toMatchObject({ states: 1, unique: 1, depth: 0, violation: null });
     }
   }, 60_000);
+});
+
+describe('--max-states is a bound on the states generated', () => {
+  it('one state: the initial one, and bfs or dfs say the bound stopped them, unless nothing could follow it', () => {
+    const budgets = { crashes: 1, partitions: 1, losses: 1, duplicates: 1, horizonUs: 1_000_000 };
+    for (const strategy of ['bfs', 'dfs', 'random'] as const) {
+      const result = explore(SCENARIO, zabAdapter, { strategy, maxDepth: 12, maxStates: 1, budgets, seed: 1 });
+      expect(result.states, strategy).toBe(1);
+      expect(result.exhausted, strategy).toBe(false);
+    }
+    const ended = explore(SCENARIO, zabAdapter, { strategy: 'bfs', maxDepth: 12, maxStates: 1, budgets: { ...budgets, crashes: 0, partitions: 0 }, seed: 1, prefix: [{ e: 'run', untilMs: 1000 }] });
+    expect(ended.states).toBe(1);
+    expect(ended.exhausted).toBe(true);
+  });
 });
 
 describe('zablab explore outputs and flags', () => {
