@@ -30,6 +30,8 @@ export function huntCommand(argv: string[]): number {
     false,
   );
   const bug = allBugs().find((b) => b.name === values.bug);
+  // hunt searches for one switch's bug; with every switch off, `sweep` or `swarm` runs the correct code.
+  if (values.bug === undefined) throw new UsageError('--bug NAME is required: hunt looks for one bug switch (zablab bugs lists them); to search the correct code, use sweep or swarm');
   if (bug === undefined) throw new UsageError(`--bug must name a bug switch (zablab bugs lists them), got ${JSON.stringify(values.bug)}`);
   const protocol = parseProtocol(values.protocol);
   if (protocol !== undefined && protocol !== bug.protocol) throw new UsageError(`--bug ${bug.name} is a ${bug.protocol} bug switch, not a ${protocol} one`);

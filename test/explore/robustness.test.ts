@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { parseScenario } from '../../sim/scenario/load.js';
 import { zabAdapter } from '../../sim/scenario/protocols.js';
 import { explore } from '../../sim/explore/search.js';
-import { ROOT, zablab } from '../cli/helpers.js';
+import { ROOT, zablab, zablabInProcess } from '../cli/helpers.js';
 
 const FILE = join(ROOT, 'scenarios', 'explore', 'three-servers-two-writes.json');
 const SCENARIO = parseScenario(readFileSync(FILE, 'utf8'), FILE);
@@ -76,5 +76,13 @@ describe('zablab explore outputs and flags', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/--warmup-ms/);
+  });
+});
+
+describe('zablab hunt without --bug', () => {
+  it('says that --bug is required and where the correct code is searched, in one line, exit 2', async () => {
+    const run = await zablabInProcess(['hunt', '--runs', '1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^zablab hunt: --bug NAME is required: .*use sweep or swarm\n$/);
   });
 });
