@@ -114,7 +114,10 @@ export function withBugs(scenario: Scenario, bugs: string[] | undefined, protoco
   if (bugs === undefined || bugs.length === 0) return scenario;
   const known = allBugs().filter((b) => b.protocol === protocol);
   for (const bug of bugs) {
-    if (!known.some((b) => b.name === bug)) throw new UsageError(`--bug ${bug}: not a ${protocol} bug switch (zablab bugs lists them: ${known.map((b) => b.name).join(', ')})`);
+    if (known.some((b) => b.name === bug)) continue;
+    const other = allBugs().find((b) => b.name === bug);
+    if (other !== undefined) throw new UsageError(`--bug ${bug}: a ${other.protocol} bug switch, and this run is ${protocol}: pass --protocol ${other.protocol}`);
+    throw new UsageError(`--bug ${bug}: not a ${protocol} bug switch (zablab bugs lists them: ${known.map((b) => b.name).join(', ')})`);
   }
   return { ...scenario, bugs: [...new Set([...(scenario.bugs ?? []), ...bugs])] };
 }

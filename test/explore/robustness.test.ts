@@ -86,3 +86,11 @@ describe('zablab hunt without --bug', () => {
     expect(run.stderr).toMatch(/^zablab hunt: --bug NAME is required: .*use sweep or swarm\n$/);
   });
 });
+
+describe('--bug of the other protocol', () => {
+  it('names the protocol to pass, in one line, exit 2 (primary-order runs Paxos first)', async () => {
+    const run = await zablabInProcess(['explore', join(ROOT, 'scenarios', 'primary-order.json'), '--bug', 'applyWritesLocally', '--max-depth', '1', '--out', join(tmpdir(), 'zablab-never-written.json')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^zablab explore: --bug applyWritesLocally: a zab bug switch, and this run is paxos: pass --protocol zab\n$/);
+  });
+});
