@@ -9,11 +9,11 @@ export function quorumSize(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;
 }
 
-/** True if the acknowledging nodes include a majority of the voters. */
+/** True if the acknowledging nodes include a majority of the voters (each voter counted once, however often it appears). */
 export function hasQuorum(acks: Iterable<NodeId>, voters: ReadonlySet<NodeId>): boolean {
-  let count = 0;
-  for (const node of acks) if (voters.has(node)) count++;
-  return count >= quorumSize(voters.size);
+  const counted = new Set<NodeId>();
+  for (const node of acks) if (voters.has(node)) counted.add(node);
+  return counted.size >= quorumSize(voters.size);
 }
 
 /** A reusable tally of distinct voters (e.g. ACKs for one proposal). */
