@@ -91,6 +91,43 @@ describe("ZooKeeper's discovery", () => {
     expect(cluster.inspect(3).currentEpoch).toBe(8);
     expect(monitor!.violations).toEqual([]);
   });
+
+  it("a follower that already accepted the leader's own next epoch makes it propose one above (>=, not >)", () => {
+    // getEpochToPropose: "if (lastAcceptedEpoch >= epoch) epoch = lastAcceptedEpoch + 1".
+    // Server 0 accepted epoch 2 from a leader that never got established; leader 2's own
+    // acceptedEpoch is 1, so it would propose 2, an epoch 0 has already promised to another.
+    const { cluster, monitor } = zabRig({ servers: 3, seed: 4, config: zabConfig({ initLimit: 50 }) });
+    preload(cluster, 0, 1, [], 2);
+    for (let id = 1; id < 3; id++) preload(cluster, id, 1, []);
+    cluster.start();
+    // Once 1 has a quorum for 2, its link to 2 clogs: 0's FOLLOWERINFO is heard first.
+    expect(runUntil(cluster, () => noteIndex(cluster, 1, /a quorum votes for 2/) >= 0, 2_000_000)).toBe(true);
+    cluster.clog(1, 2, cluster.nowUs + 300_000);
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && cluster.serverIds.every((id) => cluster.inspect(id).zabState === 'BROADCAST'), 3_000_000)).toBe(true);
+    expect(establishedLeader(cluster)).toBe(2);
+    expect(eventsOf(cluster, 'election', 2).map((e) => e.epoch)).toEqual([3]);
+    expect(cluster.serverIds.map((id) => cluster.inspect(id).acceptedEpoch)).toEqual([3, 3, 3]);
+    expect(monitor!.violations).toEqual([]);
+  });
+
+  it('a learner refuses a LEADERINFO epoch below its acceptedEpoch, even by one, and stays out of that epoch', () => {
+    // Learner.registerWithLeader: "Leaders epoch, 2 is less than accepted epoch, 3" —
+    // the learner promised epoch 3 to another leader and must not ACK an older one.
+    const { cluster, monitor } = zabRig({ servers: 3, seed: 4, config: zabConfig({ initLimit: 50 }) });
+    preload(cluster, 0, 1, [], 3);
+    for (let id = 1; id < 3; id++) preload(cluster, id, 1, []);
+    cluster.start();
+    // 0's link to 2 clogs as soon as 1 and 0 vote for 2: leader 2 chooses epoch 2 with 1 alone.
+    expect(runUntil(cluster, () => noteIndex(cluster, 0, /a quorum votes for 2/) >= 0, 2_000_000)).toBe(true);
+    cluster.clog(0, 2, cluster.nowUs + 300_000);
+    expect(runUntil(cluster, () => noteIndex(cluster, 0, /proposes epoch 2, older than acceptedEpoch 3/) >= 0, 3_000_000)).toBe(true);
+    runFor(cluster, 1_000_000);
+    expect(establishedLeader(cluster)).toBe(2);
+    expect(eventsOf(cluster, 'election', 2).map((e) => e.epoch)).toEqual([2]);
+    expect(cluster.inspect(0).currentEpoch).toBe(1);
+    expect(cluster.inspect(0).zabState).not.toBe('BROADCAST');
+    expect(monitor!.violations).toEqual([]);
+  });
 });
 
 describe("ZooKeeper's synchronization", () => {
@@ -111,6 +148,8 @@ describe("ZooKeeper's synchronization", () => {
 
   it('…and by SNAP when the log does not hold it, was superseded by a SNAP, or is too large next to the snapshot', () => {
     expect(planSync(window(8), last, makeZxid(1, 3), codec).mode).toBe('SNAP'); // no log given
+    // One txn below the window is below it too (syncFollower: peerLastZxid < minCommittedLog), never a TRUNC to nothing.
+    expect(planSync(window(8), last, makeZxid(1, 8), codec).mode).toBe('SNAP');
     expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log.slice(5), from: 0, maxTxns: Infinity }).mode).toBe('SNAP'); // log starts after it
     expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log, from: 4, maxTxns: Infinity }).mode).toBe('SNAP'); // another history before index 4
     expect(planSync(window(8), last, makeZxid(1, 3), codec, {}, { entries: log, from: 0, maxTxns: 8 }).mode).toBe('SNAP'); // 9 txns to read > 8
@@ -217,6 +256,28 @@ describe("ZooKeeper's session revalidation", () => {
       expect(outcome.kind === 'reply' && outcome.reply.kind === 'connected' && outcome.reply.sessionId === sessionId).toBe(true);
     }
     expect(noteIndex(cluster, leader, /expired: proposes closeSession/)).toBe(-1);
+    expect(monitor!.violations).toEqual([]);
+  });
+});
+
+describe("ZooKeeper's leader", () => {
+  it('steps down within syncLimit when its followers stay connected but silent (paused), with nothing to ACK', () => {
+    // Leader.lead's tick: "Not sufficient followers synced": a follower counts only while it
+    // answered a PING within syncLimit ticks (LearnerHandler.synced()); no broken connection
+    // and no outstanding proposal tells the leader anything here.
+    const config = zabConfig();
+    const { cluster, monitor } = zabRig({ servers: 3, seed: 11, config });
+    cluster.start();
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 3_000_000)).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    const followers = cluster.serverIds.filter((id) => id !== leader);
+    const start = cluster.nowUs;
+    for (const id of followers) cluster.pause(id);
+    expect(runUntil(cluster, () => cluster.inspect(leader).role === 'LOOKING', (config.syncLimit + 2) * config.tickTimeUs)).toBe(true);
+    expect(noteIndex(cluster, leader, /not enough followers synced/)).toBeGreaterThan(0);
+    expect(cluster.nowUs - start).toBeLessThanOrEqual((config.syncLimit + 2) * config.tickTimeUs);
+    for (const id of followers) cluster.resume(id);
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && allServing(cluster), 3_000_000)).toBe(true);
     expect(monitor!.violations).toEqual([]);
   });
 });
