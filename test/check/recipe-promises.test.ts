@@ -5,7 +5,7 @@
  * to finish (`expect.recipe: "hold"`; `"safe"` leaves them out).
  */
 import { describe, expect, it } from 'vitest';
-import { checkRecipe, type RecipeContext } from '../../sim/check/recipes.js';
+import { checkExclusiveRole, checkRecipe, type RecipeContext } from '../../sim/check/recipes.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
 
 const op = (process: number, f: string, input: unknown, output: unknown, fromMs: number, toMs: number, type: 'ok' | 'fail' | 'info' = 'ok'): HistoryEvent[] => [
@@ -44,6 +44,16 @@ describe('recipe promises: safety always, completion only where the run finishes
     expect(verdicts('barrier', waiting)).toEqual(['violated', 'holds']);
     const early = [...set, ...op(1, 'waitOnBarrier', 1, 1, 6, 7), ...op(0, 'removeBarrier', 1, 1, 10, 12)];
     expect(verdicts('barrier', early)).toEqual(['violated', 'violated']);
+  });
+
+  it('lock: two holders at once for any time at all is a violation, a handover at one instant is not', () => {
+    // Holder 0 acquires at 0-1 ms and invokes release at 10 ms; holder 1's acquire returns at 9.9 ms: 100 µs of two holders.
+    const overlap = [...op(0, 'acquire', null, null, 0, 1), ...op(1, 'acquire', null, null, 2, 9.9), ...op(0, 'release', null, null, 10, 11)];
+    const report = checkExclusiveRole('lock', overlap, 20_000);
+    expect(report.verdict).toBe('violated');
+    expect(report.maxOverlapUs).toBe(100);
+    const handover = [...op(0, 'acquire', null, null, 0, 1), ...op(0, 'release', null, null, 10, 11), ...op(1, 'acquire', null, null, 2, 10)];
+    expect(checkExclusiveRole('lock', handover, 20_000).verdict).toBe('holds');
   });
 
   it('membership: its promise is one of timing, not checked in a run that need not recover (and says so)', () => {

@@ -236,6 +236,26 @@ describe('Multi-Paxos: clients', () => {
     expect(invariants.violations).toEqual([]);
   });
 
+  it('a leader cut off from every follower does not answer a sync: its read index needs a quorum to confirm it still leads', () => {
+    // Raft §6.4 / etcd's ReadIndex: before serving a read index the leader hears from a
+    // quorum in a heartbeat round started after the request. Cut off, it hears from none;
+    // until it steps down, a newer leader may have committed writes it has not seen.
+    const { cluster, invariants } = started(3, 10);
+    runUntil(cluster, () => stableLeader(cluster) !== null, 300_000);
+    const leader = stableLeader(cluster)!;
+    const reader = new TestClient(cluster);
+    connect(reader, leader);
+    roundTrip(reader, (d) => reader.op(leader, { op: 'create', path: '/c', data: 'old', mode: 'persistent' }, d));
+    cluster.partition([[leader], cluster.serverIds.filter((id) => id !== leader)]);
+    let answer: Outcome | undefined;
+    reader.op(leader, { op: 'getData', path: '/c' }, (outcome) => (answer = outcome), 'sync');
+    // Less than an election timeout: the leader still believes it leads.
+    cluster.run({ untilUs: cluster.nowUs + 15_000 });
+    expect(cluster.inspect(leader).role).toBe('LEADER');
+    expect(answer).toBeUndefined();
+    expect(invariants.violations).toEqual([]);
+  });
+
   it('delivers one-shot watches, and expires silent sessions (ephemerals go, the client is told)', () => {
     const { cluster, invariants } = started(3, 12);
     runUntil(cluster, () => stableLeader(cluster) !== null, 300_000);

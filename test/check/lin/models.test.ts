@@ -39,6 +39,14 @@ describe('znode model', () => {
     ).toBe('linearizable');
   });
 
+  it('a getData must return the data the node holds, with or without a version', () => {
+    const stale = (result: unknown) =>
+      verdict(seq(['create', { path: '/a', data: 'x' }, '/a'], ['setData', { path: '/a', data: 'y', version: -1 }, 1], ['getData', { path: '/a' }, result]));
+    expect(stale({ data: 'y' })).toBe('linearizable');
+    expect(stale({ data: 'x' })).toBe('not-linearizable');
+    expect(stale({ data: 'x', version: 1 })).toBe('not-linearizable');
+  });
+
   it('an error result is definite: create returning NODEEXISTS means the node existed', () => {
     const r = checkHistory(seq(['create', { path: '/a', data: 'x' }, 'NODEEXISTS']), 'znode');
     expect(r.verdict).toBe('not-linearizable');
