@@ -92,6 +92,24 @@ describe("ZooKeeper's discovery", () => {
     expect(monitor!.violations).toEqual([]);
   });
 
+  it("an observer's OBSERVERINFO raises the epoch but is no part of the quorum the epoch is chosen with", () => {
+    // getEpochToPropose (ZOOKEEPER-2959): only voters verify the quorum. Leader 2 and the
+    // observer are two of four servers but not a quorum of the three voters: the epoch
+    // waits for voter 0, which accepted epoch 5 once.
+    const { cluster, monitor } = zabRig({ servers: 4, seed: 4, config: zabConfig({ observers: [3], initLimit: 50 }) });
+    preload(cluster, 0, 1, [], 5);
+    for (let id = 1; id < 4; id++) preload(cluster, id, 1, []);
+    cluster.start();
+    const finalizing = (id: number) => noteIndex(cluster, id, /a quorum votes for 2/) >= 0;
+    expect(runUntil(cluster, () => finalizing(0) && finalizing(1), 2_000_000)).toBe(true);
+    cluster.clog(0, 2, cluster.nowUs + 300_000);
+    cluster.clog(1, 2, cluster.nowUs + 600_000);
+    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && cluster.serverIds.every((id) => cluster.inspect(id).zabState === 'BROADCAST'), 3_000_000)).toBe(true);
+    expect(eventsOf(cluster, 'election', 2).map((e) => e.epoch)).toEqual([6]);
+    expect(cluster.serverIds.map((id) => cluster.inspect(id).currentEpoch)).toEqual([6, 6, 6, 6]);
+    expect(monitor!.violations).toEqual([]);
+  });
+
   it("a follower that already accepted the leader's own next epoch makes it propose one above (>=, not >)", () => {
     // getEpochToPropose: "if (lastAcceptedEpoch >= epoch) epoch = lastAcceptedEpoch + 1".
     // Server 0 accepted epoch 2 from a leader that never got established; leader 2's own
