@@ -304,4 +304,22 @@ describe('the checker on hand-built traces', () => {
     expect(fired).toContain('PrefixConsistency@1');
     expect(fired).toContain('Agreement@1');
   });
+
+  it('a TRUNC that removes the newest committed txn breaks CommittedLogDurability, as one that removes an older one does', () => {
+    for (const cutTo of [1, 0]) {
+      const rig = zabRig({ servers: 3, seed: 1 });
+      const trace = rig.cluster.trace;
+      const txn = (i: number) => ({ type: 'create', path: `/n${i}`, data: '', ephemeralOwner: 0, parentCVersion: i });
+      for (const counter of [1, 2]) {
+        const fields = { index: makeZxid(1, counter), label: `1:${counter}`, origin: 'zab:e1', originSeq: counter, txn: txn(counter) };
+        trace.add(0, -1, 'propose', fields);
+        trace.add(10 + counter, 0, 'commit', { ...fields });
+        trace.add(20 + counter, 1, 'commit', { ...fields });
+      }
+      expect(rig.monitor!.violations).toEqual([]);
+      // Server 1 truncates its log to 1:1 (dropping the committed 1:2), or to 1:0 (dropping both).
+      trace.add(30, 1, 'truncate', { zxid: makeZxid(1, cutTo), label: `1:${cutTo}`, dropped: 2 - cutTo });
+      expect(rig.monitor!.violations.map((v) => `${v.invariant}@${v.node}`)).toContain('CommittedLogDurability@1');
+    }
+  });
 });
