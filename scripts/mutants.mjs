@@ -26,7 +26,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const usage = `usage: npm run mutants -- [--only ID[,ID…]]… [--json] [--timeout-s N] [--catalogue FILE] [--no-baseline] [--list]
@@ -75,7 +74,7 @@ function occurrences(text, find) {
 }
 
 /** Syntax errors of a TypeScript source, as ts reports them (types are not checked). */
-function syntaxError(fileName, source) {
+function syntaxError(ts, fileName, source) {
   const output = ts.transpileModule(source, { fileName, reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } });
   const diagnostic = (output.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error);
   return diagnostic === undefined ? undefined : ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
@@ -84,7 +83,7 @@ function syntaxError(fileName, source) {
 const fields = { id: 'string', file: 'string', find: 'string', replace: 'string', why: 'string' };
 
 /** Loads and checks the catalogue; every bad line is one message naming the mutant and what is wrong. */
-function loadCatalogue(path) {
+async function loadCatalogue(path) {
   const where = relative(process.cwd(), path) || path;
   let entries;
   try {
@@ -95,6 +94,8 @@ function loadCatalogue(path) {
   if (!Array.isArray(entries)) fail(`${where}: the catalogue must be a JSON array of mutants`);
   const problems = [];
   const seen = new Set();
+  // Loaded only when there is something to parse (it takes a second).
+  const ts = entries.length > 0 ? (await import('typescript')).default : undefined;
   entries.forEach((entry, index) => {
     const label = `${where}: [${index}]${typeof entry?.id === 'string' ? ` ${entry.id}` : ''}`;
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return problems.push(`${label}: not an object`);
@@ -119,7 +120,7 @@ function loadCatalogue(path) {
     const count = occurrences(source, entry.find);
     if (count !== 1) return problems.push(`${label}: 'find' occurs ${count} times in ${entry.file} (must be exactly once): ${JSON.stringify(entry.find)}`);
     const mutated = source.replace(entry.find, () => entry.replace);
-    const error = syntaxError(entry.file, mutated);
+    const error = syntaxError(ts, entry.file, mutated);
     if (error !== undefined) return problems.push(`${label}: the replacement does not parse: ${error}`);
   });
   return { entries, problems };
@@ -235,7 +236,7 @@ function seconds(ms) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const { entries, problems } = loadCatalogue(resolve(repoRoot, options.catalogue));
+  const { entries, problems } = await loadCatalogue(resolve(repoRoot, options.catalogue));
   const unknown = options.only.filter((id) => !entries.some((e) => e?.id === id));
   for (const id of unknown) problems.push(`--only: no mutant '${id}' in ${options.catalogue}`);
   if (problems.length > 0) {

@@ -61,6 +61,9 @@ describe('per-client order (ordered sequential consistency) of local reads', () 
     const ops = [read(0, state('c', 2)), setData(0, 'b', 1)];
     const result = checkReads(ops, COMMITTED);
     expect(result.sessions.violations.map((v) => [v.kind, v.opId])).toEqual([['went-back', ops[1].opId]]);
+    // The boundary: the client read "b" before its own setData "b" ran — the very state that write made.
+    const own = [read(0, state('b', 1)), setData(0, 'b', 1)];
+    expect(checkReads(own, COMMITTED).sessions.violations.map((v) => [v.kind, v.opId])).toEqual([['went-back', own[1].opId]]);
   });
 
   it('catches a value that was never committed', () => {
