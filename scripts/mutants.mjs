@@ -129,7 +129,8 @@ async function loadCatalogue(path) {
 /** The files of the checkout as git sees them (tracked, and untracked but not ignored). */
 function checkoutFiles() {
   const output = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return output.split('\0').filter((name) => name !== '' && existsSync(join(repoRoot, name)));
+  // node_modules is linked below; a checkout whose node_modules is a symlink lists it here.
+  return output.split('\0').filter((name) => name !== '' && name !== 'node_modules' && !name.startsWith('node_modules/') && existsSync(join(repoRoot, name)));
 }
 
 /**
