@@ -42,6 +42,24 @@ function noteIndex(cluster: ZabCluster, node: number, pattern: RegExp): number {
   return cluster.trace.events.findIndex((e) => e.kind === 'note' && e.node === node && pattern.test(String(e.text)));
 }
 
+/** Servers with empty logs in epoch 1 and the acceptedEpochs given, started: 2 will lead (the highest id). */
+function epochRig(acceptedEpochs: readonly number[], observers: number[] = []) {
+  const rig = zabRig({ servers: acceptedEpochs.length, seed: 4, config: zabConfig({ observers, initLimit: 50 }) });
+  acceptedEpochs.forEach((accepted, id) => preload(rig.cluster, id, 1, [], accepted));
+  rig.cluster.start();
+  return rig;
+}
+
+/** Once each of `voters` has a quorum for 2, clogs the links [from, forUs] to 2: their FOLLOWERINFO waits. */
+function clogToLeaderAfterVotes(cluster: ZabCluster, voters: readonly number[], clogs: readonly (readonly [number, number])[]): void {
+  expect(runUntil(cluster, () => voters.every((id) => noteIndex(cluster, id, /a quorum votes for 2/) >= 0), 2_000_000)).toBe(true);
+  for (const [from, forUs] of clogs) cluster.clog(from, 2, cluster.nowUs + forUs);
+}
+
+function untilAllBroadcast(cluster: ZabCluster): boolean {
+  return runUntil(cluster, () => establishedLeader(cluster) !== null && cluster.serverIds.every((id) => cluster.inspect(id).zabState === 'BROADCAST'), 3_000_000);
+}
+
 describe("ZooKeeper's discovery", () => {
   it('a follower ahead of the leader in discovery has only its own connection closed; the leader goes on and is established', () => {
     const history: LogEntry[] = [1, 2, 3].map((c, i) => ({ zxid: makeZxid(1, c), txn: createTxn(i) }));
@@ -96,15 +114,9 @@ describe("ZooKeeper's discovery", () => {
     // getEpochToPropose (ZOOKEEPER-2959): only voters verify the quorum. Leader 2 and the
     // observer are two of four servers but not a quorum of the three voters: the epoch
     // waits for voter 0, which accepted epoch 5 once.
-    const { cluster, monitor } = zabRig({ servers: 4, seed: 4, config: zabConfig({ observers: [3], initLimit: 50 }) });
-    preload(cluster, 0, 1, [], 5);
-    for (let id = 1; id < 4; id++) preload(cluster, id, 1, []);
-    cluster.start();
-    const finalizing = (id: number) => noteIndex(cluster, id, /a quorum votes for 2/) >= 0;
-    expect(runUntil(cluster, () => finalizing(0) && finalizing(1), 2_000_000)).toBe(true);
-    cluster.clog(0, 2, cluster.nowUs + 300_000);
-    cluster.clog(1, 2, cluster.nowUs + 600_000);
-    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && cluster.serverIds.every((id) => cluster.inspect(id).zabState === 'BROADCAST'), 3_000_000)).toBe(true);
+    const { cluster, monitor } = epochRig([5, 1, 1, 1], [3]);
+    clogToLeaderAfterVotes(cluster, [0, 1], [[0, 300_000], [1, 600_000]]);
+    expect(untilAllBroadcast(cluster)).toBe(true);
     expect(eventsOf(cluster, 'election', 2).map((e) => e.epoch)).toEqual([6]);
     expect(cluster.serverIds.map((id) => cluster.inspect(id).currentEpoch)).toEqual([6, 6, 6, 6]);
     expect(monitor!.violations).toEqual([]);
@@ -114,14 +126,9 @@ describe("ZooKeeper's discovery", () => {
     // getEpochToPropose: "if (lastAcceptedEpoch >= epoch) epoch = lastAcceptedEpoch + 1".
     // Server 0 accepted epoch 2 from a leader that never got established; leader 2's own
     // acceptedEpoch is 1, so it would propose 2, an epoch 0 has already promised to another.
-    const { cluster, monitor } = zabRig({ servers: 3, seed: 4, config: zabConfig({ initLimit: 50 }) });
-    preload(cluster, 0, 1, [], 2);
-    for (let id = 1; id < 3; id++) preload(cluster, id, 1, []);
-    cluster.start();
-    // Once 1 has a quorum for 2, its link to 2 clogs: 0's FOLLOWERINFO is heard first.
-    expect(runUntil(cluster, () => noteIndex(cluster, 1, /a quorum votes for 2/) >= 0, 2_000_000)).toBe(true);
-    cluster.clog(1, 2, cluster.nowUs + 300_000);
-    expect(runUntil(cluster, () => establishedLeader(cluster) !== null && cluster.serverIds.every((id) => cluster.inspect(id).zabState === 'BROADCAST'), 3_000_000)).toBe(true);
+    const { cluster, monitor } = epochRig([2, 1, 1]);
+    clogToLeaderAfterVotes(cluster, [1], [[1, 300_000]]); // 0's FOLLOWERINFO is heard first
+    expect(untilAllBroadcast(cluster)).toBe(true);
     expect(establishedLeader(cluster)).toBe(2);
     expect(eventsOf(cluster, 'election', 2).map((e) => e.epoch)).toEqual([3]);
     expect(cluster.serverIds.map((id) => cluster.inspect(id).acceptedEpoch)).toEqual([3, 3, 3]);
@@ -131,13 +138,8 @@ describe("ZooKeeper's discovery", () => {
   it('a learner refuses a LEADERINFO epoch below its acceptedEpoch, even by one, and stays out of that epoch', () => {
     // Learner.registerWithLeader: "Leaders epoch, 2 is less than accepted epoch, 3" —
     // the learner promised epoch 3 to another leader and must not ACK an older one.
-    const { cluster, monitor } = zabRig({ servers: 3, seed: 4, config: zabConfig({ initLimit: 50 }) });
-    preload(cluster, 0, 1, [], 3);
-    for (let id = 1; id < 3; id++) preload(cluster, id, 1, []);
-    cluster.start();
-    // 0's link to 2 clogs as soon as 1 and 0 vote for 2: leader 2 chooses epoch 2 with 1 alone.
-    expect(runUntil(cluster, () => noteIndex(cluster, 0, /a quorum votes for 2/) >= 0, 2_000_000)).toBe(true);
-    cluster.clog(0, 2, cluster.nowUs + 300_000);
+    const { cluster, monitor } = epochRig([3, 1, 1]);
+    clogToLeaderAfterVotes(cluster, [0], [[0, 300_000]]); // leader 2 chooses epoch 2 with 1 alone
     expect(runUntil(cluster, () => noteIndex(cluster, 0, /proposes epoch 2, older than acceptedEpoch 3/) >= 0, 3_000_000)).toBe(true);
     runFor(cluster, 1_000_000);
     expect(establishedLeader(cluster)).toBe(2);
