@@ -197,6 +197,32 @@ describe('Multi-Paxos: the acceptor', () => {
   }
 });
 
+describe('Multi-Paxos: a vote is a promise', () => {
+  it('an acceptor that votes in a ballot above its promise raises the promise: a later Prepare between the two is refused', () => {
+    // Paxos.tla Phase2b sets maxBal[a] to the ballot voted in. An acceptor left out of a
+    // leader's phase 1 (cut off then) votes in its ballot when its Accept arrives; a Prepare
+    // of an older candidacy delayed in the network must then get a Nack, not a Promise.
+    // The Accept is made up (no leader ran that ballot), so no invariant checker watches.
+    const cluster = paxosCluster({ servers: 3, seed: 11 });
+    cluster.start();
+    expect(runUntil(cluster, () => stableLeader(cluster) !== null, 300_000)).toBe(true);
+    const leader = stableLeader(cluster)!;
+    const [follower, other] = cluster.serverIds.filter((id) => id !== leader);
+    const promised = cluster.inspect(follower).promised as number;
+    const higher = promised + 6;
+    const value = { id: 'probe', kind: 'noop' as const, origin: 'test', originSeq: 0, ballot: higher };
+    cluster.send(leader, follower, { type: 'Accept', ballot: higher, entries: [{ slot: 10_000, value }] });
+    cluster.run({ untilUs: cluster.nowUs + 20_000 });
+    expect(cluster.inspect(follower).promised).toBe(higher);
+    const sentAt = cluster.trace.count;
+    cluster.send(other, follower, { type: 'Prepare', ballot: promised + 3, fromSlot: 1 });
+    cluster.run({ untilUs: cluster.nowUs + 20_000 });
+    const after = cluster.trace.events.slice(sentAt);
+    expect(after.some((e) => e.kind === 'promise' && e.node === follower && e.ballot === promised + 3)).toBe(false);
+    expect(after.some((e) => e.kind === 'send' && e.node === follower && e.type === 'Nack')).toBe(true);
+  });
+});
+
 describe('Multi-Paxos: clients', () => {
   it('refuses sessions while no leader is known (NOTREADY) and when behind the client (BEHIND)', () => {
     const { cluster } = started(3, 9);
