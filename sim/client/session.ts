@@ -320,8 +320,12 @@ export class ZkClient implements ClientEndpoint {
           this.moveToAnotherServer(this.options.retryDelayUs);
           return;
         }
-        this.checkWatchedRead(body.req, reply.result);
-        if (reply.result.ok) this.rememberWatch(body.req, reply.result);
+        // A watch belongs to the session that set it: one lost while the read was in
+        // flight (a refused ping told the client) took the watch with it at the servers.
+        if (body.sessionId === this.sessionId) {
+          this.checkWatchedRead(body.req, reply.result);
+          if (reply.result.ok) this.rememberWatch(body.req, reply.result);
+        }
         this.finish('ok', historyValue(body.req, reply.result), reply.result);
       } else if (reply.kind === 'refused') {
         // Refused before execution: definitely not applied.
