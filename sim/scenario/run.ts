@@ -278,12 +278,32 @@ function fireArmed(rt: Runtime, node: number, leader: number): void {
   });
 }
 
+/**
+ * Whether a server the fault spares still leads with a newer epoch (ballot) than the
+ * leader it hit: two proposers can both win phase 1 (Paxos: ballot 40 first, then a
+ * stale 36 with a promise given before the 40), and the latest election names the stale
+ * one. Faulting it leaves the cluster led, so no new election is owed (swarm paxos
+ * 119964 reported "no leader within the limit" though server 1 led throughout).
+ */
+function newerLeaderSpared(rt: Runtime, nodes: readonly number[]): boolean {
+  const epochOf = (node: number): number => {
+    for (let i = rt.leaders.length - 1; i >= 0; i--) if (rt.leaders[i].node === node) return rt.leaders[i].epoch;
+    return -Infinity;
+  };
+  const hit = epochOf(rt.leader);
+  for (let node = 0; node < rt.roles.length; node++) {
+    if (node === rt.leader || nodes.includes(node) || !rt.adapter.leaderRoles.includes(rt.roles[node])) continue;
+    if (epochOf(node) > hit) return true;
+  }
+  return false;
+}
+
 /** Applies one fault action now; schedules its undo when it has a duration. */
 function applyFault(rt: Runtime, fault: FaultAction): void {
   const { cluster } = rt;
   const log = (nodes: number[]) => {
     rt.faultLog.push({ atUs: cluster.nowUs, action: fault.action, nodes });
-    if (rt.leader >= 0 && nodes.includes(rt.leader) && fault.action !== 'restart' && fault.action !== 'resume') rt.leaderFaultsUs.push(cluster.nowUs);
+    if (rt.leader >= 0 && nodes.includes(rt.leader) && fault.action !== 'restart' && fault.action !== 'resume' && !newerLeaderSpared(rt, nodes)) rt.leaderFaultsUs.push(cluster.nowUs);
   };
   const undoAt = (durationMs: number | undefined, undo: () => void) => {
     if (durationMs !== undefined) cluster.at(cluster.nowUs + msToUs(durationMs), undo);
