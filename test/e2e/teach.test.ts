@@ -158,6 +158,8 @@ describe('the lab at a projector', () => {
   it('the linearizability drawer resizes, and its operations link to their events on the diagram', async () => {
     const p = await open('#s=lab/stale-local-reads&seed=1&p=zab');
     await p.waitForSelector('#drawer:not([hidden]) .lin-svg');
+    // The lanes keep room beside the explanation of what they show (they were clipped to a few pixels).
+    expect((await box(p, '#stage-row')).height).toBeGreaterThanOrEqual(200);
     const h0 = (await box(p, '#drawer')).height;
     const handle = await box(p, '#drawer-handle');
     await p.mouse.move(handle.x + handle.width / 2, handle.y + 4);

@@ -11,6 +11,8 @@ export function makeResizable(drawer: HTMLElement, handle: HTMLElement, stage: H
     const h = limit(px);
     drawer.style.height = `${h}px`;
     drawer.style.maxHeight = 'none';
+    // The reader chose a height: it holds, and the lanes give way (style.css).
+    drawer.classList.add('sized');
     handle.setAttribute('aria-valuenow', String(h));
   };
   handle.addEventListener('pointerdown', (down) => {
