@@ -323,7 +323,7 @@ export class ZkClient implements ClientEndpoint {
         // A watch belongs to the session that set it: one lost while the read was in
         // flight (a refused ping told the client) took the watch with it at the servers.
         if (body.sessionId === this.sessionId) {
-          this.checkWatchedRead(body.req, reply.result);
+          this.checkWatchedRead(body.req, reply.result, this.pending.op.opId);
           if (reply.result.ok) this.rememberWatch(body.req, reply.result);
         }
         this.finish('ok', historyValue(body.req, reply.result), reply.result);
@@ -383,16 +383,16 @@ export class ZkClient implements ClientEndpoint {
   }
 
   /** A read of a node this client watches must see the state the watch was set on, until the event comes (see watchedStates). */
-  private checkWatchedRead(req: ZkRequest, result: ZkResult): void {
+  private checkWatchedRead(req: ZkRequest, result: ZkResult, opId: number): void {
     if (req.op !== 'getData' && req.op !== 'exists') return;
     const seen = result.ok ? (result.stat !== null && result.stat !== undefined ? result.stat.mzxid : -1) : result.code === 'NONODE' ? -1 : undefined;
     if (seen === undefined) return;
     const held = this.watchedStates.get(req.path);
-    if (held !== undefined && held !== seen && this.watchOrderViolations.length < 100 && this.pending !== null) {
+    if (held !== undefined && held !== seen && this.watchOrderViolations.length < 100) {
       const state = (mzxid: number) => (mzxid < 0 ? 'no node' : `the node as of zxid ${mzxid}`);
       this.watchOrderViolations.push({
-        opId: this.pending.op.opId,
-        message: `client ${this.index} read ${req.path} (op ${this.pending.op.opId}) and saw ${state(seen)} while its watch, set when it saw ${state(held)}, had not fired: a watch event comes before the data it announces`,
+        opId,
+        message: `client ${this.index} read ${req.path} (op ${opId}) and saw ${state(seen)} while its watch, set when it saw ${state(held)}, had not fired: a watch event comes before the data it announces`,
       });
     }
     if (req.watch === true && result.ok) this.watchedStates.set(req.path, seen);

@@ -460,6 +460,9 @@ function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): 
   d.extremes.push('client-pause');
 }
 
+/** The client's connect timeout (sim/client/session.ts, DEFAULT_SESSION_OPTIONS), in ms. */
+const CONNECT_TIMEOUT_MS = DEFAULT_SESSION_OPTIONS.connectTimeoutUs / 1000;
+
 /**
  * Connect strings (`workload.connectStrings`) in a quarter of the draws with clients that
  * can connect within the timeout (about one in eight in all):
@@ -475,9 +478,6 @@ function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): 
  * far or slow server gives up every attempt before its createSession commits and makes
  * another, for ever (swarm zab 5755: a follower 30 ms from the leader, 60 ms disks).
  */
-/** The client's connect timeout (sim/client/session.ts, DEFAULT_SESSION_OPTIONS), in ms. */
-const CONNECT_TIMEOUT_MS = DEFAULT_SESSION_OPTIONS.connectTimeoutUs / 1000;
-
 function drawConnectStrings(d: Draft, scenario: Scenario): void {
   const w = scenario.workload;
   if (w === undefined || recipesOf(w).includes('membership')) return;
