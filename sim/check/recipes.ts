@@ -255,6 +255,13 @@ export interface RecipeContext {
    * a trace is at hand (the lab): the checkers then go by what the clients learned.
    */
   readonly sessionEndsUs?: ReadonlyMap<number, readonly number[]>;
+  /**
+   * The same ends seen per server (same order as `sessionEndsUs`): server → when it
+   * applied the session's closeSession. A watcher learns through the servers it knows.
+   */
+  readonly sessionEndsAtServersUs?: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]>;
+  /** The workload's connect strings: client i knows only connectStrings[i % length] (absent: every server). */
+  readonly connectStrings?: readonly (readonly number[])[];
 }
 
 /**
@@ -271,25 +278,40 @@ export interface RecipeContext {
  * A listing without the member counts from the end of its session at the servers
  * (`sessionEndsUs`, from the run) when that came before the member's last word: a
  * server cut off from the leader answers pings whose touches never reach it.
+ * And the watcher learns only through the servers it knows (its connect string): ZooKeeper
+ * tells a watch when the watcher's server applies the change, so where none of those
+ * servers applied the member's closeSession until late (each cut off, paused, or still
+ * rejoining), the bound runs from the first of them that did (`sessionEndsAtServersUs`).
  */
 export function checkMembership(events: readonly HistoryEvent[], context: RecipeContext, graceUs = Math.max(200_000, context.sessionTimeoutUs / 2)): RecipeReport {
-  const views: { atUs: number; names: readonly string[] }[] = [];
-  const expiries: { client: number; member: string; silentSinceUs: number; learnedUs: number; backUs: number | null }[] = [];
+  const views: { atUs: number; watcher: number; names: readonly string[] }[] = [];
+  const expiries: { client: number; member: string; silentSinceUs: number; learnedUs: number; leavingSinceUs: number; backUs: number | null }[] = [];
   const pendingBack = new Map<string, number>();
+  // A member leaving (its leave invoked, no join since) deletes its node itself.
+  const leavingSince = new Map<string, number>();
   for (const event of events) {
-    if (event.type !== 'ok') continue;
     const member = `c${event.process as number}`;
-    if (event.f === 'view' && Array.isArray(event.value)) views.push({ atUs: event.timeUs ?? 0, names: event.value as string[] });
+    if (event.type === 'invoke') {
+      if (event.f === 'leave') leavingSince.set(member, event.timeUs ?? 0);
+      continue;
+    }
+    if (event.type !== 'ok') continue;
+    if (event.f === 'view' && Array.isArray(event.value)) views.push({ atUs: event.timeUs ?? 0, watcher: event.process as number, names: event.value as string[] });
     else if (event.f === 'expired') {
       pendingBack.set(member, expiries.length);
-      expiries.push({ client: event.process as number, member, silentSinceUs: typeof event.value === 'number' ? event.value : (event.timeUs ?? 0), learnedUs: event.timeUs ?? 0, backUs: null });
-    } else if (event.f === 'join' && pendingBack.has(member)) {
-      expiries[pendingBack.get(member)!].backUs = event.timeUs ?? 0;
-      pendingBack.delete(member);
+      const silentSinceUs = typeof event.value === 'number' ? event.value : (event.timeUs ?? 0);
+      expiries.push({ client: event.process as number, member, silentSinceUs, learnedUs: event.timeUs ?? 0, leavingSinceUs: leavingSince.get(member) ?? Infinity, backUs: null });
+    } else if (event.f === 'join') {
+      leavingSince.delete(member);
+      if (pendingBack.has(member)) {
+        expiries[pendingBack.get(member)!].backUs = event.timeUs ?? 0;
+        pendingBack.delete(member);
+      }
     }
   }
   const problems: string[] = [];
   let unseen = 0;
+  let throughLateServers = 0;
   let slowestUs = 0;
   const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
   for (const expiry of expiries) {
@@ -302,29 +324,64 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     // member last heard from its server (that server cut off from the leader answered its
     // pings, but its touches never reached the leader's session tracker: swarm zab 71281).
     // A listing without it from that end on counts; the run knows the end (`sessionEndsUs`).
-    const endedUs = (context.sessionEndsUs?.get(expiry.client) ?? []).filter((t) => t <= expiry.learnedUs).reduce((a, b) => Math.max(a, b), -Infinity);
-    const seenFromUs = Number.isFinite(endedUs) ? Math.min(expiry.silentSinceUs, endedUs) : expiry.silentSinceUs;
+    const ends = context.sessionEndsUs?.get(expiry.client) ?? [];
+    let ended = -1;
+    for (let i = 0; i < ends.length; i++) if (ends[i] <= expiry.learnedUs && (ended < 0 || ends[i] > ends[ended])) ended = i;
+    const endedUs = ended < 0 ? -Infinity : ends[ended];
+    // And a member that was leaving may have deleted its node before its session ended
+    // (h28 recipes2 zab 1247: the leave's delete applied, the watcher saw it gone, then the
+    // session expired): a listing without it from the leave on counts too.
+    const seenFromUs = Math.min(expiry.silentSinceUs, endedUs === -Infinity ? Infinity : endedUs, expiry.leavingSinceUs);
     const gone = views.find((view) => view.atUs > seenFromUs && view.atUs < untilUs && !view.names.includes(expiry.member));
-    if (gone !== undefined && gone.atUs <= deadlineUs) {
-      slowestUs = Math.max(slowestUs, gone.atUs - Math.min(fromUs, seenFromUs));
+    // The watcher (of the listing that saw it gone, else of the last listing) could learn
+    // no earlier than the first of its servers applied the end.
+    const watcher = gone?.watcher ?? lastWatcherBefore(views, untilUs);
+    const atServers = ended < 0 ? undefined : context.sessionEndsAtServersUs?.get(expiry.client)?.[ended];
+    const reachableUs = watcher === undefined || atServers === undefined ? -Infinity : firstAppliedAmong(atServers, serversOf(watcher, context.connectStrings));
+    const lateServers = reachableUs + graceUs > deadlineUs;
+    const boundUs = lateServers ? reachableUs + graceUs : deadlineUs;
+    if (gone !== undefined && gone.atUs <= boundUs) {
+      slowestUs = Math.max(slowestUs, gone.atUs - (lateServers ? reachableUs : Math.min(fromUs, seenFromUs)));
+      if (lateServers) throughLateServers++;
       continue;
     }
-    const why = `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;
+    const why = lateServers
+      ? `${ms(graceUs)} after the first of the watcher's servers applied its closeSession (at ${ms(reachableUs)})`
+      : `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;
     if (gone !== undefined) problems.push(`the watcher saw ${expiry.member} gone only at ${ms(gone.atUs)}, later than ${why}`);
     // Never seen gone: a watch fires once, so a member back soon after its node went may be missed.
-    else if (untilUs > deadlineUs + graceUs) problems.push(`the watcher never saw ${expiry.member} gone, though it was away until ${ms(untilUs)}, past ${why}`);
+    else if (untilUs > boundUs + graceUs) problems.push(`the watcher never saw ${expiry.member} gone, though it was away until ${ms(untilUs)}, past ${why}`);
     else unseen++;
   }
   const final = views[views.length - 1];
   if (final !== undefined && final.names.length > 0) problems.push(`the watcher's last listing still shows ${final.names.join(', ')} after every member left`);
   const unseenNote = unseen === 0 ? '' : `; ${unseen} expiry(ies) the watcher never saw (the member was back before it listed again: a watch fires once)`;
+  const lateNote =
+    throughLateServers === 0 ? '' : `; ${throughLateServers} counted from when the first of the watcher's servers applied the end (none of them could tell it sooner: cut off, paused or rejoining)`;
   const summary =
     problems.length === 0
       ? expiries.length === 0
         ? `no member session expired; ${views.length} listing(s), the last one empty`
-        : `${expiries.length} member session(s) expired; the watcher saw each gone within the session timeout of its silence or of the last leader change (the slowest after ${ms(slowestUs)})${unseenNote}; ${views.length} listing(s)`
+        : `${expiries.length} member session(s) expired; the watcher saw each gone within the session timeout of its silence or of the last leader change (the slowest after ${ms(slowestUs)})${lateNote}${unseenNote}; ${views.length} listing(s)`
       : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
   return { recipe: 'membership', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
+function lastWatcherBefore(views: readonly { atUs: number; watcher: number }[], untilUs: number): number | undefined {
+  for (let i = views.length - 1; i >= 0; i--) if (views[i].atUs < untilUs) return views[i].watcher;
+  return undefined;
+}
+
+/** The servers client `client` knows: its connect string, or every server (undefined). */
+function serversOf(client: number, connectStrings: readonly (readonly number[])[] | undefined): readonly number[] | undefined {
+  return connectStrings === undefined || connectStrings.length === 0 ? undefined : connectStrings[client % connectStrings.length];
+}
+
+/** The earliest time one of `servers` (undefined: any) applied the end; Infinity if none did. */
+function firstAppliedAmong(atServers: ReadonlyMap<number, number>, servers: readonly number[] | undefined): number {
+  let first = Infinity;
+  for (const [server, atUs] of atServers) if ((servers === undefined || servers.includes(server)) && atUs < first) first = atUs;
+  return first;
 }
 
 /**

@@ -220,6 +220,8 @@ export interface Runtime {
   clients?: readonly ZkClient[];
   /** sessionId → when its first closeSession was applied (expiry or close). */
   sessionEndsUs: Map<number, number>;
+  /** sessionId → server → when that server applied the session's closeSession. */
+  sessionEndsAtServersUs: Map<number, Map<number, number>>;
   /** Each pause-client fault: when the client stopped and (once it did) resumed. */
   clientPauses: { client: number; fromUs: number; toUs?: number }[];
   /** Times at which the leader was hit by a fault (for leaderWithinMs). */
@@ -413,17 +415,32 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
 
 /** The paused client runs again (the fault's end, or the liveness phase). */
 /** Per client (by index), when its sessions ended at the servers. */
-function clientSessionEnds(clients: readonly ZkClient[], endsUs: ReadonlyMap<number, number>): Map<number, number[]> {
-  const out = new Map<number, number[]>();
+/**
+ * Per client (by index), when each of its sessions ended at the servers: the first
+ * closeSession applied anywhere, and when each server applied it (same order).
+ */
+function clientSessionEnds(
+  clients: readonly ZkClient[],
+  endsUs: ReadonlyMap<number, number>,
+  atServersUs: ReadonlyMap<number, ReadonlyMap<number, number>>,
+): { ends: Map<number, number[]>; atServers: Map<number, ReadonlyMap<number, number>[]> } {
+  const ends = new Map<number, number[]>();
+  const atServers = new Map<number, ReadonlyMap<number, number>[]>();
   clients.forEach((client, i) => {
-    const ends: number[] = [];
+    const mine: number[] = [];
+    const mineAt: ReadonlyMap<number, number>[] = [];
     for (const id of client.sessionIds) {
       const at = endsUs.get(id);
-      if (at !== undefined) ends.push(at);
+      if (at === undefined) continue;
+      mine.push(at);
+      mineAt.push(atServersUs.get(id) ?? new Map());
     }
-    if (ends.length > 0) out.set(i, ends);
+    if (mine.length > 0) {
+      ends.set(i, mine);
+      atServers.set(i, mineAt);
+    }
   });
-  return out;
+  return { ends, atServers };
 }
 
 function resumeClient(rt: Runtime, client: ZkClient): void {
@@ -439,11 +456,12 @@ export function recipeContextOf(
   leaderChangesUs: readonly number[],
   clientPauses: readonly ClientPause[],
   safetyOnly = false,
-  sessionEndsUs?: ReadonlyMap<number, readonly number[]>,
+  sessionEnds?: { ends: ReadonlyMap<number, readonly number[]>; atServers: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]> },
 ): RecipeContext {
   return {
     ...(safetyOnly ? { safetyOnly } : {}),
-    ...(sessionEndsUs !== undefined ? { sessionEndsUs } : {}),
+    ...(sessionEnds !== undefined ? { sessionEndsUs: sessionEnds.ends, sessionEndsAtServersUs: sessionEnds.atServers } : {}),
+    ...(spec?.connectStrings !== undefined && spec.connectStrings.length > 0 ? { connectStrings: spec.connectStrings } : {}),
     sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
     leaderChangesUs,
     clientPauses,
@@ -562,6 +580,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
     baseDupRate: scheduled ? 0 : (network.dupRate ?? 0),
     armed: [],
     sessionEndsUs: new Map(),
+    sessionEndsAtServersUs: new Map(),
   };
   const counters = { commits: 0, syncModes: {} as Record<string, number> };
   const serverErrors: RunResult['serverErrors'] = [];
@@ -588,8 +607,13 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
         if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') counters.commits++;
         // When each session ended at the servers (the first closeSession applied), for the recipe checkers.
         const txn = event.txn as { type?: string; sessionId?: number } | undefined;
-        if (txn?.type === 'closeSession' && event.replay !== true && event.stale !== true && txn.sessionId !== undefined && !rt.sessionEndsUs.has(txn.sessionId)) {
-          rt.sessionEndsUs.set(txn.sessionId, event.timeUs);
+        if (txn?.type === 'closeSession' && event.replay !== true && event.stale !== true && txn.sessionId !== undefined) {
+          let atServers = rt.sessionEndsAtServersUs.get(txn.sessionId);
+          if (atServers === undefined) {
+            rt.sessionEndsUs.set(txn.sessionId, event.timeUs);
+            rt.sessionEndsAtServersUs.set(txn.sessionId, (atServers = new Map()));
+          }
+          if (!atServers.has(event.node)) atServers.set(event.node, event.timeUs);
         }
         break;
       }
@@ -709,7 +733,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     rt.leaders.map((leader) => leader.atUs),
     rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
     expected.recipe === 'safe',
-    clientSessionEnds(workload?.clients ?? [], rt.sessionEndsUs),
+    clientSessionEnds(workload?.clients ?? [], rt.sessionEndsUs, rt.sessionEndsAtServersUs),
   );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =

@@ -55,6 +55,41 @@ describe('the membership checker', () => {
     expect(failedExpectations(runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed }))).toEqual([]);
   });
 
+  it('counts from when the first server the watcher knows applied the end, and only then (h28 recipes2 zab 555)', () => {
+    // c2 fell silent at 100 ms; the leader (server 2) ended its session at 450 ms, but the
+    // watcher knows only server 1, which applied it at 1100 ms (cut off, then paused).
+    const events = [...view(10, 'c1', 'c2'), ...view(1250, 'c1'), ...expiry(100, 1400, 1410), ...view(1500)];
+    const atServers = (s1: number) => new Map([[2, [new Map([[2, 450 * ms], [0, 451 * ms], [1, s1 * ms]])]]]);
+    const cutOff = { ...context, sessionEndsUs: new Map([[2, [450 * ms]]]), sessionEndsAtServersUs: atServers(1100), connectStrings: [[1]] };
+    const held = checkMembership(events, cutOff);
+    expect(held.verdict).toBe('holds');
+    expect(held.summary).toMatch(/1 counted from when the first of the watcher's servers applied the end/);
+    // The same listing is late if the watcher knows the leader too, or its server applied it on time.
+    expect(checkMembership(events, { ...cutOff, connectStrings: [[1, 2]] }).summary).toMatch(/the watcher saw c2 gone only at 1250\.0 ms, later than 600\.0 ms after it fell silent/);
+    expect(checkMembership(events, { ...cutOff, sessionEndsAtServersUs: atServers(460) }).verdict).toBe('violated');
+    // And a watcher that lists late after its server could tell it is still late.
+    const slow = [...view(10, 'c1', 'c2'), ...view(1400, 'c1'), ...expiry(100, 1450, 1460), ...view(1500)];
+    expect(checkMembership(slow, cutOff).summary).toMatch(/gone only at 1400\.0 ms, later than 200\.0 ms after the first of the watcher's servers applied its closeSession \(at 1100\.0 ms\)/);
+  });
+
+  it('a listing after the member began to leave counts, though its session expired later (h28 recipes2 zab 1247)', () => {
+    const leave = (atMs: number) => [{ type: 'invoke' as const, process: 2, f: 'leave', value: 'c2', timeUs: atMs * ms }];
+    // c2 leaves at 1000 ms, its delete applies, the watcher sees it gone at 1100 ms; its session expires at 1500 ms.
+    const events = [...view(10, 'c1', 'c2'), ...leave(1000), ...view(1100, 'c1'), ...done(2, 'expired', 1500 * ms, 1500 * ms), ...view(1200)];
+    expect(checkMembership(events, context).verdict).toBe('holds');
+    // Without the leave, the same listings are the watcher never seeing c2 gone after it fell silent.
+    const noLeave = events.filter((e) => e.f !== 'leave');
+    expect(checkMembership(noLeave, context).summary).toMatch(/the watcher never saw c2 gone/);
+    // A join after the leave cancels it: the member was back.
+    const rejoined = [...view(10, 'c1', 'c2'), ...leave(1000), ...done(2, 'join', 1, 1050 * ms), ...view(1100, 'c1', 'c2'), ...done(2, 'expired', 1500 * ms, 1500 * ms), ...view(2500, 'c1')];
+    expect(checkMembership(rejoined, context).summary).toMatch(/the watcher saw c2 gone only at 2500\.0 ms/);
+  });
+
+  it.each(['recipes2-zab-555-membership-watcher-cut-off', 'recipes2-zab-1247-membership-leave-then-expiry'])('the hand-made mix run %s meets its expectations', (name) => {
+    const scenario = validateScenario(JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8')), name);
+    expect(failedExpectations(runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed }))).toEqual([]);
+  });
+
   it('counts from a later leader change, and lets a member back before the watcher listed again go unseen', () => {
     // A new leader at 600 ms starts every session's clock afresh: gone at 900 ms is in time.
     const afterElection = checkMembership([...view(10, 'c1', 'c2'), ...view(900, 'c1'), ...expiry(100, 1200, 1210), ...view(1500)], { ...context, leaderChangesUs: [600 * ms] });
