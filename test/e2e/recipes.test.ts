@@ -118,6 +118,23 @@ describe('the recipe lane', () => {
     await page.close();
   }, 60_000);
 
+  it('gives the verdict zablab run gives where the trace alone cannot tell it (a watcher whose one server applied a member\'s expiry late)', async () => {
+    // h28 recipes2 zab 555: the membership checker needs when each server applied the
+    // member's closeSession, which the run records and a trace does not say.
+    const file = join(ROOT, 'test', 'fixtures', 'recipes2-zab-555-membership-watcher-cut-off.json');
+    const cli = cliRun(file, 555, 'zab') as unknown as CliRecipe;
+    expect(cli.recipe.verdict).toBe('holds');
+    const encoded = Buffer.from(readFileSync(file, 'utf8')).toString('base64url');
+    const { page, errors } = await openPage(lab, `#sc=${encoded}&p=zab&seed=555`);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(await waitForHash(page)).toBe(cli.traceHash);
+    await page.waitForSelector('#recipe-verdict');
+    expect(await page.getAttribute('#recipe-verdict', 'data-verdict')).toBe('holds');
+    expect(await page.textContent('#recipe-verdict')).toContain(cli.recipe.summary);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('fits at 1280x720 in the guided view, and is absent for a scenario without a recipe', async () => {
     const { page, errors } = await openStory(1280, 720, 'recipes/leader-latch-cut-off', '&v=guide');
     await waitForHash(page);

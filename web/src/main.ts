@@ -1359,9 +1359,19 @@ class App {
     for (const warning of run.summary?.warnings ?? []) panel.append(el('div', 'muted small', `note: ${warning}`));
   }
 
-  /** The run's recipe report, rebuilt from its trace with the checkers `zablab run` uses (computed once). */
+  /**
+   * The run's recipe report, rebuilt from its trace with the checkers `zablab run` uses
+   * (computed once). Where the page ran the scenario itself, the verdict is the run's: it
+   * knows what a trace does not say (which client each session was, when each server
+   * applied its end), so the page and `zablab run` agree; a trace opened from a file
+   * keeps the verdict rebuilt from it.
+   */
   private recipeOf(run: Run): RecipeTraceReport | null {
-    if (run.recipe === undefined) run.recipe = recipeFromTrace(run.model.events, this.state.scenario, run.summary?.simTimeUs) ?? null;
+    if (run.recipe === undefined) {
+      const fromTrace = recipeFromTrace(run.model.events, this.state.scenario, run.summary?.simTimeUs);
+      const ran = run.summary?.recipe;
+      run.recipe = fromTrace === undefined ? null : ran !== undefined ? { ...fromTrace, report: ran } : fromTrace;
+    }
     return run.recipe;
   }
 
