@@ -470,17 +470,17 @@ const CONNECT_TIMEOUT_MS = DEFAULT_SESSION_OPTIONS.connectTimeoutUs / 1000;
  * the ensemble, so a fault on them leaves it no server to move to, and it comes back to
  * a server that restarted meanwhile (hand-made mixes found two lost-watch bugs there).
  * Drawn from a stream of its own after everything else, so a seed's other settings,
- * faults and expectations draw as before. Not with the membership recipe: its watcher
- * sees a member gone within a bound of the member's silence only while it can reach a
- * server; a watcher whose every server is paused or cut off learns it later (h28
- * recipes2 zab 555), which ZooKeeper does not promise otherwise. Nor where a session's
+ * faults and expectations draw as before. With the membership recipe too: its checker
+ * bounds the watcher's lateness from when the first server the watcher knows applied the
+ * member's session end (h28 recipes2 zab 555: every server the watcher knew was cut off
+ * or paused). Not where a session's
  * creation may outlast the client's connect timeout (100 ms): a client that knows only a
  * far or slow server gives up every attempt before its createSession commits and makes
  * another, for ever (swarm zab 5755: a follower 30 ms from the leader, 60 ms disks).
  */
 function drawConnectStrings(d: Draft, scenario: Scenario): void {
   const w = scenario.workload;
-  if (w === undefined || recipesOf(w).includes('membership')) return;
+  if (w === undefined) return;
   if (4 * d.timing.hopMs + 2 * d.timing.diskMs >= CONNECT_TIMEOUT_MS / 2) return;
   const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/connect-strings`);
   if (!rng.chance(0.25)) return;
