@@ -210,7 +210,9 @@ export function materializeNemesis(spec: NemesisSpec, scenario: Scenario, rng: i
 export interface Runtime {
   cluster: Cluster<Message>;
   adapter: ProtocolAdapter;
+  /** The server a fault on "leader" targets (-1: none known), and the epoch it was established in. */
   leader: number;
+  leaderEpoch: number;
   leaders: LeaderRecord[];
   roles: string[];
   previousTarget: number[];
@@ -570,6 +572,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
     cluster,
     adapter,
     leader: -1,
+    leaderEpoch: -1,
     leaders: [],
     roles: new Array<string>(cluster.size).fill('LOOKING'),
     previousTarget: [],
@@ -586,10 +589,18 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
   const serverErrors: RunResult['serverErrors'] = [];
   cluster.trace.listen((event: TraceEvent) => {
     switch (event.kind) {
-      case 'election':
-        rt.leader = event.leader as number;
-        rt.leaders.push({ node: event.leader as number, epoch: Number(event.epoch ?? 0), atUs: event.timeUs });
+      case 'election': {
+        const epoch = Number(event.epoch ?? 0);
+        // "The leader" a fault targets is the newest established leader still leading: a
+        // Paxos proposer whose older ballot is established after a newer one (on promises
+        // given before the newer ballot's) does not displace it (swarm paxos 119964).
+        if (!(rt.leader >= 0 && adapter.leaderRoles.includes(rt.roles[rt.leader]) && rt.leaderEpoch > epoch)) {
+          rt.leader = event.leader as number;
+          rt.leaderEpoch = epoch;
+        }
+        rt.leaders.push({ node: event.leader as number, epoch, atUs: event.timeUs });
         break;
+      }
       case 'state': {
         const role = event.role as string | undefined;
         if (role !== undefined) {
