@@ -289,6 +289,16 @@ describe('server errors', () => {
   }
 });
 
+describe('many clients whose calls end in errors', () => {
+  it('the history is decided (an error answer is searched as a read), not left unknown', () => {
+    const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-forty-clients-failed-calls.json');
+    const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+    const result = runScenario(scenario, protocolAdapter('zab'));
+    expect(result.linearizability).toMatchObject({ verdict: 'linearizable', ops: 120 });
+    expect(result.ok).toBe(true);
+  });
+});
+
 describe('writes with an unknown outcome', () => {
   it('those whose value no committed txn holds are left out of the linearizability check (they never happened)', () => {
     const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-info-writes-never-applied.json');

@@ -106,7 +106,7 @@ const small = fc.integer({ min: 0, max: 2 });
 
 /** Register / cas-register operations with values 0..2 (reads may return nil). */
 export function registerOpArb(withCas: boolean): fc.Arbitrary<PlannedOp> {
-  const fs = withCas ? (['read', 'write', 'cas'] as const) : (['read', 'write'] as const);
+  const fs = withCas ? (['read', 'write', 'cas', 'cas-false'] as const) : (['read', 'write'] as const);
   return fc.record({ f: fc.constantFrom(...fs), a: small, b: small, r: fc.option(small, { nil: null, freq: 6 }), type }).map(({ f, a, b, r, type }) => {
     if (f === 'read') return { f, invoke: null, result: r, type };
     if (f === 'write') return { f, invoke: a, result: a, type };

@@ -67,6 +67,27 @@ describe('znode model', () => {
     ).toBe('linearizable');
   });
 
+  it('an error answer changes nothing, so the search takes it as a read: many concurrent failed calls cost steps, not subsets', () => {
+    // 20 clients call setData /k and get NONODE while client 20 creates /k: every failed
+    // call must come before the create. Taken as writes, the search tried the subsets of
+    // them before the create (2^20); taken as reads, each one that fits is a forced move.
+    const failed = (late: boolean): HistoryEvent[] => [
+      { type: 'invoke', process: 20, f: 'create', value: { path: '/k', data: 'x' } },
+      ...Array.from({ length: 20 }, (_, p): HistoryEvent => ({ type: 'invoke', process: p, f: 'setData', value: { path: '/k', data: `d${p}`, version: -1 } })),
+      { type: 'ok', process: 20, f: 'create', value: '/k' },
+      ...(late ? [{ type: 'invoke', process: 21, f: 'getData', value: { path: '/k' } } as HistoryEvent] : []),
+      ...Array.from({ length: 20 }, (_, p): HistoryEvent => ({ type: 'ok', process: p, f: 'setData', value: 'NONODE' })),
+      ...(late ? [{ type: 'ok', process: 21, f: 'getData', value: 'NONODE' } as HistoryEvent] : []),
+    ];
+    const ok = checkHistory(failed(false), 'znode', { maxSteps: 200_000 });
+    expect(ok.verdict).toBe('linearizable');
+    expect(ok.steps).toBeLessThan(1_000);
+    // A NONODE read after the create completed cannot be placed: still found, quickly.
+    const bad = checkHistory(failed(true), 'znode', { maxSteps: 200_000 });
+    expect(bad.verdict).toBe('not-linearizable');
+    expect(bad.steps).toBeLessThan(1_000);
+  });
+
   // What ZooKeeper ≥ 3.4 records: PrepRequestProcessor.pRequest2Txn names a sequential
   // node from the parent's cversion, which DataTree.createNode bumps and
   // DataTree.deleteNode leaves alone (ZOOKEEPER-1046).

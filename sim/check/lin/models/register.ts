@@ -97,7 +97,8 @@ function makeRegister(name: string, allowCas: boolean, options: RegisterOptions)
       }
       return `unknown ${name} operation f=${JSON.stringify(op.f)}: expected ${allowed}`;
     },
-    isReadOnly: (op) => op.f === 'read',
+    // A cas that returned false changed nothing, like a read.
+    isReadOnly: (op) => op.f === 'read' || op.f === 'cas-false',
     reachableStates(ops, init) {
       const states: unknown[] = [init];
       const seen = new Set<unknown>([init]);

@@ -575,7 +575,10 @@ export function znodeModel(options: ZnodeOptions = {}): Model<ZTree> {
       return out;
     },
     validate,
-    isReadOnly: (op) => op.f === 'getData' || op.f === 'exists' || op.f === 'getChildren',
+    // Reads, and any operation answered with an error: ZooKeeper checks the error's
+    // condition and changes nothing (create NODEEXISTS, setData NONODE or BADVERSION,
+    // delete NOTEMPTY), so the search may take it as a read (a forced move when it fits).
+    isReadOnly: (op) => op.f === 'getData' || op.f === 'exists' || op.f === 'getChildren' || (op.type === 'ok' && observe(op)?.kind === 'error'),
     partition: makePartition(initial),
   };
 }
