@@ -8,7 +8,9 @@
  * checking: lock recipes against the mutex model; otherwise, against the znode tree,
  * writes, quorum reads, sync reads except those whose sync a deposed leader answered
  * (ZOOKEEPER-1675, told from the trace's `sync-answer` and `election` events), and local
- * reads only if the scenario's expectations include them (sim/scenario/reads.ts).
+ * reads only if the scenario's expectations include them (sim/scenario/reads.ts); and,
+ * as the run does, the writes of unknown outcome as the trace's commits tell them
+ * (known-writes.ts).
  */
 import type { TraceEvent } from '../core/trace.js';
 import type { HistoryEvent } from '../check/lin/history.js';
@@ -18,6 +20,7 @@ import { expectationsFor } from './run.js';
 import { checkedForLinearizability, excusedSyncReads } from './reads.js';
 import type { ProtocolName, Scenario } from './types.js';
 import { onRecipeEphemeral, RECIPE_OPS, recipeGroups } from '../client/recipes.js';
+import { addCommittedWrites, withKnownWrites, type CommittedWrites } from './known-writes.js';
 
 export interface LinReport {
   verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
@@ -92,9 +95,11 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
     const excused = excusedSyncReads(events);
     keep = (op) => !recipeFs.has(op.f) && !onRecipeEphemeral(recipes, op.value) && checkedForLinearizability(op, includeLocal, excused.has(op.opId));
   }
-  const selected = history
+  let selected = history
     .filter((_, i) => keep(ops[opOfEvent[i]]))
     .map((e) => (e.f === 'elect' ? { ...e, f: 'acquire' } : e.f === 'resign' ? { ...e, f: 'release' } : e));
+  // As the run: the writes of unknown outcome whose commit the trace shows took effect by it; the others never did.
+  if (model === 'znode') selected = withKnownWrites(selected, committedWritesOfTrace(events), history);
   try {
     const result = checkHistory(selected, model, { maxSteps });
     const report: LinReport = { verdict: result.verdict, model, ops: result.ops };
@@ -103,4 +108,11 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   } catch (error) {
     return { verdict: 'unknown', model, ops: ops.length, error: (error as Error).message };
   }
+}
+
+/** Each data value a trace's commits wrote → its first commit (a commit replayed from disk or discarded as stale is not one). */
+function committedWritesOfTrace(events: readonly TraceEvent[]): CommittedWrites {
+  const out = new Map<string, { atUs: number; path?: string }>();
+  for (const e of events) if (e.kind === 'commit' && e.replay !== true && e.stale !== true) addCommittedWrites(out, e.txn, e.timeUs);
+  return out;
 }

@@ -15,7 +15,7 @@ import type { HistoryEvent } from '../check/lin/history.js';
 import { checkRecipe, combineRecipeReports, type RecipeReport } from '../check/recipes.js';
 import { RECIPE_OPS, RECIPES, recipeGroups, type RecipeName } from '../client/recipes.js';
 import { historyFromTrace } from './lin-report.js';
-import { expectationsFor, recipeContextOf, workloadSpec } from './run.js';
+import { clientSessionEnds, expectationsFor, noteSessionEnd, recipeContextOf, workloadSpec } from './run.js';
 import type { Scenario } from './types.js';
 
 export interface RecipeGroupHistory {
@@ -42,8 +42,13 @@ function recipeScenario(scenario: Scenario | undefined): boolean {
   return known(w.recipe);
 }
 
-/** undefined: the scenario runs no recipe. */
-export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, endUs?: number): RecipeTraceReport | undefined {
+/**
+ * undefined: the scenario runs no recipe. `clientSessions` (a trace's
+ * `meta.clientSessions`: each client's session ids, which the events do not say) lets
+ * the checkers know when each client's sessions ended at the servers, as the run does;
+ * without it they go by what the clients learned.
+ */
+export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, endUs?: number, clientSessions?: unknown): RecipeTraceReport | undefined {
   if (scenario === undefined || !recipeScenario(scenario)) return undefined;
   const spec = workloadSpec(scenario);
   const groups = recipeGroups(spec);
@@ -63,6 +68,7 @@ export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenari
     clientPauses,
     // Only the safety promises where the run expects only those (a swarm draw names one protocol).
     expectationsFor(scenario, scenario.protocols?.[0] ?? 'zab').recipe === 'safe',
+    sessionEndsOfTrace(events, clientSessions),
   );
   const per = groups.map((group): RecipeGroupHistory => {
     const fs = new Set(RECIPE_OPS[group.recipe]);
@@ -72,4 +78,14 @@ export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenari
   });
   const report = combineRecipeReports(per.flatMap((group) => (group.report === undefined ? [] : [group.report])));
   return { groups: per, ...(report !== undefined ? { report } : {}) };
+}
+
+/** When each client's sessions ended at the servers, from the trace's closeSession commits and its meta's sessions. */
+function sessionEndsOfTrace(events: readonly TraceEvent[], clientSessions: unknown): ReturnType<typeof clientSessionEnds> | undefined {
+  const valid = Array.isArray(clientSessions) && clientSessions.every((ids) => Array.isArray(ids) && ids.every((id) => Number.isSafeInteger(id)));
+  if (!valid) return undefined;
+  const endsUs = new Map<number, number>();
+  const atServersUs = new Map<number, Map<number, number>>();
+  for (const e of events) if (e.kind === 'commit') noteSessionEnd(e, endsUs, atServersUs);
+  return clientSessionEnds(clientSessions as number[][], endsUs, atServersUs);
 }

@@ -20,7 +20,7 @@ import type { TraceEvent, Trace } from '../core/trace.js';
 import { Cluster } from '../net/cluster.js';
 import type { LatencySpec } from '../net/latency.js';
 import { shapeCuts } from '../net/partitions.js';
-import { History, type OpRecord } from '../client/history.js';
+import { History } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } from '../client/workload.js';
 import { replaySchedule } from '../explore/scheduler.js';
 import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFlaws, type RecipeGroup } from '../client/recipes.js';
@@ -28,6 +28,7 @@ import { DEFAULT_SESSION_OPTIONS, type ZkClient } from '../client/session.js';
 import { checkRecipe, combineRecipeReports, type RecipeContext, type RecipeReport } from '../check/recipes.js';
 import type { ClientPause } from '../check/lock-fencing.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
+import { addCommittedWrites, withKnownWrites, type CommittedWrites } from './known-writes.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
 import { availability, type Availability } from '../check/availability.js';
@@ -224,6 +225,8 @@ export interface Runtime {
   sessionEndsUs: Map<number, number>;
   /** sessionId → server → when that server applied the session's closeSession. */
   sessionEndsAtServersUs: Map<number, Map<number, number>>;
+  /** Commit index (zxid, slot) → when a server first applied it (not replayed, not discarded as stale). */
+  firstCommitUs: Map<number, number>;
   /** Each pause-client fault: when the client stopped and (once it did) resumed. */
   clientPauses: { client: number; fromUs: number; toUs?: number }[];
   /** Times at which the leader was hit by a fault (for leaderWithinMs). */
@@ -419,19 +422,20 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
 /** Per client (by index), when its sessions ended at the servers. */
 /**
  * Per client (by index), when each of its sessions ended at the servers: the first
- * closeSession applied anywhere, and when each server applied it (same order).
+ * closeSession applied anywhere, and when each server applied it (same order). The run
+ * passes its clients' sessions; the lab, a trace's `meta.clientSessions`.
  */
-function clientSessionEnds(
-  clients: readonly ZkClient[],
+export function clientSessionEnds(
+  sessionIds: readonly (readonly number[])[],
   endsUs: ReadonlyMap<number, number>,
   atServersUs: ReadonlyMap<number, ReadonlyMap<number, number>>,
 ): { ends: Map<number, number[]>; atServers: Map<number, ReadonlyMap<number, number>[]> } {
   const ends = new Map<number, number[]>();
   const atServers = new Map<number, ReadonlyMap<number, number>[]>();
-  clients.forEach((client, i) => {
+  sessionIds.forEach((ids, i) => {
     const mine: number[] = [];
     const mineAt: ReadonlyMap<number, number>[] = [];
-    for (const id of client.sessionIds) {
+    for (const id of ids) {
       const at = endsUs.get(id);
       if (at === undefined) continue;
       mine.push(at);
@@ -443,6 +447,28 @@ function clientSessionEnds(
     }
   });
   return { ends, atServers };
+}
+
+/**
+ * A closeSession commit, as the run counts session ends (not a replay from disk, not a
+ * Paxos txn discarded as stale): records when the session first ended and when this
+ * server applied it.
+ */
+export function noteSessionEnd(event: TraceEvent, endsUs: Map<number, number>, atServersUs: Map<number, Map<number, number>>): void {
+  const txn = event.txn as { type?: string; sessionId?: number } | undefined;
+  if (txn?.type !== 'closeSession' || event.replay === true || event.stale === true || txn.sessionId === undefined) return;
+  let atServers = atServersUs.get(txn.sessionId);
+  if (atServers === undefined) {
+    endsUs.set(txn.sessionId, event.timeUs);
+    atServersUs.set(txn.sessionId, (atServers = new Map()));
+  }
+  if (!atServers.has(event.node)) atServers.set(event.node, event.timeUs);
+}
+
+/** The trace with each client's sessions in its meta (not hashed), for the lab's recipe verdict. */
+function withClientSessions(trace: Trace, clients: readonly ZkClient[]): Trace {
+  if (clients.length > 0) trace.meta.clientSessions = clients.map((client) => [...client.sessionIds]);
+  return trace;
 }
 
 function resumeClient(rt: Runtime, client: ZkClient): void {
@@ -584,6 +610,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
     armed: [],
     sessionEndsUs: new Map(),
     sessionEndsAtServersUs: new Map(),
+    firstCommitUs: new Map(),
   };
   const counters = { commits: 0, syncModes: {} as Record<string, number> };
   const serverErrors: RunResult['serverErrors'] = [];
@@ -616,16 +643,9 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
         break;
       case 'commit': {
         if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') counters.commits++;
+        if (event.replay !== true && event.stale !== true && !rt.firstCommitUs.has(event.index as number)) rt.firstCommitUs.set(event.index as number, event.timeUs);
         // When each session ended at the servers (the first closeSession applied), for the recipe checkers.
-        const txn = event.txn as { type?: string; sessionId?: number } | undefined;
-        if (txn?.type === 'closeSession' && event.replay !== true && event.stale !== true && txn.sessionId !== undefined) {
-          let atServers = rt.sessionEndsAtServersUs.get(txn.sessionId);
-          if (atServers === undefined) {
-            rt.sessionEndsUs.set(txn.sessionId, event.timeUs);
-            rt.sessionEndsAtServersUs.set(txn.sessionId, (atServers = new Map()));
-          }
-          if (!atServers.has(event.node)) atServers.set(event.node, event.timeUs);
-        }
+        noteSessionEnd(event, rt.sessionEndsUs, rt.sessionEndsAtServersUs);
         break;
       }
       case 'error':
@@ -738,19 +758,20 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   }
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
-  const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused, monitor.committedTxns?.());
+  const committedTxns = monitor.committedTxns?.();
+  const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused, committedTxns === undefined ? undefined : committedWrites(committedTxns, rt.firstCommitUs));
   const recipeContext = recipeContextOf(
     spec,
     rt.leaders.map((leader) => leader.atUs),
     rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
     expected.recipe === 'safe',
-    clientSessionEnds(workload?.clients ?? [], rt.sessionEndsUs, rt.sessionEndsAtServersUs),
+    clientSessionEnds((workload?.clients ?? []).map((client) => client.sessionIds), rt.sessionEndsUs, rt.sessionEndsAtServersUs),
   );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =
     spec === undefined || groups.length > 0
       ? undefined
-      : readsReport(history, syncAnswers.excused, monitor.committedTxns?.(), {
+      : readsReport(history, syncAnswers.excused, committedTxns, {
           includeLocalReads: expected.includeLocalReads ?? false,
           maxSteps: options.linMaxSteps ?? 5_000_000,
           watchOrder: (workload?.clients ?? []).flatMap((client) => client.watchOrderViolations.map((v) => ({ client: client.index, opId: v.opId, kind: 'watch-late' as const, message: v.message }))),
@@ -784,7 +805,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     availability: availability(timeline.timeline()),
     expectations: [],
     ok: false,
-    trace: options.keepTrace ? cluster.trace.toTrace() : undefined,
+    trace: options.keepTrace ? withClientSessions(cluster.trace.toTrace(), workload?.clients ?? []) : undefined,
     history: history.events,
   };
   result.expectations = evaluate(expected, result, rt);
@@ -859,7 +880,7 @@ function checkLinearizability(
   expected: Omit<Expectations, 'byProtocol'>,
   options: RunOptions,
   excused: ReadonlyMap<number, DeposedSyncAnswer>,
-  committed?: readonly { index: number; txn: unknown }[],
+  committed?: CommittedWrites,
 ): RunResult['linearizability'] {
   if (spec === undefined || history.ops.length === 0) return { verdict: 'skipped', ops: 0 };
   // The mutex model reads the lock's acquire and release (not the holders' resource writes).
@@ -882,15 +903,11 @@ function checkLinearizability(
     const includeLocal = expected.includeLocalReads ?? false;
     // A recipe's own operations (publish, observe, …) are not znode operations; the ZooKeeper calls under them are.
     const recipeFs = new Set(Object.values(RECIPE_OPS).flat());
-    // A write whose outcome the client never learned (`info`) and whose data is in no
-    // committed txn never took effect: the simulator knows what Jepsen cannot, and a
-    // write that did not happen is checked as one (left out, as a failed write is).
-    // Every written value is unique to its operation; if the list missed a txn, a read
-    // of its value would make the history fail, never pass wrongly.
-    const written = committed === undefined ? undefined : committedData(committed);
-    const neverApplied = (op: OpRecord) => written !== undefined && op.result === 'info' && isWrite(op) && !written.has((op.value as { data: string }).data);
     const recipes = groups.map((group) => group.recipe);
-    events = history.select((op) => !recipeFs.has(op.f) && !onRecipeEphemeral(recipes, op.value) && !neverApplied(op) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
+    events = history.select((op) => !recipeFs.has(op.f) && !onRecipeEphemeral(recipes, op.value) && checkedForLinearizability(op, includeLocal, excused.has(op.opId)));
+    // The writes whose outcome a client never learned: the run knows which were committed
+    // and when (known-writes.ts); the lab's verdict from the trace does the same.
+    if (committed !== undefined) events = withKnownWrites(events, committed, history.events);
   }
   try {
     const result = checkHistory(events, model, { maxSteps: options.linMaxSteps ?? 5_000_000 });
@@ -915,21 +932,14 @@ function checkRecipes(groups: readonly RecipeGroup[], history: History, endUs: n
 }
 
 /** A create or setData (compare-and-set included) with its data: a write of a unique value. */
-function isWrite(op: OpRecord): boolean {
-  return (op.f === 'create' || op.f === 'setData' || op.f === 'cas') && typeof (op.value as { data?: unknown } | null)?.data === 'string';
-}
-
-/** Every data value the committed txns wrote (multi's sub-ops included). */
-function committedData(committed: readonly { index: number; txn: unknown }[]): Set<string> {
-  const data = new Set<string>();
-  const visit = (txn: unknown) => {
-    if (txn === null || typeof txn !== 'object') return;
-    const t = txn as { data?: unknown; ops?: unknown[]; txns?: unknown[] };
-    if (typeof t.data === 'string') data.add(t.data);
-    for (const sub of t.ops ?? t.txns ?? []) visit(sub);
-  };
-  for (const { txn } of committed) visit(txn);
-  return data;
+/** Each data value the committed txns wrote → its first commit time (known-writes.ts). */
+function committedWrites(committed: readonly { index: number; txn: unknown }[], firstCommitUs: ReadonlyMap<number, number>): CommittedWrites {
+  const out = new Map<string, { atUs: number; path?: string }>();
+  // A txn the protocol committed that no commit event dates (a server that learned it by
+  // a snapshot, say) took effect at a time the run does not know: Infinity, which keeps
+  // its write's outcome unknown (known-writes.ts) but says it happened.
+  for (const { index, txn } of committed) addCommittedWrites(out, txn, firstCommitUs.get(index) ?? Infinity);
+  return out;
 }
 
 /** "ms since the start" for details. */

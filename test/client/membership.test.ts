@@ -10,6 +10,7 @@ import type { HistoryEvent } from '../../sim/check/lin/history.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
 import { recipeStory } from '../helpers/recipe-story.js';
+import { recipeFromTrace } from '../../sim/scenario/recipe-report.js';
 
 const ms = 1000;
 const done = (process: number, f: string, value: unknown, atUs: number): HistoryEvent[] => [
@@ -87,7 +88,18 @@ describe('the membership checker', () => {
 
   it.each(['recipes2-zab-555-membership-watcher-cut-off', 'recipes2-zab-1247-membership-leave-then-expiry'])('the hand-made mix run %s meets its expectations', (name) => {
     const scenario = validateScenario(JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8')), name);
-    expect(failedExpectations(runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed }))).toEqual([]);
+    const result = runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed, keepTrace: true });
+    expect(failedExpectations(result)).toEqual([]);
+    // The lab's verdict from the trace agrees, with the clients' sessions its meta keeps.
+    expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, result.trace!.meta.clientSessions)?.report).toEqual(result.recipe);
+  });
+
+  it('without the clients\' sessions, a trace cannot say when the member\'s session ended at the watcher\'s server (zab 555)', () => {
+    const name = 'recipes2-zab-555-membership-watcher-cut-off';
+    const scenario = validateScenario(JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8')), name);
+    const result = runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed, keepTrace: true });
+    expect(result.trace!.meta.clientSessions).toEqual([expect.any(Array), expect.any(Array), expect.any(Array)]);
+    expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs)?.report?.verdict).toBe('violated');
   });
 
   it('counts from a later leader change, and lets a member back before the watcher listed again go unseen', () => {

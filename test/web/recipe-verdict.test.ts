@@ -1,6 +1,7 @@
 /**
- * The lab rebuilds a recipe story's recipe verdict from the trace alone
- * (sim/scenario/recipe-report.ts) with the run's checkers, and agrees with the run
+ * The lab rebuilds a recipe story's recipe verdict from the trace (its events, and the
+ * clients' sessions its meta keeps) (sim/scenario/recipe-report.ts) with the run's
+ * checkers, and agrees with the run
  * (`zablab run`'s verdict): the same verdict, summary and overlap windows.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -21,7 +22,7 @@ describe("the lab's recipe verdict", () => {
       const scenario = parseScenario(readFileSync(file, 'utf8'), file);
       const result = runScenario(scenario, protocolAdapter(protocol), { seed: 1, keepTrace: true });
       expect(result.recipe).toBeDefined();
-      const lab = recipeFromTrace(result.trace!.events, scenario, result.simTimeUs);
+      const lab = recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, result.trace!.meta.clientSessions);
       expect(lab?.report).toEqual(result.recipe);
     });
   }

@@ -149,7 +149,8 @@ describe('znode model', () => {
       ['create', { path: '/b/1', data: '' }, '/b/1'],
       ['getChildren', { path: '/a' }, ['1']],
     );
-    expect(checkHistory(dirs, 'znode').partitions).toBe(3);
+    // /a and /b under "/" (nothing lists "/"), the children of /a, the children of /b.
+    expect(checkHistory(dirs, 'znode').partitions).toBe(4);
     // /c is created concurrently with a create under it: one part with its parent.
     const racing = h(
       ['invoke', 0, 'create', { path: '/c', data: '' }],
@@ -170,6 +171,25 @@ describe('znode model', () => {
       ['ok', 0, 'delete', null],
     );
     expect(checkHistory(reversed, 'znode').verdict).toBe('not-linearizable');
+  });
+
+  it('splits a directory per child unless something reads the directory whole (getChildren, a sequential create)', () => {
+    // Two clients on /x and /y: setData NONODE, create, setData, concurrently per key.
+    const keys = (extra: HistoryEvent[]): HistoryEvent[] => [
+      ...h(['invoke', 0, 'create', { path: '/x', data: 'a' }], ['invoke', 1, 'create', { path: '/y', data: 'b' }]),
+      ...h(['ok', 0, 'create', '/x'], ['ok', 1, 'create', '/y']),
+      ...h(['invoke', 0, 'setData', { path: '/x', data: 'c', version: 0 }], ['invoke', 1, 'getData', { path: '/y' }]),
+      ...h(['ok', 0, 'setData', 1], ['ok', 1, 'getData', { data: 'b', version: 0 }]),
+      ...extra,
+    ];
+    expect(checkHistory(keys([]), 'znode')).toMatchObject({ verdict: 'linearizable', partitions: 2 });
+    const listed = keys(h(['invoke', 2, 'getChildren', { path: '/' }], ['ok', 2, 'getChildren', ['x', 'y']]));
+    expect(checkHistory(listed, 'znode')).toMatchObject({ verdict: 'linearizable', partitions: 1 });
+    const sequential = keys(h(['invoke', 2, 'create', { path: '/q-', data: 'd', sequential: true }], ['ok', 2, 'create', '/q-0000000002']));
+    expect(checkHistory(sequential, 'znode')).toMatchObject({ verdict: 'linearizable', partitions: 1 });
+    // Split, a stale read of one key is still found.
+    const stale = keys(h(['invoke', 1, 'getData', { path: '/x' }], ['ok', 1, 'getData', { data: 'a', version: 0 }]));
+    expect(checkHistory(stale, 'znode').verdict).toBe('not-linearizable');
   });
 
   it('initial nodes can be given', () => {
