@@ -29,7 +29,7 @@
 import type { ClientRequest, NodeContext, NodeId } from '../core/node.js';
 import type { ClientBody, ClientNotification, ClientReply, ReadMode, RefusalCode } from '../client/protocol.js';
 import { endSession, grantedTimeout, readNow, refused, setWatches } from '../client/serving.js';
-import { isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkResult } from '../store/index.js';
+import { FAIL, isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { CommandOutcome } from './apply.js';
 import type { PaxosConfig } from './config.js';
 import type { Command, PaxosMessage, Route } from './messages.js';
@@ -200,7 +200,12 @@ export class ClientService {
     this.byKey.delete(key);
     // A stale txn was not executed (see apply.ts): the client may retry.
     if (outcome.stale) entry.refusal = 'NOTREADY';
-    else entry.result = command.kind === 'read' ? this.readNow(entry) : result;
+    // A quorum read takes effect at its slot: if its session was closed at an earlier slot
+    // it is not served (the ZAB leader orders such a read as a SESSIONEXPIRED error txn, as
+    // ZooKeeper's PrepRequestProcessor.checkSession refuses a closed session's request);
+    // answering it would show the client data its expired session's watches never saw.
+    else if (command.kind === 'read') entry.result = this.host.tree.hasSession(entry.sessionId) ? this.readNow(entry) : FAIL.SESSIONEXPIRED;
+    else entry.result = result;
     this.drain(ctx, entry.sessionId);
   }
 

@@ -19,7 +19,7 @@
  */
 import { checkHistory, resolveModel, type LinResult } from './checker.js';
 import { parseEdnHistory, readEdnForms } from './edn.js';
-import { HistoryError, type HistoryEvent } from './history.js';
+import { HistoryError, normalizeOrder, type HistoryEvent } from './history.js';
 import { verdictPage } from './html.js';
 import { parseJson, parseJsonHistory } from './json.js';
 import type { AnyModel } from './model.js';
@@ -100,23 +100,36 @@ interface Args {
  * accepts only where the register did not hold its old value); any other failed
  * operation (a timed-out read) is indeterminate, `info`.
  */
-export function failuresAsPorcupine(events: readonly HistoryEvent[]): HistoryEvent[] {
+export function failuresAsPorcupine(events: readonly HistoryEvent[], lines?: readonly number[]): HistoryEvent[] {
   const out = events.map((e) => ({ ...e }));
   const pending = new Map<unknown, number>();
-  out.forEach((e, i) => {
+  // Paired in real-time order (at one instant, a process's invocation may be listed after
+  // its completion), as the checker will pair them.
+  for (const i of normalizeOrder(out, lines)) {
+    const e = out[i];
     if (e.type === 'invoke') {
       pending.set(e.process, i);
-      return;
+      continue;
     }
     const invocation = pending.get(e.process);
     pending.delete(e.process);
-    if (e.type !== 'fail') return;
+    if (e.type !== 'fail') continue;
     if (e.f === 'cas' && invocation !== undefined && out[invocation].f === 'cas') {
       out[invocation].f = 'cas-false';
       e.f = 'cas-false';
       e.type = 'ok';
-    } else e.type = 'info';
-  });
+    } else {
+      // Indeterminate, but the process goes on (a Jepsen :fail does not end it, and
+      // Porcupine's etcd model only makes the operation return at infinity): the operation
+      // gets a process of its own, so the process's next invocation is not one after `info`.
+      e.type = 'info';
+      if (invocation !== undefined) {
+        const own = `${String(e.process)} (failed op, event ${i + 1})`;
+        out[invocation].process = own;
+        e.process = own;
+      }
+    }
+  }
   return out;
 }
 
@@ -322,7 +335,7 @@ export async function checkCommand(argv: string[], io: CheckIo): Promise<number>
     try {
       const parsed = parseHistoryFile(file, text);
       const lines = parsed.lines;
-      const events = args.porcupineFailures ? failuresAsPorcupine(parsed.events) : parsed.events;
+      const events = args.porcupineFailures ? failuresAsPorcupine(parsed.events, lines) : parsed.events;
       const start = io.now();
       const model = args.initial !== undefined ? WITH_INITIAL[args.model](args.initial.value) : resolveModel(args.model);
       budget = { maxSteps: args.maxSteps ?? defaultMaxSteps(Math.ceil(events.length / 2)), timeoutMs: args.timeoutMs ?? DEFAULT_TIMEOUT_MS };

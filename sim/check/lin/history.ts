@@ -17,7 +17,8 @@
  * Intervals are closed: operation A precedes B in real time iff A's completion comes
  * before B's invocation in the list. When events carry `timeUs`, the list must be
  * non-decreasing in time, and at the same instant an invocation sorts before a
- * completion (so two operations that touch at one instant overlap).
+ * completion (so two operations that touch at one instant overlap) — except a process's
+ * own: its completion stays before its next invocation at the same instant.
  *
  * ```
  *   p0  [--- write 1 ---]
@@ -156,9 +157,10 @@ function checkEventShape(ev: unknown, position: number, lines: readonly number[]
 /**
  * Real-time order, as input positions: the input order without nemesis events; when
  * every event carries `timeUs`, time must not go backwards and, at one instant,
- * invocations move before completions (closed intervals).
+ * invocations move before completions (closed intervals), except that a process's own
+ * events keep the order it must have done them in.
  */
-function normalizeOrder(events: readonly HistoryEvent[], lines: readonly number[] | undefined): Int32Array {
+export function normalizeOrder(events: readonly HistoryEvent[], lines?: readonly number[]): Int32Array {
   const order = new Int32Array(events.length);
   let count = 0;
   let timed = true;
@@ -181,14 +183,47 @@ function normalizeOrder(events: readonly HistoryEvent[], lines: readonly number[
     if (cur === prev && events[out[k]].type === 'invoke' && events[out[k - 1]].type !== 'invoke') ties = true;
   }
   if (!ties) return out;
+  // At one instant, invocations move before completions, except that a process's own
+  // events stay in the order it did them: one whose operation was pending before this
+  // instant completes it first, then invokes its next (a monotonic clock read the same
+  // time for both); one that was idle invokes first (a zero-length operation).
   const sorted = new Int32Array(count);
   let n = 0;
+  const pendingBefore = new Set<ProcessId>();
+  const queued = new Map<ProcessId, number[]>(); // process → its invocations at this instant
   for (let i = 0; i < count; ) {
     let j = i;
     const t = events[out[i]].timeUs;
     while (j < count && events[out[j]].timeUs === t) j++;
-    for (let k = i; k < j; k++) if (events[out[k]].type === 'invoke') sorted[n++] = out[k];
-    for (let k = i; k < j; k++) if (events[out[k]].type !== 'invoke') sorted[n++] = out[k];
+    const from = n;
+    queued.clear();
+    for (let k = i; k < j; k++) {
+      const ev = events[out[k]];
+      if (ev.type !== 'invoke') continue;
+      const q = queued.get(ev.process);
+      if (q === undefined) queued.set(ev.process, [out[k]]);
+      else q.push(out[k]);
+    }
+    // First the invocations of idle processes...
+    for (const [p, q] of queued) if (!pendingBefore.has(p)) sorted[n++] = q.shift() as number;
+    // ...then the completions, each followed at once by its process's next invocation, so
+    // that invocation still overlaps the completions that come after it. (Two processes
+    // that both complete and invoke again at one instant cannot both overlap the other's
+    // completion in one event order: the later completion's process loses that overlap.)
+    for (let k = i; k < j; k++) {
+      const ev = events[out[k]];
+      if (ev.type === 'invoke') continue;
+      sorted[n++] = out[k];
+      const q = queued.get(ev.process);
+      if (q !== undefined && q.length > 0) sorted[n++] = q.shift() as number;
+    }
+    // Invocations left over (a process invoking while pending) stay, for pairing to report.
+    for (const q of queued.values()) for (const position of q) sorted[n++] = position;
+    for (let k = from; k < n; k++) {
+      const ev = events[sorted[k]];
+      if (ev.type === 'invoke') pendingBefore.add(ev.process);
+      else pendingBefore.delete(ev.process);
+    }
     i = j;
   }
   return sorted;
@@ -301,15 +336,29 @@ export function pairHistory(events: readonly HistoryEvent[], options: PairOption
  */
 export function completePendingAsInfo(events: HistoryEvent[], lines: number[]): void {
   const pending = new Map<ProcessId, number>();
-  events.forEach((ev, i) => {
-    if (isNemesis(ev.process)) return;
+  // In real-time order, as the checker pairs them: at one instant a process's invocation
+  // may be listed after its completion.
+  for (const i of normalizeOrder(events, lines)) {
+    const ev = events[i];
     if (ev.type === 'invoke') pending.set(ev.process, i);
     else pending.delete(ev.process);
-  });
+  }
   const open = [...pending.values()].sort((a, b) => a - b);
+  // When every event carries a time, so does the completion appended at the end (the
+  // latest time): a history with one untimed event is read in list order, and the
+  // instant's rule (invocations before completions) would silently stop applying.
+  let lastUs: number | undefined = -Infinity;
+  for (const ev of events) {
+    if (isNemesis(ev.process)) continue;
+    if (typeof ev.timeUs !== 'number') {
+      lastUs = undefined;
+      break;
+    }
+    lastUs = Math.max(lastUs, ev.timeUs);
+  }
   for (const i of open) {
     const inv = events[i];
-    events.push({ type: 'info', process: inv.process, f: inv.f, value: null });
+    events.push({ type: 'info', process: inv.process, f: inv.f, value: null, ...(lastUs !== undefined ? { timeUs: lastUs } : {}) });
     lines.push(lines[i]);
   }
 }

@@ -1,0 +1,3 @@
+module zablab/differential
+
+go 1.19
