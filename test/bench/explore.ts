@@ -43,7 +43,7 @@ function bfs(adapter: ProtocolAdapter, maxDepth: number, reduction: Reduction = 
   return { result, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-function costs(adapter: ProtocolAdapter): Record<string, number> {
+export function costs(adapter: ProtocolAdapter): Record<string, number> {
   const s = scenario();
   const make = (prefix: ScheduleStep[]) => new World(s, adapter, { seed: 1, budgets: ONE_CRASH, prefix });
   const time = (runs: number, fn: () => void) => {
