@@ -12,7 +12,7 @@ import { loadScenario } from './scenarios.js';
 import { coreCount, parseWorkers } from './limits.js';
 import { workerProcessFlags } from './sweep.js';
 import { EXPLORE_CHILD_ARG, type WorkerReply } from './explore-worker.js';
-import { exploreParallel, type LevelPort, type LevelReply, type LevelRequest, type ParallelResult } from '../explore/parallel.js';
+import { exploreParallel, randomParallel, type LevelPort, type LevelReply, type LevelRequest, type ParallelResult } from '../explore/parallel.js';
 import { World } from '../explore/world.js';
 import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -39,10 +39,11 @@ order, or, with --free-timers, any node's next timer first (slow nodes, pauses).
 --reduction sleep (the default for bfs and dfs) skips a choice whose result another
 order of independent events (two servers' deliveries, syncs, client requests,
 notices, a crash) already reaches: the same states, fewer successors computed.
---workers N (bfs) splits each level's states among N worker processes (at most the
-core count) that share one visited set: the same unique states, verdict and
-counterexample depth as one worker (without sleep sets: each state is expanded once,
-but its pruned choices are computed). dfs and random run on one worker.
+--workers N (default 1, at most the core count) runs on N worker processes. bfs splits
+each level's states among them with one visited set: the same unique states, verdict
+and counterexample depth as one worker (no sleep sets on workers: each state is still
+expanded once, but the choices they prune are computed). random: each worker its own
+walks on its share of --max-states. dfs runs on one worker.
 Defaults: --max-depth 12, --max-states 100000, no faults (every budget 0), seed 1.
 Exit: 0 the bounded space holds, 1 a counterexample, 2 bad input.
 `;
@@ -88,8 +89,8 @@ export function exploreCommand(argv: string[]): number | Promise<number> {
   const seed = count(values.seed, '--seed', 1);
   if (values.workers !== undefined && values.workers.trim() === '0') throw new UsageError('--workers must be at least 1, got "0"');
   let workers = values.workers === undefined ? 1 : parseWorkers(values.workers, 'explore');
-  if (workers > 1 && strategy !== 'bfs') {
-    err(`zablab explore: note: --workers applies to bfs; ${strategy} runs on one worker\n`);
+  if (workers > 1 && strategy === 'dfs') {
+    err('zablab explore: note: --workers applies to bfs and random; dfs runs on one worker\n');
     workers = 1;
   }
   const loaded = loadScenario(positionals[0]);
@@ -125,7 +126,8 @@ export function exploreCommand(argv: string[]): number | Promise<number> {
     // The prefix is taken here first: a step of the scenario's schedule that cannot happen is bad input, named, before any worker starts.
     runScheduled(loaded.file, () => new World(scenario, adapter, { seed, budgets, prefix }));
     const task = { scenario, protocol, maxDepth, budgets, seed, prefix };
-    return withWorkerProcesses(workers, (ports) => exploreParallel(task, ports, { maxStates, onProgress: progress.update })).then((result) => finish(result, result));
+    const search = strategy === 'random' ? (ports: LevelPort[]) => randomParallel(task, ports, { maxStates, seed }) : (ports: LevelPort[]) => exploreParallel(task, ports, { maxStates, onProgress: progress.update });
+    return withWorkerProcesses(workers, search).then((result) => finish(result, result));
   }
   // The scenario's schedule is taken first: a step of it that cannot happen is bad input, naming the step.
   const result = runScheduled(loaded.file, () => explore(scenario, adapter, { strategy, maxDepth, maxStates, budgets, seed, prefix, reduction, onProgress: progress.update, progressEvery: 200 }));
@@ -178,7 +180,7 @@ function report(name: string, protocol: string, r: ExploreResult, seconds: numbe
   lines.push(`  states       ${r.states} generated, ${r.unique} unique, deepest ${r.depth}, ${seconds.toFixed(1)} s (${Math.round(r.unique / Math.max(seconds, 1e-9))} unique states/s)`);
   const bound = r.violation !== null ? 'stopped at the first violation' : r.exhausted ? (r.cutAtDepth > 0 ? `exhausted to depth ${r.maxDepth} (${r.cutAtDepth} states at the depth bound had successors)` : 'the whole bounded space exhausted') : r.strategy === 'random' ? 'random walks (never exhaustive)' : 'stopped at --max-states';
   lines.push(`  space        ${bound}`);
-  if (parallel !== null) lines.push(`  workers      ${parallel.workers} processes, ${parallel.cpuSeconds.toFixed(1)} s CPU with this one (${(parallel.cpuSeconds / Math.max(seconds, 1e-9)).toFixed(2)} CPU s per wall s), one visited set, no sleep sets`);
+  if (parallel !== null) lines.push(`  workers      ${parallel.workers} processes, ${parallel.cpuSeconds.toFixed(1)} s CPU with this one (${(parallel.cpuSeconds / Math.max(seconds, 1e-9)).toFixed(2)} CPU s per wall s)${r.strategy === 'bfs' ? ', one visited set, no sleep sets' : ', a walk seed each'}`);
   if (r.pruned > 0) lines.push(`  reduction    ${r.pruned} choices left asleep (their states reached by a commuted order), ${r.reexpanded} states taken up again`);
   lines.push(`  sometimes    ${SOMETIMES.map((p) => (r.sometimes[p] === null ? `✗ ${p}` : `✓ ${p} (depth ${r.sometimes[p]})`)).join(', ')}`);
   if (r.violation === null) {

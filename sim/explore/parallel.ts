@@ -24,7 +24,7 @@ import type { ProtocolAdapter } from '../scenario/protocol.js';
 import type { ProtocolName, Scenario } from '../scenario/types.js';
 import type { Budgets, ScheduleStep } from './scheduler.js';
 import { SOMETIMES, type Sometimes } from './world.js';
-import { LevelSearch, type Counterexample, type ExploreProgress, type ExploreResult, type LevelReport } from './search.js';
+import { explore, LevelSearch, type Counterexample, type ExploreProgress, type ExploreResult, type LevelReport } from './search.js';
 
 /** What a worker needs to build its world: plain data, sent once. */
 export interface LevelTask {
@@ -45,14 +45,16 @@ export type LevelRequest =
   | { type: 'expand'; budget: number }
   | { type: 'accept'; flags: number[] }
   | { type: 'give'; positions: number[] }
-  | { type: 'figures' };
+  | { type: 'figures' }
+  | { type: 'walks'; task: LevelTask; walkSeed: string; maxStates: number };
 
 export type LevelReply =
   | { type: 'ok' }
   | { type: 'root'; fingerprint: number; violation: Counterexample | null; cut: boolean }
   | { type: 'report'; report: LevelReport }
   | { type: 'paths'; paths: number[][] }
-  | { type: 'figures'; figures: WorkerFigures };
+  | { type: 'figures'; figures: WorkerFigures }
+  | { type: 'walks'; result: ExploreResult; fingerprints: number[] };
 
 export type WorkerFigures = Pick<ExploreResult, 'states' | 'depth' | 'stepsReplayed' | 'snapshots' | 'restores' | 'sometimes'> & {
   /** CPU time of the worker's process (a worker process adds it; an in-process worker has none of its own). */
@@ -71,6 +73,24 @@ export class LevelServer {
   constructor(private readonly adapterOf: (protocol: ProtocolName) => ProtocolAdapter) {}
 
   handle(request: LevelRequest): LevelReply {
+    if (request.type === 'walks') {
+      // Random walks on this worker's share of the states budget; the fingerprints it met first, for the union.
+      const task = request.task;
+      const fingerprints: number[] = [];
+      const result = explore(task.scenario, this.adapterOf(task.protocol), {
+        strategy: 'random',
+        maxDepth: task.maxDepth,
+        maxStates: request.maxStates,
+        budgets: task.budgets,
+        seed: task.seed,
+        prefix: task.prefix,
+        walkSeed: request.walkSeed,
+        onState: (fingerprint, _depth, _invariant, fresh) => {
+          if (fresh) fingerprints.push(fingerprint);
+        },
+      });
+      return { type: 'walks', result, fingerprints };
+    }
     if (request.type === 'start') {
       const task = request.task;
       this.search = new LevelSearch(task.scenario, this.adapterOf(task.protocol), {
@@ -85,6 +105,10 @@ export class LevelServer {
       return { type: 'ok' };
     }
     const search = this.search;
+    if (request.type === 'figures' && search === null) {
+      // A worker that only walked: its CPU time is all there is to say (the worker process adds it).
+      return { type: 'figures', figures: { states: 0, depth: 0, stepsReplayed: 0, snapshots: 0, restores: 0, sometimes: Object.fromEntries(SOMETIMES.map((name) => [name, null])) as Record<Sometimes, number | null> } };
+    }
     if (search === null) throw new Error(`explore worker: ${request.type} before start`);
     switch (request.type) {
       case 'root': {
@@ -260,4 +284,49 @@ async function balance(ports: readonly LevelPort[], holds: number[][]): Promise<
     const leaving = new Set(moved.filter((move) => move.from === from).flatMap((move) => move.positions));
     holds[from] = holds[from].filter((_, position) => !leaving.has(position));
   }
+}
+
+/**
+ * Random walks on several workers: each takes its own walks (its own walk seed, the same
+ * worlds) on its share of the states budget; the unique count is the union of what they
+ * met, and the counterexample the first worker's (in worker order) that found one. Walks
+ * are samples, so the figures depend on N; a counterexample replays like any other.
+ */
+export async function randomParallel(task: LevelTask, ports: readonly LevelPort[], options: ParallelOptions & { seed: number }): Promise<ParallelResult> {
+  const n = ports.length;
+  const share = (worker: number) => Math.floor(options.maxStates / n) + (worker < options.maxStates % n ? 1 : 0);
+  const replies = await Promise.all(
+    ports.map((port, worker) => expect(port, { type: 'walks', task, walkSeed: `zablab/explore/${options.seed}/worker ${worker} of ${n}`, maxStates: Math.max(1, share(worker)) }, 'walks')),
+  );
+  const figures = await Promise.all(ports.map(async (port) => (await port.call({ type: 'figures' })) as LevelReply));
+  const unique = new Set<number>();
+  for (const reply of replies) for (const fp of reply.fingerprints) unique.add(fp);
+  const results = replies.map((reply) => reply.result);
+  const sometimes = Object.fromEntries(SOMETIMES.map((name) => [name, null])) as Record<Sometimes, number | null>;
+  for (const result of results) {
+    for (const name of SOMETIMES) {
+      const at = result.sometimes[name];
+      if (at !== null && (sometimes[name] === null || at < sometimes[name]!)) sometimes[name] = at;
+    }
+  }
+  const sum = (key: 'states' | 'stepsReplayed' | 'snapshots' | 'restores') => results.reduce((total, result) => total + result[key], 0);
+  return {
+    states: sum('states'),
+    unique: unique.size,
+    depth: Math.max(...results.map((result) => result.depth)),
+    queue: 0,
+    strategy: 'random',
+    maxDepth: task.maxDepth,
+    exhausted: false,
+    cutAtDepth: 0,
+    stepsReplayed: sum('stepsReplayed'),
+    snapshots: sum('snapshots'),
+    restores: sum('restores'),
+    pruned: 0,
+    reexpanded: 0,
+    violation: results.find((result) => result.violation !== null)?.violation ?? null,
+    sometimes,
+    workers: n,
+    workerCpuSeconds: figures.reduce((total, reply) => total + (reply.type === 'figures' ? reply.figures.cpuUs ?? 0 : 0), 0) / 1e6,
+  };
 }

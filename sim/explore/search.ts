@@ -37,6 +37,8 @@ export interface ExploreOptions {
   seed: number;
   /** Steps before the search (see WorldOptions.prefix); every counterexample starts with them. */
   prefix?: readonly ScheduleStep[];
+  /** The random walks' own seed (default from `seed`): workers walking one space take different walks, in the same worlds. */
+  walkSeed?: string;
   /** Snapshots kept at once for waiting states (default DEFAULT_MAX_SNAPSHOTS): the memory bound. */
   maxSnapshots?: number;
   /**
@@ -418,7 +420,7 @@ function systematic(explorer: Explorer, strategy: 'bfs' | 'dfs'): boolean {
 /** Random walks: each from the initial state, a uniformly drawn choice per step, to maxDepth. True if stopped by a violation. */
 function randomWalks(explorer: Explorer, first: World): boolean {
   const options = explorer.options;
-  const rng = new Rng(`zablab/explore/${explorer.options.seed}`);
+  const rng = new Rng(explorer.options.walkSeed ?? `zablab/explore/${explorer.options.seed}`);
   const world = first;
   while (explorer.states < explorer.options.maxStates) {
     const path: number[] = [];

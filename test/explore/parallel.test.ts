@@ -15,7 +15,7 @@ import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import type { ProtocolName, Scenario } from '../../sim/scenario/types.js';
 import { explore, type ExploreResult } from '../../sim/explore/search.js';
-import { exploreParallel, localPort, type LevelTask } from '../../sim/explore/parallel.js';
+import { exploreParallel, localPort, randomParallel, type LevelTask } from '../../sim/explore/parallel.js';
 import { replayCounterexample, counterexampleScenario } from '../../sim/explore/counterexample.js';
 import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
 import { ROOT, zablab } from '../cli/helpers.js';
@@ -91,6 +91,21 @@ describe('bfs on several workers', () => {
     expect(vb.run).toBe(vb.replayed.traceHash);
   });
 
+  it('random walks on 2 workers: their own walks, every state counted once, a counterexample that replays', async () => {
+    const task: LevelTask = { scenario: SCENARIO, protocol: 'zab', maxDepth: 30, budgets: ONE_CRASH, seed: 1, prefix: WARMUP };
+    const two = await randomParallel(task, [localPort(protocolAdapter), localPort(protocolAdapter)], { maxStates: 2_000, seed: 1 });
+    const one = explore(SCENARIO, protocolAdapter('zab'), { strategy: 'random', maxDepth: 30, maxStates: 1_000, budgets: ONE_CRASH, seed: 1, prefix: WARMUP });
+    expect(two.states).toBe(2_000);
+    // Different walks: the two workers together meet more states than one worker's share alone.
+    expect(two.unique).toBeGreaterThan(one.unique);
+    expect(two.unique).toBeLessThanOrEqual(two.states);
+    const buggy = { ...task, scenario: { ...SCENARIO, bugs: ['applyWritesLocally'] } };
+    const found = await randomParallel(buggy, [localPort(protocolAdapter), localPort(protocolAdapter)], { maxStates: 2_000, seed: 1 });
+    expect(found.violation?.invariant).toBe('Integrity');
+    const file = counterexampleScenario(buggy.scenario, 'zab', 1, found.violation!, 'random');
+    expect(replayCounterexample(file, protocolAdapter('zab'), found.violation!).reproduced).toBe(true);
+  });
+
   it('bad --workers values: one line, exit 2; above the core count it is capped with a note; dfs runs on one worker', () => {
     for (const value of ['0', 'two', '-1', '1.5', '']) {
       const cli = zablab(['explore', FILE, '--max-depth', '1', '--workers', value]);
@@ -104,7 +119,7 @@ describe('bfs on several workers', () => {
     expect((JSON.parse(many.stdout) as { workers: number }).workers).toBe(availableParallelism());
     const dfs = zablab(['explore', FILE, '--warmup-ms', '385', '--max-depth', '2', '--strategy', 'dfs', '--workers', '2', '--json']);
     expect(dfs.code, dfs.stderr).toBe(0);
-    if (availableParallelism() > 1) expect(dfs.stderr).toMatch(/--workers applies to bfs; dfs runs on one worker/);
+    if (availableParallelism() > 1) expect(dfs.stderr).toMatch(/--workers applies to bfs and random; dfs runs on one worker/);
     expect((JSON.parse(dfs.stdout) as { workers: number }).workers).toBe(1);
   });
 });
