@@ -357,12 +357,29 @@ function hashStorage(hasher: StateHasher, storage: NodeStorage): void {
   hasher.skip.add(storage);
 }
 
+/** Per FIFO link, how many of its events came before (reused: one fingerprint at a time). */
+const positions = new Map<number | string, number>();
+/** Ends below this make a numeric link key (kinds × ends² stays below 2^53); larger ones, a string. */
+const LINK_END = 0xffffff;
+const kindCodes = new Map<string, number>();
+
+function kindCode(kind: string): number {
+  let code = kindCodes.get(kind);
+  if (code === undefined) {
+    code = kindCodes.size;
+    kindCodes.set(kind, code);
+  }
+  return code;
+}
+
 /** Pending events, unordered across links, each with its position on its own FIFO link. */
 function hashInFlight(hasher: StateHasher, cluster: Cluster<Message>, messages?: WeakMap<object, number>): void {
-  const positions = new Map<string, number>();
+  positions.clear();
   hasher.unordered(cluster.pendingEvents(), (event) => {
     if (event.kind === 'timer') return; // hashed with its node
-    const key = `${event.kind}:${event.node}:${event.peer}`;
+    // The link: its kind and two ends (ids are small; -1 for none), as one number rather than a string per event.
+    const small = event.node >= -1 && event.node < LINK_END && event.peer >= -1 && event.peer < LINK_END;
+    const key = small ? (kindCode(event.kind) * (LINK_END + 1) + (event.node + 1)) * (LINK_END + 1) + (event.peer + 1) : `${event.kind}:${event.node}:${event.peer}`;
     const position = positions.get(key) ?? 0;
     positions.set(key, position + 1);
     hasher.string(event.kind);

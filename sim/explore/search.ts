@@ -37,6 +37,8 @@ export interface ExploreOptions {
   seed: number;
   /** Steps before the search (see WorldOptions.prefix); every counterexample starts with them. */
   prefix?: readonly ScheduleStep[];
+  /** The random walks' own seed (default from `seed`): workers walking one space take different walks, in the same worlds. */
+  walkSeed?: string;
   /** Snapshots kept at once for waiting states (default DEFAULT_MAX_SNAPSHOTS): the memory bound. */
   maxSnapshots?: number;
   /**
@@ -180,7 +182,11 @@ class Explorer {
     below.reverse();
     this.live.replay(below);
     this.stepsReplayed += below.length;
-    // Its parent waits for one successor fewer; the last one lets the parent's snapshot go.
+    this.release(id);
+  }
+
+  /** `id` no longer waits (reached, or handed to another worker): its parent waits for one successor fewer; the last one lets the parent's snapshot go. */
+  release(id: number): void {
     const parent = this.frontier.parent[id];
     const left = this.waiting.get(parent);
     if (left !== undefined) {
@@ -414,7 +420,7 @@ function systematic(explorer: Explorer, strategy: 'bfs' | 'dfs'): boolean {
 /** Random walks: each from the initial state, a uniformly drawn choice per step, to maxDepth. True if stopped by a violation. */
 function randomWalks(explorer: Explorer, first: World): boolean {
   const options = explorer.options;
-  const rng = new Rng(`zablab/explore/${explorer.options.seed}`);
+  const rng = new Rng(explorer.options.walkSeed ?? `zablab/explore/${explorer.options.seed}`);
   const world = first;
   while (explorer.states < explorer.options.maxStates) {
     const path: number[] = [];
@@ -441,4 +447,159 @@ function randomWalks(explorer: Explorer, first: World): boolean {
     explorer.restores++;
   }
   return false;
+}
+
+/**
+ * What one level of a level-synchronised breadth-first search found on one worker
+ * (parallel.ts): the successors that were new to this worker, for the coordinator to
+ * judge against every worker's, and the violation, if one was met.
+ */
+export interface LevelReport {
+  /** Per new successor, its fingerprint (in the order they were made). */
+  fingerprints: number[];
+  /** Per new successor: 1 if it lies at the depth bound and has successors (the bound cut it there). */
+  cut: number[];
+  /** States generated in this level (duplicates included). */
+  states: number;
+  /** The first violation met (the search stops at the end of the level). */
+  violation: Counterexample | null;
+  /** The level was left unfinished: the states budget ran out. */
+  stopped: boolean;
+}
+
+/**
+ * One worker's part of a parallel breadth-first search (parallel.ts). It holds a set
+ * of states of the current level (its roots at first: paths from the initial state,
+ * replayed once), expands them all (each successor made from the expanded state's
+ * snapshot, as `explore` does), and reports the successors it has not seen; the
+ * coordinator, which holds the one visited set, says which are new to the whole search,
+ * and those are this worker's next level. The sleep-set reduction is not used: a
+ * state's sleep set depends on the order in which workers meet it, and sleep sets prune
+ * choices, not states, so the states, their depths and the verdict are those of
+ * `explore`'s bfs.
+ */
+export class LevelSearch {
+  private readonly explorer: Explorer;
+  /** The states to expand at this level. */
+  private level: number[] = [];
+  /** The last level's new successors, as (parent, choice) pairs, awaiting accept(). */
+  private candidates: number[] = [];
+  /** The states the last level expanded, with their snapshots, awaiting accept(). */
+  private expanded: [number, WorldSnapshot][] = [];
+  private depth = 0;
+
+  constructor(scenario: Scenario, adapter: ProtocolAdapter, options: ExploreOptions) {
+    this.explorer = new Explorer(scenario, adapter, { ...options, strategy: 'bfs', reduction: 'none', stopAtViolation: true });
+    this.explorer.add(-1, -1, 0);
+  }
+
+  /** The initial state: its fingerprint, the violation in it (or null), whether anything can happen in it. */
+  root(): { fingerprint: number; violation: Counterexample | null; cut: boolean } {
+    const explorer = this.explorer;
+    explorer.observe(explorer.live, 0, () => []);
+    const fingerprint = explorer.live.fingerprint();
+    explorer.visited.set(fingerprint, 0);
+    return { fingerprint, violation: explorer.violation, cut: explorer.live.choices().length > 0 };
+  }
+
+  /** The states to expand next: paths from the initial state, all of one depth (the empty path is the initial state). */
+  addRoots(paths: readonly (readonly number[])[], fingerprints: readonly number[]): void {
+    const explorer = this.explorer;
+    paths.forEach((path, i) => {
+      let at = 0;
+      for (const choice of path) at = explorer.add(at, choice, explorer.frontier.depth[at] + 1);
+      this.depth = path.length;
+      this.level.push(at);
+      explorer.visited.set(fingerprints[i], path.length);
+    });
+  }
+
+  /** The states left to expand at this level. */
+  get size(): number {
+    return this.level.length;
+  }
+
+  /** Hands the states at `positions` (in this level's order) to another worker: their paths, and they leave this one. */
+  give(positions: readonly number[]): number[][] {
+    const leaving = new Set(positions);
+    const paths = positions.map((position) => this.explorer.path(this.level[position]));
+    for (const position of positions) this.explorer.release(this.level[position]);
+    this.level = this.level.filter((_, position) => !leaving.has(position));
+    return paths;
+  }
+
+  /** Expands every state of this level, generating at most `budget` states. */
+  expandLevel(budget: number): LevelReport {
+    const explorer = this.explorer;
+    const world = explorer.live;
+    const depth = this.depth + 1;
+    const maxDepth = explorer.options.maxDepth;
+    const report: LevelReport = { fingerprints: [], cut: [], states: 0, violation: null, stopped: false };
+    const startStates = explorer.states;
+    const candidates: number[] = [];
+    for (const id of this.level) {
+      explorer.reach(id);
+      explorer.frontier.expanded[id] = true;
+      const choices = world.choices();
+      if (choices.length === 0) continue;
+      const here = world.snapshot();
+      explorer.snapshotsTaken++;
+      let moved = false;
+      for (let index = 0; index < choices.length; index++) {
+        if (explorer.states - startStates >= budget) {
+          report.stopped = true;
+          break;
+        }
+        if (moved) {
+          world.restore(here);
+          explorer.restores++;
+        }
+        moved = true;
+        world.apply(choices[index]);
+        explorer.stepsReplayed++;
+        const invariant = explorer.observe(world, depth, () => [...explorer.path(id), index]);
+        if (explorer.violation !== null) {
+          report.violation = explorer.violation;
+          break;
+        }
+        const fp = world.fingerprint();
+        if (explorer.visited.has(fp)) continue;
+        explorer.visited.set(fp, depth);
+        if (invariant !== null) continue;
+        report.fingerprints.push(fp);
+        report.cut.push(depth >= maxDepth && world.choices().length > 0 ? 1 : 0);
+        candidates.push(id, index);
+      }
+      // Kept until accept() knows how many of its successors are this worker's.
+      this.expanded.push([id, here]);
+      if (report.violation !== null || report.stopped) break;
+    }
+    report.states = explorer.states - startStates;
+    this.candidates = candidates;
+    this.level = [];
+    this.depth = depth;
+    return report;
+  }
+
+  /** The coordinator's answer to the last level's report: per new successor, 1 if it is this worker's to expand next. */
+  accept(flags: ArrayLike<number>): void {
+    const explorer = this.explorer;
+    const candidates = this.candidates;
+    const children = new Map<number, number>();
+    for (let i = 0; i < flags.length; i++) {
+      if (flags[i] !== 1 || this.depth >= explorer.options.maxDepth) continue;
+      const parent = candidates[2 * i];
+      this.level.push(explorer.add(parent, candidates[2 * i + 1], this.depth));
+      children.set(parent, (children.get(parent) ?? 0) + 1);
+    }
+    // Each expanded state's snapshot stays while its successors wait (within the memory bound).
+    for (const [id, here] of this.expanded) explorer.keep(id, here, children.get(id) ?? 0);
+    this.expanded = [];
+    this.candidates = [];
+  }
+
+  figures(): Pick<ExploreResult, 'states' | 'depth' | 'stepsReplayed' | 'snapshots' | 'restores' | 'sometimes'> {
+    const e = this.explorer;
+    return { states: e.states, depth: e.deepest, stepsReplayed: e.stepsReplayed, snapshots: e.snapshotsTaken, restores: e.restores, sometimes: { ...e.sometimes } };
+  }
 }

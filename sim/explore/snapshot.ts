@@ -47,79 +47,137 @@ export interface ComponentSnapshot {
 export interface SnapshotOptions {
   /** Never walked (immutable inputs, or objects another component owns). */
   readonly stop: ReadonlySet<object>;
+  /**
+   * An earlier snapshot of the same component (the one last restored or taken): an
+   * object whose contents equal what it saved shares its saved record instead of a new
+   * copy, and when every object is the same the lists are shared too. A step changes a
+   * few objects of a component, so most of a snapshot is shared with its parent's, and
+   * the garbage a snapshot leaves is what changed.
+   */
+  readonly base?: ComponentSnapshot | null;
 }
+
+/** The walk's visited set and stack, reused: one component is walked at a time. */
+const seen = new Set<object>();
+const stack: object[] = [];
 
 /** Records everything reachable from `roots` (see the file comment). */
 export function snapshotComponent(roots: readonly object[], options: SnapshotOptions): ComponentSnapshot {
   const stop = options.stop;
-  const seen = new Set<object>();
+  const base = options.base ?? null;
+  const baseObjects = base?.objects ?? [];
   const objects: object[] = [];
   const kinds: number[] = [];
-  const keys: (string[] | null)[] = [];
+  const keys: (readonly string[] | null)[] = [];
   const values: unknown[] = [];
-  const stack: object[] = [];
+  /** Whether the objects so far are base's, in base's order (then base's lists serve). */
+  let sameObjects = base !== null;
+  let sameKeys = base !== null;
   const visit = (value: unknown): void => {
     if (typeof value !== 'object' || value === null) return;
     if (seen.has(value) || stop.has(value)) return;
     seen.add(value);
     stack.push(value);
   };
-  for (const root of roots) visit(root);
-  while (stack.length > 0) {
-    const object = stack.pop()!;
-    if (Object.isFrozen(object)) {
-      // Nothing to restore in it (a frozen constant); what it refers to may still change.
-      if (Array.isArray(object)) for (const item of object) visit(item);
-      else if (!(object instanceof Map) && !(object instanceof Set)) for (const name of Object.keys(object)) visit((object as Record<string, unknown>)[name]);
-      continue;
-    }
-    objects.push(object);
-    if (Array.isArray(object)) {
-      kinds.push(KIND_ARRAY);
-      keys.push(null);
-      values.push(object.slice());
-      for (let i = 0; i < object.length; i++) visit(object[i]);
-    } else if (object instanceof Map) {
-      kinds.push(KIND_MAP);
-      keys.push(null);
-      const flat: unknown[] = [];
-      for (const [key, item] of object) {
-        flat.push(key, item);
-        visit(key);
-        visit(item);
+  try {
+    for (const root of roots) visit(root);
+    while (stack.length > 0) {
+      const object = stack.pop()!;
+      if (Object.isFrozen(object)) {
+        // Nothing to restore in it (a frozen constant); what it refers to may still change.
+        if (Array.isArray(object)) for (const item of object) visit(item);
+        else if (!(object instanceof Map) && !(object instanceof Set)) for (const name of Object.keys(object)) visit((object as Record<string, unknown>)[name]);
+        continue;
       }
-      values.push(flat);
-    } else if (object instanceof Set) {
-      kinds.push(KIND_SET);
-      keys.push(null);
-      const items = [...object];
-      values.push(items);
-      for (const item of items) visit(item);
-    } else if (ArrayBuffer.isView(object)) {
-      kinds.push(KIND_TYPED);
-      keys.push(null);
-      values.push((object as unknown as { slice(): unknown }).slice());
-    } else if (object instanceof Rng) {
-      kinds.push(KIND_RNG);
-      keys.push(null);
-      values.push(rngPosition(object));
-    } else {
-      // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed.
-      const proto = Object.getPrototypeOf(object) as unknown;
-      kinds.push(proto === Object.prototype || proto === null ? KIND_PLAIN : KIND_OBJECT);
-      const names = internKeys(proto, Object.keys(object));
-      const record = object as Record<string, unknown>;
-      const fields = new Array<unknown>(names.length);
-      for (let i = 0; i < names.length; i++) {
-        const field = record[names[i]];
-        fields[i] = field;
-        visit(field);
+      const index = objects.length;
+      objects.push(object);
+      // The base's record of this object, if base saw it at the same place.
+      const was = sameObjects && baseObjects[index] === object ? index : -1;
+      if (was < 0) sameObjects = false;
+      let kind: number;
+      let names: readonly string[] | null = null;
+      let saved: unknown;
+      if (Array.isArray(object)) {
+        kind = KIND_ARRAY;
+        const old = was >= 0 ? (base!.values[was] as unknown[]) : null;
+        saved = old !== null && arrayHolds(object, old) ? old : object.slice();
+        for (let i = 0; i < object.length; i++) visit(object[i]);
+      } else if (object instanceof Map) {
+        kind = KIND_MAP;
+        const old = was >= 0 ? (base!.values[was] as unknown[]) : null;
+        if (old !== null && mapHolds(object, old)) {
+          saved = old;
+          for (let i = 0; i < old.length; i++) visit(old[i]);
+        } else {
+          const flat: unknown[] = [];
+          for (const [key, item] of object) {
+            flat.push(key, item);
+            visit(key);
+            visit(item);
+          }
+          saved = flat;
+        }
+      } else if (object instanceof Set) {
+        kind = KIND_SET;
+        const old = was >= 0 ? (base!.values[was] as unknown[]) : null;
+        saved = old !== null && setHolds(object, old) ? old : [...object];
+        for (const item of saved as unknown[]) visit(item);
+      } else if (ArrayBuffer.isView(object)) {
+        kind = KIND_TYPED;
+        saved = (object as unknown as { slice(): unknown }).slice();
+      } else if (object instanceof Rng) {
+        kind = KIND_RNG;
+        const old = was >= 0 && base!.kinds[was] === KIND_RNG ? (base!.values[was] as RngPosition) : null;
+        // The same count of draws is the same position (restoreComponent relies on it too): no state copied again.
+        saved = old !== null && old.draws === object.draws && old.spareNormal === (object as unknown as { spareNormal: number }).spareNormal ? old : rngPosition(object);
+      } else {
+        // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed.
+        const proto = Object.getPrototypeOf(object) as unknown;
+        kind = proto === Object.prototype || proto === null ? KIND_PLAIN : KIND_OBJECT;
+        names = internKeys(proto, Object.keys(object));
+        const record = object as Record<string, unknown>;
+        const old = was >= 0 && base!.kinds[was] === kind ? (base!.values[was] as unknown[]) : null;
+        const oldNames = old !== null ? base!.keys[was] : null;
+        if (oldNames !== null && oldNames !== names && sameNames(oldNames, names)) names = oldNames;
+        if (old !== null && oldNames === names && fieldsHold(record, names, old)) saved = old;
+        else {
+          const fields = new Array<unknown>(names.length);
+          for (let i = 0; i < names.length; i++) fields[i] = record[names[i]];
+          saved = fields;
+        }
+        for (let i = 0; i < names.length; i++) visit(record[names[i]]);
       }
+      if (was >= 0 && base!.kinds[was] !== kind) sameObjects = false;
+      if (was >= 0 && base!.keys[was] !== names) sameKeys = false;
+      kinds.push(kind);
       keys.push(names);
-      values.push(fields);
+      values.push(saved);
     }
+  } finally {
+    seen.clear();
+    stack.length = 0;
+  }
+  if (base !== null && sameObjects && objects.length === baseObjects.length) {
+    return { objects: base.objects, kinds: base.kinds, keys: sameKeys ? base.keys : keys, values };
   }
   return { objects, kinds: Uint8Array.from(kinds), keys, values };
+}
+
+function arrayHolds(array: readonly unknown[], saved: readonly unknown[]): boolean {
+  if (array.length !== saved.length) return false;
+  for (let i = 0; i < saved.length; i++) if (array[i] !== saved[i]) return false;
+  return true;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function fieldsHold(record: Record<string, unknown>, names: readonly string[], saved: readonly unknown[]): boolean {
+  for (let i = 0; i < names.length; i++) if (record[names[i]] !== saved[i]) return false;
+  return true;
 }
 
 /** Per class, its instances' field names as last seen: snapshots share one array instead of keeping a copy per object. */
@@ -148,7 +206,13 @@ function rngPosition(rng: Rng): RngPosition {
   return { draws: rng.draws, spareNormal: fields.spareNormal, state: rng.saveState() };
 }
 
-/** Writes a component's saved contents back into its objects. */
+/**
+ * Writes a component's saved contents back into its objects. Only what differs is
+ * written: a step changes a few of a component's objects, and reading an object is much
+ * cheaper than rebuilding it (a map cleared and refilled allocates its table again, and
+ * every write to a field pays V8's write barrier), so an object already equal to its
+ * saved contents is left as it is.
+ */
 export function restoreComponent(snapshot: ComponentSnapshot): void {
   const { objects, kinds, keys, values } = snapshot;
   for (let i = 0; i < objects.length; i++) {
@@ -157,21 +221,24 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
       case KIND_ARRAY: {
         const saved = values[i] as unknown[];
         const array = object as unknown[];
-        array.length = saved.length;
-        for (let j = 0; j < saved.length; j++) array[j] = saved[j];
+        if (array.length !== saved.length) array.length = saved.length;
+        for (let j = 0; j < saved.length; j++) if (array[j] !== saved[j]) array[j] = saved[j];
         break;
       }
       case KIND_MAP: {
         const flat = values[i] as unknown[];
         const map = object as Map<unknown, unknown>;
+        if (mapHolds(map, flat)) break;
         map.clear();
         for (let j = 0; j < flat.length; j += 2) map.set(flat[j], flat[j + 1]);
         break;
       }
       case KIND_SET: {
         const set = object as Set<unknown>;
+        const items = values[i] as unknown[];
+        if (setHolds(set, items)) break;
         set.clear();
-        for (const item of values[i] as unknown[]) set.add(item);
+        for (const item of items) set.add(item);
         break;
       }
       case KIND_TYPED:
@@ -190,14 +257,21 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
         const record = object as Record<string, unknown>;
-        for (let j = 0; j < names.length; j++) record[names[j]] = fields[j];
+        for (let j = 0; j < names.length; j++) {
+          const name = names[j];
+          if (record[name] !== fields[j]) record[name] = fields[j];
+        }
         break;
       }
       default: {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
         const record = object as Record<string, unknown>;
-        for (let j = 0; j < names.length; j++) record[names[j]] = fields[j];
+        for (let j = 0; j < names.length; j++) {
+          const name = names[j];
+          // A field deleted since (a dictionary's key) is missing, and reads as undefined: `in` tells the two apart.
+          if (record[name] !== fields[j] || !(name in record)) record[name] = fields[j];
+        }
         // A field added since the snapshot goes (a dictionary's new key).
         let count = 0;
         for (const name in record) if (Object.prototype.hasOwnProperty.call(record, name)) count++;
@@ -208,4 +282,23 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
       }
     }
   }
+}
+
+/** Whether a map holds exactly the saved entries, in the saved order (iteration order is state too: walks and hashes see it). */
+function mapHolds(map: Map<unknown, unknown>, flat: readonly unknown[]): boolean {
+  if (map.size * 2 !== flat.length) return false;
+  let j = 0;
+  for (const [key, item] of map) {
+    if (key !== flat[j] || item !== flat[j + 1]) return false;
+    j += 2;
+  }
+  return true;
+}
+
+/** Whether a set holds exactly the saved items, in the saved order. */
+function setHolds(set: Set<unknown>, items: readonly unknown[]): boolean {
+  if (set.size !== items.length) return false;
+  let j = 0;
+  for (const item of set) if (item !== items[j++]) return false;
+  return true;
 }

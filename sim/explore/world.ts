@@ -51,6 +51,8 @@ export class World {
   private readonly baseline: { commits: number; ok: number };
   /** Per part, the snapshot it is known to equal (null: changed since). */
   private readonly inPlace: (ComponentSnapshot | null)[];
+  /** Per part, the snapshot it last equalled (restored or taken): a new snapshot of it shares what did not change since. */
+  private readonly basis: (ComponentSnapshot | null)[];
   /** Fingerprint parts known to be current (fingerprint.ts). */
   private readonly cache: FingerprintCache;
   /** Inputs no step changes (the scenario, the adapter, configuration): never walked by a snapshot. */
@@ -70,6 +72,7 @@ export class World {
     this.hasher.skip.add(this.setup.history);
     const cluster = this.setup.cluster;
     this.inPlace = new Array<ComponentSnapshot | null>(cluster.size + 1).fill(null);
+    this.basis = new Array<ComponentSnapshot | null>(cluster.size + 1).fill(null);
     this.cache = { nodeHashes: new Array<number>(cluster.size).fill(Number.NaN), clientsHash: Number.NaN, messages: new WeakMap() };
     this.immutable = [scenario, adapter, cluster.options, cluster.trace.meta, cluster.serverIds];
     if (this.setup.spec !== undefined) this.immutable.push(this.setup.spec);
@@ -159,17 +162,19 @@ export class World {
         const behavior = cluster.behavior(node);
         const roots: object[] = behavior === null ? [cluster.storage(node)] : [behavior, cluster.storage(node)];
         for (const root of roots) owned.delete(root);
-        part = snapshotComponent(roots, { stop: owned });
+        part = snapshotComponent(roots, { stop: owned, base: this.basis[node + 1] });
         for (const root of roots) owned.add(root);
         this.inPlace[node + 1] = part;
+        this.basis[node + 1] = part;
       }
       parts[node + 1] = part;
     }
     let rest = this.inPlace[0];
     if (rest === null) {
       for (const rng of rngs) owned.delete(rng);
-      rest = snapshotComponent(this.stateRoots, { stop: owned });
+      rest = snapshotComponent(this.stateRoots, { stop: owned, base: this.basis[0] });
       this.inPlace[0] = rest;
+      this.basis[0] = rest;
     }
     parts[0] = rest;
     // Every server's fingerprint part goes with the snapshot: a restore then never hashes a server again.
@@ -188,6 +193,7 @@ export class World {
       if (this.inPlace[i] === parts[i]) continue;
       restoreComponent(parts[i]);
       this.inPlace[i] = parts[i];
+      this.basis[i] = parts[i];
       if (i > 0) this.cache.nodeHashes[i - 1] = snapshot.nodeHashes[i - 1];
       else this.cache.clientsHash = snapshot.clientsHash;
     }

@@ -11,9 +11,13 @@
  * cost when states were replayed from the root), one step, a snapshot, a restore of a
  * sibling (the parts one step touched), a fingerprint after one step (one server hashed
  * again) and from scratch (every server), and a successor as the search makes it
- * (restore + step + fingerprint); and random walks.
+ * (restore + step + fingerprint); and random walks. Last, the same bfs on two worker
+ * processes (`zablab explore --workers 2`, start-up included): unique states (equal to
+ * one worker's), wall and CPU seconds (the coordinator's and the workers'), CPU seconds
+ * per wall second, and the wall-clock speed-up over the one-worker search above.
  */
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../../sim/scenario/load.js';
@@ -43,7 +47,7 @@ function bfs(adapter: ProtocolAdapter, maxDepth: number, reduction: Reduction = 
   return { result, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-function costs(adapter: ProtocolAdapter): Record<string, number> {
+export function costs(adapter: ProtocolAdapter): Record<string, number> {
   const s = scenario();
   const make = (prefix: ScheduleStep[]) => new World(s, adapter, { seed: 1, budgets: ONE_CRASH, prefix });
   const time = (runs: number, fn: () => void) => {
@@ -115,6 +119,13 @@ function costs(adapter: ProtocolAdapter): Record<string, number> {
   };
 }
 
+/** `zablab explore --workers N --json` on the bench's space: what the command reports. */
+function cli(protocol: string, maxDepth: number, workers: number): { unique: number; seconds: number; cpuSeconds: number; cpuPerWall: number; workers: number } {
+  const bin = join(ROOT, 'bin', 'zablab.js');
+  const args = [bin, 'explore', FILE, '--protocol', protocol, '--warmup-ms', '385', '--max-crashes', '1', '--max-depth', String(maxDepth), '--max-states', '2000000', '--workers', String(workers), '--json'];
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as { unique: number; seconds: number; cpuSeconds: number; cpuPerWall: number; workers: number };
+}
+
 export function benchExplore(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, adapter] of [
@@ -142,6 +153,16 @@ export function benchExplore(): Record<string, number> {
     out[`${name}BfsNoReductionUniquePerCpuSec`] = Math.round(full.result.unique / full.cpuSeconds);
     for (const [property, depth] of Object.entries(result.sometimes)) out[`${name}Sometimes_${property.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())}Depth`] = depth ?? -1;
     for (const [key, value] of Object.entries(costs(adapter))) out[`${name}${key[0].toUpperCase()}${key.slice(1)}`] = value;
+    // Two worker processes (capped at the core count): the same unique states; the speed-up is over the one-worker bfs above (wall).
+    const two = cli(name, DEPTH[name], 2);
+    out[`${name}Workers2Workers`] = two.workers;
+    out[`${name}Workers2Unique`] = two.unique;
+    out[`${name}Workers2Seconds`] = Number(two.seconds.toFixed(2));
+    out[`${name}Workers2CpuSeconds`] = Number(two.cpuSeconds.toFixed(2));
+    out[`${name}Workers2CpuPerWall`] = two.cpuPerWall;
+    out[`${name}Workers2UniquePerSec`] = Math.round(two.unique / two.seconds);
+    out[`${name}Workers2UniquePerCpuSec`] = Math.round(two.unique / two.cpuSeconds);
+    out[`${name}Workers2Speedup`] = Number((seconds / two.seconds).toFixed(2));
   }
   return out;
 }
