@@ -230,7 +230,8 @@ export class ClientService {
     const route = command.route;
     const mine = route !== undefined && route.server === ctx.id;
     if (command.txn?.type === 'closeSession' && result?.ok) this.sessionClosed(ctx, command.txn.sessionId, mine && route.sessionId === command.txn.sessionId);
-    if (command.kind === 'move' && route !== undefined && !mine) this.leftFor(route);
+    // Another server's move took effect (a stale copy changes nothing, apply.ts): the client left.
+    if (command.kind === 'move' && route !== undefined && !mine && this.host.owners.get(route.sessionId)?.connection === route.connection) this.leftFor(route);
     if (!mine) return;
     const key = requestKey(route.clientId, route.requestId);
     if (command.txn?.type === 'createSession') return this.sessionCreated(ctx, key, command.txn.sessionId, result, route.connection);
