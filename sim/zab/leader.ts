@@ -26,7 +26,7 @@
 import type { NodeContext, NodeId } from '../core/node.js';
 import { QuorumTally, quorumSize } from '../core/quorum.js';
 import type { DataTree, DataTreeJSON, Txn, ZkRequest } from '../store/index.js';
-import { ERROR_TXN, prepRequest } from '../store/index.js';
+import { ERROR_TXN, isWriteRequest, prepRequest } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 import type { ZabNode } from './node.js';
 import { SessionTracker, type SessionOwner } from './sessions.js';
@@ -675,16 +675,10 @@ export class LeaderRole {
   }
 }
 
-/** The writes whose prep checks the session's owner (PrepRequestProcessor: checkSession before each). */
+/**
+ * The writes whose prep checks the session's owner (PrepRequestProcessor: checkSession
+ * before each): every write but the session's own open and close.
+ */
 function isOwnedWrite(req: ZkRequest): boolean {
-  switch (req.op) {
-    case 'create':
-    case 'delete':
-    case 'setData':
-    case 'check':
-    case 'multi':
-      return true;
-    default:
-      return false;
-  }
+  return req.op !== 'createSession' && req.op !== 'closeSession' && isWriteRequest(req);
 }
