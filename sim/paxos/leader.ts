@@ -11,7 +11,7 @@
 import type { NodeId } from '../core/node.js';
 import type { DataTree } from '../store/index.js';
 import type { Command, PromiseMsg, Vote } from './messages.js';
-import { SessionTracker } from './sessions.js';
+import { SessionTracker, type SessionOwners } from './sessions.js';
 
 export class Candidacy {
   /** Promises by acceptor, in arrival order. */
@@ -64,6 +64,7 @@ export class LeaderState {
   txnSeq = 0;
   readSeq = 0;
   sessionSeq = 0;
+  moveSeq = 0;
   /** Proposed slots not yet learned as chosen. */
   readonly proposals = new Map<number, Proposal>();
   heartbeatSeq = 0;
@@ -88,6 +89,8 @@ export class LeaderState {
     servers: number,
     /** The applied tree plus every command this leader proposed or re-proposed, in slot order. */
     readonly specTree: DataTree,
+    /** The session owners as of specTree (applied owners plus those commands'). */
+    readonly specOwners: SessionOwners,
     sessionTickUs: number,
   ) {
     this.ackSeq = new Array<number>(servers).fill(0);

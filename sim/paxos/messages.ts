@@ -11,7 +11,8 @@ import type { NodeId } from '../core/node.js';
 import type { ReadMode } from '../client/protocol.js';
 import type { Txn, ZkRequest } from '../store/types.js';
 
-export type CommandKind = 'txn' | 'read' | 'noop';
+/** `move`: a session's client reconnected; the connection it came through owns the session from this slot on. */
+export type CommandKind = 'txn' | 'read' | 'noop' | 'move';
 
 /** Where the result of a command goes: the server holding the client's connection. */
 export interface Route {
@@ -19,6 +20,22 @@ export interface Route {
   readonly clientId: number;
   readonly requestId: number;
   readonly sessionId: number;
+  /**
+   * The client connection the request came through: the key of the connect request that
+   * opened it (see connectionKey). A session's writes count only from the connection
+   * that owns it (sessions.ts, SessionOwners).
+   */
+  readonly connection: number;
+}
+
+/** A client connection's identity: its connect request, (client, request number) as one number. */
+export function connectionKey(clientId: number, requestId: number): number {
+  return clientId * 4_294_967_296 + requestId;
+}
+
+/** A reconnect with a session, forwarded to the leader: ordered as a `move` command. */
+export interface MoveSessionRequest {
+  readonly op: 'moveSession';
 }
 
 export interface Command {
@@ -146,7 +163,7 @@ export interface ForwardMsg {
   readonly type: 'Forward';
   readonly ballot: number;
   readonly route: Route;
-  readonly req: ZkRequest;
+  readonly req: ZkRequest | MoveSessionRequest;
   readonly readMode?: ReadMode;
 }
 
@@ -212,6 +229,8 @@ export function commandLabel(command: Command): string {
   switch (command.kind) {
     case 'noop':
       return 'no-op';
+    case 'move':
+      return `move session ${command.route?.sessionId ?? '?'} to server ${command.route?.server ?? '?'}`;
     case 'read':
       return `read ${command.read?.op ?? '?'} ${'path' in (command.read ?? {}) ? (command.read as { path: string }).path : ''}`.trimEnd();
     case 'txn':

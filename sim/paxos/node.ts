@@ -54,6 +54,7 @@ import {
   type Command,
   type HeartbeatAckMsg,
   type HeartbeatMsg,
+  type MoveSessionRequest,
   type NackMsg,
   type PaxosMessage,
   type PrepareMsg,
@@ -65,6 +66,7 @@ import {
   type Vote,
 } from './messages.js';
 import { ClientService, type ServiceHost } from './service.js';
+import { SessionOwners } from './sessions.js';
 
 export type PaxosRole = 'LEADER' | 'CANDIDATE' | 'FOLLOWER';
 
@@ -83,6 +85,8 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
   /** Ballot of the leader this node follows (its own ballot when it leads). */
   leaderBallot = 0;
   readonly tree = new DataTree();
+  /** Who owns each open session (replicated with the tree: see SessionOwners). */
+  readonly owners = new SessionOwners();
   lastApplied = 0;
 
   private readonly bugs: ReadonlySet<PaxosBug>;
@@ -300,7 +304,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const slot = vote.slot;
     if (slot !== this.lastApplied + 1) throw new Error(`node ${this.id}: applying slot ${slot} after ${this.lastApplied}`);
     const command = vote.value;
-    const outcome = applyCommand(this.tree, command, slot, this.config.staleTxnGuard);
+    const outcome = applyCommand(this.tree, this.owners, command, slot, this.config.staleTxnGuard);
     this.lastApplied = slot;
     ctx.record('commit', {
       index: slot,
@@ -312,10 +316,18 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
       value: command.id,
       ballot: vote.ballot,
       stale: outcome.stale ? true : undefined,
+      moved: outcome.moved ? true : undefined,
       replay: replay ? true : undefined,
     });
     if (outcome.stale && !replay) {
       ctx.note(`slot ${slot}: discarded ${command.id}, a txn ${command.origin} computed against a state this log never had (its primary order is broken)`);
+    }
+    if (outcome.moved && !replay) {
+      const owner = this.owners.get(command.route!.sessionId);
+      ctx.note(
+        `slot ${slot}: refused ${command.id} (${commandLabel(command)}): it came through server ${command.route!.server}, ` +
+          `but session ${command.route!.sessionId} moved to server ${owner?.server ?? '?'} (SESSIONMOVED, nothing changed)`,
+      );
     }
     if (replay) return;
     ctx.storage.append(CHOSEN_LOG, vote);
@@ -475,7 +487,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const recovered = recoverSlots(candidacy.promises.values(), this.bugs.has('pickFirstNotHighest'));
     let maxSlot = Math.max(this.lastApplied, this.learner.maxLearned);
     for (const slot of recovered.keys()) if (slot > maxSlot) maxSlot = slot;
-    const lead = new LeaderState(ballot, ctx.nowUs, ctx.servers.length, this.tree.clone(), this.config.heartbeatIntervalUs);
+    const lead = new LeaderState(ballot, ctx.nowUs, ctx.servers.length, this.tree.clone(), this.owners.clone(), this.config.heartbeatIntervalUs);
     this.lead = lead;
     this.role = 'LEADER';
     this.failedElections = 0;
@@ -495,7 +507,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
         this.recordPropose(ctx, slot, value, lead, reported !== undefined);
         lead.proposals.set(slot, { value, sentUs: ctx.nowUs });
       }
-      applyCommand(lead.specTree, value, slot, this.config.staleTxnGuard);
+      applyCommand(lead.specTree, lead.specOwners, value, slot, this.config.staleTxnGuard);
     }
     lead.nextSlot = maxSlot + 1;
     // Like ZooKeeper's new leader: every open session gets a full timeout from now to reach it.
@@ -533,7 +545,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
    * speculative tree (ZooKeeper's PrepRequestProcessor) and propose it in the next slot.
    * Returns false if refused (too many slots in flight).
    */
-  private submit(ctx: Ctx, route: Route, req: ZkRequest, readMode: ReadMode | undefined): void {
+  private submit(ctx: Ctx, route: Route, req: ZkRequest | MoveSessionRequest, readMode: ReadMode | undefined): void {
     const lead = this.lead!;
     // Forwards travel as datagrams: a duplicate, or one overtaken by a later request of
     // the same client, must not be executed (twice, or out of the client's order).
@@ -542,6 +554,16 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (last !== undefined && route.requestId <= last) return;
     lead.lastRequestId.set(route.clientId, route.requestId);
     if (lead.proposals.size >= this.config.maxInflightSlots) return this.refuse(ctx, route, lead.ballot, true);
+    if (req.op === 'moveSession') {
+      // A reconnect: ordered like a write, so that the new connection owns the session
+      // from this slot on and everything chosen before it is applied before the client
+      // is told it is connected (sessions.ts, SessionOwners).
+      lead.sessions.touch(route.sessionId, ctx.nowUs);
+      const slot = lead.nextSlot++;
+      const value: Command = { id: `n${this.id}.b${lead.ballot}.m${++lead.moveSeq}`, kind: 'move', origin: originOf(lead.ballot), originSeq: 0, ballot: lead.ballot, route };
+      applyCommand(lead.specTree, lead.specOwners, value, slot, this.config.staleTxnGuard);
+      return this.propose(ctx, lead, slot, value);
+    }
     if (!isWriteRequest(req) && readMode !== 'quorum') return this.refuse(ctx, route, lead.ballot, true);
     const slot = lead.nextSlot++;
     const origin = originOf(lead.ballot);
@@ -566,7 +588,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const txn = prepRequest(lead.specTree, req, sessionId, slot);
     const originSeq = ++lead.txnSeq;
     const value: Command = { id: `n${this.id}.b${lead.ballot}.${originSeq}`, kind: 'txn', origin: originOf(lead.ballot), originSeq, ballot: lead.ballot, txn, basis, route };
-    applyCommand(lead.specTree, value, slot, this.config.staleTxnGuard);
+    applyCommand(lead.specTree, lead.specOwners, value, slot, this.config.staleTxnGuard);
     return value;
   }
 
@@ -743,7 +765,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
 
   // ---------------------------------------------------------------- ServiceHost
 
-  forward(ctx: Ctx, route: Route, req: ZkRequest, readMode?: ReadMode): void {
+  forward(ctx: Ctx, route: Route, req: ZkRequest | MoveSessionRequest, readMode?: ReadMode): void {
     if (this.lead !== null) this.submit(ctx, route, req, readMode);
     else if (this.leader === null) this.service.refused(ctx, route.clientId, route.requestId, true);
     else ctx.send(this.leader, { type: 'Forward', ballot: this.leaderBallot, route, req, readMode });

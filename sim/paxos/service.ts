@@ -18,6 +18,12 @@
  *     server applies it: linearizable, at the price of a consensus round.
  * - Per-session FIFO: every request of a session waits in the session's queue and
  *   replies leave in request order; a read waits behind the session's earlier writes.
+ * - Session ownership (sessions.ts, SessionOwners): a reconnect with a session is a
+ *   `move` command through the leader, and the client is told it is connected when this
+ *   server applies it, so everything chosen before is applied here first, and a write
+ *   still on its way through the connection the client gave up is refused when it is
+ *   applied (SESSIONMOVED): the server holding that connection closes it instead of
+ *   answering (ZooKeeper's FinalRequestProcessor), the client sees a lost connection.
  * - Sessions: a connect, request or ping touches the session; this server reports its
  *   touches in every heartbeat ack until the leader confirmed them (sessions.ts), and
  *   the leader, which alone decides expiry, proposes closeSession for silent sessions.
@@ -32,8 +38,8 @@ import { endSession, grantedTimeout, readNow, refused, setWatches } from '../cli
 import { FAIL, isWriteRequest, WatchManager, type DataTree, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { CommandOutcome } from './apply.js';
 import type { PaxosConfig } from './config.js';
-import type { Command, PaxosMessage, Route } from './messages.js';
-import { TouchReports } from './sessions.js';
+import { connectionKey, type Command, type MoveSessionRequest, type PaxosMessage, type Route } from './messages.js';
+import { TouchReports, type SessionOwners } from './sessions.js';
 
 type EntryKind = 'write' | 'quorum' | 'local' | 'sync' | 'close';
 
@@ -54,18 +60,24 @@ interface Entry {
 interface Connecting {
   readonly req: ClientRequest;
   readonly deadlineUs: number;
+  /** A reconnect: its move, resent (see resendMoves) until applied here. */
+  readonly move?: Route;
+  sentUs: number;
 }
 
 /** What the service needs from its node. */
 export interface ServiceHost {
   readonly tree: DataTree;
+  readonly owners: SessionOwners;
   readonly lastApplied: number;
   readonly leader: NodeId | null;
-  forward(ctx: NodeContext<PaxosMessage>, route: Route, req: ZkRequest, readMode?: ReadMode): void;
+  forward(ctx: NodeContext<PaxosMessage>, route: Route, req: ZkRequest | MoveSessionRequest, readMode?: ReadMode): void;
   requestSync(ctx: NodeContext<PaxosMessage>, clientId: number, requestId: number): void;
 }
 
 const MAX_CONNECTING = 1_024;
+
+const MOVE_SESSION: MoveSessionRequest = Object.freeze({ op: 'moveSession' });
 
 export function requestKey(clientId: number, requestId: number): string {
   return `${clientId}:${requestId}`;
@@ -78,6 +90,8 @@ export class ClientService {
   private readonly connecting = new Map<string, Connecting>();
   /** Sessions whose client is connected here: session → client endpoint. */
   private readonly attached = new Map<number, number>();
+  /** Attached sessions → the key of their connection here (Route.connection). */
+  private readonly connectionOf = new Map<number, number>();
   /** Touches by clients connected here, until the leader confirmed them. */
   private readonly touches = new TouchReports();
   /** Sessions whose head request waits for this server to reach a read index. */
@@ -114,19 +128,41 @@ export class ClientService {
     const host = this.host;
     if (host.leader === null) return ctx.reply(req, refused('NOTREADY'));
     if (body.lastZxid > host.lastApplied) return ctx.reply(req, refused('BEHIND'));
-    if (body.sessionId !== undefined) {
-      if (!host.tree.hasSession(body.sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
-      this.attached.set(body.sessionId, req.clientId);
-      this.touches.touch(body.sessionId);
-      const reply: ClientReply = { kind: 'connected', sessionId: body.sessionId, zxid: host.lastApplied, ...grantedTimeout(host.tree.sessions.get(body.sessionId)) };
-      ctx.reply(req, reply);
-      return setWatches(ctx, host.tree, this.watches, body.sessionId, req.clientId, body.lastZxid, body.watches);
-    }
+    if (body.sessionId !== undefined && !host.tree.hasSession(body.sessionId)) return ctx.reply(req, refused('SESSIONEXPIRED'));
     if (this.connecting.size >= MAX_CONNECTING) return ctx.reply(req, refused('NOTREADY'));
     const key = requestKey(req.clientId, req.requestId);
-    this.connecting.set(key, { req, deadlineUs: ctx.nowUs + this.config.requestTimeoutUs });
-    const route: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId: 0 };
+    const connection = connectionKey(req.clientId, req.requestId);
+    const deadlineUs = ctx.nowUs + this.config.requestTimeoutUs;
+    if (body.sessionId !== undefined) {
+      // The session moves here: answered when this server applies the move (sessionMoved).
+      // Touched now, as ZooKeeper's REVALIDATE touches it: the move may take a while.
+      this.touches.touch(body.sessionId);
+      const move: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId: body.sessionId, connection };
+      this.connecting.set(key, { req, deadlineUs, move, sentUs: ctx.nowUs });
+      return host.forward(ctx, move, MOVE_SESSION);
+    }
+    this.connecting.set(key, { req, deadlineUs, sentUs: ctx.nowUs });
+    const route: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId: 0, connection };
     host.forward(ctx, route, { op: 'createSession', timeoutUs: body.timeoutUs });
+  }
+
+  /**
+   * A move not applied here after acceptRetryUs is forwarded again (to the leader of the
+   * day), and its session touched again: its forward (a datagram) may have been lost, or
+   * its leader deposed, and the client, waiting for the answer, does not ping meanwhile.
+   * Resending is safe: a move applies only if its connection is newer than the owner's
+   * (apply.ts), so a second copy, or one that arrives after the client moved on again,
+   * changes nothing.
+   */
+  private resendMoves(ctx: NodeContext<PaxosMessage>): void {
+    if (this.host.leader === null) return;
+    for (const waiting of this.connecting.values()) {
+      const move = waiting.move;
+      if (move === undefined || ctx.nowUs - waiting.sentUs < this.config.acceptRetryUs) continue;
+      waiting.sentUs = ctx.nowUs;
+      this.touches.touch(move.sessionId);
+      this.host.forward(ctx, move, MOVE_SESSION);
+    }
   }
 
   private onOp(ctx: NodeContext<PaxosMessage>, req: ClientRequest, sessionId: number, op: ZkRequest, readMode: ReadMode): void {
@@ -160,7 +196,9 @@ export class ClientService {
       this.attached.set(sessionId, req.clientId);
       this.touches.touch(sessionId);
       if (kind !== 'local') this.byKey.set(entry.key, entry);
-      const route: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId };
+      // Attached here means a connection here; only a session's close may come without one (it needs no owner).
+      const connection = this.connectionOf.get(sessionId) ?? 0;
+      const route: Route = { server: ctx.id, clientId: req.clientId, requestId: req.requestId, sessionId, connection };
       if (kind === 'sync') host.requestSync(ctx, req.clientId, req.requestId);
       else if (kind !== 'local') host.forward(ctx, route, op, kind === 'quorum' ? 'quorum' : undefined);
     }
@@ -192,9 +230,13 @@ export class ClientService {
     const route = command.route;
     const mine = route !== undefined && route.server === ctx.id;
     if (command.txn?.type === 'closeSession' && result?.ok) this.sessionClosed(ctx, command.txn.sessionId, mine && route.sessionId === command.txn.sessionId);
+    // Another server's move took effect (a stale copy changes nothing, apply.ts): the client left.
+    if (command.kind === 'move' && route !== undefined && !mine && this.host.owners.get(route.sessionId)?.connection === route.connection) this.leftFor(route);
     if (!mine) return;
     const key = requestKey(route.clientId, route.requestId);
-    if (command.txn?.type === 'createSession') return this.sessionCreated(ctx, key, command.txn.sessionId, result);
+    if (command.txn?.type === 'createSession') return this.sessionCreated(ctx, key, command.txn.sessionId, result, route.connection);
+    if (command.kind === 'move') return this.sessionMoved(ctx, key, route);
+    if (outcome.moved) return this.closeMovedConnection(ctx, slot, route);
     const entry = this.byKey.get(key);
     if (entry === undefined) return;
     this.byKey.delete(key);
@@ -209,18 +251,69 @@ export class ClientService {
     this.drain(ctx, entry.sessionId);
   }
 
-  private sessionCreated(ctx: NodeContext<PaxosMessage>, key: string, sessionId: number, result: ZkResult | null): void {
+  private sessionCreated(ctx: NodeContext<PaxosMessage>, key: string, sessionId: number, result: ZkResult | null, connection: number): void {
     const waiting = this.connecting.get(key);
     if (waiting === undefined) return;
     this.connecting.delete(key);
     if (result?.ok !== true) return ctx.reply(waiting.req, refused('NOTREADY'));
     this.attached.set(sessionId, waiting.req.clientId);
+    this.connectionOf.set(sessionId, connection);
     const reply: ClientReply = { kind: 'connected', sessionId, zxid: this.host.lastApplied, ...grantedTimeout(this.host.tree.sessions.get(sessionId)) };
     ctx.reply(waiting.req, reply);
   }
 
+  /** A reconnect of ours was ordered: the connection owns the session from now (or the session is gone). */
+  private sessionMoved(ctx: NodeContext<PaxosMessage>, key: string, route: Route): void {
+    const waiting = this.connecting.get(key);
+    if (waiting === undefined) return;
+    this.connecting.delete(key);
+    const tree = this.host.tree;
+    const sessionId = route.sessionId;
+    if (!tree.hasSession(sessionId)) return ctx.reply(waiting.req, refused('SESSIONEXPIRED'));
+    // A newer connection of the client owns it already: this connect is stale (its client has left).
+    if (this.host.owners.get(sessionId)?.connection !== route.connection) return ctx.reply(waiting.req, refused('NOTREADY'));
+    this.attached.set(sessionId, waiting.req.clientId);
+    this.connectionOf.set(sessionId, route.connection);
+    this.touches.touch(sessionId);
+    const reply: ClientReply = { kind: 'connected', sessionId, zxid: this.host.lastApplied, ...grantedTimeout(tree.sessions.get(sessionId)) };
+    ctx.reply(waiting.req, reply);
+    const body = waiting.req.body as Extract<ClientBody, { kind: 'connect' }>;
+    setWatches(ctx, tree, this.watches, sessionId, waiting.req.clientId, body.lastZxid, body.watches);
+  }
+
+  /**
+   * A session this server may hold a connection of moved to another server: its client
+   * left this one (it asked for the move), so the connection here is closed, with its
+   * watches; a write still held here for it will be refused when applied.
+   */
+  private leftFor(route: Route): void {
+    const sessionId = route.sessionId;
+    if (!this.connectionOf.has(sessionId)) return;
+    this.connectionOf.delete(sessionId);
+    this.attached.delete(sessionId);
+    this.watches.removeSession(sessionId);
+  }
+
+  /**
+   * A write of ours was refused at apply: its session moved to another connection.
+   * "Session moved is a connection level error" (FinalRequestProcessor): instead of an
+   * answer, the connection closes, so its client, if it is still waiting here, sees a lost
+   * connection (refused CONNECTIONLOSS: the write changed nothing) and reconnects.
+   */
+  private closeMovedConnection(ctx: NodeContext<PaxosMessage>, slot: number, route: Route): void {
+    const key = requestKey(route.clientId, route.requestId);
+    const entry = this.byKey.get(key);
+    ctx.record('session-moved', { session: route.sessionId, client: route.clientId, request: route.requestId, slot, where: 'closed', pending: entry !== undefined });
+    if (this.connectionOf.get(route.sessionId) === route.connection) this.leftFor(route);
+    if (entry === undefined) return;
+    this.byKey.delete(key);
+    entry.refusal = 'CONNECTIONLOSS';
+    this.drain(ctx, entry.sessionId);
+  }
+
   private sessionClosed(ctx: NodeContext<PaxosMessage>, sessionId: number, closedByItsClient: boolean): void {
     this.touches.forget(sessionId);
+    this.connectionOf.delete(sessionId);
     endSession(ctx, this.watches, this.attached, sessionId, closedByItsClient);
   }
 
@@ -301,13 +394,16 @@ export class ClientService {
    * chosen, and nobody will tell it. Forget those requests (their clients time out).
    */
   leaderChanged(ctx: NodeContext<PaxosMessage>): void {
-    this.connecting.clear();
+    // A pending move is resent to the new leader (resendMoves); a createSession is not
+    // (a second copy would open a second session).
+    for (const [key, waiting] of this.connecting) if (waiting.move === undefined) this.connecting.delete(key);
     this.forget(ctx, () => true);
   }
 
   /** Housekeeping tick: forget requests waiting past their deadline. */
   sweep(ctx: NodeContext<PaxosMessage>): void {
     for (const [key, waiting] of this.connecting) if (waiting.deadlineUs <= ctx.nowUs) this.connecting.delete(key);
+    this.resendMoves(ctx);
     this.forget(ctx, (entry) => entry.deadlineUs <= ctx.nowUs);
   }
 

@@ -119,6 +119,67 @@ export class SessionTracker {
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/** The connection that owns a session: the server holding it, and its key (Route.connection). */
+export interface SessionOwner {
+  readonly server: number;
+  readonly connection: number;
+}
+
+/**
+ * Who may write in each open session: part of the replicated state, changed only by
+ * applying chosen commands, so every replica (and the leader's speculative state) knows
+ * the same owner at the same slot.
+ *
+ * ZooKeeper keeps the owner in the leader's volatile tracker and checks it at prep
+ * (SessionTrackerImpl.checkSession, PrepRequestProcessor); a Paxos write can be chosen
+ * long after its proposer prepared it, by a later leader, so the owner is checked where
+ * Paxos checks every condition, at apply time (Paxos Made Live's guarded operations,
+ * PROTOCOLS.md §12). The createSession sets the owner, and a reconnect is itself a
+ * command (`move`) that sets it: a write whose connection does not own its session when
+ * it is applied changes nothing (SESSIONMOVED). Owners are per connection, not per
+ * server: a write held by a server through a connection its client has given up cannot
+ * land after the client reconnected, even to that same server.
+ */
+export class SessionOwners {
+  private readonly owners = new Map<number, SessionOwner>();
+
+  get(sessionId: number): SessionOwner | undefined {
+    return this.owners.get(sessionId);
+  }
+
+  set(sessionId: number, owner: SessionOwner): void {
+    this.owners.set(sessionId, owner);
+  }
+
+  delete(sessionId: number): void {
+    this.owners.delete(sessionId);
+  }
+
+  /**
+   * Whether a write of `sessionId` through `connection` may apply: its connection owns
+   * the session, or nobody does yet (the first writer then does, as checkSession sets an
+   * absent owner).
+   */
+  admits(sessionId: number, owner: SessionOwner): boolean {
+    const current = this.owners.get(sessionId);
+    if (current === undefined) {
+      this.owners.set(sessionId, owner);
+      return true;
+    }
+    return current.connection === owner.connection && current.server === owner.server;
+  }
+
+  clone(): SessionOwners {
+    const copy = new SessionOwners();
+    for (const [sessionId, owner] of this.owners) copy.owners.set(sessionId, owner);
+    return copy;
+  }
+
+  get size(): number {
+    return this.owners.size;
+  }
+}
+
 /**
  * A server's touches on their way to the leader. ZooKeeper's learner keeps every session
  * its clients touched and sends them all with its next PING answer, which TCP delivers.

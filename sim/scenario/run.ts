@@ -642,8 +642,9 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
         if (event.node === rt.leader) rt.leader = -1;
         break;
       case 'commit': {
-        if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read') counters.commits++;
-        if (event.replay !== true && event.stale !== true && !rt.firstCommitUs.has(event.index as number)) rt.firstCommitUs.set(event.index as number, event.timeUs);
+        if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read' && event.command !== 'move') counters.commits++;
+        // A txn discarded as stale or refused as SESSIONMOVED (Paxos, at apply) changed nothing.
+        if (event.replay !== true && event.stale !== true && event.moved !== true && !rt.firstCommitUs.has(event.index as number)) rt.firstCommitUs.set(event.index as number, event.timeUs);
         // When each session ended at the servers (the first closeSession applied), for the recipe checkers.
         noteSessionEnd(event, rt.sessionEndsUs, rt.sessionEndsAtServersUs);
         break;

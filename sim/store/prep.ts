@@ -43,6 +43,7 @@ export const ERROR_TXN: Readonly<Record<ZkErrorCode, Txn>> = Object.freeze({
   NOTEMPTY: Object.freeze({ type: 'error', code: 'NOTEMPTY' }),
   NOCHILDRENFOREPHEMERALS: Object.freeze({ type: 'error', code: 'NOCHILDRENFOREPHEMERALS' }),
   SESSIONEXPIRED: Object.freeze({ type: 'error', code: 'SESSIONEXPIRED' }),
+  SESSIONMOVED: Object.freeze({ type: 'error', code: 'SESSIONMOVED' }),
   BADARGUMENTS: Object.freeze({ type: 'error', code: 'BADARGUMENTS' }),
   RUNTIMEINCONSISTENCY: Object.freeze({ type: 'error', code: 'RUNTIMEINCONSISTENCY' }),
 } as const);

@@ -57,6 +57,7 @@ export const FAIL: Readonly<Record<ZkErrorCode, ZkFail>> = Object.freeze({
   NOTEMPTY: Object.freeze({ ok: false, code: 'NOTEMPTY' }),
   NOCHILDRENFOREPHEMERALS: Object.freeze({ ok: false, code: 'NOCHILDRENFOREPHEMERALS' }),
   SESSIONEXPIRED: Object.freeze({ ok: false, code: 'SESSIONEXPIRED' }),
+  SESSIONMOVED: Object.freeze({ ok: false, code: 'SESSIONMOVED' }),
   BADARGUMENTS: Object.freeze({ ok: false, code: 'BADARGUMENTS' }),
   RUNTIMEINCONSISTENCY: Object.freeze({ ok: false, code: 'RUNTIMEINCONSISTENCY' }),
 } as const);

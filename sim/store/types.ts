@@ -43,6 +43,12 @@ export type ZkErrorCode =
   | 'NOTEMPTY'
   | 'NOCHILDRENFOREPHEMERALS'
   | 'SESSIONEXPIRED'
+  /**
+   * The write came through a server (connection) that no longer owns its session: the
+   * client moved to another one since (KeeperException.SessionMovedException). Never
+   * shown to a client as a result: the server closes that client's connection instead.
+   */
+  | 'SESSIONMOVED'
   | 'BADARGUMENTS'
   | 'RUNTIMEINCONSISTENCY';
 

@@ -26,10 +26,10 @@
 import type { NodeContext, NodeId } from '../core/node.js';
 import { QuorumTally, quorumSize } from '../core/quorum.js';
 import type { DataTree, DataTreeJSON, Txn, ZkRequest } from '../store/index.js';
-import { ERROR_TXN, prepRequest } from '../store/index.js';
+import { ERROR_TXN, isWriteRequest, prepRequest } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 import type { ZabNode } from './node.js';
-import { SessionTracker } from './sessions.js';
+import { SessionTracker, type SessionOwner } from './sessions.js';
 import { planSync, type TxnLogSource } from './sync-plan.js';
 import { maxProposableCounter, zabOrigin } from './zxid.js';
 
@@ -136,6 +136,8 @@ export class LeaderRole {
   /** The speculative tree: committed state plus every outstanding proposal (prep runs against it). */
   private spec: DataTree | null = null;
   private readonly sessions = new SessionTracker();
+  /** The owner of sessions whose clients are connected to the leader itself (ServerCnxn.me). */
+  readonly self: SessionOwner;
   private sessionCounter = 0;
   private tick = 0;
   private tickSkip = true;
@@ -154,6 +156,7 @@ export class LeaderRole {
     this.summaryZxid = node.tree.lastProcessedZxid;
     this.phaseStartUs = ctx.nowUs;
     this.noRolloverGuard = node.config.bugs.has('noRolloverGuard');
+    this.self = { sid: node.id };
   }
 
   private get bugs(): ReadonlySet<string> {
@@ -409,7 +412,7 @@ export class LeaderRole {
    * Turns a request into a txn (against the speculative tree) and proposes it. Returns
    * false if it was refused (not serving, or the leader stepped down on rollover).
    */
-  propose(ctx: NodeContext<ZabMessage>, route: Route | undefined, req: ZkRequest, quorumRead = false, sessionId = route?.sessionId ?? 0): boolean {
+  propose(ctx: NodeContext<ZabMessage>, route: Route | undefined, req: ZkRequest, quorumRead = false, sessionId = route?.sessionId ?? 0, owner: SessionOwner = this.self): boolean {
     if (!this.serving || this.spec === null) return false;
     const node = this.node;
     const codec = node.codec;
@@ -429,7 +432,11 @@ export class LeaderRole {
       const timeoutUs = Math.min(Math.max(req.timeoutUs, node.config.minSessionTimeoutUs), node.config.maxSessionTimeoutUs);
       const newSessionId = this.nextSessionId();
       txn = prepRequest(spec, { op: 'createSession', timeoutUs }, newSessionId, zxid);
-      if (txn.type === 'createSession') this.sessions.add(newSessionId, timeoutUs, ctx.nowUs);
+      if (txn.type === 'createSession') this.sessions.add(newSessionId, timeoutUs, ctx.nowUs, owner);
+    } else if (isOwnedWrite(req) && !this.sessions.checkOwner(sessionId, owner)) {
+      // PrepRequestProcessor: checkSession(sessionId, owner) throws SessionMovedException.
+      txn = ERROR_TXN.SESSIONMOVED;
+      this.recordSessionMoved(ctx, sessionId, owner, zxid);
     } else {
       txn = prepRequest(spec, req, sessionId, zxid);
       if (txn.type === 'closeSession') this.sessions.closed(sessionId);
@@ -449,6 +456,12 @@ export class LeaderRole {
     }
     node.writer.append(entry, this.token);
     return true;
+  }
+
+  private recordSessionMoved(ctx: NodeContext<ZabMessage>, sessionId: number, from: SessionOwner, zxid: number): void {
+    const owner = this.sessions.ownerOf(sessionId)?.sid ?? -1;
+    ctx.record('session-moved', { session: sessionId, from: from.sid, owner, zxid, where: 'prep' });
+    ctx.note(`session ${sessionId} is owned by server ${owner}: its write through server ${from.sid} becomes an error txn (SESSIONMOVED) at ${this.node.codec.format(zxid)}`);
   }
 
   /** Session ids: unique per (leader, epoch): (sid + 1)·2^40 + epoch·2^20 + counter. */
@@ -535,8 +548,8 @@ export class LeaderRole {
   }
 
   /** A reconnecting session: open at the leader? (ZooKeeperServer.revalidateSession → touchSession). */
-  revalidate(sessionId: number, nowUs: number): boolean {
-    return this.serving && this.sessions.revalidate(sessionId, nowUs);
+  revalidate(sessionId: number, nowUs: number, owner: SessionOwner = this.self): boolean {
+    return this.serving && this.sessions.revalidate(sessionId, nowUs, owner);
   }
 
   // ---------------------------------------------------------------- messages
@@ -567,13 +580,13 @@ export class LeaderRole {
         if (!this.serving) return; // learners forward only while they serve; drop
         this.sessions.touch(msg.route.sessionId, ctx.nowUs);
         if (msg.req.op === 'sync') this.sync(ctx, msg.route);
-        else this.propose(ctx, msg.route, msg.req, msg.quorumRead === true);
+        else this.propose(ctx, msg.route, msg.req, msg.quorumRead === true, msg.route.sessionId, handler);
         return;
       case 'CLOSE':
         if (msg.attempt === handler.attempt) this.removeHandler(ctx, from, true, 'closed the connection');
         return;
       case 'REVALIDATE':
-        if (handler.stage === 'running') ctx.send(from, { type: 'REVALIDATE', route: msg.route, valid: this.revalidate(msg.route.sessionId, ctx.nowUs) });
+        if (handler.stage === 'running') ctx.send(from, { type: 'REVALIDATE', route: msg.route, valid: this.revalidate(msg.route.sessionId, ctx.nowUs, handler) });
         return;
       default:
         return;
@@ -660,4 +673,12 @@ export class LeaderRole {
       learners: [...this.handlers.values()].map((h) => ({ sid: h.sid, stage: h.stage, observer: h.observer })),
     };
   }
+}
+
+/**
+ * The writes whose prep checks the session's owner (PrepRequestProcessor: checkSession
+ * before each): every write but the session's own open and close.
+ */
+function isOwnedWrite(req: ZkRequest): boolean {
+  return req.op !== 'createSession' && req.op !== 'closeSession' && isWriteRequest(req);
 }

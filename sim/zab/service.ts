@@ -201,10 +201,35 @@ export class ClientService {
       const reply: ClientReply = { kind: 'connected', sessionId: txn.sessionId, zxid: this.host.tree.lastProcessedZxid, timeoutUs: txn.timeoutUs };
       return ctx.reply(req, reply);
     }
+    if (!result.ok && result.code === 'SESSIONMOVED') return this.closeMovedConnection(ctx, route, entry.zxid);
     const pending = this.waiting.get(key);
     if (pending === undefined) return;
     this.waiting.delete(key);
     pending.result = entry.read !== undefined && result.ok ? this.readNow(pending) : result;
+    this.drain(ctx, pending.sessionId);
+  }
+
+  /**
+   * A write of ours was refused because its session moved to another server: "session
+   * moved is a connection level error" (FinalRequestProcessor), so instead of answering,
+   * this server closes that client's connection. The client sees a lost connection (the
+   * write, an error txn, changed nothing: refused CONNECTIONLOSS), reconnects and learns
+   * what it needs on its new server (ZOOKEEPER-710).
+   */
+  private closeMovedConnection(ctx: NodeContext<ZabMessage>, route: Route, zxid: number): void {
+    const pending = this.waiting.get(keyOf(route.clientId, route.requestId));
+    const attachedHere = this.attached.get(route.sessionId) === route.clientId;
+    ctx.record('session-moved', { session: route.sessionId, client: route.clientId, request: route.requestId, zxid, where: 'closed', pending: pending !== undefined });
+    ctx.note(`closes the connection of client ${route.clientId}: its write (request ${route.requestId}) was refused, session ${route.sessionId} moved to another server (SESSIONMOVED)`);
+    if (attachedHere) {
+      // The connection's watches close with it; the client sends them again (SetWatches).
+      this.watches.removeSession(route.sessionId);
+      this.attached.delete(route.sessionId);
+      this.touched.delete(route.sessionId);
+    }
+    if (pending === undefined) return;
+    this.waiting.delete(pending.key);
+    pending.refusal = 'CONNECTIONLOSS';
     this.drain(ctx, pending.sessionId);
   }
 

@@ -1,10 +1,26 @@
 /**
+ * Who may write in a session (SessionImpl.owner): the learner connection (LearnerHandler)
+ * the session's client reached the leader through, or the leader itself for its own
+ * clients (ServerCnxn.me). `sid` names the server, for traces.
+ */
+export interface SessionOwner {
+  readonly sid: number;
+}
+
+/**
  * The leader's session tracker (SessionTrackerImpl): when each open session expires
  * unless a client touches it. Touches come from requests the leader sees and from the
  * session lists learners attach to their PING answers. Expiry is decided by the leader
  * alone and replicated as a closeSession txn, which deletes the session's ephemerals
  * atomically at its zxid. The tracker is volatile: a new leader starts every session's
  * clock afresh (full timeout), as ZooKeeper does.
+ *
+ * It also knows each session's owner (setOwner / checkSession): set when the session is
+ * created and when a reconnect is revalidated, checked for every write at prep. A write
+ * that reaches the leader through another server than the owner is a SESSIONMOVED error
+ * txn (ZOOKEEPER-710: a request held by a server the client has left must not change
+ * anything once the client moved on). Volatile too: a new leader knows no owners, and
+ * the first request of a session sets its owner, as checkSession does for `owner == null`.
  */
 export class SessionTracker {
   /** sessionId → expiry time (µs). */
@@ -12,11 +28,35 @@ export class SessionTracker {
   private readonly timeouts = new Map<number, number>();
   /** Sessions whose closeSession is proposed but not yet committed. */
   private readonly closing = new Set<number>();
+  /** Open session → its owner; absent: no owner yet (the next request sets it). */
+  private readonly owners = new Map<number, SessionOwner>();
 
-  add(sessionId: number, timeoutUs: number, nowUs: number): void {
+  /** Tracks a session; `owner` for a session created now (createSession sets the owner at prep). */
+  add(sessionId: number, timeoutUs: number, nowUs: number, owner?: SessionOwner): void {
     this.timeouts.set(sessionId, timeoutUs);
     this.expiries.set(sessionId, nowUs + timeoutUs);
     this.closing.delete(sessionId);
+    if (owner !== undefined) this.owners.set(sessionId, owner);
+  }
+
+  /**
+   * checkSession's owner rule for a write of an open session: true if `owner` owns it (or
+   * nobody did: `owner` does now); false if another owner does (SESSIONMOVED). Sessions
+   * not tracked here (closing, unknown) pass: prep refuses them as expired.
+   */
+  checkOwner(sessionId: number, owner: SessionOwner): boolean {
+    if (!this.timeouts.has(sessionId)) return true;
+    const current = this.owners.get(sessionId);
+    if (current === undefined) {
+      this.owners.set(sessionId, owner);
+      return true;
+    }
+    return current === owner;
+  }
+
+  /** The session's owner, if it has one (for traces). */
+  ownerOf(sessionId: number): SessionOwner | undefined {
+    return this.owners.get(sessionId);
   }
 
   touch(sessionId: number, nowUs: number): void {
@@ -26,12 +66,15 @@ export class SessionTracker {
   }
 
   /**
-   * ZooKeeper's touchSession as REVALIDATE uses it: true (and the session's clock restarts)
-   * if the session is open and not closing; false if it expired or was closed.
+   * ZooKeeper's touchSession as REVALIDATE uses it: true (and the session's clock restarts,
+   * and `owner` owns it from now on) if the session is open and not closing; false if it
+   * expired or was closed.
    */
-  revalidate(sessionId: number, nowUs: number): boolean {
+  revalidate(sessionId: number, nowUs: number, owner: SessionOwner): boolean {
     if (!this.timeouts.has(sessionId) || this.closing.has(sessionId)) return false;
     this.touch(sessionId, nowUs);
+    // Leader.revalidateSession / LeaderZooKeeperServer.revalidateSession: setOwner.
+    this.owners.set(sessionId, owner);
     return true;
   }
 
@@ -39,6 +82,7 @@ export class SessionTracker {
   closed(sessionId: number): void {
     this.expiries.delete(sessionId);
     this.timeouts.delete(sessionId);
+    this.owners.delete(sessionId);
     this.closing.add(sessionId);
   }
 

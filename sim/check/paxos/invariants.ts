@@ -86,7 +86,7 @@ export class PaxosInvariantChecker {
   private readonly maxBal: number[];
   private readonly maxBalSeq: number[];
   private readonly promiseReported = new Set<number>();
-  /** Per slot, the txn the first server to execute it applied (undefined: a no-op, a read or a stale txn). */
+  /** Per slot, the txn the first server to execute it applied (undefined: a no-op, a read, a move, or a txn discarded as stale or refused as SESSIONMOVED). */
   private readonly executed = new Map<number, unknown>();
 
   constructor(
@@ -119,7 +119,7 @@ export class PaxosInvariantChecker {
         return;
       case 'commit':
         if (typeof event.value === 'string') this.onLearn(event, event.index as number, 'executed');
-        if (!this.executed.has(event.index as number)) this.executed.set(event.index as number, event.command === 'txn' && event.stale !== true ? event.txn : undefined);
+        if (!this.executed.has(event.index as number)) this.executed.set(event.index as number, event.command === 'txn' && event.stale !== true && event.moved !== true ? event.txn : undefined);
         return;
     }
   }

@@ -1,0 +1,62 @@
+/**
+ * Session ownership (ZooKeeper's SESSIONMOVED): a write that a server still holds for a
+ * client that has since reconnected elsewhere must not change anything. Both fixtures
+ * were found by h28's recipes2 fault mix; each failed its story before the fix.
+ * - ZAB, as ZooKeeper: the leader's tracker owns the session to the server it was
+ *   revalidated through, and the held write becomes a SESSIONMOVED error txn.
+ * - Paxos, checked at apply time: a reconnect is a replicated move of the session, and a
+ *   write from a connection that no longer owns its session changes nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../../sim/scenario/load.js';
+import { protocolAdapter } from '../../sim/scenario/protocols.js';
+import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
+import type { TraceEvent } from '../../sim/core/trace.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const fixture = (name: string) => {
+  const file = join(ROOT, 'test', 'fixtures', 'regressions', name);
+  return parseScenario(readFileSync(file, 'utf8'), file);
+};
+
+type Txn = { type?: string; path?: string; code?: string; ephemeralOwner?: number };
+const txnOf = (e: TraceEvent) => e.txn as Txn | undefined;
+
+describe('a write held for a client that moved to another server changes nothing', () => {
+  it('Paxos, recipes2 seed 513: the lock creates held by a paused leader do not land after their clients moved; nobody waits forever', () => {
+    const result = runScenario(fixture('paxos-lock-create-after-its-client-moved.json'), protocolAdapter('paxos'), { keepTrace: true });
+    expect(failedExpectations(result)).toEqual([]);
+    const events = result.trace!.events;
+    // The clients of the paused leader reconnected through moves of their sessions...
+    expect(events.some((e) => e.kind === 'commit' && e.command === 'move')).toBe(true);
+    // ...and no session ever owned two lock nodes at once (Curator's protected-mode hazard).
+    const owned = new Map<number, Set<string>>();
+    for (const e of events) {
+      if (e.kind !== 'commit' || e.node !== 0 || e.replay === true) continue;
+      const txn = txnOf(e);
+      if (txn?.type === 'create' && txn.path?.startsWith('/lock/') && txn.ephemeralOwner) {
+        const nodes = owned.get(txn.ephemeralOwner) ?? new Set<string>();
+        nodes.add(txn.path);
+        owned.set(txn.ephemeralOwner, nodes);
+        expect(nodes.size, `session ${txn.ephemeralOwner} owns ${[...nodes].join(', ')}`).toBe(1);
+      } else if (txn?.type === 'delete' && txn.path !== undefined) {
+        for (const nodes of owned.values()) nodes.delete(txn.path);
+      }
+    }
+  });
+
+  it('ZAB, recipes2 seed 234: the create server 2 held is a SESSIONMOVED error txn, and the client’s own retry creates the node', () => {
+    const result = runScenario(fixture('zab-create-after-its-client-moved.json'), protocolAdapter('zab'), { keepTrace: true });
+    expect(failedExpectations(result)).toEqual([]);
+    const events = result.trace!.events;
+    const proposals = events.filter((e) => e.kind === 'propose').map((e) => txnOf(e));
+    const moved = proposals.findIndex((txn) => txn?.type === 'error' && txn.code === 'SESSIONMOVED');
+    expect(moved).toBeGreaterThanOrEqual(0);
+    // The held create was refused at prep; the next proposal is the client's retry, which creates it.
+    expect(proposals[moved + 1]).toMatchObject({ type: 'create', path: '/distributed-barrier/r3' });
+    // Server 2 closed that client's connection instead of answering.
+    expect(events.some((e) => e.kind === 'session-moved' && e.node === 2 && e.where === 'closed')).toBe(true);
+  });
+});
