@@ -229,6 +229,7 @@ export class ZkClient implements ClientEndpoint {
     this.pending = { op, requestId: req.requestId, clientOp, done };
     this.cluster.clientSend(this.server, req);
     const requestId = req.requestId;
+    this.watchReadTimeout(requestId);
     this.at(this.cluster.nowUs + this.options.requestTimeoutUs, () => {
       if (this.pending?.requestId === requestId) {
         // No answer: the outcome is unknown. The process retires (Jepsen semantics).
@@ -236,6 +237,31 @@ export class ZkClient implements ClientEndpoint {
         this.process += this.processStride;
         this.moveToAnotherServer(0);
       }
+    });
+  }
+
+  /** ClientCnxn's readTimeout: 2/3 of the session timeout without hearing from the server. */
+  private get readTimeoutUs(): number {
+    return (this.sessionTimeoutUs * 2) / 3;
+  }
+
+  /**
+   * ClientCnxn's read timeout holds with a request in flight too: a server silent for
+   * readTimeout (paused, cut off) drops the connection (ConnectionTimeoutException) and
+   * the request ends with CONNECTIONLOSS, its outcome unknown. Waiting for the answer
+   * instead, a client could be told something by a server that had not yet applied its
+   * session's expiry: a lock waiter whose session the leader had expired, answered late
+   * by a paused server, believed it held the lock while another did (Paxos lockpause
+   * mix, seed 205). Pongs answer the pings sent meanwhile, so a live server keeps it on.
+   */
+  private watchReadTimeout(requestId: number): void {
+    const dueUs = Math.floor(this.lastHeardUs + this.readTimeoutUs) + 1;
+    this.at(Math.max(this.cluster.nowUs + 1, dueUs), () => {
+      if (this.pending?.requestId !== requestId || !this.connected) return;
+      if (this.cluster.nowUs - this.lastHeardUs <= this.readTimeoutUs) return this.watchReadTimeout(requestId);
+      this.finish('info', 'timeout');
+      this.process += this.processStride;
+      this.moveToAnotherServer(0);
     });
   }
 
@@ -270,7 +296,7 @@ export class ZkClient implements ClientEndpoint {
         return;
       }
       if (this.connected && this.sessionId !== undefined) {
-        if (this.cluster.nowUs - this.lastHeardUs > (this.sessionTimeoutUs * 2) / 3 && this.pending === null) {
+        if (this.cluster.nowUs - this.lastHeardUs > this.readTimeoutUs && this.pending === null) {
           // The server went silent: look for another one before the session expires.
           this.moveToAnotherServer(0);
         } else {

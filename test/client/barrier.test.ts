@@ -62,7 +62,10 @@ describe('a member whose session ended at the servers before it heard of it', ()
     const scenario = validateScenario(JSON.parse(readFileSync(new URL('../fixtures/swarm-zab-48353-double-barrier.json', import.meta.url), 'utf8')), 'swarm-zab-48353');
     const result = runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed });
     expect(failedExpectations(result)).toEqual([]);
-    expect(result.recipe?.summary).toMatch(/before a member whose session expired inside the barrier/);
+    // Since the client keeps ClientCnxn's read timeout with a request in flight, client 0
+    // drops its silent server and learns of the expiry itself, so this run no longer needs
+    // the excuse; the two tests above hold the checker to it.
+    expect(result.recipe?.verdict).toBe('holds');
   });
 });
 

@@ -6,6 +6,8 @@
  *   revalidated through, and the held write becomes a SESSIONMOVED error txn.
  * - Paxos, checked at apply time: a reconnect is a replicated move of the session, and a
  *   write from a connection that no longer owns its session changes nothing.
+ * And the client's side of the same trust: a client does not wait on a silent server
+ * longer than ZooKeeper's read timeout, request in flight or not (h31's lockpause mix).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,16 +49,22 @@ describe('a write held for a client that moved to another server changes nothing
     }
   });
 
-  it('ZAB, recipes2 seed 234: the create server 2 held is a SESSIONMOVED error txn, and the client’s own retry creates the node', () => {
+  it('ZAB, recipes2 seed 234: the create server 2 held reaches the leader after its client moved to server 4: a SESSIONMOVED error txn, and server 2 closes that connection', () => {
     const result = runScenario(fixture('zab-create-after-its-client-moved.json'), protocolAdapter('zab'), { keepTrace: true });
     expect(failedExpectations(result)).toEqual([]);
     const events = result.trace!.events;
-    const proposals = events.filter((e) => e.kind === 'propose').map((e) => txnOf(e));
-    const moved = proposals.findIndex((txn) => txn?.type === 'error' && txn.code === 'SESSIONMOVED');
-    expect(moved).toBeGreaterThanOrEqual(0);
-    // The held create was refused at prep; the next proposal is the client's retry, which creates it.
-    expect(proposals[moved + 1]).toMatchObject({ type: 'create', path: '/distributed-barrier/r3' });
+    const refused = events.filter((e) => e.kind === 'session-moved' && e.where === 'prep');
+    expect(refused.map((e) => [e.node, e.from, e.owner])).toEqual([[3, 2, 4]]);
+    // The leader proposed an error txn in its place: nothing changed.
+    const proposal = events.find((e) => e.kind === 'propose' && e.index === refused[0].zxid);
+    expect(txnOf(proposal!)).toEqual({ type: 'error', code: 'SESSIONMOVED' });
     // Server 2 closed that client's connection instead of answering.
     expect(events.some((e) => e.kind === 'session-moved' && e.node === 2 && e.where === 'closed')).toBe(true);
+  });
+
+  it('Paxos, lockpause seed 205: a lock waiter whose server went silent drops the connection (ClientCnxn read timeout) instead of taking a late answer after its session expired', () => {
+    const result = runScenario(fixture('paxos-lock-answer-after-session-expired.json'), protocolAdapter('paxos'));
+    expect(failedExpectations(result)).toEqual([]);
+    expect(result.recipe?.verdict).toBe('holds');
   });
 });
