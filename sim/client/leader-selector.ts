@@ -8,7 +8,10 @@
  * - autoRequeue(): after each term (or a failed acquire) the selector queues again;
  * - LeaderSelectorListenerAdapter.stateChanged: SUSPENDED or LOST cancels leadership
  *   (CancelLeadershipException interrupts takeLeadership), so a leader that stops
- *   hearing from its server stops leading before its session can expire.
+ *   hearing from its server stops leading before its session can expire. Since
+ *   CURATOR-518 it cancels the whole election (cancelElection), the acquire too: an
+ *   acquire that ran on across a lost session could take the lock with the lost
+ *   session's node and lead alongside the next leader once that node went.
  *
  * What ZooKeeper does not promise, as for the latch: a leader paused past its session
  * timeout believes it leads until it wakes; only fencing (the lock node's czxid or
@@ -35,6 +38,7 @@ export interface SelectorListener {
 export class LeaderSelector {
   private readonly mutex: InterProcessMutex;
   private leading = false;
+  private acquiring = false;
   private term = 0;
   private closed = false;
 
@@ -49,7 +53,9 @@ export class LeaderSelector {
     this.mutex = new InterProcessMutex(curator, leaderPath, 'lock-');
     curator.onConnectionState((state) => {
       if (flaws.ignoreConnectionLoss === true) return;
-      if ((state === 'SUSPENDED' || state === 'LOST') && this.leading) this.endTerm(this.term, true);
+      if (state !== 'SUSPENDED' && state !== 'LOST') return;
+      if (this.leading) this.endTerm(this.term, true);
+      else if (this.acquiring) this.mutex.interrupt();
     });
   }
 
@@ -70,7 +76,9 @@ export class LeaderSelector {
   private doWork(): void {
     if (this.closed) return;
     this.listener.queued();
+    this.acquiring = true;
     this.mutex.acquire(this.id, (held) => {
+      this.acquiring = false;
       if (!held) {
         this.listener.acquireFailed();
         return this.requeue();

@@ -36,6 +36,8 @@ export interface LockFlaws {
 export class InterProcessMutex {
   private ourPath: string | null = null;
   private lockCount = 0;
+  /** The acquire in progress was interrupted (its thread, in Curator): it gives up at its next step. */
+  private interrupted = false;
 
   constructor(
     private readonly curator: CuratorClient,
@@ -53,8 +55,18 @@ export class InterProcessMutex {
     return this.lockCount > 0;
   }
 
+  /**
+   * Interrupts the acquire in progress, as Curator's LeaderSelector interrupts its election
+   * thread: the lock loop stops at its next step, deletes our node (guaranteed) and the
+   * acquire ends not held (LockInternals: InterruptedException, deleteOurPath).
+   */
+  interrupt(): void {
+    this.interrupted = true;
+  }
+
   /** InterProcessMutex.acquire(): `done(true)` once held, `done(false)` if it gave up (not held). */
   acquire(data: string, done: (held: boolean) => void): void {
+    this.interrupted = false;
     if (this.lockCount > 0) {
       // Re-entering: the same owner already holds it (InterProcessMutex.internalLock, lockData).
       this.lockCount++;
@@ -121,7 +133,9 @@ export class InterProcessMutex {
     };
     const look = (): void => {
       woken = false;
+      if (this.interrupted) return finish('failed');
       curator.call(getChildrenOp(this.basePath), (listed) => {
+        if (this.interrupted) return finish('failed');
         if (!listed.ok || !Array.isArray(listed.output)) return finish(listed.ok ? 'gone' : 'failed');
         const children = sortBySequence(listed.output as string[], this.lockName);
         const index = children.indexOf(ourName);
