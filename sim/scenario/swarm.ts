@@ -724,8 +724,9 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   // behind a queued disk sync (a follower behind on its disk queue is dropped, and an
   // election follows, for ever).
   const loadedAckMs = zabLimitNeedsMs(d.timing)[0] + d.timing.diskMs;
+  const endlessSessions = w !== undefined && d.protocol === 'zab' && sessionMs < touchMs;
   const sessionChurn =
-    w !== undefined && d.protocol === 'zab' && sessionMs < touchMs && d.timing.syncLimit * d.timing.tickMs < loadedAckMs
+    endlessSessions && d.timing.syncLimit * d.timing.tickMs < loadedAckMs
       ? `a granted session of ${sessionMs} ms, shorter than a touch's way to the leader (${round(touchMs)} ms), and a syncLimit under an acknowledgement behind a queued disk sync (${round(loadedAckMs)} ms)`
       : null;
   // The quiet time after the story: usually generous, sometimes too short on purpose.
@@ -751,7 +752,12 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
     omitted.push(`recovers, converge: with ${recipeChurn} the recipes' writes (ephemerals made again after every expiry) never stop`);
     live = false;
   }
-  expect.converge = live;
+  // Even where syncLimit covers that load, the churn never stops writing: the cluster
+  // recovers, but no instant of the quiet time need find every server on one tree when a
+  // session txn commits more often than a disk sync takes (swarm zab 2948: 20 ms sessions,
+  // a server 5-30 ms away, 30-60 ms disks; closeSessions until the very end).
+  if (live && endlessSessions) omitted.push(`converge: with a granted session of ${sessionMs} ms, shorter than a touch's way to the leader (${round(touchMs)} ms), sessions expire and are made again for ever, so the quiet time may never find every server on one tree`);
+  expect.converge = live && !endlessSessions;
   if (live) {
     expect.recovers = true;
     profile.liveness.recovers = true;
