@@ -296,7 +296,7 @@ describe('histories of many clients are decided, not left unknown', () => {
   // and when: known-writes.ts); eighty on five keys nobody lists (one part per key).
   it.each([
     ['zab-forty-clients-failed-calls.json', 120],
-    ['zab-eighty-clients-unknown-writes.json', 265],
+    ['zab-eighty-clients-unknown-writes.json', 263],
     ['zab-eighty-clients-five-keys.json', 323],
   ])('%s', (name, ops) => {
     const file = join(ROOT, 'test', 'fixtures', 'regressions', name);
