@@ -32,6 +32,12 @@ function sessionTimeoutBounds(scenario: Scenario): { minSessionTimeoutUs: number
   return { minSessionTimeoutUs: MIN_SESSION_TIMEOUT_TICKS * tickUs, maxSessionTimeoutUs: MAX_SESSION_TIMEOUT_TICKS * tickUs };
 }
 
+/** The session timeout the servers grant a client that asks for `requestedUs` (clamped to 2..20 ticks, ZooKeeperServer.processConnectRequest). */
+export function grantedSessionTimeoutUs(scenario: Scenario, requestedUs: number): number {
+  const { minSessionTimeoutUs, maxSessionTimeoutUs } = sessionTimeoutBounds(scenario);
+  return Math.min(Math.max(requestedUs, minSessionTimeoutUs), maxSessionTimeoutUs);
+}
+
 export const paxosAdapter: ProtocolAdapter = {
   name: 'paxos',
   channel: 'datagram',

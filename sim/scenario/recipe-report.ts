@@ -69,6 +69,7 @@ export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenari
     // Only the safety promises where the run expects only those (a swarm draw names one protocol).
     expectationsFor(scenario, scenario.protocols?.[0] ?? 'zab').recipe === 'safe',
     sessionEndsOfTrace(events, clientSessions),
+    scenario,
   );
   const per = groups.map((group): RecipeGroupHistory => {
     const fs = new Set(RECIPE_OPS[group.recipe]);

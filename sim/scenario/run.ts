@@ -33,6 +33,7 @@ import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
 import { availability, type Availability } from '../check/availability.js';
 import type { ProtocolAdapter, InvariantMonitor } from './protocol.js';
+import { grantedSessionTimeoutUs } from './protocols.js';
 import { resolveTarget, syncCrashFault, type TargetContext } from './targets.js';
 import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
 import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
@@ -485,12 +486,15 @@ export function recipeContextOf(
   clientPauses: readonly ClientPause[],
   safetyOnly = false,
   sessionEnds?: { ends: ReadonlyMap<number, readonly number[]>; atServers: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]> },
+  scenario?: Scenario,
 ): RecipeContext {
+  // The timeout the servers grant (2..20 ticks), not the one asked for: a session expires on it.
+  const requestedUs = spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs;
   return {
     ...(safetyOnly ? { safetyOnly } : {}),
     ...(sessionEnds !== undefined ? { sessionEndsUs: sessionEnds.ends, sessionEndsAtServersUs: sessionEnds.atServers } : {}),
     ...(spec?.connectStrings !== undefined && spec.connectStrings.length > 0 ? { connectStrings: spec.connectStrings } : {}),
-    sessionTimeoutUs: spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs,
+    sessionTimeoutUs: scenario === undefined ? requestedUs : grantedSessionTimeoutUs(scenario, requestedUs),
     leaderChangesUs,
     clientPauses,
     ...(spec?.lockResource !== undefined ? { lockResource: spec.lockResource } : {}),
@@ -767,6 +771,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
     expected.recipe === 'safe',
     clientSessionEnds((workload?.clients ?? []).map((client) => client.sessionIds), rt.sessionEndsUs, rt.sessionEndsAtServersUs),
+    scenario,
   );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =
