@@ -23,9 +23,19 @@
  * value (delete) keeps its unknown outcome.
  */
 import type { HistoryEvent } from '../check/lin/history.js';
+import type { TraceEvent } from '../core/trace.js';
 
 /** Each data value a committed txn wrote → when it was first committed, and the path it wrote. */
 export type CommittedWrites = ReadonlyMap<string, { readonly atUs: number; readonly path?: string }>;
+
+/**
+ * A `commit` event whose txn took effect on its server: not a replay from disk, not a
+ * Paxos txn discarded as stale, not a Paxos write refused at apply as SESSIONMOVED. The
+ * run and the lab count commits with this one rule.
+ */
+export function tookEffect(event: TraceEvent): boolean {
+  return event.replay !== true && event.stale !== true && event.moved !== true;
+}
 
 /** A write that carries its data (the client's create, setData and cas). */
 const DATA_WRITES = new Set(['create', 'setData', 'cas']);

@@ -20,7 +20,7 @@ import { expectationsFor } from './run.js';
 import { checkedForLinearizability, excusedSyncReads } from './reads.js';
 import type { ProtocolName, Scenario } from './types.js';
 import { onRecipeEphemeral, RECIPE_OPS, recipeGroups } from '../client/recipes.js';
-import { addCommittedWrites, withKnownWrites, type CommittedWrites } from './known-writes.js';
+import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
 
 export interface LinReport {
   verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
@@ -110,9 +110,9 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   }
 }
 
-/** Each data value a trace's commits wrote → its first commit (a commit replayed from disk or discarded as stale is not one). */
+/** Each data value a trace's commits wrote → its first commit that took effect. */
 function committedWritesOfTrace(events: readonly TraceEvent[]): CommittedWrites {
   const out = new Map<string, { atUs: number; path?: string }>();
-  for (const e of events) if (e.kind === 'commit' && e.replay !== true && e.stale !== true) addCommittedWrites(out, e.txn, e.timeUs);
+  for (const e of events) if (e.kind === 'commit' && tookEffect(e)) addCommittedWrites(out, e.txn, e.timeUs);
   return out;
 }

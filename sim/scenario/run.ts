@@ -28,7 +28,7 @@ import { DEFAULT_SESSION_OPTIONS, type ZkClient } from '../client/session.js';
 import { checkRecipe, combineRecipeReports, type RecipeContext, type RecipeReport } from '../check/recipes.js';
 import type { ClientPause } from '../check/lock-fencing.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
-import { addCommittedWrites, withKnownWrites, type CommittedWrites } from './known-writes.js';
+import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
 import { availability, type Availability } from '../check/availability.js';
@@ -419,8 +419,6 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
   }
 }
 
-/** The paused client runs again (the fault's end, or the liveness phase). */
-/** Per client (by index), when its sessions ended at the servers. */
 /**
  * Per client (by index), when each of its sessions ended at the servers: the first
  * closeSession applied anywhere, and when each server applied it (same order). The run
@@ -450,14 +448,10 @@ export function clientSessionEnds(
   return { ends, atServers };
 }
 
-/**
- * A closeSession commit, as the run counts session ends (not a replay from disk, not a
- * Paxos txn discarded as stale): records when the session first ended and when this
- * server applied it.
- */
+/** A closeSession commit that took effect (known-writes.ts): records when the session first ended and when this server applied it. */
 export function noteSessionEnd(event: TraceEvent, endsUs: Map<number, number>, atServersUs: Map<number, Map<number, number>>): void {
   const txn = event.txn as { type?: string; sessionId?: number } | undefined;
-  if (txn?.type !== 'closeSession' || event.replay === true || event.stale === true || txn.sessionId === undefined) return;
+  if (txn?.type !== 'closeSession' || !tookEffect(event) || txn.sessionId === undefined) return;
   let atServers = atServersUs.get(txn.sessionId);
   if (atServers === undefined) {
     endsUs.set(txn.sessionId, event.timeUs);
@@ -472,6 +466,7 @@ function withClientSessions(trace: Trace, clients: readonly ZkClient[]): Trace {
   return trace;
 }
 
+/** The paused client runs again (the fault's end, or the liveness phase). */
 function resumeClient(rt: Runtime, client: ZkClient): void {
   if (!client.paused) return;
   rt.cluster.trace.add(rt.cluster.nowUs, -1, 'resume-client', { client: client.index });
@@ -648,7 +643,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
       case 'commit': {
         if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read' && event.command !== 'move') counters.commits++;
         // A txn discarded as stale or refused as SESSIONMOVED (Paxos, at apply) changed nothing.
-        if (event.replay !== true && event.stale !== true && event.moved !== true && !rt.firstCommitUs.has(event.index as number)) rt.firstCommitUs.set(event.index as number, event.timeUs);
+        if (tookEffect(event) && !rt.firstCommitUs.has(event.index as number)) rt.firstCommitUs.set(event.index as number, event.timeUs);
         // When each session ended at the servers (the first closeSession applied), for the recipe checkers.
         noteSessionEnd(event, rt.sessionEndsUs, rt.sessionEndsAtServersUs);
         break;
@@ -937,7 +932,6 @@ function checkRecipes(groups: readonly RecipeGroup[], history: History, endUs: n
   return combineRecipeReports(reports);
 }
 
-/** A create or setData (compare-and-set included) with its data: a write of a unique value. */
 /** Each data value the committed txns wrote → its first commit time (known-writes.ts). */
 function committedWrites(committed: readonly { index: number; txn: unknown }[], firstCommitUs: ReadonlyMap<number, number>): CommittedWrites {
   const out = new Map<string, { atUs: number; path?: string }>();

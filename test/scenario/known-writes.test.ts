@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../../sim/check/lin/checker.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
-import { addCommittedWrites, withKnownWrites } from '../../sim/scenario/known-writes.js';
+import { addCommittedWrites, tookEffect, withKnownWrites } from '../../sim/scenario/known-writes.js';
+import { linFromTrace } from '../../sim/scenario/lin-report.js';
+import type { TraceEvent } from '../../sim/core/trace.js';
 
 const at = (type: HistoryEvent['type'], process: number, f: string, value: unknown, timeUs: number): HistoryEvent => ({ type, process, f, value, timeUs });
 
@@ -94,5 +96,23 @@ describe('writes of unknown outcome, as the run knows them', () => {
       ['ok', 'setData', 35],
       ['ok', 'getData', 60],
     ]);
+  });
+});
+
+describe('the lab counts commits as the run does', () => {
+  // A create of unknown outcome whose only commit was a Paxos write refused at apply as
+  // SESSIONMOVED (`moved`) never took effect: a later quorum read of "no node" is fine.
+  const ev = (timeUs: number, kind: string, fields: Record<string, unknown>): TraceEvent => ({ timeUs, seq: 0, node: 0, kind, ...fields });
+  const trace = (moved: boolean): TraceEvent[] => [
+    ev(10, 'invoke', { client: 0, process: 0, opId: 0, f: 'create', value: { path: '/k', data: 'a' } }),
+    ev(15, 'commit', { index: 1, txn: { type: 'create', path: '/k', data: 'a' }, ...(moved ? { moved: true } : {}) }),
+    ev(20, 'complete', { client: 0, process: 0, opId: 0, f: 'create', value: 'timeout', result: 'info' }),
+    ev(40, 'invoke', { client: 1, process: 1, opId: 1, f: 'getData', value: { path: '/k' }, readMode: 'quorum' }),
+    ev(50, 'complete', { client: 1, process: 1, opId: 1, f: 'getData', value: 'NONODE', result: 'ok' }),
+  ];
+  it('a commit refused as SESSIONMOVED is not one (tookEffect)', () => {
+    expect(tookEffect(trace(true)[1])).toBe(false);
+    expect(linFromTrace(trace(true), undefined, 'paxos').verdict).toBe('linearizable');
+    expect(linFromTrace(trace(false), undefined, 'paxos').verdict).toBe('not-linearizable');
   });
 });
