@@ -21,6 +21,7 @@
  */
 import type { HistoryEvent } from './lin/history.js';
 import { checkLock, type ClientPause } from './lock-fencing.js';
+import { connectStringOf } from '../client/workload.js';
 
 export interface RoleWindow {
   readonly client: number;
@@ -337,7 +338,7 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     // no earlier than the first of its servers applied the end.
     const watcher = gone?.watcher ?? lastWatcherBefore(views, untilUs);
     const atServers = ended < 0 ? undefined : context.sessionEndsAtServersUs?.get(expiry.client)?.[ended];
-    const reachableUs = watcher === undefined || atServers === undefined ? -Infinity : firstAppliedAmong(atServers, serversOf(watcher, context.connectStrings));
+    const reachableUs = watcher === undefined || atServers === undefined ? -Infinity : firstAppliedAmong(atServers, connectStringOf(context.connectStrings, watcher));
     const lateServers = reachableUs + graceUs > deadlineUs;
     const boundUs = lateServers ? reachableUs + graceUs : deadlineUs;
     if (gone !== undefined && gone.atUs <= boundUs) {
@@ -370,11 +371,6 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
 function lastWatcherBefore(views: readonly { atUs: number; watcher: number }[], untilUs: number): number | undefined {
   for (let i = views.length - 1; i >= 0; i--) if (views[i].atUs < untilUs) return views[i].watcher;
   return undefined;
-}
-
-/** The servers client `client` knows: its connect string, or every server (undefined). */
-function serversOf(client: number, connectStrings: readonly (readonly number[])[] | undefined): readonly number[] | undefined {
-  return connectStrings === undefined || connectStrings.length === 0 ? undefined : connectStrings[client % connectStrings.length];
 }
 
 /** The earliest time one of `servers` (undefined: any) applied the end; Infinity if none did. */

@@ -88,7 +88,7 @@ export function startWorkload(cluster: Cluster, history: History, spec: Workload
   const groups = recipeGroups(spec);
   for (let index = 0; index < spec.clients; index++) {
     const rng = cluster.rngs.stream(`client:${index}`);
-    const connectString = spec.connectStrings !== undefined && spec.connectStrings.length > 0 ? spec.connectStrings[index % spec.connectStrings.length] : undefined;
+    const connectString = connectStringOf(spec.connectStrings, index);
     const client = new ZkClient(cluster, history, index, spec.clients, rng, session, connectString);
     clients.push(client);
     const firstServer = spec.servers !== undefined && spec.servers.length > 0 ? spec.servers[index % spec.servers.length] : undefined;
@@ -181,4 +181,9 @@ function makeOp(kind: OpKind, path: string, data: string, versions: Map<string, 
     case 'delete':
       return { f: 'delete', value: { path, version: -1 }, req: { op: 'delete', path, version: -1 } };
   }
+}
+
+/** The servers client `index` may use: connectStrings[index % length], or every server (undefined). */
+export function connectStringOf(connectStrings: readonly (readonly number[])[] | undefined, index: number): readonly number[] | undefined {
+  return connectStrings !== undefined && connectStrings.length > 0 ? connectStrings[index % connectStrings.length] : undefined;
 }
