@@ -61,45 +61,47 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
     if (data !== undefined) writers.set(data, (writers.get(data) ?? 0) + 1);
   }
   const open = new Map<HistoryEvent['process'], number>();
-  // Each kept event with its sort key: time, then moved completions after the events of
-  // their instant (a later completion only weakens real-time order), then event order.
-  const keep: { event: HistoryEvent; atUs: number; moved: number; order: number }[] = [];
-  const invokeAt = new Map<number, number>(); // event order → its place in `keep`
+  // Positions left out (a never-committed write's invocation, and every completion moved
+  // or dropped), and the completions moved to their commit.
+  const skip = new Set<number>();
+  const moved: { event: HistoryEvent; atUs: number; order: number }[] = [];
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     if (event.type === 'invoke') {
       open.set(event.process, i);
-      invokeAt.set(i, keep.length);
-      keep.push({ event, atUs: event.timeUs ?? 0, moved: 0, order: i });
       continue;
     }
     const call = open.get(event.process);
     open.delete(event.process);
-    const invoke = call === undefined ? undefined : events[call];
-    const data = invoke === undefined ? undefined : dataOf(invoke);
-    if (event.type !== 'info' || invoke === undefined || data === undefined) {
-      keep.push({ event, atUs: event.timeUs ?? 0, moved: 0, order: i });
-      continue;
-    }
+    if (event.type !== 'info' || call === undefined) continue;
+    const invoke = events[call];
+    const data = dataOf(invoke);
+    if (data === undefined) continue;
     const commit = committed.get(data);
     if (commit === undefined) {
       // Never committed: never took effect.
-      const slot = invokeAt.get(call!)!;
-      keep[slot] = { ...keep[slot], moved: -1 };
+      skip.add(call).add(i);
       continue;
     }
     const completion = invoke.f === 'create' ? commit.path : null;
     // Kept unknown: a value another operation wrote too, a commit of unknown time.
-    if (writers.get(data) !== 1 || !Number.isFinite(commit.atUs) || commit.atUs < (invoke.timeUs ?? 0) || completion === undefined) {
-      keep.push({ event, atUs: event.timeUs ?? 0, moved: 0, order: i });
-      continue;
-    }
-    keep.push({ event: { type: 'ok', process: event.process, f: invoke.f, value: completion, timeUs: commit.atUs }, atUs: commit.atUs, moved: 1, order: i });
+    if (writers.get(data) !== 1 || !Number.isFinite(commit.atUs) || commit.atUs < (invoke.timeUs ?? 0) || completion === undefined) continue;
+    skip.add(i);
+    moved.push({ event: { type: 'ok', process: event.process, f: invoke.f, value: completion, timeUs: commit.atUs }, atUs: commit.atUs, order: i });
   }
-  return keep
-    .filter((k) => k.moved >= 0)
-    .sort((a, b) => a.atUs - b.atUs || a.moved - b.moved || a.order - b.order)
-    .map((k) => k.event);
+  if (skip.size === 0) return events.slice();
+  // A moved completion goes after every event of its instant (a later completion only
+  // weakens real-time order), moved ones among themselves in event order.
+  moved.sort((a, b) => a.atUs - b.atUs || a.order - b.order);
+  const out: HistoryEvent[] = [];
+  let m = 0;
+  for (let i = 0; i < events.length; i++) {
+    const atUs = events[i].timeUs ?? 0;
+    while (m < moved.length && moved[m].atUs < atUs) out.push(moved[m++].event);
+    if (!skip.has(i)) out.push(events[i]);
+  }
+  while (m < moved.length) out.push(moved[m++].event);
+  return out;
 }
 
 /** The data value a write invocation carries (create, setData, cas), if any. */
