@@ -161,11 +161,21 @@ export class CuratorClient {
     const protectedPath = `${dir}/${prefix}${path.slice(slash + 1)}`;
     const create: ClientOp = { f: 'create', value: { path: protectedPath, data, sequential: mode.endsWith('sequential') }, req: { op: 'create', path: protectedPath, data, mode } };
     let retryCount = 0;
+    // ProtectedMode.checkSetSessionId: the session our create was first sent in (an
+    // answer, even a lost one, comes back in the session its request went out in).
+    const ephemeral = mode.startsWith('ephemeral');
+    let createSession: number | undefined;
     const attempt = (firstTime: boolean) => {
       if (!firstTime) {
         // The lost create may have succeeded: look for our node before creating another.
         return this.call(getChildrenOp(parent), (found) => {
           const name = found.ok && Array.isArray(found.output) ? (found.output as string[]).find((child) => child.startsWith(prefix)) : undefined;
+          if (name !== undefined && ephemeral && this.zk.sessionId !== createSession) {
+            // ProtectedMode.validateFoundNode: the node is an earlier session's, which has
+            // expired (the client has a new one): it is doomed, so delete it and create ours.
+            createSession = this.zk.sessionId;
+            return this.guaranteedDelete(`${dir}/${name}`, () => send());
+          }
           if (name !== undefined) return done({ ok: true, output: `${dir}/${name}` });
           if (!found.ok) return untilAnswered ? this.later(this.policy.maxSleepUs, () => attempt(false)) : done(found);
           send();
@@ -174,7 +184,8 @@ export class CuratorClient {
       send();
     };
     const send = () =>
-      this.submit(create, (record) =>
+      this.submit(create, (record) => {
+        createSession ??= this.zk.sessionId;
         this.later(0, () => {
           if (record.result === 'ok' && record.output === 'NONODE' && parent !== '/') {
             return this.mkdirs(parent, (made) => (made.ok ? send() : untilAnswered ? this.later(this.policy.maxSleepUs, send) : done(made)));
@@ -189,8 +200,8 @@ export class CuratorClient {
             return this.findAndDelete(parent, prefix, () => done({ ok: false, code }));
           }
           this.later(sleepUs, () => attempt(false));
-        }),
-      );
+        });
+      });
     attempt(true);
   }
 

@@ -10,6 +10,12 @@
  *   Any event, a watch or a connection-state change, wakes the waiter to look again.
  * - our node missing from the children (the session expired and took it): LockInternals
  *   .attemptLock starts over with a new node while the retry policy allows;
+ * - our node made by an earlier session of this client (it expired, and the client has a
+ *   new one): the node is doomed even while a server still lists it (a leader that has
+ *   not committed the closeSession yet, or a stale server), so we delete it (guaranteed)
+ *   and start over as above. Curator (CURATOR-604, open) takes the lock with such a node,
+ *   and two clients hold the lock once the old session's close commits; the flaw
+ *   `holdWithExpiredSessionNode` restores that behaviour;
  * - an error in the loop (retries exhausted): our node is deleted (guaranteed) and the
  *   acquire fails — definitely not held;
  * - reentrancy: an acquire by the holder only counts (lockCount); the node goes when the
@@ -29,6 +35,12 @@ export interface LockFlaws {
   noPredecessorCheck?: boolean;
   /** The application keeps acting as the holder through SUSPENDED and LOST (ignores connection loss). */
   keepHoldingWhenSuspended?: boolean;
+  /**
+   * CURATOR-604 (open in Curator): the lock loop takes the lock with a node its previous,
+   * expired session made, while a server that has not yet closed that session still lists
+   * it; once the session is closed the node goes and another client takes the lock too.
+   */
+  holdWithExpiredSessionNode?: boolean;
   /** The resource's guard accepts every write whatever its fencing token (resource.ts). */
   guardIgnoresToken?: boolean;
 }
@@ -78,7 +90,10 @@ export class InterProcessMutex {
       this.curator.createProtected(`${this.basePath}/${this.lockName}`, data, 'ephemeral-sequential', (created) => {
         if (!created.ok || typeof created.output !== 'string' || !created.output.startsWith(`${this.basePath}/`)) return done(false);
         const ourPath = created.output;
-        this.lockLoop(ourPath, (result) => {
+        // The session our node belongs to: the protected create made it, or adopted it,
+        // under the client's current session (ProtectedMode.validateFoundNode).
+        const ourSession = this.curator.zk.sessionId;
+        this.lockLoop(ourPath, ourSession, (result) => {
           if (result === 'held') {
             this.ourPath = ourPath;
             this.lockCount = 1;
@@ -108,7 +123,7 @@ export class InterProcessMutex {
   }
 
   /** LockInternals.internalLockLoop. */
-  private lockLoop(ourPath: string, done: (result: 'held' | 'gone' | 'failed') => void): void {
+  private lockLoop(ourPath: string, ourSession: number | undefined, done: (result: 'held' | 'gone' | 'failed') => void): void {
     const curator = this.curator;
     const ourName = ourPath.slice(this.basePath.length + 1);
     let waitingOn: string | null = null;
@@ -140,6 +155,10 @@ export class InterProcessMutex {
         const children = sortBySequence(listed.output as string[], this.lockName);
         const index = children.indexOf(ourName);
         if (index < 0) return finish('gone');
+        if (curator.zk.sessionId !== ourSession && this.flaws.holdWithExpiredSessionNode !== true) {
+          // Our node's session expired (we have a new one): it is gone in all but name.
+          return curator.guaranteedDelete(ourPath, () => finish('gone'));
+        }
         if (index === 0 || this.flaws.noPredecessorCheck === true) return finish('held');
         const predecessor = `${this.basePath}/${children[index - 1]}`;
         curator.watchPath(predecessor, (event: ClientNotification) => {

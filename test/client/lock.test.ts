@@ -122,4 +122,15 @@ describe('the lock workload and the mutex checker', () => {
     expect(broken.linearizability).toMatchObject({ verdict: 'not-linearizable', model: 'mutex' });
     expect(broken.linearizability.explanation).toMatch(/can't acquire: held by p\d/);
   });
+
+  it('a node made by an expired session of the client is not taken as the lock (CURATOR-604): with the flaw, two holders', () => {
+    const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-lock-with-expired-session-node.json');
+    const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+    const good = runScenario(scenario, protocolAdapter('zab'));
+    expect(failedExpectations(good)).toEqual([]);
+    expect(good.recipe).toMatchObject({ recipe: 'lock', verdict: 'holds' });
+    const broken = runScenario(scenario, protocolAdapter('zab'), { recipeFlaws: { lock: { holdWithExpiredSessionNode: true } } });
+    expect(broken.linearizability).toMatchObject({ verdict: 'not-linearizable', model: 'mutex' });
+    expect(broken.recipe?.verdict).not.toBe('holds');
+  });
 });
