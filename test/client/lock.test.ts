@@ -103,6 +103,42 @@ describe('InterProcessMutex', () => {
   });
 });
 
+describe('protected mode across a new session (ProtectedMode.validateFoundNode)', () => {
+  // The answer to an ephemeral protected create is lost; before the retry the client's
+  // session is gone and it opens a new one. The node found by its prefix belongs to the
+  // old session: it is deleted and a new node made, owned by the current session.
+  it('an ephemeral node found after the session changed is deleted and made again under the new session', () => {
+    const cluster = readyCluster();
+    const client = new ZkClient(cluster as never, new History(cluster.trace), 0, 1, new Rng('protected-session'), DEFAULT_SESSION_OPTIONS);
+    let dropped = 0;
+    const onReply = client.onReply.bind(client);
+    client.onReply = (server: number, req: ClientRequest, result: unknown) => {
+      const body = req.body as { kind: string; req?: { op: string; path?: string } };
+      if (body.kind === 'op' && body.req?.op === 'create' && body.req.path?.includes('_c_') === true && dropped === 0) {
+        dropped++;
+        // The session is lost with the answer: the client will be told so and open another.
+        client.sessionId = 0x7fff0000;
+        return;
+      }
+      onReply(server, req, result);
+    };
+    client.start(0);
+    const curator = new CuratorClient(cluster as never, client, new Rng('protected-session-curator'));
+    const outcomes: { ok: boolean; output?: unknown }[] = [];
+    curator.mkdirs('/jobs', () => curator.createProtected('/jobs/job-', '', 'ephemeral-sequential', (o) => outcomes.push(o)));
+    runFor(cluster, 3_000_000);
+    expect(dropped).toBe(1);
+    expect(client.sessionIds.length).toBe(2);
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0].ok).toBe(true);
+    const leader = establishedLeader(cluster)!;
+    const tree = (cluster.behavior(leader) as unknown as { tree: { getData(p: string): { ok: boolean; stat?: { ephemeralOwner: number } } } }).tree;
+    const owner = tree.getData(outcomes[0].output as string).stat?.ephemeralOwner;
+    expect(owner).toBe(client.sessionId);
+    expect(owner).toBe(client.sessionIds[1]);
+  });
+});
+
 describe('the lock workload and the mutex checker', () => {
   it('the lock holder cut off (story, seed 1): Curator\'s advice keeps the history a mutex; ignoring SUSPENDED gives two holders', () => {
     for (const protocol of ['zab', 'paxos'] as const) {
