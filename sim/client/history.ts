@@ -28,6 +28,12 @@ export interface OpRecord {
   output?: unknown;
   /** Server the request went to. */
   server: number;
+  /**
+   * An answered call: the zxid (ZAB) or log index (Paxos) its answer carried, where it
+   * took effect (a write's own txn, a read's last applied one). Not in the trace's events;
+   * the run keeps it in the trace's meta (`opEffects`) and hands it to the checker.
+   */
+  effectAt?: number;
 }
 
 export class History {
@@ -52,12 +58,14 @@ export class History {
     return op;
   }
 
-  complete(nowUs: number, op: OpRecord, result: 'ok' | 'fail' | 'info', output: unknown): void {
+  complete(nowUs: number, op: OpRecord, result: 'ok' | 'fail' | 'info', output: unknown, effectAt?: number): void {
     if (op.result !== undefined) throw new Error(`operation ${op.opId} completed twice`);
     op.result = result;
     op.output = output;
     op.completeUs = nowUs;
-    this.events.push({ type: result, process: op.process, f: op.f, value: output, timeUs: nowUs, index: this.events.length });
+    const event: HistoryEvent = { type: result, process: op.process, f: op.f, value: output, timeUs: nowUs, index: this.events.length };
+    if (effectAt !== undefined && result === 'ok') event.effectAt = op.effectAt = effectAt;
+    this.events.push(event);
     this.eventOps.push(op.opId);
     this.trace.add(nowUs, op.server, 'complete', { client: op.client, process: op.process, opId: op.opId, f: op.f, value: output, result });
   }

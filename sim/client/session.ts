@@ -265,10 +265,10 @@ export class ZkClient implements ClientEndpoint {
     });
   }
 
-  private finish(result: 'ok' | 'fail' | 'info', output: unknown, raw?: ZkResult): void {
+  private finish(result: 'ok' | 'fail' | 'info', output: unknown, raw?: ZkResult, effectAt?: number): void {
     const pending = this.pending!;
     this.pending = null;
-    this.history.complete(this.cluster.nowUs, pending.op, result, output);
+    this.history.complete(this.cluster.nowUs, pending.op, result, output, effectAt);
     pending.done(pending.op, raw);
   }
 
@@ -352,7 +352,7 @@ export class ZkClient implements ClientEndpoint {
           this.checkWatchedRead(body.req, reply.result, this.pending.op.opId);
           if (reply.result.ok) this.rememberWatch(body.req, reply.result);
         }
-        this.finish('ok', historyValue(body.req, reply.result), reply.result);
+        this.finish('ok', historyValue(body.req, reply.result), reply.result, reply.zxid);
       } else if (reply.kind === 'refused') {
         // Refused before execution: definitely not applied.
         this.finish('fail', reply.code);

@@ -25,8 +25,11 @@
 import type { HistoryEvent } from '../check/lin/history.js';
 import type { TraceEvent } from '../core/trace.js';
 
-/** Each data value a committed txn wrote → when it was first committed, and the path it wrote. */
-export type CommittedWrites = ReadonlyMap<string, { readonly atUs: number; readonly path?: string }>;
+/**
+ * Each data value a committed txn wrote → when it was first committed, the path it wrote,
+ * and the txn's zxid or log index (the `effectAt` of a completion moved to that commit).
+ */
+export type CommittedWrites = ReadonlyMap<string, { readonly atUs: number; readonly path?: string; readonly index?: number }>;
 
 /**
  * A `commit` event whose txn took effect on its server: not a replay from disk, not a
@@ -41,11 +44,16 @@ export function tookEffect(event: TraceEvent): boolean {
 const DATA_WRITES = new Set(['create', 'setData', 'cas']);
 
 /** Adds the data values a committed txn wrote (a multi's sub-ops too) to `out`, at `atUs`, keeping the first. */
-export function addCommittedWrites(out: Map<string, { atUs: number; path?: string }>, txn: unknown, atUs: number): void {
+export function addCommittedWrites(out: Map<string, { atUs: number; path?: string; index?: number }>, txn: unknown, atUs: number, index?: number): void {
   if (txn === null || typeof txn !== 'object') return;
   const t = txn as { data?: unknown; path?: unknown; ops?: unknown[]; txns?: unknown[] };
-  if (typeof t.data === 'string' && !out.has(t.data)) out.set(t.data, typeof t.path === 'string' ? { atUs, path: t.path } : { atUs });
-  for (const sub of t.ops ?? t.txns ?? []) addCommittedWrites(out, sub, atUs);
+  if (typeof t.data === 'string' && !out.has(t.data)) {
+    const at: { atUs: number; path?: string; index?: number } = { atUs };
+    if (typeof t.path === 'string') at.path = t.path;
+    if (index !== undefined) at.index = index;
+    out.set(t.data, at);
+  }
+  for (const sub of t.ops ?? t.txns ?? []) addCommittedWrites(out, sub, atUs, index);
 }
 
 /**
@@ -87,7 +95,9 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
     // Kept unknown: a value another operation wrote too, a commit of unknown time.
     if (writers.get(data) !== 1 || !Number.isFinite(commit.atUs) || commit.atUs < (invoke.timeUs ?? 0) || completion === undefined) continue;
     skip.add(i);
-    moved.push({ event: { type: 'ok', process: event.process, f: invoke.f, value: completion, timeUs: commit.atUs }, atUs: commit.atUs, order: i });
+    const done: HistoryEvent = { type: 'ok', process: event.process, f: invoke.f, value: completion, timeUs: commit.atUs };
+    if (commit.index !== undefined) done.effectAt = commit.index;
+    moved.push({ event: done, atUs: commit.atUs, order: i });
   }
   if (skip.size === 0) return events.slice();
   // A moved completion goes after every event of its instant (a later completion only

@@ -43,9 +43,12 @@ export interface TraceOp {
 /**
  * The client history a trace records: its `invoke` / `complete` events as History wrote
  * them (sim/client/history.ts, which also closes the pending ones as `info` at the end),
- * with the operation each event belongs to.
+ * with the operation each event belongs to. `opEffects` (a trace's `meta.opEffects`:
+ * where each answered call took effect, by operation id) gives the `ok` completions
+ * their `effectAt`, as the run's own history has them.
  */
-export function historyFromTrace(events: readonly TraceEvent[]): { history: HistoryEvent[]; ops: TraceOp[]; opOfEvent: number[] } {
+export function historyFromTrace(events: readonly TraceEvent[], opEffects?: unknown): { history: HistoryEvent[]; ops: TraceOp[]; opOfEvent: number[] } {
+  const effects = Array.isArray(opEffects) ? (opEffects as unknown[]) : [];
   const history: HistoryEvent[] = [];
   const opOfEvent: number[] = [];
   const ops: TraceOp[] = [];
@@ -64,14 +67,17 @@ export function historyFromTrace(events: readonly TraceEvent[]): { history: Hist
       if (opId === undefined) continue;
       open.delete(Number(e.opId));
       opOfEvent.push(opId);
-      history.push({ type: e.result as HistoryEvent['type'], process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length });
+      const done: HistoryEvent = { type: e.result as HistoryEvent['type'], process: Number(e.process), f: String(e.f), value: e.value, timeUs: e.timeUs, index: history.length };
+      const at = effects[Number(e.opId)];
+      if (done.type === 'ok' && typeof at === 'number' && Number.isFinite(at)) done.effectAt = at;
+      history.push(done);
     }
   }
   return { history, ops, opOfEvent };
 }
 
-export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, maxSteps = 5_000_000): LinReport {
-  const { history, ops, opOfEvent } = historyFromTrace(events);
+export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, opEffects?: unknown, maxSteps = 5_000_000): LinReport {
+  const { history, ops, opOfEvent } = historyFromTrace(events, opEffects);
   if (ops.length === 0) return { verdict: 'skipped', ops: 0 };
   const groups = recipeGroups(scenario?.workload);
   // One recipe alone: a lock's or a leader's operations against the mutex model (as run.ts).
@@ -112,7 +118,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
 
 /** Each data value a trace's commits wrote → its first commit that took effect. */
 function committedWritesOfTrace(events: readonly TraceEvent[]): CommittedWrites {
-  const out = new Map<string, { atUs: number; path?: string }>();
-  for (const e of events) if (e.kind === 'commit' && tookEffect(e)) addCommittedWrites(out, e.txn, e.timeUs);
+  const out = new Map<string, { atUs: number; path?: string; index?: number }>();
+  for (const e of events) if (e.kind === 'commit' && tookEffect(e)) addCommittedWrites(out, e.txn, e.timeUs, typeof e.index === 'number' ? e.index : undefined);
   return out;
 }

@@ -20,7 +20,7 @@ import type { TraceEvent, Trace } from '../core/trace.js';
 import { Cluster } from '../net/cluster.js';
 import type { LatencySpec } from '../net/latency.js';
 import { shapeCuts } from '../net/partitions.js';
-import { History } from '../client/history.js';
+import { History, type OpRecord } from '../client/history.js';
 import { startWorkload, DEFAULT_MIX, type RunningWorkload, type WorkloadSpec } from '../client/workload.js';
 import { replaySchedule } from '../explore/scheduler.js';
 import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFlaws, type RecipeGroup } from '../client/recipes.js';
@@ -460,9 +460,15 @@ export function noteSessionEnd(event: TraceEvent, endsUs: Map<number, number>, a
   if (!atServers.has(event.node)) atServers.set(event.node, event.timeUs);
 }
 
-/** The trace with each client's sessions in its meta (not hashed), for the lab's recipe verdict. */
-function withClientSessions(trace: Trace, clients: readonly ZkClient[]): Trace {
+/**
+ * The trace with what its events do not say in its meta (not hashed): each client's
+ * sessions, for the lab's recipe verdict, and where each answered call took effect
+ * (`opEffects[opId]`: the zxid or log index its answer carried, or null), for the lab's
+ * linearizability verdict (sim/check/lin/witness.ts).
+ */
+function withClientMeta(trace: Trace, clients: readonly ZkClient[], ops: readonly OpRecord[]): Trace {
   if (clients.length > 0) trace.meta.clientSessions = clients.map((client) => [...client.sessionIds]);
+  if (ops.some((op) => op.effectAt !== undefined)) trace.meta.opEffects = ops.map((op) => op.effectAt ?? null);
   return trace;
 }
 
@@ -806,7 +812,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     availability: availability(timeline.timeline()),
     expectations: [],
     ok: false,
-    trace: options.keepTrace ? withClientSessions(cluster.trace.toTrace(), workload?.clients ?? []) : undefined,
+    trace: options.keepTrace ? withClientMeta(cluster.trace.toTrace(), workload?.clients ?? [], history.ops) : undefined,
     history: history.events,
   };
   result.expectations = evaluate(expected, result, rt);
@@ -938,7 +944,7 @@ function committedWrites(committed: readonly { index: number; txn: unknown }[], 
   // A txn the protocol committed that no commit event dates (a server that learned it by
   // a snapshot, say) took effect at a time the run does not know: Infinity, which keeps
   // its write's outcome unknown (known-writes.ts) but says it happened.
-  for (const { index, txn } of committed) addCommittedWrites(out, txn, firstCommitUs.get(index) ?? Infinity);
+  for (const { index, txn } of committed) addCommittedWrites(out, txn, firstCommitUs.get(index) ?? Infinity, index);
   return out;
 }
 

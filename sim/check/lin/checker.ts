@@ -4,7 +4,8 @@
  * 1. Pair and validate the events (history.ts): `fail`ed operations are dropped, and
  *    `info` operations whose function is read-only are dropped (they constrain nothing).
  * 2. Split the operations into independent parts with the model's `partition`
- *    (P-compositionality: linearizability is local to each object).
+ *    (P-compositionality: linearizability is local to each object). A part whose
+ *    operations say where they took effect is first checked in that order (witness.ts).
  * 3. Search each part (search.ts), in order of first invocation and in rounds of growing
  *    step slices; stop at the first part found not linearizable and explain it
  *    (explain.ts). When the search stalls, a local refutation (refute.ts) may prove the
@@ -21,6 +22,7 @@ import { MODEL_NAMES, modelByName } from './models/index.js';
 import { buildExplanation, type Explanation } from './explain.js';
 import { makeRefuter } from './refute.js';
 import { searchPart, type SearchBudget } from './search.js';
+import { witnessHolds } from './witness.js';
 
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
 
@@ -103,7 +105,9 @@ export function checkHistory<S>(events: readonly HistoryEvent[], model: Model<S>
   // violation in another part is found (Porcupine's kv c50-bad log). A part is searched
   // from scratch in each round it needs, which costs at most a third more steps; the last
   // undecided part gets all that remains. Deterministic: slices count steps, not time.
-  const undecided = parts.map((_, k) => k);
+  // A part whose operations carry where they took effect (`effectAt`) is first checked
+  // in that order (witness.ts): one linear pass, which decides it when the order holds.
+  const undecided = parts.map((_, k) => k).filter((k) => !witnessHolds(m, parts[k].ops, parts[k].init !== undefined ? parts[k].init! : m.init(), budget));
   let slice = Math.max(10_000, Math.floor(budget.maxSteps / (4 * Math.max(1, parts.length))));
   while (undecided.length > 0) {
     for (let u = 0; u < undecided.length; ) {

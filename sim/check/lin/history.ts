@@ -52,6 +52,13 @@ export interface HistoryEvent {
   timeUs?: number;
   /** Position in the source history (informational; list order is authoritative). */
   index?: number;
+  /**
+   * `ok` completion, optional: where the operation took effect in an order the system
+   * itself knows (the simulator's clients record the zxid or log index their answer
+   * carried). A hint only: the checker first tries the order these give as a witness and
+   * verifies it; a wrong or partial hint costs one linear pass, never a verdict.
+   */
+  effectAt?: number;
 }
 
 /** Malformed input: a message, and the 1-based source line when known. */
@@ -84,6 +91,8 @@ export interface Operation {
   readonly returnIndex: number;
   readonly invokeTimeUs?: number;
   readonly completeTimeUs?: number;
+  /** The completion's `effectAt` hint (ok operations), when it has one. */
+  readonly effectAt?: number;
   /** Source line of the invocation, when the history came from a file. */
   readonly line?: number;
 }
@@ -296,6 +305,7 @@ export function pairHistory(events: readonly HistoryEvent[], options: PairOption
     };
     if (inv.timeUs !== undefined) op.invokeTimeUs = inv.timeUs;
     if (ev.timeUs !== undefined) op.completeTimeUs = ev.timeUs;
+    if (ev.type === 'ok' && typeof ev.effectAt === 'number' && Number.isFinite(ev.effectAt)) op.effectAt = ev.effectAt;
     const invLine = lines?.[order[invRank]];
     if (invLine !== undefined) op.line = invLine;
     byCall[invRank] = op;

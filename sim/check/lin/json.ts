@@ -13,7 +13,8 @@
  *  "process": 0,            // number or string; "nemesis" events are ignored
  *  "f": "cas",              // the operation
  *  "value": [1, 2],         // argument (invoke) or result (ok); null when none
- *  "timeUs": 1500}          // optional virtual time in microseconds
+ *  "timeUs": 1500,          // optional virtual time in microseconds
+ *  "effectAt": 4294967301}  // optional, ok completions: where the call took effect (a hint, witness.ts)
  * ```
  * Other keys are ignored. List order is real-time order; when every event has
  * `timeUs`, time must not decrease, and at equal times invocations come first. As in
@@ -176,6 +177,10 @@ function toEvent(value: unknown, line: number): HistoryEvent {
   const ev: HistoryEvent = { type: e.type as HistoryEvent['type'], process: e.process as HistoryEvent['process'], f: e.f as string, value: e.value ?? null };
   if (e.timeUs !== undefined) ev.timeUs = e.timeUs as number;
   if (e.index !== undefined) ev.index = e.index as number;
+  if (e.effectAt !== undefined && e.effectAt !== null) {
+    if (typeof e.effectAt !== 'number' || !Number.isFinite(e.effectAt)) throw new HistoryError(`"effectAt" must be a finite number, got ${JSON.stringify(e.effectAt)}`, line);
+    ev.effectAt = e.effectAt;
+  }
   return ev;
 }
 

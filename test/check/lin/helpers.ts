@@ -204,6 +204,8 @@ export interface ExecutedOp<R> {
   type: 'ok' | 'fail' | 'info';
   applied: boolean;
   result?: R;
+  /** Position in the order the operations took effect (applied ones). */
+  rank?: number;
 }
 
 /**
@@ -211,6 +213,8 @@ export interface ExecutedOp<R> {
  * durations; each takes effect at a random instant inside its interval, applied in
  * that order by `apply` (a reference implementation, independent of the models). An
  * info operation took effect or not (coin flip); its process is then replaced.
+ * `withEffects`: each ok completion says where it took effect (`effectAt`, its rank in
+ * that order), as the simulator's clients do.
  */
 export function execute<R>(
   seed: number,
@@ -219,6 +223,7 @@ export function execute<R>(
   plan: (random: () => number, process: number) => { f: string; invoke: unknown },
   apply: (op: ExecutedOp<R>) => { result: R; fail?: boolean },
   infoRate = 0.1,
+  withEffects = false,
 ): HistoryEvent[] {
   const random = rng(seed);
   const int = (n: number) => Math.floor(random() * n);
@@ -238,8 +243,10 @@ export function execute<R>(
       if (info) process = fresh++;
     }
   }
+  let rank = 0;
   for (const op of [...ops].sort((a, b) => a.effectUs - b.effectUs)) {
     if (!op.applied) continue;
+    op.rank = rank++;
     const { result, fail } = apply(op);
     op.result = result;
     if (fail && op.type === 'ok') {
@@ -252,7 +259,14 @@ export function execute<R>(
     timed.push({
       t: op.returnUs,
       invoke: false,
-      ev: { type: op.type, process: op.process, f: op.f, value: op.type === 'ok' ? op.result : op.invoke, timeUs: op.returnUs },
+      ev: {
+        type: op.type,
+        process: op.process,
+        f: op.f,
+        value: op.type === 'ok' ? op.result : op.invoke,
+        timeUs: op.returnUs,
+        ...(withEffects && op.type === 'ok' ? { effectAt: op.rank } : {}),
+      },
     });
   }
   timed.sort((a, b) => a.t - b.t || Number(b.invoke) - Number(a.invoke));

@@ -1,0 +1,149 @@
+/**
+ * The witness check (sim/check/lin/witness.ts): completions that say where they took
+ * effect (`effectAt`) are first tried in that order. A hint may decide "linearizable"
+ * fast; it must never change a verdict.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkHistory } from '../../../sim/check/lin/checker.js';
+import { renderHistory } from '../../../sim/check/lin/explain.js';
+import type { HistoryEvent } from '../../../sim/check/lin/history.js';
+import { parseJsonHistory } from '../../../sim/check/lin/json.js';
+import type { AnyModel } from '../../../sim/check/lin/model.js';
+import { casRegisterModel, mutexModel, registerModel, znodeModel } from '../../../sim/check/lin/models/index.js';
+import { bruteForce, execute, historyArb, mutexOpArb, registerOpArb, znodeOpArb } from './helpers.js';
+
+/** A cas-register execution: `processes` clients, each `perProcess` calls, all hinted. */
+function casExecution(seed: number, processes: number, perProcess: number, infoRate = 0.05): HistoryEvent[] {
+  let value: number | null = null;
+  return execute<unknown>(
+    seed,
+    processes,
+    perProcess,
+    (random) => {
+      const r = random();
+      const v = Math.floor(random() * 3);
+      return r < 0.4 ? { f: 'read', invoke: null } : r < 0.7 ? { f: 'write', invoke: v } : { f: 'cas', invoke: [v, (v + 1) % 3] };
+    },
+    (op) => {
+      if (op.f === 'read') return { result: value };
+      if (op.f === 'write') {
+        value = op.invoke as number;
+        return { result: value };
+      }
+      const [from, to] = op.invoke as [number, number];
+      if (value !== from) return { result: null, fail: true };
+      value = to;
+      return { result: [from, to] };
+    },
+    infoRate,
+    true,
+  );
+}
+
+const withoutHints = (events: readonly HistoryEvent[]) => events.map(({ effectAt: _, ...e }) => e);
+
+describe('the witness order', () => {
+  it('decides a history of many concurrent clients in one pass: as many steps as ok operations', () => {
+    const events = casExecution(7, 60, 6, 0);
+    const oks = events.filter((e) => e.type === 'ok').length;
+    const hinted = checkHistory(events, 'cas-register');
+    expect(hinted.verdict).toBe('linearizable');
+    expect(hinted.steps).toBe(oks);
+    // The same history without hints needs the search (and far more steps).
+    const searched = checkHistory(withoutHints(events), 'cas-register');
+    expect(searched.verdict).toBe('linearizable');
+    expect(searched.steps).toBeGreaterThan(hinted.steps);
+  });
+
+  it('an order the model accepts but real time forbids is not a witness', () => {
+    // w1 completes before w2 is invoked, so w1 precedes w2; the read of 1 after both is
+    // then impossible. Hints put w2 before w1, an order the register would accept.
+    const events: HistoryEvent[] = [
+      { type: 'invoke', process: 0, f: 'write', value: 1 },
+      { type: 'ok', process: 0, f: 'write', value: 1, effectAt: 2 },
+      { type: 'invoke', process: 1, f: 'write', value: 2 },
+      { type: 'ok', process: 1, f: 'write', value: 2, effectAt: 1 },
+      { type: 'invoke', process: 2, f: 'read', value: null },
+      { type: 'ok', process: 2, f: 'read', value: 1, effectAt: 3 },
+    ];
+    expect(checkHistory(events, 'register').verdict).toBe('not-linearizable');
+  });
+
+  it('a wrong or partial hint only costs the pass: the search still decides', () => {
+    const events = casExecution(11, 4, 8);
+    // Reverse the hints: the witness fails, the history is still linearizable.
+    const oks = events.filter((e) => e.effectAt !== undefined).length;
+    const reversed = events.map((e) => (e.effectAt !== undefined ? { ...e, effectAt: oks - e.effectAt } : e));
+    expect(checkHistory(reversed, 'cas-register').verdict).toBe('linearizable');
+    // One completion without a hint: no witness for its part, the search decides.
+    const k = events.findIndex((e) => e.effectAt !== undefined);
+    const partial = events.map((e, i) => (i === k ? withoutHints([e])[0] : e));
+    expect(checkHistory(partial, 'cas-register').verdict).toBe('linearizable');
+  });
+
+  it('operations of unknown outcome are left out of the witness; one that must have taken effect sends it to the search', () => {
+    // p1's write of 2 is info; the read of 2 proves it took effect: the witness (without
+    // it) fails at the read, and the search finds the linearization.
+    const events: HistoryEvent[] = [
+      { type: 'invoke', process: 0, f: 'write', value: 1 },
+      { type: 'ok', process: 0, f: 'write', value: 1, effectAt: 1 },
+      { type: 'invoke', process: 1, f: 'write', value: 2 },
+      { type: 'info', process: 1, f: 'write', value: 2 },
+      { type: 'invoke', process: 2, f: 'read', value: null },
+      { type: 'ok', process: 2, f: 'read', value: 2, effectAt: 3 },
+    ];
+    expect(checkHistory(events, 'register').verdict).toBe('linearizable');
+  });
+
+  it('JSON histories carry effectAt; a hint that is not a number is refused with its line', () => {
+    const good = parseJsonHistory('[{"type":"invoke","process":0,"f":"write","value":1},\n{"type":"ok","process":0,"f":"write","value":1,"effectAt":5}]');
+    expect(good.events[1].effectAt).toBe(5);
+    expect(() => parseJsonHistory('[{"type":"invoke","process":0,"f":"write","value":1},\n{"type":"ok","process":0,"f":"write","value":1,"effectAt":"5"}]')).toThrow(
+      /line 2.*effectAt|effectAt.*finite number/,
+    );
+  });
+});
+
+describe('hints never change a verdict (brute force)', () => {
+  const agreesHinted = (model: AnyModel, events: HistoryEvent[]) => {
+    const expected = bruteForce(events, model) ? 'linearizable' : 'not-linearizable';
+    expect(checkHistory(events, model).verdict, renderHistory(events)).toBe(expected);
+  };
+  // Random hints on random histories: sometimes a valid order, mostly not.
+  const hinted = (arb: fc.Arbitrary<HistoryEvent[]>) =>
+    arb.chain((events) =>
+      fc.array(fc.integer({ min: 0, max: 6 }), { minLength: events.length, maxLength: events.length }).map((keys) => events.map((e, i) => (e.type === 'ok' ? { ...e, effectAt: keys[i] } : e))),
+    );
+  const cases: [string, AnyModel, fc.Arbitrary<HistoryEvent[]>][] = [
+    ['cas-register', casRegisterModel(), hinted(historyArb(registerOpArb(true)))],
+    ['register', registerModel(), hinted(historyArb(registerOpArb(false)))],
+    ['mutex', mutexModel(), hinted(historyArb(mutexOpArb))],
+    ['znode', znodeModel(), hinted(historyArb(znodeOpArb, { maxOps: 6 }))],
+  ];
+  for (const [name, model, arb] of cases) {
+    it(`random hints, ${name}`, () => {
+      fc.assert(
+        fc.property(arb, (events) => agreesHinted(model, events)),
+        { numRuns: 300, seed: 4243 },
+      );
+    });
+  }
+
+  it('true hints on executions, then one corrupted result (cas-register)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.nat(), fc.integer({ min: 0, max: 3 }), (seed, pick, value) => {
+        const events = casExecution(seed, 3, 2, 0.2);
+        agreesHinted(casRegisterModel(), events);
+        const reads = events.map((e, i) => ({ e, i })).filter(({ e }) => e.type === 'ok' && e.f === 'read');
+        if (reads.length === 0) return;
+        const { i } = reads[pick % reads.length];
+        agreesHinted(
+          casRegisterModel(),
+          events.map((e, k) => (k === i ? { ...e, value } : e)),
+        );
+      }),
+      { numRuns: 400, seed: 17 },
+    );
+  });
+});
