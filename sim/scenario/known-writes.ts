@@ -73,6 +73,7 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
   // or dropped), and the completions moved to their commit.
   const skip = new Set<number>();
   const moved: { event: HistoryEvent; atUs: number; order: number }[] = [];
+  const hinted = new Map<number, HistoryEvent>();
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     if (event.type === 'invoke') {
@@ -92,14 +93,18 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
       continue;
     }
     const completion = invoke.f === 'create' ? commit.path : null;
-    // Kept unknown: a value another operation wrote too, a commit of unknown time.
-    if (writers.get(data) !== 1 || !Number.isFinite(commit.atUs) || commit.atUs < (invoke.timeUs ?? 0) || completion === undefined) continue;
+    // Kept unknown: a value another operation wrote too, a commit of unknown time. Its
+    // commit's place is still a hint of where it took effect (witness.ts).
+    if (writers.get(data) !== 1 || !Number.isFinite(commit.atUs) || commit.atUs < (invoke.timeUs ?? 0) || completion === undefined) {
+      if (commit.index !== undefined) hinted.set(i, { ...event, effectAt: commit.index });
+      continue;
+    }
     skip.add(i);
     const done: HistoryEvent = { type: 'ok', process: event.process, f: invoke.f, value: completion, timeUs: commit.atUs };
     if (commit.index !== undefined) done.effectAt = commit.index;
     moved.push({ event: done, atUs: commit.atUs, order: i });
   }
-  if (skip.size === 0) return events.slice();
+  if (skip.size === 0 && hinted.size === 0) return events.slice();
   // A moved completion goes after every event of its instant (a later completion only
   // weakens real-time order), moved ones among themselves in event order.
   moved.sort((a, b) => a.atUs - b.atUs || a.order - b.order);
@@ -108,7 +113,7 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
   for (let i = 0; i < events.length; i++) {
     const atUs = events[i].timeUs ?? 0;
     while (m < moved.length && moved[m].atUs < atUs) out.push(moved[m++].event);
-    if (!skip.has(i)) out.push(events[i]);
+    if (!skip.has(i)) out.push(hinted.get(i) ?? events[i]);
   }
   while (m < moved.length) out.push(moved[m++].event);
   return out;

@@ -53,10 +53,11 @@ export interface HistoryEvent {
   /** Position in the source history (informational; list order is authoritative). */
   index?: number;
   /**
-   * `ok` completion, optional: where the operation took effect in an order the system
-   * itself knows (the simulator's clients record the zxid or log index their answer
-   * carried). A hint only: the checker first tries the order these give as a witness and
-   * verifies it; a wrong or partial hint costs one linear pass, never a verdict.
+   * Completion, optional: where the operation took effect in an order the system itself
+   * knows (the simulator's clients record the zxid or log index their answer carried;
+   * on an `info` completion, where the run saw the write committed). A hint only: the
+   * checker first tries the order these give as a witness and verifies it; a wrong or
+   * partial hint costs one linear pass, never a verdict.
    */
   effectAt?: number;
 }
@@ -91,7 +92,7 @@ export interface Operation {
   readonly returnIndex: number;
   readonly invokeTimeUs?: number;
   readonly completeTimeUs?: number;
-  /** The completion's `effectAt` hint (ok operations), when it has one. */
+  /** The completion's `effectAt` hint, when it has one. */
   readonly effectAt?: number;
   /** Source line of the invocation, when the history came from a file. */
   readonly line?: number;
@@ -305,7 +306,7 @@ export function pairHistory(events: readonly HistoryEvent[], options: PairOption
     };
     if (inv.timeUs !== undefined) op.invokeTimeUs = inv.timeUs;
     if (ev.timeUs !== undefined) op.completeTimeUs = ev.timeUs;
-    if (ev.type === 'ok' && typeof ev.effectAt === 'number' && Number.isFinite(ev.effectAt)) op.effectAt = ev.effectAt;
+    if (typeof ev.effectAt === 'number' && Number.isFinite(ev.effectAt)) op.effectAt = ev.effectAt;
     const invLine = lines?.[order[invRank]];
     if (invLine !== undefined) op.line = invLine;
     byCall[invRank] = op;

@@ -14,9 +14,13 @@
  * through the model in that order from the part's initial state, is legal, and (2) it
  * respects real time, i.e. there are nondecreasing points p1 ≤ p2 ≤ … with each pi in
  * its operation's closed interval [callIndex, returnIndex] (greedily: pi = max(pi-1,
- * callIndex) must not pass returnIndex). An operation of unknown outcome (`info`) is left
- * out, which is always allowed: it may never have taken effect. When any `ok` operation
- * has no hint, or the order fails either test, the search decides as before.
+ * callIndex) must not pass returnIndex). An operation of unknown outcome (`info`) may
+ * take effect at any point after its call, or never: one with a hint is placed there if
+ * the model accepts it and left out otherwise; one without a hint is kept aside and
+ * placed just before an operation the model would refuse, when that makes it legal (a
+ * write the client never heard back about, that a later answer proves took effect). When
+ * any `ok` operation has no hint, or the order fails either test, the search decides as
+ * before.
  */
 import type { Operation } from './history.js';
 import type { Model } from './model.js';
@@ -25,22 +29,41 @@ import type { SearchBudget } from './search.js';
 /** True when the hinted order of `ops` is a linearization from `init`; counts its model steps in `budget`. */
 export function witnessHolds<S>(model: Model<S>, ops: readonly Operation[], init: S, budget: SearchBudget): boolean {
   const placed: Operation[] = [];
+  const spare: Operation[] = [];
   for (const op of ops) {
-    if (op.type === 'info') continue;
-    if (op.effectAt === undefined) return false;
-    placed.push(op);
+    if (op.effectAt !== undefined) placed.push(op);
+    else if (op.type === 'info') spare.push(op);
+    else return false;
   }
-  if (placed.length === 0 || budget.steps + placed.length > budget.maxSteps) return false;
+  if (placed.length === 0 || budget.steps + 2 * placed.length > budget.maxSteps) return false;
   const readOnly = (op: Operation) => (model.isReadOnly?.(op) === true ? 1 : 0);
   placed.sort((a, b) => a.effectAt! - b.effectAt! || readOnly(a) - readOnly(b) || a.returnIndex - b.returnIndex);
+  const used = new Array<boolean>(spare.length).fill(false);
+  const stepLimit = budget.maxSteps;
   let state = init;
   let point = -1;
   for (const op of placed) {
-    if (op.callIndex > point) point = op.callIndex;
-    if (point > op.returnIndex) return false;
-    budget.steps++;
-    const next = model.step(state, op);
-    if (next === undefined) return false;
+    let at = Math.max(point, op.callIndex);
+    if (op.type === 'ok' && at > op.returnIndex) return false;
+    if (++budget.steps > stepLimit) return false;
+    let next = model.step(state, op);
+    if (next === undefined) {
+      if (op.type === 'info') continue; // it never took effect
+      // An unplaced operation of unknown outcome, called by then, that makes this one legal.
+      for (let k = 0; k < spare.length && next === undefined; k++) {
+        const s = spare[k];
+        if (used[k] || Math.max(point, s.callIndex) > op.returnIndex) continue;
+        if ((budget.steps += 2) > stepLimit) return false;
+        const between = model.step(state, s);
+        const after = between === undefined ? undefined : model.step(between, op);
+        if (after === undefined) continue;
+        used[k] = true;
+        next = after;
+        at = Math.max(at, s.callIndex);
+      }
+      if (next === undefined) return false;
+    }
+    point = at;
     state = next;
   }
   return true;
