@@ -116,9 +116,18 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
   }
 }
 
-/** Each data value a trace's commits wrote → its first commit that took effect. */
+/**
+ * Each data value a trace's commits wrote → its first commit that took effect. A txn a
+ * server only replayed from its log (logged by all, the leader gone before any commit, and
+ * then part of the next leader's history) has no such commit, yet it took effect: it
+ * counts as committed at a time the trace does not say (Infinity), as the run counts a
+ * txn its protocol committed that no commit event dates. Were it left out, the lab would
+ * take its write for one that never happened (crowd zab 911, data c55-4).
+ */
 function committedWritesOfTrace(events: readonly TraceEvent[]): CommittedWrites {
   const out = new Map<string, { atUs: number; path?: string; index?: number }>();
-  for (const e of events) if (e.kind === 'commit' && tookEffect(e)) addCommittedWrites(out, e.txn, e.timeUs, typeof e.index === 'number' ? e.index : undefined);
+  const indexOf = (e: TraceEvent) => (typeof e.index === 'number' ? e.index : undefined);
+  for (const e of events) if (e.kind === 'commit' && tookEffect(e)) addCommittedWrites(out, e.txn, e.timeUs, indexOf(e));
+  for (const e of events) if (e.kind === 'commit' && e.replay === true && e.stale !== true && e.moved !== true) addCommittedWrites(out, e.txn, Infinity, indexOf(e));
   return out;
 }

@@ -299,6 +299,7 @@ describe('histories of many clients are decided, not left unknown', () => {
     ['zab-eighty-clients-unknown-writes.json', 263],
     ['zab-eighty-clients-five-keys.json', 323],
     ['zab-eighty-clients-one-key.json', 526],
+    ['zab-eighty-clients-sync-reads.json', 587],
   ])('%s', (name, ops) => {
     const file = join(ROOT, 'test', 'fixtures', 'regressions', name);
     const scenario = parseScenario(readFileSync(file, 'utf8'), file);
