@@ -68,8 +68,13 @@ export class StateHasher {
   private a = 0x9747b28c;
   private b = 0x5bd1e995;
   private readonly stack: number[] = [];
-  /** Objects being walked (a cycle back to one is hashed as a marker). */
-  private readonly walking = new Set<object>();
+  /**
+   * Objects being walked, the path from the value hashed to here (a cycle back to one
+   * is hashed as a marker). An array searched from its end, not a set: the path is a
+   * dozen objects deep, and a set that gains and loses an entry per object walked
+   * rebuilds its table as it grows and shrinks (most of a fingerprint's garbage).
+   */
+  private readonly walking: object[] = [];
   /** Objects hashed as something else or not at all (contexts, storages, rngs walked apart). */
   readonly skip = new Set<object>();
 
@@ -140,6 +145,69 @@ export class StateHasher {
     this.int(sum[1]);
   }
 
+  /** The sums of the map or set being hashed (unorderedMap, unorderedSet); an enclosing one's wait on `stack`. */
+  private sum0 = 0;
+  private sum1 = 0;
+
+  /** One entry of a map, as unordered() hashes it (key, then value): one callback for every map, no entry array, no closure per map. */
+  private readonly mapEntry = (item: unknown, key: unknown): void => {
+    this.stack.push(this.a, this.b);
+    this.reset();
+    this.value(key);
+    this.value(item);
+    this.addItem();
+  };
+
+  private readonly setItem = (item: unknown): void => {
+    this.stack.push(this.a, this.b);
+    this.reset();
+    this.value(item);
+    this.addItem();
+  };
+
+  /** endItem's work, into sum0 and sum1. */
+  private addItem(): void {
+    this.sum0 = (this.sum0 + fmix(this.a)) | 0;
+    this.sum1 = (this.sum1 + fmix(this.b ^ 0x2545f491)) | 0;
+    this.b = this.stack.pop()!;
+    this.a = this.stack.pop()!;
+  }
+
+  /** A map's entries, hashed exactly as unordered() hashes them. */
+  private unorderedMap(map: Map<unknown, unknown>): void {
+    this.stack.push(this.sum0, this.sum1);
+    this.sum0 = 0;
+    this.sum1 = 0;
+    map.forEach(this.mapEntry);
+    this.endUnordered(map.size);
+  }
+
+  /** A set's items, hashed exactly as unordered() hashes them. */
+  private unorderedSet(set: Set<unknown>): void {
+    this.stack.push(this.sum0, this.sum1);
+    this.sum0 = 0;
+    this.sum1 = 0;
+    set.forEach(this.setItem);
+    this.endUnordered(set.size);
+  }
+
+  private endUnordered(count: number): void {
+    const sum0 = this.sum0;
+    const sum1 = this.sum1;
+    this.sum1 = this.stack.pop()!;
+    this.sum0 = this.stack.pop()!;
+    this.int(count);
+    this.int(sum0);
+    this.int(sum1);
+  }
+
+  /** Whether `object` is on the path being walked. */
+  private isWalking(object: object): boolean {
+    const walking = this.walking;
+    for (let i = walking.length - 1; i >= 0; i--) if (walking[i] === object) return true;
+    return false;
+  }
+
   /** Any value: primitives, arrays, typed arrays, maps, sets, plain and class objects (own fields). Functions are left out. */
   value(v: unknown): void {
     switch (typeof v) {
@@ -178,24 +246,21 @@ export class StateHasher {
       this.int(object.draws);
       return;
     }
-    if (this.walking.has(object)) {
+    if (this.isWalking(object)) {
       this.int(9);
       return;
     }
-    this.walking.add(object);
+    this.walking.push(object);
     if (Array.isArray(object)) {
       this.int(10);
       this.int(object.length);
       for (let i = 0; i < object.length; i++) this.value(object[i]);
     } else if (object instanceof Map) {
       this.int(11);
-      this.unordered(object, ([key, item]) => {
-        this.value(key);
-        this.value(item);
-      });
+      this.unorderedMap(object);
     } else if (object instanceof Set) {
       this.int(12);
-      this.unordered(object, (item) => this.value(item));
+      this.unorderedSet(object);
     } else if (ArrayBuffer.isView(object)) {
       const array = object as unknown as ArrayLike<number>;
       this.int(13);
@@ -211,7 +276,7 @@ export class StateHasher {
         this.value(field);
       }
     }
-    this.walking.delete(object);
+    this.walking.pop();
   }
 }
 
