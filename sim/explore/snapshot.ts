@@ -73,6 +73,8 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
   /** Whether the objects so far are base's, in base's order (then base's lists serve). */
   let sameObjects = base !== null;
   let sameKeys = base !== null;
+  /** Where base's order stands against this walk's: a step adds or removes a few objects, and the walk after them is base's, shifted. */
+  let shift = 0;
   const visit = (value: unknown): void => {
     if (typeof value !== 'object' || value === null) return;
     if (seen.has(value) || stop.has(value)) return;
@@ -91,9 +93,16 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
       }
       const index = objects.length;
       objects.push(object);
-      // The base's record of this object, if base saw it at the same place.
-      const was = sameObjects && baseObjects[index] === object ? index : -1;
-      if (was < 0) sameObjects = false;
+      // The base's record of this object: where base saw it, base's order shifted by what was added or removed before it.
+      let was = -1;
+      if (base !== null) {
+        if (baseObjects[index + shift] === object) was = index + shift;
+        else {
+          was = realign(baseObjects, object, index + shift);
+          if (was >= 0) shift = was - index;
+        }
+        if (was !== index) sameObjects = false;
+      }
       let kind: number;
       let names: readonly string[] | null = null;
       let saved: unknown;
@@ -161,6 +170,18 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
     return { objects: base.objects, kinds: base.kinds, keys: sameKeys ? base.keys : keys, values };
   }
   return { objects, kinds: Uint8Array.from(kinds), keys, values };
+}
+
+/** How far from where it was expected realign() looks for an object in base's order: a step adds or removes a few objects at a time. */
+const REALIGN_WINDOW = 16;
+
+/** The index of `object` in base's objects within REALIGN_WINDOW of `expected`, or -1 (an object base did not see nearby: a new one, or moved far). */
+function realign(baseObjects: readonly object[], object: object, expected: number): number {
+  for (let d = 1; d <= REALIGN_WINDOW; d++) {
+    if (baseObjects[expected + d] === object) return expected + d;
+    if (expected - d >= 0 && baseObjects[expected - d] === object) return expected - d;
+  }
+  return -1;
 }
 
 function arrayHolds(array: readonly unknown[], saved: readonly unknown[]): boolean {
