@@ -57,28 +57,40 @@ export interface SnapshotOptions {
   readonly base?: ComponentSnapshot | null;
 }
 
-/** The walk's visited set and stack, reused: one component is walked at a time. */
-const seen = new Set<object>();
+/**
+ * The walk's visited marks and stack, reused: one component is walked at a time. An
+ * object is visited in this walk when its mark is this walk's number: marks outlive a
+ * walk (weakly: they go with their objects), so a walk neither clears a set nor grows
+ * one again from empty (a set cleared per snapshot rebuilt its table every time).
+ */
+const marks = new WeakMap<object, number>();
+let walkNumber = 0;
 const stack: object[] = [];
+/** The walk's kinds, before they are copied into the snapshot's Uint8Array. */
+const scratchKinds: number[] = [];
 
 /** Records everything reachable from `roots` (see the file comment). */
 export function snapshotComponent(roots: readonly object[], options: SnapshotOptions): ComponentSnapshot {
   const stop = options.stop;
   const base = options.base ?? null;
   const baseObjects = base?.objects ?? [];
-  const objects: object[] = [];
-  const kinds: number[] = [];
-  const keys: (readonly string[] | null)[] = [];
-  const values: unknown[] = [];
+  // Sized for base's count (a step adds or removes a few objects): lists grown by push are copied as they grow.
+  const hint = base !== null ? base.objects.length : 0;
+  const objects: object[] = new Array<object>(hint);
+  const keys: (readonly string[] | null)[] = new Array<readonly string[] | null>(hint);
+  const values: unknown[] = new Array<unknown>(hint);
+  const kinds = scratchKinds;
+  let count = 0;
   /** Whether the objects so far are base's, in base's order (then base's lists serve). */
   let sameObjects = base !== null;
   let sameKeys = base !== null;
   /** Where base's order stands against this walk's: a step adds or removes a few objects, and the walk after them is base's, shifted. */
   let shift = 0;
+  const walk = ++walkNumber;
   const visit = (value: unknown): void => {
     if (typeof value !== 'object' || value === null) return;
-    if (seen.has(value) || stop.has(value)) return;
-    seen.add(value);
+    if (marks.get(value) === walk || stop.has(value)) return;
+    marks.set(value, walk);
     stack.push(value);
   };
   try {
@@ -91,8 +103,8 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
         else if (!(object instanceof Map) && !(object instanceof Set)) for (const name of Object.keys(object)) visit((object as Record<string, unknown>)[name]);
         continue;
       }
-      const index = objects.length;
-      objects.push(object);
+      const index = count++;
+      objects[index] = object;
       // The base's record of this object: where base saw it, base's order shifted by what was added or removed before it.
       let was = -1;
       if (base !== null) {
@@ -140,10 +152,16 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
         // The same count of draws is the same position (restoreComponent relies on it too): no state copied again.
         saved = old !== null && old.draws === object.draws && old.spareNormal === (object as unknown as { spareNormal: number }).spareNormal ? old : rngPosition(object);
       } else {
-        // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed.
-        const proto = Object.getPrototypeOf(object) as unknown;
-        kind = proto === Object.prototype || proto === null ? KIND_PLAIN : KIND_OBJECT;
-        names = internKeys(proto, Object.keys(object));
+        // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed,
+        // so one base saw has base's names (restoreComponent relies on the same: it never deletes a class instance's field).
+        if (was >= 0 && base!.kinds[was] === KIND_OBJECT) {
+          kind = KIND_OBJECT;
+          names = base!.keys[was]!;
+        } else {
+          const proto = Object.getPrototypeOf(object) as unknown;
+          kind = proto === Object.prototype || proto === null ? KIND_PLAIN : KIND_OBJECT;
+          names = internKeys(proto, Object.keys(object));
+        }
         const record = object as Record<string, unknown>;
         const old = was >= 0 && base!.kinds[was] === kind ? (base!.values[was] as unknown[]) : null;
         const oldNames = old !== null ? base!.keys[was] : null;
@@ -158,18 +176,22 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
       }
       if (was >= 0 && base!.kinds[was] !== kind) sameObjects = false;
       if (was >= 0 && base!.keys[was] !== names) sameKeys = false;
-      kinds.push(kind);
-      keys.push(names);
-      values.push(saved);
+      kinds[index] = kind;
+      keys[index] = names;
+      values[index] = saved;
     }
   } finally {
-    seen.clear();
     stack.length = 0;
   }
-  if (base !== null && sameObjects && objects.length === baseObjects.length) {
+  objects.length = count;
+  keys.length = count;
+  values.length = count;
+  if (base !== null && sameObjects && count === baseObjects.length) {
     return { objects: base.objects, kinds: base.kinds, keys: sameKeys ? base.keys : keys, values };
   }
-  return { objects, kinds: Uint8Array.from(kinds), keys, values };
+  const kindList = new Uint8Array(count);
+  for (let i = 0; i < count; i++) kindList[i] = kinds[i];
+  return { objects, kinds: kindList, keys, values };
 }
 
 /** How far from where it was expected realign() looks for an object in base's order: a step adds or removes a few objects at a time. */
@@ -249,7 +271,7 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
       case KIND_MAP: {
         const flat = values[i] as unknown[];
         const map = object as Map<unknown, unknown>;
-        if (mapHolds(map, flat)) break;
+        if (restoreMapInPlace(map, flat)) break;
         map.clear();
         for (let j = 0; j < flat.length; j += 2) map.set(flat[j], flat[j + 1]);
         break;
@@ -313,6 +335,33 @@ function mapHolds(map: Map<unknown, unknown>, flat: readonly unknown[]): boolean
     if (key !== flat[j] || item !== flat[j + 1]) return false;
     j += 2;
   }
+  return true;
+}
+
+/** Keys a step added to a map, to delete (reused). */
+const extraKeys: unknown[] = [];
+
+/**
+ * Puts a map back into the saved entries without rebuilding it, when the map's first
+ * keys are the saved keys in the saved order: values that differ are set (a key keeps
+ * its place), keys added after them are deleted. What a step does to a map is mostly
+ * that (a counter moved, an entry added); clearing and refilling allocates the map's
+ * table again. False: the keys are not in that shape (nothing was changed).
+ */
+function restoreMapInPlace(map: Map<unknown, unknown>, flat: readonly unknown[]): boolean {
+  if (map.size * 2 < flat.length) return false;
+  let j = 0;
+  for (const key of map.keys()) {
+    if (j >= flat.length) extraKeys.push(key);
+    else if (key !== flat[j]) {
+      extraKeys.length = 0;
+      return false;
+    }
+    j += 2;
+  }
+  for (let i = 0; i < flat.length; i += 2) if (map.get(flat[i]) !== flat[i + 1]) map.set(flat[i], flat[i + 1]);
+  for (const key of extraKeys) map.delete(key);
+  extraKeys.length = 0;
   return true;
 }
 

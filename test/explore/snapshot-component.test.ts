@@ -1,0 +1,63 @@
+/**
+ * snapshotComponent/restoreComponent on small graphs: a restore puts maps back in their
+ * saved entries and order whatever a step did to them (a value changed, a key added,
+ * deleted, or moved), in place (the same map object), and a snapshot taken after
+ * objects were added before others shares the unchanged objects' records.
+ */
+import { describe, expect, it } from 'vitest';
+import { restoreComponent, snapshotComponent } from '../../sim/explore/snapshot.js';
+
+const NOTHING = new Set<object>();
+
+describe('component snapshots', () => {
+  it('restores maps in place: changed values, added, deleted and moved keys', () => {
+    const inner = { n: 1 };
+    const map = new Map<string, unknown>([
+      ['a', 1],
+      ['b', inner],
+      ['c', 3],
+    ]);
+    const root = { map };
+    const saved = snapshotComponent([root], { stop: NOTHING });
+    const edits: ((m: Map<string, unknown>) => void)[] = [
+      (m) => m.set('a', 10),
+      (m) => m.set('d', 4).set('e', 5),
+      (m) => m.delete('b'),
+      (m) => {
+        m.delete('a');
+        m.set('a', 1);
+      },
+      (m) => m.clear(),
+      (m) => {
+        m.set('c', 30);
+        m.set('z', 0);
+      },
+    ];
+    for (const edit of edits) {
+      edit(map);
+      inner.n++;
+      restoreComponent(saved);
+      expect(root.map).toBe(map);
+      expect([...map]).toEqual([
+        ['a', 1],
+        ['b', inner],
+        ['c', 3],
+      ]);
+      expect(inner.n).toBe(1);
+    }
+  });
+
+  it('shares the records of objects the walk meets after an added one', () => {
+    const items = Array.from({ length: 20 }, (_, i) => ({ i }));
+    const root = { list: items.slice() };
+    const first = snapshotComponent([root], { stop: NOTHING });
+    root.list.push({ i: 20 });
+    const second = snapshotComponent([root], { stop: NOTHING, base: first });
+    const records = new Set(first.values);
+    // The list changed and the new item is new: every other record (the root's, the twenty items') is the base's.
+    const fresh = second.values.filter((value) => !records.has(value));
+    expect(fresh.length).toBe(2);
+    restoreComponent(first);
+    expect(root.list).toEqual(items);
+  });
+});
