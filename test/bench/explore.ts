@@ -11,7 +11,8 @@
  * cost when states were replayed from the root), one step, a snapshot, a restore of a
  * sibling (the parts one step touched), a fingerprint after one step (one server hashed
  * again) and from scratch (every server), and a successor as the search makes it
- * (restore + step + fingerprint); and random walks. Last, the same bfs on two worker
+ * (restore + step + fingerprint); and random walks; then where the bfs's own time goes,
+ * per unique state (phases: restore, step, fingerprint, snapshot, other). Last, the same bfs on two worker
  * processes (`zablab explore --workers 2`, start-up included): unique states (equal to
  * one worker's), wall and CPU seconds (the coordinator's and the workers'), CPU seconds
  * per wall second, and the wall-clock speed-up over the one-worker search above.
@@ -119,6 +120,59 @@ export function costs(adapter: ProtocolAdapter): Record<string, number> {
   };
 }
 
+const PHASES = ['restore', 'apply', 'fingerprint', 'snapshot'] as const;
+
+/**
+ * Where a bfs's CPU time goes, per unique state (µs, this process's CPU time, so a
+ * shared machine's other load counts little): the same search as bfs() with World's
+ * restore (a snapshot put back: a sibling's parent, or a state's nearest kept
+ * ancestor), apply (a step, the invariant checks included; replayed steps too),
+ * fingerprint and snapshot timed, and the rest (choices, sleep sets, the visited set,
+ * the queue) as other. Timing a call costs a little, so this run is not the one the
+ * rates above come from.
+ */
+export function phases(adapter: ProtocolAdapter, maxDepth: number): Record<string, number> {
+  const proto = World.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = PHASES.map((name) => proto[name]);
+  const spent: Record<string, number> = { restore: 0, apply: 0, fingerprint: 0, snapshot: 0 };
+  // A phase called inside another (a snapshot fingerprints the clients) counts to the outer one.
+  let inside = 0;
+  PHASES.forEach((name, i) => {
+    const original = originals[i];
+    proto[name] = function (this: World, ...args: unknown[]) {
+      if (inside > 0) return original.apply(this, args);
+      inside++;
+      const start = process.cpuUsage();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const used = process.cpuUsage(start);
+        spent[name] += used.user + used.system;
+        inside--;
+      }
+    };
+  });
+  let result: ExploreResult;
+  let total: number;
+  try {
+    const run = bfs(adapter, maxDepth);
+    result = run.result;
+    total = run.cpuSeconds * 1e6;
+  } finally {
+    PHASES.forEach((name, i) => (proto[name] = originals[i]));
+  }
+  const perUnique = (us: number) => Number((us / result.unique).toFixed(1));
+  const out: Record<string, number> = {};
+  let timed = 0;
+  for (const name of PHASES) {
+    out[`phase${name[0].toUpperCase()}${name.slice(1)}CpuUsPerUnique`] = perUnique(spent[name]);
+    timed += spent[name];
+  }
+  out.phaseOtherCpuUsPerUnique = perUnique(total - timed);
+  out.phaseTotalCpuUsPerUnique = perUnique(total);
+  return out;
+}
+
 /** `zablab explore --workers N --json` on the bench's space: what the command reports. */
 function cli(protocol: string, maxDepth: number, workers: number): { unique: number; seconds: number; cpuSeconds: number; cpuPerWall: number; workers: number } {
   const bin = join(ROOT, 'bin', 'zablab.js');
@@ -153,6 +207,7 @@ export function benchExplore(): Record<string, number> {
     out[`${name}BfsNoReductionUniquePerCpuSec`] = Math.round(full.result.unique / full.cpuSeconds);
     for (const [property, depth] of Object.entries(result.sometimes)) out[`${name}Sometimes_${property.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())}Depth`] = depth ?? -1;
     for (const [key, value] of Object.entries(costs(adapter))) out[`${name}${key[0].toUpperCase()}${key.slice(1)}`] = value;
+    for (const [key, value] of Object.entries(phases(adapter, DEPTH[name]))) out[`${name}${key[0].toUpperCase()}${key.slice(1)}`] = value;
     // Two worker processes (capped at the core count): the same unique states; the speed-up is over the one-worker bfs above (wall).
     const two = cli(name, DEPTH[name], 2);
     out[`${name}Workers2Workers`] = two.workers;
