@@ -70,7 +70,14 @@ export interface Trace {
   hash: string;
 }
 
-const MESSAGE_KINDS: Record<string, number> = { send: 1, deliver: 2, drop: 3, duplicate: 4 };
+/** The codes of the message event kinds, as the hash mixes them (TraceRecorder.addMessage takes them). */
+export const MESSAGE_SEND = 1;
+export const MESSAGE_DELIVER = 2;
+export const MESSAGE_DROP = 3;
+export const MESSAGE_DUPLICATE = 4;
+export type MessageEventCode = typeof MESSAGE_SEND | typeof MESSAGE_DELIVER | typeof MESSAGE_DROP | typeof MESSAGE_DUPLICATE;
+
+const MESSAGE_KINDS: Record<string, MessageEventCode> = { send: MESSAGE_SEND, deliver: MESSAGE_DELIVER, drop: MESSAGE_DROP, duplicate: MESSAGE_DUPLICATE };
 
 /** FNV-1a of a string: what the trace hash mixes for a string. */
 function fnv1a(text: string): number {
@@ -211,14 +218,29 @@ export class TraceHasher {
     }
   }
 
+  /**
+   * The last message type hashed and its hash: a run's message events come in runs of
+   * one type (a broadcast, a ring), so a pointer compare usually finds it. A pure cache.
+   */
+  private lastType = '';
+  private lastTypeHash = fnv1a('');
+
   /** The hash of a message event, field by field (used by the hot path and by hashEvent alike). */
   mixMessageEvent(kindCode: number, timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number): void {
     this.mix(kindCode);
-    this.mixNumber(timeUs);
+    // mixNumber's first case, inline: a run's clock is an integer below 2^32 µs (71 minutes).
+    if (timeUs >= 0 && timeUs < 4294967296 && timeUs === Math.floor(timeUs)) {
+      this.mix(timeUs | 0);
+      this.mix(0);
+    } else this.mixNumber(timeUs);
     this.mix(node);
     this.mix(peer);
     this.mix(msgId);
-    this.mix(internedHash(type));
+    if (type !== this.lastType) {
+      this.lastTypeHash = internedHash(type);
+      this.lastType = type;
+    }
+    this.mix(this.lastTypeHash);
     this.mix(extra);
   }
 
@@ -505,8 +527,7 @@ export class TraceRecorder {
    * Records a message event cheaply: the hash is fed from the fields directly, the
    * event is kept as columns, and an object is built only for listeners or on read.
    */
-  addMessage(kind: 'send' | 'deliver' | 'drop' | 'duplicate', timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg?: unknown, conn?: number): number {
-    const code = MESSAGE_KINDS[kind];
+  addMessage(code: MessageEventCode, timeUs: number, node: number, peer: number, msgId: number, type: string, extra: number, msg?: unknown, conn?: number): number {
     const seq = this.count++;
     this.hasher.mixMessageEvent(code, timeUs, node, peer, msgId, type, extra);
     this.messageCounts[code]++;

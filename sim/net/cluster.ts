@@ -12,7 +12,7 @@
 import type { ClientRequest, Message, NodeBehavior, NodeContext, NodeFactory, NodeId, NodeSnapshot } from '../core/node.js';
 import { CANCELLED, EventQueue, EventRecord } from '../core/queue.js';
 import { type Rng, RngStreams } from '../core/rng.js';
-import { TraceRecorder, type DropReason, type TraceMeta, TRACE_FORMAT, TRACE_VERSION, DROP_REASONS } from '../core/trace.js';
+import { TraceRecorder, type DropReason, type TraceMeta, TRACE_FORMAT, TRACE_VERSION, DROP_REASONS, MESSAGE_SEND, MESSAGE_DELIVER, MESSAGE_DROP, MESSAGE_DUPLICATE } from '../core/trace.js';
 import { compileLatency, type LatencySampler, type LatencySpec } from './latency.js';
 import { type NetworkConfig, NetworkState, DEFAULT_NETWORK } from './network.js';
 import { NodeStorage } from './storage.js';
@@ -429,7 +429,7 @@ export class Cluster<Msg extends Message = Message> {
         return;
       case EventKind.Deliver: {
         const msg = ref as Msg;
-        this.trace.addMessage('deliver', this.nowUs, slot.id, a, b, msg.type, 0);
+        this.trace.addMessage(MESSAGE_DELIVER, this.nowUs, slot.id, a, b, msg.type, 0);
         behavior.onMessage(slot.ctx, a, msg);
         return;
       }
@@ -548,7 +548,7 @@ export class Cluster<Msg extends Message = Message> {
     if (record.kind !== EventKind.Deliver || this.net.channel !== 'datagram') throw new Error('duplicatePending: not a datagram');
     const msg = record.ref as Msg;
     const dupId = this.nextMsgId++;
-    this.trace.addMessage('duplicate', this.nowUs, record.node, record.a, dupId, msg.type, record.b + 1);
+    this.trace.addMessage(MESSAGE_DUPLICATE, this.nowUs, record.node, record.a, dupId, msg.type, record.b + 1);
     this.queue.schedule(this.nowUs, EventKind.Deliver, record.node, msg, record.a, dupId);
     this.afterOutsideEvent();
   }
@@ -568,7 +568,7 @@ export class Cluster<Msg extends Message = Message> {
   // ---------------------------------------------------------------- messages
 
   private drop(to: NodeId, from: NodeId, msgId: number, type: string, reason: DropReason): void {
-    this.trace.addMessage('drop', this.nowUs, to, from, msgId, type, DROP_REASONS.indexOf(reason) + 1);
+    this.trace.addMessage(MESSAGE_DROP, this.nowUs, to, from, msgId, type, DROP_REASONS.indexOf(reason) + 1);
   }
 
   /** The send rules, in order: broken connection, cut, loss, latency, clog, FIFO. */
@@ -578,7 +578,7 @@ export class Cluster<Msg extends Message = Message> {
     const type = msg.type;
     if (to < 0 || to >= net.n || !Number.isInteger(to)) throw new Error(`node ${from} sent ${type} to unknown node ${to}`);
     if (from === to) {
-      this.trace.addMessage('send', this.nowUs, from, to, msgId, type, 0, msg);
+      this.trace.addMessage(MESSAGE_SEND, this.nowUs, from, to, msgId, type, 0, msg);
       this.queue.schedule(this.nowUs, EventKind.Deliver, to, msg, from, msgId);
       return msgId;
     }
@@ -599,7 +599,7 @@ export class Cluster<Msg extends Message = Message> {
         }
       }
     }
-    this.trace.addMessage('send', this.nowUs, from, to, msgId, type, 0, msg, isConnection ? net.connIncarnation[pair] : undefined);
+    this.trace.addMessage(MESSAGE_SEND, this.nowUs, from, to, msgId, type, 0, msg, isConnection ? net.connIncarnation[pair] : undefined);
     if (brokenUnknown) {
       // Written to a socket whose peer is gone: lost, and the sender learns it by its notice.
       this.drop(to, from, msgId, type, 'broken-connection');
@@ -629,7 +629,7 @@ export class Cluster<Msg extends Message = Message> {
     this.queue.schedule(arrivalUs, EventKind.Deliver, to, msg, from, msgId);
     if (net.dupRate > 0 && this.netRng.next() < net.dupRate) {
       const dupId = this.nextMsgId++;
-      this.trace.addMessage('duplicate', this.nowUs, to, from, dupId, type, msgId + 1);
+      this.trace.addMessage(MESSAGE_DUPLICATE, this.nowUs, to, from, dupId, type, msgId + 1);
       const dupArrivalUs = this.nowUs + net.samplers[link].sample(this.netRng);
       this.queue.schedule(dupArrivalUs, EventKind.Deliver, to, msg, from, dupId);
     }
