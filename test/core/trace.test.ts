@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTrace, traceToJson, traceToNdjson, TraceFormatError, TraceRecorder, TRACE_FORMAT, TRACE_VERSION } from '../../sim/core/trace.js';
+import { readTrace, traceToJson, traceToNdjson, TraceFormatError, TraceHasher, TraceRecorder, TRACE_FORMAT, TRACE_VERSION } from '../../sim/core/trace.js';
 import { faultyRingRun } from '../bench/ring.js';
 
 describe('trace files', () => {
@@ -69,6 +69,36 @@ describe('trace files', () => {
     [shapes[0], shapes[5], ...shapes.slice(2, 5), shapes[1], shapes[6]].forEach((data, i) => swapped.add(i, 0, 'state', structuredClone(data)));
     expect(swapped.hash()).not.toBe(kept.hash());
     expect(unkept.countsByKind.get('state')).toBe(shapes.length);
+  });
+
+  it('hashes a message event as mixing its fields word by word (trace version 1), whatever its time and types', () => {
+    // mixMessageEvent mixes its words in one loop and caches the last type's hash: the
+    // digest must stay that of the plain definition, one mix() per word, or every trace
+    // hash ever recorded changes. Times past 2^31 and 2^32 µs and a fractional one take
+    // the other branches of the number encoding; the types alternate and repeat.
+    const fnv1a = (text: string): number => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+      return h;
+    };
+    const reference = new TraceHasher();
+    const fast = new TraceHasher();
+    const times = [0, 17, 2 ** 31 + 5, 2 ** 32 - 1, 2 ** 32 + 3, 2 ** 40 + 1, 12.5];
+    const types = ['PROPOSAL', 'ACK', 'ACK', 'a-type-name-longer-than-thirty-two-characters', 'PROPOSAL'];
+    for (let i = 0; i < 40; i++) {
+      const [code, timeUs, node, peer, msgId, type, extra] = [1 + (i % 4), times[i % times.length], i % 5, -1 + (i % 3), 2 ** 31 + i, types[i % types.length], i % 6];
+      fast.mixMessageEvent(code, timeUs, node, peer, msgId, type, extra);
+      reference.mix(code);
+      if (Number.isInteger(timeUs)) {
+        reference.mix(timeUs % 2 ** 32);
+        reference.mix(Math.floor(timeUs / 2 ** 32));
+      } else {
+        reference.mix(fnv1a(String(timeUs)));
+        reference.mix(String(timeUs).length);
+      }
+      for (const word of [node, peer, msgId, fnv1a(type), extra]) reference.mix(word);
+      expect(fast.digest()).toBe(reference.digest());
+    }
   });
 
   it('rejects malformed and newer-version traces, naming where', () => {
