@@ -20,7 +20,7 @@
  * protected resource (the node's czxid or sequence number) stops the damage.
  */
 import type { HistoryEvent } from './lin/history.js';
-import { checkLock, type ClientPause } from './lock-fencing.js';
+import { checkLock, namePausedOverlaps, type ClientPause } from './lock-fencing.js';
 import { connectStringOf } from '../client/workload.js';
 
 export interface RoleWindow {
@@ -552,7 +552,7 @@ export function checkCounter(events: readonly HistoryEvent[], complete = true): 
 export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number, context?: RecipeContext): RecipeReport | undefined {
   const complete = context?.safetyOnly !== true;
   if (recipe === 'lock') return checkLock(checkExclusiveRole(recipe, events, endUs), events, context);
-  if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
+  if (ROLE_OPS[recipe] !== undefined) return checkLeader(checkExclusiveRole(recipe, events, endUs), context);
   if (recipe === 'config') return checkConfig(events, complete);
   if (recipe === 'queue') return checkQueue(events, complete);
   if (recipe === 'membership' && !complete) return notChecked(recipe, 'its promise is one of timing and completion (a silent member seen gone within its session timeout; every member gone at the end), not asked of a run that need not recover');
@@ -561,6 +561,22 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
   if (recipe === 'double-barrier') return checkDoubleBarrier(events, context?.sessionEndsUs);
   if (recipe === 'counter') return checkCounter(events, complete);
   return undefined;
+}
+
+/**
+ * A leader latch's or selector's report: as the mutex checker says (any overlap is a
+ * violation — a leader has no resource that fences it here), with the overlaps a pause of
+ * the earlier leader explains named as the GC-pause hazard ZooKeeper does not prevent
+ * (pauseBehind, as for the lock).
+ */
+function checkLeader(role: RecipeReport, context: RecipeContext | undefined): RecipeReport {
+  const { note } = namePausedOverlaps(
+    role,
+    context,
+    'became leader',
+    "only a fencing token (the leader's node's czxid or sequence number) checked by whatever the leader acts on stops the damage",
+  );
+  return note === null ? role : { ...role, summary: `${role.summary}; ${note}` };
 }
 
 function notChecked(recipe: string, why: string): RecipeReport {
