@@ -287,7 +287,9 @@ export interface RecipeContext {
 export function checkMembership(events: readonly HistoryEvent[], context: RecipeContext, graceUs = Math.max(200_000, context.sessionTimeoutUs / 2)): RecipeReport {
   const views: { atUs: number; watcher: number; names: readonly string[] }[] = [];
   const expiries: { client: number; member: string; silentSinceUs: number; learnedUs: number; leavingSinceUs: number; backUs: number | null }[] = [];
-  const pendingBack = new Map<string, number>();
+  // Every expiry a member learned since its last join (a join can outlast several short
+  // sessions) ends when the member is back: its next join completes.
+  const pendingBack = new Map<string, number[]>();
   // A member leaving (its leave invoked, no join since) deletes its node itself.
   const leavingSince = new Map<string, number>();
   for (const event of events) {
@@ -299,15 +301,13 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     if (event.type !== 'ok') continue;
     if (event.f === 'view' && Array.isArray(event.value)) views.push({ atUs: event.timeUs ?? 0, watcher: event.process as number, names: event.value as string[] });
     else if (event.f === 'expired') {
-      pendingBack.set(member, expiries.length);
+      pendingBack.set(member, [...(pendingBack.get(member) ?? []), expiries.length]);
       const silentSinceUs = typeof event.value === 'number' ? event.value : (event.timeUs ?? 0);
       expiries.push({ client: event.process as number, member, silentSinceUs, learnedUs: event.timeUs ?? 0, leavingSinceUs: leavingSince.get(member) ?? Infinity, backUs: null });
     } else if (event.f === 'join') {
       leavingSince.delete(member);
-      if (pendingBack.has(member)) {
-        expiries[pendingBack.get(member)!].backUs = event.timeUs ?? 0;
-        pendingBack.delete(member);
-      }
+      for (const i of pendingBack.get(member) ?? []) expiries[i].backUs = event.timeUs ?? 0;
+      pendingBack.delete(member);
     }
   }
   const problems: string[] = [];
