@@ -259,6 +259,11 @@ function lockRecipe(env: RecipeEnv): void {
       holding = true;
       const round = rounds;
       holdRound = round;
+      // The same advice for a SUSPENDED (or LOST) that came while the acquire was still
+      // running: the lock loop can take the lock on an answer read before the connection
+      // went (one that waited out a GC pause, processed just before the expiry notice:
+      // h36's movepause mix, zab 644), and the listener above found nothing held yet.
+      if (env.flaws.lock?.keepHoldingWhenSuspended !== true && (curator.state === 'SUSPENDED' || curator.state === 'LOST')) return release();
       writeWhileHolding(round);
       curator.later(workUs(env, meanUs), () => {
         if (holding && holdRound === round) release();
