@@ -313,6 +313,7 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
   const problems: string[] = [];
   let unseen = 0;
   let throughLateServers = 0;
+  let throughPausedWatcher = 0;
   let slowestUs = 0;
   const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
   for (const expiry of expiries) {
@@ -340,15 +341,26 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     const atServers = ended < 0 ? undefined : context.sessionEndsAtServersUs?.get(expiry.client)?.[ended];
     const reachableUs = watcher === undefined || atServers === undefined ? -Infinity : firstAppliedAmong(atServers, connectStringOf(context.connectStrings, watcher));
     const lateServers = reachableUs + graceUs > deadlineUs;
-    const boundUs = lateServers ? reachableUs + graceUs : deadlineUs;
+    const serversBoundUs = lateServers ? reachableUs + graceUs : deadlineUs;
+    // A watcher whose process was stopped (pause-client) lists nothing meanwhile: the bound
+    // runs from its waking (h36's obsrecipes mix, paxos 132: the watcher stopped for 2 s).
+    let wokeUs = -Infinity;
+    for (const pause of context.clientPauses ?? []) {
+      if (pause.client === watcher && pause.fromUs < serversBoundUs && pause.toUs > Math.min(fromUs, seenFromUs)) wokeUs = Math.max(wokeUs, pause.toUs);
+    }
+    const pausedWatcher = wokeUs + graceUs > serversBoundUs;
+    const boundUs = pausedWatcher ? wokeUs + graceUs : serversBoundUs;
     if (gone !== undefined && gone.atUs <= boundUs) {
-      slowestUs = Math.max(slowestUs, gone.atUs - (lateServers ? reachableUs : Math.min(fromUs, seenFromUs)));
-      if (lateServers) throughLateServers++;
+      slowestUs = Math.max(slowestUs, gone.atUs - (pausedWatcher ? wokeUs : lateServers ? reachableUs : Math.min(fromUs, seenFromUs)));
+      if (pausedWatcher) throughPausedWatcher++;
+      else if (lateServers) throughLateServers++;
       continue;
     }
-    const why = lateServers
-      ? `${ms(graceUs)} after the first of the watcher's servers applied its closeSession (at ${ms(reachableUs)})`
-      : `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;
+    const why = pausedWatcher
+      ? `${ms(graceUs)} after the watcher, stopped meanwhile, woke (at ${ms(wokeUs)})`
+      : lateServers
+        ? `${ms(graceUs)} after the first of the watcher's servers applied its closeSession (at ${ms(reachableUs)})`
+        : `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;
     if (gone !== undefined) problems.push(`the watcher saw ${expiry.member} gone only at ${ms(gone.atUs)}, later than ${why}`);
     // Never seen gone: a watch fires once, so a member back soon after its node went may be missed.
     else if (untilUs > boundUs + graceUs) problems.push(`the watcher never saw ${expiry.member} gone, though it was away until ${ms(untilUs)}, past ${why}`);
@@ -358,7 +370,8 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
   if (final !== undefined && final.names.length > 0) problems.push(`the watcher's last listing still shows ${final.names.join(', ')} after every member left`);
   const unseenNote = unseen === 0 ? '' : `; ${unseen} expiry(ies) the watcher never saw (the member was back before it listed again: a watch fires once)`;
   const lateNote =
-    throughLateServers === 0 ? '' : `; ${throughLateServers} counted from when the first of the watcher's servers applied the end (none of them could tell it sooner: cut off, paused or rejoining)`;
+    (throughLateServers === 0 ? '' : `; ${throughLateServers} counted from when the first of the watcher's servers applied the end (none of them could tell it sooner: cut off, paused or rejoining)`) +
+    (throughPausedWatcher === 0 ? '' : `; ${throughPausedWatcher} counted from when the watcher, stopped meanwhile (pause-client), woke`);
   const summary =
     problems.length === 0
       ? expiries.length === 0

@@ -64,3 +64,37 @@ describe('membership with 4 ms sessions (regression: shortsession zab 49)', () =
     expect(result.recipe?.summary).toMatch(/membership: \d+ member session\(s\) expired/);
   });
 });
+
+describe('membership with a watcher stopped meanwhile (pause-client)', () => {
+  const events: HistoryEvent[] = [
+    ev('ok', 1, 'join', 7, 0),
+    ev('invoke', 0, 'view', null, 50),
+    ev('ok', 0, 'view', ['c1'], 50),
+    ev('invoke', 1, 'expired', null, 100),
+    ev('ok', 1, 'expired', at(100), 100),
+    ev('ok', 1, 'join', 8, 1500),
+    ev('invoke', 0, 'view', null, 1800),
+    ev('ok', 0, 'view', ['c1'], 1800),
+    ev('invoke', 1, 'leave', 'c1', 2000),
+    ev('ok', 1, 'leave', null, 2005),
+    ev('invoke', 0, 'view', null, 2100),
+    ev('ok', 0, 'view', [], 2100),
+  ];
+  const context = { sessionTimeoutUs: 400_000, leaderChangesUs: [] };
+
+  it('a member back before the watcher woke goes unseen, named, not failed', () => {
+    expect(checkMembership(events, context).summary).toMatch(/the watcher never saw c1 gone/);
+    const report = checkMembership(events, { ...context, clientPauses: [{ client: 0, fromUs: at(80), toUs: at(1700) }] });
+    expect(report.verdict).toBe('holds');
+    expect(report.summary).toMatch(/1 expiry\(ies\) the watcher never saw/);
+    // Another client's pause changes nothing.
+    expect(checkMembership(events, { ...context, clientPauses: [{ client: 2, fromUs: at(80), toUs: at(1700) }] }).verdict).toBe('violated');
+  });
+
+  it('regression: obsrecipes paxos 132 meets every expectation', () => {
+    const file = join(import.meta.dirname, '..', 'fixtures', 'regressions', 'paxos-membership-watcher-paused.json');
+    const result = runScenario(parseScenario(readFileSync(file, 'utf8'), file), protocolAdapter('paxos'));
+    expect(failedExpectations(result)).toEqual([]);
+    expect(result.recipe?.summary).toMatch(/expiry\(ies\) the watcher never saw/);
+  });
+});
