@@ -20,7 +20,7 @@
  *
  * The verdict: without a resource, as the mutex checker says (any overlap is a violation);
  * the note names the overlaps ZooKeeper does not promise to avoid (the earlier holder was
- * paused longer than its session timeout during the overlap). With an unfenced resource,
+ * paused during the overlap long enough for its session to expire, pauseBehind). With an unfenced resource,
  * violated on any overlap or stale write. With a fenced one, violated on a stale write, or
  * on an overlap that no such pause explains (a broken lock, which fencing must not hide).
  */
@@ -66,27 +66,79 @@ export function checkResourceWrites(events: readonly HistoryEvent[]): ResourceWr
   return { accepted: accepted.length, refused, stale };
 }
 
-/** The pause that explains an overlap: the earlier holder stopped longer than its session timeout, during the overlap. */
-function pauseBehind(overlap: RoleOverlap, pauses: readonly ClientPause[], sessionTimeoutUs: number): ClientPause | undefined {
-  return pauses.find((p) => p.client === overlap.clients[0] && p.toUs - p.fromUs > sessionTimeoutUs && p.fromUs < overlap.toUs && p.toUs > overlap.fromUs);
+/**
+ * The pause that explains an overlap: one of the two clients — the earlier holder, or the
+ * later one acting on an answer that reached it before it could learn its session had
+ * expired — was stopped, over the overlap's start, for longer than its (granted) session
+ * timeout less the client's ping interval, a third of it (ClientCnxn pings after
+ * readTimeout/2 of quiet). The servers last heard from it at most a ping interval before
+ * the pause, so they may expire its session while it is stopped, and the pause swallows
+ * the moment it would have given the role up (SUSPENDED, 2/3 of the timeout without a
+ * word from a server): it cannot know. Where the run knows when each client's sessions
+ * ended at the servers (`sessionEndsUs`), one of the paused client's must have ended
+ * during that pause, before the overlap began: a session that ended otherwise — early,
+ * or while its client ran — is not this hazard but a bug. The later client's pause may end
+ * just before the overlap: what reached it while it was stopped runs when it wakes, and
+ * Curator's continuations take a microsecond each (WAKE_US); a belief that needed a new
+ * answer from a server (a network round trip) is not this.
+ */
+const WAKE_US = 100;
+
+export function pauseBehind(overlap: RoleOverlap, context: RecipeContext | undefined): { pause: ClientPause; endUs: number | undefined } | undefined {
+  const pauses = context?.clientPauses ?? [];
+  const sessionTimeoutUs = context?.sessionTimeoutUs ?? Infinity;
+  const silentUs = sessionTimeoutUs - Math.floor(sessionTimeoutUs / 3);
+  for (const client of overlap.clients) {
+    const wakeUs = client === overlap.clients[1] ? WAKE_US : 0;
+    for (const pause of pauses) {
+      if (pause.client !== client || pause.toUs - pause.fromUs <= silentUs || pause.fromUs >= overlap.toUs || pause.toUs + wakeUs < overlap.fromUs) continue;
+      if (context?.sessionEndsUs === undefined) return { pause, endUs: undefined };
+      const endUs = context.sessionEndsUs.get(client)?.find((e) => e >= pause.fromUs && e <= Math.min(pause.toUs, overlap.fromUs));
+      if (endUs !== undefined) return { pause, endUs };
+    }
+  }
+  return undefined;
 }
 
 const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
 
+/**
+ * An exclusive role's overlaps split into those a pause explains (pauseBehind) and the
+ * rest, and the sentence that names them: the GC-pause hazard ZooKeeper does not
+ * prevent, and the overlaps no pause explains.
+ */
+export function namePausedOverlaps(
+  role: RecipeReport,
+  context: RecipeContext | undefined,
+  took: string,
+  remedy: string,
+): { note: string | null; unexplained: number } {
+  const paused = role.overlaps.map((overlap) => ({ overlap, behind: pauseBehind(overlap, context) }));
+  const explained = paused.filter((p) => p.behind !== undefined);
+  const rest = paused.filter((p) => p.behind === undefined);
+  if (explained.length === 0) return { note: null, unexplained: rest.length };
+  const { overlap, behind } = explained[0];
+  const { pause, endUs } = behind!;
+  const sessionTimeoutUs = context?.sessionTimeoutUs ?? Infinity;
+  const long = `longer than its session timeout (${ms(sessionTimeoutUs)})${pause.toUs - pause.fromUs > sessionTimeoutUs ? '' : ' less the third of it between two pings'}`;
+  const expired = `its session expired${endUs !== undefined ? ` (at the servers at ${ms(endUs)})` : ''}`;
+  const [earlier, later] = overlap.clients;
+  let note =
+    `ZooKeeper does not promise more here: client ${pause.client} was paused from ${ms(pause.fromUs)} to ${ms(pause.toUs)}, ${long}, so ` +
+    (pause.client === earlier
+      ? `${expired} and client ${later} ${took} while it could not know`
+      : `${expired} while client ${earlier} ${took}, and on waking it acted on an answer that reached it before it learned of the expiry`) +
+    `; ${remedy}`;
+  if (explained.length > 1) note += ` (${explained.length} such overlaps)`;
+  if (rest.length > 0) note += `; ${rest.length} overlap(s) no such pause explains (first: clients ${rest[0].overlap.clients.join(' and ')} from ${ms(rest[0].overlap.fromUs)} to ${ms(rest[0].overlap.toUs)})`;
+  return { note, unexplained: rest.length };
+}
+
 /** The lock's report, given the mutex checker's (checkExclusiveRole) and the resource's writes. */
 export function checkLock(role: RecipeReport, events: readonly HistoryEvent[], context: RecipeContext | undefined): RecipeReport {
-  const pauses = context?.clientPauses ?? [];
-  const sessionTimeoutUs = context?.sessionTimeoutUs ?? Infinity;
-  const paused = role.overlaps.map((overlap) => ({ overlap, pause: pauseBehind(overlap, pauses, sessionTimeoutUs) }));
-  const explained = paused.filter((p) => p.pause !== undefined);
+  const { note, unexplained } = namePausedOverlaps(role, context, 'acquired the lock', 'only a fencing token checked by the resource stops the damage (Kleppmann, "How to do distributed locking")');
   const parts = [role.summary];
-  if (explained.length > 0) {
-    const { overlap, pause } = explained[0];
-    parts.push(
-      `ZooKeeper does not promise more here: client ${overlap.clients[0]} was paused from ${ms(pause!.fromUs)} to ${ms(pause!.toUs)}, longer than its session timeout (${ms(sessionTimeoutUs)}), ` +
-        `so its session expired and client ${overlap.clients[1]} acquired the lock while it could not know; only a fencing token checked by the resource stops the damage (Kleppmann, "How to do distributed locking")`,
-    );
-  }
+  if (note !== null) parts.push(note);
   const mode = context?.lockResource;
   if (mode === undefined) return { ...role, summary: parts.join('; ') };
   const writes = checkResourceWrites(events);
@@ -97,7 +149,6 @@ export function checkLock(role: RecipeReport, events: readonly HistoryEvent[], c
       `the ${mode} resource accepted ${writes.stale.length} write(s) from a stale holder: client ${s.client} wrote with token ${s.token} at ${ms(s.appliedUs)}, after client ${s.after.client} had written with the newer token ${s.after.token} at ${ms(s.after.appliedUs)}`,
     );
   }
-  const unexplained = paused.length - explained.length;
   const violated = writes.stale.length > 0 || (mode === 'unfenced' ? role.overlaps.length > 0 : unexplained > 0);
   return { ...role, verdict: violated ? 'violated' : 'holds', summary: parts.join('; ') };
 }

@@ -20,7 +20,7 @@
  * protected resource (the node's czxid or sequence number) stops the damage.
  */
 import type { HistoryEvent } from './lin/history.js';
-import { checkLock, type ClientPause } from './lock-fencing.js';
+import { checkLock, namePausedOverlaps, type ClientPause } from './lock-fencing.js';
 import { connectStringOf } from '../client/workload.js';
 
 export interface RoleWindow {
@@ -287,7 +287,9 @@ export interface RecipeContext {
 export function checkMembership(events: readonly HistoryEvent[], context: RecipeContext, graceUs = Math.max(200_000, context.sessionTimeoutUs / 2)): RecipeReport {
   const views: { atUs: number; watcher: number; names: readonly string[] }[] = [];
   const expiries: { client: number; member: string; silentSinceUs: number; learnedUs: number; leavingSinceUs: number; backUs: number | null }[] = [];
-  const pendingBack = new Map<string, number>();
+  // Every expiry a member learned since its last join (a join can outlast several short
+  // sessions) ends when the member is back: its next join completes.
+  const pendingBack = new Map<string, number[]>();
   // A member leaving (its leave invoked, no join since) deletes its node itself.
   const leavingSince = new Map<string, number>();
   for (const event of events) {
@@ -299,20 +301,19 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     if (event.type !== 'ok') continue;
     if (event.f === 'view' && Array.isArray(event.value)) views.push({ atUs: event.timeUs ?? 0, watcher: event.process as number, names: event.value as string[] });
     else if (event.f === 'expired') {
-      pendingBack.set(member, expiries.length);
+      pendingBack.set(member, [...(pendingBack.get(member) ?? []), expiries.length]);
       const silentSinceUs = typeof event.value === 'number' ? event.value : (event.timeUs ?? 0);
       expiries.push({ client: event.process as number, member, silentSinceUs, learnedUs: event.timeUs ?? 0, leavingSinceUs: leavingSince.get(member) ?? Infinity, backUs: null });
     } else if (event.f === 'join') {
       leavingSince.delete(member);
-      if (pendingBack.has(member)) {
-        expiries[pendingBack.get(member)!].backUs = event.timeUs ?? 0;
-        pendingBack.delete(member);
-      }
+      for (const i of pendingBack.get(member) ?? []) expiries[i].backUs = event.timeUs ?? 0;
+      pendingBack.delete(member);
     }
   }
   const problems: string[] = [];
   let unseen = 0;
   let throughLateServers = 0;
+  let throughPausedWatcher = 0;
   let slowestUs = 0;
   const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
   for (const expiry of expiries) {
@@ -340,15 +341,26 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     const atServers = ended < 0 ? undefined : context.sessionEndsAtServersUs?.get(expiry.client)?.[ended];
     const reachableUs = watcher === undefined || atServers === undefined ? -Infinity : firstAppliedAmong(atServers, connectStringOf(context.connectStrings, watcher));
     const lateServers = reachableUs + graceUs > deadlineUs;
-    const boundUs = lateServers ? reachableUs + graceUs : deadlineUs;
+    const serversBoundUs = lateServers ? reachableUs + graceUs : deadlineUs;
+    // A watcher whose process was stopped (pause-client) lists nothing meanwhile: the bound
+    // runs from its waking (h36's obsrecipes mix, paxos 132: the watcher stopped for 2 s).
+    let wokeUs = -Infinity;
+    for (const pause of context.clientPauses ?? []) {
+      if (pause.client === watcher && pause.fromUs < serversBoundUs && pause.toUs > Math.min(fromUs, seenFromUs)) wokeUs = Math.max(wokeUs, pause.toUs);
+    }
+    const pausedWatcher = wokeUs + graceUs > serversBoundUs;
+    const boundUs = pausedWatcher ? wokeUs + graceUs : serversBoundUs;
     if (gone !== undefined && gone.atUs <= boundUs) {
-      slowestUs = Math.max(slowestUs, gone.atUs - (lateServers ? reachableUs : Math.min(fromUs, seenFromUs)));
-      if (lateServers) throughLateServers++;
+      slowestUs = Math.max(slowestUs, gone.atUs - (pausedWatcher ? wokeUs : lateServers ? reachableUs : Math.min(fromUs, seenFromUs)));
+      if (pausedWatcher) throughPausedWatcher++;
+      else if (lateServers) throughLateServers++;
       continue;
     }
-    const why = lateServers
-      ? `${ms(graceUs)} after the first of the watcher's servers applied its closeSession (at ${ms(reachableUs)})`
-      : `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;
+    const why = pausedWatcher
+      ? `${ms(graceUs)} after the watcher, stopped meanwhile, woke (at ${ms(wokeUs)})`
+      : lateServers
+        ? `${ms(graceUs)} after the first of the watcher's servers applied its closeSession (at ${ms(reachableUs)})`
+        : `${ms(deadlineUs - fromUs)} after ${fromUs === expiry.silentSinceUs ? 'it fell silent' : 'the last leader change'} (session timeout ${ms(context.sessionTimeoutUs)})`;
     if (gone !== undefined) problems.push(`the watcher saw ${expiry.member} gone only at ${ms(gone.atUs)}, later than ${why}`);
     // Never seen gone: a watch fires once, so a member back soon after its node went may be missed.
     else if (untilUs > boundUs + graceUs) problems.push(`the watcher never saw ${expiry.member} gone, though it was away until ${ms(untilUs)}, past ${why}`);
@@ -358,7 +370,8 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
   if (final !== undefined && final.names.length > 0) problems.push(`the watcher's last listing still shows ${final.names.join(', ')} after every member left`);
   const unseenNote = unseen === 0 ? '' : `; ${unseen} expiry(ies) the watcher never saw (the member was back before it listed again: a watch fires once)`;
   const lateNote =
-    throughLateServers === 0 ? '' : `; ${throughLateServers} counted from when the first of the watcher's servers applied the end (none of them could tell it sooner: cut off, paused or rejoining)`;
+    (throughLateServers === 0 ? '' : `; ${throughLateServers} counted from when the first of the watcher's servers applied the end (none of them could tell it sooner: cut off, paused or rejoining)`) +
+    (throughPausedWatcher === 0 ? '' : `; ${throughPausedWatcher} counted from when the watcher, stopped meanwhile (pause-client), woke`);
   const summary =
     problems.length === 0
       ? expiries.length === 0
@@ -552,7 +565,7 @@ export function checkCounter(events: readonly HistoryEvent[], complete = true): 
 export function checkRecipe(recipe: string, events: readonly HistoryEvent[], endUs: number, context?: RecipeContext): RecipeReport | undefined {
   const complete = context?.safetyOnly !== true;
   if (recipe === 'lock') return checkLock(checkExclusiveRole(recipe, events, endUs), events, context);
-  if (ROLE_OPS[recipe] !== undefined) return checkExclusiveRole(recipe, events, endUs);
+  if (ROLE_OPS[recipe] !== undefined) return checkLeader(checkExclusiveRole(recipe, events, endUs), context);
   if (recipe === 'config') return checkConfig(events, complete);
   if (recipe === 'queue') return checkQueue(events, complete);
   if (recipe === 'membership' && !complete) return notChecked(recipe, 'its promise is one of timing and completion (a silent member seen gone within its session timeout; every member gone at the end), not asked of a run that need not recover');
@@ -561,6 +574,22 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
   if (recipe === 'double-barrier') return checkDoubleBarrier(events, context?.sessionEndsUs);
   if (recipe === 'counter') return checkCounter(events, complete);
   return undefined;
+}
+
+/**
+ * A leader latch's or selector's report: as the mutex checker says (any overlap is a
+ * violation — a leader has no resource that fences it here), with the overlaps a pause of
+ * the earlier leader explains named as the GC-pause hazard ZooKeeper does not prevent
+ * (pauseBehind, as for the lock).
+ */
+function checkLeader(role: RecipeReport, context: RecipeContext | undefined): RecipeReport {
+  const { note } = namePausedOverlaps(
+    role,
+    context,
+    'became leader',
+    "only a fencing token (the leader's node's czxid or sequence number) checked by whatever the leader acts on stops the damage",
+  );
+  return note === null ? role : { ...role, summary: `${role.summary}; ${note}` };
 }
 
 function notChecked(recipe: string, why: string): RecipeReport {

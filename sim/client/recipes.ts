@@ -254,6 +254,16 @@ function lockRecipe(env: RecipeEnv): void {
     rounds++;
     const acquire = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'acquire', null);
     mutex.acquire(`c${client.index}`, (held) => {
+      // Curator's advice (below) for a SUSPENDED or LOST that came while the acquire was
+      // still running: the lock loop can take the lock on an answer read before the
+      // connection went (one that waited out a GC pause, processed just before the expiry
+      // notice: h36's movepause mix, zab 644), and the listener found nothing held yet.
+      // The application cannot be sure it holds the lock: it gives it up unused, its node
+      // deleted, and the acquire failed.
+      if (held && env.flaws.lock?.keepHoldingWhenSuspended !== true && (curator.state === 'SUSPENDED' || curator.state === 'LOST')) {
+        history.complete(cluster.nowUs, acquire, 'fail', 'gave up: SUSPENDED');
+        return mutex.release(() => curator.later(think(), startRound));
+      }
       history.complete(cluster.nowUs, acquire, held ? 'ok' : 'fail', held ? mutex.path : 'gave up');
       if (!held) return curator.later(think(), startRound);
       holding = true;

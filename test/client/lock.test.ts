@@ -169,4 +169,16 @@ describe('the lock workload and the mutex checker', () => {
     expect(broken.linearizability).toMatchObject({ verdict: 'not-linearizable', model: 'mutex' });
     expect(broken.recipe?.verdict).not.toBe('holds');
   });
+
+  // Curator's advice holds for a SUSPENDED that came while the acquire was still running:
+  // a lock taken on an answer that waited out a GC pause is given up at once.
+  it('a lock acquired just after SUSPENDED is given up unused, not held until the next state change', () => {
+    const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-lock-acquired-after-suspended.json');
+    const result = runScenario(parseScenario(readFileSync(file, 'utf8'), file), protocolAdapter('zab'));
+    expect(failedExpectations(result)).toEqual([]);
+    expect(result.recipe).toMatchObject({ recipe: 'lock', verdict: 'holds' });
+    // Client 1's acquire, completed by the lock loop at 748.001 ms, fails: the application gave it up.
+    const given = result.history.find((e) => e.process === 1 && e.f === 'acquire' && e.type !== 'invoke' && (e.timeUs ?? 0) > 748_000);
+    expect(given).toMatchObject({ type: 'fail', value: 'gave up: SUSPENDED', timeUs: 748_001 });
+  });
 });

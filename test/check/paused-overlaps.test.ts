@@ -1,0 +1,68 @@
+/**
+ * Which overlaps of an exclusive role (lock, leader latch, leader selector) a client's
+ * pause explains (sim/check/lock-fencing.ts, pauseBehind): the GC-pause hazard ZooKeeper
+ * does not prevent. A client stopped for longer than its session timeout less the ping
+ * interval (2/3 of it) may lose its session without knowing — as the earlier holder, or
+ * as the later one waking on an answer from before the expiry — and the run's session
+ * ends must show the session ending in that pause. Found by h33's latchpause mix, where
+ * the checkers named only pauses longer than the whole timeout, and the latch's and
+ * selector's checkers none at all.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pauseBehind } from '../../sim/check/lock-fencing.js';
+import type { RecipeContext, RoleOverlap } from '../../sim/check/recipes.js';
+import { parseScenario } from '../../sim/scenario/load.js';
+import { protocolAdapter } from '../../sim/scenario/protocols.js';
+import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
+
+const overlap: RoleOverlap = { clients: [2, 0], fromUs: 1_106_000, toUs: 1_122_000 };
+const context = (pause: [number, number], ends: number[], client = 2, sessionTimeoutUs = 400_000): RecipeContext => ({
+  sessionTimeoutUs,
+  leaderChangesUs: [],
+  clientPauses: [{ client, fromUs: pause[0], toUs: pause[1] }],
+  sessionEndsUs: new Map([[client, ends]]),
+});
+
+describe('a pause that explains an overlap', () => {
+  it('the earlier holder stopped for more than 2/3 of its session, its session ending at the servers inside the pause', () => {
+    expect(pauseBehind(overlap, context([802_000, 1_122_000], [1_105_000]))?.endUs).toBe(1_105_000);
+    // Two thirds of the timeout or less: its pings kept the session, or it would have given up first.
+    expect(pauseBehind(overlap, context([860_000, 1_122_000], [1_105_000]))).toBeUndefined();
+    // The session ended before the pause (while the client ran) or after the other took the role: not this hazard.
+    expect(pauseBehind(overlap, context([802_000, 1_122_000], [700_000]))).toBeUndefined();
+    expect(pauseBehind(overlap, context([802_000, 1_122_000], [1_110_000]))).toBeUndefined();
+    // Without the run's session ends (a trace without them), the pause alone.
+    expect(pauseBehind(overlap, { ...context([802_000, 1_122_000], []), sessionEndsUs: undefined })).toBeDefined();
+    // Another client's pause explains nothing.
+    expect(pauseBehind(overlap, context([802_000, 1_122_000], [1_105_000], 1))).toBeUndefined();
+  });
+
+  it('the later one waking on an answer from before its expiry: only right at its wake', () => {
+    const woke: RoleOverlap = { clients: [1, 0], fromUs: 544_001, toUs: 547_500 };
+    expect(pauseBehind(woke, context([304_000, 544_000], [515_000], 0, 200_000))).toBeDefined();
+    // A belief begun a millisecond after waking needed a new answer from a server.
+    expect(pauseBehind({ ...woke, fromUs: 545_000 }, context([304_000, 544_000], [515_000], 0, 200_000))).toBeUndefined();
+  });
+});
+
+const FIXTURES: [string, 'zab' | 'paxos', RegExp][] = [
+  ['zab-lock-holder-paused-two-thirds-session.json', 'zab', /client 2 was paused from 802\.0 ms to 1122\.0 ms, longer than its session timeout \(400\.0 ms\) less the third of it between two pings, so its session expired \(at the servers at 1105\.0 ms\) and client 0 acquired the lock/],
+  ['zab-latch-woke-on-stale-answer.json', 'zab', /client 0 was paused from 304\.0 ms to 544\.0 ms, longer than its session timeout \(200\.0 ms\), so its session expired \(at the servers at 515\.1 ms\) while client 1 became leader, and on waking it acted on an answer/],
+  ['paxos-selector-leader-paused-two-thirds-session.json', 'paxos', /client 1 was paused from 2568\.0 ms to 2888\.0 ms, .* and client 0 became leader while it could not know/],
+];
+
+describe('the recipe checkers name the pause (latchpause regressions)', () => {
+  for (const [name, protocol, named] of FIXTURES) {
+    it(name, () => {
+      const file = join(import.meta.dirname, '..', 'fixtures', 'regressions', name);
+      const result = runScenario(parseScenario(readFileSync(file, 'utf8'), file), protocolAdapter(protocol));
+      expect(failedExpectations(result)).toEqual([]);
+      expect(result.recipe?.verdict).toBe('violated');
+      expect(result.recipe?.summary).toMatch(/ZooKeeper does not promise more here/);
+      expect(result.recipe?.summary).toMatch(named);
+      expect(result.recipe?.summary).not.toMatch(/no such pause explains/);
+    });
+  }
+});

@@ -1,0 +1,48 @@
+/**
+ * The learner's prefix (sim/paxos/learner.ts): every slot up to it is learned, handed out
+ * and dropped from the learner's maps. A vote that arrives for such a slot — a late
+ * Accepted of the quorum's last acceptor, or a new leader's re-proposal of the same value
+ * in a higher ballot — must start no tally and learn nothing again: the prefix slot itself
+ * included (mutant paxos-learner-prefix-off-by-one: `slot < prefix`, which leaves a tally
+ * for the prefix slot behind for ever and reports the slot chosen a second time).
+ */
+import { describe, expect, it } from 'vitest';
+import { Learner } from '../../sim/paxos/learner.js';
+import type { Command } from '../../sim/paxos/messages.js';
+
+const value = { id: 'n0.b1.1', kind: 'txn', origin: 'paxos:b1', originSeq: 1 } as unknown as Command;
+
+describe('the learner', () => {
+  it('learns a slot from a quorum of one ballot and hands it out in order', () => {
+    const learner = new Learner(2, false, 0);
+    expect(learner.vote(0, 1, 1, value)).toBeNull();
+    expect(learner.vote(0, 1, 1, value)).toBeNull(); // a duplicate adds nothing
+    expect(learner.vote(1, 1, 1, value)?.voters).toEqual([0, 1]);
+    expect(learner.next()?.slot).toBe(1);
+    expect(learner.prefix).toBe(1);
+    expect(learner.pendingTallies).toBe(0);
+  });
+
+  it('a vote for the prefix slot, once handed out, starts no tally and learns nothing again', () => {
+    const learner = new Learner(2, false, 0);
+    learner.vote(0, 1, 1, value);
+    learner.vote(1, 1, 1, value);
+    expect(learner.next()?.slot).toBe(1);
+    // The third acceptor's late Accepted, then a new leader re-proposing the slot in ballot 2.
+    expect(learner.vote(2, 1, 1, value)).toBeNull();
+    expect(learner.vote(0, 2, 1, value)).toBeNull();
+    expect(learner.vote(1, 2, 1, value)).toBeNull();
+    expect(learner.pendingTallies).toBe(0);
+    expect(learner.learn({ slot: 1, ballot: 2, value })).toBe(false);
+    expect(learner.next()).toBeUndefined();
+  });
+
+  it('the same for a slot below the prefix, and for a restart whose prefix came from disk', () => {
+    const learner = new Learner(2, false, 5);
+    expect(learner.vote(0, 3, 5, value)).toBeNull();
+    expect(learner.vote(1, 3, 5, value)).toBeNull();
+    expect(learner.vote(0, 3, 4, value)).toBeNull();
+    expect(learner.vote(1, 3, 4, value)).toBeNull();
+    expect(learner.pendingTallies).toBe(0);
+  });
+});
