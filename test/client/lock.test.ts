@@ -34,6 +34,22 @@ function children(cluster: ReturnType<typeof readyCluster>, path: string): strin
   return r.ok ? [...(r.children ?? [])] : [];
 }
 
+/** Drops the answer to the client's first protected create (the node is made; the client never hears so). */
+function loseFirstProtectedCreateAnswer(client: ZkClient, then?: () => void): { count: number } {
+  const lost = { count: 0 };
+  const onReply = client.onReply.bind(client);
+  client.onReply = (server: number, req: ClientRequest, result: unknown) => {
+    const body = req.body as { kind: string; req?: { op: string; path?: string } };
+    if (body.kind === 'op' && body.req?.op === 'create' && body.req.path?.includes('_c_') === true && lost.count === 0) {
+      lost.count++;
+      then?.();
+      return;
+    }
+    onReply(server, req, result);
+  };
+  return lost;
+}
+
 describe('InterProcessMutex', () => {
   it('sorts lock nodes by their sequence number, not by the protected prefix (StandardLockInternalsDriver.fixForSorting)', () => {
     expect(sortBySequence(['_c_ffff-lock-0000000002', '_c_0000-lock-0000000003', '_c_aaaa-lock-0000000001', 'other'], 'lock-')).toEqual([
@@ -80,22 +96,13 @@ describe('InterProcessMutex', () => {
     const cluster = readyCluster();
     const client = new ZkClient(cluster as never, new History(cluster.trace), 0, 1, new Rng('protected'), DEFAULT_SESSION_OPTIONS);
     // Lose the answer to the first create: the node is made, the client never hears so.
-    let dropped = 0;
-    const onReply = client.onReply.bind(client);
-    client.onReply = (server: number, req: ClientRequest, result: unknown) => {
-      const body = req.body as { kind: string; req?: { op: string; path?: string } };
-      if (body.kind === 'op' && body.req?.op === 'create' && body.req.path?.includes('_c_') === true && dropped === 0) {
-        dropped++;
-        return;
-      }
-      onReply(server, req, result);
-    };
+    const lost = loseFirstProtectedCreateAnswer(client);
     client.start(0);
     const curator = new CuratorClient(cluster as never, client, new Rng('protected-curator'));
     const outcomes: unknown[] = [];
     curator.mkdirs('/jobs', () => curator.createProtected('/jobs/job-', '', 'persistent-sequential', (o) => outcomes.push(o)));
     runFor(cluster, 2_000_000);
-    expect(dropped).toBe(1);
+    expect(lost.count).toBe(1);
     const made = children(cluster, '/jobs');
     expect(made).toHaveLength(1);
     expect(outcomes).toEqual([{ ok: true, output: `/jobs/${made[0]}` }]);
@@ -110,24 +117,14 @@ describe('protected mode across a new session (ProtectedMode.validateFoundNode)'
   it('an ephemeral node found after the session changed is deleted and made again under the new session', () => {
     const cluster = readyCluster();
     const client = new ZkClient(cluster as never, new History(cluster.trace), 0, 1, new Rng('protected-session'), DEFAULT_SESSION_OPTIONS);
-    let dropped = 0;
-    const onReply = client.onReply.bind(client);
-    client.onReply = (server: number, req: ClientRequest, result: unknown) => {
-      const body = req.body as { kind: string; req?: { op: string; path?: string } };
-      if (body.kind === 'op' && body.req?.op === 'create' && body.req.path?.includes('_c_') === true && dropped === 0) {
-        dropped++;
-        // The session is lost with the answer: the client will be told so and open another.
-        client.sessionId = 0x7fff0000;
-        return;
-      }
-      onReply(server, req, result);
-    };
+    // The session is lost with the answer: the client will be told so and open another.
+    const lost = loseFirstProtectedCreateAnswer(client, () => (client.sessionId = 0x7fff0000));
     client.start(0);
     const curator = new CuratorClient(cluster as never, client, new Rng('protected-session-curator'));
     const outcomes: { ok: boolean; output?: unknown }[] = [];
     curator.mkdirs('/jobs', () => curator.createProtected('/jobs/job-', '', 'ephemeral-sequential', (o) => outcomes.push(o)));
     runFor(cluster, 3_000_000);
-    expect(dropped).toBe(1);
+    expect(lost.count).toBe(1);
     expect(client.sessionIds.length).toBe(2);
     expect(outcomes).toHaveLength(1);
     expect(outcomes[0].ok).toBe(true);
