@@ -29,6 +29,14 @@ const base = {
 };
 
 describe('npm run mutants', () => {
+  it('the real catalogue still applies: every find occurs exactly once, every replacement parses, every test path exists', () => {
+    // A change to the code a mutant edits must move the mutant with it (h34's learner
+    // rewrite left two Paxos mutants pointing at text that was gone).
+    const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'mutants.mjs'), '--list'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
   it('refuses a bad catalogue with one line per bad entry and exit 2, running nothing', () => {
     const bad = runner([
       { ...base, id: 'twice', find: 'quorum', replace: 'x' },
