@@ -8,7 +8,8 @@
  * that (`effectAt`, writes before the reads that saw them), the operations of a correct
  * run are a linearization. Wing & Gong's search has to find one among the interleavings
  * of every concurrent call: eighty clients on one key (hand-made mix "crowd", zab 517,
- * 525 operations) ran out of 40 million steps; the witness needs 525.
+ * 525 operations) ran out of 40 million steps; one pass of the witness decides it (a
+ * budget of 1,100 model steps suffices).
  *
  * Sound whatever the hint: the order is accepted only if (1) each operation, stepped
  * through the model in that order from the part's initial state, is legal, and (2) it
