@@ -26,6 +26,7 @@
  */
 import type { HistoryEvent } from './lin/history.js';
 import type { RecipeContext, RecipeReport, RoleOverlap } from './recipes.js';
+import { pingIntervalUs } from '../client/session.js';
 
 /** A client's process stopped from `fromUs` to `toUs` (the scenario's pause-client). */
 export interface ClientPause {
@@ -66,6 +67,9 @@ export function checkResourceWrites(events: readonly HistoryEvent[]): ResourceWr
   return { accepted: accepted.length, refused, stale };
 }
 
+/** How long a paused client's continuations take to run on waking (see pauseBehind). */
+const WAKE_US = 100;
+
 /**
  * The pause that explains an overlap: one of the two clients — the earlier holder, or the
  * later one acting on an answer that reached it before it could learn its session had
@@ -82,17 +86,16 @@ export function checkResourceWrites(events: readonly HistoryEvent[]): ResourceWr
  * Curator's continuations take a microsecond each (WAKE_US); a belief that needed a new
  * answer from a server (a network round trip) is not this.
  */
-const WAKE_US = 100;
-
 export function pauseBehind(overlap: RoleOverlap, context: RecipeContext | undefined): { pause: ClientPause; endUs: number | undefined } | undefined {
-  const pauses = context?.clientPauses ?? [];
-  const sessionTimeoutUs = context?.sessionTimeoutUs ?? Infinity;
-  const silentUs = sessionTimeoutUs - Math.floor(sessionTimeoutUs / 3);
+  const pauses = context?.clientPauses;
+  if (context === undefined || pauses === undefined) return undefined;
+  const sessionTimeoutUs = context.sessionTimeoutUs;
+  const silentUs = sessionTimeoutUs - pingIntervalUs(sessionTimeoutUs);
   for (const client of overlap.clients) {
     const wakeUs = client === overlap.clients[1] ? WAKE_US : 0;
     for (const pause of pauses) {
       if (pause.client !== client || pause.toUs - pause.fromUs <= silentUs || pause.fromUs >= overlap.toUs || pause.toUs + wakeUs < overlap.fromUs) continue;
-      if (context?.sessionEndsUs === undefined) return { pause, endUs: undefined };
+      if (context.sessionEndsUs === undefined) return { pause, endUs: undefined };
       const endUs = context.sessionEndsUs.get(client)?.find((e) => e >= pause.fromUs && e <= Math.min(pause.toUs, overlap.fromUs));
       if (endUs !== undefined) return { pause, endUs };
     }
@@ -119,7 +122,7 @@ export function namePausedOverlaps(
   if (explained.length === 0) return { note: null, unexplained: rest.length };
   const { overlap, behind } = explained[0];
   const { pause, endUs } = behind!;
-  const sessionTimeoutUs = context?.sessionTimeoutUs ?? Infinity;
+  const sessionTimeoutUs = context!.sessionTimeoutUs; // a pause explained an overlap: there is a context
   const long = `longer than its session timeout (${ms(sessionTimeoutUs)})${pause.toUs - pause.fromUs > sessionTimeoutUs ? '' : ' less the third of it between two pings'}`;
   const expired = `its session expired${endUs !== undefined ? ` (at the servers at ${ms(endUs)})` : ''}`;
   const [earlier, later] = overlap.clients;

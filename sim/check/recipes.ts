@@ -578,9 +578,9 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
 
 /**
  * A leader latch's or selector's report: as the mutex checker says (any overlap is a
- * violation — a leader has no resource that fences it here), with the overlaps a pause of
- * the earlier leader explains named as the GC-pause hazard ZooKeeper does not prevent
- * (pauseBehind, as for the lock).
+ * violation — a leader has no resource that fences it here), with the overlaps a pause
+ * explains (of the earlier leader, or of the later one waking on a stale answer) named
+ * as the GC-pause hazard ZooKeeper does not prevent (pauseBehind, as for the lock).
  */
 function checkLeader(role: RecipeReport, context: RecipeContext | undefined): RecipeReport {
   const { note } = namePausedOverlaps(

@@ -57,6 +57,11 @@ export type OpCallback = (op: OpRecord, raw?: ZkResult) => void;
 /** ZooKeeper's KeeperState as the client sees it (see the file head). */
 export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'expired';
 
+/** How often an idle client pings: a third of its session timeout (ClientCnxn pings after readTimeout/2 of quiet, readTimeout being 2/3 of it). */
+export function pingIntervalUs(sessionTimeoutUs: number): number {
+  return Math.max(1, Math.floor(sessionTimeoutUs / 3));
+}
+
 /** Converts a data-tree result into the history's value (the znode model's vocabulary). */
 export function historyValue(req: ZkRequest, result: ZkResult): unknown {
   if (!result.ok) return result.code;
@@ -284,7 +289,7 @@ export class ZkClient implements ClientEndpoint {
   }
 
   private get pingIntervalUs(): number {
-    return Math.max(1, Math.floor(this.sessionTimeoutUs / 3));
+    return pingIntervalUs(this.sessionTimeoutUs);
   }
 
   private startPinging(): void {
