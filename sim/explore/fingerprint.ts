@@ -145,7 +145,7 @@ export class StateHasher {
     this.int(sum[1]);
   }
 
-  /** The sums of the map or set being hashed (unorderedMap, unorderedSet); an enclosing one's wait on `stack`. */
+  /** The sums of the map or set being hashed (unorderedEach); an enclosing one's wait on `stack`. */
   private sum0 = 0;
   private sum1 = 0;
 
@@ -173,30 +173,17 @@ export class StateHasher {
     this.a = this.stack.pop()!;
   }
 
-  /** A map's entries, hashed exactly as unordered() hashes them. */
-  private unorderedMap(map: Map<unknown, unknown>): void {
+  /** A map's entries (mapEntry) or a set's items (setItem), hashed exactly as unordered() hashes them. */
+  private unorderedEach(collection: Map<unknown, unknown> | Set<unknown>, each: (item: unknown, key: unknown) => void): void {
     this.stack.push(this.sum0, this.sum1);
     this.sum0 = 0;
     this.sum1 = 0;
-    map.forEach(this.mapEntry);
-    this.endUnordered(map.size);
-  }
-
-  /** A set's items, hashed exactly as unordered() hashes them. */
-  private unorderedSet(set: Set<unknown>): void {
-    this.stack.push(this.sum0, this.sum1);
-    this.sum0 = 0;
-    this.sum1 = 0;
-    set.forEach(this.setItem);
-    this.endUnordered(set.size);
-  }
-
-  private endUnordered(count: number): void {
+    (collection as Map<unknown, unknown>).forEach(each);
     const sum0 = this.sum0;
     const sum1 = this.sum1;
     this.sum1 = this.stack.pop()!;
     this.sum0 = this.stack.pop()!;
-    this.int(count);
+    this.int(collection.size);
     this.int(sum0);
     this.int(sum1);
   }
@@ -257,10 +244,10 @@ export class StateHasher {
       for (let i = 0; i < object.length; i++) this.value(object[i]);
     } else if (object instanceof Map) {
       this.int(11);
-      this.unorderedMap(object);
+      this.unorderedEach(object, this.mapEntry);
     } else if (object instanceof Set) {
       this.int(12);
-      this.unorderedSet(object);
+      this.unorderedEach(object, this.setItem);
     } else if (ArrayBuffer.isView(object)) {
       const array = object as unknown as ArrayLike<number>;
       this.int(13);
