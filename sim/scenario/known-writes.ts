@@ -37,7 +37,12 @@ export type CommittedWrites = ReadonlyMap<string, { readonly atUs: number; reado
  * run and the lab count commits with this one rule.
  */
 export function tookEffect(event: TraceEvent): boolean {
-  return event.replay !== true && event.stale !== true && event.moved !== true;
+  return event.replay !== true && !discarded(event);
+}
+
+/** A `commit` event of a txn its server discarded: a stale Paxos txn, a Paxos write refused at apply as SESSIONMOVED. */
+export function discarded(event: TraceEvent): boolean {
+  return event.stale === true || event.moved === true;
 }
 
 /** A write that carries its data (the client's create, setData and cas). */

@@ -20,7 +20,7 @@ import { expectationsFor } from './run.js';
 import { checkedForLinearizability, excusedSyncReads } from './reads.js';
 import type { ProtocolName, Scenario } from './types.js';
 import { onRecipeEphemeral, RECIPE_OPS, recipeGroups } from '../client/recipes.js';
-import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
+import { addCommittedWrites, discarded, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
 
 export interface LinReport {
   verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
@@ -128,6 +128,6 @@ function committedWritesOfTrace(events: readonly TraceEvent[]): CommittedWrites 
   const out = new Map<string, { atUs: number; path?: string; index?: number }>();
   const indexOf = (e: TraceEvent) => (typeof e.index === 'number' ? e.index : undefined);
   for (const e of events) if (e.kind === 'commit' && tookEffect(e)) addCommittedWrites(out, e.txn, e.timeUs, indexOf(e));
-  for (const e of events) if (e.kind === 'commit' && e.replay === true && e.stale !== true && e.moved !== true) addCommittedWrites(out, e.txn, Infinity, indexOf(e));
+  for (const e of events) if (e.kind === 'commit' && e.replay === true && !discarded(e)) addCommittedWrites(out, e.txn, Infinity, indexOf(e));
   return out;
 }
