@@ -301,7 +301,9 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
     if (event.type !== 'ok') continue;
     if (event.f === 'view' && Array.isArray(event.value)) views.push({ atUs: event.timeUs ?? 0, watcher: event.process as number, names: event.value as string[] });
     else if (event.f === 'expired') {
-      pendingBack.set(member, [...(pendingBack.get(member) ?? []), expiries.length]);
+      const learned = pendingBack.get(member);
+      if (learned === undefined) pendingBack.set(member, [expiries.length]);
+      else learned.push(expiries.length);
       const silentSinceUs = typeof event.value === 'number' ? event.value : (event.timeUs ?? 0);
       expiries.push({ client: event.process as number, member, silentSinceUs, learnedUs: event.timeUs ?? 0, leavingSinceUs: leavingSince.get(member) ?? Infinity, backUs: null });
     } else if (event.f === 'join') {

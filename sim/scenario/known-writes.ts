@@ -75,7 +75,8 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
   }
   const open = new Map<HistoryEvent['process'], number>();
   // Positions left out (a never-committed write's invocation, and every completion moved
-  // or dropped), and the completions moved to their commit.
+  // or dropped), the completions moved to their commit, and the unknown ones kept with
+  // their commit's place as a hint.
   const skip = new Set<number>();
   const moved: { event: HistoryEvent; atUs: number; order: number }[] = [];
   const hinted = new Map<number, HistoryEvent>();
