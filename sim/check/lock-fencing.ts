@@ -20,13 +20,16 @@
  *
  * The verdict: without a resource, as the mutex checker says (any overlap is a violation);
  * the note names the overlaps ZooKeeper does not promise to avoid (the earlier holder was
- * paused during the overlap long enough for its session to expire, pauseBehind). With an unfenced resource,
- * violated on any overlap or stale write. With a fenced one, violated on a stale write, or
- * on an overlap that no such pause explains (a broken lock, which fencing must not hide).
+ * paused during the overlap long enough for its session to expire, pauseBehind; or its
+ * server, cut off from the leader, kept answering it while the leader expired its session,
+ * cutOffBehind and cut-off.ts). With an unfenced resource, violated on any overlap or
+ * stale write. With a fenced one, violated on a stale write, or on an overlap that no such
+ * hazard explains (a broken lock, which fencing must not hide).
  */
 import type { HistoryEvent } from './lin/history.js';
 import type { RecipeContext, RecipeReport, RoleOverlap } from './recipes.js';
 import { pingIntervalUs } from '../client/session.js';
+import type { ServedExpiry } from './cut-off.js';
 
 /** A client's process stopped from `fromUs` to `toUs` (the scenario's pause-client). */
 export interface ClientPause {
@@ -106,9 +109,28 @@ export function pauseBehind(overlap: RoleOverlap, context: RecipeContext | undef
 const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
 
 /**
- * An exclusive role's overlaps split into those a pause explains (pauseBehind) and the
- * rest, and the sentence that names them: the GC-pause hazard ZooKeeper does not
- * prevent, and the overlaps no pause explains.
+ * The cut-off server that explains an overlap (sim/check/cut-off.ts): the earlier holder's
+ * session was expired by a leader that had heard nothing, for at least half the session
+ * timeout, from the server the client was connected to — a server that went on answering
+ * the client's pings — and the session ended at the servers before the later holder took
+ * the role. Needs the run's expiries and session ends; without them nothing is named.
+ */
+export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | undefined): ServedExpiry | undefined {
+  const earlier = overlap.clients[0];
+  const expiries = context?.servedExpiries?.get(earlier);
+  const ends = context?.sessionEndsUs?.get(earlier);
+  if (context === undefined || expiries === undefined || ends === undefined) return undefined;
+  for (const expiry of expiries) {
+    if (expiry.atUs > overlap.fromUs || expiry.silentUs < context.sessionTimeoutUs / 2) continue;
+    if (ends.some((endUs) => endUs >= expiry.atUs && endUs <= overlap.fromUs)) return expiry;
+  }
+  return undefined;
+}
+
+/**
+ * An exclusive role's overlaps split into those a hazard ZooKeeper does not prevent
+ * explains — a client's pause (pauseBehind) or a cut-off server (cutOffBehind) — and the
+ * rest, and the sentence that names them.
  */
 export function namePausedOverlaps(
   role: RecipeReport,
@@ -116,24 +138,42 @@ export function namePausedOverlaps(
   took: string,
   remedy: string,
 ): { note: string | null; unexplained: number } {
-  const paused = role.overlaps.map((overlap) => ({ overlap, behind: pauseBehind(overlap, context) }));
-  const explained = paused.filter((p) => p.behind !== undefined);
-  const rest = paused.filter((p) => p.behind === undefined);
-  if (explained.length === 0) return { note: null, unexplained: rest.length };
-  const { overlap, behind } = explained[0];
-  const { pause, endUs } = behind!;
-  const sessionTimeoutUs = context!.sessionTimeoutUs; // a pause explained an overlap: there is a context
-  const long = `longer than its session timeout (${ms(sessionTimeoutUs)})${pause.toUs - pause.fromUs > sessionTimeoutUs ? '' : ' less the third of it between two pings'}`;
-  const expired = `its session expired${endUs !== undefined ? ` (at the servers at ${ms(endUs)})` : ''}`;
-  const [earlier, later] = overlap.clients;
-  let note =
-    `ZooKeeper does not promise more here: client ${pause.client} was paused from ${ms(pause.fromUs)} to ${ms(pause.toUs)}, ${long}, so ` +
-    (pause.client === earlier
-      ? `${expired} and client ${later} ${took} while it could not know`
-      : `${expired} while client ${earlier} ${took}, and on waking it acted on an answer that reached it before it learned of the expiry`) +
-    `; ${remedy}`;
-  if (explained.length > 1) note += ` (${explained.length} such overlaps)`;
-  if (rest.length > 0) note += `; ${rest.length} overlap(s) no such pause explains (first: clients ${rest[0].overlap.clients.join(' and ')} from ${ms(rest[0].overlap.fromUs)} to ${ms(rest[0].overlap.toUs)})`;
+  const named = role.overlaps.map((overlap) => {
+    const pause = pauseBehind(overlap, context);
+    return { overlap, pause, cutOff: pause === undefined ? cutOffBehind(overlap, context) : undefined };
+  });
+  const paused = named.filter((n) => n.pause !== undefined);
+  const cutOff = named.filter((n) => n.cutOff !== undefined);
+  const rest = named.filter((n) => n.pause === undefined && n.cutOff === undefined);
+  if (paused.length + cutOff.length === 0) return { note: null, unexplained: rest.length };
+  const sessionTimeoutUs = context!.sessionTimeoutUs; // a hazard explained an overlap: there is a context
+  const sentences: string[] = [];
+  if (paused.length > 0) {
+    const { overlap, pause: behind } = paused[0];
+    const { pause, endUs } = behind!;
+    const long = `longer than its session timeout (${ms(sessionTimeoutUs)})${pause.toUs - pause.fromUs > sessionTimeoutUs ? '' : ' less the third of it between two pings'}`;
+    const expired = `its session expired${endUs !== undefined ? ` (at the servers at ${ms(endUs)})` : ''}`;
+    const [earlier, later] = overlap.clients;
+    sentences.push(
+      `client ${pause.client} was paused from ${ms(pause.fromUs)} to ${ms(pause.toUs)}, ${long}, so ` +
+        (pause.client === earlier
+          ? `${expired} and client ${later} ${took} while it could not know`
+          : `${expired} while client ${earlier} ${took}, and on waking it acted on an answer that reached it before it learned of the expiry`) +
+        (paused.length > 1 ? ` (${paused.length} such overlaps)` : ''),
+    );
+  }
+  if (cutOff.length > 0) {
+    const { overlap, cutOff: expiry } = cutOff[0];
+    const [earlier, later] = overlap.clients;
+    sentences.push(
+      `client ${earlier}'s server ${expiry!.server} was cut off from leader ${expiry!.leader}, which had ${Number.isFinite(expiry!.silentUs) ? `heard nothing from it for ${ms(expiry!.silentUs)}` : 'never heard from it'}, ` +
+        `and went on answering the client's pings, so the leader expired its session (timeout ${ms(sessionTimeoutUs)}) at ${ms(expiry!.atUs)} and client ${later} ${took} while it could not know: ` +
+        `a server serves its clients until it notices it lost its leader (ZAB: syncLimit × tickTime; Paxos: an election timeout without a heartbeat), and a session shorter than that is not protected` +
+        (cutOff.length > 1 ? ` (${cutOff.length} such overlaps)` : ''),
+    );
+  }
+  let note = `ZooKeeper does not promise more here: ${sentences.join('; ')}; ${remedy}`;
+  if (rest.length > 0) note += `; ${rest.length} overlap(s) no such pause or cut-off server explains (first: clients ${rest[0].overlap.clients.join(' and ')} from ${ms(rest[0].overlap.fromUs)} to ${ms(rest[0].overlap.toUs)})`;
   return { note, unexplained: rest.length };
 }
 

@@ -21,6 +21,7 @@
  */
 import type { HistoryEvent } from './lin/history.js';
 import { checkLock, namePausedOverlaps, type ClientPause } from './lock-fencing.js';
+import type { ServedExpiry } from './cut-off.js';
 import { connectStringOf } from '../client/workload.js';
 
 export interface RoleWindow {
@@ -261,6 +262,12 @@ export interface RecipeContext {
    * applied the session's closeSession. A watcher learns through the servers it knows.
    */
   readonly sessionEndsAtServersUs?: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]>;
+  /**
+   * Per client: each leader's expiry of one of its sessions while it was connected to
+   * another server, with how long the leader had heard nothing from that server (the
+   * cut-off server hazard, sim/check/cut-off.ts). Absent where the trace does not say.
+   */
+  readonly servedExpiries?: ReadonlyMap<number, readonly ServedExpiry[]>;
   /** The workload's connect strings: client i knows only connectStrings[i % length] (absent: every server). */
   readonly connectStrings?: readonly (readonly number[])[];
 }

@@ -94,6 +94,11 @@ export class ZkClient implements ClientEndpoint {
   sessionsLost = 0;
   /** Every session this client was granted, in order (the run maps the server's closeSession commits to clients with it). */
   readonly sessionIds: number[] = [];
+  /**
+   * Each connection made, as pairs of time and server (flat): which server a client was
+   * hearing when the leader expired its session (sim/check/cut-off.ts).
+   */
+  readonly connections: number[] = [];
   private nextRequestId = 1;
   private connectRequestId = 0;
   private pending: { op: OpRecord; requestId: number; clientOp: ClientOp; done: OpCallback } | null = null;
@@ -328,6 +333,7 @@ export class ZkClient implements ClientEndpoint {
         this.sessionId = reply.sessionId;
         if (reply.timeoutUs !== undefined && reply.timeoutUs > 0) this.grantedTimeoutUs = reply.timeoutUs;
         this.connected = true;
+        this.connections.push(this.cluster.nowUs, server);
         this.setState('connected');
         this.startPinging();
         const waiting = this.waitingOp;

@@ -463,6 +463,8 @@ export class TraceRecorder {
   private readonly messageCounts = [0, 0, 0, 0, 0];
   private readonly listeners: TraceListener[] = [];
   private readonly messageListeners: TraceListener[] = [];
+  /** A reader of message events' numbers, with no event object built (tapDeliveries). */
+  private deliveryTap: ((timeUs: number, node: number, from: number) => void) | null = null;
   /**
    * Kept events: objects (every non-message event, and message events some listener
    * saw, so a reader gets the very objects the listeners got) and columns (the other
@@ -502,6 +504,15 @@ export class TraceRecorder {
   listen(listener: TraceListener, options: { messages?: boolean } = {}): void {
     this.listeners.push(listener);
     if (options.messages) this.messageListeners.push(listener);
+  }
+
+  /**
+   * Calls `tap` with each delivery's time, receiver and sender, building no event object
+   * (a message listener would build one per message). One tap per recorder.
+   */
+  tapDeliveries(tap: (timeUs: number, node: number, from: number) => void): void {
+    if (this.deliveryTap !== null) throw new Error('trace: a second delivery tap');
+    this.deliveryTap = tap;
   }
 
   private recordKind(kind: string): RecordKind {
@@ -568,6 +579,7 @@ export class TraceRecorder {
     this.hasher.mixMessageEvent(code, timeUs, node, peer, msgId, type, extra);
     this.messageCounts[code]++;
     this.lastTimeUs = timeUs;
+    if (this.deliveryTap !== null && code === MESSAGE_DELIVER) this.deliveryTap(timeUs, node, peer);
     const listeners = this.messageListeners;
     if (listeners.length === 0) {
       if (this.keepEvents) this.columns.add(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);

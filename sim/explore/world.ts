@@ -70,12 +70,19 @@ export class World {
     this.baseline = { commits: this.setup.counters.commits, ok: this.okOps() };
     // The history is in the ghost (client operations are trace records); the walk leaves it out.
     this.hasher.skip.add(this.setup.history);
+    // So are the clients' connection records (for the recipe checkers, sim/check/cut-off.ts): they never steer a step.
+    for (const client of this.setup.workload?.clients ?? []) this.hasher.skip.add(client.connections);
     const cluster = this.setup.cluster;
     this.inPlace = new Array<ComponentSnapshot | null>(cluster.size + 1).fill(null);
     this.basis = new Array<ComponentSnapshot | null>(cluster.size + 1).fill(null);
     this.cache = { nodeHashes: new Array<number>(cluster.size).fill(Number.NaN), clientsHash: Number.NaN, messages: new WeakMap() };
     this.immutable = [scenario, adapter, cluster.options, cluster.trace.meta, cluster.serverIds];
     if (this.setup.spec !== undefined) this.immutable.push(this.setup.spec);
+    // The recipe checkers' record of expiries (run.ts) is read only at a run's end, never by a search: neither walked nor hashed.
+    if (this.setup.rt.expiries !== undefined) {
+      this.immutable.push(this.setup.rt.expiries);
+      this.hasher.skip.add(this.setup.rt.expiries);
+    }
     this.stateRoots = [this.setup, this.scheduler, this.ghost];
     // ZAB's monitor is methods and a getter over its checker: the checker is walked, the monitor is not.
     const checker = (this.setup.monitor as { checker?: object }).checker;

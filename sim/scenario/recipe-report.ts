@@ -12,6 +12,7 @@
  */
 import type { TraceEvent } from '../core/trace.js';
 import type { HistoryEvent } from '../check/lin/history.js';
+import { ExpiryWatch, servedExpiries } from '../check/cut-off.js';
 import { checkRecipe, combineRecipeReports, type RecipeReport } from '../check/recipes.js';
 import { RECIPE_OPS, RECIPES, recipeGroups, type RecipeName } from '../client/recipes.js';
 import { historyFromTrace } from './lin-report.js';
@@ -48,7 +49,13 @@ function recipeScenario(scenario: Scenario | undefined): boolean {
  * the checkers know when each client's sessions ended at the servers, as the run does;
  * without it they go by what the clients learned.
  */
-export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, endUs?: number, clientSessions?: unknown): RecipeTraceReport | undefined {
+export function recipeFromTrace(
+  events: readonly TraceEvent[],
+  scenario: Scenario | undefined,
+  endUs?: number,
+  clientSessions?: unknown,
+  clientConnections?: unknown,
+): RecipeTraceReport | undefined {
   if (scenario === undefined || !recipeScenario(scenario)) return undefined;
   const spec = workloadSpec(scenario);
   const groups = recipeGroups(spec);
@@ -70,6 +77,7 @@ export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenari
     expectationsFor(scenario, scenario.protocols?.[0] ?? 'zab').recipe === 'safe',
     sessionEndsOfTrace(events, clientSessions),
     scenario,
+    servedExpiriesOfTrace(events, clientSessions, clientConnections),
   );
   const per = groups.map((group): RecipeGroupHistory => {
     const fs = new Set(RECIPE_OPS[group.recipe]);
@@ -81,12 +89,25 @@ export function recipeFromTrace(events: readonly TraceEvent[], scenario: Scenari
   return { groups: per, ...(report !== undefined ? { report } : {}) };
 }
 
+const numberLists = (x: unknown): x is number[][] => Array.isArray(x) && x.every((list) => Array.isArray(list) && list.every((n) => Number.isSafeInteger(n)));
+
+/**
+ * Each leader's expiry of a client's session while the client was connected to another
+ * server (sim/check/cut-off.ts), from the trace's deliveries and proposals and its meta's
+ * sessions and connections; undefined where the meta does not say (an older trace).
+ */
+function servedExpiriesOfTrace(events: readonly TraceEvent[], clientSessions: unknown, clientConnections: unknown): ReturnType<typeof servedExpiries> | undefined {
+  if (!numberLists(clientSessions) || !numberLists(clientConnections)) return undefined;
+  let servers = 0;
+  for (const e of events) if (e.node >= servers) servers = e.node + 1;
+  return servedExpiries(clientSessions, clientConnections, ExpiryWatch.ofTrace(events, servers).proposals);
+}
+
 /** When each client's sessions ended at the servers, from the trace's closeSession commits and its meta's sessions. */
 function sessionEndsOfTrace(events: readonly TraceEvent[], clientSessions: unknown): ReturnType<typeof clientSessionEnds> | undefined {
-  const valid = Array.isArray(clientSessions) && clientSessions.every((ids) => Array.isArray(ids) && ids.every((id) => Number.isSafeInteger(id)));
-  if (!valid) return undefined;
+  if (!numberLists(clientSessions)) return undefined;
   const endsUs = new Map<number, number>();
   const atServersUs = new Map<number, Map<number, number>>();
   for (const e of events) if (e.kind === 'commit') noteSessionEnd(e, endsUs, atServersUs);
-  return clientSessionEnds(clientSessions as number[][], endsUs, atServersUs);
+  return clientSessionEnds(clientSessions, endsUs, atServersUs);
 }

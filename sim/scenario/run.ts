@@ -27,6 +27,7 @@ import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFla
 import { DEFAULT_SESSION_OPTIONS, type ZkClient } from '../client/session.js';
 import { checkRecipe, combineRecipeReports, type RecipeContext, type RecipeReport } from '../check/recipes.js';
 import type { ClientPause } from '../check/lock-fencing.js';
+import { ExpiryWatch, servedExpiries, type ServedExpiry } from '../check/cut-off.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
@@ -230,6 +231,8 @@ export interface Runtime {
   firstCommitUs: Map<number, number>;
   /** Each pause-client fault: when the client stopped and (once it did) resumed. */
   clientPauses: { client: number; fromUs: number; toUs?: number }[];
+  /** The leaders' closeSession proposals and their silence from each server (recipe runs only: sim/check/cut-off.ts). */
+  expiries?: ExpiryWatch;
   /** Times at which the leader was hit by a fault (for leaderWithinMs). */
   leaderFaultsUs: number[];
   baseLossRate: number;
@@ -467,7 +470,10 @@ export function noteSessionEnd(event: TraceEvent, endsUs: Map<number, number>, a
  * linearizability verdict (sim/check/lin/witness.ts).
  */
 function withClientMeta(trace: Trace, clients: readonly ZkClient[], ops: readonly OpRecord[]): Trace {
-  if (clients.length > 0) trace.meta.clientSessions = clients.map((client) => [...client.sessionIds]);
+  if (clients.length > 0) {
+    trace.meta.clientSessions = clients.map((client) => [...client.sessionIds]);
+    trace.meta.clientConnections = clients.map((client) => [...client.connections]);
+  }
   if (ops.some((op) => op.effectAt !== undefined)) trace.meta.opEffects = ops.map((op) => op.effectAt ?? null);
   return trace;
 }
@@ -488,12 +494,14 @@ export function recipeContextOf(
   safetyOnly = false,
   sessionEnds?: { ends: ReadonlyMap<number, readonly number[]>; atServers: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]> },
   scenario?: Scenario,
+  served?: ReadonlyMap<number, readonly ServedExpiry[]>,
 ): RecipeContext {
   // The timeout the servers grant (2..20 ticks), not the one asked for: a session expires on it.
   const requestedUs = spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs;
   return {
     ...(safetyOnly ? { safetyOnly } : {}),
     ...(sessionEnds !== undefined ? { sessionEndsUs: sessionEnds.ends, sessionEndsAtServersUs: sessionEnds.atServers } : {}),
+    ...(served !== undefined ? { servedExpiries: served } : {}),
     ...(spec?.connectStrings !== undefined && spec.connectStrings.length > 0 ? { connectStrings: spec.connectStrings } : {}),
     sessionTimeoutUs: scenario === undefined ? requestedUs : grantedSessionTimeoutUs(scenario, requestedUs),
     leaderChangesUs,
@@ -667,6 +675,12 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
   cluster.trace.listen((event) => timeline.observe(event));
   const history = new History(cluster.trace);
   const spec = workloadSpec(scenario);
+  // Only a recipe's checker asks which server a client heard when its session expired: other runs pay nothing per delivery.
+  if (recipeGroups(spec).length > 0) {
+    const expiries = (rt.expiries = new ExpiryWatch(cluster.size));
+    cluster.trace.listen((event) => expiries.observe(event));
+    cluster.trace.tapDeliveries((timeUs, node, from) => expiries.delivered(from, node, timeUs));
+  }
   cluster.start();
   const workload = spec !== undefined ? startWorkload(cluster, history, spec, options.recipeFlaws) : undefined;
   rt.clients = workload?.clients;
@@ -773,6 +787,13 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     expected.recipe === 'safe',
     clientSessionEnds((workload?.clients ?? []).map((client) => client.sessionIds), rt.sessionEndsUs, rt.sessionEndsAtServersUs),
     scenario,
+    rt.expiries === undefined
+      ? undefined
+      : servedExpiries(
+          (workload?.clients ?? []).map((client) => client.sessionIds),
+          (workload?.clients ?? []).map((client) => client.connections),
+          rt.expiries.proposals,
+        ),
   );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =

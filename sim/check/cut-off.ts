@@ -1,0 +1,111 @@
+/**
+ * The second hazard ZooKeeper does not prevent for an exclusive role (after the GC pause,
+ * lock-fencing.ts): a client whose server is cut off from the leader.
+ *
+ * A follower answers its clients' pings itself (ZooKeeper's FinalRequestProcessor on the
+ * follower) and reports the sessions it touched to the leader in its answers to the
+ * leader's pings (LearnerSessionTracker → Learner.ping); the leader alone expires
+ * sessions (SessionTrackerImpl). A follower cut off from its leader goes on serving its
+ * clients until it notices — ZAB: its read from the leader times out after syncLimit ×
+ * tickTime (Learner's socket timeout); Paxos: no heartbeat for an election timeout — and
+ * meanwhile the leader hears none of its touches. With a session timeout shorter than
+ * that, the leader expires the session of a client that still hears pongs from its server,
+ * so the client cannot know, and another client takes the lock or the leadership. Nothing
+ * in ZooKeeper stops it: its minimum session timeout is 2 ticks, its usual syncLimit 5.
+ *
+ * What the run must show for an overlap to be named so (cutOffBehind): the earlier holder's
+ * session was expired by a leader that had heard nothing from the server the client was
+ * connected to for at least half the session timeout, and that session ended at the
+ * servers before the later holder took the role. A server in touch with its leader
+ * answers its pings every half tick (ZAB) or heartbeat, far less than half a session of at
+ * least two ticks, so a follower that forgot to report a touch is not named: it is a bug.
+ */
+import type { TraceEvent } from '../core/trace.js';
+
+/** A leader's proposal to close a session it expired, and how long it had heard nothing from each server. */
+export interface ExpiryProposal {
+  readonly sessionId: number;
+  readonly leader: number;
+  readonly atUs: number;
+  /** Per server: the time since the leader last received a message from it (Infinity: never). */
+  readonly silentUs: readonly number[];
+}
+
+/**
+ * Watches a run's trace (or reads a recorded one) for the leaders' closeSession proposals,
+ * with, for each, the leader's silence from every server. Constant work per event: one
+ * number written per delivery, no object built.
+ */
+export class ExpiryWatch {
+  private readonly lastUs: Float64Array;
+  readonly proposals: ExpiryProposal[] = [];
+
+  constructor(private readonly servers: number) {
+    this.lastUs = new Float64Array(servers * servers).fill(-Infinity);
+  }
+
+  /** A delivery at `to` of a message from `from` (ignored unless both are servers). */
+  delivered(from: number, to: number, timeUs: number): void {
+    if (from >= 0 && from < this.servers && to >= 0 && to < this.servers) this.lastUs[from * this.servers + to] = timeUs;
+  }
+
+  /** A proposal by `leader`: kept when it closes a session. */
+  proposed(leader: number, txn: unknown, timeUs: number): void {
+    const t = txn as { type?: string; sessionId?: number } | undefined;
+    if (t?.type !== 'closeSession' || typeof t.sessionId !== 'number' || leader < 0 || leader >= this.servers) return;
+    const silentUs: number[] = [];
+    for (let from = 0; from < this.servers; from++) silentUs.push(from === leader ? 0 : timeUs - this.lastUs[from * this.servers + leader]);
+    this.proposals.push({ sessionId: t.sessionId, leader, atUs: timeUs, silentUs });
+  }
+
+  /** A trace event: a delivery (when read from a recorded trace; a run taps them, TraceRecorder.tapDeliveries) or a proposal. */
+  observe(event: TraceEvent): void {
+    if (event.kind === 'deliver') this.delivered(event.from as number, event.node, event.timeUs);
+    else if (event.kind === 'propose') this.proposed(event.node, event.txn, event.timeUs);
+  }
+
+  /** The same from a recorded trace (the lab). */
+  static ofTrace(events: readonly TraceEvent[], servers: number): ExpiryWatch {
+    const watch = new ExpiryWatch(servers);
+    for (const event of events) watch.observe(event);
+    return watch;
+  }
+}
+
+/** A leader's expiry of one of a client's sessions while the client was connected to another server. */
+export interface ServedExpiry {
+  readonly sessionId: number;
+  readonly leader: number;
+  readonly atUs: number;
+  /** The server the client was connected to then. */
+  readonly server: number;
+  /** How long the leader had heard nothing from that server. */
+  readonly silentUs: number;
+}
+
+/**
+ * Per client (by index): each leader's expiry of one of its sessions, with the server the
+ * client was last connected to before it (`connections[i]`: pairs of time and server, as
+ * the client recorded them) when that is not the leader.
+ */
+export function servedExpiries(
+  sessionIds: readonly (readonly number[])[],
+  connections: readonly (readonly number[])[],
+  proposals: readonly ExpiryProposal[],
+): Map<number, ServedExpiry[]> {
+  const clientOf = new Map<number, number>();
+  sessionIds.forEach((ids, client) => ids.forEach((id) => clientOf.set(id, client)));
+  const out = new Map<number, ServedExpiry[]>();
+  for (const p of proposals) {
+    const client = clientOf.get(p.sessionId);
+    if (client === undefined) continue;
+    const pairs = connections[client] ?? [];
+    let server = -1;
+    for (let i = 0; i + 1 < pairs.length && pairs[i] <= p.atUs; i += 2) server = pairs[i + 1];
+    if (server < 0 || server === p.leader || server >= p.silentUs.length) continue;
+    let mine = out.get(client);
+    if (mine === undefined) out.set(client, (mine = []));
+    mine.push({ sessionId: p.sessionId, leader: p.leader, atUs: p.atUs, server, silentUs: p.silentUs[server] });
+  }
+  return out;
+}

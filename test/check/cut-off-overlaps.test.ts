@@ -1,0 +1,87 @@
+/**
+ * Which overlaps of an exclusive role a cut-off server explains (sim/check/cut-off.ts,
+ * cutOffBehind): the holder's server, cut off from the leader, goes on answering its pings
+ * while the leader, hearing none of its touches, expires the session — the hazard ZooKeeper
+ * does not prevent when the session is shorter than the time a server serves without its
+ * leader (syncLimit × tickTime). Found by h36's shortsession mix, whose 18 overlaps of this
+ * kind the checkers left unexplained.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cutOffBehind } from '../../sim/check/lock-fencing.js';
+import { ExpiryWatch, servedExpiries, type ServedExpiry } from '../../sim/check/cut-off.js';
+import type { RecipeContext, RoleOverlap } from '../../sim/check/recipes.js';
+import { parseScenario } from '../../sim/scenario/load.js';
+import { protocolAdapter } from '../../sim/scenario/protocols.js';
+import { recipeFromTrace } from '../../sim/scenario/recipe-report.js';
+import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
+
+const overlap: RoleOverlap = { clients: [2, 1], fromUs: 593_900, toUs: 595_200 };
+const expiry: ServedExpiry = { sessionId: 7, leader: 2, atUs: 587_400, server: 0, silentUs: 13_900 };
+const context = (served: ServedExpiry, ends: number[], sessionTimeoutUs = 15_000): RecipeContext => ({
+  sessionTimeoutUs,
+  leaderChangesUs: [],
+  clientPauses: [],
+  sessionEndsUs: new Map([[2, ends]]),
+  servedExpiries: new Map([[2, [served]]]),
+});
+
+describe('a cut-off server that explains an overlap', () => {
+  it('the leader had heard nothing from the holder’s server for half the session or more, and the session ended before the other took the role', () => {
+    expect(cutOffBehind(overlap, context(expiry, [592_380]))).toEqual(expiry);
+    // A server in touch with the leader (silent less than half the session): a touch it failed to report is a bug, not this hazard.
+    expect(cutOffBehind(overlap, context({ ...expiry, silentUs: 7_000 }, [592_380]))).toBeUndefined();
+    expect(cutOffBehind(overlap, context({ ...expiry, silentUs: 7_500 }, [592_380]))).toBeDefined();
+    // The session ended after the other took the role, or ended before this expiry (otherwise): not this hazard.
+    expect(cutOffBehind(overlap, context(expiry, [594_000]))).toBeUndefined();
+    expect(cutOffBehind(overlap, context(expiry, [580_000]))).toBeUndefined();
+    // An expiry proposed after the overlap began explains nothing.
+    expect(cutOffBehind(overlap, context({ ...expiry, atUs: 594_000 }, [594_500]))).toBeUndefined();
+    // Only the earlier holder's server: the later one's expiry explains nothing.
+    expect(cutOffBehind({ ...overlap, clients: [1, 2] }, context(expiry, [592_380]))).toBeUndefined();
+    // Without the run's session ends (an older trace): nothing is named.
+    expect(cutOffBehind(overlap, { ...context(expiry, [592_380]), sessionEndsUs: undefined })).toBeUndefined();
+  });
+
+  it('the expiries: the leader’s silence from each server, and the server the client was connected to then', () => {
+    const watch = new ExpiryWatch(3);
+    watch.delivered(0, 2, 570_000);
+    watch.delivered(1, 2, 586_000);
+    watch.delivered(0, 1, 586_500); // to another server: not the leader's silence
+    watch.proposed(2, { type: 'setData', path: '/a' }, 586_900);
+    watch.proposed(2, { type: 'closeSession', sessionId: 11 }, 587_400);
+    watch.proposed(2, { type: 'closeSession', sessionId: 12 }, 587_400);
+    expect(watch.proposals.map((p) => [p.sessionId, p.silentUs])).toEqual([
+      [11, [17_400, 1_400, 0]],
+      [12, [17_400, 1_400, 0]],
+    ]);
+    // Client 0 (session 11) moved from server 2 to server 0 before the expiry; client 1 (session 12) is on the leader itself.
+    const served = servedExpiries([[11], [12]], [[100_000, 2, 500_000, 0, 590_000, 1], [100_000, 2]], watch.proposals);
+    expect(served.get(0)).toEqual([{ sessionId: 11, leader: 2, atUs: 587_400, server: 0, silentUs: 17_400 }]);
+    expect(served.has(1)).toBe(false);
+  });
+});
+
+const FIXTURES: [string, 'zab' | 'paxos', RegExp][] = [
+  ['zab-lock-holder-server-cut-off.json', 'zab', /client 2's server 0 was cut off from leader 2, which had heard nothing from it for 13\.9 ms, .* expired its session \(timeout 15\.0 ms\) at 587\.4 ms and client 1 acquired the lock/],
+  ['paxos-lock-holder-server-cut-off.json', 'paxos', /client 0's server 4 was cut off from leader 2, .* at 320\.0 ms and client 18 acquired the lock/],
+];
+
+describe('the recipe checkers name the cut-off server (shortsession regressions)', () => {
+  for (const [name, protocol, named] of FIXTURES) {
+    it(`${name}: named by the run, and by the lab from the trace`, () => {
+      const file = join(import.meta.dirname, '..', 'fixtures', 'regressions', name);
+      const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+      const result = runScenario(scenario, protocolAdapter(protocol), { keepTrace: true });
+      expect(failedExpectations(result)).toEqual([]);
+      expect(result.recipe?.verdict).toBe('violated');
+      expect(result.recipe?.summary).toMatch(named);
+      expect(result.recipe?.summary).not.toMatch(/no such pause/);
+      const meta = result.trace!.meta;
+      expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, meta.clientSessions, meta.clientConnections)?.report).toEqual(result.recipe);
+      // A trace without the connections (an older one) names nothing it cannot show.
+      expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, meta.clientSessions)?.report?.summary).not.toMatch(/cut off/);
+    });
+  }
+});
