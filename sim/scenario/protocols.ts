@@ -3,7 +3,7 @@
  * channel it runs on, its bug switches and its invariant checker.
  */
 import type { Message, NodeFactory } from '../core/node.js';
-import { paxosFactory, paxosConfig, PAXOS_BUGS, type PaxosBug } from '../paxos/index.js';
+import { paxosFactory, paxosConfig, DEFAULT_PAXOS_CONFIG, PAXOS_BUGS, type PaxosBug } from '../paxos/index.js';
 import { attachPaxosInvariants } from '../check/paxos/index.js';
 import { zabFactory, zabConfig, ZAB_BUGS, DEFAULT_ZAB_CONFIG, MIN_SESSION_TIMEOUT_TICKS, MAX_SESSION_TIMEOUT_TICKS } from '../zab/index.js';
 import { attachZabInvariants } from '../check/zab/index.js';
@@ -26,15 +26,37 @@ function tickTimeUs(scenario: Scenario): number {
   return scenario.cluster.tickTimeMs !== undefined ? msToUs(scenario.cluster.tickTimeMs) : DEFAULT_ZAB_CONFIG.tickTimeUs;
 }
 
-/** ZooKeeper's default session timeout bounds, 2 and 20 ticks, for either protocol's servers. */
-function sessionTimeoutBounds(scenario: Scenario): { minSessionTimeoutUs: number; maxSessionTimeoutUs: number } {
-  const tickUs = tickTimeUs(scenario);
-  return { minSessionTimeoutUs: MIN_SESSION_TIMEOUT_TICKS * tickUs, maxSessionTimeoutUs: MAX_SESSION_TIMEOUT_TICKS * tickUs };
+/** The Paxos leader's heartbeat: a quarter of the scenario's election timeout, or the default. */
+function paxosHeartbeatUs(scenario: Scenario): number {
+  const electionTimeoutMs = scenario.cluster.electionTimeoutMs;
+  return electionTimeoutMs !== undefined ? Math.max(1, Math.round(msToUs(electionTimeoutMs) / 4)) : DEFAULT_PAXOS_CONFIG.heartbeatIntervalUs;
 }
 
-/** The session timeout the servers grant a client that asks for `requestedUs` (clamped to 2..20 ticks, ZooKeeperServer.processConnectRequest). */
-export function grantedSessionTimeoutUs(scenario: Scenario, requestedUs: number): number {
-  const { minSessionTimeoutUs, maxSessionTimeoutUs } = sessionTimeoutBounds(scenario);
+/**
+ * The shortest session a Paxos leader can keep alive: four heartbeats. Its followers
+ * report their clients' touches once per heartbeat (in the ack), as ZooKeeper's followers
+ * do in their answers to the leader's pings, which come every half tick: ZooKeeper's
+ * shortest session, 2 ticks, spans four of them. Under a heartbeat longer than half a tick,
+ * a 2-tick session expired between two reports with no fault at all (h36's shortsession
+ * mix, paxos 13: tickTime 2 ms, heartbeat 5 ms, 4 ms sessions closed every few ms).
+ */
+export function paxosSessionFloorUs(heartbeatUs: number): number {
+  return 4 * heartbeatUs;
+}
+
+/**
+ * ZooKeeper's default session timeout bounds, 2 and 20 ticks, for either protocol's
+ * servers; a Paxos server's minimum is at least four heartbeats (paxosSessionFloorUs).
+ */
+function sessionTimeoutBounds(scenario: Scenario, protocol: ProtocolName): { minSessionTimeoutUs: number; maxSessionTimeoutUs: number } {
+  const tickUs = tickTimeUs(scenario);
+  const minSessionTimeoutUs = Math.max(MIN_SESSION_TIMEOUT_TICKS * tickUs, protocol === 'paxos' ? paxosSessionFloorUs(paxosHeartbeatUs(scenario)) : 0);
+  return { minSessionTimeoutUs, maxSessionTimeoutUs: Math.max(MAX_SESSION_TIMEOUT_TICKS * tickUs, minSessionTimeoutUs) };
+}
+
+/** The session timeout a protocol's servers grant a client that asks for `requestedUs` (clamped to their bounds, ZooKeeperServer.processConnectRequest). */
+export function grantedSessionTimeoutUs(scenario: Scenario, protocol: ProtocolName, requestedUs: number): number {
+  const { minSessionTimeoutUs, maxSessionTimeoutUs } = sessionTimeoutBounds(scenario, protocol);
   return Math.min(Math.max(requestedUs, minSessionTimeoutUs), maxSessionTimeoutUs);
 }
 
@@ -48,8 +70,8 @@ export const paxosAdapter: ProtocolAdapter = {
   factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message> {
     const electionTimeoutUs = scenario.cluster.electionTimeoutMs !== undefined ? msToUs(scenario.cluster.electionTimeoutMs) : undefined;
     const config = paxosConfig({
-      ...(electionTimeoutUs !== undefined ? { electionTimeoutUs, heartbeatIntervalUs: Math.max(1, Math.round(electionTimeoutUs / 4)) } : {}),
-      ...sessionTimeoutBounds(scenario),
+      ...(electionTimeoutUs !== undefined ? { electionTimeoutUs, heartbeatIntervalUs: paxosHeartbeatUs(scenario) } : {}),
+      ...sessionTimeoutBounds(scenario, 'paxos'),
       bugs: [...bugs].filter((bug): bug is PaxosBug => (PAXOS_BUGS as readonly string[]).includes(bug)),
     });
     return paxosFactory(config) as unknown as NodeFactory<Message>;
@@ -75,7 +97,7 @@ export const zabAdapter: ProtocolAdapter = {
     // finalizeWait and maxNotificationInterval stay FastLeaderElection's constants whatever the tickTime.
     const config = zabConfig({
       tickTimeUs: tickTimeUs(scenario),
-      ...sessionTimeoutBounds(scenario),
+      ...sessionTimeoutBounds(scenario, 'zab'),
       ...(c.initLimit !== undefined ? { initLimit: c.initLimit } : {}),
       ...(c.syncLimit !== undefined ? { syncLimit: c.syncLimit } : {}),
       ...(c.counterBits !== undefined ? { counterBits: c.counterBits } : {}),

@@ -17,7 +17,7 @@ import { checkRecipe, combineRecipeReports, type RecipeReport } from '../check/r
 import { RECIPE_OPS, RECIPES, recipeGroups, type RecipeName } from '../client/recipes.js';
 import { historyFromTrace } from './lin-report.js';
 import { clientSessionEnds, expectationsFor, noteSessionEnd, recipeContextOf, workloadSpec } from './run.js';
-import type { Scenario } from './types.js';
+import type { ProtocolName, Scenario } from './types.js';
 
 export interface RecipeGroupHistory {
   readonly recipe: RecipeName;
@@ -53,15 +53,17 @@ export function recipeFromTrace(
   events: readonly TraceEvent[],
   scenario: Scenario | undefined,
   endUs?: number,
-  clientSessions?: unknown,
-  clientConnections?: unknown,
+  meta: { protocol?: unknown; clientSessions?: unknown; clientConnections?: unknown } = {},
 ): RecipeTraceReport | undefined {
+  const { clientSessions, clientConnections } = meta;
   if (scenario === undefined || !recipeScenario(scenario)) return undefined;
   const spec = workloadSpec(scenario);
   const groups = recipeGroups(spec);
   if (groups.length === 0) return undefined;
   const { history, ops, opOfEvent } = historyFromTrace(events);
   const end = endUs ?? (events.length > 0 ? events[events.length - 1].timeUs : 0);
+  // The trace's own protocol (a scenario may name both), else the scenario's first.
+  const protocol: ProtocolName = meta.protocol === 'zab' || meta.protocol === 'paxos' ? meta.protocol : (scenario.protocols?.[0] ?? 'zab');
   // Client pauses (pause-client faults) from their trace records, as the run keeps them.
   const clientPauses: { client: number; fromUs: number; toUs: number }[] = [];
   for (const e of events) {
@@ -74,9 +76,9 @@ export function recipeFromTrace(
     events.filter((e) => e.kind === 'election').map((e) => e.timeUs),
     clientPauses,
     // Only the safety promises where the run expects only those (a swarm draw names one protocol).
-    expectationsFor(scenario, scenario.protocols?.[0] ?? 'zab').recipe === 'safe',
+    expectationsFor(scenario, protocol).recipe === 'safe',
     sessionEndsOfTrace(events, clientSessions),
-    scenario,
+    { scenario, protocol },
     servedExpiriesOfTrace(events, clientSessions, clientConnections),
   );
   const per = groups.map((group): RecipeGroupHistory => {

@@ -493,17 +493,17 @@ export function recipeContextOf(
   clientPauses: readonly ClientPause[],
   safetyOnly = false,
   sessionEnds?: { ends: ReadonlyMap<number, readonly number[]>; atServers: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]> },
-  scenario?: Scenario,
+  servers?: { scenario: Scenario; protocol: ProtocolName },
   served?: ReadonlyMap<number, readonly ServedExpiry[]>,
 ): RecipeContext {
-  // The timeout the servers grant (2..20 ticks), not the one asked for: a session expires on it.
+  // The timeout the servers grant (2..20 ticks, Paxos at least four heartbeats), not the one asked for: a session expires on it.
   const requestedUs = spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs;
   return {
     ...(safetyOnly ? { safetyOnly } : {}),
     ...(sessionEnds !== undefined ? { sessionEndsUs: sessionEnds.ends, sessionEndsAtServersUs: sessionEnds.atServers } : {}),
     ...(served !== undefined ? { servedExpiries: served } : {}),
     ...(spec?.connectStrings !== undefined && spec.connectStrings.length > 0 ? { connectStrings: spec.connectStrings } : {}),
-    sessionTimeoutUs: scenario === undefined ? requestedUs : grantedSessionTimeoutUs(scenario, requestedUs),
+    sessionTimeoutUs: servers === undefined ? requestedUs : grantedSessionTimeoutUs(servers.scenario, servers.protocol, requestedUs),
     leaderChangesUs,
     clientPauses,
     ...(spec?.lockResource !== undefined ? { lockResource: spec.lockResource } : {}),
@@ -786,7 +786,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     rt.clientPauses.map((p) => ({ client: p.client, fromUs: p.fromUs, toUs: p.toUs ?? cluster.nowUs })),
     expected.recipe === 'safe',
     clientSessionEnds((workload?.clients ?? []).map((client) => client.sessionIds), rt.sessionEndsUs, rt.sessionEndsAtServersUs),
-    scenario,
+    { scenario, protocol },
     rt.expiries === undefined
       ? undefined
       : servedExpiries(

@@ -26,6 +26,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { syncCrashFault } from './targets.js';
+import { paxosSessionFloorUs } from './protocols.js';
 import type { OpKind } from '../client/workload.js';
 import { RECIPES, type RecipeName } from '../client/recipes.js';
 import type { ReadMode } from '../client/protocol.js';
@@ -649,7 +650,9 @@ function zabLimitNeedsMs(timing: Timing): [number, number] {
  */
 function effectiveSessionMs(d: Draft, requestedMs: number | undefined): number {
   const tickMs = d.protocol === 'zab' ? d.timing.tickMs : 20;
-  return Math.min(20 * tickMs, Math.max(2 * tickMs, requestedMs ?? 400));
+  // A Paxos server grants at least four heartbeats (a quarter of the election timeout each): paxosSessionFloorUs.
+  const minMs = d.protocol === 'zab' ? 2 * tickMs : Math.max(2 * tickMs, paxosSessionFloorUs(Math.max(1, Math.round((d.timing.electionTimeoutMs * 1000) / 4))) / 1000);
+  return Math.min(Math.max(20 * tickMs, minMs), Math.max(minMs, requestedMs ?? 400));
 }
 
 /** What an operation takes in service: a few round trips and disk syncs (group commits queue up), in ms. */

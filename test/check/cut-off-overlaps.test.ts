@@ -79,9 +79,9 @@ describe('the recipe checkers name the cut-off server (shortsession regressions)
       expect(result.recipe?.summary).toMatch(named);
       expect(result.recipe?.summary).not.toMatch(/no such pause/);
       const meta = result.trace!.meta;
-      expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, meta.clientSessions, meta.clientConnections)?.report).toEqual(result.recipe);
+      expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, meta)?.report).toEqual(result.recipe);
       // A trace without the connections (an older one) names nothing it cannot show.
-      expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, meta.clientSessions)?.report?.summary).not.toMatch(/cut off/);
+      expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, { protocol: meta.protocol, clientSessions: meta.clientSessions })?.report?.summary).not.toMatch(/cut off/);
     });
   }
 });

@@ -91,7 +91,7 @@ describe('the membership checker', () => {
     const result = runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed, keepTrace: true });
     expect(failedExpectations(result)).toEqual([]);
     // The lab's verdict from the trace agrees, with the clients' sessions its meta keeps.
-    expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, result.trace!.meta.clientSessions)?.report).toEqual(result.recipe);
+    expect(recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, result.trace!.meta)?.report).toEqual(result.recipe);
   });
 
   it('without the clients\' sessions, a trace cannot say when the member\'s session ended at the watcher\'s server (zab 555)', () => {

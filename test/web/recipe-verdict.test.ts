@@ -22,7 +22,7 @@ describe("the lab's recipe verdict", () => {
       const scenario = parseScenario(readFileSync(file, 'utf8'), file);
       const result = runScenario(scenario, protocolAdapter(protocol), { seed: 1, keepTrace: true });
       expect(result.recipe).toBeDefined();
-      const lab = recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, result.trace!.meta.clientSessions, result.trace!.meta.clientConnections);
+      const lab = recipeFromTrace(result.trace!.events, scenario, result.simTimeUs, result.trace!.meta);
       expect(lab?.report).toEqual(result.recipe);
     });
   }

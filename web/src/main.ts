@@ -1368,7 +1368,7 @@ class App {
    */
   private recipeOf(run: Run): RecipeTraceReport | null {
     if (run.recipe === undefined) {
-      const fromTrace = recipeFromTrace(run.model.events, this.state.scenario, run.summary?.simTimeUs, run.model.meta.clientSessions, run.model.meta.clientConnections);
+      const fromTrace = recipeFromTrace(run.model.events, this.state.scenario, run.summary?.simTimeUs, run.model.meta);
       const ran = run.summary?.recipe;
       run.recipe = fromTrace === undefined ? null : ran !== undefined ? { ...fromTrace, report: ran } : fromTrace;
     }
