@@ -72,40 +72,39 @@ export class ExpiryWatch {
   }
 }
 
-/** A leader's expiry of one of a client's sessions while the client was connected to another server. */
-export interface ServedExpiry {
+/** A leader's expiry of one of a client's sessions: when it proposed the close, and the server the client was connected to then. */
+export interface ClientExpiry {
   readonly sessionId: number;
   readonly leader: number;
   readonly atUs: number;
-  /** The server the client was connected to then. */
+  /** The server the client was last connected to before the proposal (-1: none yet). */
   readonly server: number;
-  /** How long the leader had heard nothing from that server. */
+  /** How long the leader had heard nothing from that server (0 when it is the leader itself, NaN when unknown). */
   readonly silentUs: number;
 }
 
 /**
- * Per client (by index): each leader's expiry of one of its sessions, with the server the
- * client was last connected to before it (`connections[i]`: pairs of time and server, as
- * the client recorded them) when that is not the leader.
+ * Per client (by index): each leader's proposal to close one of its sessions, with the
+ * server the client was last connected to before it (`connections[i]`: pairs of time and
+ * server, as the client recorded them).
  */
-export function servedExpiries(
+export function clientExpiries(
   sessionIds: readonly (readonly number[])[],
   connections: readonly (readonly number[])[],
   proposals: readonly ExpiryProposal[],
-): Map<number, ServedExpiry[]> {
+): Map<number, ClientExpiry[]> {
   const clientOf = new Map<number, number>();
   sessionIds.forEach((ids, client) => ids.forEach((id) => clientOf.set(id, client)));
-  const out = new Map<number, ServedExpiry[]>();
+  const out = new Map<number, ClientExpiry[]>();
   for (const p of proposals) {
     const client = clientOf.get(p.sessionId);
     if (client === undefined) continue;
     const pairs = connections[client] ?? [];
     let server = -1;
     for (let i = 0; i + 1 < pairs.length && pairs[i] <= p.atUs; i += 2) server = pairs[i + 1];
-    if (server < 0 || server === p.leader || server >= p.silentUs.length) continue;
     let mine = out.get(client);
     if (mine === undefined) out.set(client, (mine = []));
-    mine.push({ sessionId: p.sessionId, leader: p.leader, atUs: p.atUs, server, silentUs: p.silentUs[server] });
+    mine.push({ sessionId: p.sessionId, leader: p.leader, atUs: p.atUs, server, silentUs: server >= 0 && server < p.silentUs.length ? p.silentUs[server] : Number.NaN });
   }
   return out;
 }

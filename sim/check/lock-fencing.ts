@@ -27,9 +27,9 @@
  * hazard explains (a broken lock, which fencing must not hide).
  */
 import type { HistoryEvent } from './lin/history.js';
-import type { RecipeContext, RecipeReport, RoleOverlap } from './recipes.js';
+import type { RecipeContext, RecipeReport, RoleOverlap, RoleWindow } from './recipes.js';
 import { pingIntervalUs } from '../client/session.js';
-import type { ServedExpiry } from './cut-off.js';
+import type { ClientExpiry } from './cut-off.js';
 
 /** A client's process stopped from `fromUs` to `toUs` (the scenario's pause-client). */
 export interface ClientPause {
@@ -88,19 +88,44 @@ const WAKE_US = 100;
  * just before the overlap: what reached it while it was stopped runs when it wakes, and
  * Curator's continuations take a microsecond each (WAKE_US); a belief that needed a new
  * answer from a server (a network round trip) is not this.
+ *
+ * One more way the same pause shows (slowrecipes zab 736, 30 ms disk syncs): the leader
+ * decided the earlier holder's expiry during its pause (proposed the close), but the
+ * servers applied it only after the client woke, behind their disks. The client woke into
+ * a session already closing, and a server that had not applied the close yet answered it
+ * (ZooKeeper's followers serve reads from their own tree): it took the role again, or kept
+ * it, until the close reached its server. Named when the run knows the proposal
+ * (`sessionExpiries`), the close was applied before the other took the role, and the
+ * holder's belief in the overlap began before that close (with the closing session, not a
+ * later one: `windows`).
  */
-export function pauseBehind(overlap: RoleOverlap, context: RecipeContext | undefined): { pause: ClientPause; endUs: number | undefined } | undefined {
+export function pauseBehind(
+  overlap: RoleOverlap,
+  context: RecipeContext | undefined,
+  windows: readonly RoleWindow[] = [],
+): { pause: ClientPause; endUs: number | undefined; decidedUs?: number } | undefined {
   const pauses = context?.clientPauses;
   if (context === undefined || pauses === undefined) return undefined;
   const sessionTimeoutUs = context.sessionTimeoutUs;
   const silentUs = sessionTimeoutUs - pingIntervalUs(sessionTimeoutUs);
   for (const client of overlap.clients) {
-    const wakeUs = client === overlap.clients[1] ? WAKE_US : 0;
+    const earlier = client === overlap.clients[0];
+    const wakeUs = earlier ? 0 : WAKE_US;
     for (const pause of pauses) {
-      if (pause.client !== client || pause.toUs - pause.fromUs <= silentUs || pause.fromUs >= overlap.toUs || pause.toUs + wakeUs < overlap.fromUs) continue;
-      if (context.sessionEndsUs === undefined) return { pause, endUs: undefined };
-      const endUs = context.sessionEndsUs.get(client)?.find((e) => e >= pause.fromUs && e <= Math.min(pause.toUs, overlap.fromUs));
-      if (endUs !== undefined) return { pause, endUs };
+      if (pause.client !== client || pause.toUs - pause.fromUs <= silentUs || pause.fromUs >= overlap.toUs) continue;
+      const ends = context.sessionEndsUs?.get(client) ?? [];
+      if (pause.toUs + wakeUs >= overlap.fromUs) {
+        if (context.sessionEndsUs === undefined) return { pause, endUs: undefined };
+        const endUs = ends.find((e) => e >= pause.fromUs && e <= Math.min(pause.toUs, overlap.fromUs));
+        if (endUs !== undefined) return { pause, endUs };
+      }
+      if (!earlier) continue;
+      const belief = windows.find((w) => w.client === client && w.fromUs <= overlap.fromUs && (w.toUs === null || w.toUs >= overlap.fromUs));
+      for (const expiry of context.sessionExpiries?.get(client) ?? []) {
+        if (expiry.atUs < pause.fromUs || expiry.atUs > pause.toUs) continue;
+        const appliedUs = ends.find((e) => e >= expiry.atUs && e <= overlap.fromUs);
+        if (appliedUs !== undefined && belief !== undefined && belief.fromUs <= appliedUs) return { pause, endUs: appliedUs, decidedUs: expiry.atUs };
+      }
     }
   }
   return undefined;
@@ -115,13 +140,14 @@ const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
  * the client's pings — and the session ended at the servers before the later holder took
  * the role. Needs the run's expiries and session ends; without them nothing is named.
  */
-export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | undefined): ServedExpiry | undefined {
+export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | undefined): ClientExpiry | undefined {
   const earlier = overlap.clients[0];
-  const expiries = context?.servedExpiries?.get(earlier);
+  const expiries = context?.sessionExpiries?.get(earlier);
   const ends = context?.sessionEndsUs?.get(earlier);
   if (context === undefined || expiries === undefined || ends === undefined) return undefined;
   for (const expiry of expiries) {
-    if (expiry.atUs > overlap.fromUs || expiry.silentUs < context.sessionTimeoutUs / 2) continue;
+    // A client on the leader itself, or not yet connected, is not served by a cut-off server (NaN fails the test too).
+    if (expiry.server < 0 || expiry.server === expiry.leader || expiry.atUs > overlap.fromUs || !(expiry.silentUs >= context.sessionTimeoutUs / 2)) continue;
     if (ends.some((endUs) => endUs >= expiry.atUs && endUs <= overlap.fromUs)) return expiry;
   }
   return undefined;
@@ -139,7 +165,7 @@ export function namePausedOverlaps(
   remedy: string,
 ): { note: string | null; unexplained: number } {
   const named = role.overlaps.map((overlap) => {
-    const pause = pauseBehind(overlap, context);
+    const pause = pauseBehind(overlap, context, role.windows);
     return { overlap, pause, cutOff: pause === undefined ? cutOffBehind(overlap, context) : undefined };
   });
   const paused = named.filter((n) => n.pause !== undefined);
@@ -150,9 +176,12 @@ export function namePausedOverlaps(
   const sentences: string[] = [];
   if (paused.length > 0) {
     const { overlap, pause: behind } = paused[0];
-    const { pause, endUs } = behind!;
+    const { pause, endUs, decidedUs } = behind!;
     const long = `longer than its session timeout (${ms(sessionTimeoutUs)})${pause.toUs - pause.fromUs > sessionTimeoutUs ? '' : ' less the third of it between two pings'}`;
-    const expired = `its session expired${endUs !== undefined ? ` (at the servers at ${ms(endUs)})` : ''}`;
+    const expired =
+      decidedUs !== undefined
+        ? `its session expired (the leader decided it at ${ms(decidedUs)}, during the pause; the servers applied it at ${ms(endUs!)}, after it woke into the closing session)`
+        : `its session expired${endUs !== undefined ? ` (at the servers at ${ms(endUs)})` : ''}`;
     const [earlier, later] = overlap.clients;
     sentences.push(
       `client ${pause.client} was paused from ${ms(pause.fromUs)} to ${ms(pause.toUs)}, ${long}, so ` +

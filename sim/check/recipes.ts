@@ -21,7 +21,7 @@
  */
 import type { HistoryEvent } from './lin/history.js';
 import { checkLock, namePausedOverlaps, type ClientPause } from './lock-fencing.js';
-import type { ServedExpiry } from './cut-off.js';
+import type { ClientExpiry } from './cut-off.js';
 import { connectStringOf } from '../client/workload.js';
 
 export interface RoleWindow {
@@ -263,11 +263,12 @@ export interface RecipeContext {
    */
   readonly sessionEndsAtServersUs?: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]>;
   /**
-   * Per client: each leader's expiry of one of its sessions while it was connected to
-   * another server, with how long the leader had heard nothing from that server (the
-   * cut-off server hazard, sim/check/cut-off.ts). Absent where the trace does not say.
+   * Per client: each leader's proposal to close one of its sessions (an expiry), with the
+   * server the client was connected to then and how long the leader had heard nothing
+   * from it (sim/check/cut-off.ts): when the servers decided a paused client's expiry, and
+   * the cut-off server hazard. Absent where the trace does not say.
    */
-  readonly servedExpiries?: ReadonlyMap<number, readonly ServedExpiry[]>;
+  readonly sessionExpiries?: ReadonlyMap<number, readonly ClientExpiry[]>;
   /** The workload's connect strings: client i knows only connectStrings[i % length] (absent: every server). */
   readonly connectStrings?: readonly (readonly number[])[];
 }

@@ -12,7 +12,7 @@
  */
 import type { TraceEvent } from '../core/trace.js';
 import type { HistoryEvent } from '../check/lin/history.js';
-import { ExpiryWatch, servedExpiries } from '../check/cut-off.js';
+import { ExpiryWatch, clientExpiries } from '../check/cut-off.js';
 import { checkRecipe, combineRecipeReports, type RecipeReport } from '../check/recipes.js';
 import { RECIPE_OPS, RECIPES, recipeGroups, type RecipeName } from '../client/recipes.js';
 import { historyFromTrace } from './lin-report.js';
@@ -79,7 +79,7 @@ export function recipeFromTrace(
     expectationsFor(scenario, protocol).recipe === 'safe',
     sessionEndsOfTrace(events, clientSessions),
     { scenario, protocol },
-    servedExpiriesOfTrace(events, clientSessions, clientConnections),
+    clientExpiriesOfTrace(events, clientSessions, clientConnections),
   );
   const per = groups.map((group): RecipeGroupHistory => {
     const fs = new Set(RECIPE_OPS[group.recipe]);
@@ -94,15 +94,15 @@ export function recipeFromTrace(
 const numberLists = (x: unknown): x is number[][] => Array.isArray(x) && x.every((list) => Array.isArray(list) && list.every((n) => Number.isSafeInteger(n)));
 
 /**
- * Each leader's expiry of a client's session while the client was connected to another
- * server (sim/check/cut-off.ts), from the trace's deliveries and proposals and its meta's
+ * Each leader's expiry of a client's session, with the server the client was connected to
+ * then (sim/check/cut-off.ts), from the trace's deliveries and proposals and its meta's
  * sessions and connections; undefined where the meta does not say (an older trace).
  */
-function servedExpiriesOfTrace(events: readonly TraceEvent[], clientSessions: unknown, clientConnections: unknown): ReturnType<typeof servedExpiries> | undefined {
+function clientExpiriesOfTrace(events: readonly TraceEvent[], clientSessions: unknown, clientConnections: unknown): ReturnType<typeof clientExpiries> | undefined {
   if (!numberLists(clientSessions) || !numberLists(clientConnections)) return undefined;
   let servers = 0;
   for (const e of events) if (e.node >= servers) servers = e.node + 1;
-  return servedExpiries(clientSessions, clientConnections, ExpiryWatch.ofTrace(events, servers).proposals);
+  return clientExpiries(clientSessions, clientConnections, ExpiryWatch.ofTrace(events, servers).proposals);
 }
 
 /** When each client's sessions ended at the servers, from the trace's closeSession commits and its meta's sessions. */

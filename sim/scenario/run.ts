@@ -27,7 +27,7 @@ import { isRecipeOp, onRecipeEphemeral, RECIPE_OPS, recipeGroups, type RecipeFla
 import { DEFAULT_SESSION_OPTIONS, type ZkClient } from '../client/session.js';
 import { checkRecipe, combineRecipeReports, type RecipeContext, type RecipeReport } from '../check/recipes.js';
 import type { ClientPause } from '../check/lock-fencing.js';
-import { ExpiryWatch, servedExpiries, type ServedExpiry } from '../check/cut-off.js';
+import { ExpiryWatch, clientExpiries, type ClientExpiry } from '../check/cut-off.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
 import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
@@ -494,14 +494,14 @@ export function recipeContextOf(
   safetyOnly = false,
   sessionEnds?: { ends: ReadonlyMap<number, readonly number[]>; atServers: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]> },
   servers?: { scenario: Scenario; protocol: ProtocolName },
-  served?: ReadonlyMap<number, readonly ServedExpiry[]>,
+  expiries?: ReadonlyMap<number, readonly ClientExpiry[]>,
 ): RecipeContext {
   // The timeout the servers grant (2..20 ticks, Paxos at least four heartbeats), not the one asked for: a session expires on it.
   const requestedUs = spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs;
   return {
     ...(safetyOnly ? { safetyOnly } : {}),
     ...(sessionEnds !== undefined ? { sessionEndsUs: sessionEnds.ends, sessionEndsAtServersUs: sessionEnds.atServers } : {}),
-    ...(served !== undefined ? { servedExpiries: served } : {}),
+    ...(expiries !== undefined ? { sessionExpiries: expiries } : {}),
     ...(spec?.connectStrings !== undefined && spec.connectStrings.length > 0 ? { connectStrings: spec.connectStrings } : {}),
     sessionTimeoutUs: servers === undefined ? requestedUs : grantedSessionTimeoutUs(servers.scenario, servers.protocol, requestedUs),
     leaderChangesUs,
@@ -789,7 +789,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     { scenario, protocol },
     rt.expiries === undefined
       ? undefined
-      : servedExpiries(
+      : clientExpiries(
           (workload?.clients ?? []).map((client) => client.sessionIds),
           (workload?.clients ?? []).map((client) => client.connections),
           rt.expiries.proposals,

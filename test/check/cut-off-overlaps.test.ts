@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cutOffBehind } from '../../sim/check/lock-fencing.js';
-import { ExpiryWatch, servedExpiries, type ServedExpiry } from '../../sim/check/cut-off.js';
+import { ExpiryWatch, clientExpiries, type ClientExpiry } from '../../sim/check/cut-off.js';
 import type { RecipeContext, RoleOverlap } from '../../sim/check/recipes.js';
 import { parseScenario } from '../../sim/scenario/load.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
@@ -18,13 +18,13 @@ import { recipeFromTrace } from '../../sim/scenario/recipe-report.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
 
 const overlap: RoleOverlap = { clients: [2, 1], fromUs: 593_900, toUs: 595_200 };
-const expiry: ServedExpiry = { sessionId: 7, leader: 2, atUs: 587_400, server: 0, silentUs: 13_900 };
-const context = (served: ServedExpiry, ends: number[], sessionTimeoutUs = 15_000): RecipeContext => ({
+const expiry: ClientExpiry = { sessionId: 7, leader: 2, atUs: 587_400, server: 0, silentUs: 13_900 };
+const context = (served: ClientExpiry, ends: number[], sessionTimeoutUs = 15_000): RecipeContext => ({
   sessionTimeoutUs,
   leaderChangesUs: [],
   clientPauses: [],
   sessionEndsUs: new Map([[2, ends]]),
-  servedExpiries: new Map([[2, [served]]]),
+  sessionExpiries: new Map([[2, [served]]]),
 });
 
 describe('a cut-off server that explains an overlap', () => {
@@ -57,9 +57,13 @@ describe('a cut-off server that explains an overlap', () => {
       [12, [17_400, 1_400, 0]],
     ]);
     // Client 0 (session 11) moved from server 2 to server 0 before the expiry; client 1 (session 12) is on the leader itself.
-    const served = servedExpiries([[11], [12]], [[100_000, 2, 500_000, 0, 590_000, 1], [100_000, 2]], watch.proposals);
+    const served = clientExpiries([[11], [12]], [[100_000, 2, 500_000, 0, 590_000, 1], [100_000, 2]], watch.proposals);
     expect(served.get(0)).toEqual([{ sessionId: 11, leader: 2, atUs: 587_400, server: 0, silentUs: 17_400 }]);
-    expect(served.has(1)).toBe(false);
+    expect(served.get(1)).toEqual([{ sessionId: 12, leader: 2, atUs: 587_400, server: 2, silentUs: 0 }]);
+    // A client on the leader itself, or not yet connected, had no cut-off server.
+    expect(cutOffBehind(overlap, context({ ...expiry, server: 2, silentUs: 0 }, [592_380]))).toBeUndefined();
+    expect(cutOffBehind(overlap, context({ ...expiry, server: -1, silentUs: Number.NaN }, [592_380]))).toBeUndefined();
+    expect(clientExpiries([[11]], [[600_000, 0]], watch.proposals).get(0)?.[0].server).toBe(-1);
   });
 });
 

@@ -47,7 +47,36 @@ describe('a pause that explains an overlap', () => {
   });
 });
 
+describe('a pause during which the leader decided the expiry, applied only after the client woke', () => {
+  // slowrecipes zab 736: paused 520-744.9 ms (session 200 ms); expiry proposed at 722.5 ms, applied at 756.0 ms (30 ms disks); the other leads at 757.7 ms.
+  const overlap: RoleOverlap = { clients: [3, 0], fromUs: 757_734, toUs: 757_829 };
+  const ctx = (proposedUs: number, endUs = 756_032): RecipeContext => ({
+    sessionTimeoutUs: 200_000,
+    leaderChangesUs: [],
+    clientPauses: [{ client: 3, fromUs: 520_000, toUs: 744_857 }],
+    sessionEndsUs: new Map([[3, [endUs]]]),
+    sessionExpiries: new Map([[3, [{ sessionId: 1, leader: 4, atUs: proposedUs, server: 1, silentUs: 0 }]]]),
+  });
+  const window = (fromUs: number) => [{ client: 3, fromUs, toUs: 757_829 }];
+
+  it('names it when the holder believed with the closing session', () => {
+    expect(pauseBehind(overlap, ctx(722_507), window(746_125))).toEqual({ pause: { client: 3, fromUs: 520_000, toUs: 744_857 }, endUs: 756_032, decidedUs: 722_507 });
+    // The same without the leader's proposal (an older trace): the session ended after the pause, so nothing is named.
+    expect(pauseBehind(overlap, { ...ctx(722_507), sessionExpiries: undefined }, window(746_125))).toBeUndefined();
+  });
+
+  it('not when the expiry was decided outside the pause, applied after the other took the role, or the belief began with a later session', () => {
+    expect(pauseBehind(overlap, ctx(745_000), window(746_125))).toBeUndefined();
+    expect(pauseBehind(overlap, ctx(722_507, 757_900), window(746_125))).toBeUndefined();
+    expect(pauseBehind(overlap, ctx(722_507), window(756_500))).toBeUndefined();
+    expect(pauseBehind(overlap, ctx(722_507))).toBeUndefined();
+    // Only the earlier holder: the later one's own expiry explains nothing here.
+    expect(pauseBehind({ ...overlap, clients: [0, 3] }, ctx(722_507), window(746_125))).toBeUndefined();
+  });
+});
+
 const FIXTURES: [string, 'zab' | 'paxos', RegExp][] = [
+  ['zab-selector-woke-into-closing-session.json', 'zab', /client 3 was paused from 520\.0 ms to 744\.9 ms, longer than its session timeout \(200\.0 ms\), so its session expired \(the leader decided it at 722\.5 ms, during the pause; the servers applied it at 756\.0 ms/],
   ['zab-lock-holder-paused-two-thirds-session.json', 'zab', /client 2 was paused from 802\.0 ms to 1122\.0 ms, longer than its session timeout \(400\.0 ms\) less the third of it between two pings, so its session expired \(at the servers at 1105\.0 ms\) and client 0 acquired the lock/],
   ['zab-latch-woke-on-stale-answer.json', 'zab', /client 0 was paused from 304\.0 ms to 544\.0 ms, longer than its session timeout \(200\.0 ms\), so its session expired \(at the servers at 515\.1 ms\) while client 1 became leader, and on waking it acted on an answer/],
   ['paxos-selector-leader-paused-two-thirds-session.json', 'paxos', /client 1 was paused from 2568\.0 ms to 2888\.0 ms, .* and client 0 became leader while it could not know/],
