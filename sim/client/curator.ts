@@ -60,6 +60,23 @@ export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST'
 
 export const PROTECTED_PREFIX = '_c_';
 
+/** `_c_` and a 36-character protected id and a dash: the part of a protected name one create call shares across its retries. */
+const PROTECTED_NAME_HEAD = PROTECTED_PREFIX.length + 36 + 1;
+
+/**
+ * The other children that carry `ourName`'s protected id: nodes the same protected create
+ * made on an earlier try. A retry looks for the first try's node before creating again,
+ * but a server that has not yet applied that first create (still in flight at a paused or
+ * slow leader) does not list it, and the retry makes a second node; the first appears
+ * later. An ephemeral-sequential twin ahead of ours is a predecessor that never goes while
+ * our session lives: the lock and the latch would wait on their own node for ever.
+ */
+export function protectedTwins(ourName: string, children: readonly string[]): string[] {
+  if (!ourName.startsWith(PROTECTED_PREFIX) || ourName.length <= PROTECTED_NAME_HEAD) return [];
+  const head = ourName.slice(0, PROTECTED_NAME_HEAD);
+  return children.filter((child) => child !== ourName && child.startsWith(head));
+}
+
 export class CuratorClient {
   state: ConnectionState = 'CONNECTED';
   private readonly pathWatchers = new Map<string, (event: ClientNotification) => void>();
@@ -241,6 +258,12 @@ export class CuratorClient {
    * FailedDeleteManager keeps trying in the background), until ZooKeeper answers; NONODE
    * counts as deleted (an expired session's ephemerals are gone).
    */
+  /** guaranteedDelete of each path in turn; `done` once all are gone. */
+  guaranteedDeleteAll(paths: readonly string[], done: () => void, from = 0): void {
+    if (from >= paths.length) return this.later(0, done);
+    this.guaranteedDelete(paths[from], () => this.guaranteedDeleteAll(paths, done, from + 1));
+  }
+
   guaranteedDelete(path: string, done: (output: unknown) => void): void {
     const op: ClientOp = { f: 'delete', value: { path, version: -1 }, req: { op: 'delete', path, version: -1 } };
     const attempt = (retryCount: number) =>

@@ -17,7 +17,7 @@
  * it leads until it wakes. The first is covered by giving leadership up on SUSPENDED (2/3
  * of the session timeout, before the session can expire); the second needs fencing.
  */
-import { getChildrenOp, type CuratorClient } from './curator.js';
+import { getChildrenOp, protectedTwins, type CuratorClient } from './curator.js';
 import { sortBySequence } from './lock.js';
 
 export interface LatchFlaws {
@@ -99,6 +99,14 @@ export class LeaderLatch {
     const sorted = sortBySequence(children, LOCK_NAME);
     const index = ourPath === null ? -1 : sorted.indexOf(ourPath.slice(this.latchPath.length + 1));
     if (index < 0) return this.reset();
+    const twins = protectedTwins(ourPath!.slice(this.latchPath.length + 1), sorted);
+    if (twins.length > 0) {
+      // Our own create's earlier node (curator.ts, protectedTwins): delete it and look again.
+      return this.curator.guaranteedDeleteAll(
+        twins.map((twin) => `${this.latchPath}/${twin}`),
+        () => generation === this.generation && this.started && this.getChildren(generation),
+      );
+    }
     if (index === 0) {
       // Still ours? A node of an expired session may linger in a stale read.
       this.curator.call({ f: 'getData', value: { path: ourPath }, req: { op: 'getData', path: ourPath! } }, (read) => {

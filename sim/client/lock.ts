@@ -27,7 +27,7 @@
  * stop acting as the holder (sim/client/recipes.ts does: it releases).
  */
 import type { ClientNotification } from './protocol.js';
-import { getChildrenOp, retrySleepUs, type CuratorClient } from './curator.js';
+import { getChildrenOp, protectedTwins, retrySleepUs, type CuratorClient } from './curator.js';
 
 /** Knobs for deliberately broken locks, so tests can show the mutex checker firing. */
 export interface LockFlaws {
@@ -41,6 +41,13 @@ export interface LockFlaws {
    * it; once the session is closed the node goes and another client takes the lock too.
    */
   holdWithExpiredSessionNode?: boolean;
+  /**
+   * Curator's InterProcessMutex: a twin of our node (the same protected create, retried
+   * while its first try was still in flight: curator.ts, protectedTwins) is left in place;
+   * ahead of ours it is a predecessor that never goes, and every waiter hangs behind it
+   * until our session ends (shortsession zab 1223).
+   */
+  waitOnOwnTwin?: boolean;
   /** The resource's guard accepts every write whatever its fencing token (resource.ts). */
   guardIgnoresToken?: boolean;
 }
@@ -158,6 +165,14 @@ export class InterProcessMutex {
         if (curator.zk.sessionId !== ourSession && this.flaws.holdWithExpiredSessionNode !== true) {
           // Our node's session expired (we have a new one): it is gone in all but name.
           return curator.guaranteedDelete(ourPath, () => finish('gone'));
+        }
+        const twins = this.flaws.waitOnOwnTwin === true ? [] : protectedTwins(ourName, children);
+        if (twins.length > 0) {
+          // Our own create's earlier node: delete it (guaranteed) and look again.
+          return curator.guaranteedDeleteAll(
+            twins.map((twin) => `${this.basePath}/${twin}`),
+            () => look(),
+          );
         }
         if (index === 0 || this.flaws.noPredecessorCheck === true) return finish('held');
         const predecessor = `${this.basePath}/${children[index - 1]}`;
