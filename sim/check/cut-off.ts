@@ -1,6 +1,7 @@
 /**
  * The second hazard ZooKeeper does not prevent for an exclusive role (after the GC pause,
- * lock-fencing.ts): a client whose server is cut off from the leader.
+ * lock-fencing.ts): a client whose server cannot report its touches to the leader in time,
+ * because the server is cut off from the leader, or the leader was paused.
  *
  * A follower answers its clients' pings itself (ZooKeeper's FinalRequestProcessor on the
  * follower) and reports the sessions it touched to the leader in its answers to the
@@ -12,22 +13,36 @@
  * that, the leader expires the session of a client that still hears pongs from its server,
  * so the client cannot know, and another client takes the lock or the leadership. Nothing
  * in ZooKeeper stops it: its minimum session timeout is 2 ticks, its usual syncLimit 5.
+ * The same happens when the leader itself is paused (a GC pause): it pings nobody, so no
+ * touches come, and on waking its session tracker (SessionTrackerImpl.run) expires at once
+ * every session whose time has passed, before the followers' next reports can arrive
+ * (shortsession zab 1605: an 80 ms leader pause, 100 ms sessions, latencies up to 10 ms).
  *
  * What the run must show for an overlap to be named so (cutOffBehind): the earlier holder's
- * session was expired by a leader that had heard nothing from the server the client was
- * connected to for at least half the session timeout, and that session ended at the
- * servers before the later holder took the role. A server in touch with its leader
- * answers its pings every half tick (ZAB) or heartbeat, far less than half a session of at
- * least two ticks, so a follower that forgot to report a touch is not named: it is a bug.
+ * session was expired by a leader that had received no message that carries touches from
+ * the server the client was connected to for at least half the session timeout, and that
+ * session ended at the servers before the later holder took the role. A server in touch
+ * with an awake leader answers its pings every half tick (ZAB) or heartbeat, far less than
+ * half a session of at least two ticks (Paxos: four heartbeats), so a follower that forgot
+ * to report a touch is not named: it is a bug.
  */
 import type { TraceEvent } from '../core/trace.js';
 
-/** A leader's proposal to close a session it expired, and how long it had heard nothing from each server. */
+/**
+ * The messages that carry a server's touch table to the leader, sent every half tick (ZAB's
+ * PING answer) or heartbeat (Paxos's HeartbeatAck) while the two are in touch. Requests
+ * forwarded to the leader (REQUEST, REVALIDATE, Forward) touch only their own session and
+ * do not count: a server that forwarded another client's request reported nothing of ours
+ * (shortsession zab 1605: a REQUEST queued at the paused leader, delivered on waking).
+ */
+const TOUCH_CARRIERS: ReadonlySet<string> = new Set(['PING', 'HeartbeatAck']);
+
+/** A leader's proposal to close a session it expired, and how long it had received no touch report from each server. */
 export interface ExpiryProposal {
   readonly sessionId: number;
   readonly leader: number;
   readonly atUs: number;
-  /** Per server: the time since the leader last received a message from it (Infinity: never). */
+  /** Per server: the time since the leader last received a message that carries touches from it (Infinity: never). */
   readonly silentUs: readonly number[];
 }
 
@@ -44,9 +59,9 @@ export class ExpiryWatch {
     this.lastUs = new Float64Array(servers * servers).fill(-Infinity);
   }
 
-  /** A delivery at `to` of a message from `from` (ignored unless both are servers). */
-  delivered(from: number, to: number, timeUs: number): void {
-    if (from >= 0 && from < this.servers && to >= 0 && to < this.servers) this.lastUs[from * this.servers + to] = timeUs;
+  /** A delivery at `to` of a message of `type` from `from` (kept when both are servers and it carries touches). */
+  delivered(from: number, to: number, timeUs: number, type: string): void {
+    if (from >= 0 && from < this.servers && to >= 0 && to < this.servers && TOUCH_CARRIERS.has(type)) this.lastUs[from * this.servers + to] = timeUs;
   }
 
   /** A proposal by `leader`: kept when it closes a session. */
@@ -60,7 +75,7 @@ export class ExpiryWatch {
 
   /** A trace event: a delivery (when read from a recorded trace; a run taps them, TraceRecorder.tapDeliveries) or a proposal. */
   observe(event: TraceEvent): void {
-    if (event.kind === 'deliver') this.delivered(event.from as number, event.node, event.timeUs);
+    if (event.kind === 'deliver') this.delivered(event.from as number, event.node, event.timeUs, String(event.type));
     else if (event.kind === 'propose') this.proposed(event.node, event.txn, event.timeUs);
   }
 
@@ -79,7 +94,7 @@ export interface ClientExpiry {
   readonly atUs: number;
   /** The server the client was last connected to before the proposal (-1: none yet). */
   readonly server: number;
-  /** How long the leader had heard nothing from that server (0 when it is the leader itself, NaN when unknown). */
+  /** How long the leader had received no touch report from that server (0 when it is the leader itself, NaN when unknown). */
   readonly silentUs: number;
 }
 

@@ -89,6 +89,11 @@ const WAKE_US = 100;
  * Curator's continuations take a microsecond each (WAKE_US); a belief that needed a new
  * answer from a server (a network round trip) is not this.
  *
+ * The earlier holder may also have taken the role on waking, on an answer that reached it
+ * during the pause (within WAKE_US of its end), its session having ended in the pause
+ * (shortsession zab 2809: an 8 ms pause against a 4 ms session); `windows` says when its
+ * belief began.
+ *
  * One more way the same pause shows (slowrecipes zab 736, 30 ms disk syncs): the leader
  * decided the earlier holder's expiry during its pause (proposed the close), but the
  * servers applied it only after the client woke, behind their disks. The client woke into
@@ -103,7 +108,7 @@ export function pauseBehind(
   overlap: RoleOverlap,
   context: RecipeContext | undefined,
   windows: readonly RoleWindow[] = [],
-): { pause: ClientPause; endUs: number | undefined; decidedUs?: number } | undefined {
+): { pause: ClientPause; endUs: number | undefined; decidedUs?: number; wokeOnStale?: boolean } | undefined {
   const pauses = context?.clientPauses;
   if (context === undefined || pauses === undefined) return undefined;
   const sessionTimeoutUs = context.sessionTimeoutUs;
@@ -121,6 +126,12 @@ export function pauseBehind(
       }
       if (!earlier) continue;
       const belief = windows.find((w) => w.client === client && w.fromUs <= overlap.fromUs && (w.toUs === null || w.toUs >= overlap.fromUs));
+      if (belief !== undefined && belief.fromUs >= pause.fromUs && belief.fromUs <= pause.toUs + WAKE_US) {
+        // It took the role on waking, on an answer that reached it while it was stopped,
+        // its session having ended during the pause (shortsession zab 2809).
+        const endUs = ends.find((e) => e >= pause.fromUs && e <= pause.toUs);
+        if (endUs !== undefined) return { pause, endUs, wokeOnStale: true };
+      }
       for (const expiry of context.sessionExpiries?.get(client) ?? []) {
         if (expiry.atUs < pause.fromUs || expiry.atUs > pause.toUs) continue;
         const appliedUs = ends.find((e) => e >= expiry.atUs && e <= overlap.fromUs);
@@ -135,10 +146,11 @@ const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
 
 /**
  * The cut-off server that explains an overlap (sim/check/cut-off.ts): the earlier holder's
- * session was expired by a leader that had heard nothing, for at least half the session
- * timeout, from the server the client was connected to — a server that went on answering
- * the client's pings — and the session ended at the servers before the later holder took
- * the role. Needs the run's expiries and session ends; without them nothing is named.
+ * session was expired by a leader that had received no touch report, for at least half
+ * the session timeout, from the server the client was connected to — a server cut off
+ * from it, or a leader paused, while the server went on answering the client's pings —
+ * and the session ended at the servers before the later holder took the role. Needs the
+ * run's expiries and session ends; without them nothing is named.
  */
 export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | undefined): ClientExpiry | undefined {
   const earlier = overlap.clients[0];
@@ -176,7 +188,7 @@ export function namePausedOverlaps(
   const sentences: string[] = [];
   if (paused.length > 0) {
     const { overlap, pause: behind } = paused[0];
-    const { pause, endUs, decidedUs } = behind!;
+    const { pause, endUs, decidedUs, wokeOnStale } = behind!;
     const long = `longer than its session timeout (${ms(sessionTimeoutUs)})${pause.toUs - pause.fromUs > sessionTimeoutUs ? '' : ' less the third of it between two pings'}`;
     const expired =
       decidedUs !== undefined
@@ -185,7 +197,9 @@ export function namePausedOverlaps(
     const [earlier, later] = overlap.clients;
     sentences.push(
       `client ${pause.client} was paused from ${ms(pause.fromUs)} to ${ms(pause.toUs)}, ${long}, so ` +
-        (pause.client === earlier
+        (pause.client === earlier && wokeOnStale === true
+          ? `${expired}; on waking it acted on an answer that reached it before it learned of the expiry, and client ${later} ${took}`
+          : pause.client === earlier
           ? `${expired} and client ${later} ${took} while it could not know`
           : `${expired} while client ${earlier} ${took}, and on waking it acted on an answer that reached it before it learned of the expiry`) +
         (paused.length > 1 ? ` (${paused.length} such overlaps)` : ''),
@@ -195,9 +209,9 @@ export function namePausedOverlaps(
     const { overlap, cutOff: expiry } = cutOff[0];
     const [earlier, later] = overlap.clients;
     sentences.push(
-      `client ${earlier}'s server ${expiry!.server} was cut off from leader ${expiry!.leader}, which had ${Number.isFinite(expiry!.silentUs) ? `heard nothing from it for ${ms(expiry!.silentUs)}` : 'never heard from it'}, ` +
-        `and went on answering the client's pings, so the leader expired its session (timeout ${ms(sessionTimeoutUs)}) at ${ms(expiry!.atUs)} and client ${later} ${took} while it could not know: ` +
-        `a server serves its clients until it notices it lost its leader (ZAB: syncLimit × tickTime; Paxos: an election timeout without a heartbeat), and a session shorter than that is not protected` +
+      `client ${earlier}'s server ${expiry!.server} went on answering its pings, but leader ${expiry!.leader} had ${Number.isFinite(expiry!.silentUs) ? `received none of its touch reports for ${ms(expiry!.silentUs)}` : 'never received a touch report from it'} (the server cut off from it, or the leader paused), ` +
+        `so the leader expired its session (timeout ${ms(sessionTimeoutUs)}) at ${ms(expiry!.atUs)} and client ${later} ${took} while it could not know: ` +
+        `a server serves its clients until it notices it lost its leader (ZAB: syncLimit × tickTime; Paxos: an election timeout without a heartbeat), and a session shorter than that, or than a leader's pause, is not protected` +
         (cutOff.length > 1 ? ` (${cutOff.length} such overlaps)` : ''),
     );
   }

@@ -464,7 +464,7 @@ export class TraceRecorder {
   private readonly listeners: TraceListener[] = [];
   private readonly messageListeners: TraceListener[] = [];
   /** A reader of message events' numbers, with no event object built (tapDeliveries). */
-  private deliveryTap: ((timeUs: number, node: number, from: number) => void) | null = null;
+  private deliveryTap: ((timeUs: number, node: number, from: number, type: string) => void) | null = null;
   /**
    * Kept events: objects (every non-message event, and message events some listener
    * saw, so a reader gets the very objects the listeners got) and columns (the other
@@ -507,10 +507,10 @@ export class TraceRecorder {
   }
 
   /**
-   * Calls `tap` with each delivery's time, receiver and sender, building no event object
-   * (a message listener would build one per message). One tap per recorder.
+   * Calls `tap` with each delivery's time, receiver, sender and message type, building no
+   * event object (a message listener would build one per message). One tap per recorder.
    */
-  tapDeliveries(tap: (timeUs: number, node: number, from: number) => void): void {
+  tapDeliveries(tap: (timeUs: number, node: number, from: number, type: string) => void): void {
     if (this.deliveryTap !== null) throw new Error('trace: a second delivery tap');
     this.deliveryTap = tap;
   }
@@ -579,7 +579,7 @@ export class TraceRecorder {
     this.hasher.mixMessageEvent(code, timeUs, node, peer, msgId, type, extra);
     this.messageCounts[code]++;
     this.lastTimeUs = timeUs;
-    if (this.deliveryTap !== null && code === MESSAGE_DELIVER) this.deliveryTap(timeUs, node, peer);
+    if (this.deliveryTap !== null && code === MESSAGE_DELIVER) this.deliveryTap(timeUs, node, peer, type);
     const listeners = this.messageListeners;
     if (listeners.length === 0) {
       if (this.keepEvents) this.columns.add(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);

@@ -679,7 +679,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
   if (recipeGroups(spec).length > 0) {
     const expiries = (rt.expiries = new ExpiryWatch(cluster.size));
     cluster.trace.listen((event) => expiries.observe(event));
-    cluster.trace.tapDeliveries((timeUs, node, from) => expiries.delivered(from, node, timeUs));
+    cluster.trace.tapDeliveries((timeUs, node, from, type) => expiries.delivered(from, node, timeUs, type));
   }
   cluster.start();
   const workload = spec !== undefined ? startWorkload(cluster, history, spec, options.recipeFlaws) : undefined;
