@@ -44,6 +44,12 @@ export interface ExpiryProposal {
   readonly atUs: number;
   /** Per server: the time since the leader last received a message that carries touches from it (Infinity: never). */
   readonly silentUs: readonly number[];
+  /**
+   * The leader's latest pause that began before the proposal (`toUs` the proposal's time
+   * if it had not ended): a report it received on waking was sent before the pause, so the
+   * silence alone can understate how long it heard nothing new (shortsession zab 2202).
+   */
+  readonly leaderPause: { readonly fromUs: number; readonly toUs: number } | null;
 }
 
 /**
@@ -53,10 +59,15 @@ export interface ExpiryProposal {
  */
 export class ExpiryWatch {
   private readonly lastUs: Float64Array;
+  /** Per server: its latest pause (NaN: none yet), and whether it has ended. */
+  private readonly pausedFromUs: Float64Array;
+  private readonly pausedToUs: Float64Array;
   readonly proposals: ExpiryProposal[] = [];
 
   constructor(private readonly servers: number) {
     this.lastUs = new Float64Array(servers * servers).fill(-Infinity);
+    this.pausedFromUs = new Float64Array(servers).fill(Number.NaN);
+    this.pausedToUs = new Float64Array(servers).fill(Number.NaN);
   }
 
   /** A delivery at `to` of a message of `type` from `from` (kept when both are servers and it carries touches). */
@@ -70,13 +81,22 @@ export class ExpiryWatch {
     if (t?.type !== 'closeSession' || typeof t.sessionId !== 'number' || leader < 0 || leader >= this.servers) return;
     const silentUs: number[] = [];
     for (let from = 0; from < this.servers; from++) silentUs.push(from === leader ? 0 : timeUs - this.lastUs[from * this.servers + leader]);
-    this.proposals.push({ sessionId: t.sessionId, leader, atUs: timeUs, silentUs });
+    const fromUs = this.pausedFromUs[leader];
+    const toUs = this.pausedToUs[leader];
+    const leaderPause = Number.isNaN(fromUs) ? null : { fromUs, toUs: Number.isNaN(toUs) ? timeUs : toUs };
+    this.proposals.push({ sessionId: t.sessionId, leader, atUs: timeUs, silentUs, leaderPause });
   }
 
   /** A trace event: a delivery (when read from a recorded trace; a run taps them, TraceRecorder.tapDeliveries) or a proposal. */
   observe(event: TraceEvent): void {
     if (event.kind === 'deliver') this.delivered(event.from as number, event.node, event.timeUs, String(event.type));
     else if (event.kind === 'propose') this.proposed(event.node, event.txn, event.timeUs);
+    else if ((event.kind === 'pause' || event.kind === 'resume') && event.node >= 0 && event.node < this.servers) {
+      if (event.kind === 'pause') {
+        this.pausedFromUs[event.node] = event.timeUs;
+        this.pausedToUs[event.node] = Number.NaN;
+      } else this.pausedToUs[event.node] = event.timeUs;
+    }
   }
 
   /** The same from a recorded trace (the lab). */
@@ -96,6 +116,8 @@ export interface ClientExpiry {
   readonly server: number;
   /** How long the leader had received no touch report from that server (0 when it is the leader itself, NaN when unknown). */
   readonly silentUs: number;
+  /** The leader's latest pause before it proposed the close (ExpiryProposal.leaderPause). */
+  readonly leaderPause: { readonly fromUs: number; readonly toUs: number } | null;
 }
 
 /**
@@ -119,7 +141,7 @@ export function clientExpiries(
     for (let i = 0; i + 1 < pairs.length && pairs[i] <= p.atUs; i += 2) server = pairs[i + 1];
     let mine = out.get(client);
     if (mine === undefined) out.set(client, (mine = []));
-    mine.push({ sessionId: p.sessionId, leader: p.leader, atUs: p.atUs, server, silentUs: server >= 0 && server < p.silentUs.length ? p.silentUs[server] : Number.NaN });
+    mine.push({ sessionId: p.sessionId, leader: p.leader, atUs: p.atUs, server, silentUs: server >= 0 && server < p.silentUs.length ? p.silentUs[server] : Number.NaN, leaderPause: p.leaderPause });
   }
   return out;
 }

@@ -144,11 +144,20 @@ export function pauseBehind(
 
 const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
 
+/** How long the leader was paused in the session's last timeout before it proposed the close. */
+function leaderPausedUs(expiry: ClientExpiry, sessionTimeoutUs: number): number {
+  const pause = expiry.leaderPause;
+  if (pause === null) return 0;
+  return Math.max(0, Math.min(pause.toUs, expiry.atUs) - Math.max(pause.fromUs, expiry.atUs - sessionTimeoutUs));
+}
+
 /**
  * The cut-off server that explains an overlap (sim/check/cut-off.ts): the earlier holder's
  * session was expired by a leader that had received no touch report, for at least half
  * the session timeout, from the server the client was connected to — a server cut off
- * from it, or a leader paused, while the server went on answering the client's pings —
+ * from it — or that was itself paused for at least half the timeout before it proposed
+ * the close (a report it got on waking was sent before its pause), while the server went
+ * on answering the client's pings —
  * and the session ended at the servers before the later holder took the role. Needs the
  * run's expiries and session ends; without them nothing is named.
  */
@@ -159,7 +168,8 @@ export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | unde
   if (context === undefined || expiries === undefined || ends === undefined) return undefined;
   for (const expiry of expiries) {
     // A client on the leader itself, or not yet connected, is not served by a cut-off server (NaN fails the test too).
-    if (expiry.server < 0 || expiry.server === expiry.leader || expiry.atUs > overlap.fromUs || !(expiry.silentUs >= context.sessionTimeoutUs / 2)) continue;
+    if (expiry.server < 0 || expiry.server === expiry.leader || expiry.atUs > overlap.fromUs) continue;
+    if (!(expiry.silentUs >= context.sessionTimeoutUs / 2) && !(leaderPausedUs(expiry, context.sessionTimeoutUs) >= context.sessionTimeoutUs / 2)) continue;
     if (ends.some((endUs) => endUs >= expiry.atUs && endUs <= overlap.fromUs)) return expiry;
   }
   return undefined;
@@ -209,7 +219,10 @@ export function namePausedOverlaps(
     const { overlap, cutOff: expiry } = cutOff[0];
     const [earlier, later] = overlap.clients;
     sentences.push(
-      `client ${earlier}'s server ${expiry!.server} went on answering its pings, but leader ${expiry!.leader} had ${Number.isFinite(expiry!.silentUs) ? `received none of its touch reports for ${ms(expiry!.silentUs)}` : 'never received a touch report from it'} (the server cut off from it, or the leader paused), ` +
+      `client ${earlier}'s server ${expiry!.server} went on answering its pings, but ` +
+        (leaderPausedUs(expiry!, sessionTimeoutUs) >= sessionTimeoutUs / 2
+          ? `leader ${expiry!.leader} was paused from ${ms(expiry!.leaderPause!.fromUs)} to ${ms(expiry!.leaderPause!.toUs)} and received none of its touch reports meanwhile, `
+          : `leader ${expiry!.leader} had ${Number.isFinite(expiry!.silentUs) ? `received none of its touch reports for ${ms(expiry!.silentUs)}` : 'never received a touch report from it'} (the server cut off from it, or the leader paused), `) +
         `so the leader expired its session (timeout ${ms(sessionTimeoutUs)}) at ${ms(expiry!.atUs)} and client ${later} ${took} while it could not know: ` +
         `a server serves its clients until it notices it lost its leader (ZAB: syncLimit × tickTime; Paxos: an election timeout without a heartbeat), and a session shorter than that, or than a leader's pause, is not protected` +
         (cutOff.length > 1 ? ` (${cutOff.length} such overlaps)` : ''),

@@ -55,7 +55,7 @@ describe('a pause during which the leader decided the expiry, applied only after
     leaderChangesUs: [],
     clientPauses: [{ client: 3, fromUs: 520_000, toUs: 744_857 }],
     sessionEndsUs: new Map([[3, [endUs]]]),
-    sessionExpiries: new Map([[3, [{ sessionId: 1, leader: 4, atUs: proposedUs, server: 1, silentUs: 0 }]]]),
+    sessionExpiries: new Map([[3, [{ sessionId: 1, leader: 4, atUs: proposedUs, server: 1, silentUs: 0, leaderPause: null }]]]),
   });
   const window = (fromUs: number) => [{ client: 3, fromUs, toUs: 757_829 }];
 
