@@ -27,7 +27,8 @@ import { streamSweep, workerProcessFlags, type SweepStats, type WorkerModel } fr
 import { PROTOCOLS } from '../../sim/scenario/protocols.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
-const scenario: Scenario = {
+/** The benchmark's scenario (scripts/sweep-profile.mjs profiles the same seeds). */
+export const SWEEP_BENCH_SCENARIO: Scenario = {
   title: 'sweep benchmark',
   explanation: 'Five servers, four clients, a nemesis of crashes, pauses and partitions.',
   cluster: { servers: 5 },
@@ -49,7 +50,7 @@ interface SweepRate {
 }
 
 async function sweepRate(workers: number, protocol: string, seeds: number, model?: WorkerModel, processFlags?: string[]): Promise<SweepRate> {
-  const jobs = Array.from({ length: seeds }, (_, i) => ({ index: i, name: 'bench', scenario, protocol, seed: i + 1 }));
+  const jobs = Array.from({ length: seeds }, (_, i) => ({ index: i, name: 'bench', scenario: SWEEP_BENCH_SCENARIO, protocol, seed: i + 1 }));
   const quarter = Math.floor(seeds / 4);
   let warmStart = 0;
   const start = performance.now();
