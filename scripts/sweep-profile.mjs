@@ -59,8 +59,8 @@ if (args.child) {
   process.exit(0);
 }
 
-const { workerProcessFlags } = await load('sim/cli/sweep.js');
-const flags = args.flags === undefined ? workerProcessFlags(2, 2) : args.flags.split(/\s+/).filter(Boolean);
+const { sweepWorkerFlags } = await load('sim/cli/sweep.js');
+const flags = args.flags === undefined ? sweepWorkerFlags(2, 2) : args.flags.split(/\s+/).filter(Boolean);
 const childArgs = [self, '--child', '--seeds', String(seeds), '--protocol', args.protocol];
 const run = (extra) => {
   const child = spawnSync(process.execPath, [...flags, ...extra, ...childArgs], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
