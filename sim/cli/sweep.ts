@@ -82,7 +82,7 @@ export interface SweepOptions {
   workers: number;
   /** What workers run on (default `process`). */
   model?: WorkerModel;
-  /** V8 flags of worker processes (default: workerProcessFlags). */
+  /** V8 flags of worker processes (default: sweepWorkerFlags). */
   processFlags?: string[];
   /** Each result, in job order (the same whatever the worker count). */
   onResult?: (outcome: SweepOutcome, done: number, total: number) => void;
@@ -125,6 +125,24 @@ export function workerProcessFlags(workers: number, cores: number): string[] {
     flags.push('--single-threaded', '--max-inlined-bytecode-size-cumulative=300');
   }
   return flags;
+}
+
+/**
+ * V8 flags of a sweep's (and swarm's) worker processes: workerProcessFlags, and four
+ * times V8's interrupt budget (67,584 bytecodes run before a function is
+ * considered for TurboFan): functions gather more type feedback before they are
+ * compiled, so fewer are compiled at all and fewer deoptimize and are compiled again.
+ * 240 seeds of the sweep benchmark in one single-threaded process (--trace-opt,
+ * scripts/sweep-profile.mjs): 511 → 332 compilations, recompiles after a deopt
+ * ~970 → ~250 ms; CPU medians of 8 interleaved runs at a load of 3-8, 5.39 → 5.10 s
+ * (first 40 seeds 1.70 → 1.53 s); cold 240-seed sweeps, CPU ms per seed in 5
+ * interleaved pairs at a load of 5-8, 1 worker 25.1 → 22.4 (every pair lower), 2 workers
+ * 29.5 → 29.0 (4 of 5 lower: within the noise). Twice the default measured between
+ * the two, eight times worse (more time in the interpreter).
+ * Not measured on the explorer's workers, which keep workerProcessFlags.
+ */
+export function sweepWorkerFlags(workers: number, cores: number): string[] {
+  return [...workerProcessFlags(workers, cores), '--interrupt-budget=270336'];
 }
 
 /** The command-line argument that makes sweep-worker.js serve its parent over IPC. */
@@ -204,7 +222,7 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
     for (let index = 0; index < total; index++) report(runJob(source.job(index)));
     return stats();
   }
-  const flags = options.processFlags ?? workerProcessFlags(workers, coreCount());
+  const flags = options.processFlags ?? sweepWorkerFlags(workers, coreCount());
   const batch = Math.max(1, Math.min(8, Math.floor(total / (workers * 4))));
   const window = workers * batch * 4;
   const waiting = new Map<number, SweepOutcome>();
@@ -249,7 +267,9 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
             return;
           }
           const slice: SweepJob[] = [];
-          while (slice.length < batch && next < total && next < reported + window) slice.push(source.job(next++));
+          // Batches shrink towards the end, so the workers finish together.
+          const size = sweepBatchSize(total - next, workers, batch);
+          while (slice.length < size && next < total && next < reported + window) slice.push(source.job(next++));
           worker.post(slice);
         };
         feed();
@@ -257,6 +277,18 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
     }),
   );
   return stats();
+}
+
+/**
+ * How many jobs a free worker is handed: `batch` (up to 8, fewer messages), but never
+ * more than a 1/(2 × workers) share of the jobs left. With whole batches to the end, a
+ * worker handed the last 8 seeds kept the others idle for up to 8 seeds' time: ~130 ms
+ * of a warm worker on the sweep benchmark, some 5 % of a 240-seed sweep on two workers.
+ * Shrinking, the last jobs go out one at a time and the workers finish within about a
+ * seed of each other; the few extra messages cost microseconds.
+ */
+export function sweepBatchSize(remaining: number, workers: number, batch: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(remaining / (workers * 2))));
 }
 
 /** Runs the jobs (all given at once); results in job order. */

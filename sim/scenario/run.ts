@@ -771,11 +771,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // them may time out and be retried, as Curator's retry loop does, and are not counted.
   const groups = recipeGroups(spec);
   const counted = groups.length === 0 ? history.ops : history.ops.filter((op) => isRecipeOp(groups, op));
-  const opsSummary = { total: counted.length, ok: 0, fail: 0, info: 0, pending: 0 };
-  for (const op of counted) {
-    if (op.result === undefined) opsSummary.pending++;
-    else opsSummary[op.result]++;
-  }
+  const opsSummary = summarizeOps(counted);
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
   const committedTxns = monitor.committedTxns?.();
@@ -840,6 +836,21 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // A run cut short at its events limit reached no verdict: it is not a pass.
   result.ok = failedExpectations(result).length === 0 && result.limit === undefined;
   return result;
+}
+
+/**
+ * Operations by outcome. A function of its own, not a loop in runScenario: a loop over
+ * every operation made runScenario hot enough for TurboFan to compile the whole of it
+ * (80-140 ms of CPU per sweep worker, measured with --trace-opt over 240 seeds) for a
+ * function that runs once per seed.
+ */
+function summarizeOps(counted: readonly OpRecord[]): RunResult['ops'] {
+  const opsSummary = { total: counted.length, ok: 0, fail: 0, info: 0, pending: 0 };
+  for (const op of counted) {
+    if (op.result === undefined) opsSummary.pending++;
+    else opsSummary[op.result]++;
+  }
+  return opsSummary;
 }
 
 /** Liveness after the quiet time: nobody behind, everyone on one tree (skipped if the run halted). */

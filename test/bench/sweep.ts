@@ -23,11 +23,12 @@
  * `processBaseline2x` runs the same seeds in two independent single-threaded child
  * processes at once: the scaling the machine itself allows, whatever zablab does.
  */
-import { streamSweep, workerProcessFlags, type SweepStats, type WorkerModel } from '../../sim/cli/sweep.js';
+import { streamSweep, sweepWorkerFlags, type SweepStats, type WorkerModel } from '../../sim/cli/sweep.js';
 import { PROTOCOLS } from '../../sim/scenario/protocols.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
-const scenario: Scenario = {
+/** The benchmark's scenario (scripts/sweep-profile.mjs profiles the same seeds). */
+export const SWEEP_BENCH_SCENARIO: Scenario = {
   title: 'sweep benchmark',
   explanation: 'Five servers, four clients, a nemesis of crashes, pauses and partitions.',
   cluster: { servers: 5 },
@@ -49,7 +50,7 @@ interface SweepRate {
 }
 
 async function sweepRate(workers: number, protocol: string, seeds: number, model?: WorkerModel, processFlags?: string[]): Promise<SweepRate> {
-  const jobs = Array.from({ length: seeds }, (_, i) => ({ index: i, name: 'bench', scenario, protocol, seed: i + 1 }));
+  const jobs = Array.from({ length: seeds }, (_, i) => ({ index: i, name: 'bench', scenario: SWEEP_BENCH_SCENARIO, protocol, seed: i + 1 }));
   const quarter = Math.floor(seeds / 4);
   let warmStart = 0;
   const start = performance.now();
@@ -103,7 +104,7 @@ export async function benchSweep(): Promise<Record<string, number>> {
   const two = await sweepRate(2, protocol, 240);
   // One worker without V8's helper threads, as each of the two runs: what a second
   // worker adds when the first no longer has the second core's idle time to itself.
-  const oneSingle = await sweepRate(1, protocol, 240, 'process', [...workerProcessFlags(1, 1)]);
+  const oneSingle = await sweepRate(1, protocol, 240, 'process', [...sweepWorkerFlags(1, 1)]);
   const oneThread = await sweepRate(1, protocol, 240, 'thread');
   const twoThreads = await sweepRate(2, protocol, 240, 'thread');
   const inline = await seedsPerSec(0, protocol, 60);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, zablab } from './helpers.js';
+import { sweepBatchSize } from '../../sim/cli/sweep.js';
 
 interface Line {
   scenario: string;
@@ -24,6 +25,23 @@ function lines(stdout: string): Line[] {
 const STORY = join(ROOT, 'scenarios', 'election-cold-start-3.json');
 
 describe('zablab sweep', () => {
+  it('hands out whole batches until the end nears, then ever smaller ones, so no worker idles behind a last big batch', () => {
+    // 240 seeds on 2 workers in batches of 8, as the sweep benchmark: handed out in turn.
+    const sizes: number[] = [];
+    for (let left = 240; left > 0; ) {
+      const size = sweepBatchSize(left, 2, 8);
+      expect(size).toBeGreaterThanOrEqual(1);
+      expect(size).toBeLessThanOrEqual(Math.min(8, left));
+      sizes.push(size);
+      left -= size;
+    }
+    expect(sizes.slice(0, 20)).toEqual(new Array<number>(20).fill(8));
+    // The last four batches (two per worker) are single seeds: the workers finish within a seed of each other.
+    expect(sizes.slice(-4)).toEqual([1, 1, 1, 1]);
+    expect(sweepBatchSize(10, 2, 8)).toBe(2);
+    expect(sweepBatchSize(100, 1, 8)).toBe(8);
+  });
+
   it('--shard K/N takes every N-th seed from the K-th; the shards concatenated are the whole sweep', () => {
     const whole = zablab(['sweep', STORY, '--seeds', '1..7', '--protocol', 'zab', '--workers', '1', '--json']);
     expect(whole.code).toBe(0);

@@ -7,7 +7,7 @@ import { failedExpectations, ignoredSettings, runScenario } from '../../sim/scen
 import { shrinkScenario } from '../../sim/scenario/shrink.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../../sim/scenario/schema.js';
-import { runSweep, workerProcessFlags } from '../../sim/cli/sweep.js';
+import { runSweep, sweepWorkerFlags } from '../../sim/cli/sweep.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { ROOT } from '../cli/helpers.js';
 import { linFromTrace } from '../../sim/scenario/lin-report.js';
@@ -106,10 +106,10 @@ describe('scenarios', () => {
     const inline = await runSweep(jobs, { workers: 0 });
     // Worker processes (the default), single-threaded ones as on a machine whose every core runs a worker, and worker threads.
     const two = await runSweep(jobs, { workers: 2 });
-    const threeSingleThreaded = await runSweep(jobs, { workers: 3, processFlags: workerProcessFlags(3, 3) });
+    const threeSingleThreaded = await runSweep(jobs, { workers: 3, processFlags: sweepWorkerFlags(3, 3) });
     const twoThreads = await runSweep(jobs, { workers: 2, model: 'thread' });
     const key = (o: { seed: number; traceHash: string; ok: boolean; events: number; failed: string[] }) => `${o.seed}:${o.traceHash}:${o.ok}:${o.events}:${o.failed.join('|')}`;
-    expect(workerProcessFlags(3, 3)).toContain('--single-threaded');
+    expect(sweepWorkerFlags(3, 3)).toContain('--single-threaded');
     expect(two.map(key)).toEqual(inline.map(key));
     expect(threeSingleThreaded.map(key)).toEqual(inline.map(key));
     expect(twoThreads.map(key)).toEqual(inline.map(key));
