@@ -41,7 +41,10 @@ import type { PaxosConfig } from './config.js';
 import { connectionKey, type Command, type MoveSessionRequest, type PaxosMessage, type Route } from './messages.js';
 import { TouchReports, type SessionOwners } from './sessions.js';
 
-type EntryKind = 'write' | 'quorum' | 'local' | 'sync' | 'close';
+type EntryKind = 'write' | 'quorum' | 'local' | 'sync' | 'close' | 'ping';
+
+/** The request a queued ping stands for (never executed: its entry's kind says ping). */
+const PING_OP: ZkRequest = { op: 'exists', path: '/' };
 
 interface Entry {
   readonly key: string;
@@ -212,6 +215,12 @@ export class ClientService {
     // connection drop and reconnected, re-registering its watches.
     if (!this.attached.has(sessionId)) return ctx.reply(req, refused('NOTREADY'));
     this.touches.touch(sessionId);
+    // Its answer waits behind the session's requests, as the ZAB service's does.
+    const queue = this.queues.get(sessionId);
+    if (queue !== undefined && queue.length > 0) {
+      queue.push({ key: requestKey(req.clientId, req.requestId), req, sessionId, kind: 'ping', op: PING_OP, deadlineUs: ctx.nowUs + this.config.requestTimeoutUs, result: null, refusal: null, readIndex: -1 });
+      return;
+    }
     const reply: ClientReply = { kind: 'pong', zxid: this.host.lastApplied };
     ctx.reply(req, reply);
   }
@@ -369,6 +378,12 @@ export class ClientService {
       if (entry.refusal !== null) reply = refused(entry.refusal);
       else if (entry.result !== null) reply = { kind: 'result', result: entry.result, zxid: this.host.lastApplied };
       else if (entry.kind === 'local') reply = { kind: 'result', result: this.readNow(entry), zxid: this.host.lastApplied };
+      else if (entry.kind === 'ping') {
+        // Its connection closed meanwhile (session ended or moved): no answer, as the ZAB service.
+        queue.shift();
+        if (this.attached.get(sessionId) === entry.req.clientId) ctx.reply(entry.req, { kind: 'pong', zxid: this.host.lastApplied });
+        continue;
+      }
       else if (entry.kind === 'sync' && entry.readIndex >= 0) {
         if (this.host.lastApplied < entry.readIndex) {
           this.syncWaiters.add(sessionId);

@@ -186,7 +186,11 @@ export function huntBug(adapter: ProtocolAdapter, bug: string, options: HuntOpti
     const hunt: HuntResult = { bug, protocol: adapter.name, found: true, runs: run, unconfirmed, seed, failed, scenario: concrete };
     if (options.shrink ?? true) {
       const kind = failureKind(result);
-      const focused: Scenario = { ...concrete, expect: focusedExpectations(kind, concrete.expect) };
+      // Focused on the failure's kind, the run drops the phases other expectations ask
+      // for (converge: the heal and the quiet time after it); a violation that came in
+      // those phases is then not reached, and the search keeps the run as it failed.
+      const narrowed: Scenario = { ...concrete, expect: focusedExpectations(kind, concrete.expect) };
+      const focused = runWith(narrowed, adapter, seed, [bug], options.maxEvents).ok ? concrete : narrowed;
       const shrunk = shrinkScenario(focused, adapter, seed, { maxRuns: options.shrinkRuns ?? 300, ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}) });
       if (shrinkHolds(shrunk, adapter, bug, kind, options.maxEvents)) hunt.shrunk = shrunk;
     }

@@ -32,7 +32,10 @@ import { endSession, grantedTimeout, readNow, refused, setWatches } from '../cli
 import { isWriteRequest, WatchManager, type DataTree, type WatchEvent, type ZkRequest, type ZkResult } from '../store/index.js';
 import type { LogEntry, Route, ZabMessage } from './messages.js';
 
-type EntryKind = 'write' | 'quorum' | 'local' | 'sync';
+type EntryKind = 'write' | 'quorum' | 'local' | 'sync' | 'ping';
+
+/** The request a queued ping stands for (never executed: its entry's kind says ping). */
+const PING_OP: ZkRequest = { op: 'exists', path: '/' };
 
 interface Pending {
   readonly key: number;
@@ -170,6 +173,15 @@ export class ClientService {
     // serving): ZooKeeper's client would have seen the connection drop and reconnected.
     if (!this.attached.has(sessionId)) return ctx.reply(req, refused('NOTREADY'));
     this.attach(ctx, sessionId, req.clientId);
+    // The ping touched the session at once; its answer waits behind the session's
+    // requests, as ZooKeeper's CommitProcessor holds a ping (a read) behind the
+    // session's pending writes: a client whose write is stuck hears nothing and, past
+    // its read timeout, drops the connection (ClientCnxn).
+    const queue = this.queues.get(sessionId);
+    if (queue !== undefined && queue.length > 0) {
+      queue.push({ key: keyOf(req.clientId, req.requestId), req, sessionId, kind: 'ping', op: PING_OP, result: null, refusal: null, synced: false });
+      return;
+    }
     const reply: ClientReply = { kind: 'pong', zxid: host.tree.lastProcessedZxid };
     ctx.reply(req, reply);
   }
@@ -276,7 +288,13 @@ export class ClientService {
       if (entry.refusal !== null) reply = refused(entry.refusal);
       else if (entry.result !== null) reply = { kind: 'result', result: entry.result, zxid: tree.lastProcessedZxid };
       else if (entry.kind === 'local' || (entry.kind === 'sync' && entry.synced)) reply = { kind: 'result', result: this.readNow(entry), zxid: tree.lastProcessedZxid };
-      else break;
+      else if (entry.kind === 'ping') {
+        // Its connection closed meanwhile (its session ended, or moved away): no answer, as
+        // ZooKeeper answers nothing on a closed connection.
+        answered++;
+        if (this.attached.get(sessionId) === entry.req.clientId) ctx.reply(entry.req, { kind: 'pong', zxid: tree.lastProcessedZxid });
+        continue;
+      } else break;
       answered++;
       ctx.reply(entry.req, reply);
     }

@@ -76,7 +76,7 @@ describe('a pause during which the leader decided the expiry, applied only after
 });
 
 describe('the earlier holder taking the role on waking, on an answer from before its expiry', () => {
-  // shortsession zab 2809: paused 341-349 ms (session 4 ms), session ended at 347.9 ms, led from 349.001 ms; the other from 349.8 ms.
+  // shortsession zab 2809 (before pings were answered behind the session's requests; no seed of 2,000 shows it since): paused 341-349 ms (session 4 ms), session ended at 347.9 ms, led from 349.001 ms; the other from 349.8 ms.
   const overlap: RoleOverlap = { clients: [2, 0], fromUs: 349_814, toUs: 351_470 };
   const ctx = (ends: number[]): RecipeContext => ({ sessionTimeoutUs: 4_000, leaderChangesUs: [], clientPauses: [{ client: 2, fromUs: 341_000, toUs: 349_000 }], sessionEndsUs: new Map([[2, ends]]) });
   it('named when its belief began within a wake of the pause’s end and its session ended in the pause', () => {
@@ -88,8 +88,7 @@ describe('the earlier holder taking the role on waking, on an answer from before
 });
 
 const FIXTURES: [string, 'zab' | 'paxos', RegExp][] = [
-  ['zab-latch-holder-woke-on-stale-answer.json', 'zab', /client 2 was paused from 341\.0 ms to 349\.0 ms, .* so its session expired \(at the servers at 347\.9 ms\); on waking it acted on an answer that reached it before it learned of the expiry, and client 0 became leader/],
-  ['zab-selector-woke-into-closing-session.json', 'zab', /client 3 was paused from 520\.0 ms to 744\.9 ms, longer than its session timeout \(200\.0 ms\), so its session expired \(the leader decided it at 722\.5 ms, during the pause; the servers applied it at 756\.0 ms/],
+  ['zab-selector-woke-into-closing-session.json', 'zab', /client 3 was paused from 530\.0 ms to 754\.9 ms, longer than its session timeout \(200\.0 ms\), so its session expired \(the leader decided it at 742\.5 ms, during the pause; the servers applied it at 774\.8 ms/],
   ['zab-lock-holder-paused-two-thirds-session.json', 'zab', /client 2 was paused from 802\.0 ms to 1122\.0 ms, longer than its session timeout \(400\.0 ms\) less the third of it between two pings, so its session expired \(at the servers at 1105\.0 ms\) and client 0 acquired the lock/],
   ['zab-latch-woke-on-stale-answer.json', 'zab', /client 0 was paused from 304\.0 ms to 544\.0 ms, longer than its session timeout \(200\.0 ms\), so its session expired \(at the servers at 515\.1 ms\) while client 1 became leader, and on waking it acted on an answer/],
   ['paxos-selector-leader-paused-two-thirds-session.json', 'paxos', /client 1 was paused from 2568\.0 ms to 2888\.0 ms, .* and client 0 became leader while it could not know/],

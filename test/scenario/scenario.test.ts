@@ -299,10 +299,10 @@ describe('histories of many clients are decided, not left unknown', () => {
   // and when: known-writes.ts); eighty on five keys nobody lists (one part per key).
   it.each([
     ['zab-forty-clients-failed-calls.json', 120],
-    ['zab-eighty-clients-unknown-writes.json', 263],
+    ['zab-eighty-clients-unknown-writes.json', 258],
     ['zab-eighty-clients-five-keys.json', 323],
     ['zab-eighty-clients-one-key.json', 526],
-    ['zab-eighty-clients-sync-reads.json', 587],
+    ['zab-eighty-clients-sync-reads.json', 590],
   ])('%s', (name, ops) => {
     const file = join(ROOT, 'test', 'fixtures', 'regressions', name);
     const scenario = parseScenario(readFileSync(file, 'utf8'), file);
