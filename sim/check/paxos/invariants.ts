@@ -6,9 +6,13 @@
  * `votes` from the acceptors' `accepted` events, `maxBal` from their `promise` and
  * `accepted` events — and decides itself what is chosen: a value is chosen in a slot
  * when a quorum of acceptors voted for it in one ballot. Votes are never forgotten,
- * even when a buggy acceptor forgets them after a restart. Per slot it keeps the
- * ballots voted in (a handful), so each event costs O(ballots² · N) for its slot:
- * amortized O(1) in a run with a stable leader.
+ * even when a buggy acceptor forgets them after a restart. Per slot (an array indexed
+ * by slot) it keeps the ballots voted in (a handful), each with its voters in arrival
+ * order, so an event touches only its own slot: O(ballots² · N) there at worst, and
+ * with a stable leader (one ballot per slot) constant work: SafeAt at the ballot below,
+ * where nobody voted, is one compare with the quorum-th highest maxBal (which changes
+ * only when a maxBal grows). It reads records by their fields (a record listener), so
+ * checking builds no event object per record.
  *
  * | invariant           | meaning (what is checked)                                                             |
  * |---------------------|---------------------------------------------------------------------------------------|
