@@ -17,7 +17,8 @@ export const VOTES_LOG = 'paxos.votes';
 
 export class Acceptor {
   promised = 0;
-  private readonly votes = new Map<number, Vote>();
+  /** Votes by slot (slots are dense from 1: an array indexed by slot, not a map that rehashes as it grows). */
+  private readonly votes: (Vote | undefined)[] = [];
   private maxVotedSlot = 0;
 
   constructor(
@@ -31,7 +32,7 @@ export class Acceptor {
     if (!this.persistent) return;
     this.promised = this.storage.get<number>(PROMISED_KEY) ?? 0;
     for (const vote of this.storage.log<Vote>(VOTES_LOG)) {
-      this.votes.set(vote.slot, vote);
+      this.votes[vote.slot] = vote;
       if (vote.slot > this.maxVotedSlot) this.maxVotedSlot = vote.slot;
     }
   }
@@ -47,10 +48,10 @@ export class Acceptor {
 
   /** Records a vote. Returns true if something was written. */
   vote(slot: number, ballot: number, value: Command): boolean {
-    const current = this.votes.get(slot);
+    const current = this.votes[slot];
     if (current !== undefined && current.ballot === ballot && current.value.id === value.id) return false;
     const vote: Vote = { slot, ballot, value };
-    this.votes.set(slot, vote);
+    this.votes[slot] = vote;
     if (slot > this.maxVotedSlot) this.maxVotedSlot = slot;
     if (!this.persistent) return false;
     this.storage.append(VOTES_LOG, vote);
@@ -58,14 +59,14 @@ export class Acceptor {
   }
 
   voteAt(slot: number): Vote | undefined {
-    return this.votes.get(slot);
+    return this.votes[slot];
   }
 
   /** Every vote in slots ≥ fromSlot, in slot order (what a Promise reports). */
   votesFrom(fromSlot: number): Vote[] {
     const result: Vote[] = [];
     for (let slot = Math.max(1, fromSlot); slot <= this.maxVotedSlot; slot++) {
-      const vote = this.votes.get(slot);
+      const vote = this.votes[slot];
       if (vote !== undefined) result.push(vote);
     }
     return result;

@@ -71,6 +71,34 @@ describe('trace files', () => {
     expect(unkept.countsByKind.get('state')).toBe(shapes.length);
   });
 
+  it('gives record listeners the record without an event object, and each listener its place when events are built', () => {
+    const meta = { format: TRACE_FORMAT, version: TRACE_VERSION, seed: 1, protocol: 'paxos', servers: 3 } as const;
+    const seen: string[] = [];
+    const record = (timeUs: number, seq: number, node: number, kind: string, fields: Readonly<Record<string, unknown>>) =>
+      seen.push(`record ${timeUs} ${seq} ${node} ${kind} ${JSON.stringify(fields)}`);
+    // Only a record listener, nothing kept: the record's own fields, untouched (no head added).
+    const bare = new TraceRecorder(meta, false);
+    bare.listenRecords(record);
+    const fields = { slot: 3, ballot: 7 };
+    bare.add(5, 1, 'accepted', fields);
+    bare.add(6, 2, 'crash');
+    expect(seen).toEqual(['record 5 0 1 accepted {"slot":3,"ballot":7}', 'record 6 1 2 crash {}']);
+    expect(Object.keys(fields)).toEqual(['slot', 'ballot']);
+    // With an event listener too, both see every record, in the order they listened.
+    seen.length = 0;
+    const mixed = new TraceRecorder(meta, false);
+    mixed.listen((event) => seen.push(`event ${event.seq} ${event.kind}`));
+    mixed.listenRecords(record);
+    mixed.add(8, 0, 'promise', { ballot: 4 });
+    expect(seen).toEqual(['event 0 promise', 'record 8 0 0 promise {"ballot":4,"timeUs":8,"seq":0,"node":0,"kind":"promise"}']);
+    // Kept events: the record listener sees the kept event, and the hash is the same either way.
+    const kept = new TraceRecorder(meta, true);
+    kept.listenRecords(() => {});
+    kept.add(5, 1, 'accepted', { slot: 3, ballot: 7 });
+    kept.add(6, 2, 'crash');
+    expect(kept.hash()).toBe(bare.hash());
+  });
+
   it('hashes a message event as mixing its fields word by word (trace version 1), whatever its time and types', () => {
     // mixMessageEvent mixes its words in one loop and caches the last type's hash: the
     // digest must stay that of the plain definition, one mix() per word, or every trace

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PAXOS_BUGS, type PaxosBug } from '../../sim/paxos/index.js';
 import type { PaxosInvariant } from '../../sim/check/paxos/index.js';
-import { BUG_SCENARIOS, forgottenPromise } from './scenarios.js';
+import { BUG_SCENARIOS, bugRunOptions, forgottenPromise } from './scenarios.js';
 
 /** The invariant each bug's seed scenario breaks first, and the others it breaks later. */
 const EXPECTED: Record<PaxosBug, { first: PaxosInvariant; also: PaxosInvariant[] }> = {
@@ -30,6 +30,18 @@ describe('injectable Paxos bugs: each seed scenario (PROTOCOLS.md §12) breaks i
       const run = BUG_SCENARIOS[bug](bug, false);
       const seen = new Set(run.invariants.violations.map((v) => v.invariant));
       for (const invariant of [EXPECTED[bug].first, ...EXPECTED[bug].also]) expect(seen, invariant).toContain(invariant);
+    });
+
+    it(`${bug}: the checker finds the same violations from bare records (no events kept, no event listener)`, () => {
+      const kept = BUG_SCENARIOS[bug](bug, false).invariants.violations;
+      bugRunOptions.keepTrace = false;
+      try {
+        const bare = BUG_SCENARIOS[bug](bug, false);
+        expect(bare.cluster.trace.keepEvents).toBe(false);
+        expect(bare.invariants.violations).toEqual(kept);
+      } finally {
+        bugRunOptions.keepTrace = true;
+      }
     });
 
     it(`${bug}: the same fault script on the correct protocol breaks nothing`, () => {

@@ -90,7 +90,7 @@ export function scriptedCluster(options: RigOptions & { timeoutsUs: number[] }):
     factory: (id) => new PaxosNode(id, { ...config, electionTimeoutUs: timeoutsUs[id] }),
     network: { ...FAST_NETWORK, ...CONSTANT_NETWORK, ...options.network },
     storage: options.storage ?? CONSTANT_STORAGE,
-    keepTrace: true,
+    keepTrace: options.keepTrace ?? true,
     meta: { protocol: 'paxos' },
   });
 }

@@ -184,9 +184,16 @@ export interface BugRun {
   invariants: PaxosInvariantChecker;
 }
 
+/**
+ * Whether bug runs keep their events (they do, so tests can read the violation events).
+ * Without, the checker is the trace's only listener and reads bare records
+ * (TraceRecorder.listenRecords), as in the benchmark: a test runs both ways.
+ */
+export const bugRunOptions = { keepTrace: true };
+
 function bugCluster(bug: PaxosBug | null, timeoutsUs: number[], halt: boolean): BugRun {
   const config = paxosConfig({ bugs: bug === null ? [] : [bug] });
-  const cluster = scriptedCluster({ timeoutsUs, config });
+  const cluster = scriptedCluster({ timeoutsUs, config, keepTrace: bugRunOptions.keepTrace });
   const invariants = attachPaxosInvariants(cluster, { halt });
   return { cluster, invariants };
 }

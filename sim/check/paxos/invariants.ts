@@ -6,9 +6,13 @@
  * `votes` from the acceptors' `accepted` events, `maxBal` from their `promise` and
  * `accepted` events — and decides itself what is chosen: a value is chosen in a slot
  * when a quorum of acceptors voted for it in one ballot. Votes are never forgotten,
- * even when a buggy acceptor forgets them after a restart. Per slot it keeps the
- * ballots voted in (a handful), so each event costs O(ballots² · N) for its slot:
- * amortized O(1) in a run with a stable leader.
+ * even when a buggy acceptor forgets them after a restart. Per slot (an array indexed
+ * by slot) it keeps the ballots voted in (a handful), each with its voters in arrival
+ * order, so an event touches only its own slot: O(ballots² · N) there at worst, and
+ * with a stable leader (one ballot per slot) constant work: SafeAt at the ballot below,
+ * where nobody voted, is one compare with the quorum-th highest maxBal (which changes
+ * only when a maxBal grows). It reads records by their fields (a record listener), so
+ * checking builds no event object per record.
  *
  * | invariant           | meaning (what is checked)                                                             |
  * |---------------------|---------------------------------------------------------------------------------------|
@@ -42,32 +46,33 @@ export interface PaxosViolation {
 }
 
 interface BallotVotes {
-  readonly value: string;
-  readonly label: string;
-  /** Voter → seq of its accepted event. */
-  readonly voters: Map<number, number>;
-  chosen: boolean;
-}
-
-interface Chosen {
   readonly ballot: number;
   readonly value: string;
   readonly label: string;
-  readonly seqs: number[];
+  /** The voters, in the order their votes arrived (a quorum is a handful: an array's scan beats a map), and the seq of each one's accepted event. */
+  readonly voters: number[];
+  readonly voterSeqs: number[];
+  /** How many voters it had when it became chosen (0: not chosen): those are its quorum. */
+  chosenBy: number;
 }
 
 interface SlotState {
-  /** Votes per ballot, in the order ballots first appeared. */
-  readonly ballots: Map<number, BallotVotes>;
+  /** Votes per ballot, in the order ballots first appeared (usually one). */
+  readonly ballots: BallotVotes[];
   /** The first (ballot, value) seen chosen. */
-  chosen: Chosen | null;
-  /** Every (ballot, value) chosen here (more than one value only when Consensus broke). */
-  allChosen: Chosen[];
-  /** The first value a node learned or executed here. */
-  learned: { value: string; node: number; seq: number } | null;
+  chosen: BallotVotes | null;
+  /** Every later (ballot, value) chosen here, in order (more than one value only when Consensus broke). */
+  moreChosen: BallotVotes[] | null;
+  /** The first value a node learned or executed here (null: none yet), who did and in which event. */
+  learnedValue: string | null;
+  learnedNode: number;
+  learnedSeq: number;
   /** Invariants already reported for this slot. */
   reported: Set<PaxosInvariant> | null;
 }
+
+/** A record's fields as the checker reads them (a trace event is one too). */
+type Fields = Readonly<Record<string, unknown>>;
 
 /** What the online checker needs from a cluster (any protocol's message type). */
 export interface CheckedCluster {
@@ -78,13 +83,28 @@ export interface CheckedCluster {
   afterEvent(hook: () => void): void;
 }
 
+/**
+ * Slots are small dense integers: their states live in an array indexed by slot (no
+ * hashing per event); any other key (a hand-made trace's) in a map beside it.
+ */
+function isArraySlot(slot: number): boolean {
+  return slot >= 0 && slot <= 0x3fffffff && slot === (slot | 0);
+}
+
 export class PaxosInvariantChecker {
   readonly violations: PaxosViolation[] = [];
   private readonly quorum: number;
-  private readonly slots = new Map<number, SlotState>();
+  private readonly slots: (SlotState | undefined)[] = [];
+  private readonly otherSlots = new Map<unknown, SlotState>();
   /** Per acceptor: highest ballot promised or voted in (TLA+'s maxBal), and the event that showed it. */
   private readonly maxBal: number[];
   private readonly maxBalSeq: number[];
+  /**
+   * The quorum-th highest maxBal over the acceptors: a quorum has maxBal ≥ it, so a
+   * ballot c below it has a quorum that promised above c (what SafeAt asks of a ballot
+   * with no votes). maxBal only grows, so it is recomputed only when one grows.
+   */
+  private quorumMaxBal = 0;
   private readonly promiseReported = new Set<number>();
   /** Per slot, the txn the first server to execute it applied (undefined: a no-op, a read, a move, or a txn discarded as stale or refused as SESSIONMOVED). */
   private readonly executed = new Map<number, unknown>();
@@ -96,6 +116,7 @@ export class PaxosInvariantChecker {
     this.quorum = quorumSize(servers);
     this.maxBal = new Array<number>(servers).fill(0);
     this.maxBalSeq = new Array<number>(servers).fill(-1);
+    this.quorumMaxBal = this.computeQuorumMaxBal();
   }
 
   /**
@@ -107,106 +128,137 @@ export class PaxosInvariantChecker {
   }
 
   observe(event: TraceEvent): void {
-    switch (event.kind) {
+    this.observeRecord(event.timeUs, event.seq, event.node, event.kind, event);
+  }
+
+  /** One record, given as its head and its fields (the trace recorder's record listeners call this: no event object is built). */
+  observeRecord(timeUs: number, seq: number, node: number, kind: string, fields: Fields): void {
+    switch (kind) {
       case 'promise':
-        this.onPromise(event);
+        this.onPromise(timeUs, seq, node, fields.ballot as number);
         return;
       case 'accepted':
-        this.onVote(event);
+        this.onVote(timeUs, seq, node, fields);
         return;
       case 'chosen':
-        this.onLearn(event, event.slot as number, 'learned');
+        this.onLearn(timeUs, seq, node, fields.slot as number, fields.value as string, 'learned');
         return;
-      case 'commit':
-        if (typeof event.value === 'string') this.onLearn(event, event.index as number, 'executed');
-        if (!this.executed.has(event.index as number)) this.executed.set(event.index as number, event.command === 'txn' && event.stale !== true && event.moved !== true ? event.txn : undefined);
+      case 'commit': {
+        const index = fields.index as number;
+        if (typeof fields.value === 'string') this.onLearn(timeUs, seq, node, index, fields.value, 'executed');
+        if (!this.executed.has(index)) this.executed.set(index, fields.command === 'txn' && fields.stale !== true && fields.moved !== true ? fields.txn : undefined);
         return;
+      }
     }
   }
 
   private slot(slot: number): SlotState {
-    let state = this.slots.get(slot);
+    const inArray = isArraySlot(slot);
+    let state = inArray ? this.slots[slot] : this.otherSlots.get(slot);
     if (state === undefined) {
-      state = { ballots: new Map(), chosen: null, allChosen: [], learned: null, reported: null };
-      this.slots.set(slot, state);
+      state = { ballots: [], chosen: null, moreChosen: null, learnedValue: null, learnedNode: -1, learnedSeq: -1, reported: null };
+      if (inArray) this.slots[slot] = state;
+      else this.otherSlots.set(slot, state);
     }
     return state;
   }
 
-  private onPromise(event: TraceEvent): void {
-    const acceptor = event.node;
-    const ballot = event.ballot as number;
+  private onPromise(timeUs: number, seq: number, acceptor: number, ballot: number): void {
     if (ballot < this.maxBal[acceptor] && !this.promiseReported.has(acceptor)) {
       this.promiseReported.add(acceptor);
-      this.report('PromisesMonotone', undefined, [this.maxBalSeq[acceptor], event.seq], event.timeUs,
+      this.report('PromisesMonotone', undefined, [this.maxBalSeq[acceptor], seq], timeUs,
         `acceptor ${acceptor} promised ballot ${ballot} after it had promised or voted in ballot ${this.maxBal[acceptor]}: a forgotten promise (was it persisted before the reply?)`);
     }
-    this.raiseMaxBal(acceptor, ballot, event.seq);
+    this.raiseMaxBal(acceptor, ballot, seq);
   }
 
   private raiseMaxBal(acceptor: number, ballot: number, seq: number): void {
     if (ballot > this.maxBal[acceptor]) {
       this.maxBal[acceptor] = ballot;
       this.maxBalSeq[acceptor] = seq;
+      this.quorumMaxBal = this.computeQuorumMaxBal();
     }
   }
 
-  private onVote(event: TraceEvent): void {
-    const acceptor = event.node;
-    const slotIndex = event.slot as number;
-    const ballot = event.ballot as number;
-    const value = event.value as string;
-    const label = typeof event.label === 'string' ? event.label : value;
+  /** The highest b such that at least a quorum of acceptors have maxBal ≥ b (or -Infinity). */
+  private computeQuorumMaxBal(): number {
+    let best = Number.NEGATIVE_INFINITY;
+    for (let a = 0; a < this.servers; a++) {
+      const candidate = this.maxBal[a];
+      if (!(candidate > best)) continue;
+      let atLeast = 0;
+      for (let other = 0; other < this.servers; other++) if (this.maxBal[other] >= candidate) atLeast++;
+      if (atLeast >= this.quorum) best = candidate;
+    }
+    return best;
+  }
+
+  private onVote(timeUs: number, seq: number, acceptor: number, fields: Fields): void {
+    const slotIndex = fields.slot as number;
+    const ballot = fields.ballot as number;
+    const value = fields.value as string;
+    const label = typeof fields.label === 'string' ? fields.label : value;
     const slot = this.slot(slotIndex);
-    let votes = slot.ballots.get(ballot);
+    let votes = ballotVotes(slot, ballot);
     if (votes !== undefined && votes.value !== value) {
-      const [other, otherSeq] = votes.voters.entries().next().value as [number, number];
-      this.report('OneValuePerBallot', slot, [otherSeq, event.seq], event.timeUs,
-        `slot ${slotIndex}, ballot ${ballot}: acceptor ${acceptor} voted for ${describe(value, label)} but acceptor ${other} voted for ${describe(votes.value, votes.label)} in the same ballot`, slotIndex);
-      this.raiseMaxBal(acceptor, ballot, event.seq);
+      this.report('OneValuePerBallot', slot, [votes.voterSeqs[0], seq], timeUs,
+        `slot ${slotIndex}, ballot ${ballot}: acceptor ${acceptor} voted for ${describe(value, label)} but acceptor ${votes.voters[0]} voted for ${describe(votes.value, votes.label)} in the same ballot`, slotIndex);
+      this.raiseMaxBal(acceptor, ballot, seq);
       return;
     }
-    for (const chosen of slot.allChosen) {
-      if (ballot <= chosen.ballot || value === chosen.value) continue;
-      this.report('ChosenStaysChosen', slot, [...chosen.seqs, event.seq], event.timeUs,
-        `slot ${slotIndex}: ${describe(chosen.value, chosen.label)} was chosen at ballot ${chosen.ballot}, yet acceptor ${acceptor} voted for ${describe(value, label)} at higher ballot ${ballot}`, slotIndex);
-      break;
-    }
+    if (slot.chosen !== null) this.checkChosenStaysChosen(timeUs, seq, acceptor, slotIndex, slot, ballot, value, label);
     if (votes === undefined) {
-      votes = { value, label, voters: new Map(), chosen: false };
-      slot.ballots.set(ballot, votes);
+      votes = { ballot, value, label, voters: [], voterSeqs: [], chosenBy: 0 };
+      slot.ballots.push(votes);
     }
-    if (!votes.voters.has(acceptor)) votes.voters.set(acceptor, event.seq);
-    this.raiseMaxBal(acceptor, ballot, event.seq);
-    if (!votes.chosen && votes.voters.size >= this.quorum) this.onChosen(event, slotIndex, slot, ballot, votes);
-    this.checkVotesSafe(event, slotIndex, slot, ballot);
+    if (!votes.voters.includes(acceptor)) {
+      votes.voters.push(acceptor);
+      votes.voterSeqs.push(seq);
+    }
+    this.raiseMaxBal(acceptor, ballot, seq);
+    if (votes.chosenBy === 0 && votes.voters.length >= this.quorum) this.onChosen(timeUs, slotIndex, slot, votes);
+    this.checkVotesSafe(timeUs, seq, slotIndex, slot, ballot);
   }
 
-  private onChosen(event: TraceEvent, slotIndex: number, slot: SlotState, ballot: number, votes: BallotVotes): void {
-    votes.chosen = true;
-    const seqs = [...votes.voters.values()];
-    slot.allChosen.push({ ballot, value: votes.value, label: votes.label, seqs });
-    if (slot.chosen === null) {
-      slot.chosen = slot.allChosen[0];
+  private checkChosenStaysChosen(timeUs: number, seq: number, acceptor: number, slotIndex: number, slot: SlotState, ballot: number, value: string, label: string): void {
+    const more = slot.moreChosen;
+    for (let i = -1; i < (more === null ? 0 : more.length); i++) {
+      const chosen = i < 0 ? slot.chosen! : more![i];
+      if (ballot <= chosen.ballot || value === chosen.value) continue;
+      this.report('ChosenStaysChosen', slot, [...quorumSeqs(chosen), seq], timeUs,
+        `slot ${slotIndex}: ${describe(chosen.value, chosen.label)} was chosen at ballot ${chosen.ballot}, yet acceptor ${acceptor} voted for ${describe(value, label)} at higher ballot ${ballot}`, slotIndex);
       return;
     }
-    if (slot.chosen.value === votes.value) return;
-    this.report('Consensus', slot, [...slot.chosen.seqs, ...seqs], event.timeUs,
-      `slot ${slotIndex} has two chosen values: ${describe(slot.chosen.value, slot.chosen.label)} at ballot ${slot.chosen.ballot} ` +
-        `and ${describe(votes.value, votes.label)} at ballot ${ballot} (voters ${[...votes.voters.keys()].join(', ')})`, slotIndex);
+  }
+
+  private onChosen(timeUs: number, slotIndex: number, slot: SlotState, votes: BallotVotes): void {
+    votes.chosenBy = votes.voters.length;
+    if (slot.chosen === null) {
+      slot.chosen = votes;
+      return;
+    }
+    (slot.moreChosen ??= []).push(votes);
+    const first = slot.chosen;
+    if (first.value === votes.value) return;
+    this.report('Consensus', slot, [...quorumSeqs(first), ...quorumSeqs(votes)], timeUs,
+      `slot ${slotIndex} has two chosen values: ${describe(first.value, first.label)} at ballot ${first.ballot} ` +
+        `and ${describe(votes.value, votes.label)} at ballot ${votes.ballot} (voters ${votes.voters.join(', ')})`, slotIndex);
   }
 
   /** Re-checks SafeAt for every vote the new vote at `newBallot` can affect: those at ballots ≥ it. */
-  private checkVotesSafe(event: TraceEvent, slotIndex: number, slot: SlotState, newBallot: number): void {
+  private checkVotesSafe(timeUs: number, seq: number, slotIndex: number, slot: SlotState, newBallot: number): void {
     if (slot.reported?.has('VotesSafe')) return;
-    for (const [ballot, votes] of slot.ballots) {
+    const ballots = slot.ballots;
+    for (let i = 0; i < ballots.length; i++) {
+      const votes = ballots[i];
+      const ballot = votes.ballot;
       if (ballot < newBallot) continue;
       const unsafeAt = this.unsafeBallotBelow(slot, ballot, votes.value);
       if (unsafeAt === null) continue;
-      const seqs = [...(slot.ballots.get(unsafeAt)?.voters.values() ?? []), ...votes.voters.values(), event.seq];
-      const other = slot.ballots.get(unsafeAt);
+      const other = ballotVotes(slot, unsafeAt);
+      const seqs = [...(other?.voterSeqs ?? []), ...votes.voterSeqs, seq];
       const why = other !== undefined && other.value !== votes.value ? `${describe(other.value, other.label)} is chosen or still choosable at ballot ${unsafeAt}` : `no quorum had promised above ballot ${unsafeAt}`;
-      this.report('VotesSafe', slot, [...new Set(seqs)].sort((a, b) => a - b), event.timeUs,
+      this.report('VotesSafe', slot, [...new Set(seqs)].sort((a, b) => a - b), timeUs,
         `slot ${slotIndex}: the vote for ${describe(votes.value, votes.label)} at ballot ${ballot} is not safe: ${why}`, slotIndex);
       return;
     }
@@ -214,35 +266,45 @@ export class PaxosInvariantChecker {
 
   /** A ballot c < b at which a value other than v is chosen or choosable, or null if SafeAt(b, v). */
   private unsafeBallotBelow(slot: SlotState, b: number, v: string): number | null {
-    for (const c of slot.ballots.keys()) if (c < b && !this.noneOtherChoosableAt(slot, c, v)) return c;
+    const ballots = slot.ballots;
+    for (let i = 0; i < ballots.length; i++) {
+      const c = ballots[i].ballot;
+      if (c < b && !this.noneOtherChoosableAt(slot, c, v)) return c;
+    }
     if (b - 1 >= 0 && !this.noneOtherChoosableAt(slot, b - 1, v)) return b - 1;
     return null;
   }
 
   /** Voting.tla's NoneOtherChoosableAt(c, v): a quorum each of which voted v at c or cannot vote at c any more. */
   private noneOtherChoosableAt(slot: SlotState, c: number, v: string): boolean {
-    const votes = slot.ballots.get(c);
+    const votes = ballotVotes(slot, c);
+    // Nobody voted at c here: a quorum must have promised (or voted) above c.
+    if (votes === undefined) return this.quorumMaxBal > c;
     let count = 0;
     for (let acceptor = 0; acceptor < this.servers; acceptor++) {
-      const voted = votes !== undefined && votes.voters.has(acceptor);
+      const voted = votes.voters.includes(acceptor);
       if (voted ? votes.value === v : this.maxBal[acceptor] > c) count++;
     }
     return count >= this.quorum;
   }
 
-  private onLearn(event: TraceEvent, slotIndex: number, verb: 'learned' | 'executed'): void {
-    const value = event.value as string;
+  private onLearn(timeUs: number, seq: number, node: number, slotIndex: number, value: string, verb: 'learned' | 'executed'): void {
     const slot = this.slot(slotIndex);
-    const chosenHere = slot.chosen !== null && (slot.chosen.value === value || slot.allChosen.some((c) => c.value === value));
+    const chosen = slot.chosen;
+    const chosenHere = chosen !== null && (chosen.value === value || (slot.moreChosen?.some((c) => c.value === value) ?? false));
     if (!chosenHere) {
-      const what = slot.chosen === null ? 'nothing is chosen there yet' : `the chosen value is ${describe(slot.chosen.value, slot.chosen.label)}`;
-      this.report('LearnersAgree', slot, [event.seq], event.timeUs,
-        `node ${event.node} ${verb} ${value} in slot ${slotIndex}, but ${what} (no quorum voted for it in one ballot)`, slotIndex);
-    } else if (slot.learned !== null && slot.learned.value !== value) {
-      this.report('LearnersAgree', slot, [slot.learned.seq, event.seq], event.timeUs,
-        `slot ${slotIndex}: node ${event.node} ${verb} ${value} but node ${slot.learned.node} learned ${slot.learned.value}`, slotIndex);
+      const what = chosen === null ? 'nothing is chosen there yet' : `the chosen value is ${describe(chosen.value, chosen.label)}`;
+      this.report('LearnersAgree', slot, [seq], timeUs,
+        `node ${node} ${verb} ${value} in slot ${slotIndex}, but ${what} (no quorum voted for it in one ballot)`, slotIndex);
+    } else if (slot.learnedValue !== null && slot.learnedValue !== value) {
+      this.report('LearnersAgree', slot, [slot.learnedSeq, seq], timeUs,
+        `slot ${slotIndex}: node ${node} ${verb} ${value} but node ${slot.learnedNode} learned ${slot.learnedValue}`, slotIndex);
     }
-    if (slot.learned === null) slot.learned = { value, node: event.node, seq: event.seq };
+    if (slot.learnedValue === null) {
+      slot.learnedValue = value;
+      slot.learnedNode = node;
+      slot.learnedSeq = seq;
+    }
   }
 
   private report(invariant: PaxosInvariant, slot: SlotState | undefined, seqs: number[], timeUs: number, message: string, slotIndex?: number): void {
@@ -258,13 +320,25 @@ export class PaxosInvariantChecker {
 
   /** The checker's view of a slot, for tests and the lab: the chosen value and the votes per ballot. */
   slotView(slot: number): { chosen: string | null; ballots: { ballot: number; value: string; voters: number[] }[] } | undefined {
-    const state = this.slots.get(slot);
+    const state = isArraySlot(slot) ? this.slots[slot] : this.otherSlots.get(slot);
     if (state === undefined) return undefined;
     return {
       chosen: state.chosen?.value ?? null,
-      ballots: [...state.ballots].map(([ballot, votes]) => ({ ballot, value: votes.value, voters: [...votes.voters.keys()].sort((a, b) => a - b) })),
+      ballots: state.ballots.map((votes) => ({ ballot: votes.ballot, value: votes.value, voters: [...votes.voters].sort((a, b) => a - b) })),
     };
   }
+}
+
+/** The votes of `ballot` in a slot (a slot has a ballot or two: a scan). */
+function ballotVotes(slot: SlotState, ballot: number): BallotVotes | undefined {
+  const ballots = slot.ballots;
+  for (let i = 0; i < ballots.length; i++) if (ballots[i].ballot === ballot) return ballots[i];
+  return undefined;
+}
+
+/** The seqs of the accepted events that chose a (ballot, value): its first chosenBy voters'. */
+function quorumSeqs(votes: BallotVotes): number[] {
+  return votes.voterSeqs.slice(0, votes.chosenBy);
 }
 
 function describe(value: string, label: string): string {
@@ -284,7 +358,8 @@ export function attachPaxosInvariants(cluster: CheckedCluster, options: PaxosInv
   const halt = options.halt ?? true;
   const pending: PaxosViolation[] = [];
   const checker = new PaxosInvariantChecker(cluster.size, (violation) => pending.push(violation));
-  cluster.trace.listen((event) => checker.observe(event));
+  // Record fields are enough: no event object is built for the checker.
+  cluster.trace.listenRecords((timeUs, seq, node, kind, fields) => checker.observeRecord(timeUs, seq, node, kind, fields));
   // Recorded after the event that caused it, never from inside the trace listener
   // (that would interleave with the event being recorded).
   cluster.afterEvent(() => {
