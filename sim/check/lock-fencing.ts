@@ -157,9 +157,9 @@ function leaderPausedUs(expiry: ClientExpiry, sessionTimeoutUs: number): number 
  * the session timeout, from the server the client was connected to — a server cut off
  * from it — or that was itself paused for at least half the timeout before it proposed
  * the close (a report it got on waking was sent before its pause), while the server went
- * on answering the client's pings —
- * and the session ended at the servers before the later holder took the role. Needs the
- * run's expiries and session ends; without them nothing is named.
+ * on answering the client's pings — and the session ended at the servers before the later
+ * holder took the role. Needs the run's expiries and session ends; without them nothing is
+ * named.
  */
 export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | undefined): ClientExpiry | undefined {
   const earlier = overlap.clients[0];
