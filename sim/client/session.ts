@@ -297,6 +297,23 @@ export class ZkClient implements ClientEndpoint {
     return pingIntervalUs(this.sessionTimeoutUs);
   }
 
+  /**
+   * ClientCnxn checks the read timeout on every turn of its loop (it selects for at most
+   * the time left), not only when it pings: a server silent for readTimeout is left then,
+   * not at the next ping up to a third of the session later (obsrecipes zab 2057: a
+   * watcher stayed 130 ms on a paused server). A request in flight has its own check
+   * (watchReadTimeout).
+   */
+  private checkSilenceBeforeNextPing(): void {
+    const dueUs = Math.floor(this.lastHeardUs + this.readTimeoutUs) + 1;
+    if (dueUs >= this.cluster.nowUs + this.pingIntervalUs) return;
+    const attempt = this.attempt;
+    this.at(Math.max(this.cluster.nowUs + 1, dueUs), () => {
+      if (attempt !== this.attempt || !this.connected || this.pending !== null || this.stopped) return;
+      if (this.cluster.nowUs - this.lastHeardUs > this.readTimeoutUs) this.moveToAnotherServer(0);
+    });
+  }
+
   private startPinging(): void {
     if (this.pinging) return;
     this.pinging = true;
@@ -311,6 +328,7 @@ export class ZkClient implements ClientEndpoint {
           this.moveToAnotherServer(0);
         } else {
           this.cluster.clientSend(this.server, this.request({ kind: 'ping', sessionId: this.sessionId }));
+          this.checkSilenceBeforeNextPing();
         }
       }
       this.at(this.cluster.nowUs + this.pingIntervalUs, tick);

@@ -86,7 +86,7 @@ describe('a cut-off server that explains an overlap', () => {
 });
 
 const FIXTURES: [string, 'zab' | 'paxos', RegExp][] = [
-  ['zab-latch-leader-paused-expires-served-session.json', 'zab', /client 0's server 1 went on answering its pings, but leader 2 was paused from 481\.0 ms to 561\.0 ms and received none of its touch reports meanwhile, so the leader expired its session \(timeout 100\.0 ms\) at 561\.0 ms and client 3 became leader/],
+  ['zab-latch-leader-paused-expires-served-session.json', 'zab', /client 0's server 0 went on answering its pings, but leader 2 was paused from 481\.0 ms to 561\.0 ms and received none of its touch reports meanwhile, so the leader expired its session \(timeout 100\.0 ms\) at 561\.0 ms and client 2 became leader/],
   ['zab-lock-holder-server-cut-off.json', 'zab', /client 1's server 0 went on answering its pings, but leader 2 had received none of its touch reports for \d+\.\d ms \(the server cut off from it, or the leader paused\), so the leader expired its session \(timeout 15\.0 ms\) at 588\.0 ms and client 0 acquired the lock/],
   ['paxos-lock-holder-server-cut-off.json', 'paxos', /client 0's server 4 went on answering its pings, but leader 2 had received none of its touch reports .* at 320\.0 ms and client 18 acquired the lock/],
 ];
