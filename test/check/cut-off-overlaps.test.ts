@@ -67,6 +67,8 @@ describe('a cut-off server that explains an overlap', () => {
     watch.delivered(1, 2, 586_000, 'HeartbeatAck');
     watch.delivered(0, 1, 586_500, 'PING'); // to another server: not the leader's silence
     watch.delivered(0, 2, 586_600, 'ACK'); // carries no touches: the leader still has no report
+    watch.delivered(0, 2, 586_700, 'REQUEST'); // touches only its own session (another client's): no report of ours
+    watch.delivered(0, 2, 586_750, 'Forward');
     watch.proposed(2, { type: 'setData', path: '/a' }, 586_900);
     watch.proposed(2, { type: 'closeSession', sessionId: 11 }, 587_400);
     watch.proposed(2, { type: 'closeSession', sessionId: 12 }, 587_400);
