@@ -10,7 +10,7 @@
  * --generator picks where the searches draw their scenarios (sim/scenario/hunt.ts; the
  * default is the hunt's). --no-shrink measures the search alone.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { HUNT_GENERATORS, huntBug, type HuntGenerator, type HuntResult } from '../../sim/scenario/hunt.js';
@@ -78,13 +78,26 @@ export function markdown(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** Bad input on the command line: one line, exit 2. */
+class UsageError extends Error {}
+
+function positiveInt(argv: string[], name: string, fallback: number): number {
+  const text = flag(argv, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
 function main(argv: string[]): void {
-  const maxRuns = Number(flag(argv, '--runs') ?? 300);
-  const seeds = Number(flag(argv, '--seeds') ?? 10);
+  const maxRuns = positiveInt(argv, '--runs', 300);
+  const seeds = positiveInt(argv, '--seeds', 10);
   const onlyArg = flag(argv, '--only');
   const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
+  const known = new Set(allBugs().map((bug) => bug.name));
+  for (const name of only ?? []) if (!known.has(name)) throw new UsageError(`--only: unknown bug switch "${name}" (zablab bugs lists them)`);
   const generatorArg = flag(argv, '--generator');
-  if (generatorArg !== undefined && !(HUNT_GENERATORS as readonly string[]).includes(generatorArg)) throw new Error(`--generator must be one of ${HUNT_GENERATORS.join(', ')}`);
+  if (generatorArg !== undefined && !(HUNT_GENERATORS as readonly string[]).includes(generatorArg)) throw new UsageError(`--generator must be one of ${HUNT_GENERATORS.join(', ')}`);
   const generator = generatorArg as HuntGenerator | undefined;
   const started = performance.now();
   const rows = searchTable(maxRuns, seeds, only, (row) => process.stderr.write(`${row.bug}: ${row.found}/${row.seeds}${row.meanRuns !== null ? `, mean ${row.meanRuns.toFixed(1)} runs` : ''}\n`), { generator, shrink: !argv.includes('--no-shrink') });
@@ -106,4 +119,26 @@ export function replaceReadmeBlock(name: string, table: string): void {
   writeFileSync(readme, text.slice(0, from + start.length) + '\n' + table + '\n' + text.slice(to));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main(process.argv.slice(2));
+/**
+ * Run as a program (npm run bugzoo), not imported by a test. Both paths are resolved: `dist`
+ * is a symlink to the build (scripts/build-dist.mjs), so the module's own URL names the
+ * build's directory while argv names the link, and comparing them as given never matched:
+ * `npm run bugzoo` printed nothing and exited 0.
+ */
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bugzoo: ${error.message}\n`);
+    process.exit(2);
+  }
+}
