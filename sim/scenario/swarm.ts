@@ -26,7 +26,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { syncCrashFault } from './targets.js';
-import { paxosSessionFloorUs } from './protocols.js';
+import { grantedSessionTimeoutUs } from './protocols.js';
 import type { OpKind } from '../client/workload.js';
 import { RECIPES, type RecipeName } from '../client/recipes.js';
 import type { ReadMode } from '../client/protocol.js';
@@ -333,7 +333,7 @@ function drawWorkload(d: Draft, scenario: Scenario, frequentFaults: boolean, fau
   // Many operations of unknown outcome on one key are what the checker's search cannot
   // get through: frequent faults, short timeouts or sessions, or one hot key get fewer
   // clients; faults at all, at most six; and about one key per two clients.
-  const infoHeavy = frequentFaults || (requestTimeoutMs ?? 300) <= 100 || effectiveSessionMs(d, sessionTimeoutMs) <= 100;
+  const infoHeavy = frequentFaults || (requestTimeoutMs ?? 300) <= 100 || effectiveSessionMs(scenario, d.protocol, sessionTimeoutMs) <= 100;
   const clients = rng.intBetween(1, infoHeavy ? 3 : wholeTreeReads || hotKey ? 4 : faulty ? 6 : 8);
   // A single key with many unknown outcomes took the checker minutes (swarm zab 1950);
   // a request timeout shorter than an operation takes leaves nearly all of them unknown
@@ -405,7 +405,7 @@ function drawRecipeWorkload(d: Draft, scenario: Scenario): void {
   // A request timeout shorter than an operation takes leaves nearly every call unknown
   // and retried for ever: no recipe there (paxos 5286: a queue's history past the
   // checker's search; zab 4268, 14679: recipes that never finish).
-  const sessionMs = effectiveSessionMs(d, w.sessionTimeoutMs);
+  const sessionMs = effectiveSessionMs(scenario, d.protocol, w.sessionTimeoutMs);
   if ((w.requestTimeoutMs ?? 300) < 2 * operationNeedMs(d.timing)) return;
   const rolesHold = sessionMs >= 400 && sessionMs >= 4 * d.timing.hopMs;
   const pool = rolesHold ? RECIPES : RECIPES.filter((name) => !EXCLUSIVE_ROLES.includes(name));
@@ -452,7 +452,7 @@ function drawClientPauses(d: Draft, scenario: Scenario, faults: FaultAction[]): 
   if (w === undefined || recipes.length === 0 || !recipes.every((name) => PAUSE_PROOF.includes(name))) return;
   const rng = new Rng(`swarm/${d.protocol}/${scenario.seed}/client-pauses`);
   if (!rng.chance(0.5)) return;
-  const sessionMs = effectiveSessionMs(d, w.sessionTimeoutMs);
+  const sessionMs = effectiveSessionMs(scenario, d.protocol, w.sessionTimeoutMs);
   const count = rng.intBetween(1, 3);
   for (let i = 0; i < count; i++) {
     faults.push({ atMs: round(rng.next() * d.durationMs), action: 'pause-client', client: rng.int(w.clients), durationMs: round(sessionMs * rng.pick([0.25, 0.75, 1.5, 3])) });
@@ -645,14 +645,12 @@ function zabLimitNeedsMs(timing: Timing): [number, number] {
 }
 
 /**
- * The session timeout the servers grant: the client's (400 ms by default) within
- * ZooKeeper's bounds of 2 and 20 ticks (tickTime 20 ms for Paxos, which has no ticks of its own).
+ * The session timeout the servers grant: the client's (400 ms by default) within the
+ * bounds the protocol's servers are configured with (protocols.ts: 2 and 20 ticks, and a
+ * Paxos server's floor of four heartbeats). The scenario's cluster is drawn first.
  */
-function effectiveSessionMs(d: Draft, requestedMs: number | undefined): number {
-  const tickMs = d.protocol === 'zab' ? d.timing.tickMs : 20;
-  // A Paxos server grants at least four heartbeats (a quarter of the election timeout each): paxosSessionFloorUs.
-  const minMs = d.protocol === 'zab' ? 2 * tickMs : Math.max(2 * tickMs, paxosSessionFloorUs(Math.max(1, Math.round((d.timing.electionTimeoutMs * 1000) / 4))) / 1000);
-  return Math.min(Math.max(20 * tickMs, minMs), Math.max(minMs, requestedMs ?? 400));
+function effectiveSessionMs(scenario: Scenario, protocol: ProtocolName, requestedMs: number | undefined): number {
+  return grantedSessionTimeoutUs(scenario, protocol, Math.round((requestedMs ?? 400) * 1000)) / 1000;
 }
 
 /** What an operation takes in service: a few round trips and disk syncs (group commits queue up), in ms. */
@@ -702,7 +700,7 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   const w = scenario.workload;
   if (w !== undefined) expect.linearizable = true;
   const recipes = recipesOf(w);
-  const sessionMs = effectiveSessionMs(d, w?.sessionTimeoutMs);
+  const sessionMs = effectiveSessionMs(scenario, d.protocol, w?.sessionTimeoutMs);
   // Recipes never stop on their own where sessions expire at every hiccup (each expiry
   // deletes their ephemerals, which they make again) or a narrow zxid counter forces an
   // election every few dozen writes (each a hiccup): their traffic runs through the whole
