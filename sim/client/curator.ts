@@ -169,8 +169,9 @@ export class CuratorClient {
    * the created path (a string), ZooKeeper's error code, or a connection failure.
    * `untilAnswered`: past the policy's limit, keep trying with the same protected name
    * (what an application that must not lose the write does around Curator's call).
+   * Returns the protected prefix (`_c_<id>-`) every try of this create shares.
    */
-  createProtected(path: string, data: string, mode: CreateMode, done: (outcome: Outcome) => void, untilAnswered = false): void {
+  createProtected(path: string, data: string, mode: CreateMode, done: (outcome: Outcome) => void, untilAnswered = false): string {
     const slash = path.lastIndexOf('/');
     const parent = slash <= 0 ? '/' : path.slice(0, slash);
     const dir = parent === '/' ? '' : parent;
@@ -220,6 +221,7 @@ export class CuratorClient {
         });
       });
     attempt(true);
+    return prefix;
   }
 
   /** Deletes (guaranteed) every child of `parent` whose name starts with `prefix`. */

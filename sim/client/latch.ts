@@ -23,6 +23,13 @@ import { sortBySequence } from './lock.js';
 export interface LatchFlaws {
   /** Keeps leadership through SUSPENDED and LOST (a latch that ignores session loss). */
   ignoreConnectionLoss?: boolean;
+  /**
+   * Curator's LeaderLatch: a node of this latch's own other than its current one (a twin
+   * of the current create, or a node an earlier, superseded create made late) is treated
+   * as anyone's: ahead of ours it is the predecessor we wait on, and it never goes while
+   * our session lives.
+   */
+  waitOnOwnNodes?: boolean;
 }
 
 const LOCK_NAME = 'latch-';
@@ -34,6 +41,12 @@ export class LeaderLatch {
   private unsubscribe: (() => void) | null = null;
   /** Every reset starts a new generation; callbacks of older ones are ignored. */
   private generation = 0;
+  /**
+   * The protected prefix of every create this latch sent in its current session: a node
+   * carrying one that is not `ourPath` is ours and unwanted (see checkLeadership).
+   */
+  private ownPrefixes: string[] = [];
+  private ownPrefixesSession: number | undefined;
 
   /** `onLeadership(true)` when this latch becomes leader, `(false)` when it stops being one. */
   constructor(
@@ -73,9 +86,10 @@ export class LeaderLatch {
     const generation = ++this.generation;
     this.setLeadership(false);
     this.setNode(null, () => {});
-    this.curator.createProtected(`${this.latchPath}/${LOCK_NAME}`, this.data, 'ephemeral-sequential', (created) => {
+    const prefix = this.curator.createProtected(`${this.latchPath}/${LOCK_NAME}`, this.data, 'ephemeral-sequential', (created) => {
       if (generation !== this.generation) {
-        // Superseded (closed, or reset again) while creating: do not leave the node behind.
+        // Superseded (closed, or reset again) while creating: do not leave the node behind
+        // (a twin of it an earlier try made is found by ownNodes).
         if (created.ok && typeof created.output === 'string' && created.output.startsWith('/')) this.curator.guaranteedDelete(created.output, () => {});
         return;
       }
@@ -84,6 +98,11 @@ export class LeaderLatch {
       this.ourPath = created.output;
       this.getChildren(generation);
     });
+    const session = this.curator.zk.sessionId;
+    // Nodes of an earlier session go with it: only this session's prefixes are kept.
+    if (session !== this.ownPrefixesSession) this.ownPrefixes = [];
+    this.ownPrefixesSession = session;
+    this.ownPrefixes.push(prefix);
   }
 
   private getChildren(generation: number): void {
@@ -99,9 +118,9 @@ export class LeaderLatch {
     const sorted = sortBySequence(children, LOCK_NAME);
     const index = ourPath === null ? -1 : sorted.indexOf(ourPath.slice(this.latchPath.length + 1));
     if (index < 0) return this.reset();
-    const twins = protectedTwins(ourPath!.slice(this.latchPath.length + 1), sorted);
+    const twins = this.flaws.waitOnOwnNodes === true ? [] : this.ownNodes(ourPath!.slice(this.latchPath.length + 1), sorted);
     if (twins.length > 0) {
-      // Our own create's earlier node (curator.ts, protectedTwins): delete it and look again.
+      // Nodes of our own that are not ours to wait on (ownNodes): delete them and look again.
       return this.curator.guaranteedDeleteAll(
         twins.map((twin) => `${this.latchPath}/${twin}`),
         () => generation === this.generation && this.started && this.getChildren(generation),
@@ -132,6 +151,25 @@ export class LeaderLatch {
         this.getChildren(generation);
       }
     });
+  }
+
+  /**
+   * The children other than `ourName` that this latch made: a twin of our node (our
+   * create's earlier try: curator.ts, protectedTwins), or the node of an earlier create
+   * that ended without an answer, which a reset superseded, and which the leader applied
+   * late (latchmix zab 48: a create in flight at a leader paused for 20 ms; the reset's
+   * node came after it, so the latch watched its own orphan for ever). Either never goes
+   * while our session lives: ahead of ours we would wait on it, behind ours every other
+   * contender would once we leave. Curator's LeaderLatch has the same hole (its
+   * FindAndDeleteProtectedNodeInBackground runs only when a create gives up).
+   */
+  private ownNodes(ourName: string, children: readonly string[]): string[] {
+    const twins = protectedTwins(ourName, children);
+    if (this.ownPrefixesSession !== this.curator.zk.sessionId) return twins;
+    for (const child of children) {
+      if (child !== ourName && !twins.includes(child) && this.ownPrefixes.some((prefix) => child.startsWith(prefix))) twins.push(child);
+    }
+    return twins;
   }
 
   private setNode(path: string | null, done: () => void): void {

@@ -48,3 +48,27 @@ describe('a lock whose retried create left a twin ahead of its node (shortsessio
     expect(failedExpectations(result).map((e) => e.name)).toEqual(['every operation completes after healing']);
   });
 });
+
+describe('a latch whose superseded create left an orphan of its own ahead of its node (zab-latch-waits-on-own-orphan, seed 41)', () => {
+  const file = join(import.meta.dirname, '..', 'fixtures', 'regressions', 'zab-latch-waits-on-own-orphan.json');
+  const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+  const ids = (names: readonly string[], ours: readonly string[]) => names.filter((name) => ours.some((id) => name.startsWith(`_c_${id}`)));
+
+  it('deletes the nodes of its own but its current one: every elect completes', () => {
+    const result = runScenario(scenario, protocolAdapter('zab'), { keepTrace: true });
+    expect(failedExpectations(result)).toEqual([]);
+    // The story happened: client 5 listed nodes of two of its protected ids at once.
+    const listed = result.trace!.events.filter((e) => e.kind === 'complete' && e.client === 5 && e.f === 'getChildren' && Array.isArray(e.value));
+    const both = listed.find((e) => ids(e.value as string[], ['8359c347']).length > 0 && ids(e.value as string[], ['ccf14261']).length > 0);
+    expect(both).toBeDefined();
+    // …and deleted every node of its old id.
+    const deleted = result.trace!.events.filter((e) => e.kind === 'invoke' && e.client === 5 && e.f === 'delete').map((e) => (e.value as { path: string }).path);
+    expect(deleted.some((path) => path.startsWith('/election/_c_8359c347') && path.endsWith('0000000009'))).toBe(true);
+  });
+
+  it('with Curator’s LeaderLatch (waitOnOwnNodes) client 5 waits on its own orphan, and every contender behind it', () => {
+    const result = runScenario(scenario, protocolAdapter('zab'), { recipeFlaws: { latch: { waitOnOwnNodes: true } } });
+    expect(result.ops.pending).toBe(6);
+    expect(failedExpectations(result).map((e) => e.name)).toEqual(['every operation completes after healing']);
+  });
+});
