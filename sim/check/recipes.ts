@@ -271,6 +271,8 @@ export interface RecipeContext {
   readonly sessionExpiries?: ReadonlyMap<number, readonly ClientExpiry[]>;
   /** The workload's connect strings: client i knows only connectStrings[i % length] (absent: every server). */
   readonly connectStrings?: readonly (readonly number[])[];
+  /** Per client: when it connected (or reconnected) and to which server, as pairs [timeUs, server, …]. */
+  readonly clientConnections?: readonly (readonly number[])[];
 }
 
 /**
@@ -324,6 +326,7 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
   let unseen = 0;
   let throughLateServers = 0;
   let throughPausedWatcher = 0;
+  let throughReconnectedWatcher = 0;
   let slowestUs = 0;
   const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
   for (const expiry of expiries) {
@@ -359,14 +362,27 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
       if (pause.client === watcher && pause.fromUs < serversBoundUs && pause.toUs > Math.min(fromUs, seenFromUs)) wokeUs = Math.max(wokeUs, pause.toUs);
     }
     const pausedWatcher = wokeUs + graceUs > serversBoundUs;
-    const boundUs = pausedWatcher ? wokeUs + graceUs : serversBoundUs;
+    const pausedBoundUs = pausedWatcher ? wokeUs + graceUs : serversBoundUs;
+    // A watcher without a connection lists nothing either: one that connected again after
+    // the end reached its servers, having listed nothing since, learns from then on (its
+    // watch comes back with SetWatches, or its new session lists afresh). Swarm-like
+    // scenario, zab 210 of the lock-twin fixture's with the leader crashed: the watcher's
+    // server left service for an election, its 20 ms session expired meanwhile, and it
+    // was back only at 941.7 ms, 217 ms after its servers applied the member's close.
+    const learnFromUs = pausedWatcher ? wokeUs : lateServers ? reachableUs : Math.min(fromUs, seenFromUs);
+    const reconnectedUs = watcher === undefined ? -Infinity : reconnectedAfter(context.clientConnections?.[watcher], views, watcher, learnFromUs, gone?.atUs ?? untilUs);
+    const reconnectedWatcher = reconnectedUs + graceUs > pausedBoundUs;
+    const boundUs = reconnectedWatcher ? reconnectedUs + graceUs : pausedBoundUs;
     if (gone !== undefined && gone.atUs <= boundUs) {
-      slowestUs = Math.max(slowestUs, gone.atUs - (pausedWatcher ? wokeUs : lateServers ? reachableUs : Math.min(fromUs, seenFromUs)));
-      if (pausedWatcher) throughPausedWatcher++;
+      slowestUs = Math.max(slowestUs, gone.atUs - (reconnectedWatcher ? reconnectedUs : learnFromUs));
+      if (reconnectedWatcher) throughReconnectedWatcher++;
+      else if (pausedWatcher) throughPausedWatcher++;
       else if (lateServers) throughLateServers++;
       continue;
     }
-    const why = pausedWatcher
+    const why = reconnectedWatcher
+      ? `${ms(graceUs)} after the watcher, without a connection meanwhile, connected again (at ${ms(reconnectedUs)})`
+      : pausedWatcher
       ? `${ms(graceUs)} after the watcher, stopped meanwhile, woke (at ${ms(wokeUs)})`
       : lateServers
         ? `${ms(graceUs)} after the first of the watcher's servers applied its closeSession (at ${ms(reachableUs)})`
@@ -381,7 +397,8 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
   const unseenNote = unseen === 0 ? '' : `; ${unseen} expiry(ies) the watcher never saw (the member was back before it listed again: a watch fires once)`;
   const lateNote =
     (throughLateServers === 0 ? '' : `; ${throughLateServers} counted from when the first of the watcher's servers applied the end (none of them could tell it sooner: cut off, paused or rejoining)`) +
-    (throughPausedWatcher === 0 ? '' : `; ${throughPausedWatcher} counted from when the watcher, stopped meanwhile (pause-client), woke`);
+    (throughPausedWatcher === 0 ? '' : `; ${throughPausedWatcher} counted from when the watcher, stopped meanwhile (pause-client), woke`) +
+    (throughReconnectedWatcher === 0 ? '' : `; ${throughReconnectedWatcher} counted from when the watcher, without a connection meanwhile, connected again`);
   const summary =
     problems.length === 0
       ? expiries.length === 0
@@ -389,6 +406,28 @@ export function checkMembership(events: readonly HistoryEvent[], context: Recipe
         : `${expiries.length} member session(s) expired; the watcher saw each gone within the session timeout of its silence or of the last leader change (the slowest after ${ms(slowestUs)})${lateNote}${unseenNote}; ${views.length} listing(s)`
       : problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
   return { recipe: 'membership', verdict: problems.length === 0 ? 'holds' : 'violated', summary, windows: [], overlaps: [], maxOverlapUs: 0 };
+}
+
+/**
+ * The watcher's first connection after `fromUs` and before `beforeUs`, if it listed
+ * nothing between `fromUs` and that connection (so it had no server to learn through);
+ * -Infinity otherwise. `connections`: pairs [timeUs, server, …].
+ */
+function reconnectedAfter(
+  connections: readonly number[] | undefined,
+  views: readonly { atUs: number; watcher: number }[],
+  watcher: number,
+  fromUs: number,
+  beforeUs: number,
+): number {
+  if (connections === undefined) return -Infinity;
+  for (let i = 0; i + 1 < connections.length; i += 2) {
+    const atUs = connections[i];
+    if (atUs <= fromUs) continue;
+    if (atUs >= beforeUs) return -Infinity;
+    return views.some((view) => view.watcher === watcher && view.atUs > fromUs && view.atUs < atUs) ? -Infinity : atUs;
+  }
+  return -Infinity;
 }
 
 function lastWatcherBefore(views: readonly { atUs: number; watcher: number }[], untilUs: number): number | undefined {

@@ -80,6 +80,7 @@ export function recipeFromTrace(
     sessionEndsOfTrace(events, clientSessions),
     { scenario, protocol },
     clientExpiriesOfTrace(events, clientSessions, clientConnections),
+    numberLists(clientConnections) ? clientConnections : undefined,
   );
   const per = groups.map((group): RecipeGroupHistory => {
     const fs = new Set(RECIPE_OPS[group.recipe]);

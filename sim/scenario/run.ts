@@ -495,6 +495,7 @@ export function recipeContextOf(
   sessionEnds?: { ends: ReadonlyMap<number, readonly number[]>; atServers: ReadonlyMap<number, readonly ReadonlyMap<number, number>[]> },
   servers?: { scenario: Scenario; protocol: ProtocolName },
   expiries?: ReadonlyMap<number, readonly ClientExpiry[]>,
+  clientConnections?: readonly (readonly number[])[],
 ): RecipeContext {
   // The timeout the servers grant (2..20 ticks, Paxos at least four heartbeats), not the one asked for: a session expires on it.
   const requestedUs = spec?.session?.sessionTimeoutUs ?? DEFAULT_SESSION_OPTIONS.sessionTimeoutUs;
@@ -503,6 +504,7 @@ export function recipeContextOf(
     ...(sessionEnds !== undefined ? { sessionEndsUs: sessionEnds.ends, sessionEndsAtServersUs: sessionEnds.atServers } : {}),
     ...(expiries !== undefined ? { sessionExpiries: expiries } : {}),
     ...(spec?.connectStrings !== undefined && spec.connectStrings.length > 0 ? { connectStrings: spec.connectStrings } : {}),
+    ...(clientConnections !== undefined ? { clientConnections } : {}),
     sessionTimeoutUs: servers === undefined ? requestedUs : grantedSessionTimeoutUs(servers.scenario, servers.protocol, requestedUs),
     leaderChangesUs,
     clientPauses,
@@ -790,6 +792,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
           (workload?.clients ?? []).map((client) => client.connections),
           rt.expiries.proposals,
         ),
+    (workload?.clients ?? []).map((client) => client.connections),
   );
   const recipeReport = checkRecipes(groups, history, cluster.nowUs, recipeContext);
   const reads =

@@ -98,3 +98,37 @@ describe('membership with a watcher stopped meanwhile (pause-client)', () => {
     expect(result.recipe?.summary).toMatch(/expiry\(ies\) the watcher never saw/);
   });
 });
+
+describe('membership with a watcher that had no connection meanwhile (leader crash, lock-twin scenario zab 210)', () => {
+  // c1's session ends at 100 ms (it learns at 110); the watcher (client 0) lists nothing
+  // until it connects again at `backMs` and sees c1 gone at `backMs + 1`.
+  const events = (backMs: number, listedBetween = false): HistoryEvent[] => [
+    ev('ok', 1, 'join', 7, 0),
+    ev('invoke', 0, 'view', null, 50),
+    ev('ok', 0, 'view', ['c1'], 50),
+    ev('invoke', 1, 'expired', null, 110),
+    ev('ok', 1, 'expired', at(100), 110),
+    ...(listedBetween ? [ev('invoke', 0, 'view', null, 300), ev('ok', 0, 'view', ['c1'], 300)] : []),
+    ev('invoke', 0, 'view', null, backMs + 1),
+    ev('ok', 0, 'view', [], backMs + 1),
+  ];
+  const context = { sessionTimeoutUs: 20_000, leaderChangesUs: [] };
+  const connections = (backMs: number) => [[at(10), 0, at(backMs), 1], [at(5), 2]];
+
+  it('the bound runs from its reconnection: late but named, not failed', () => {
+    expect(checkMembership(events(900), context).summary).toMatch(/the watcher saw c1 gone only at 901\.0 ms/);
+    const report = checkMembership(events(900), { ...context, clientConnections: connections(900) });
+    expect(report.verdict).toBe('holds');
+    expect(report.summary).toMatch(/1 counted from when the watcher, without a connection meanwhile, connected again/);
+  });
+
+  it('not when it listed in between (it had a server then), nor for long after reconnecting', () => {
+    expect(checkMembership(events(900, true), { ...context, clientConnections: connections(900) }).verdict).toBe('violated');
+    const late = events(900);
+    late[late.length - 2] = ev('invoke', 0, 'view', null, 1200);
+    late[late.length - 1] = ev('ok', 0, 'view', [], 1200);
+    expect(checkMembership(late, { ...context, clientConnections: connections(900) }).summary).toMatch(/later than 200\.0 ms after the watcher, without a connection meanwhile, connected again \(at 900\.0 ms\)/);
+    // Another client's reconnection changes nothing.
+    expect(checkMembership(events(900), { ...context, clientConnections: [[at(10), 0], [at(5), 2, at(900), 1]] }).verdict).toBe('violated');
+  });
+});
