@@ -34,6 +34,13 @@ export interface BarrierFlaws {
   countReadyNode?: boolean;
   /** Leave passes as soon as its own node is deleted (no waiting for the others). */
   noLeaveWait?: boolean;
+  /**
+   * The re-create after LOST goes on after the member began to leave, and a leaving member
+   * that lists its own node waits for it like anyone's: a create applied after the leave's
+   * delete leaves our node there for ever, and every member waits (the lock-twin
+   * scenario with 5% loss, zab 596).
+   */
+  keepOwnNodeWhenLeaving?: boolean;
 }
 
 export class DistributedDoubleBarrier {
@@ -52,7 +59,15 @@ export class DistributedDoubleBarrier {
     curator.watchPath(this.readyPath, (event) => this.onEvent(event));
     curator.watchPath(barrierPath, (event) => this.onEvent(event));
     this.unsubscribe = curator.onConnectionState((state) => {
-      if (state === 'LOST' && (this.phase === 'entering' || this.phase === 'inside')) this.createOurNode(() => this.wakeup.wake());
+      if (state === 'LOST' && (this.phase === 'entering' || this.phase === 'inside')) {
+        // Only while still entering or inside: a create retried after we began to leave
+        // would make our node again behind the leave's delete.
+        const generation = this.generation;
+        this.createOurNode(
+          () => this.wakeup.wake(),
+          () => generation === this.generation && (this.phase === 'entering' || this.phase === 'inside'),
+        );
+      }
       else if (state === 'RECONNECTED') this.wakeup.wake();
     });
   }
@@ -124,6 +139,12 @@ export class DistributedDoubleBarrier {
       this.listMembers((members) => {
         if (generation !== this.generation) return;
         if (members.length === 0) return this.passLeave(done);
+        // Our own node again: a create of ours applied after the leave's delete (one that
+        // ended without an answer, retried or applied late). Curator's internalLeave
+        // deletes ours whenever it is listed; delete it again (guaranteed) and look again.
+        if (this.flaws.keepOwnNodeWhenLeaving !== true && members.includes(this.memberId)) {
+          return this.curator.guaranteedDelete(this.ourPath, () => look());
+        }
         this.wakeup.waitFor(look);
       });
     };
@@ -149,11 +170,12 @@ export class DistributedDoubleBarrier {
   }
 
   /** Our ephemeral node, parents created if needed; retried until answered (NODEEXISTS: a lost create made it). */
-  private createOurNode(done: () => void): void {
+  private createOurNode(done: () => void, wanted: () => boolean = () => true): void {
     const path = this.ourPath;
+    if (this.flaws.keepOwnNodeWhenLeaving !== true && !wanted()) return;
     this.curator.call({ f: 'create', value: { path, data: this.memberId }, req: { op: 'create', path, data: this.memberId, mode: 'ephemeral' } }, (created) => {
-      if (!created.ok) return this.curator.later(this.curator.policy.maxSleepUs, () => this.createOurNode(done));
-      if (created.output === 'NONODE') return this.curator.mkdirs(this.barrierPath, () => this.curator.later(0, () => this.createOurNode(done)));
+      if (!created.ok) return this.curator.later(this.curator.policy.maxSleepUs, () => this.createOurNode(done, wanted));
+      if (created.output === 'NONODE') return this.curator.mkdirs(this.barrierPath, () => this.curator.later(0, () => this.createOurNode(done, wanted)));
       done();
     });
   }

@@ -83,3 +83,24 @@ describe('DistributedDoubleBarrier', () => {
     expect(leaveEarly.recipe?.summary).toMatch(/passed leave of round \d+ at [\d.]+ ms, before client \d left/);
   });
 });
+
+describe('a member whose node is made again after it left (zab-double-barrier-node-made-again-after-leave, seed 596)', () => {
+  const file = new URL('../fixtures/regressions/zab-double-barrier-node-made-again-after-leave.json', import.meta.url);
+  const scenario = validateScenario(JSON.parse(readFileSync(file, 'utf8')), 'zab-double-barrier-node-made-again-after-leave');
+
+  it('stops making its node once it leaves, and deletes its own node when it lists it: every leave completes', () => {
+    const result = runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed, keepTrace: true });
+    expect(failedExpectations(result)).toEqual([]);
+    // The story happened: c6 learned its session expired while inside round 1, then left.
+    const c6 = result.history.filter((e) => e.process === 6);
+    const expired = c6.find((e) => e.f === 'expired' && e.type === 'ok');
+    const leave = c6.find((e) => e.f === 'leave' && e.type === 'invoke');
+    expect(expired?.timeUs).toBeLessThan(leave?.timeUs ?? 0);
+  });
+
+  it('with the old behaviour (keepOwnNodeWhenLeaving) c6 makes its node again behind its leave, and both members wait for ever', () => {
+    const result = runScenario(scenario, protocolAdapter('zab'), { seed: scenario.seed, recipeFlaws: { plainBarrier: {}, barrier: { keepOwnNodeWhenLeaving: true } } });
+    expect(result.ops.pending).toBe(2);
+    expect(failedExpectations(result).map((e) => e.name)).toEqual(['every operation completes after healing']);
+  });
+});
