@@ -17,7 +17,8 @@
  *   expired, the others passed both phases without it) still finds it when it comes back
  *   and passes, instead of waiting for ever for members that are gone.
  * - connection states: a member that learns its session expired (LOST) while entering or
- *   inside creates its node again (its ephemeral went with the session); Curator instead
+ *   inside creates its node again (its ephemeral went with the session), until it begins
+ *   to leave; a leaving member that lists its own node deletes it again; Curator instead
  *   fails the call with a ConnectionLossException and leaves the retry to the application.
  *
  * What ZooKeeper cannot promise: membership is an ephemeral node, so a member whose
