@@ -153,6 +153,23 @@ describe('Multi-Paxos: the replicated log', () => {
     expect(invariants.violations).toEqual([]);
   });
 
+  it('an acceptor that promised a newer ballot refuses the old leader\'s heartbeat, and the old leader steps down', () => {
+    // Pre-vote off, the link between the leader and one follower cut both ways: the follower
+    // elects itself with the third node's promise. The old leader still reaches that third
+    // node; its heartbeat is below the promise: Nack, and it must stop leading (else the
+    // third node's acks keep it "live" and it confirms read indexes of a ballot it lost).
+    const { cluster, invariants } = started(3, 7, { config: paxosConfig({ preVote: false }) });
+    runUntil(cluster, () => stableLeader(cluster) !== null, 300_000);
+    const old = stableLeader(cluster)!;
+    const rival = (old + 1) % 3;
+    cluster.cut([[old, rival], [rival, old]]);
+    const from = cluster.trace.events.length;
+    expect(runUntil(cluster, () => cluster.trace.events.slice(from).some((e) => e.kind === 'election' && e.node === rival), 500_000)).toBe(true);
+    runFor(cluster, 100_000);
+    expect(cluster.inspect(old).role).not.toBe('LEADER');
+    expect(invariants.violations).toEqual([]);
+  });
+
   it('a restarted node replays its chosen slots from disk, then catches up', () => {
     const { cluster, invariants } = started(3, 6);
     runUntil(cluster, () => stableLeader(cluster) !== null, 300_000);
