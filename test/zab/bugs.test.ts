@@ -17,10 +17,12 @@ import {
   resultOf,
   roundTrip,
   runUntil,
+  servingZab,
   writeAll,
   zabRig,
   type Rig,
 } from './harness.js';
+import type { ZabNode } from '../../sim/zab/node.js';
 
 function buggy(bugs: string[], options: { servers?: number; seed?: number; syncUs?: number } = {}): Rig & { leader: number } {
   const rig = zabRig({
@@ -321,5 +323,26 @@ describe('the checker on hand-built traces', () => {
       trace.add(30, 1, 'truncate', { zxid: makeZxid(1, cutTo), label: `1:${cutTo}`, dropped: 2 - cutTo });
       expect(rig.monitor!.violations.map((v) => `${v.invariant}@${v.node}`)).toContain('CommittedLogDurability@1');
     }
+  });
+});
+
+describe('the end-of-run Agreement check', () => {
+  it('reports two servers at the same zxid with different trees, which no delivery showed', () => {
+    const rig = servingZab({ seed: 5 });
+    const { cluster, leader, follower } = rig;
+    const client = connectClient(cluster, leader);
+    expect(writeAll(client, leader, ['/x']).size).toBe(1);
+    runFor(cluster, 50_000);
+    expect(rig.monitor!.finalCheck()).toEqual([]);
+    // A silent divergence (as a corrupt snapshot would leave): the follower's /x changes
+    // with no txn, at the zxid it already had.
+    const tree = (cluster.behavior(follower) as unknown as ZabNode).tree;
+    const zxid = tree.lastProcessedZxid;
+    tree.apply({ type: 'setData', path: '/x', data: 'corrupt', version: 9 }, zxid);
+    expect(cluster.inspect(follower).lastProcessedZxid).toBe(cluster.inspect(leader).lastProcessedZxid);
+    const found = rig.monitor!.finalCheck();
+    expect(found.length).toBeGreaterThan(0);
+    expect(new Set(found.map((v) => v.invariant))).toEqual(new Set(['Agreement']));
+    expect(found[0].message).toMatch(/at the end, servers \d and \d are both at zxid/);
   });
 });
