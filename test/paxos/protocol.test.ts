@@ -3,7 +3,7 @@ import type { ClientNotification } from '../../sim/client/protocol.js';
 import { attachPaxosInvariants } from '../../sim/check/paxos/index.js';
 import { checkPrimaryOrder } from '../../sim/check/primary-order.js';
 import { paxosConfig } from '../../sim/paxos/index.js';
-import { paxosCluster, resultOf, roundTrip, runUntil, stableLeader, TestClient, type Outcome } from './harness.js';
+import { paxosCluster, resultOf, roundTrip, runFor, runUntil, stableLeader, TestClient, type Outcome } from './harness.js';
 import { Workload } from './workload.js';
 import { faultArb, healAll, scheduleFaults } from './nemesis.js';
 import fc from 'fast-check';
@@ -133,6 +133,40 @@ describe('Multi-Paxos: the replicated log', () => {
     const caughtUp = cluster.trace.events.filter((e) => e.kind === 'chosen' && e.node === lagging && e.via === 'catch-up');
     expect(caughtUp.length).toBeGreaterThan(100);
     expect(Math.min(...caughtUp.map((e) => e.slot as number))).toBe(behind + 1);
+    expect(invariants.violations).toEqual([]);
+  });
+
+  it('a node cut off from the leader does not depose it (pre-vote: no grant while a leader is heard)', () => {
+    const { cluster, invariants } = started(3, 5);
+    runUntil(cluster, () => stableLeader(cluster) !== null, 300_000);
+    const leader = stableLeader(cluster)!;
+    const away = (leader + 1) % 3;
+    const from = cluster.trace.events.length;
+    // The leader's packets to it are held for ten election timeouts: it hears no leader and
+    // probes, but the other follower and the leader itself do hear one and refuse.
+    cluster.clog(leader, away, cluster.nowUs + 200_000);
+    runFor(cluster, 400_000);
+    const after = cluster.trace.events.slice(from);
+    expect(after.some((e) => e.kind === 'deliver' && e.type === 'Probe' && e.from === away)).toBe(true);
+    expect(after.filter((e) => e.kind === 'election')).toEqual([]);
+    expect(stableLeader(cluster)).toBe(leader);
+    expect(invariants.violations).toEqual([]);
+  });
+
+  it('an acceptor that promised a newer ballot refuses the old leader\'s heartbeat, and the old leader steps down', () => {
+    // Pre-vote off, the link between the leader and one follower cut both ways: the follower
+    // elects itself with the third node's promise. The old leader still reaches that third
+    // node; its heartbeat is below the promise: Nack, and it must stop leading (else the
+    // third node's acks keep it "live" and it confirms read indexes of a ballot it lost).
+    const { cluster, invariants } = started(3, 7, { config: paxosConfig({ preVote: false }) });
+    runUntil(cluster, () => stableLeader(cluster) !== null, 300_000);
+    const old = stableLeader(cluster)!;
+    const rival = (old + 1) % 3;
+    cluster.cut([[old, rival], [rival, old]]);
+    const from = cluster.trace.events.length;
+    expect(runUntil(cluster, () => cluster.trace.events.slice(from).some((e) => e.kind === 'election' && e.node === rival), 500_000)).toBe(true);
+    runFor(cluster, 100_000);
+    expect(cluster.inspect(old).role).not.toBe('LEADER');
     expect(invariants.violations).toEqual([]);
   });
 

@@ -48,6 +48,18 @@ describe('prepRequest', () => {
     expect(l.write({ op: 'delete', path: '/q-0000000000', version: 1 }, s).txn).toEqual({ type: 'delete', path: '/q-0000000000' });
   });
 
+  it('refuses at prep, as an error txn, what the tree would refuse at apply', () => {
+    // PrepRequestProcessor throws NoChildrenForEphemerals / NotEmpty before proposing: the
+    // log holds ZooKeeper's error txn, not a create or delete the tree refuses on apply.
+    const l = new Leader();
+    const s = l.session(1);
+    l.write({ op: 'create', path: '/e', data: '', mode: 'ephemeral' }, s);
+    l.write({ op: 'create', path: '/p', data: '', mode: 'persistent' }, s);
+    l.write({ op: 'create', path: '/p/c', data: '', mode: 'persistent' }, s);
+    expect(prepRequest(l.tree, { op: 'create', path: '/e/c', data: '', mode: 'persistent' }, s, 10)).toEqual({ type: 'error', code: 'NOCHILDRENFOREPHEMERALS' });
+    expect(prepRequest(l.tree, { op: 'delete', path: '/p', version: -1 }, s, 10)).toEqual({ type: 'error', code: 'NOTEMPTY' });
+  });
+
   it('sees earlier proposals once the leader applies them to its speculative tree', () => {
     // The leader preps two sequential creates before either commits: distinct names.
     const committed = new DataTree();

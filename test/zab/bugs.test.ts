@@ -17,10 +17,12 @@ import {
   resultOf,
   roundTrip,
   runUntil,
+  servingZab,
   writeAll,
   zabRig,
   type Rig,
 } from './harness.js';
+import type { ZabNode } from '../../sim/zab/node.js';
 
 function buggy(bugs: string[], options: { servers?: number; seed?: number; syncUs?: number } = {}): Rig & { leader: number } {
   const rig = zabRig({
@@ -212,7 +214,7 @@ describe('applyWritesLocally: a follower executes writes itself', () => {
 });
 
 /** A follower falls behind within the committed-log window and returns by DIFF. */
-function lagging(bugs: string[], crossEpoch: boolean): Rig {
+function lagging(bugs: string[], crossEpoch: boolean, away = crossEpoch ? 1 : 4, inNewEpoch = 1): Rig {
   // Five servers when the leader also fails: the other three still make a quorum.
   const n = crossEpoch ? 5 : 3;
   const rig = buggy(bugs, { seed: 17, servers: n });
@@ -224,16 +226,16 @@ function lagging(bugs: string[], crossEpoch: boolean): Rig {
   cluster.partition([[lag], cluster.serverIds.filter((id) => id !== lag)]);
   runUntil(cluster, () => cluster.inspect(lag).role === 'LOOKING', 1_000_000);
   // Across epochs, one txn in each: the learner's gap check (ZOOKEEPER-4925) only looks inside an epoch.
-  writeAll(client, leader, paths('b', crossEpoch ? 1 : 4));
+  if (away > 0) writeAll(client, leader, paths('b', away));
   if (crossEpoch) {
     // A new epoch while the follower is away: its DIFF spans two epochs.
     cluster.crash(leader);
     runUntil(cluster, () => establishedLeader(cluster) !== null, 2_000_000);
     restartServer(cluster, leader);
     leader = establishedLeader(cluster)!;
-    // The same session (no createSession txn): exactly one txn in the new epoch.
+    // The same session (no createSession txn): exactly these txns in the new epoch.
     expect(resultOf(roundTrip(client, (done) => client.connect(leader, done)))).toMatchObject({ kind: 'connected' });
-    expect(writeAll(client, leader, paths('c', 1)).size).toBe(1);
+    expect(writeAll(client, leader, paths('c', inNewEpoch)).size).toBe(inNewEpoch);
   }
   cluster.heal();
   runUntil(cluster, () => allServing(cluster), 2_000_000);
@@ -249,6 +251,15 @@ describe('diffSkipsFirst: a DIFF leaves out the first missing txn', () => {
     const rig = lagging(['diffSkipsFirst'], false);
     expect(rig.monitor!.violations[0].invariant).toBe('ProcessConsistency');
     expect(fired(rig)).toEqual(expect.arrayContaining<ZabInvariant>(['ProcessConsistency', 'TotalOrder', 'LocalPrimaryOrder']));
+  });
+
+  it('across an epoch: the first txn the follower delivers of the new epoch is its leader\'s second (LocalPrimaryOrder)', () => {
+    // Nothing more in the old epoch while the follower is away, two txns in the new one: the
+    // DIFF leaves out (e+1, 1), so the follower goes from epoch e's last txn to (e+1, 2).
+    const rig = lagging(['diffSkipsFirst'], true, 0, 2);
+    const local = rig.monitor!.violations.filter((v) => v.invariant === 'LocalPrimaryOrder');
+    expect(local.map((v) => v.message)).toContainEqual(expect.stringMatching(/delivers txn #2 of epoch \d+'s leader without its earlier ones/));
+    expect(fired(lagging([], true, 0, 2))).toEqual([]);
   });
 
   it('is not reported without the bug', () => {
@@ -321,5 +332,26 @@ describe('the checker on hand-built traces', () => {
       trace.add(30, 1, 'truncate', { zxid: makeZxid(1, cutTo), label: `1:${cutTo}`, dropped: 2 - cutTo });
       expect(rig.monitor!.violations.map((v) => `${v.invariant}@${v.node}`)).toContain('CommittedLogDurability@1');
     }
+  });
+});
+
+describe('the end-of-run Agreement check', () => {
+  it('reports two servers at the same zxid with different trees, which no delivery showed', () => {
+    const rig = servingZab({ seed: 5 });
+    const { cluster, leader, follower } = rig;
+    const client = connectClient(cluster, leader);
+    expect(writeAll(client, leader, ['/x']).size).toBe(1);
+    runFor(cluster, 50_000);
+    expect(rig.monitor!.finalCheck()).toEqual([]);
+    // A silent divergence (as a corrupt snapshot would leave): the follower's /x changes
+    // with no txn, at the zxid it already had.
+    const tree = (cluster.behavior(follower) as unknown as ZabNode).tree;
+    const zxid = tree.lastProcessedZxid;
+    tree.apply({ type: 'setData', path: '/x', data: 'corrupt', version: 9 }, zxid);
+    expect(cluster.inspect(follower).lastProcessedZxid).toBe(cluster.inspect(leader).lastProcessedZxid);
+    const found = rig.monitor!.finalCheck();
+    expect(found.length).toBeGreaterThan(0);
+    expect(new Set(found.map((v) => v.invariant))).toEqual(new Set(['Agreement']));
+    expect(found[0].message).toMatch(/at the end, servers \d and \d are both at zxid/);
   });
 });

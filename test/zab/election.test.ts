@@ -40,7 +40,11 @@ function rig(voters: number) {
     const n: Notification = { type: 'NOTIFICATION', leader, zxid: 0, electionEpoch: round, state: 'LOOKING', sid: from, peerEpoch: 1 };
     election.onNotification(ctx, from, n);
   };
-  return { election, ctx, timers, sent, decided, hear };
+  const hearDecided = (from: number, round: number, leader: number, state: 'FOLLOWING' | 'LEADING') => {
+    const n: Notification = { type: 'NOTIFICATION', leader, zxid: 0, electionEpoch: round, state, sid: from, peerEpoch: 1 };
+    election.onNotification(ctx, from, n);
+  };
+  return { election, ctx, timers, sent, decided, hear, hearDecided };
 }
 
 describe('FastLeaderElection', () => {
@@ -58,5 +62,33 @@ describe('FastLeaderElection', () => {
     expect(timers.has(FINALIZE_TIMER)).toBe(true);
     election.onTimer(ctx, FINALIZE_TIMER);
     expect(decided).toEqual([0]);
+  });
+
+  it('a newer round starts from an empty recvset: a superseded decided vote of the old round does not count', () => {
+    // lookForLeader: "if (n.electionEpoch > logicalclock) { logicalclock = n.electionEpoch; recvset.clear(); ... }".
+    const { election, ctx, timers, decided, hearDecided } = rig(3);
+    election.start(ctx);
+    hearDecided(1, 1, 2, 'FOLLOWING'); // round 1: server 1 follows 2
+    // Server 2 starts round 2 with a worse vote (an older epoch): server 0 joins the round
+    // and keeps voting for itself, so no quorum forms and nothing is finalizing.
+    election.onNotification(ctx, 2, { type: 'NOTIFICATION', leader: 2, zxid: 0, electionEpoch: 2, state: 'LOOKING', sid: 2, peerEpoch: 0 });
+    expect(election.round).toBe(2);
+    expect(timers.has(FINALIZE_TIMER)).toBe(false);
+    hearDecided(1, 3, 0, 'FOLLOWING'); // server 1 has moved on: it follows 0 now (round 3)
+    hearDecided(2, 2, 2, 'LEADING'); // 2 leads in round 2, but only 2 itself says so now
+    expect(decided).toEqual([]);
+  });
+
+  it('joins an established ensemble of an older round through outofelection, taking its round', () => {
+    // lookForLeader, FOLLOWING/LEADING case: only a notification of the current round goes to
+    // recvset; any round goes to outofelection, and joining through it sets
+    // logicalclock = n.electionEpoch.
+    const { election, ctx, decided, hear, hearDecided } = rig(3);
+    election.start(ctx);
+    hear(1, 3, 1); // round 3 (server 0 restarted elections more often than the ensemble)
+    hearDecided(1, 2, 2, 'FOLLOWING');
+    hearDecided(2, 2, 2, 'LEADING');
+    expect(decided).toEqual([2]);
+    expect(election.round).toBe(2);
   });
 });

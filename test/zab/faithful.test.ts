@@ -135,6 +135,22 @@ describe("ZooKeeper's discovery", () => {
     expect(monitor!.violations).toEqual([]);
   });
 
+  it('a learner that already accepted the epoch it is offered answers ACKEPOCH with currentEpoch -1', () => {
+    // Learner.registerWithLeader: currentEpoch goes in the ACKEPOCH only when the new epoch
+    // is above acceptedEpoch; at equality it sends -1 ("we have already acked an epoch
+    // equal to the leader's"), and Leader.waitForEpochAck neither checks nor counts it.
+    // Leader 2 chooses epoch 5 with 1 (acceptedEpoch 4); 0, which accepted 5 once, is late.
+    const { cluster, monitor } = epochRig([5, 4, 1]);
+    clogToLeaderAfterVotes(cluster, [0], [[0, 300_000]]);
+    expect(untilAllBroadcast(cluster)).toBe(true);
+    expect(eventsOf(cluster, 'election', 2).map((e) => e.epoch)).toEqual([5]);
+    const ackEpochs = eventsOf(cluster, 'send').filter((e) => e.type === 'ACKEPOCH' && e.to === 2);
+    const currentEpochOf = (id: number) => ackEpochs.filter((e) => e.node === id).map((e) => (e.msg as { currentEpoch: number }).currentEpoch);
+    expect(currentEpochOf(1)).toEqual([1]);
+    expect(currentEpochOf(0)).toEqual([-1]);
+    expect(monitor!.violations).toEqual([]);
+  });
+
   it('a learner refuses a LEADERINFO epoch below its acceptedEpoch, even by one, and stays out of that epoch', () => {
     // Learner.registerWithLeader: "Leaders epoch, 2 is less than accepted epoch, 3" —
     // the learner promised epoch 3 to another leader and must not ACK an older one.

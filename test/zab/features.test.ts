@@ -155,6 +155,21 @@ describe('sessions', () => {
     clean(rig);
   });
 
+  it('a quorum read after its session is closed fails SESSIONEXPIRED (checkSession at prep), not answered', () => {
+    const rig = started(3, 43);
+    const { cluster } = rig;
+    const client = connectClient(cluster, rig.leader);
+    expect(resultOf(roundTrip(client, (d) => client.op(rig.leader, { op: 'create', path: '/q', data: 'v', mode: 'persistent' }, d)))).toMatchObject({ ok: true });
+    // The close and the quorum read leave together: the read reaches prep after the
+    // closeSession, against a speculative state where the session is gone.
+    let read: unknown = 'none';
+    client.send(rig.leader, { kind: 'close', sessionId: client.sessionId! });
+    client.op(rig.leader, { op: 'getData', path: '/q' }, (o) => (read = resultOf(o)), 'quorum');
+    runFor(cluster, 50_000);
+    expect(read).toMatchObject({ ok: false, code: 'SESSIONEXPIRED' });
+    clean(rig);
+  });
+
   it('close deletes the ephemerals at once', () => {
     const rig = started(3, 42);
     const { cluster } = rig;
@@ -163,6 +178,9 @@ describe('sessions', () => {
     expect(resultOf(roundTrip(client, (d) => client.send(rig.leader, { kind: 'close', sessionId: client.sessionId! }, d)))).toMatchObject({ ok: true });
     runFor(cluster, 20_000);
     for (const id of cluster.serverIds) expect(hasPath(cluster, id, '/e2')).toBe(false);
+    // Closed is closed: the leader no longer tracks it, so a reconnect is refused.
+    const follower = cluster.serverIds.find((id) => id !== rig.leader)!;
+    expect(resultOf(roundTrip(client, (d) => client.connect(follower, d)))).toBe('refused:SESSIONEXPIRED');
     clean(rig);
   });
 });

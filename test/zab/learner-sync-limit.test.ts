@@ -34,7 +34,15 @@ describe('a synchronizing learner', () => {
     const later = cluster.trace.events.length;
     cluster.clog(leader, follower, cluster.nowUs + 120_000);
     runFor(cluster, 120_000);
-    expect(eventsOf(cluster, 'note', follower, later).some((e) => /heard nothing from leader \d+ for 2 ticks/.test(String(e.text)))).toBe(true);
+    const note = eventsOf(cluster, 'note', follower, later).find((e) => /heard nothing from leader \d+ for 2 ticks/.test(String(e.text)));
+    expect(note).toBeDefined();
+    // Exactly syncLimit of silence (Learner's socket timeout tickTime·syncLimit), not a
+    // tick more: the learner checks every half tick, so it gives up within 40–50 ms of
+    // the last packet it got from the leader.
+    const heard = eventsOf(cluster, 'deliver', follower).filter((e) => e.from === leader && e.timeUs < note!.timeUs);
+    const lastHeardUs = Math.max(...heard.map((e) => e.timeUs));
+    expect(note!.timeUs - lastHeardUs).toBeGreaterThan(40_000);
+    expect(note!.timeUs - lastHeardUs).toBeLessThanOrEqual(50_000);
     expect(monitor!.violations).toEqual([]);
   });
 });

@@ -47,6 +47,14 @@ describe('znode model', () => {
     expect(stale({ data: 'x', version: 1 })).toBe('not-linearizable');
   });
 
+  it('an exists must answer whether the node is there', () => {
+    const after = (existsResult: unknown) =>
+      verdict(seq(['create', { path: '/a', data: 'x' }, '/a'], ['delete', { path: '/a', version: -1 }, null], ['exists', { path: '/a' }, existsResult]));
+    expect(after(false)).toBe('linearizable');
+    expect(after(true)).toBe('not-linearizable'); // sees a node deleted before it began
+    expect(verdict(seq(['create', { path: '/b', data: '' }, '/b'], ['exists', { path: '/b' }, false]))).toBe('not-linearizable');
+  });
+
   it('an error result is definite: create returning NODEEXISTS means the node existed', () => {
     const r = checkHistory(seq(['create', { path: '/a', data: 'x' }, 'NODEEXISTS']), 'znode');
     expect(r.verdict).toBe('not-linearizable');
