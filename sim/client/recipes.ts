@@ -436,7 +436,8 @@ function configRecipe(env: RecipeEnv): void {
 /**
  * `queue`: Curator's DistributedQueue on /queue (queue.ts). The first half of the clients
  * (at least one) produce: each `enqueue` puts a unique item (`c<client>-<n>`), retried
- * until answered, ok with the node's path. The others consume: every item a consumer tries
+ * until answered, ok with the node's path. The others consume (a lone client produces, then
+ * consumes): every item a consumer tries
  * to take is a `take` (invoked with the node's name), ok with the item when its claim won
  * and the node is gone, `fail` when it was not ours (another consumer's claim, or no
  * server answered: the item stays). A consumer finishes once the story is over, every producer is
@@ -447,11 +448,43 @@ function queueRecipe(env: RecipeEnv): void {
   const queuePath = '/queue';
   const producers = Math.max(1, Math.floor(env.spec.clients / 2));
   const producersDone = 'queue:producers-done';
+  // A lone client is its queue's producer and then its consumer, as one Curator client can
+  // put into a DistributedQueue it consumes; a producer alone would leave every item untaken.
+  const lone = env.spec.clients === 1;
+  const consume = (start: (fn: () => void) => void) => {
+    const consumer = new QueueConsumer(
+      curator,
+      queuePath,
+      `c${client.index}`,
+      (node, next) => {
+        const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'take', node);
+        consumer.take(node, (outcome) => {
+          if (outcome.kind === 'taken') history.complete(cluster.nowUs, op, 'ok', outcome.data);
+          else history.complete(cluster.nowUs, op, 'fail', 'not ours');
+          next();
+        });
+      },
+      env.flaws.queue,
+    );
+    start(() => consumer.start());
+    finishWhenEmpty(
+      env,
+      curator,
+      queuePath,
+      () => env.stopped() && env.shared.get(producersDone) === producers && consumer.idleAndEmpty,
+      () => {
+        consumer.close();
+        done();
+      },
+      () => consumer.changed(),
+    );
+  };
   if (env.local < producers) {
     let rounds = 0;
     const put = () => {
       if (roundsOver(env, rounds)) {
         env.shared.set(producersDone, ((env.shared.get(producersDone) as number | undefined) ?? 0) + 1);
+        if (lone) return consume((fn) => fn());
         done();
         return;
       }
@@ -466,32 +499,7 @@ function queueRecipe(env: RecipeEnv): void {
     begin(put);
     return;
   }
-  const consumer = new QueueConsumer(
-    curator,
-    queuePath,
-    `c${client.index}`,
-    (node, next) => {
-      const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'take', node);
-      consumer.take(node, (outcome) => {
-        if (outcome.kind === 'taken') history.complete(cluster.nowUs, op, 'ok', outcome.data);
-        else history.complete(cluster.nowUs, op, 'fail', 'not ours');
-        next();
-      });
-    },
-    env.flaws.queue,
-  );
-  begin(() => consumer.start());
-  finishWhenEmpty(
-    env,
-    curator,
-    queuePath,
-    () => env.stopped() && env.shared.get(producersDone) === producers && consumer.idleAndEmpty,
-    () => {
-      consumer.close();
-      done();
-    },
-    () => consumer.changed(),
-  );
+  consume(begin);
 }
 
 /**
@@ -788,7 +796,8 @@ function counterRecipe(env: RecipeEnv): void {
   const finishedKey = 'counter:finished';
   let rounds = 0;
   const readFinal = () => {
-    if ((env.shared.get(finishedKey) as number | undefined) !== env.spec.clients - 1) return curator.later(50_000, readFinal);
+    // The others' count: none is 0, so a lone client reads at once (undefined would wait for ever).
+    if (((env.shared.get(finishedKey) as number | undefined) ?? 0) !== env.spec.clients - 1) return curator.later(50_000, readFinal);
     const op = history.invoke(cluster.nowUs, client.index, client.index, client.server, 'final', null);
     const read = () =>
       curator.call({ f: 'getData', value: { path: '/counter' }, req: { op: 'getData', path: '/counter' }, readMode: 'sync' }, (got) => {

@@ -3,11 +3,15 @@
  * clientRecipes[i % length] with the other clients of that recipe; each recipe is checked
  * on its own clients, and the run's recipe verdict holds only when every one holds.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recipeGroups } from '../../sim/client/recipes.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { failedExpectations, runScenario } from '../../sim/scenario/run.js';
+import { parseScenario } from '../../sim/scenario/load.js';
 import type { Scenario } from '../../sim/scenario/types.js';
+import { ROOT } from '../cli/helpers.js';
 import { recipeStory } from '../helpers/recipe-story.js';
 
 describe('recipes side by side', () => {
@@ -45,5 +49,13 @@ describe('recipes side by side', () => {
     const broken = runScenario(calm, protocolAdapter('paxos'), { seed: 1, recipeFlaws: { counter: { blindWrite: true } } });
     expect(broken.recipe?.verdict).toBe('violated');
     expect(broken.recipe?.summary).toMatch(/lock: .*never two at once; .*counter: clients \d and \d both set the counter/);
+  });
+
+  it.each(['zab', 'paxos'])('a recipe with one client finishes: the lone counter client reads the final value, the lone queue client takes what it put (%s)', (protocol) => {
+    const file = join(ROOT, 'test', 'fixtures', 'regressions', 'counter-and-queue-one-client-each.json');
+    const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+    const result = runScenario(scenario, protocolAdapter(protocol));
+    expect(failedExpectations(result).map((e) => `${e.name}: ${e.detail}`)).toEqual([]);
+    expect(result.recipe?.summary).toMatch(/counter: 2 increment\(s\) succeeded.*the counter ends at 2; queue: 2 item\(s\) put, 2 taken/);
   });
 });

@@ -204,7 +204,7 @@ export class ZabInvariantChecker {
   private maxProposedLeader = -1;
   private maxProposedSeq = -1;
   private readonly pendingSnaps = new Map<number, { zxid: number; seq: Seq }>();
-  /** What was committed when a leader decided to TRUNC a learner (its length of G). */
+  /** What was committed when a leader decided to TRUNC a learner (its length of G; a deposed leader's: committedKnownTo). */
   private readonly pendingTruncs = new Map<number, { committed: number; seq: number }>();
   private readonly txnIds = new WeakMap<object, number>();
   private nextTxnId = 1;
@@ -294,7 +294,7 @@ export class ZabInvariantChecker {
         return;
       case 'sync-mode':
         if (event.mode === 'SNAP') this.pendingSnaps.set(event.learner as number, { zxid: event.zxid as number, seq: this.view(event.node).tree.copy() });
-        if (event.mode === 'TRUNC') this.pendingTruncs.set(event.learner as number, { committed: this.g.length, seq: event.seq });
+        if (event.mode === 'TRUNC') this.pendingTruncs.set(event.learner as number, { committed: this.committedKnownTo(event.node), seq: event.seq });
         return;
       case 'snap':
         this.onSnap(event);
@@ -513,6 +513,24 @@ export class ZabInvariantChecker {
     } else if (expected !== actual) {
       this.report(node, 'ProcessConsistency', `server ${node} processed NEWLEADER of epoch ${epoch} but its log up to ${this.label(zxid)} differs from leader ${leader}'s history`, [event.seq]);
     }
+  }
+
+  /**
+   * What a leader deciding a TRUNC can be held to (a length of G): everything committed,
+   * unless a newer epoch has been established meanwhile. A deposed leader (a GC pause, then
+   * it wakes still LEADING) truncates a learner to its own newest committed txn, as
+   * ZooKeeper's LearnerHandler.syncFollower does (TRUNC to maxCommittedLog when the peer
+   * is past it), and forwards its outstanding proposals right after (Leader.startForwarding):
+   * txns the newer epoch committed without it come back to the learner as the same
+   * proposals. Nor are they at risk: the learner follows the older epoch, so its
+   * acceptedEpoch is below the newer one, and it is none of the servers that acknowledged
+   * the newer epoch's NEWLEADER with those txns durable (ProcessConsistency,
+   * LeaderLogCompleteness). So a deposed leader is held to what it delivered itself.
+   */
+  private committedKnownTo(leader: number): number {
+    const view = this.view(leader);
+    if (view.leadingEpoch >= 0 && view.leadingEpoch < this.maxEstablishedEpoch) return Math.min(this.g.length, view.tree.gPos);
+    return this.g.length;
   }
 
   /**
