@@ -5,7 +5,11 @@
  * instant run in the order they were scheduled, and ties never depend on anything else.
  * Records are recycled through a free list: the hot path (one event per message, timer
  * or sync) allocates nothing once the pool is warm. Cancelling is lazy: a cancelled
- * record stays in the heap with kind CANCELLED and is skipped when it surfaces.
+ * record stays in the heap with kind CANCELLED and is skipped when it surfaces; the
+ * queue counts them, and its owner calls compact() between events once they outnumber
+ * the live ones (timers are re-set far more often than they fire: a Paxos follower
+ * re-arms its election timer on every Accept, and four records in five in the heap
+ * were dead ones, each making every push and pop deeper).
  */
 
 export const CANCELLED = -1;
@@ -33,6 +37,8 @@ export class EventQueue {
   private nextSeq = 0;
   /** Sequence numbers of scheduleAhead(): below every schedule() number, increasing. */
   private nextAheadSeq = -Number.MAX_SAFE_INTEGER;
+  /** Cancelled records still in the heap (a count kept for compaction, not for correctness). */
+  private cancelledCount = 0;
 
   get length(): number {
     return this.size;
@@ -78,7 +84,8 @@ export class EventQueue {
     const top = heap[0];
     const last = heap[--this.size];
     heap[this.size] = undefined as unknown as EventRecord;
-    if (this.size > 0) this.siftDown(last);
+    if (this.size > 0) this.siftDown(last, 0);
+    if (top.kind === CANCELLED && this.cancelledCount > 0) this.cancelledCount--;
     return top;
   }
 
@@ -91,17 +98,33 @@ export class EventQueue {
     for (let i = 0; i < this.size; i++) visit(this.heap[i]);
   }
 
-  /** Removes every cancelled record from the heap at once (back to the pool), keeping the order of the rest. */
+  /**
+   * Whether compact() is worth it: more cancelled records than live ones (and enough to
+   * pay for the rebuild). Compaction never changes what pops when: the order is the total
+   * order of (timeUs, seq), whatever the heap's shape.
+   */
+  get wantsCompaction(): boolean {
+    return this.cancelledCount > 64 && this.cancelledCount * 2 > this.size;
+  }
+
+  /**
+   * Removes every cancelled record from the heap at once (back to the pool), keeping the
+   * order of the rest: filtered in place, then heapified bottom-up (linear time). Call it
+   * between events, when nobody holds a cancelled record (it may be reused).
+   */
   compact(): void {
-    const live: EventRecord[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const record = this.heap[i];
+    const heap = this.heap;
+    const size = this.size;
+    let live = 0;
+    for (let i = 0; i < size; i++) {
+      const record = heap[i];
       if (record.kind === CANCELLED) this.release(record);
-      else live.push(record);
+      else heap[live++] = record;
     }
-    for (let i = 0; i < this.size; i++) this.heap[i] = undefined as unknown as EventRecord;
-    this.size = 0;
-    for (const record of live) this.siftUp(record);
+    for (let i = live; i < size; i++) heap[i] = undefined as unknown as EventRecord;
+    this.size = live;
+    this.cancelledCount = 0;
+    for (let i = (live >> 1) - 1; i >= 0; i--) this.siftDown(heap[i], i);
   }
 
   peekTimeUs(): number {
@@ -114,6 +137,7 @@ export class EventQueue {
   }
 
   cancel(record: EventRecord): void {
+    if (record.kind !== CANCELLED) this.cancelledCount++;
     record.kind = CANCELLED;
     record.ref = undefined;
   }
@@ -133,12 +157,12 @@ export class EventQueue {
     heap[index] = record;
   }
 
-  private siftDown(record: EventRecord): void {
+  /** Moves `record` down from `index` (a hole) to its place. */
+  private siftDown(record: EventRecord, index: number): void {
     const heap = this.heap;
     const size = this.size;
     const timeUs = record.timeUs;
     const seq = record.seq;
-    let index = 0;
     for (;;) {
       let child = 2 * index + 1;
       if (child >= size) break;

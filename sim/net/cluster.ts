@@ -351,6 +351,7 @@ export class Cluster<Msg extends Message = Message> {
       this.nowUs = record.timeUs;
       this.dispatch(record);
       queue.release(record);
+      if (queue.wantsCompaction) queue.compact();
       processed++;
       this.eventsProcessed++;
       for (let i = 0; i < hooks.length; i++) hooks[i]();

@@ -26,13 +26,23 @@ interface Tally {
   readonly value: Command;
   /** Distinct acceptors, in arrival order: a quorum is a handful, so an array's scan beats a Set (and allocates less: a Set per slot per learner was a tenth of a Paxos write's allocation). */
   readonly voters: NodeId[];
+  /** The slot's next tally (another ballot or value): rare, so a list, not an array per slot. */
+  next: Tally | null;
 }
 
+/**
+ * The slots above the prefix live in arrays indexed by `slot - prefix - 1` (shifted as
+ * the prefix advances, trailing empty entries dropped), where maps of slot numbers cost
+ * a hash, and an allocation as they grew and shrank, per slot per learner (a tenth of a
+ * Paxos write's allocation). The arrays are a function of the learner's state alone, as
+ * the maps were, so a state walk (sim/explore) tells the same states apart.
+ */
 export class Learner {
-  /** Per unlearned slot: votes per (ballot, value); usually a single entry. */
-  private readonly tallies = new Map<number, Tally[]>();
+  /** Per unlearned slot: its tallies per (ballot, value), usually a single one. */
+  private readonly tallies: (Tally | undefined)[] = [];
+  private tallyCount = 0;
   /** Learned slots above the prefix (learned out of order, waiting for a gap). */
-  private readonly learned = new Map<number, Vote>();
+  private readonly learned: (Vote | undefined)[] = [];
   /** Every slot ≤ prefix has been learned and handed out. */
   prefix: number;
   maxLearned: number;
@@ -52,14 +62,12 @@ export class Learner {
    * Returns the slot's chosen vote and its quorum if this vote completed a quorum.
    */
   vote(acceptor: NodeId, ballot: number, slot: number, value: Command): QuorumLearned | null {
-    if (slot <= this.prefix || this.learned.has(slot)) return null;
-    let bySlot = this.tallies.get(slot);
-    if (bySlot === undefined) {
-      bySlot = [];
-      this.tallies.set(slot, bySlot);
-    }
+    if (slot <= this.prefix) return null;
+    const index = slot - this.prefix - 1;
+    if (this.learned[index] !== undefined) return null;
+    const first = this.tallies[index];
     let tally: Tally | undefined;
-    for (const candidate of bySlot) {
+    for (let candidate: Tally | null = first ?? null; candidate !== null; candidate = candidate.next) {
       // Chosen means a quorum voted for the same value in the *same* ballot. The bug
       // tallies per value only, adding up votes cast in different ballots.
       if (candidate.value.id === value.id && (this.acrossBallots || candidate.ballot === ballot)) {
@@ -68,8 +76,16 @@ export class Learner {
       }
     }
     if (tally === undefined) {
-      tally = { ballot, value, voters: [] };
-      bySlot.push(tally);
+      // Appended last: tallies are searched in the order they started.
+      tally = { ballot, value, voters: [], next: null };
+      if (first === undefined) {
+        this.tallies[index] = tally;
+        this.tallyCount++;
+      } else {
+        let last = first;
+        while (last.next !== null) last = last.next;
+        last.next = tally;
+      }
     }
     const voters = tally.voters;
     if (voters.includes(acceptor)) return null;
@@ -83,28 +99,38 @@ export class Learner {
 
   /** Learns a chosen value known some other way (catch-up). Returns true if it was new. */
   learn(vote: Vote): boolean {
-    if (vote.slot <= this.prefix || this.learned.has(vote.slot)) return false;
-    this.learned.set(vote.slot, vote);
-    this.tallies.delete(vote.slot);
-    if (vote.slot > this.maxLearned) this.maxLearned = vote.slot;
+    const slot = vote.slot;
+    if (slot <= this.prefix) return false;
+    const index = slot - this.prefix - 1;
+    if (this.learned[index] !== undefined) return false;
+    this.learned[index] = vote;
+    const tallies = this.tallies;
+    if (tallies[index] !== undefined) {
+      tallies[index] = undefined;
+      this.tallyCount--;
+      while (tallies.length > 0 && tallies[tallies.length - 1] === undefined) tallies.pop();
+    }
+    if (slot > this.maxLearned) this.maxLearned = slot;
     return true;
   }
 
   /** The learned value of slot prefix+1, if any; advances the prefix. */
   next(): Vote | undefined {
-    const vote = this.learned.get(this.prefix + 1);
-    if (vote === undefined) return undefined;
-    this.learned.delete(vote.slot);
+    const learned = this.learned;
+    if (learned.length === 0 || learned[0] === undefined) return undefined;
+    const vote = learned.shift()!;
+    // A learned slot has no tally left: the tallies move down with the prefix.
+    if (this.tallies.length > 0) this.tallies.shift();
     this.prefix++;
     return vote;
   }
 
   /** A learned value above the prefix (not yet handed out). */
   learnedAt(slot: number): Vote | undefined {
-    return this.learned.get(slot);
+    return slot > this.prefix ? this.learned[slot - this.prefix - 1] : undefined;
   }
 
   get pendingTallies(): number {
-    return this.tallies.size;
+    return this.tallyCount;
   }
 }

@@ -45,4 +45,31 @@ describe('the learner', () => {
     expect(learner.vote(1, 3, 4, value)).toBeNull();
     expect(learner.pendingTallies).toBe(0);
   });
+
+  it('keeps slots learned out of order, and half-counted slots, in place as the prefix passes earlier ones', () => {
+    const other = { ...value, id: 'n1.b2.1' } as Command;
+    const learner = new Learner(2, false, 0);
+    // Slot 3 is learned first; slot 2 has one vote; slot 1 gets two values in two ballots (a tally each).
+    learner.vote(0, 1, 3, value);
+    expect(learner.vote(1, 1, 3, value)?.vote.slot).toBe(3);
+    expect(learner.vote(0, 1, 2, value)).toBeNull();
+    expect(learner.vote(0, 1, 1, value)).toBeNull();
+    expect(learner.vote(1, 2, 1, other)).toBeNull();
+    expect(learner.pendingTallies).toBe(2);
+    expect(learner.next()).toBeUndefined();
+    expect(learner.learnedAt(3)?.slot).toBe(3);
+    // Slot 1's first tally (ballot 1) completes, the second one started meanwhile.
+    expect(learner.vote(2, 1, 1, value)?.voters).toEqual([0, 2]);
+    expect(learner.next()?.value.id).toBe('n0.b1.1');
+    expect(learner.next()).toBeUndefined();
+    // Slot 2's tally moved down with the prefix and still holds acceptor 0's vote.
+    expect(learner.vote(0, 1, 2, value)).toBeNull();
+    expect(learner.vote(1, 1, 2, value)?.voters).toEqual([0, 1]);
+    expect(learner.next()?.slot).toBe(2);
+    expect(learner.next()?.slot).toBe(3);
+    expect(learner.next()).toBeUndefined();
+    expect(learner.prefix).toBe(3);
+    expect(learner.maxLearned).toBe(3);
+    expect(learner.pendingTallies).toBe(0);
+  });
 });
