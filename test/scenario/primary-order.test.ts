@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseScenario } from '../../sim/scenario/load.js';
 import { runScenario } from '../../sim/scenario/run.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
-import { ROOT, zablab } from '../cli/helpers.js';
+import { ROOT, zablabInProcess } from '../cli/helpers.js';
 
 const file = join(ROOT, 'scenarios', 'primary-order.json');
 const scenario = parseScenario(readFileSync(file, 'utf8'), file);
@@ -36,11 +36,12 @@ describe('primary order: the same faults on Paxos and on ZAB', () => {
     expect(scenario.explanation).toMatch(/ZAB needs no such check/);
   });
 
-  it('the CLI report shows the discarded txns on Paxos and none on ZAB', () => {
-    const paxos = zablab(['run', 'primary-order', '--protocol', 'paxos']);
+  // In process (the same dispatcher as the binary): the mutation runner's copies have no dist/.
+  it('the CLI report shows the discarded txns on Paxos and none on ZAB', async () => {
+    const paxos = await zablabInProcess(['run', join(ROOT, 'scenarios', 'primary-order.json'), '--protocol', 'paxos']);
     expect(paxos.code).toBe(0);
     expect(paxos.stdout).toMatch(/primary order ✓ holds over \d+ applied txns; \d+ chosen out of primary order were discarded by the stale-txn guard, not applied/);
-    const zab = zablab(['run', 'primary-order', '--protocol', 'zab']);
+    const zab = await zablabInProcess(['run', join(ROOT, 'scenarios', 'primary-order.json'), '--protocol', 'zab']);
     expect(zab.code).toBe(0);
     expect(zab.stdout).toMatch(/primary order ✓ holds over \d+ applied txns\n/);
   });
