@@ -158,6 +158,9 @@ describe('primary-order check', () => {
     expect(result.commits).toBe(2);
     expect(result.discarded).toBe(1);
     expect(result.firstDiscarded).toBe('node 0 discarded txn #3 of paxos:b1 (setData /x) at apply time: it was chosen without #2 of the same primary, which it was computed against');
+    // The second txn of a primary names its first as missing too.
+    const second = checkPrimaryOrder([commit(0, 0, 'paxos:b1', 2, { stale: true, txn: { type: 'setData', path: '/x' } })]);
+    expect(second.firstDiscarded).toBe('node 0 discarded txn #2 of paxos:b1 (setData /x) at apply time: it was chosen without #1 of the same primary, which it was computed against');
   });
 
   it('a proposal replayed from the log and then truncated neither counts, nor excuses a gap, nor outranks what follows the TRUNC', () => {
