@@ -21,7 +21,9 @@
  * What the run must show for an overlap to be named so (cutOffBehind): the earlier holder's
  * session was expired by a leader that had received no message that carries touches from
  * the server the client was connected to for at least half the session timeout, and that
- * session ended at the servers before the later holder took the role. A server in touch
+ * session ended at the servers before the later holder took the role — or the later holder's
+ * session was so expired, and it took the role within a hop of its server applying the close,
+ * on an answer that server gave before (zab-selector-leads-on-answer-before-close). A server in touch
  * with an awake leader answers its pings every half tick (ZAB) or heartbeat, far less than
  * half a session of at least two ticks (Paxos: four heartbeats), so a follower that forgot
  * to report a touch is not named: it is a bug.

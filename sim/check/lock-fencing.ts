@@ -158,19 +158,38 @@ function leaderPausedUs(expiry: ClientExpiry, sessionTimeoutUs: number): number 
  * from it — or that was itself paused for at least half the timeout before it proposed
  * the close (a report it got on waking was sent before its pause), while the server went
  * on answering the client's pings — and the session ended at the servers before the later
- * holder took the role. Needs the run's expiries and session ends; without them nothing is
- * named.
+ * holder took the role; or the later holder's session was so expired before it took the
+ * role, on an answer its server gave before applying the close. Needs the run's expiries
+ * and session ends (for the later holder, where each server applied them); without them
+ * nothing is named.
  */
 export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | undefined): ClientExpiry | undefined {
-  const earlier = overlap.clients[0];
-  const expiries = context?.sessionExpiries?.get(earlier);
-  const ends = context?.sessionEndsUs?.get(earlier);
-  if (context === undefined || expiries === undefined || ends === undefined) return undefined;
-  for (const expiry of expiries) {
+  if (context === undefined) return undefined;
+  const [earlier, later] = overlap.clients;
+  const cutOff = (expiry: ClientExpiry) =>
     // A client on the leader itself, or not yet connected, is not served by a cut-off server (NaN fails the test too).
-    if (expiry.server < 0 || expiry.server === expiry.leader || expiry.atUs > overlap.fromUs) continue;
-    if (!(expiry.silentUs >= context.sessionTimeoutUs / 2) && !(leaderPausedUs(expiry, context.sessionTimeoutUs) >= context.sessionTimeoutUs / 2)) continue;
-    if (ends.some((endUs) => endUs >= expiry.atUs && endUs <= overlap.fromUs)) return expiry;
+    expiry.server >= 0 &&
+    expiry.server !== expiry.leader &&
+    expiry.atUs <= overlap.fromUs &&
+    (expiry.silentUs >= context.sessionTimeoutUs / 2 || leaderPausedUs(expiry, context.sessionTimeoutUs) >= context.sessionTimeoutUs / 2);
+  const ends = context.sessionEndsUs?.get(earlier);
+  for (const expiry of context.sessionExpiries?.get(earlier) ?? []) {
+    if (ends !== undefined && cutOff(expiry) && ends.some((endUs) => endUs >= expiry.atUs && endUs <= overlap.fromUs)) return expiry;
+  }
+  // The later one, its session expired so by the time it took the role, acting on an answer
+  // its server gave before applying the close (a follower serves reads from its own tree,
+  // and a session lives at a server until its closeSession is applied there): it took the
+  // role within a hop of that server's applying the close — a quarter of the session, the
+  // bound the swarm keeps hops under for these recipes (lock-twin scenario, leader clogged
+  // 25 ms, sessions 30 ms: zab 29 and 148). Needs where the close was applied.
+  const laterEnds = context.sessionEndsUs?.get(later);
+  const laterAt = context.sessionEndsAtServersUs?.get(later);
+  if (laterEnds === undefined || laterAt === undefined) return undefined;
+  for (const expiry of context.sessionExpiries?.get(later) ?? []) {
+    if (!cutOff(expiry)) continue;
+    const i = laterEnds.findIndex((endUs) => endUs >= expiry.atUs);
+    const appliedUs = i < 0 ? undefined : laterAt[i]?.get(expiry.server);
+    if (appliedUs !== undefined && overlap.fromUs <= appliedUs + context.sessionTimeoutUs / 4) return expiry;
   }
   return undefined;
 }
@@ -218,12 +237,16 @@ export function namePausedOverlaps(
   if (cutOff.length > 0) {
     const { overlap, cutOff: expiry } = cutOff[0];
     const [earlier, later] = overlap.clients;
+    const expiredLater = (context!.sessionExpiries?.get(later) ?? []).includes(expiry!);
+    const [served, other] = expiredLater ? [later, earlier] : [earlier, later];
     sentences.push(
-      `client ${earlier}'s server ${expiry!.server} went on answering its pings, but ` +
+      `client ${served}'s server ${expiry!.server} went on answering its pings, but ` +
         (leaderPausedUs(expiry!, sessionTimeoutUs) >= sessionTimeoutUs / 2
           ? `leader ${expiry!.leader} was paused from ${ms(expiry!.leaderPause!.fromUs)} to ${ms(expiry!.leaderPause!.toUs)} and received none of its touch reports meanwhile, `
           : `leader ${expiry!.leader} had ${Number.isFinite(expiry!.silentUs) ? `received none of its touch reports for ${ms(expiry!.silentUs)}` : 'never received a touch report from it'} (the server cut off from it, or the leader paused), `) +
-        `so the leader expired its session (timeout ${ms(sessionTimeoutUs)}) at ${ms(expiry!.atUs)} and client ${later} ${took} while it could not know: ` +
+        (expiredLater
+          ? `so the leader expired its session (timeout ${ms(sessionTimeoutUs)}) at ${ms(expiry!.atUs)} while client ${other} ${took}, and it acted on an answer its server gave before applying the close, while it could not know: `
+          : `so the leader expired its session (timeout ${ms(sessionTimeoutUs)}) at ${ms(expiry!.atUs)} and client ${other} ${took} while it could not know: `) +
         `a server serves its clients until it notices it lost its leader (ZAB: syncLimit × tickTime; Paxos: an election timeout without a heartbeat), and a session shorter than that, or than a leader's pause, is not protected` +
         (cutOff.length > 1 ? ` (${cutOff.length} such overlaps)` : ''),
     );

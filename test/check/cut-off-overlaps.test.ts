@@ -38,8 +38,23 @@ describe('a cut-off server that explains an overlap', () => {
     expect(cutOffBehind(overlap, context(expiry, [580_000]))).toBeUndefined();
     // An expiry proposed after the overlap began explains nothing.
     expect(cutOffBehind(overlap, context({ ...expiry, atUs: 594_000 }, [594_500]))).toBeUndefined();
-    // Only the earlier holder's server: the later one's expiry explains nothing.
+    // The later holder's expiry explains nothing without where its close was applied.
     expect(cutOffBehind({ ...overlap, clients: [1, 2] }, context(expiry, [592_380]))).toBeUndefined();
+  });
+
+  it('or the later holder, its session so expired, took the role on an answer its server gave before applying the close', () => {
+    // zab-selector-leads-on-answer-before-close: client 4 expired at 322.0 ms, server 0 applied the close at 330.1 ms, client 4 led at 330.4 ms.
+    const later = { ...overlap, clients: [1, 2] as const };
+    const at = (server: number, appliedUs: number): RecipeContext => ({ ...context(expiry, [592_380]), sessionEndsAtServersUs: new Map([[2, [new Map([[server, appliedUs]])]]]) });
+    expect(cutOffBehind(later, at(0, 593_500))).toEqual(expiry);
+    expect(cutOffBehind(later, at(0, 590_200))).toEqual(expiry); // within a hop (a quarter of the session) of the close
+    // Long after its server applied the close: a server that answered a closed session, a bug.
+    expect(cutOffBehind(later, at(0, 590_000))).toBeUndefined();
+    // Its server never applied that close (only another did): nothing shows the answer came before it.
+    expect(cutOffBehind(later, at(1, 593_500))).toBeUndefined();
+    // The same silence and expiry rules as for the earlier holder.
+    expect(cutOffBehind(later, { ...at(0, 593_500), sessionExpiries: new Map([[2, [{ ...expiry, silentUs: 7_000 }]]]) })).toBeUndefined();
+    expect(cutOffBehind({ ...later, fromUs: 587_000 }, at(0, 587_500))).toBeUndefined();
     // Without the run's session ends (an older trace): nothing is named.
     expect(cutOffBehind(overlap, { ...context(expiry, [592_380]), sessionEndsUs: undefined })).toBeUndefined();
   });
@@ -90,6 +105,7 @@ describe('a cut-off server that explains an overlap', () => {
 const FIXTURES: [string, 'zab' | 'paxos', RegExp][] = [
   ['zab-latch-leader-paused-expires-served-session.json', 'zab', /client 0's server 0 went on answering its pings, but leader 2 was paused from 481\.0 ms to 561\.0 ms and received none of its touch reports meanwhile, so the leader expired its session \(timeout 100\.0 ms\) at 561\.0 ms and client 2 became leader/],
   ['zab-lock-holder-server-cut-off.json', 'zab', /client 1's server 0 went on answering its pings, but leader 2 had received none of its touch reports for \d+\.\d ms \(the server cut off from it, or the leader paused\), so the leader expired its session \(timeout 15\.0 ms\) at 588\.0 ms and client 0 acquired the lock/],
+  ['zab-selector-leads-on-answer-before-close.json', 'zab', /client 4's server 0 went on answering its pings, but leader 2 had received none of its touch reports for 22\.9 ms \(the server cut off from it, or the leader paused\), so the leader expired its session \(timeout 30\.0 ms\) at 322\.0 ms while client 7 became leader, and it acted on an answer its server gave before applying the close/],
   ['paxos-lock-holder-server-cut-off.json', 'paxos', /client 0's server 4 went on answering its pings, but leader 2 had received none of its touch reports .* at 320\.0 ms and client 18 acquired the lock/],
 ];
 
