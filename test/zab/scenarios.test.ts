@@ -286,10 +286,13 @@ describe('regressions found by random search', () => {
     });
   }
 
+  const runRegression = (name: string) => {
+    const file = join(ROOT, 'test', 'fixtures', 'regressions', name);
+    return runScenario(parseScenario(readFileSync(file, 'utf8'), file), zabAdapter, { keepTrace: true });
+  };
+
   it('a paused leader established for an older epoch after a newer epoch committed breaks no invariant', () => {
-    const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-paused-leader-older-epoch.json');
-    const scenario = parseScenario(readFileSync(file, 'utf8'), file);
-    const result = runScenario(scenario, zabAdapter, { keepTrace: true });
+    const result = runRegression('zab-paused-leader-older-epoch.json');
     // The story happens: a leader is established for an epoch older than one that already committed a txn.
     const events = result.trace!.events;
     let newestCommittedEpoch = 0;
@@ -302,9 +305,7 @@ describe('regressions found by random search', () => {
     expect(result.ok).toBe(true);
   });
   it('a deposed leader that TRUNCs a learner below txns a newer epoch committed, then forwards them again, breaks no invariant', () => {
-    const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-deposed-leader-truncs-below-newer-epoch.json');
-    const scenario = parseScenario(readFileSync(file, 'utf8'), file);
-    const result = runScenario(scenario, zabAdapter, { keepTrace: true });
+    const result = runRegression('zab-deposed-leader-truncs-below-newer-epoch.json');
     // The story happens: after a newer epoch is established, the older epoch's leader sends a TRUNC.
     const events = result.trace!.events;
     let newestEpoch = 0;
