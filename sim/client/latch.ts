@@ -164,12 +164,9 @@ export class LeaderLatch {
    * FindAndDeleteProtectedNodeInBackground runs only when a create gives up).
    */
   private ownNodes(ourName: string, children: readonly string[]): string[] {
-    const twins = protectedTwins(ourName, children);
-    if (this.ownPrefixesSession !== this.curator.zk.sessionId) return twins;
-    for (const child of children) {
-      if (child !== ourName && !twins.includes(child) && this.ownPrefixes.some((prefix) => child.startsWith(prefix))) twins.push(child);
-    }
-    return twins;
+    // Our current create's prefix is among this session's; under another session, only its twins.
+    if (this.ownPrefixesSession !== this.curator.zk.sessionId) return protectedTwins(ourName, children);
+    return children.filter((child) => child !== ourName && this.ownPrefixes.some((prefix) => child.startsWith(prefix)));
   }
 
   private setNode(path: string | null, done: () => void): void {

@@ -40,7 +40,6 @@ interface Tally {
 export class Learner {
   /** Per unlearned slot: its tallies per (ballot, value), usually a single one. */
   private readonly tallies: (Tally | undefined)[] = [];
-  private tallyCount = 0;
   /** Learned slots above the prefix (learned out of order, waiting for a gap). */
   private readonly learned: (Vote | undefined)[] = [];
   /** Every slot ≤ prefix has been learned and handed out. */
@@ -80,7 +79,6 @@ export class Learner {
       tally = { ballot, value, voters: [], next: null };
       if (first === undefined) {
         this.tallies[index] = tally;
-        this.tallyCount++;
       } else {
         let last = first;
         while (last.next !== null) last = last.next;
@@ -107,7 +105,6 @@ export class Learner {
     const tallies = this.tallies;
     if (tallies[index] !== undefined) {
       tallies[index] = undefined;
-      this.tallyCount--;
       while (tallies.length > 0 && tallies[tallies.length - 1] === undefined) tallies.pop();
     }
     if (slot > this.maxLearned) this.maxLearned = slot;
@@ -130,7 +127,10 @@ export class Learner {
     return slot > this.prefix ? this.learned[slot - this.prefix - 1] : undefined;
   }
 
+  /** Slots with votes but not learned (a scan: only tests ask). */
   get pendingTallies(): number {
-    return this.tallyCount;
+    let count = 0;
+    for (const tally of this.tallies) if (tally !== undefined) count++;
+    return count;
   }
 }

@@ -152,6 +152,17 @@ function isSafeInt(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n);
 }
 
+/** The watch events a successful create, delete or setData fires: built once, at their exact size. */
+function createdEvents(path: string): WatchEvent[] {
+  return [{ path, type: 'NodeCreated' }, { path: parentOf(path), type: 'NodeChildrenChanged' }];
+}
+function deletedEvents(path: string): WatchEvent[] {
+  return [{ path, type: 'NodeDeleted' }, { path: parentOf(path), type: 'NodeChildrenChanged' }];
+}
+function dataChangedEvents(path: string): WatchEvent[] {
+  return [{ path, type: 'NodeDataChanged' }];
+}
+
 export class DataTree {
   private readonly nodes = new Map<string, ZNode>();
   private readonly sessionMap = new Map<number, SessionRecord>();
@@ -183,16 +194,16 @@ export class DataTree {
     // backing store of 17 slots: most of an apply's garbage, and every replica applies).
     switch (txn.type) {
       case 'create':
-        result = this.createNode(txn.path, txn.data, txn.ephemeralOwner, txn.parentCVersion, zxid, null);
-        if (result.ok) events = [{ path: txn.path, type: 'NodeCreated' }, { path: parentOf(txn.path), type: 'NodeChildrenChanged' }];
+        result = this.createNode(txn.path, txn.data, txn.ephemeralOwner, txn.parentCVersion, zxid);
+        if (result.ok) events = createdEvents(txn.path);
         break;
       case 'delete':
-        result = this.deleteNode(txn.path, zxid, null);
-        if (result.ok) events = [{ path: txn.path, type: 'NodeDeleted' }, { path: parentOf(txn.path), type: 'NodeChildrenChanged' }];
+        result = this.deleteNode(txn.path, zxid);
+        if (result.ok) events = deletedEvents(txn.path);
         break;
       case 'setData':
-        result = this.setNodeData(txn.path, txn.data, txn.version, zxid, null);
-        if (result.ok) events = [{ path: txn.path, type: 'NodeDataChanged' }];
+        result = this.setNodeData(txn.path, txn.data, txn.version, zxid);
+        if (result.ok) events = dataChangedEvents(txn.path);
         break;
       case 'check':
         result = OK_EMPTY;
@@ -233,13 +244,16 @@ export class DataTree {
       let r: ZkResult;
       switch (t.type) {
         case 'create':
-          r = this.createNode(t.path, t.data, t.ephemeralOwner, t.parentCVersion, zxid, ev);
+          r = this.createNode(t.path, t.data, t.ephemeralOwner, t.parentCVersion, zxid);
+          if (r.ok) ev.push(...createdEvents(t.path));
           break;
         case 'delete':
-          r = this.deleteNode(t.path, zxid, ev);
+          r = this.deleteNode(t.path, zxid);
+          if (r.ok) ev.push(...deletedEvents(t.path));
           break;
         case 'setData':
-          r = this.setNodeData(t.path, t.data, t.version, zxid, ev);
+          r = this.setNodeData(t.path, t.data, t.version, zxid);
+          if (r.ok) ev.push(...dataChangedEvents(t.path));
           break;
         case 'check':
           r = OK_EMPTY;
@@ -268,7 +282,6 @@ export class DataTree {
     ephemeralOwner: number,
     parentCVersion: number,
     zxid: number,
-    ev: WatchEvent[] | null,
   ): ZkResult {
     if (path === '/') return FAIL.NODEEXISTS;
     const parentPath = parentOf(path);
@@ -303,12 +316,11 @@ export class DataTree {
       }
       set.add(path);
     }
-    ev?.push({ path, type: 'NodeCreated' }, { path: parentPath, type: 'NodeChildrenChanged' });
     return { ok: true, path };
   }
 
   /** DataTree.deleteNode: the parent loses the child and its pzxid moves; its cversion stays (ZOOKEEPER-1046). */
-  private deleteNode(path: string, zxid: number, ev: WatchEvent[] | null): ZkResult {
+  private deleteNode(path: string, zxid: number): ZkResult {
     if (path === '/') return FAIL.BADARGUMENTS;
     const node = this.nodes.get(path);
     if (node === undefined) return FAIL.NONODE;
@@ -330,11 +342,10 @@ export class DataTree {
         if (set.size === 0 && !this.sessionMap.has(owner)) this.ephemeralsByOwner.delete(owner);
       }
     }
-    ev?.push({ path, type: 'NodeDeleted' }, { path: parentPath, type: 'NodeChildrenChanged' });
     return OK_EMPTY;
   }
 
-  private setNodeData(path: string, data: string, version: number, zxid: number, ev: WatchEvent[] | null): ZkResult {
+  private setNodeData(path: string, data: string, version: number, zxid: number): ZkResult {
     const node = this.nodes.get(path);
     if (node === undefined) return FAIL.NONODE;
     if (node.data !== data) {
@@ -344,7 +355,6 @@ export class DataTree {
     node.version = version;
     node.mzxid = zxid;
     this.rehash(node);
-    ev?.push({ path, type: 'NodeDataChanged' });
     return { ok: true, stat: node.stat() };
   }
 
@@ -373,7 +383,7 @@ export class DataTree {
     if (set !== undefined && set.size > 0) {
       // Sorted: a deterministic order of deletions, hence of watch events.
       const paths = Array.from(set).sort();
-      for (const p of paths) this.deleteNode(p, zxid, ev);
+      for (const p of paths) if (this.deleteNode(p, zxid).ok) ev.push(...deletedEvents(p));
     }
     const session = this.sessionMap.get(sessionId);
     if (session !== undefined) {
