@@ -734,6 +734,10 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     this.setLeader(ctx, null, 0);
     this.recordState(ctx);
     ctx.note(`${was} → FOLLOWER: ${reason}`);
+    // A candidacy pre-empted by a higher ballot failed as surely as one that timed out:
+    // without counting it, two candidates whose phase 1 outlasts the election timeout
+    // (a promise waits for the disk) pre-empt each other for ever at the base timeout.
+    if (was === 'CANDIDATE') this.failedElections++;
     this.resetElectionTimer(ctx);
   }
 
