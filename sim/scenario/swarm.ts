@@ -27,6 +27,7 @@
 import { Rng } from '../core/rng.js';
 import { syncCrashFault } from './targets.js';
 import { grantedSessionTimeoutUs } from './protocols.js';
+import { latencyTailMs, timingProblem, zabLimitNeedsMs, type Timing } from './timing.js';
 import type { OpKind } from '../client/workload.js';
 import { RECIPES, type RecipeName } from '../client/recipes.js';
 import type { ReadMode } from '../client/protocol.js';
@@ -80,38 +81,9 @@ export interface SwarmOptions {
   bugs?: string[];
 }
 
-/**
- * A latency few messages exceed (about the 99th percentile), in ms: what the timeouts
- * must cover for the cluster to stay in service. (A rarer, slower message costs a
- * reconnection or an election, which the liveness phase leaves time for.)
- */
-export function latencyTailMs(latency: LatencyMs): number {
-  switch (latency.kind) {
-    case 'constant':
-      return latency.ms;
-    case 'uniform':
-      return Math.max(latency.minMs, latency.maxMs);
-    case 'exponential':
-      return (latency.minMs ?? 0) + 4.6 * latency.meanMs;
-    case 'lognormal':
-      return (latency.minMs ?? 0) + latency.medianMs * Math.exp(2.33 * latency.sigma);
-  }
-}
 
 const round = (ms: number, digits = 3) => Math.round(ms * 10 ** digits) / 10 ** digits;
 
-/** What the timing of a draw allows; every figure in ms. */
-interface Timing {
-  /** A message's tail latency (the slowest link included). */
-  hopMs: number;
-  /** A disk sync's tail latency (0 when writes are durable at once). */
-  diskMs: number;
-  /** ZAB: tickTime, initLimit and syncLimit; Paxos: its election timeout. */
-  tickMs: number;
-  initLimit: number;
-  syncLimit: number;
-  electionTimeoutMs: number;
-}
 
 /** The settings of one draw that the fault script and the expectations depend on. */
 interface Draft {
@@ -634,15 +606,6 @@ function recoveryNeedMs(d: Draft): number {
   return 3 * 17 * timing.electionTimeoutMs + 40 * stepMs + 500;
 }
 
-/**
- * ZAB: what syncLimit·tickTime and initLimit·tickTime must cover for a server to stay
- * in service: a ping or an acknowledgement (a round trip and a disk sync) with margin,
- * and a synchronization (a few round trips and syncs), in ms.
- */
-function zabLimitNeedsMs(timing: Timing): [number, number] {
-  const ackMs = 2 * timing.hopMs + timing.diskMs;
-  return [ackMs + timing.tickMs, 2 * ackMs + timing.tickMs];
-}
 
 /**
  * The session timeout the servers grant: the client's (400 ms by default) within the
@@ -670,19 +633,7 @@ function timingIsRoomy(d: Draft): boolean {
 
 /** Why the timeouts are too tight for the cluster to stay in service, or null. */
 function timingAllowsService(d: Draft): string | null {
-  const { timing } = d;
-  const ackMs = 2 * timing.hopMs + timing.diskMs;
-  if (d.protocol === 'zab') {
-    const [syncNeedMs, initNeedMs] = zabLimitNeedsMs(timing);
-    if (timing.syncLimit * timing.tickMs < syncNeedMs) return `syncLimit·tickTime ${round(timing.syncLimit * timing.tickMs)} ms is under ${round(syncNeedMs)} ms (an acknowledgement and a tick)`;
-    if (timing.initLimit * timing.tickMs < initNeedMs) return `initLimit·tickTime ${round(timing.initLimit * timing.tickMs)} ms is under ${round(initNeedMs)} ms (a synchronization and a tick)`;
-    return null;
-  }
-  // Measured: Paxos elects through slow messages (pre-vote and backoff), but not when a
-  // promise's disk sync nearly outlasts the election timeout (9 servers, 30-60 ms disks
-  // and a 61 ms timeout never settled).
-  if (timing.electionTimeoutMs < 1.5 * ackMs) return `the election timeout ${timing.electionTimeoutMs} ms is under ${round(1.5 * ackMs)} ms (a round trip and a disk sync, with half again as margin)`;
-  return null;
+  return timingProblem(d.protocol, d.timing);
 }
 
 /** The end of the last clog (clogs outlive the story: the liveness phase does not lift them). */

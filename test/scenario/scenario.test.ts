@@ -174,6 +174,28 @@ describe('settings a protocol does not use', () => {
   });
 });
 
+describe('timeouts tighter than the network and disks need', () => {
+  const withDisk = (syncMs: number, cluster: object = {}) =>
+    parseScenario(JSON.stringify({ title: 't', explanation: 'e', cluster: { servers: 3, ...cluster }, storage: { syncLatency: { kind: 'constant', ms: syncMs } }, durationMs: 50 }), 'disk.json');
+  const timing = (scenario: ReturnType<typeof withDisk>, protocol: string) => ignoredSettings(scenario, protocolAdapter(protocol)).filter((w) => w.includes('may not settle'));
+
+  it('are named in a note: ZooKeeper drops a follower whose acknowledgement outlasts syncLimit ticks', () => {
+    // Defaults: tickTime 20 ms, syncLimit 5 (100 ms); an acknowledgement is two 1.5 ms hops and the sync.
+    expect(timing(withDisk(76), 'zab')).toEqual([]);
+    expect(timing(withDisk(78), 'zab')).toEqual([
+      'syncLimit·tickTime 100 ms is under 101 ms (an acknowledgement and a tick): servers may leave service whenever a message or a disk sync is slow, and the cluster may not settle (a setting to change, not a bug)',
+    ]);
+    expect(timing(withDisk(78, { tickTimeMs: 40 }), 'zab')).toEqual([]);
+  });
+
+  it('are named in a note: a Paxos candidate needs its promises on disk within the election timeout', () => {
+    // Default election timeout 20 ms: half again over a round trip (3 ms) and a sync.
+    expect(timing(withDisk(10), 'paxos')).toEqual([]);
+    expect(timing(withDisk(11), 'paxos')).toEqual([expect.stringMatching(/^the election timeout 20 ms is under 21 ms /)]);
+    expect(timing(withDisk(11, { electionTimeoutMs: 40 }), 'paxos')).toEqual([]);
+  });
+});
+
 describe('recovers', () => {
   // A correct cluster with one server too far away to join (its round trip is longer than
   // initLimit × tickTime): the liveness expectation fails, no safety invariant does.
