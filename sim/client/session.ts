@@ -32,10 +32,15 @@ export interface SessionOptions {
   requestTimeoutUs: number;
   /**
    * A connect attempt without an answer after this long moves to another server. A fixed
-   * 100 ms by default, where ZooKeeper's ClientCnxn uses the session timeout divided by
-   * the number of servers in the connect string (133 ms for 400 ms and three servers,
-   * 7 ms for 20 ms). Tried in session 11: six tests of seeded stories failed (the seeds
-   * told other stories); the change waits for a session that re-finds them.
+   * 100 ms by default, where ZooKeeper's ClientCnxn uses the (negotiated) session timeout
+   * divided by the number of servers in the connect string: 133 ms for 400 ms and three
+   * servers, 7 ms for 20 ms. The simulation scales ZooKeeper's ticks down (tickTime 20 ms
+   * for its sample 2 s) but not its network and disks, so that rule would give a client of
+   * a 20 ms session 7 ms to have its createSession committed, less than one slow disk
+   * sync, where a real deployment's shortest session (two 2 s ticks) leaves over a second
+   * for milliseconds of work. ZooKeeper also sleeps a random 0-1 s before each reconnect
+   * (ClientCnxn.startConnect), which is not modelled either. Tried in session 11: six tests
+   * of seeded stories told other stories.
    */
   connectTimeoutUs: number;
   /** Wait before trying another server after a refusal. */
