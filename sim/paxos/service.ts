@@ -281,6 +281,7 @@ export class ClientService {
     if (!tree.hasSession(sessionId)) return ctx.reply(waiting.req, refused('SESSIONEXPIRED'));
     // A newer connection of the client owns it already: this connect is stale (its client has left).
     if (this.host.owners.get(sessionId)?.connection !== route.connection) return ctx.reply(waiting.req, refused('NOTREADY'));
+    this.dropQueued(sessionId);
     this.attached.set(sessionId, waiting.req.clientId);
     this.connectionOf.set(sessionId, route.connection);
     this.touches.touch(sessionId);
@@ -301,6 +302,23 @@ export class ClientService {
     this.connectionOf.delete(sessionId);
     this.attached.delete(sessionId);
     this.watches.removeSession(sessionId);
+  }
+
+  /**
+   * The session's requests still queued here when its client connects here again came on a
+   * connection the client gave up: they are never answered, as ZooKeeper answers nothing
+   * on a closed connection. Kept, the oldest (a forward lost with no leader change)
+   * held back every reply on the new connection until its deadline, while watch events
+   * went out at once: the event of a watch a quorum read had just set reached the client
+   * before the read's answer, so the client, not holding that watch yet, dropped it, and
+   * then read the change unannounced (swarm paxos 305356). A write among them that is
+   * chosen later is refused then (SESSIONMOVED, apply.ts): the move came first.
+   */
+  private dropQueued(sessionId: number): void {
+    const queue = this.queues.get(sessionId);
+    if (queue === undefined) return;
+    for (const entry of queue) this.byKey.delete(entry.key);
+    this.queues.delete(sessionId);
   }
 
   /**
