@@ -36,7 +36,7 @@ import { availability, type Availability } from '../check/availability.js';
 import type { ProtocolAdapter, InvariantMonitor } from './protocol.js';
 import { grantedSessionTimeoutUs } from './protocols.js';
 import { resolveTarget, syncCrashFault, type TargetContext } from './targets.js';
-import { scenarioTiming, timingProblem } from './timing.js';
+import { connectProblem, scenarioTiming, timingProblem } from './timing.js';
 import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
 import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
 
@@ -889,8 +889,13 @@ export function ignoredSettings(scenario: Scenario, adapter: ProtocolAdapter): s
   }
   const known = new Set(adapter.bugs.map((bug) => bug.name));
   for (const bug of scenario.bugs ?? []) if (!known.has(bug)) warnings.push(`bug switch ${bug} is not a ${adapter.name} switch: ignored`);
-  const tight = isScheduled(scenario) ? null : timingProblem(adapter.name, scenarioTiming(scenario));
-  if (tight !== null) warnings.push(`${tight}: servers may leave service whenever a message or a disk sync is slow, and the cluster may not settle (a setting to change, not a bug)`);
+  if (!isScheduled(scenario)) {
+    const timing = scenarioTiming(scenario);
+    const tight = timingProblem(adapter.name, timing);
+    if (tight !== null) warnings.push(`${tight}: servers may leave service whenever a message or a disk sync is slow, and the cluster may not settle (a setting to change, not a bug)`);
+    const slowConnect = scenario.workload === undefined ? null : connectProblem(timing);
+    if (slowConnect !== null) warnings.push(`${slowConnect} (a setting to change, not a bug)`);
+  }
   return warnings;
 }
 

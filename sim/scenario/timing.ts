@@ -8,6 +8,7 @@
  * not a bug. Swarm leaves liveness unexpected for such draws; a run of a scenario file
  * says so in a note, so that a liveness failure there is read for what it is.
  */
+import { DEFAULT_SESSION_OPTIONS } from '../client/session.js';
 import { DEFAULT_PAXOS_CONFIG } from '../paxos/config.js';
 import { DEFAULT_ZAB_CONFIG } from '../zab/config.js';
 import type { LatencyMs, Scenario } from './types.js';
@@ -70,6 +71,21 @@ export function timingProblem(protocol: string, timing: Timing): string | null {
   // and a 61 ms timeout never settled).
   if (timing.electionTimeoutMs < 1.5 * ackMs) return `the election timeout ${timing.electionTimeoutMs} ms is under ${round(1.5 * ackMs)} ms (a round trip and a disk sync, with half again as margin)`;
   return null;
+}
+
+/**
+ * Why a client's connect attempt may time out every time, or null. A connect is answered
+ * once the server applies the client's createSession (or, on Paxos, its session's move):
+ * four hops to the leader and back out and a disk sync at a quorum, two when the disks are
+ * busy (a group commit in progress makes the next wait for it). The client gives an
+ * attempt a fixed 100 ms (sim/client/session.ts); with less, it moves on before the
+ * answer, and each abandoned createSession leaves a session that expires later: a load of
+ * its own that makes the next attempt slower still.
+ */
+export function connectProblem(timing: Timing): string | null {
+  const connectMs = DEFAULT_SESSION_OPTIONS.connectTimeoutUs / 1000;
+  const needMs = 4 * timing.hopMs + 2 * timing.diskMs;
+  return needMs <= connectMs ? null : `a connect can take ${round(needMs)} ms (four hops and two disk syncs), over the client's ${connectMs} ms connect timeout: clients may give up every attempt, and the cluster may not settle`;
 }
 
 /** The timing a scenario file sets up for a protocol (the servers' defaults where it is silent). */

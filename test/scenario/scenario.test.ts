@@ -194,6 +194,18 @@ describe('timeouts tighter than the network and disks need', () => {
     expect(timing(withDisk(11), 'paxos')).toEqual([expect.stringMatching(/^the election timeout 20 ms is under 21 ms /)]);
     expect(timing(withDisk(11, { electionTimeoutMs: 40 }), 'paxos')).toEqual([]);
   });
+
+  it('are named in a note: a client gives a connect (a createSession, two disk syncs when the disks are busy) 100 ms', () => {
+    const clients = (syncMs: number) => parseScenario(JSON.stringify({ ...JSON.parse(JSON.stringify(withDisk(syncMs))), workload: { clients: 1 } }), 'clients.json');
+    const connect = (scenario: ReturnType<typeof withDisk>) => ignoredSettings(scenario, protocolAdapter('zab')).filter((w) => w.includes('connect timeout'));
+    // Four 1.5 ms hops and two syncs.
+    expect(connect(clients(47))).toEqual([]);
+    expect(connect(clients(48))).toEqual([
+      "a connect can take 102 ms (four hops and two disk syncs), over the client's 100 ms connect timeout: clients may give up every attempt, and the cluster may not settle (a setting to change, not a bug)",
+    ]);
+    // No clients, no connects.
+    expect(connect(withDisk(48))).toEqual([]);
+  });
 });
 
 describe('recovers', () => {
