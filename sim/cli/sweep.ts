@@ -4,7 +4,9 @@
  * seed order, so the output is the same whatever the worker count or model. `--shard K/N`
  * (or the batch engine's environment, shard.ts) keeps every N-th seed starting at the
  * K-th (0-based), so shards of one sweep can run on different machines; `zablab merge`
- * (merge.ts) joins their `--json` lines and reproductions.
+ * (merge.ts) joins their `--json` lines and reproductions. The command starts its workers
+ * before it loads the simulator and the scenarios (startSweepPool), so this module imports
+ * nothing heavy at its top.
  */
 import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
