@@ -4,7 +4,7 @@
  * code 3; a flag beyond a cap is refused or clamped with a note, never ignored.
  */
 import { availableParallelism } from 'node:os';
-import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_WITH_TRACE } from '../scenario/run.js';
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_WITH_TRACE } from '../scenario/limits.js';
 import { parseUint } from './args.js';
 import { UsageError, err } from './io.js';
 

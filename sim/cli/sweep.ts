@@ -4,22 +4,21 @@
  * seed order, so the output is the same whatever the worker count or model. `--shard K/N`
  * (or the batch engine's environment, shard.ts) keeps every N-th seed starting at the
  * K-th (0-based), so shards of one sweep can run on different machines; `zablab merge`
- * (merge.ts) joins their `--json` lines and reproductions.
+ * (merge.ts) joins their `--json` lines and reproductions. The command starts its workers
+ * before it loads the simulator and the scenarios (startSweepPool), so this module imports
+ * nothing heavy at its top.
  */
 import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { concretize } from '../scenario/shrink.js';
 import { parseFlags, parseSeedValue } from './args.js';
 import { progressLine } from './progress.js';
 import { resolveShard, shardSize, shardWords } from './shard.js';
 import { UsageError, err, out } from './io.js';
 import { coreCount, parseMaxEvents, parseWorkers } from './limits.js';
 import { checkOutputFile, checkOutputFolder, writeOutputFile } from './outputs.js';
-import { parseProtocol, protocolsOf, withBugs } from './run.js';
-import { loadScenario } from './scenarios.js';
-import { runJob, type SweepJob, type SweepOutcome } from './sweep-worker.js';
+import type { SweepJob, SweepOutcome } from './sweep-worker.js';
 import { refuseToOverwrite, shellWord } from './report.js';
 import { summaryLines, writeSweepReport } from './sweep-report.js';
 import type { ProtocolName, Scenario } from '../scenario/types.js';
@@ -84,6 +83,11 @@ export interface SweepOptions {
   model?: WorkerModel;
   /** V8 flags of worker processes (default: sweepWorkerFlags). */
   processFlags?: string[];
+  /**
+   * Workers already started (startSweepPool): the sweep takes as many as it has jobs for
+   * and closes the rest; `workers`, `model` and `processFlags` are then the pool's.
+   */
+  pool?: SweepPool;
   /** Each result, in job order (the same whatever the worker count). */
   onResult?: (outcome: SweepOutcome, done: number, total: number) => void;
 }
@@ -151,28 +155,49 @@ export const CHILD_WORKER_ARG = '--zablab-sweep-child';
 /** What a worker says: a job's outcome, or that a batch is done (with its process's CPU time so far, for a child). */
 type WorkerMessage = SweepOutcome | { done: true; cpuUs?: number };
 
+type MessageHandler = (message: WorkerMessage) => void;
+type ErrorHandler = (error: Error) => void;
+
 /** One worker, whatever it runs on. */
 interface SweepWorker {
   post(jobs: SweepJob[]): void;
+  /** Where its messages and errors go from now on (an error it had before is handed over at once). */
+  listen(onMessage: MessageHandler, onError: ErrorHandler): void;
   close(): Promise<void>;
 }
 
-function startWorker(model: WorkerModel, flags: string[], onMessage: (message: WorkerMessage) => void, onError: (error: Error) => void): SweepWorker {
+function startWorker(model: WorkerModel, flags: string[]): SweepWorker {
+  // A worker is started before anyone listens to it (startSweepPool): it says nothing
+  // until it is sent jobs, but it can fail to start, and that must not be lost.
+  let onMessage: MessageHandler | null = null;
+  let onError: ErrorHandler | null = null;
+  let early: Error | null = null;
+  const message = (m: WorkerMessage) => onMessage?.(m);
+  const error = (e: Error) => {
+    if (onError !== null) onError(e);
+    else early ??= e;
+  };
+  const listen = (m: MessageHandler, e: ErrorHandler) => {
+    onMessage = m;
+    onError = e;
+    if (early !== null) e(early);
+  };
   if (model === 'thread') {
     const worker = new Worker(workerFile());
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    return { post: (jobs) => worker.postMessage(jobs), close: () => worker.terminate().then(() => undefined) };
+    worker.on('message', message);
+    worker.on('error', error);
+    return { post: (jobs) => worker.postMessage(jobs), listen, close: () => worker.terminate().then(() => undefined) };
   }
   const child = fork(workerFile(), [CHILD_WORKER_ARG], { execArgv: flags, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let closing = false;
-  child.on('message', (message) => onMessage(message as WorkerMessage));
-  child.on('error', onError);
+  child.on('message', (m) => message(m as WorkerMessage));
+  child.on('error', error);
   child.on('exit', (code, signal) => {
-    if (!closing) onError(new Error(`sweep worker process ${child.pid} exited early (${signal ?? `code ${code}`})`));
+    if (!closing) error(new Error(`sweep worker process ${child.pid} exited early (${signal ?? `code ${code}`})`));
   });
   return {
     post: (jobs) => child.send(jobs),
+    listen,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
@@ -180,6 +205,39 @@ function startWorker(model: WorkerModel, flags: string[], onMessage: (message: W
         child.once('exit', () => resolve());
         child.disconnect();
       }),
+  };
+}
+
+/**
+ * Workers started ahead of their sweep. A worker process takes ~60 ms of CPU to start
+ * node and ~80 ms to load the simulator's modules (more in wall time on a loaded machine);
+ * `zablab sweep` starts its workers first, so that they load while it loads its own
+ * modules and the scenarios (the JSON Schema validator alone compiles in ~100-180 ms),
+ * instead of after. Hand the pool to streamSweep, or close it.
+ */
+export interface SweepPool {
+  readonly model: WorkerModel;
+  /** The V8 flags its processes were started with. */
+  readonly flags: readonly string[];
+  /** @internal the workers, taken by streamSweep */
+  readonly workers: SweepWorker[];
+  /** Ends every worker not yet taken by a sweep (a sweep closes its own). */
+  close(): Promise<void>;
+}
+
+/** Starts `count` workers (at least one) for a sweep that has not been planned yet. */
+export function startSweepPool(count: number, options: { model?: WorkerModel; processFlags?: string[] } = {}): SweepPool {
+  const model = options.model ?? 'process';
+  const flags = options.processFlags ?? sweepWorkerFlags(count, coreCount());
+  const workers = Array.from({ length: Math.max(1, count) }, () => startWorker(model, flags));
+  return {
+    model,
+    flags,
+    workers,
+    close: async () => {
+      const left = workers.splice(0);
+      await Promise.all(left.map((worker) => worker.close()));
+    },
   };
 }
 
@@ -196,9 +254,10 @@ export interface SweepStats {
 
 /**
  * Runs a source's jobs on workers (or inline with 0 workers), handing each result to
- * onResult in job order. Workers start once per sweep and serve every batch; jobs are
- * made only when a worker asks, and no job runs more than a small window ahead of the
- * oldest unreported one, so memory stays flat however many jobs there are.
+ * onResult in job order. Workers start once per sweep (or come started, `options.pool`)
+ * and serve every batch; jobs are made only when a worker asks, and no job runs more
+ * than a small window ahead of the oldest unreported one, so memory stays flat however
+ * many jobs there are.
  */
 export async function streamSweep(source: JobSource, options: SweepOptions): Promise<SweepStats> {
   const total = source.total;
@@ -209,8 +268,9 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
     done++;
     options.onResult?.(outcome, done, total);
   };
-  const workers = Math.min(Math.max(options.workers, 0), total);
-  const model = options.model ?? 'process';
+  const pool = options.pool;
+  const workers = Math.min(Math.max(pool?.workers.length ?? options.workers, 0), total);
+  const model = pool?.model ?? options.model ?? 'process';
   const childCpuUs: number[] = new Array<number>(workers).fill(0);
   const stats = (): SweepStats => {
     const wallSeconds = (performance.now() - startedMs) / 1000;
@@ -219,10 +279,21 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
     return { wallSeconds, cpuSeconds, cpuPerWall: cpuSeconds / Math.max(wallSeconds, 1e-9), workers, model: workers === 0 ? 'inline' : model };
   };
   if (workers === 0) {
+    await pool?.close();
+    // Loaded here, not with this module: `zablab sweep` starts its workers before it loads the simulator.
+    const { runJob } = await import('./sweep-worker.js');
     for (let index = 0; index < total; index++) report(runJob(source.job(index)));
     return stats();
   }
-  const flags = options.processFlags ?? sweepWorkerFlags(workers, coreCount());
+  let started: SweepWorker[];
+  if (pool !== undefined) {
+    started = pool.workers.splice(0, workers);
+    // More workers than jobs: the rest go now.
+    await pool.close();
+  } else {
+    const flags = options.processFlags ?? sweepWorkerFlags(workers, coreCount());
+    started = Array.from({ length: workers }, () => startWorker(model, flags));
+  }
   const batch = Math.max(1, Math.min(8, Math.floor(total / (workers * 4))));
   const window = workers * batch * 4;
   const waiting = new Map<number, SweepOutcome>();
@@ -230,12 +301,10 @@ export async function streamSweep(source: JobSource, options: SweepOptions): Pro
   let reported = 0;
   const idle: (() => void)[] = [];
   await Promise.all(
-    Array.from({ length: workers }, (_, slot) => {
+    started.map((worker, slot) => {
       return new Promise<void>((resolve, reject) => {
         let finished = false;
-        const worker = startWorker(
-          model,
-          flags,
+        worker.listen(
           (message) => {
             if ('done' in message) {
               if (message.cpuUs !== undefined) childCpuUs[slot] = message.cpuUs;
@@ -348,19 +417,57 @@ function reproductionName(scenario: string, protocol: string, seed: number): str
 }
 
 export async function sweepCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(
+  const { values, positionals } = parseSweepFlags(argv);
+  if (positionals.length === 0) throw new UsageError('needs at least one scenario (zablab sweep --help)');
+  const [from, to] = parseSeedRange(values.seeds);
+  const shard = resolveShard({ shard: values.shard, shardCount: values['shard-count'] }, process.env);
+  const maxEvents = parseMaxEvents(values['max-events']);
+  const workers = parseWorkers(values.workers, 'sweep');
+  const model = parseWorkerModel(values['worker-model']);
+  // Seeds of this shard: from+K, from+K+N, … (K/N the shard).
+  const perPair = shardSize(to - from + 1, shard);
+  if (perPair === 0) throw new UsageError(`shard ${shard.index}/${shard.count}${shard.source !== '--shard' ? ` (from ${shard.source})` : ''} of --seeds ${from}..${to} holds no seed`);
+  // The workers start now, and load the simulator while this process loads it too and
+  // reads the scenarios: the two overlap on two cores instead of following each other
+  // (startSweepPool). Each scenario runs on at least one protocol, so there are at least
+  // perPair × scenarios jobs.
+  const pool = workers === 0 ? undefined : startSweepPool(Math.min(workers, perPair * positionals.length), { model });
+  try {
+    return await planAndRunSweep(argv, values, positionals, { from, to, shard, maxEvents, workers, model, perPair, pool });
+  } finally {
+    // Workers the sweep did not take (bad input found after they started, or fewer jobs).
+    await pool?.close();
+  }
+}
+
+type SweepValues = ReturnType<typeof parseSweepFlags>['values'];
+
+function parseSweepFlags(argv: string[]) {
+  return parseFlags(
     'sweep',
     argv,
     { seeds: { type: 'string' }, protocol: { type: 'string' }, bug: { type: 'string', multiple: true }, 'max-events': { type: 'string' }, workers: { type: 'string' }, 'worker-model': { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, out: { type: 'string' }, report: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
     SWEEP_USAGE,
   );
-  if (positionals.length === 0) throw new UsageError('needs at least one scenario (zablab sweep --help)');
-  const [from, to] = parseSeedRange(values.seeds);
-  const shard = resolveShard({ shard: values.shard, shardCount: values['shard-count'] }, process.env);
+}
+
+interface SweepPlan {
+  from: number;
+  to: number;
+  shard: ReturnType<typeof resolveShard>;
+  maxEvents: number;
+  workers: number;
+  model: WorkerModel;
+  perPair: number;
+  pool: SweepPool | undefined;
+}
+
+/** The rest of `zablab sweep`, once its workers are starting: scenarios, outputs, the sweep, the summary. */
+async function planAndRunSweep(argv: string[], values: SweepValues, positionals: string[], plan: SweepPlan): Promise<number> {
+  const { from, to, shard, maxEvents, workers, model, perPair, pool } = plan;
+  // The simulator and the scenario validator, loaded while the workers start.
+  const [{ loadScenario }, { parseProtocol, protocolsOf, withBugs }, { concretize }] = await Promise.all([import('./scenarios.js'), import('./run.js'), import('../scenario/shrink.js')]);
   const protocol = parseProtocol(values.protocol);
-  const maxEvents = parseMaxEvents(values['max-events']);
-  const workers = parseWorkers(values.workers, 'sweep');
-  const model = parseWorkerModel(values['worker-model']);
   const outDir = values.out ?? 'sweep-failures';
   const scenarios = positionals.map((arg) => loadScenario(arg));
   // Each (scenario, protocol) pair, with its bug switches: the jobs are made from these lazily.
@@ -374,10 +481,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     checkOutputFile(values.report, { ...rules, flag: '--report' });
   }
   const pairOf = (o: SweepOutcome) => pairs.find((p) => p.name === o.scenario && p.protocol === o.protocol)!;
-  // Seeds of this shard: from+K, from+K+N, … (K/N the shard).
-  const perPair = shardSize(to - from + 1, shard);
   const total = perPair * pairs.length;
-  if (total === 0) throw new UsageError(`shard ${shard.index}/${shard.count}${shard.source !== '--shard' ? ` (from ${shard.source})` : ''} of --seeds ${from}..${to} holds no seed`);
   const source: JobSource = {
     total,
     job: (index) => {
@@ -397,6 +501,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const stats = await streamSweep(source, {
     workers,
     model,
+    pool,
     onResult: (outcome, done, all) => {
       progress.onResult(outcome, done, all);
       let reproduction: string | undefined;

@@ -39,6 +39,7 @@ import { resolveTarget, syncCrashFault, type TargetContext } from './targets.js'
 import { connectProblem, scenarioTiming, timingProblem } from './timing.js';
 import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
 import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_WITH_TRACE } from './limits.js';
 
 export interface RunOptions {
   seed?: number;
@@ -60,15 +61,8 @@ export interface RunOptions {
   onProgress?: (nowUs: number, endUs: number) => void;
 }
 
-/**
- * The events one run may process unless told otherwise: far above every story (the
- * largest, primary-order on Paxos, takes about 100,000), low enough that a scenario of
- * 1e9 ms simulated time stops within a minute instead of running for days. A run that
- * keeps its trace in memory stops at DEFAULT_MAX_EVENTS_WITH_TRACE (the trace of 2M
- * events is about half a gigabyte of NDJSON).
- */
-export const DEFAULT_MAX_EVENTS = 10_000_000;
-export const DEFAULT_MAX_EVENTS_WITH_TRACE = 2_000_000;
+/** The events one run may process unless told otherwise (limits.ts says why these). */
+export { DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_WITH_TRACE };
 
 export interface LeaderRecord {
   node: number;

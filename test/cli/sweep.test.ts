@@ -3,11 +3,12 @@
  * by concatenation, and failing runs saved as scenarios that `zablab run` reproduces.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, zablab } from './helpers.js';
-import { sweepBatchSize } from '../../sim/cli/sweep.js';
+import { startSweepPool, streamSweep, sweepBatchSize } from '../../sim/cli/sweep.js';
+import type { Scenario } from '../../sim/scenario/types.js';
 
 interface Line {
   scenario: string;
@@ -25,6 +26,28 @@ function lines(stdout: string): Line[] {
 const STORY = join(ROOT, 'scenarios', 'election-cold-start-3.json');
 
 describe('zablab sweep', () => {
+  it('bad input found after the workers started still ends at once with exit 2 (the started workers are closed)', () => {
+    // The workers start before the scenarios and --protocol are read (startSweepPool): a
+    // worker left open would keep the command waiting for ever (the helper's time limit).
+    const started = performance.now();
+    const bad = zablab(['sweep', STORY, '--seeds', '1..4', '--workers', '2', '--protocol', 'nope']);
+    expect(bad.stderr).toBe('zablab sweep: --protocol must be one of zab, paxos, got "nope"\n');
+    expect(bad.code).toBe(2);
+    const missing = zablab(['sweep', join(ROOT, 'no-such-scenario.json'), '--seeds', '1..4', '--workers', '2']);
+    expect(missing.stderr).toMatch(/^zablab sweep: .*no-such-scenario\.json: no such scenario file/);
+    expect(missing.code).toBe(2);
+    expect(performance.now() - started).toBeLessThan(60_000);
+  });
+
+  // The pool's workers are built code (dist/), as every worker: skipped in the mutation runner's copy.
+  it.skipIf(!existsSync(join(ROOT, 'dist', 'sim', 'cli', 'sweep-worker.js')))('a worker started ahead that dies before its sweep begins fails the sweep, not hangs it', async () => {
+    // An unknown V8 flag: node refuses to start, long before the sweep listens to the worker.
+    const pool = startSweepPool(1, { processFlags: ['--zablab-no-such-v8-flag'] });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const job = { index: 0, name: 'story', scenario: JSON.parse(readFileSync(STORY, 'utf8')) as Scenario, protocol: 'zab', seed: 1 };
+    await expect(streamSweep({ total: 1, job: () => job }, { workers: 1, pool })).rejects.toThrow(/sweep worker process \d+ exited early \(code 9\)/);
+  });
+
   it('hands out whole batches until the end nears, then ever smaller ones, so no worker idles behind a last big batch', () => {
     // 240 seeds on 2 workers in batches of 8, as the sweep benchmark: handed out in turn.
     const sizes: number[] = [];

@@ -7,7 +7,7 @@ import { failedExpectations, ignoredSettings, runScenario } from '../../sim/scen
 import { shrinkScenario } from '../../sim/scenario/shrink.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { SCENARIO_SCHEMA } from '../../sim/scenario/schema.js';
-import { runSweep, sweepWorkerFlags } from '../../sim/cli/sweep.js';
+import { runSweep, startSweepPool, sweepWorkerFlags } from '../../sim/cli/sweep.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { ROOT } from '../cli/helpers.js';
 import { linFromTrace } from '../../sim/scenario/lin-report.js';
@@ -108,11 +108,14 @@ describe('scenarios', () => {
     const two = await runSweep(jobs, { workers: 2 });
     const threeSingleThreaded = await runSweep(jobs, { workers: 3, processFlags: sweepWorkerFlags(3, 3) });
     const twoThreads = await runSweep(jobs, { workers: 2, model: 'thread' });
+    // Workers started before the sweep was planned, as `zablab sweep` starts them.
+    const twoStartedAhead = await runSweep(jobs, { workers: 2, pool: startSweepPool(2) });
     const key = (o: { seed: number; traceHash: string; ok: boolean; events: number; failed: string[] }) => `${o.seed}:${o.traceHash}:${o.ok}:${o.events}:${o.failed.join('|')}`;
     expect(sweepWorkerFlags(3, 3)).toContain('--single-threaded');
     expect(two.map(key)).toEqual(inline.map(key));
     expect(threeSingleThreaded.map(key)).toEqual(inline.map(key));
     expect(twoThreads.map(key)).toEqual(inline.map(key));
+    expect(twoStartedAhead.map(key)).toEqual(inline.map(key));
     expect(new Set(inline.map((o) => o.traceHash)).size).toBe(12);
   });
 
