@@ -16,7 +16,9 @@
  * in fields for this reason (the workload's counters, the invariant checkers, the
  * cluster's disk queue); test/explore/snapshot.test.ts checks restored worlds against
  * replayed ones, state by state. Seeded generators (core/rng.ts) keep their position in
- * a closure of seedrandom's: they are saved through their own saveState/loadState.
+ * a closure of seedrandom's: they are saved through their own saveState/loadState. So
+ * is a trace recorder that keeps no events (its state is counts and a hash; walking it
+ * visited its caches and listener lists, a fifth of a world's objects).
  *
  * Components: a world is split into parts (each server's node and storage, and the
  * rest); a snapshot of a component is immutable once taken, so a child state shares
@@ -24,6 +26,7 @@
  * and restoring skips a component already in the wanted state.
  */
 import { Rng } from '../core/rng.js';
+import { TraceRecorder, type RecorderState } from '../core/trace.js';
 
 const KIND_OBJECT = 0;
 const KIND_ARRAY = 1;
@@ -33,6 +36,8 @@ const KIND_TYPED = 4;
 const KIND_RNG = 5;
 /** A plain object (a dictionary, a literal): its set of fields may change, so a restore also deletes fields added since. */
 const KIND_PLAIN = 6;
+/** A trace recorder that keeps no events: saved through its own saveState/loadState (a few numbers), not walked. */
+const KIND_TRACE = 7;
 
 /** The saved contents of one component: parallel arrays, one entry per object. */
 export interface ComponentSnapshot {
@@ -151,6 +156,10 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
         const old = was >= 0 && base!.kinds[was] === KIND_RNG ? (base!.values[was] as RngPosition) : null;
         // The same count of draws is the same position (restoreComponent relies on it too): no state copied again.
         saved = old !== null && old.draws === object.draws && old.spareNormal === (object as unknown as { spareNormal: number }).spareNormal ? old : rngPosition(object);
+      } else if (object instanceof TraceRecorder && !object.keepEvents) {
+        kind = KIND_TRACE;
+        const old = was >= 0 && base!.kinds[was] === KIND_TRACE ? (base!.values[was] as RecorderState) : null;
+        saved = object.saveState(old);
       } else {
         // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed,
         // so one base saw has base's names (restoreComponent relies on the same: it never deletes a class instance's field).
@@ -296,6 +305,9 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
         (rng as unknown as { spareNormal: number }).spareNormal = position.spareNormal;
         break;
       }
+      case KIND_TRACE:
+        (object as TraceRecorder).loadState(values[i] as RecorderState);
+        break;
       case KIND_OBJECT: {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
