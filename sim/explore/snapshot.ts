@@ -384,3 +384,47 @@ function setHolds(set: Set<unknown>, items: readonly unknown[]): boolean {
   for (const item of set) if (item !== items[j++]) return false;
   return true;
 }
+
+/**
+ * Where two snapshots of one component differ (tests: a snapshot taken as still true
+ * against the component walked again, World's checkInPlace), or null: the same objects
+ * in the same order, each with the same saved contents (references compared, numbers
+ * by Object.is; generators by position; recorders by counts and hash).
+ */
+export function differenceBetween(a: ComponentSnapshot, b: ComponentSnapshot): string | null {
+  const name = (object: object) => (Array.isArray(object) ? 'an array' : `a ${(object.constructor as { name?: string } | undefined)?.name ?? 'null-prototype object'}`);
+  const count = Math.min(a.objects.length, b.objects.length);
+  for (let i = 0; i < count; i++) {
+    const object = b.objects[i];
+    if (a.objects[i] !== object) return `object #${i} is ${name(object)}, was ${name(a.objects[i])} (objects added, removed or reached otherwise)`;
+    if (a.kinds[i] !== b.kinds[i]) return `object #${i} (${name(object)}) is saved as another kind`;
+    const was = a.values[i];
+    const now = b.values[i];
+    switch (b.kinds[i]) {
+      case KIND_RNG: {
+        const p = was as RngPosition;
+        const q = now as RngPosition;
+        if (p.draws !== q.draws || !Object.is(p.spareNormal, q.spareNormal)) return `object #${i} (a random stream) moved from draw ${p.draws} to ${q.draws}`;
+        break;
+      }
+      case KIND_TRACE: {
+        const p = was as RecorderState;
+        const q = now as RecorderState;
+        if (p.count !== q.count || p.heard !== q.heard || p.h1 !== q.h1 || p.h2 !== q.h2) return `object #${i} (the trace recorder) went from ${p.count} events to ${q.count}`;
+        break;
+      }
+      default: {
+        const p = was as ArrayLike<unknown>;
+        const q = now as ArrayLike<unknown>;
+        const names = b.keys[i];
+        if (p.length !== q.length) return `object #${i} (${name(object)}) has ${q.length} entries, had ${p.length}`;
+        for (let j = 0; j < p.length; j++) {
+          if (!Object.is(p[j], q[j])) return `object #${i} (${name(object)}) changed at ${names !== null ? `field ${names[j]}` : `entry ${j}`}`;
+        }
+        if (names !== null && a.keys[i] !== null && !sameNames(a.keys[i]!, names)) return `object #${i} (${name(object)}) has other fields`;
+      }
+    }
+  }
+  if (a.objects.length !== b.objects.length) return `${b.objects.length} objects reached, ${a.objects.length} were`;
+  return null;
+}
