@@ -322,17 +322,22 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
         const record = object as Record<string, unknown>;
-        for (let j = 0; j < names.length; j++) {
-          const name = names[j];
-          // A field deleted since (a dictionary's key) is missing, and reads as undefined: `in` tells the two apart.
-          if (record[name] !== fields[j] || !(name in record)) record[name] = fields[j];
+        // The fields' order is state too (walks and fingerprints read a dictionary in order): a key deleted since, or
+        // deleted and added again, would come back at the end, so two equal states would hash apart. Then it is rebuilt.
+        let k = 0;
+        let inOrder = true;
+        for (const name in record) {
+          if (k >= names.length || names[k] !== name) {
+            inOrder = false;
+            break;
+          }
+          k++;
         }
-        // A field added since the snapshot goes (a dictionary's new key).
-        let count = 0;
-        for (const name in record) if (Object.prototype.hasOwnProperty.call(record, name)) count++;
-        if (count !== names.length) {
-          const wanted = new Set(names);
-          for (const name of Object.keys(record)) if (!wanted.has(name)) delete record[name];
+        if (inOrder && k === names.length) {
+          for (let j = 0; j < names.length; j++) if (record[names[j]] !== fields[j]) record[names[j]] = fields[j];
+        } else {
+          for (const name of Object.keys(record)) delete record[name];
+          for (let j = 0; j < names.length; j++) record[names[j]] = fields[j];
         }
       }
     }
