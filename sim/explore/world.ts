@@ -7,11 +7,13 @@
  * restoring a snapshot of it or of an ancestor (snapshot.ts) and replaying the rest.
  *
  * A snapshot has one part per server (its node and its storage), one for the trace's
- * listeners (the invariant checkers, the run's counters and timeline, the ghost), and
- * one for the rest (cluster, network, queue, clients, trace recorder). A step dirties
- * the rest and the servers it happened on (stepTouches), and the listeners when it
- * handed the trace's listeners an event (TraceRecorder.heard moved: two thirds of ZAB's
- * steps hand them none, a delivery that changes no role and logs nothing); a snapshot
+ * listeners (the invariant checkers, the run's counters and timeline, the ghost), one
+ * for the clients (the workload, its sessions, the history of operations), and one for
+ * the rest (cluster, network, queue, trace recorder). A step dirties the rest and the
+ * servers it happened on (stepTouches), the clients when a reply reaches one or the
+ * environment acts, and the listeners when it handed the trace's listeners an event
+ * (TraceRecorder.heard moved: two thirds of ZAB's steps hand them none, a delivery that
+ * changes no role and logs nothing); a snapshot
  * shares every clean part with the snapshot it was restored from, restoring skips parts
  * already in place, and a clean server's fingerprint is kept (World.fingerprint). With
  * `checkInPlace` (tests) every part taken as clean is walked again and compared, so a
@@ -25,7 +27,7 @@ import { fingerprint, HistoryGhost, messageHash, nodeFingerprint, StateHasher, t
 import { differenceBetween, restoreComponent, snapshotComponent, type ComponentSnapshot } from './snapshot.js';
 import { transitionOf, type Transition } from './reduction.js';
 
-/** A world's state, restorable in place: part 0 is the rest, part 1 + k server k, the last part the trace's listeners. */
+/** A world's state, restorable in place: part 0 is the rest, part 1 + k server k, then the trace's listeners, then the clients. */
 export interface WorldSnapshot {
   readonly parts: readonly ComponentSnapshot[];
   /** Per server its fingerprint part when the snapshot was taken. */
@@ -73,8 +75,14 @@ export class World {
   private readonly listenerRoots: object[];
   /** What the listeners' walk stops at besides the servers' parts: the rest's objects they refer to (the cluster). */
   private readonly listenerStops: object[];
-  /** The listeners' part's index. */
+  /** The listeners' part's index; the clients' part is the next (the last). */
   private readonly listenersPart: number;
+  private readonly clientsPart: number;
+  /** The clients' part: the workload (its clients and their sessions) and the history of operations; what its walk stops at. */
+  private readonly clientRoots: object[];
+  private readonly clientStops: object[];
+  /** What the rest's walk stops at: the other parts' roots, and the clients (the cluster's client endpoints are they). */
+  private readonly restStops: object[];
   private readonly checkInPlace: boolean;
 
   constructor(scenario: Scenario, adapter: ProtocolAdapter, options: WorldOptions) {
@@ -91,9 +99,10 @@ export class World {
     for (const client of this.setup.workload?.clients ?? []) this.hasher.skip.add(client.connections);
     const cluster = this.setup.cluster;
     this.listenersPart = cluster.size + 1;
+    this.clientsPart = cluster.size + 2;
     this.checkInPlace = options.checkInPlace ?? false;
-    this.inPlace = new Array<ComponentSnapshot | null>(cluster.size + 2).fill(null);
-    this.basis = new Array<ComponentSnapshot | null>(cluster.size + 2).fill(null);
+    this.inPlace = new Array<ComponentSnapshot | null>(cluster.size + 3).fill(null);
+    this.basis = new Array<ComponentSnapshot | null>(cluster.size + 3).fill(null);
     this.cache = { nodeHashes: new Array<number>(cluster.size).fill(Number.NaN), clientsHash: Number.NaN, messages: new WeakMap() };
     this.immutable = [scenario, adapter, cluster.options, cluster.trace.meta, cluster.serverIds];
     if (this.setup.spec !== undefined) this.immutable.push(this.setup.spec);
@@ -111,6 +120,12 @@ export class World {
     this.listenerRoots = [checker ?? setup.monitor, setup.primaryOrder, setup.syncAnswers, setup.counters, setup.serverErrors, setup.timeline, this.ghost];
     // The ZAB checker reads the cluster (never writes it): the rest's, not the listeners'.
     this.listenerStops = [cluster, setup, this.scheduler, setup.rt, setup.history];
+    // The clients change only when a reply reaches one or the environment acts (a tick, a client's timer), as their fingerprint part (touch()).
+    const workload = setup.workload;
+    this.clientRoots = workload === undefined ? [setup.history] : [workload, setup.history];
+    this.clientStops = [cluster, cluster.trace, setup, this.scheduler, setup.rt, ...this.listenerRoots];
+    this.restStops = [...this.listenerRoots, ...this.clientRoots];
+    if (workload !== undefined) this.restStops.push(workload.clients, ...workload.clients);
   }
 
   choices(): Choice[] {
@@ -160,7 +175,10 @@ export class World {
   /** Marks the parts a step may change: the rest always, and one server, none (NO_SERVER) or all (-1). The listeners' part: apply(). */
   private touch(node: number, clients: boolean): void {
     this.inPlace[0] = null;
-    if (clients) this.cache.clientsHash = Number.NaN;
+    if (clients) {
+      this.cache.clientsHash = Number.NaN;
+      this.inPlace[this.clientsPart] = null;
+    }
     if (node === NO_SERVER) return;
     if (node >= 0) {
       this.inPlace[node + 1] = null;
@@ -177,7 +195,7 @@ export class World {
     const servers = cluster.size;
     const parts: ComponentSnapshot[] = [];
     const owned = this.ownedSet();
-    for (let part = 0; part <= this.listenersPart; part++) {
+    for (let part = 0; part <= this.clientsPart; part++) {
       let snapshot = this.inPlace[part];
       if (snapshot !== null && this.checkInPlace) this.check(part, snapshot, owned, 'shared by a snapshot');
       if (snapshot === null) {
@@ -218,11 +236,14 @@ export class World {
     let others: object[];
     if (part === 0) {
       roots = this.stateRoots;
-      others = this.listenerRoots;
+      others = this.restStops;
       cluster.rngs.forEach((_, rng) => owned.delete(rng));
     } else if (part === this.listenersPart) {
       roots = this.listenerRoots;
       others = this.listenerStops;
+    } else if (part === this.clientsPart) {
+      roots = this.clientRoots;
+      others = this.clientStops;
     } else {
       const behavior = cluster.behavior(part - 1);
       roots = behavior === null ? [cluster.storage(part - 1)] : [behavior, cluster.storage(part - 1)];
@@ -235,7 +256,7 @@ export class World {
     } finally {
       for (const other of others) owned.delete(other);
       if (part === 0) cluster.rngs.forEach((_, rng) => owned.add(rng));
-      else if (part !== this.listenersPart) for (const root of roots) owned.add(root);
+      else if (part <= cluster.size) for (const root of roots) owned.add(root);
     }
   }
 
@@ -243,7 +264,7 @@ export class World {
   private check(part: number, snapshot: ComponentSnapshot, owned: Set<object>, how: string): void {
     const difference = differenceBetween(snapshot, this.walk(part, owned, null));
     if (difference === null) return;
-    const name = part === 0 ? 'the rest' : part === this.listenersPart ? "the trace's listeners" : `server ${part - 1}`;
+    const name = part === 0 ? 'the rest' : part === this.listenersPart ? "the trace's listeners" : part === this.clientsPart ? 'the clients' : `server ${part - 1}`;
     throw new Error(`explore: ${name}, ${how} as unchanged, has changed: ${difference}`);
   }
 
@@ -260,7 +281,7 @@ export class World {
       this.inPlace[i] = parts[i];
       this.basis[i] = parts[i];
       if (i > 0 && i < this.listenersPart) this.cache.nodeHashes[i - 1] = snapshot.nodeHashes[i - 1];
-      else if (i === 0) this.cache.clientsHash = snapshot.clientsHash;
+      else if (i === 0 || i === this.clientsPart) this.cache.clientsHash = snapshot.clientsHash;
     }
   }
 
