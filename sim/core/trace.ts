@@ -134,9 +134,22 @@ export class RecordKind {
   readonly nameHash: number;
   readonly fieldNames: string[] = [];
   readonly fieldHashes: number[] = [];
-  constructor(kind: string) {
+  constructor(readonly kind: string) {
     this.nameHash = internedHash(kind);
   }
+}
+
+/** A recorder's state when it keeps no events (TraceRecorder.saveState): immutable once made. */
+export interface RecorderState {
+  readonly count: number;
+  readonly heard: number;
+  readonly lastTimeUs: number;
+  readonly h1: number;
+  readonly h2: number;
+  readonly messageCounts: readonly number[];
+  /** The kinds met, in the order they were first met, and each one's count. */
+  readonly kinds: readonly RecordKind[];
+  readonly kindCounts: readonly number[];
 }
 
 /** The words of a message event for TraceHasher.mixWords: scratch, filled and mixed within one call. */
@@ -339,6 +352,21 @@ export class TraceHasher {
     }
   }
 
+  /** The two lanes: the hash's whole state (lastType and lastTypeHash are a pure cache). */
+  get lane1(): number {
+    return this.h1;
+  }
+
+  get lane2(): number {
+    return this.h2;
+  }
+
+  /** Puts the lanes back (TraceRecorder.loadState). */
+  setLanes(h1: number, h2: number): void {
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+
   digest(): string {
     const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
     return hex(this.h1) + hex(this.h2);
@@ -487,6 +515,13 @@ export class TraceRecorder {
   private columnsRead = 0;
   count = 0;
   lastTimeUs = 0;
+  /**
+   * Events handed to listeners so far (every non-message record, and message events
+   * while some listener takes them): the listeners (invariant checkers, the run's
+   * bookkeeping, the explorer's ghost) change only when it moves, so a model checker
+   * knows their state is as it was without walking it (sim/explore/world.ts).
+   */
+  heard = 0;
 
   constructor(
     public meta: TraceMeta,
@@ -564,6 +599,7 @@ export class TraceRecorder {
    */
   add(timeUs: number, node: number, kind: string, data?: Record<string, unknown>): number {
     const seq = this.count++;
+    this.heard++;
     this.lastTimeUs = timeUs;
     const kindInfo = this.recordKind(kind);
     kindInfo.count++;
@@ -610,6 +646,7 @@ export class TraceRecorder {
       if (this.keepEvents) this.columns.add(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);
       return seq;
     }
+    this.heard++;
     const event = messageEvent(code, seq, timeUs, node, peer, msgId, type, extra, msg, conn);
     if (this.keepEvents) this.objects.push(event);
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
@@ -618,6 +655,51 @@ export class TraceRecorder {
 
   hash(): string {
     return this.hasher.digest();
+  }
+
+  /**
+   * The whole state of a recorder that keeps no events, for a model checker's snapshot
+   * (sim/explore/snapshot.ts): counts, the hash's lanes and the per-kind counts, a few
+   * numbers where walking the recorder visited ~50 objects (its kinds' caches, its
+   * listener lists, its empty columns) on every snapshot and restore. `previous` (an
+   * earlier saved state) is returned when nothing was recorded since it: every record
+   * moves `count`. A recorder that keeps events has them as state too: null, walk it.
+   */
+  saveState(previous: RecorderState | null): RecorderState | null {
+    if (this.keepEvents) return null;
+    const h1 = this.hasher.lane1;
+    const h2 = this.hasher.lane2;
+    if (previous !== null && previous.count === this.count && previous.h1 === h1 && previous.h2 === h2 && previous.heard === this.heard && previous.lastTimeUs === this.lastTimeUs && previous.kinds.length === this.recordKinds.size) return previous;
+    const kinds: RecordKind[] = [];
+    const kindCounts: number[] = [];
+    for (const info of this.recordKinds.values()) {
+      kinds.push(info);
+      kindCounts.push(info.count);
+    }
+    return { count: this.count, heard: this.heard, lastTimeUs: this.lastTimeUs, h1, h2, messageCounts: this.messageCounts.slice(), kinds, kindCounts };
+  }
+
+  /** Puts a state saveState() returned back (kinds first met since are forgotten). */
+  loadState(saved: RecorderState): void {
+    this.count = saved.count;
+    this.heard = saved.heard;
+    this.lastTimeUs = saved.lastTimeUs;
+    this.hasher.setLanes(saved.h1, saved.h2);
+    for (let i = 0; i < saved.messageCounts.length; i++) this.messageCounts[i] = saved.messageCounts[i];
+    const kinds = saved.kinds;
+    let same = kinds.length === this.recordKinds.size;
+    if (same) {
+      let i = 0;
+      for (const info of this.recordKinds.values()) if (info !== kinds[i++]) same = false;
+    }
+    if (!same) {
+      this.recordKinds.clear();
+      for (const info of kinds) this.recordKinds.set(info.kind, info);
+    }
+    for (let i = 0; i < kinds.length; i++) kinds[i].count = saved.kindCounts[i];
+    // A cache of the last kind: it may name a kind just forgotten.
+    this.lastKind = '';
+    this.lastKindInfo = null;
   }
 
   toTrace(): Trace {

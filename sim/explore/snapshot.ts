@@ -16,7 +16,9 @@
  * in fields for this reason (the workload's counters, the invariant checkers, the
  * cluster's disk queue); test/explore/snapshot.test.ts checks restored worlds against
  * replayed ones, state by state. Seeded generators (core/rng.ts) keep their position in
- * a closure of seedrandom's: they are saved through their own saveState/loadState.
+ * a closure of seedrandom's: they are saved through their own saveState/loadState. So
+ * is a trace recorder that keeps no events (its state is counts and a hash; walking it
+ * visited its caches and listener lists, a fifth of a world's objects).
  *
  * Components: a world is split into parts (each server's node and storage, and the
  * rest); a snapshot of a component is immutable once taken, so a child state shares
@@ -24,6 +26,7 @@
  * and restoring skips a component already in the wanted state.
  */
 import { Rng } from '../core/rng.js';
+import { TraceRecorder, type RecorderState } from '../core/trace.js';
 
 const KIND_OBJECT = 0;
 const KIND_ARRAY = 1;
@@ -33,6 +36,8 @@ const KIND_TYPED = 4;
 const KIND_RNG = 5;
 /** A plain object (a dictionary, a literal): its set of fields may change, so a restore also deletes fields added since. */
 const KIND_PLAIN = 6;
+/** A trace recorder that keeps no events: saved through its own saveState/loadState (a few numbers), not walked. */
+const KIND_TRACE = 7;
 
 /** The saved contents of one component: parallel arrays, one entry per object. */
 export interface ComponentSnapshot {
@@ -151,6 +156,10 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
         const old = was >= 0 && base!.kinds[was] === KIND_RNG ? (base!.values[was] as RngPosition) : null;
         // The same count of draws is the same position (restoreComponent relies on it too): no state copied again.
         saved = old !== null && old.draws === object.draws && old.spareNormal === (object as unknown as { spareNormal: number }).spareNormal ? old : rngPosition(object);
+      } else if (object instanceof TraceRecorder && !object.keepEvents) {
+        kind = KIND_TRACE;
+        const old = was >= 0 && base!.kinds[was] === KIND_TRACE ? (base!.values[was] as RecorderState) : null;
+        saved = object.saveState(old);
       } else {
         // A class instance has every declared field from its constructor on (ES2022 class fields): its field set is fixed,
         // so one base saw has base's names (restoreComponent relies on the same: it never deletes a class instance's field).
@@ -296,6 +305,9 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
         (rng as unknown as { spareNormal: number }).spareNormal = position.spareNormal;
         break;
       }
+      case KIND_TRACE:
+        (object as TraceRecorder).loadState(values[i] as RecorderState);
+        break;
       case KIND_OBJECT: {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
@@ -310,17 +322,22 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
         const record = object as Record<string, unknown>;
-        for (let j = 0; j < names.length; j++) {
-          const name = names[j];
-          // A field deleted since (a dictionary's key) is missing, and reads as undefined: `in` tells the two apart.
-          if (record[name] !== fields[j] || !(name in record)) record[name] = fields[j];
+        // The fields' order is state too (walks and fingerprints read a dictionary in order): a key deleted since, or
+        // deleted and added again, would come back at the end, so two equal states would hash apart. Then it is rebuilt.
+        let k = 0;
+        let inOrder = true;
+        for (const name in record) {
+          if (k >= names.length || names[k] !== name) {
+            inOrder = false;
+            break;
+          }
+          k++;
         }
-        // A field added since the snapshot goes (a dictionary's new key).
-        let count = 0;
-        for (const name in record) if (Object.prototype.hasOwnProperty.call(record, name)) count++;
-        if (count !== names.length) {
-          const wanted = new Set(names);
-          for (const name of Object.keys(record)) if (!wanted.has(name)) delete record[name];
+        if (inOrder && k === names.length) {
+          for (let j = 0; j < names.length; j++) if (record[names[j]] !== fields[j]) record[names[j]] = fields[j];
+        } else {
+          for (const name of Object.keys(record)) delete record[name];
+          for (let j = 0; j < names.length; j++) record[names[j]] = fields[j];
         }
       }
     }
@@ -371,4 +388,48 @@ function setHolds(set: Set<unknown>, items: readonly unknown[]): boolean {
   let j = 0;
   for (const item of set) if (item !== items[j++]) return false;
   return true;
+}
+
+/**
+ * Where two snapshots of one component differ (tests: a snapshot taken as still true
+ * against the component walked again, World's checkInPlace), or null: the same objects
+ * in the same order, each with the same saved contents (references compared, numbers
+ * by Object.is; generators by position; recorders by counts and hash).
+ */
+export function differenceBetween(a: ComponentSnapshot, b: ComponentSnapshot): string | null {
+  const name = (object: object) => (Array.isArray(object) ? 'an array' : `a ${(object.constructor as { name?: string } | undefined)?.name ?? 'null-prototype object'}`);
+  const count = Math.min(a.objects.length, b.objects.length);
+  for (let i = 0; i < count; i++) {
+    const object = b.objects[i];
+    if (a.objects[i] !== object) return `object #${i} is ${name(object)}, was ${name(a.objects[i])} (objects added, removed or reached otherwise)`;
+    if (a.kinds[i] !== b.kinds[i]) return `object #${i} (${name(object)}) is saved as another kind`;
+    const was = a.values[i];
+    const now = b.values[i];
+    switch (b.kinds[i]) {
+      case KIND_RNG: {
+        const p = was as RngPosition;
+        const q = now as RngPosition;
+        if (p.draws !== q.draws || !Object.is(p.spareNormal, q.spareNormal)) return `object #${i} (a random stream) moved from draw ${p.draws} to ${q.draws}`;
+        break;
+      }
+      case KIND_TRACE: {
+        const p = was as RecorderState;
+        const q = now as RecorderState;
+        if (p.count !== q.count || p.heard !== q.heard || p.h1 !== q.h1 || p.h2 !== q.h2) return `object #${i} (the trace recorder) went from ${p.count} events to ${q.count}`;
+        break;
+      }
+      default: {
+        const p = was as ArrayLike<unknown>;
+        const q = now as ArrayLike<unknown>;
+        const names = b.keys[i];
+        if (p.length !== q.length) return `object #${i} (${name(object)}) has ${q.length} entries, had ${p.length}`;
+        for (let j = 0; j < p.length; j++) {
+          if (!Object.is(p[j], q[j])) return `object #${i} (${name(object)}) changed at ${names !== null ? `field ${names[j]}` : `entry ${j}`}`;
+        }
+        if (names !== null && a.keys[i] !== null && !sameNames(a.keys[i]!, names)) return `object #${i} (${name(object)}) has other fields`;
+      }
+    }
+  }
+  if (a.objects.length !== b.objects.length) return `${b.objects.length} objects reached, ${a.objects.length} were`;
+  return null;
 }
