@@ -40,17 +40,24 @@ export class GroupCommit {
     if (!this.dirty || this.inflightSyncId >= 0) return;
     this.inflightSyncId = this.storage.sync();
     this.dirty = false;
+    // No sync was in flight, so nothing waits for one: the two queues swap (an array
+    // fewer per sync, and syncs come a few per write).
+    const empty = this.waitingForInflight;
+    if (empty.length !== 0) throw new Error('group commit: replies wait for a sync that is not in flight');
     this.waitingForInflight = this.waitingForNext;
-    this.waitingForNext = [];
+    this.waitingForNext = empty;
   }
 
   /** A sync completed; returns true if it was ours. */
   onSync(ctx: NodeContext<PaxosMessage>, syncId: number): boolean {
     if (syncId !== this.inflightSyncId) return false;
     this.inflightSyncId = -1;
+    // Released in order, and the array kept for the next sync (flush swaps it in). With
+    // no sync in flight an action that waits goes to waitingForNext, so none is added
+    // here while they run (the loop would run it too).
     const released = this.waitingForInflight;
-    this.waitingForInflight = [];
-    for (const action of released) action(ctx);
+    for (let i = 0; i < released.length; i++) released[i](ctx);
+    released.length = 0;
     this.flush();
     return true;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTrace, traceToJson, traceToNdjson, TraceFormatError, TraceHasher, TraceRecorder, TRACE_FORMAT, TRACE_VERSION } from '../../sim/core/trace.js';
+import { readTrace, traceToJson, traceToNdjson, TraceFormatError, TraceHasher, TraceRecorder, TRACE_FORMAT, TRACE_VERSION, MESSAGE_SEND, MESSAGE_DELIVER, MESSAGE_DROP, MESSAGE_DUPLICATE } from '../../sim/core/trace.js';
 import { faultyRingRun } from '../bench/ring.js';
 
 describe('trace files', () => {
@@ -97,6 +97,40 @@ describe('trace files', () => {
     kept.add(5, 1, 'accepted', { slot: 3, ballot: 7 });
     kept.add(6, 2, 'crash');
     expect(kept.hash()).toBe(bare.hash());
+  });
+
+  it('keeps message events as columns and reads them back exactly: fractional and huge times, payloads, connections, drops and duplicates', () => {
+    // The columns hold ids in 32-bit words and the time in a float of its own: a time a
+    // fault script made fractional, or one past 2^32 µs, must read back as it was recorded.
+    const recorder = new TraceRecorder({ format: TRACE_FORMAT, version: TRACE_VERSION, seed: 1, protocol: 'zab', servers: 3 }, true);
+    const times = [0, 12.5, 2 ** 31 + 5, 2 ** 40 + 1];
+    const expected: Record<string, unknown>[] = [];
+    // More than one chunk (2^14 events), so the chunk arithmetic is read back too.
+    for (let i = 0; i < 20_000; i++) {
+      const timeUs = times[i % times.length] + i;
+      const [node, peer, msgId] = [i % 3, (i + 1) % 3, 3 * i + 1];
+      const seq = i;
+      switch (i % 4) {
+        case 0: {
+          const msg = { type: 'PROPOSAL', zxid: i };
+          recorder.addMessage(MESSAGE_SEND, timeUs, node, peer, msgId, 'PROPOSAL', 0, msg, i % 8 === 0 ? undefined : i);
+          expected.push({ timeUs, seq, node, kind: 'send', to: peer, msgId, type: 'PROPOSAL', msg, conn: i % 8 === 0 ? undefined : i });
+          break;
+        }
+        case 1:
+          recorder.addMessage(MESSAGE_DELIVER, timeUs, node, peer, msgId, 'ACK', 0);
+          expected.push({ timeUs, seq, node, kind: 'deliver', from: peer, msgId, type: 'ACK' });
+          break;
+        case 2:
+          recorder.addMessage(MESSAGE_DROP, timeUs, node, peer, msgId, 'ACK', 2);
+          expected.push({ timeUs, seq, node, kind: 'drop', from: peer, msgId, type: 'ACK', reason: 'partition' });
+          break;
+        default:
+          recorder.addMessage(MESSAGE_DUPLICATE, timeUs, node, peer, msgId, 'PROPOSAL', msgId);
+          expected.push({ timeUs, seq, node, kind: 'duplicate', from: peer, msgId, type: 'PROPOSAL', dupOf: msgId - 1 });
+      }
+    }
+    expect(recorder.events).toEqual(expected);
   });
 
   it('hashes a message event as mixing its fields word by word (trace version 1), whatever its time and types', () => {

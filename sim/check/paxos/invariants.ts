@@ -51,19 +51,21 @@ interface BallotVotes {
   readonly label: string;
   /**
    * The voters, in the order their votes arrived (a quorum is a handful: an array's scan
-   * beats a map), and the seq of each one's accepted event. Every slot's are kept for the
-   * whole run, so a vote replaces them with copies one longer (see withItem) rather than
-   * pushing: a push grows a small array to 17 slots, and most of the checker's memory
-   * was that unused room.
+   * beats a map), and the seq of each one's accepted event: the first `voterCount` items.
+   * Every slot's are kept for the whole run, so both are made once per ballot with room
+   * for every acceptor (an acceptor votes once per ballot) and filled in place: copying
+   * them one longer per vote made a third of the checker's garbage, and a push grows a
+   * small array to 17 slots of unused room.
    */
-  voters: readonly number[];
-  voterSeqs: readonly number[];
+  readonly voters: number[];
+  readonly voterSeqs: number[];
+  voterCount: number;
   /** How many voters it had when it became chosen (0: not chosen): those are its quorum. */
   chosenBy: number;
 }
 
 interface SlotState {
-  /** Votes per ballot, in the order ballots first appeared (usually one; grown by withItem, as voters). */
+  /** Votes per ballot, in the order ballots first appeared (usually one; grown by withItem: a push would leave room for 17). */
   ballots: readonly BallotVotes[];
   /** The first (ballot, value) seen chosen. */
   chosen: BallotVotes | null;
@@ -214,14 +216,14 @@ export class PaxosInvariantChecker {
     }
     if (slot.chosen !== null) this.checkChosenStaysChosen(timeUs, seq, acceptor, slotIndex, slot, ballot, value, label);
     if (votes === undefined) {
-      votes = { ballot, value, label, voters: [acceptor], voterSeqs: [seq], chosenBy: 0 };
-      slot.ballots = withItem(slot.ballots, votes);
-    } else if (!votes.voters.includes(acceptor)) {
-      votes.voters = withItem(votes.voters, acceptor);
-      votes.voterSeqs = withItem(votes.voterSeqs, seq);
+      votes = { ballot, value, label, voters: new Array<number>(this.servers), voterSeqs: new Array<number>(this.servers), voterCount: 0, chosenBy: 0 };
+      addVoter(votes, acceptor, seq);
+      slot.ballots = slot.ballots.length === 0 ? [votes] : withItem(slot.ballots, votes);
+    } else if (!hasVoter(votes, acceptor)) {
+      addVoter(votes, acceptor, seq);
     }
     this.raiseMaxBal(acceptor, ballot, seq);
-    if (votes.chosenBy === 0 && votes.voters.length >= this.quorum) this.onChosen(timeUs, slotIndex, slot, votes);
+    if (votes.chosenBy === 0 && votes.voterCount >= this.quorum) this.onChosen(timeUs, slotIndex, slot, votes);
     this.checkVotesSafe(timeUs, seq, slotIndex, slot, ballot);
   }
 
@@ -237,7 +239,7 @@ export class PaxosInvariantChecker {
   }
 
   private onChosen(timeUs: number, slotIndex: number, slot: SlotState, votes: BallotVotes): void {
-    votes.chosenBy = votes.voters.length;
+    votes.chosenBy = votes.voterCount;
     if (slot.chosen === null) {
       slot.chosen = votes;
       return;
@@ -247,7 +249,7 @@ export class PaxosInvariantChecker {
     if (first.value === votes.value) return;
     this.report('Consensus', slot, [...quorumSeqs(first), ...quorumSeqs(votes)], timeUs,
       `slot ${slotIndex} has two chosen values: ${describe(first.value, first.label)} at ballot ${first.ballot} ` +
-        `and ${describe(votes.value, votes.label)} at ballot ${votes.ballot} (voters ${votes.voters.join(', ')})`, slotIndex);
+        `and ${describe(votes.value, votes.label)} at ballot ${votes.ballot} (voters ${votes.voters.slice(0, votes.voterCount).join(', ')})`, slotIndex);
   }
 
   /** Re-checks SafeAt for every vote the new vote at `newBallot` can affect: those at ballots ≥ it. */
@@ -261,7 +263,7 @@ export class PaxosInvariantChecker {
       const unsafeAt = this.unsafeBallotBelow(slot, ballot, votes.value);
       if (unsafeAt === null) continue;
       const other = ballotVotes(slot, unsafeAt);
-      const seqs = [...(other?.voterSeqs ?? []), ...votes.voterSeqs, seq];
+      const seqs = [...(other === undefined ? [] : other.voterSeqs.slice(0, other.voterCount)), ...votes.voterSeqs.slice(0, votes.voterCount), seq];
       const why = other !== undefined && other.value !== votes.value ? `${describe(other.value, other.label)} is chosen or still choosable at ballot ${unsafeAt}` : `no quorum had promised above ballot ${unsafeAt}`;
       this.report('VotesSafe', slot, [...new Set(seqs)].sort((a, b) => a - b), timeUs,
         `slot ${slotIndex}: the vote for ${describe(votes.value, votes.label)} at ballot ${ballot} is not safe: ${why}`, slotIndex);
@@ -287,7 +289,7 @@ export class PaxosInvariantChecker {
     if (votes === undefined) return this.quorumMaxBal > c;
     let count = 0;
     for (let acceptor = 0; acceptor < this.servers; acceptor++) {
-      const voted = votes.voters.includes(acceptor);
+      const voted = hasVoter(votes, acceptor);
       if (voted ? votes.value === v : this.maxBal[acceptor] > c) count++;
     }
     return count >= this.quorum;
@@ -329,7 +331,7 @@ export class PaxosInvariantChecker {
     if (state === undefined) return undefined;
     return {
       chosen: state.chosen?.value ?? null,
-      ballots: state.ballots.map((votes) => ({ ballot: votes.ballot, value: votes.value, voters: [...votes.voters].sort((a, b) => a - b) })),
+      ballots: state.ballots.map((votes) => ({ ballot: votes.ballot, value: votes.value, voters: votes.voters.slice(0, votes.voterCount).sort((a, b) => a - b) })),
     };
   }
 }
@@ -339,6 +341,19 @@ function ballotVotes(slot: SlotState, ballot: number): BallotVotes | undefined {
   const ballots = slot.ballots;
   for (let i = 0; i < ballots.length; i++) if (ballots[i].ballot === ballot) return ballots[i];
   return undefined;
+}
+
+function hasVoter(votes: BallotVotes, acceptor: number): boolean {
+  const voters = votes.voters;
+  for (let i = 0; i < votes.voterCount; i++) if (voters[i] === acceptor) return true;
+  return false;
+}
+
+/** Appends a voter (made room for every acceptor; a hand-made trace's stranger one grows the arrays). */
+function addVoter(votes: BallotVotes, acceptor: number, seq: number): void {
+  const i = votes.voterCount++;
+  votes.voters[i] = acceptor;
+  votes.voterSeqs[i] = seq;
 }
 
 /** The seqs of the accepted events that chose a (ballot, value): its first chosenBy voters'. */
