@@ -20,7 +20,7 @@ export { protocolAdapter, allBugs, PROTOCOLS } from './scenario/protocols.js';
 export type { ProtocolAdapter, BugInfo, InvariantMonitor } from './scenario/protocol.js';
 export { shrinkScenario, concretize, type ShrinkResult } from './scenario/shrink.js';
 export { scenarioArb, faultArb, faultScheduleArb, workloadArb, latencyArb, targetArb } from './scenario/arbitraries.js';
-export { drawSwarmScenario, swarmFaultKinds, swarmKnobs, SWARM_FAULT_KINDS, type SwarmDraw, type SwarmProfile, type SwarmFaultKind, type Knob as SwarmKnob } from './scenario/swarm.js';
+export { drawSwarmScenario, drawRecipeOneFaultScenario, drawSwarmProfileScenario, SWARM_PROFILES, RECIPE_FAULT_KINDS, type SwarmProfileName, type RecipeFaultKind, swarmFaultKinds, swarmKnobs, SWARM_FAULT_KINDS, type SwarmDraw, type SwarmProfile, type SwarmFaultKind, type Knob as SwarmKnob } from './scenario/swarm.js';
 export type { Scenario, FaultAction, Expectations, NemesisSpec, WorkloadSpecMs, ProtocolName } from './scenario/types.js';
 export { checkHistory, type LinResult } from './check/lin/checker.js';
 export { parseEdnHistory } from './check/lin/edn.js';

@@ -51,6 +51,8 @@ interface RunLine {
   shard: string;
   seeds: string;
   bug?: string;
+  /** A swarm's profile, when not the default (zablab swarm --profile). */
+  profile?: string;
   [field: string]: unknown;
 }
 
@@ -98,7 +100,7 @@ function parseLine(text: string, where: string): RunLine {
   need('shard', 'string');
   need('seeds', 'string');
   if (!Array.isArray(line.failed) || !Array.isArray(line.violations)) throw new UsageError(`${where}: "failed" and "violations" must be arrays`);
-  for (const field of ['scenario', 'reproduction', 'shrunk', 'bug']) {
+  for (const field of ['scenario', 'reproduction', 'shrunk', 'bug', 'profile']) {
     if (line[field] !== undefined && typeof line[field] !== 'string') throw new UsageError(`${where}: "${field}" must be a string`);
   }
   if (!/^\d+\/\d+$/.test(line.shard as string)) throw new UsageError(`${where}: "shard" must look like K/N, got ${JSON.stringify(line.shard)}`);
@@ -117,7 +119,7 @@ interface Split {
 }
 
 function groupName(line: RunLine): string {
-  return line.scenario !== undefined ? `${line.scenario} ${line.protocol}` : `swarm ${line.protocol}${line.bug !== undefined ? ` with ${line.bug}` : ''}`;
+  return line.scenario !== undefined ? `${line.scenario} ${line.protocol}` : `swarm ${line.protocol}${line.profile !== undefined ? ` (profile ${line.profile})` : ''}${line.bug !== undefined ? ` with ${line.bug}` : ''}`;
 }
 
 /** Reads and checks every line: one split, each run once, each in its own shard. */

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { validateScenario } from '../scenario/load.js';
 import { allBugs } from '../scenario/protocols.js';
-import { drawSwarmScenario, type SwarmProfile } from '../scenario/swarm.js';
+import { SWARM_PROFILES, drawSwarmProfileScenario, type SwarmProfile, type SwarmProfileName } from '../scenario/swarm.js';
 import type { ProtocolName } from '../scenario/types.js';
 import { MAX_SEED, parseFlags, parseSeedValue, parseUint } from './args.js';
 import { UsageError, err, out } from './io.js';
@@ -21,7 +21,7 @@ import type { SweepJob, SweepOutcome } from './sweep-worker.js';
 import { shellWord } from './report.js';
 import { summaryLines, writeSweepReport } from './sweep-report.js';
 
-export const SWARM_USAGE = `usage: zablab swarm --protocol zab|paxos --runs N [--seed S] [--workers W] [--worker-model process|thread] [--shard K/N | --shard-count N] [--out DIR] [--bug NAME] [--shrink K] [--shrink-runs R] [--report FILE.html] [--json]
+export const SWARM_USAGE = `usage: zablab swarm --protocol zab|paxos --runs N [--profile mixed|recipes-one-fault] [--seed S] [--workers W] [--worker-model process|thread] [--shard K/N | --shard-count N] [--out DIR] [--bug NAME] [--shrink K] [--shrink-runs R] [--report FILE.html] [--json]
 
 Swarm testing: runs N scenarios drawn from seeds S..S+N-1 (default S = 1), each with
 its own random mix of fault kinds and settings at their edges, on W workers (default:
@@ -33,6 +33,16 @@ run of each symptom (up to K symptoms, default 5; 0: none) is shrunk with at mos
 runs (default 300) and saved beside it as …-shrunk.json. --bug switches a bug on in
 every run. --report writes one self-contained HTML page with the percentiles and
 histogram of each availability figure and the worst seeds' scenarios (FILE-seeds/).
+
+--profile says what each seed draws:
+  mixed              (default) a random subset of every fault kind, many faults, settings at their edges
+  recipes-one-fault  Curator's recipes side by side (three to all nine, one to three clients each),
+                     sessions of 20-40 ms (ZAB: tickTime 10 ms), plain network and disks, and exactly
+                     ONE fault once the recipes are at work: leader pause or follower pause (half a
+                     session to three), leader crash, crash and restart, clogged leader, isolated
+                     leader, a 5-8 % loss window (Paxos: with duplicates), or a client's GC pause.
+                     Expects safety, recovery to one tree and every recipe finished. Its seeds are
+                     its own (files saved as swarm-P-recipes-one-fault-seedN.json).
 Exit: 0 all pass, 1 some fail, 2 bad input.
 `;
 
@@ -62,6 +72,8 @@ interface LineTags {
   shard: string;
   seeds: string;
   bug?: string;
+  /** The profile, when not the default (mixed): lines of two profiles are different swarms. */
+  profile?: SwarmProfileName;
 }
 
 function lineOf(o: SweepOutcome, profile: SwarmProfile, tags: LineTags, reproduction?: string, shrunk?: string): string {
@@ -75,6 +87,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
     {
       protocol: { type: 'string' },
       runs: { type: 'string' },
+      profile: { type: 'string' },
       seed: { type: 'string' },
       workers: { type: 'string' },
       'worker-model': { type: 'string' },
@@ -95,6 +108,9 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   if (values.protocol === undefined) throw new UsageError('--protocol zab|paxos is required (zablab swarm --help)');
   const protocol = parseProtocol(values.protocol) as ProtocolName;
   const runs = parseCount(values.runs, '--runs', undefined);
+  const profileName = (values.profile ?? 'mixed') as SwarmProfileName;
+  if (!SWARM_PROFILES.includes(profileName)) throw new UsageError(`--profile ${values.profile}: not a swarm profile (one of ${SWARM_PROFILES.join(', ')})`);
+  const profileTag = profileName === 'mixed' ? '' : `-${profileName}`;
   if (runs < 1) throw new UsageError('--runs needs at least 1');
   const firstSeed = values.seed === undefined ? 1 : parseSeedValue(values.seed);
   if (firstSeed + runs - 1 > MAX_SEED) throw new UsageError(`--seed ${firstSeed} --runs ${runs}: the last seed would pass ${MAX_SEED} (seeds are unsigned 32-bit integers)`);
@@ -113,7 +129,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
     if (!known.some((b) => b.name === values.bug)) throw new UsageError(`--bug ${values.bug}: not a ${protocol} bug switch (zablab bugs lists them: ${known.map((b) => b.name).join(', ')})`);
     bugs.push(values.bug);
   }
-  const prefix = `swarm-${protocol}${bugs.length ? `-${bugs[0]}` : ''}-seed`;
+  const prefix = `swarm-${protocol}${profileTag}${bugs.length ? `-${bugs[0]}` : ''}-seed`;
   const rules = { flag: '--out', inputs: [], force: values.force === true };
   checkOutputFolder(outDir, rules, (name) => name.startsWith(prefix) && /^\d+(-shrunk)?\.json$/.test(name.slice(prefix.length)));
   if (values.report !== undefined) checkOutputFile(values.report, { ...rules, flag: '--report' });
@@ -124,8 +140,8 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const jobs = new Map<number, SweepJob>();
   /** The draw of one seed (the index-th of this shard): a pure function of (protocol, seed, bugs), so it can be made again. */
   const drawn = (index: number) => {
-    const draw = drawSwarmScenario(protocol, firstSeed + shard.index + index * shard.count, { bugs });
-    const name = `swarm-${protocol}-${draw.seed}`;
+    const draw = drawSwarmProfileScenario(profileName, protocol, firstSeed + shard.index + index * shard.count, { bugs });
+    const name = `swarm-${protocol}${profileTag}-${draw.seed}`;
     return { draw, job: { index, name, scenario: validateScenario(JSON.parse(JSON.stringify(draw.scenario)), name, known), protocol, seed: draw.seed, maxEvents } as SweepJob };
   };
   const source: JobSource = {
@@ -143,7 +159,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const progress = progressReporter(values.json === true);
   const failures: SwarmFailure[] = [];
   const bySymptom = new Map<string, SwarmFailure[]>();
-  const tags: LineTags = { shard: `${shard.index}/${shard.count}`, seeds: `${firstSeed}..${firstSeed + runs - 1}`, bug: bugs[0] };
+  const tags: LineTags = { shard: `${shard.index}/${shard.count}`, seeds: `${firstSeed}..${firstSeed + runs - 1}`, bug: bugs[0], ...(profileName === 'mixed' ? {} : { profile: profileName }) };
   const stats = await streamSweep(source, {
     workers,
     model,
@@ -195,7 +211,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   if (values.json) {
     for (const f of failures) out(lineOf(f.outcome, f.profile, tags, f.reproduction, f.shrunkFile));
   } else {
-    out(`swarm ${protocol}${bugs.length ? ` with ${bugs[0]}` : ''}: seeds ${firstSeed}..${firstSeed + runs - 1}${shard.count > 1 ? `, ${shardWords(shard)}: ${shardRuns} of them` : ''}\n`);
+    out(`swarm ${protocol}${profileTag === '' ? '' : ` (profile ${profileName})`}${bugs.length ? ` with ${bugs[0]}` : ''}: seeds ${firstSeed}..${firstSeed + runs - 1}${shard.count > 1 ? `, ${shardWords(shard)}: ${shardRuns} of them` : ''}\n`);
     for (const [symptom, group] of bySymptom) {
       const first = group[0];
       out(`\n  ✗ ${symptom}: ${group.length} run(s), seeds ${group.slice(0, 8).map((r) => r.outcome.seed).join(', ')}${group.length > 8 ? ', …' : ''}\n`);

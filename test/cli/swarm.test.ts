@@ -35,6 +35,7 @@ describe('zablab swarm', () => {
       ['swarm', '--protocol', 'zab', '--runs', '3', '--workers', 'two'],
       ['swarm', '--protocol', 'zab', '--runs', '3', '--bug', 'volatileAcceptor'],
       ['swarm', '--protocol', 'zab', '--runs', '3', '--frobnicate'],
+      ['swarm', '--protocol', 'zab', '--runs', '3', '--profile', 'recipes'],
       ['swarm', 'scenarios/election-cold-start-3.json', '--protocol', 'zab', '--runs', '3'],
     ]) {
       const { code, stderr } = zablab(args);
