@@ -371,6 +371,8 @@ export interface FingerprintCache {
 }
 
 const contentHasher = new StateHasher();
+/** The servers' hashes of the fingerprint being made (reused: one at a time). */
+const serverHashes: number[] = [];
 
 /**
  * The canonical fingerprint of the whole system (see the file comment for what is in
@@ -378,7 +380,8 @@ const contentHasher = new StateHasher();
  */
 export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras, hasher: StateHasher = new StateHasher(), cache?: FingerprintCache): number {
   const nodeHashes = cache?.nodeHashes;
-  const servers: number[] = [];
+  const servers = serverHashes;
+  servers.length = 0;
   for (const node of cluster.serverIds) {
     let hash = nodeHashes?.[node] ?? Number.NaN;
     if (Number.isNaN(hash)) {
