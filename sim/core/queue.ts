@@ -98,6 +98,11 @@ export class EventQueue {
     for (let i = 0; i < this.size; i++) visit(this.heap[i]);
   }
 
+  /** The record at heap position `i` (0 ≤ i < length), cancelled or not: forEach without a closure. */
+  recordAt(i: number): EventRecord {
+    return this.heap[i];
+  }
+
   /**
    * Whether compact() is worth it: more cancelled records than live ones (and enough to
    * pay for the rebuild). Compaction never changes what pops when: the order is the total

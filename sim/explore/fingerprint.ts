@@ -35,7 +35,8 @@
 import { Rng } from '../core/rng.js';
 import type { TraceEvent } from '../core/trace.js';
 import { TraceRecorder } from '../core/trace.js';
-import { Cluster } from '../net/cluster.js';
+import { Cluster, type MutablePendingEvent } from '../net/cluster.js';
+import { EventRecord } from '../core/queue.js';
 import { NodeStorage } from '../net/storage.js';
 import type { Message } from '../core/node.js';
 
@@ -117,8 +118,8 @@ export class StateHasher {
     return hi * 0x100000000 + lo;
   }
 
-  /** Starts an unordered group: the sub-hashes of its items are summed. */
-  private beginItem(): void {
+  /** Starts an item of an unordered group (unordered(), or beginUnordered() … addItem() … endUnordered()): the sub-hashes of its items are summed. */
+  beginItem(): void {
     this.stack.push(this.a, this.b);
     this.reset();
   }
@@ -165,8 +166,8 @@ export class StateHasher {
     this.addItem();
   };
 
-  /** endItem's work, into sum0 and sum1. */
-  private addItem(): void {
+  /** endItem's work, into sum0 and sum1: ends an item begun by beginItem() in a group begun by beginUnordered(). */
+  addItem(): void {
     this.sum0 = (this.sum0 + fmix(this.a)) | 0;
     this.sum1 = (this.sum1 + fmix(this.b ^ 0x2545f491)) | 0;
     this.b = this.stack.pop()!;
@@ -184,6 +185,27 @@ export class StateHasher {
     this.sum1 = this.stack.pop()!;
     this.sum0 = this.stack.pop()!;
     this.int(collection.size);
+    this.int(sum0);
+    this.int(sum1);
+  }
+
+  /**
+   * Starts a group hashed exactly as unordered() hashes it, for a caller that walks its
+   * items itself (beginItem(), the item, addItem() for each; then endUnordered(count)):
+   * no iterable and no closure.
+   */
+  beginUnordered(): void {
+    this.stack.push(this.sum0, this.sum1);
+    this.sum0 = 0;
+    this.sum1 = 0;
+  }
+
+  endUnordered(count: number): void {
+    const sum0 = this.sum0;
+    const sum1 = this.sum1;
+    this.sum1 = this.stack.pop()!;
+    this.sum0 = this.stack.pop()!;
+    this.int(count);
     this.int(sum0);
     this.int(sum1);
   }
@@ -349,6 +371,8 @@ export interface FingerprintCache {
 }
 
 const contentHasher = new StateHasher();
+/** The servers' hashes of the fingerprint being made (reused: one at a time). */
+const serverHashes: number[] = [];
 
 /**
  * The canonical fingerprint of the whole system (see the file comment for what is in
@@ -356,7 +380,8 @@ const contentHasher = new StateHasher();
  */
 export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras, hasher: StateHasher = new StateHasher(), cache?: FingerprintCache): number {
   const nodeHashes = cache?.nodeHashes;
-  const servers: number[] = [];
+  const servers = serverHashes;
+  servers.length = 0;
   for (const node of cluster.serverIds) {
     let hash = nodeHashes?.[node] ?? Number.NaN;
     if (Number.isNaN(hash)) {
@@ -424,22 +449,38 @@ function kindCode(kind: string): number {
   return code;
 }
 
+/** Reused by hashInFlight (one fingerprint at a time): the live records, and the event each stands for. */
+const liveRecords: EventRecord[] = [];
+const NO_RECORD = new EventRecord();
+const pendingScratch: MutablePendingEvent = { record: NO_RECORD, kind: 'call', node: -1, peer: -1, id: -1, ref: undefined, dueUs: 0 };
+
 /** Pending events, unordered across links, each with its position on its own FIFO link. */
 function hashInFlight(hasher: StateHasher, cluster: Cluster<Message>, messages?: WeakMap<object, number>): void {
   positions.clear();
-  hasher.unordered(cluster.pendingEvents(), (event) => {
-    if (event.kind === 'timer') return; // hashed with its node
-    // The link: its kind and two ends (ids are small; -1 for none), as one number rather than a string per event.
-    const small = event.node >= -1 && event.node < LINK_END && event.peer >= -1 && event.peer < LINK_END;
-    const key = small ? (kindCode(event.kind) * (LINK_END + 1) + (event.node + 1)) * (LINK_END + 1) + (event.peer + 1) : `${event.kind}:${event.node}:${event.peer}`;
-    const position = positions.get(key) ?? 0;
-    positions.set(key, position + 1);
-    hasher.string(event.kind);
-    hasher.int(event.node);
-    hasher.int(event.peer);
-    hasher.int(position);
-    if (event.kind === 'call') hasher.number(event.dueUs);
-    else if (event.kind === 'deliver' && messages !== undefined) hasher.number(messageHash(event.ref as object, messages));
-    else hasher.value(event.ref);
-  });
+  const records = cluster.liveRecords(liveRecords);
+  hasher.beginUnordered();
+  for (let i = 0; i < records.length; i++) {
+    const event = cluster.describeInto(records[i], pendingScratch);
+    hasher.beginItem();
+    if (event.kind !== 'timer') {
+      // Timers are hashed with their node. The link: its kind and two ends (ids are small; -1 for none), as one number rather than a string per event.
+      const small = event.node >= -1 && event.node < LINK_END && event.peer >= -1 && event.peer < LINK_END;
+      const key = small ? (kindCode(event.kind) * (LINK_END + 1) + (event.node + 1)) * (LINK_END + 1) + (event.peer + 1) : `${event.kind}:${event.node}:${event.peer}`;
+      const position = positions.get(key) ?? 0;
+      positions.set(key, position + 1);
+      hasher.string(event.kind);
+      hasher.int(event.node);
+      hasher.int(event.peer);
+      hasher.int(position);
+      if (event.kind === 'call') hasher.number(event.dueUs);
+      else if (event.kind === 'deliver' && messages !== undefined) hasher.number(messageHash(event.ref as object, messages));
+      else hasher.value(event.ref);
+    }
+    hasher.addItem();
+  }
+  hasher.endUnordered(records.length);
+  // Hold no record past the fingerprint (the queue's pool reuses them).
+  records.length = 0;
+  pendingScratch.record = NO_RECORD;
+  pendingScratch.ref = undefined;
 }

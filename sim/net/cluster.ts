@@ -17,6 +17,11 @@ import { compileLatency, type LatencySampler, type LatencySpec } from './latency
 import { type NetworkConfig, NetworkState, DEFAULT_NETWORK } from './network.js';
 import { NodeStorage } from './storage.js';
 
+/** Scheduling order of two records (a module function: no comparator closure per sort). */
+function bySeq(x: EventRecord, y: EventRecord): number {
+  return x.seq - y.seq;
+}
+
 const enum EventKind {
   Deliver = 1,
   Timer = 2,
@@ -44,6 +49,9 @@ export interface PendingEvent {
   /** When the event falls due: a timer's or call's deadline, else when it was sent. */
   readonly dueUs: number;
 }
+
+/** A PendingEvent a caller reuses (Cluster.describeInto). */
+export type MutablePendingEvent = { -readonly [K in keyof PendingEvent]: PendingEvent[K] };
 
 export interface StorageConfig {
   /** Time for a sync (fsync) to complete. */
@@ -449,16 +457,33 @@ export class Cluster<Msg extends Message = Message> {
    * arrival could only be dropped, with no effect on any node).
    */
   pendingEvents(): PendingEvent[] {
-    const records: EventRecord[] = [];
-    let cancelled = 0;
-    this.queue.forEach((record) => {
-      if (record.kind === CANCELLED) cancelled++;
-      else if (this.isLive(record)) records.push(record);
-    });
-    if (cancelled > 16 && cancelled > records.length) this.queue.compact();
-    records.sort((x, y) => x.seq - y.seq);
-    return records.map((record) => this.describe(record));
+    const records = this.liveRecords(this.liveScratch);
+    const events = new Array<PendingEvent>(records.length);
+    for (let i = 0; i < records.length; i++) events[i] = this.describe(records[i]);
+    records.length = 0;
+    return events;
   }
+
+  /**
+   * The records of pendingEvents(), in the order they were scheduled, into `out` (emptied
+   * first; a caller's reused array): for a fingerprint that hashes every pending event and
+   * needs no PendingEvent object per event (describeInto fills one reused object).
+   */
+  liveRecords(out: EventRecord[]): EventRecord[] {
+    out.length = 0;
+    let cancelled = 0;
+    const queue = this.queue;
+    for (let i = 0, n = queue.length; i < n; i++) {
+      const record = queue.recordAt(i);
+      if (record.kind === CANCELLED) cancelled++;
+      else if (this.isLive(record)) out.push(record);
+    }
+    if (cancelled > 16 && cancelled > out.length) this.queue.compact();
+    out.sort(bySeq);
+    return out;
+  }
+
+  private readonly liveScratch: EventRecord[] = [];
 
   private isLive(record: EventRecord): boolean {
     const kind = record.kind as EventKind;
@@ -475,24 +500,50 @@ export class Cluster<Msg extends Message = Message> {
   }
 
   private describe(record: EventRecord): PendingEvent {
+    return this.describeInto(record, { record, kind: 'call', node: -1, peer: -1, id: -1, ref: undefined, dueUs: 0 });
+  }
+
+  /** Fills `out` with the pending event `record` stands for (a record liveRecords() returned); returns `out`. */
+  describeInto(record: EventRecord, out: MutablePendingEvent): PendingEvent {
     const ref = record.ref;
-    const dueUs = record.timeUs;
+    out.record = record;
+    out.dueUs = record.timeUs;
+    out.ref = ref;
+    out.peer = -1;
+    out.id = -1;
+    out.node = record.node;
     switch (record.kind as EventKind) {
       case EventKind.Deliver:
-        return { record, kind: 'deliver', node: record.node, peer: record.a, id: record.b, ref, dueUs };
+        out.kind = 'deliver';
+        out.peer = record.a;
+        out.id = record.b;
+        break;
       case EventKind.Timer:
-        return { record, kind: 'timer', node: record.node, peer: -1, id: -1, ref, dueUs };
+        out.kind = 'timer';
+        break;
       case EventKind.SyncDone:
-        return { record, kind: 'sync', node: record.node, peer: -1, id: record.a, ref, dueUs };
+        out.kind = 'sync';
+        out.id = record.a;
+        break;
       case EventKind.DisconnectNotice:
-        return { record, kind: 'notice', node: record.node, peer: record.a, id: -1, ref, dueUs };
+        out.kind = 'notice';
+        out.peer = record.a;
+        break;
       case EventKind.ClientRequest:
-        return { record, kind: 'client-request', node: record.node, peer: (ref as ClientRequest).clientId, id: -1, ref, dueUs };
+        out.kind = 'client-request';
+        out.peer = (ref as ClientRequest).clientId;
+        break;
       case EventKind.ClientPacket:
-        return { record, kind: 'client-packet', node: record.b, peer: record.a, id: -1, ref, dueUs };
+        out.kind = 'client-packet';
+        out.node = record.b;
+        out.peer = record.a;
+        break;
       default:
-        return { record, kind: 'call', node: -1, peer: -1, id: -1, ref: undefined, dueUs };
+        out.kind = 'call';
+        out.node = -1;
+        out.ref = undefined;
     }
+    return out;
   }
 
   /** The fired event's fields: its record is cancelled (it stays in the heap until it surfaces). */
