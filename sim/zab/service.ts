@@ -83,6 +83,12 @@ export class ClientService {
   private readonly revalidating = new Map<number, ClientRequest>();
   /** Sessions whose client is connected here: session → client endpoint. */
   private readonly attached = new Map<number, number>();
+  /**
+   * Attached sessions → the request number of the connect that made their connection
+   * here: a request with a higher number came on that connection (a client numbers its
+   * requests in order), a lower one on a connection it gave up.
+   */
+  private readonly connectedAt = new Map<number, number>();
   private touched = new Set<number>();
 
   constructor(private readonly host: ServiceHost) {}
@@ -210,6 +216,7 @@ export class ClientService {
       this.connecting.delete(key);
       if (txn.type !== 'createSession') return ctx.reply(req, refused('NOTREADY'));
       this.attach(ctx, txn.sessionId, req.clientId);
+      this.connectedAt.set(txn.sessionId, req.requestId);
       const reply: ClientReply = { kind: 'connected', sessionId: txn.sessionId, zxid: this.host.tree.lastProcessedZxid, timeoutUs: txn.timeoutUs };
       return ctx.reply(req, reply);
     }
@@ -230,13 +237,17 @@ export class ClientService {
    */
   private closeMovedConnection(ctx: NodeContext<ZabMessage>, route: Route, zxid: number): void {
     const pending = this.waiting.get(keyOf(route.clientId, route.requestId));
-    const attachedHere = this.attached.get(route.sessionId) === route.clientId;
+    // Only the connection the write came on closes (FinalRequestProcessor closes
+    // request.cnxn): its client may have come back here on a new connection since, whose
+    // watches (sent again with SetWatches) must stay.
+    const attachedHere = this.attached.get(route.sessionId) === route.clientId && route.requestId > (this.connectedAt.get(route.sessionId) ?? -1);
     ctx.record('session-moved', { session: route.sessionId, client: route.clientId, request: route.requestId, zxid, where: 'closed', pending: pending !== undefined });
     ctx.note(`closes the connection of client ${route.clientId}: its write (request ${route.requestId}) was refused, session ${route.sessionId} moved to another server (SESSIONMOVED)`);
     if (attachedHere) {
       // The connection's watches close with it; the client sends them again (SetWatches).
       this.watches.removeSession(route.sessionId);
       this.attached.delete(route.sessionId);
+      this.connectedAt.delete(route.sessionId);
       this.touched.delete(route.sessionId);
     }
     if (pending === undefined) return;
@@ -254,6 +265,7 @@ export class ClientService {
     if (!this.host.serving) return ctx.reply(req, refused('NOTREADY'));
     if (!valid) return ctx.reply(req, refused('SESSIONEXPIRED'));
     this.attach(ctx, route.sessionId, req.clientId);
+    this.connectedAt.set(route.sessionId, req.requestId);
     const reply: ClientReply = { kind: 'connected', sessionId: route.sessionId, zxid: this.host.tree.lastProcessedZxid, ...grantedTimeout(this.host.tree.sessions.get(route.sessionId)) };
     ctx.reply(req, reply);
     const body = req.body as Extract<ClientBody, { kind: 'connect' }>;
@@ -272,6 +284,7 @@ export class ClientService {
 
   private sessionClosed(ctx: NodeContext<ZabMessage>, sessionId: number, closedByItsClient: boolean): void {
     this.touched.delete(sessionId);
+    this.connectedAt.delete(sessionId);
     endSession(ctx, this.watches, this.attached, sessionId, closedByItsClient);
   }
 
@@ -328,6 +341,7 @@ export class ClientService {
     this.connecting.clear();
     this.revalidating.clear();
     this.attached.clear();
+    this.connectedAt.clear();
     this.touched = new Set();
     this.watches.clear();
   }

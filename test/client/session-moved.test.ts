@@ -62,6 +62,20 @@ describe('a write held for a client that moved to another server changes nothing
     expect(events.some((e) => e.kind === 'session-moved' && e.node === 2 && e.where === 'closed')).toBe(true);
   });
 
+  it('ZAB, h50 reconnect hunt: the SESSIONMOVED error txn of a write held on a connection the client gave up closes that connection, not the one it made here since', () => {
+    const result = runScenario(fixture('zab-session-moved-closes-only-its-connection.json'), protocolAdapter('zab'), { keepTrace: true });
+    expect(failedExpectations(result)).toEqual([]);
+    const events = result.trace!.events;
+    // The story happened: the held write was refused at the leader, and server 0 took it as a moved session's.
+    expect(events.filter((e) => e.kind === 'session-moved' && e.where === 'prep').map((e) => [e.node, e.from, e.owner])).toEqual([[2, 0, 1]]);
+    const closed = events.filter((e) => e.kind === 'session-moved' && e.where === 'closed');
+    expect(closed.map((e) => [e.node, e.client, e.request])).toEqual([[0, 0, 29]]);
+    // The client had reconnected to server 0 before: the read it sent on that connection is answered, not refused.
+    const readAfter = result.history.filter((e) => e.type !== 'invoke' && e.process === 4 && (e.timeUs ?? 0) > closed[0].timeUs)[0];
+    expect(readAfter).toMatchObject({ type: 'ok', f: 'getData' });
+    expect(result.history.filter((e) => e.type === 'fail')).toEqual([]);
+  });
+
   it('Paxos, lockpause seed 205: a lock waiter whose server went silent drops the connection (ClientCnxn read timeout) instead of taking a late answer after its session expired', () => {
     const result = runScenario(fixture('paxos-lock-answer-after-session-expired.json'), protocolAdapter('paxos'));
     expect(failedExpectations(result)).toEqual([]);
