@@ -36,7 +36,7 @@ import { availability, type Availability } from '../check/availability.js';
 import type { ProtocolAdapter, InvariantMonitor } from './protocol.js';
 import { grantedSessionTimeoutUs } from './protocols.js';
 import { resolveTarget, syncCrashFault, type TargetContext } from './targets.js';
-import { connectProblem, scenarioTiming, timingProblem } from './timing.js';
+import { connectProblem, DEFAULT_LATENCY_MS, DEFAULT_SYNC_LATENCY_MS, scenarioTiming, timingProblem } from './timing.js';
 import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
 import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_WITH_TRACE } from './limits.js';
@@ -588,7 +588,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
       ? { channel: adapter.channel, latency: ZERO_LATENCY, lossRate: 0, dupRate: 0, disconnectDetectUs: 0, clientLatency: ZERO_LATENCY }
       : {
           channel: adapter.channel,
-          latency: latencyToUs(network.latency ?? { kind: 'uniform', minMs: 0.5, maxMs: 1.5 }),
+          latency: latencyToUs(network.latency ?? DEFAULT_LATENCY_MS),
           links: network.links?.map((link) => ({ from: link.from, to: link.to, latency: latencyToUs(link.latency), symmetric: link.symmetric })),
           lossRate: network.lossRate ?? 0,
           dupRate: network.dupRate ?? 0,
@@ -596,7 +596,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
           clientLatency: latencyToUs(network.clientLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 0.8 }),
         },
     storage: {
-      syncLatency: scheduled ? ZERO_LATENCY : latencyToUs(scenario.storage?.syncLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 1 }),
+      syncLatency: scheduled ? ZERO_LATENCY : latencyToUs(scenario.storage?.syncLatency ?? DEFAULT_SYNC_LATENCY_MS),
       durableImmediately: scenario.storage?.durableImmediately ?? false,
     },
     meta: { scenario: options.name, title: scenario.title, protocol, clients: scenario.workload?.clients ?? 0, bugs: [...bugs], scenarioBody: scenario },

@@ -13,6 +13,11 @@ import { DEFAULT_PAXOS_CONFIG } from '../paxos/config.js';
 import { DEFAULT_ZAB_CONFIG } from '../zab/config.js';
 import type { LatencyMs, Scenario } from './types.js';
 
+/** A scenario's message latency where it sets none: the harness's LAN. */
+export const DEFAULT_LATENCY_MS: Readonly<LatencyMs> = Object.freeze({ kind: 'uniform', minMs: 0.5, maxMs: 1.5 });
+/** A scenario's disk sync latency where it sets none. */
+export const DEFAULT_SYNC_LATENCY_MS: Readonly<LatencyMs> = Object.freeze({ kind: 'uniform', minMs: 0.2, maxMs: 1 });
+
 /** What a cluster's timing allows; every figure in ms. */
 export interface Timing {
   /** A message's tail latency (the slowest link included). */
@@ -91,10 +96,10 @@ export function connectProblem(timing: Timing): string | null {
 /** The timing a scenario file sets up for a protocol (the servers' defaults where it is silent). */
 export function scenarioTiming(scenario: Scenario): Timing {
   const network = scenario.network;
-  let hopMs = latencyTailMs(network?.latency ?? { kind: 'uniform', minMs: 0.5, maxMs: 1.5 });
+  let hopMs = latencyTailMs(network?.latency ?? DEFAULT_LATENCY_MS);
   for (const link of network?.links ?? []) hopMs = Math.max(hopMs, latencyTailMs(link.latency));
   const storage = scenario.storage;
-  const diskMs = storage?.durableImmediately === true ? 0 : latencyTailMs(storage?.syncLatency ?? { kind: 'uniform', minMs: 0.2, maxMs: 1 });
+  const diskMs = storage?.durableImmediately === true ? 0 : latencyTailMs(storage?.syncLatency ?? DEFAULT_SYNC_LATENCY_MS);
   const c = scenario.cluster;
   return {
     hopMs,
