@@ -631,11 +631,6 @@ function timingIsRoomy(d: Draft): boolean {
   return timing.electionTimeoutMs >= 2 * (2 * timing.hopMs + timing.diskMs);
 }
 
-/** Why the timeouts are too tight for the cluster to stay in service, or null. */
-function timingAllowsService(d: Draft): string | null {
-  return timingProblem(d.protocol, d.timing);
-}
-
 /** The end of the last clog (clogs outlive the story: the liveness phase does not lift them). */
 function lastClogEndMs(faults: FaultAction[]): number {
   return faults.reduce((max, f) => (f.action === 'clog' ? Math.max(max, f.atMs + f.durationMs) : max), 0);
@@ -685,14 +680,14 @@ function drawExpectations(d: Draft, scenario: Scenario, kinds: SwarmFaultKind[],
   const needMs = recoveryNeedMs(d);
   const clogTailMs = Math.max(0, lastClogEndMs(faults) - d.durationMs);
   const enoughMs = Math.ceil(2 * (needMs + clogTailMs) + 1000);
-  const timingProblem = timingAllowsService(d);
+  const tight = timingProblem(d.protocol, d.timing);
   // Without liveness to wait for, a short quiet time is enough (the final checks still run if the cluster settles).
-  const healMs = timingProblem !== null ? Math.min(enoughMs, 1500) : d.knobs.has('short-heal') ? Math.max(50, Math.floor(needMs / rng.pick([4, 20]))) : enoughMs;
-  if (timingProblem === null && healMs < enoughMs) d.extremes.push('short-heal');
+  const healMs = tight !== null ? Math.min(enoughMs, 1500) : d.knobs.has('short-heal') ? Math.max(50, Math.floor(needMs / rng.pick([4, 20]))) : enoughMs;
+  if (tight === null && healMs < enoughMs) d.extremes.push('short-heal');
   scenario.healMs = healMs;
   let live = true;
-  if (timingProblem !== null) {
-    omitted.push(`recovers, converge: ${timingProblem}`);
+  if (tight !== null) {
+    omitted.push(`recovers, converge: ${tight}`);
     live = false;
   } else if (healMs < enoughMs) {
     omitted.push(`recovers, converge: the quiet time (${healMs} ms) is shorter than an election and a sync may take (${enoughMs} ms)`);
