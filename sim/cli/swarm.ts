@@ -4,18 +4,18 @@
  * at their edges) and runs it on the sweep's worker threads. Every failing run is
  * saved as a scenario file with its seed (and bug switch), which `zablab run`
  * replays; the first failing run of each symptom is shrunk (on the workers too).
+ * Like `zablab sweep`, the command starts its workers once it knows how many it needs
+ * and before it loads the simulator and the scenario validator (startSweepPool): the two
+ * load side by side. So this module imports nothing heavy at its top.
  */
 import { join } from 'node:path';
-import { validateScenario } from '../scenario/load.js';
-import { allBugs } from '../scenario/protocols.js';
-import { SWARM_PROFILES, drawSwarmProfileScenario, type SwarmProfile, type SwarmProfileName } from '../scenario/swarm.js';
-import type { ProtocolName } from '../scenario/types.js';
+import type { SwarmProfile, SwarmProfileName } from '../scenario/swarm.js';
+import { PROTOCOL_NAMES, type ProtocolName } from '../scenario/types.js';
 import { MAX_SEED, parseFlags, parseSeedValue, parseUint } from './args.js';
 import { UsageError, err, out } from './io.js';
 import { parseMaxEvents, parseWorkers } from './limits.js';
 import { checkOutputFile, checkOutputFolder, writeOutputFile } from './outputs.js';
-import { parseProtocol } from './run.js';
-import { machineLine, parseWorkerModel, progressReporter, runSweep, streamSweep, type JobSource } from './sweep.js';
+import { machineLine, parseWorkerModel, progressReporter, runSweep, startSweepPool, streamSweep, type JobSource, type SweepPool, type WorkerModel } from './sweep.js';
 import { resolveShard, shardSize, shardWords } from './shard.js';
 import type { SweepJob, SweepOutcome } from './sweep-worker.js';
 import { shellWord } from './report.js';
@@ -80,8 +80,10 @@ function lineOf(o: SweepOutcome, profile: SwarmProfile, tags: LineTags, reproduc
   return JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, reproduction, shrunk, ...tags }) + '\n';
 }
 
-export async function swarmCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(
+type SwarmValues = ReturnType<typeof parseSwarmFlags>['values'];
+
+function parseSwarmFlags(argv: string[]) {
+  return parseFlags(
     'swarm',
     argv,
     {
@@ -104,13 +106,15 @@ export async function swarmCommand(argv: string[]): Promise<number> {
     },
     SWARM_USAGE,
   );
+}
+
+export async function swarmCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseSwarmFlags(argv);
   if (positionals.length > 0) throw new UsageError(`takes no scenario: it draws its own (got ${JSON.stringify(positionals[0])})`);
   if (values.protocol === undefined) throw new UsageError('--protocol zab|paxos is required (zablab swarm --help)');
-  const protocol = parseProtocol(values.protocol) as ProtocolName;
+  // The name only: whether this build has the protocol is checked once the simulator is loaded (parseProtocol).
+  if (!(PROTOCOL_NAMES as readonly string[]).includes(values.protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${JSON.stringify(values.protocol)}`);
   const runs = parseCount(values.runs, '--runs', undefined);
-  const profileName = (values.profile ?? 'mixed') as SwarmProfileName;
-  if (!SWARM_PROFILES.includes(profileName)) throw new UsageError(`--profile ${values.profile}: not a swarm profile (one of ${SWARM_PROFILES.join(', ')})`);
-  const profileTag = profileName === 'mixed' ? '' : `-${profileName}`;
   if (runs < 1) throw new UsageError('--runs needs at least 1');
   const firstSeed = values.seed === undefined ? 1 : parseSeedValue(values.seed);
   if (firstSeed + runs - 1 > MAX_SEED) throw new UsageError(`--seed ${firstSeed} --runs ${runs}: the last seed would pass ${MAX_SEED} (seeds are unsigned 32-bit integers)`);
@@ -119,6 +123,40 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const shard = resolveShard({ shard: values.shard, shardCount: values['shard-count'] }, process.env);
   const shardRuns = shardSize(runs, shard);
   if (shardRuns === 0) throw new UsageError(`shard ${shard.index}/${shard.count} of ${runs} runs holds no run`);
+  // The workers start now and load the simulator while this process loads it too (startSweepPool).
+  const pool = workers === 0 ? undefined : startSweepPool(Math.min(workers, shardRuns), { model });
+  try {
+    return await planAndRunSwarm(argv, values, { runs, firstSeed, workers, model, shard, shardRuns, pool });
+  } finally {
+    // Workers the swarm did not take (bad input found after they started, or fewer runs).
+    await pool?.close();
+  }
+}
+
+interface SwarmPlan {
+  runs: number;
+  firstSeed: number;
+  workers: number;
+  model: WorkerModel;
+  shard: ReturnType<typeof resolveShard>;
+  shardRuns: number;
+  pool: SweepPool | undefined;
+}
+
+/** The rest of `zablab swarm`, once its workers are starting: the draws, the runs, the shrinking, the summary. */
+async function planAndRunSwarm(argv: string[], values: SwarmValues, plan: SwarmPlan): Promise<number> {
+  const { runs, firstSeed, workers, model, shard, shardRuns, pool } = plan;
+  // The simulator, the draws and the scenario validator, loaded while the workers start.
+  const [{ validateScenario }, { allBugs }, { SWARM_PROFILES, drawSwarmProfileScenario }, { parseProtocol }] = await Promise.all([
+    import('../scenario/load.js'),
+    import('../scenario/protocols.js'),
+    import('../scenario/swarm.js'),
+    import('./run.js'),
+  ]);
+  const protocol = parseProtocol(values.protocol) as ProtocolName;
+  const profileName = (values.profile ?? 'mixed') as SwarmProfileName;
+  if (!SWARM_PROFILES.includes(profileName)) throw new UsageError(`--profile ${values.profile}: not a swarm profile (one of ${SWARM_PROFILES.join(', ')})`);
+  const profileTag = profileName === 'mixed' ? '' : `-${profileName}`;
   const maxEvents = parseMaxEvents(values['max-events']);
   const shrinkSymptoms = parseCount(values.shrink, '--shrink', 5);
   const shrinkRuns = parseCount(values['shrink-runs'], '--shrink-runs', 300);
@@ -163,6 +201,7 @@ export async function swarmCommand(argv: string[]): Promise<number> {
   const stats = await streamSweep(source, {
     workers,
     model,
+    pool,
     onResult: (outcome, done, total) => {
       progress.onResult(outcome, done, total);
       const profile = profiles.get(outcome.index)!;
