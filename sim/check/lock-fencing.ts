@@ -262,7 +262,9 @@ export function checkLock(role: RecipeReport, events: readonly HistoryEvent[], c
   const parts = [role.summary];
   if (note !== null) parts.push(note);
   const mode = context?.lockResource;
-  if (mode === undefined) return { ...role, summary: parts.join('; ') };
+  // Every overlap named by a hazard: the lock broke the way Curator's does there.
+  const hazards = role.overlaps.length > 0 && unexplained === 0;
+  if (mode === undefined) return { ...role, summary: parts.join('; '), ...(hazards ? { hazardOnly: true } : {}) };
   const writes = checkResourceWrites(events);
   if (writes.stale.length === 0) parts.push(`the ${mode} resource accepted ${writes.accepted} write(s), never one from a stale holder${writes.refused > 0 ? `, and refused ${writes.refused} carrying a stale token` : ''}`);
   else {
@@ -272,5 +274,9 @@ export function checkLock(role: RecipeReport, events: readonly HistoryEvent[], c
     );
   }
   const violated = writes.stale.length > 0 || (mode === 'unfenced' ? role.overlaps.length > 0 : unexplained > 0);
-  return { ...role, verdict: violated ? 'violated' : 'holds', summary: parts.join('; ') };
+  // An unfenced resource takes a stale holder's writes: the hazard's damage. A fenced one
+  // fails only by taking one (or by an overlap no hazard explains): it is broken, whatever
+  // explains the overlap.
+  const hazardOnly = violated && hazards && mode === 'unfenced';
+  return { ...role, verdict: violated ? 'violated' : 'holds', summary: parts.join('; '), ...(hazardOnly ? { hazardOnly: true } : {}) };
 }

@@ -46,6 +46,13 @@ export interface RecipeReport {
   readonly overlaps: readonly RoleOverlap[];
   /** Longest time two clients believed the role at once (µs). */
   readonly maxOverlapUs: number;
+  /**
+   * Violated, and only by overlaps a hazard ZooKeeper does not prevent explains (a client's
+   * pause past its session, a server cut off from its leader: named in the summary).
+   * Curator's recipe breaks the same way there; only fencing stops the damage. A verdict
+   * for the reader, not a pass: the run still fails an expectation that the recipe holds.
+   */
+  readonly hazardOnly?: boolean;
 }
 
 /** The operations that start and end a role, per recipe. */
@@ -632,13 +639,13 @@ export function checkRecipe(recipe: string, events: readonly HistoryEvent[], end
  * as the GC-pause hazard ZooKeeper does not prevent (pauseBehind, as for the lock).
  */
 function checkLeader(role: RecipeReport, context: RecipeContext | undefined): RecipeReport {
-  const { note } = namePausedOverlaps(
+  const { note, unexplained } = namePausedOverlaps(
     role,
     context,
     'became leader',
     "only a fencing token (the leader's node's czxid or sequence number) checked by whatever the leader acts on stops the damage",
   );
-  return note === null ? role : { ...role, summary: `${role.summary}; ${note}` };
+  return note === null ? role : { ...role, summary: `${role.summary}; ${note}`, ...(unexplained === 0 ? { hazardOnly: true } : {}) };
 }
 
 function notChecked(recipe: string, why: string): RecipeReport {
@@ -655,5 +662,7 @@ export function combineRecipeReports(reports: readonly RecipeReport[]): RecipeRe
     windows: reports.flatMap((report) => report.windows),
     overlaps: reports.flatMap((report) => report.overlaps),
     maxOverlapUs: Math.max(...reports.map((report) => report.maxOverlapUs)),
+    // Hazards only when some recipe is violated and every violated one is by hazards alone.
+    ...(reports.some((report) => report.verdict === 'violated') && reports.every((report) => report.verdict === 'holds' || report.hazardOnly === true) ? { hazardOnly: true } : {}),
   };
 }

@@ -35,7 +35,9 @@ missing or cut short). --out DIR writes DIR/runs.jsonl (every run, in seed order
 scenario and protocol, reproductions pointing into DIR) and copies the reproductions
 into DIR; files there are not replaced unless --force, inputs never. --json prints the
 summary as one JSON object.
-Exit: 0 all runs passed, 1 some failed, 2 bad input.
+A swarm's runs broken only by hazards ZooKeeper does not prevent ("hazard": true) are
+counted apart from failures, as zablab swarm counts them.
+Exit: 0 all runs passed (a swarm's: or failed only by named hazards), 1 some failed, 2 bad input.
 `;
 
 /** A --json line of a sweep or swarm, as far as the merge reads it. */
@@ -53,6 +55,8 @@ interface RunLine {
   bug?: string;
   /** A swarm's profile, when not the default (zablab swarm --profile). */
   profile?: string;
+  /** A swarm's run broken only by hazards ZooKeeper does not prevent (not a failure). */
+  hazard?: boolean;
   [field: string]: unknown;
 }
 
@@ -103,6 +107,7 @@ function parseLine(text: string, where: string): RunLine {
   for (const field of ['scenario', 'reproduction', 'shrunk', 'bug', 'profile']) {
     if (line[field] !== undefined && typeof line[field] !== 'string') throw new UsageError(`${where}: "${field}" must be a string`);
   }
+  if (line.hazard !== undefined && typeof line.hazard !== 'boolean') throw new UsageError(`${where}: "hazard" must be true or false`);
   if (!/^\d+\/\d+$/.test(line.shard as string)) throw new UsageError(`${where}: "shard" must look like K/N, got ${JSON.stringify(line.shard)}`);
   if (!/^\d+\.\.\d+$/.test(line.seeds as string)) throw new UsageError(`${where}: "seeds" must look like A..B, got ${JSON.stringify(line.seeds)}`);
   return line as unknown as RunLine;
@@ -198,6 +203,8 @@ interface Summary {
   runs: number;
   passed: number;
   failed: number;
+  /** A swarm's runs broken only by named hazards: neither passed nor failed (zablab swarm --help). */
+  hazards: number;
   groups: { name: string; runs: number; failed: number; failingSeeds: number[] }[];
   symptoms: Record<string, number>;
   reproductions: string[];
@@ -255,18 +262,22 @@ export function mergeCommand(argv: string[]): number {
 
   const symptoms: Record<string, number> = {};
   let failed = 0;
+  let hazards = 0;
   let runs = 0;
+  // Only a swarm marks hazards (a sweep's scenarios say what they expect: a hazard there fails it).
+  const hazard = (line: RunLine) => line.hazard === true;
   const groupSummaries = groups.map((group) => {
-    const failing = group.runs.filter(({ line }) => !line.ok);
+    const failing = group.runs.filter(({ line }) => !line.ok && !hazard(line));
     runs += group.runs.length;
     failed += failing.length;
+    hazards += group.runs.filter(({ line }) => !line.ok && hazard(line)).length;
     for (const { line } of failing) {
       const symptom = symptomOf({ failed: line.failed, violations: line.violations } as SweepOutcome);
       symptoms[symptom] = (symptoms[symptom] ?? 0) + 1;
     }
     return { name: group.name, runs: group.runs.length, failed: failing.length, failingSeeds: failing.map(({ line }) => line.seed) };
   });
-  const summary: Summary = { kind: split.kind, seeds: split.seeds, shards: split.count, runs, passed: runs - failed, failed, groups: groupSummaries, symptoms, reproductions, out: outDir };
+  const summary: Summary = { kind: split.kind, seeds: split.seeds, shards: split.count, runs, passed: runs - failed - hazards, failed, hazards, groups: groupSummaries, symptoms, reproductions, out: outDir };
   if (values.json) out(JSON.stringify(summary) + '\n');
   else printSummary(summary);
   return failed === 0 ? 0 : 1;
@@ -281,7 +292,7 @@ function printSummary(summary: Summary): void {
   }
   const symptoms = Object.entries(summary.symptoms);
   if (symptoms.length > 0) out(`\nsymptoms:\n${symptoms.map(([symptom, n]) => `  ${String(n).padStart(6)}  ${symptom}\n`).join('')}`);
-  out(`\n${summary.passed} passed, ${summary.failed} failed${summary.out !== undefined ? `; runs and reproductions in ${summary.out}/` : ''}\n`);
+  out(`\n${summary.passed} passed, ${summary.failed} failed${summary.hazards > 0 ? `, ${summary.hazards} broken only by named hazards` : ''}${summary.out !== undefined ? `; runs and reproductions in ${summary.out}/` : ''}\n`);
   for (const path of summary.reproductions.slice(0, 20)) out(`  reproduce: zablab run ${path}\n`);
   if (summary.reproductions.length > 20) out(`  … and ${summary.reproductions.length - 20} more\n`);
 }

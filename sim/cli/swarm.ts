@@ -30,7 +30,11 @@ every N-th of those seeds from the K-th, as zablab sweep does (and reads the sha
 from the environment as it does: zablab sweep --help); zablab merge joins the shards. Every failing run is saved under DIR (default swarm-failures/)
 as a scenario file with its seed: \`zablab run FILE\` reproduces it. The first failing
 run of each symptom (up to K symptoms, default 5; 0: none) is shrunk with at most R
-runs (default 300) and saved beside it as …-shrunk.json. --bug switches a bug on in
+runs (default 300) and saved beside it as …-shrunk.json. A run broken only by a hazard
+ZooKeeper does not prevent (a recipe that breaks as Curator's does when a client pauses
+past its session or its server is cut off from the leader; the checker names it) is
+saved too but counted apart, as a hazard, not a failure: no fix of zablab's would make
+it pass (--json: "hazard": true). --bug switches a bug on in
 every run. --report writes one self-contained HTML page with the percentiles and
 histogram of each availability figure and the worst seeds' scenarios (FILE-seeds/).
 
@@ -43,7 +47,7 @@ histogram of each availability figure and the worst seeds' scenarios (FILE-seeds
                      leader, a 5-8 % loss window (Paxos: with duplicates), or a client's GC pause.
                      Expects safety, recovery to one tree and every recipe finished. Its seeds are
                      its own (files saved as swarm-P-recipes-one-fault-seedN.json).
-Exit: 0 all pass, 1 some fail, 2 bad input.
+Exit: 0 every run passes or fails only by named hazards, 1 some fail, 2 bad input.
 `;
 
 /** A failure's symptom: the invariants it broke, or else the first expectation that failed. */
@@ -77,7 +81,7 @@ interface LineTags {
 }
 
 function lineOf(o: SweepOutcome, profile: SwarmProfile, tags: LineTags, reproduction?: string, shrunk?: string): string {
-  return JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, reproduction, shrunk, ...tags }) + '\n';
+  return JSON.stringify({ protocol: o.protocol, seed: o.seed, ok: o.ok, traceHash: o.traceHash, events: o.events, kinds: profile.kinds, extremes: profile.extremes, failed: o.failed, violations: o.violations, ...(o.hazard ? { hazard: true } : {}), reproduction, shrunk, ...tags }) + '\n';
 }
 
 type SwarmValues = ReturnType<typeof parseSwarmFlags>['values'];
@@ -197,6 +201,8 @@ async function planAndRunSwarm(argv: string[], values: SwarmValues, plan: SwarmP
   const progress = progressReporter(values.json === true);
   const failures: SwarmFailure[] = [];
   const bySymptom = new Map<string, SwarmFailure[]>();
+  /** Runs broken only by hazards ZooKeeper does not prevent: saved, never shrunk, not failures. */
+  const hazards: SwarmFailure[] = [];
   const tags: LineTags = { shard: `${shard.index}/${shard.count}`, seeds: `${firstSeed}..${firstSeed + runs - 1}`, bug: bugs[0], ...(profileName === 'mixed' ? {} : { profile: profileName }) };
   const stats = await streamSweep(source, {
     workers,
@@ -214,10 +220,15 @@ async function planAndRunSwarm(argv: string[], values: SwarmValues, plan: SwarmP
         return;
       }
       // Saved as it comes, with its seed and bug switch: `zablab run FILE` replays it.
+      const reproduction = join(outDir, `${prefix}${outcome.seed}.json`);
+      writeOutputFile(reproduction, JSON.stringify(job.scenario, null, 2) + '\n', rules);
+      if (outcome.hazard) {
+        hazards.push({ outcome, profile, reproduction });
+        return;
+      }
       const symptom = symptomOf(outcome);
       const group = bySymptom.get(symptom) ?? [];
-      const failure: SwarmFailure = { outcome, profile, ...(group.length === 0 ? { job } : {}), reproduction: join(outDir, `${prefix}${outcome.seed}.json`) };
-      writeOutputFile(failure.reproduction, JSON.stringify(job.scenario, null, 2) + '\n', rules);
+      const failure: SwarmFailure = { outcome, profile, ...(group.length === 0 ? { job } : {}), reproduction };
       failures.push(failure);
       group.push(failure);
       bySymptom.set(symptom, group);
@@ -248,7 +259,7 @@ async function planAndRunSwarm(argv: string[], values: SwarmValues, plan: SwarmP
 
   // ---- report (with --json, passing runs were printed as they came; failing runs follow, after shrinking)
   if (values.json) {
-    for (const f of failures) out(lineOf(f.outcome, f.profile, tags, f.reproduction, f.shrunkFile));
+    for (const f of [...failures, ...hazards].sort((a, b) => a.outcome.index - b.outcome.index)) out(lineOf(f.outcome, f.profile, tags, f.reproduction, f.shrunkFile));
   } else {
     out(`swarm ${protocol}${profileTag === '' ? '' : ` (profile ${profileName})`}${bugs.length ? ` with ${bugs[0]}` : ''}: seeds ${firstSeed}..${firstSeed + runs - 1}${shard.count > 1 ? `, ${shardWords(shard)}: ${shardRuns} of them` : ''}\n`);
     for (const [symptom, group] of bySymptom) {
@@ -261,8 +272,19 @@ async function planAndRunSwarm(argv: string[], values: SwarmValues, plan: SwarmP
         out(`    shrunk (${s.runs} runs): faults ${s.original.faults} → ${s.shrunk.faults}, operations ${s.original.ops} → ${s.shrunk.ops}, servers ${s.original.servers} → ${s.shrunk.servers}, events ${s.original.events} → ${s.shrunk.events}: zablab run ${first.shrunkFile}\n`);
       }
     }
+    if (hazards.length > 0) {
+      const first = hazards[0];
+      out(`\n  ⚠ broken only by hazards ZooKeeper does not prevent (not failures): ${hazards.length} run(s), seeds ${hazards.slice(0, 8).map((r) => r.outcome.seed).join(', ')}${hazards.length > 8 ? ', …' : ''}\n`);
+      // From the hazard's name on: the recipes' summaries before it say only what held.
+      const detail = first.outcome.failed[0] ?? '';
+      const named = detail.indexOf('ZooKeeper does not promise');
+      out(`    ${named < 0 ? detail.slice(0, 300) : `${detail.slice(0, detail.indexOf(':') + 1)} … ${detail.slice(named, named + 300)}`}\n`);
+      out(`    reproduce: zablab run ${first.reproduction}\n`);
+    }
     if (values.report !== undefined) out(`\navailability (ms)\n${summaryLines(summaries).map((line) => `  ${line}\n`).join('')}report: ${values.report}\n`);
-    out(`\n${shardRuns} runs, ${failures.length} failed (${bySymptom.size} symptom${bySymptom.size === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s: ${(shardRuns / runSeconds).toFixed(1)} seeds/s on ${machineLine(stats)}${failures.length ? `; failing runs saved in ${outDir}/` : ''}\n`);
+    const hazardWords = hazards.length === 0 ? '' : `, ${hazards.length} broken only by named hazards`;
+    out(`\n${shardRuns} runs, ${failures.length} failed (${bySymptom.size} symptom${bySymptom.size === 1 ? '' : 's'})${hazardWords} in ${seconds.toFixed(1)} s: ${(shardRuns / runSeconds).toFixed(1)} seeds/s on ${machineLine(stats)}${failures.length + hazards.length ? `; ${failures.length ? 'failing runs' : 'they are'} saved in ${outDir}/` : ''}\n`);
   }
+  // Hazards are findings about ZooKeeper's promises, not failures of the simulator.
   return failures.length === 0 ? 0 : 1;
 }

@@ -5,7 +5,7 @@
  * already validated.
  */
 import { parentPort } from 'node:worker_threads';
-import { failedExpectations, runScenario } from '../scenario/run.js';
+import { failedExpectations, failsOnlyByHazards, runScenario } from '../scenario/run.js';
 import { protocolAdapter } from '../scenario/protocols.js';
 import { failureKind, focusedExpectations, shrinkScenario, type ShrinkResult } from '../scenario/shrink.js';
 import type { Scenario } from '../scenario/types.js';
@@ -33,6 +33,8 @@ export interface SweepOutcome {
   events: number;
   failed: string[];
   violations: string[];
+  /** Failed only by hazards ZooKeeper does not prevent (failsOnlyByHazards): swarm counts such runs apart. */
+  hazard?: true;
   error?: string;
   /** The availability figures in brief (absent when the simulator failed). */
   availability?: RunFigures;
@@ -65,6 +67,7 @@ export function runJob(job: SweepJob): SweepOutcome {
       violations: [...new Set(result.invariants.violations.map((v) => v.invariant))],
       availability: runFigures(result.availability),
       shrunk,
+      ...(failsOnlyByHazards(result) ? { hazard: true as const } : {}),
     };
   } catch (error) {
     // A crash of the simulator itself is a finding too: report it with the seed.
