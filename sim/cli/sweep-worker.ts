@@ -45,7 +45,10 @@ export interface SweepOutcome {
 export function runJob(job: SweepJob): SweepOutcome {
   try {
     const adapter = protocolAdapter(job.protocol);
-    const result = runScenario(job.scenario, adapter, { seed: job.seed, name: job.name, maxEvents: job.maxEvents });
+    // A sweep keeps the verdict, not the reports: checks no expectation reads are not run,
+    // unless the run may be shrunk (failureKind reads the linearizability verdict).
+    const shrinks = job.shrinkRuns !== undefined && job.shrinkRuns > 0;
+    const result = runScenario(job.scenario, adapter, { seed: job.seed, name: job.name, maxEvents: job.maxEvents, verdictOnly: !shrinks });
     const failed = failedExpectations(result).map((e) => `${e.name}: ${e.detail}`);
     // A run cut short at its events limit has no verdict: it counts as failing, and says why.
     if (result.limit !== undefined) failed.unshift(`events limit: stopped after ${result.limit.maxEvents} events (--max-events)`);

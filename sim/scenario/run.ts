@@ -59,6 +59,14 @@ export interface RunOptions {
   maxEvents?: number;
   /** Called every 100,000 events with the simulated time and the latest time the run may reach. */
   onProgress?: (nowUs: number, endUs: number) => void;
+  /**
+   * Compute only what the verdict (`ok`, `expectations`) reads: the linearizability check
+   * of the history, a search that costs a sweep seed about a twentieth of its CPU, runs
+   * only when an expectation reads it (`linearizable`); otherwise `linearizability` says
+   * it was not checked. For a caller that keeps nothing of the run but its verdict, hash
+   * and counters (a sweep worker, sim/cli/sweep-worker.ts): same verdict, same trace.
+   */
+  verdictOnly?: boolean;
 }
 
 /** The events one run may process unless told otherwise (limits.ts says why these). */
@@ -785,7 +793,11 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   // Operations still waiting when the run ends have an unknown outcome.
   history.closePending(cluster.nowUs);
   const committedTxns = monitor.committedTxns?.();
-  const lin = checkLinearizability(history, spec, expected, options, syncAnswers.excused, committedTxns === undefined ? undefined : committedWrites(committedTxns, rt.firstCommitUs));
+  // evaluate() reads the linearizability verdict only under a `linearizable` expectation.
+  const lin =
+    options.verdictOnly === true && expected.linearizable === undefined
+      ? { verdict: 'skipped' as const, ops: 0, explanation: 'not checked: no expectation of this run reads it (a verdict-only run)' }
+      : checkLinearizability(history, spec, expected, options, syncAnswers.excused, committedTxns === undefined ? undefined : committedWrites(committedTxns, rt.firstCommitUs));
   const recipeContext = recipeContextOf(
     spec,
     rt.leaders.map((leader) => leader.atUs),
