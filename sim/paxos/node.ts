@@ -494,7 +494,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const recovered = recoverSlots(candidacy.promises.values(), this.bugs.has('pickFirstNotHighest'));
     let maxSlot = Math.max(this.lastApplied, this.learner.maxLearned);
     for (const slot of recovered.keys()) if (slot > maxSlot) maxSlot = slot;
-    const lead = new LeaderState(ballot, ctx.nowUs, ctx.servers.length, this.tree.clone(), this.owners.clone(), this.config.heartbeatIntervalUs);
+    const lead = new LeaderState(this.id, ballot, ctx.nowUs, ctx.servers.length, this.tree.clone(), this.owners.clone(), this.config.heartbeatIntervalUs);
     this.lead = lead;
     this.role = 'LEADER';
     this.failedElections = 0;
@@ -567,16 +567,16 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
       // is told it is connected (sessions.ts, SessionOwners).
       lead.sessions.touch(route.sessionId, ctx.nowUs);
       const slot = lead.nextSlot++;
-      const value: Command = { id: `n${this.id}.b${lead.ballot}.m${++lead.moveSeq}`, kind: 'move', origin: originOf(lead.ballot), originSeq: 0, ballot: lead.ballot, route };
+      const value: Command = { id: `${lead.idPrefix}m${++lead.moveSeq}`, kind: 'move', origin: lead.origin, originSeq: 0, ballot: lead.ballot, route };
       applyCommand(lead.specTree, lead.specOwners, value, slot, this.config.staleTxnGuard);
       return this.propose(ctx, lead, slot, value);
     }
     if (!isWriteRequest(req) && readMode !== 'quorum') return this.refuse(ctx, route, lead.ballot, true);
     const slot = lead.nextSlot++;
-    const origin = originOf(lead.ballot);
+    const origin = lead.origin;
     let value: Command;
     if (!isWriteRequest(req)) {
-      value = { id: `n${this.id}.b${lead.ballot}.r${++lead.readSeq}`, kind: 'read', origin, originSeq: 0, ballot: lead.ballot, read: req, route };
+      value = { id: `${lead.idPrefix}r${++lead.readSeq}`, kind: 'read', origin, originSeq: 0, ballot: lead.ballot, read: req, route };
     } else {
       if (req.op === 'createSession') {
         // As a ZooKeeper server does: the session timeout is clamped into the server's bounds.
@@ -594,7 +594,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const basis = lead.specTree.digest();
     const txn = prepRequest(lead.specTree, req, sessionId, slot);
     const originSeq = ++lead.txnSeq;
-    const value: Command = { id: `n${this.id}.b${lead.ballot}.${originSeq}`, kind: 'txn', origin: originOf(lead.ballot), originSeq, ballot: lead.ballot, txn, basis, route };
+    const value: Command = { id: lead.idPrefix + originSeq, kind: 'txn', origin: lead.origin, originSeq, ballot: lead.ballot, txn, basis, route };
     applyCommand(lead.specTree, lead.specOwners, value, slot, this.config.staleTxnGuard);
     return value;
   }
