@@ -10,7 +10,7 @@
  * Under the `volatileAcceptor` bug nothing is written, so a restart forgets everything.
  */
 import type { Storage } from '../core/node.js';
-import type { Command, Vote } from './messages.js';
+import type { Vote } from './messages.js';
 
 export const PROMISED_KEY = 'paxos.promised';
 export const VOTES_LOG = 'paxos.votes';
@@ -46,11 +46,11 @@ export class Acceptor {
     return true;
   }
 
-  /** Records a vote. Returns true if something was written. */
-  vote(slot: number, ballot: number, value: Command): boolean {
+  /** Records a vote (the object itself: votes are immutable). Returns true if something was written. */
+  vote(vote: Vote): boolean {
+    const slot = vote.slot;
     const current = this.votes[slot];
-    if (current !== undefined && current.ballot === ballot && current.value.id === value.id) return false;
-    const vote: Vote = { slot, ballot, value };
+    if (current !== undefined && current.ballot === vote.ballot && current.value.id === vote.value.id) return false;
     this.votes[slot] = vote;
     if (slot > this.maxVotedSlot) this.maxVotedSlot = slot;
     if (!this.persistent) return false;

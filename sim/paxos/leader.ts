@@ -10,7 +10,7 @@
  */
 import type { NodeId } from '../core/node.js';
 import type { DataTree } from '../store/index.js';
-import type { Command, PromiseMsg, Vote } from './messages.js';
+import { originOf, type Command, type PromiseMsg, type Vote } from './messages.js';
 import { SessionTracker, type SessionOwners } from './sessions.js';
 
 export class Candidacy {
@@ -58,6 +58,12 @@ export interface PendingSync {
 }
 
 export class LeaderState {
+  /**
+   * The origin of this leader's commands (originOf(ballot)) and the start of their ids
+   * (`n<node>.b<ballot>.`): made once per ballot, not formatted again for every write.
+   */
+  readonly origin: string;
+  readonly idPrefix: string;
   /** Next free slot for a new command. */
   nextSlot = 1;
   /** Txns generated in this ballot (originSeq of the last one). */
@@ -84,6 +90,7 @@ export class LeaderState {
   readonly lastRequestId = new Map<number, number>();
 
   constructor(
+    node: NodeId,
     readonly ballot: number,
     readonly sinceUs: number,
     servers: number,
@@ -93,6 +100,8 @@ export class LeaderState {
     readonly specOwners: SessionOwners,
     sessionTickUs: number,
   ) {
+    this.origin = originOf(ballot);
+    this.idPrefix = `n${node}.b${ballot}.`;
     this.ackSeq = new Array<number>(servers).fill(0);
     this.lastAckUs = new Array<number>(servers).fill(sinceUs);
     this.touchStampsUs = new Array<number>(servers).fill(-1);

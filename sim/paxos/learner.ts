@@ -64,9 +64,11 @@ export class Learner {
 
   /**
    * Counts one acceptor's vote (once per acceptor: a duplicated Accepted adds nothing).
-   * Returns the slot's chosen vote and its quorum if this vote completed a quorum.
+   * Returns the slot's chosen vote (the vote that completed the quorum, itself) and its
+   * quorum if this vote completed a quorum.
    */
-  vote(acceptor: NodeId, ballot: number, slot: number, value: Command): QuorumLearned | null {
+  vote(acceptor: NodeId, vote: Vote): QuorumLearned | null {
+    const { slot, ballot, value } = vote;
     if (slot <= this.prefix) return null;
     const index = slot - this.prefix - 1;
     if (this.learned[index] !== undefined) return null;
@@ -95,10 +97,9 @@ export class Learner {
     for (let i = 0; i < tally.voterCount; i++) if (voters[i] === acceptor) return null;
     voters[tally.voterCount++] = acceptor;
     if (tally.voterCount < this.quorum) return null;
-    const chosen: Vote = { slot, ballot, value };
     // learn() forgets the slot's tallies: the voters list is the caller's from here on.
-    this.learn(chosen);
-    return { vote: chosen, voters };
+    this.learn(vote);
+    return { vote, voters };
   }
 
   /** Learns a chosen value known some other way (catch-up). Returns true if it was new. */

@@ -66,11 +66,6 @@ export interface Vote {
   readonly value: Command;
 }
 
-export interface SlotValue {
-  readonly slot: number;
-  readonly value: Command;
-}
-
 /** Phase 1a: promise me ballot `ballot`, and tell me what you accepted in slots ≥ fromSlot. */
 export interface PrepareMsg {
   readonly type: 'Prepare';
@@ -86,18 +81,25 @@ export interface PromiseMsg {
   readonly accepted: readonly Vote[];
 }
 
-/** Phase 2a, for one or more slots. */
+/**
+ * Phase 2a, for one or more slots. Each entry is the vote it asks for, its ballot the
+ * message's: an acceptor stores the entry itself as its vote, its Accepted passes the
+ * same entries on, and a learner learns the entry itself. One object per proposed slot
+ * serves every node, where each acceptor and each learner made its own copy (two
+ * objects per node per write, all of them kept in the logs).
+ */
 export interface AcceptMsg {
   readonly type: 'Accept';
   readonly ballot: number;
-  readonly entries: readonly SlotValue[];
+  readonly entries: readonly Vote[];
 }
 
 /** Phase 2b, sent by each acceptor to every learner (every server). */
 export interface AcceptedMsg {
   readonly type: 'Accepted';
   readonly ballot: number;
-  readonly entries: readonly SlotValue[];
+  /** The Accept's entries (votes at `ballot`). */
+  readonly entries: readonly Vote[];
 }
 
 /**

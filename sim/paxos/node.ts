@@ -41,7 +41,7 @@ import { Acceptor } from './acceptor.js';
 import { applyCommand } from './apply.js';
 import { makeBallot, roundOf, type BallotScheme } from './ballot.js';
 import type { PaxosBug, PaxosConfig } from './config.js';
-import { GroupCommit, type DurableAction } from './durability.js';
+import { BROADCAST, GroupCommit, type DurableReply } from './durability.js';
 import { Candidacy, LeaderState, recoverSlots } from './leader.js';
 import { Learner } from './learner.js';
 import {
@@ -62,7 +62,6 @@ import {
   type ProbeReplyMsg,
   type PromiseMsg,
   type Route,
-  type SlotValue,
   type Vote,
 } from './messages.js';
 import { ClientService, type ServiceHost } from './service.js';
@@ -90,6 +89,8 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
   lastApplied = 0;
 
   private readonly bugs: ReadonlySet<PaxosBug>;
+  /** The volatileAcceptor bug: replies go out before the disk has what they promise. */
+  private readonly volatileAcceptor: boolean;
   private readonly service: ClientService;
   private scheme!: BallotScheme;
   private quorum = 1;
@@ -115,6 +116,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     private readonly config: PaxosConfig,
   ) {
     this.bugs = config.bugs;
+    this.volatileAcceptor = config.bugs.has('volatileAcceptor');
     this.service = new ClientService(this, config);
   }
 
@@ -126,7 +128,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     this.quorum = quorumSize(servers);
     this.acceptor = new Acceptor(ctx.storage, !this.bugs.has('volatileAcceptor'));
     this.acceptor.load();
-    this.commit = new GroupCommit(ctx.storage);
+    this.commit = new GroupCommit(ctx.storage, (c, to, reply) => this.sendReply(c, to, reply));
     this.maxRound = ctx.storage.get<number>(ROUND_KEY) ?? 0;
     this.highestBallotSeen = this.acceptor.promised;
     for (const vote of ctx.storage.log<Vote>(CHOSEN_LOG)) this.apply(ctx, vote, true);
@@ -230,11 +232,8 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     this.yieldTo(ctx, msg.ballot, from);
     const { ballot, fromSlot } = msg;
     const accepted = this.acceptor.votesFrom(fromSlot);
-    this.afterPersisted(ctx, (c) => {
-      c.record('promise', { ballot, fromSlot, votes: accepted.length });
-      const promise: PromiseMsg = { type: 'Promise', ballot, fromSlot, accepted };
-      c.send(from, promise);
-    });
+    const promise: PromiseMsg = { type: 'Promise', ballot, fromSlot, accepted };
+    this.afterPersisted(ctx, from, promise);
   }
 
   private onAccept(ctx: Ctx, from: NodeId, msg: AcceptMsg): void {
@@ -248,20 +247,28 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
       this.heardFromLeader(ctx, from, msg.ballot);
     }
     for (const entry of msg.entries) {
-      if (this.acceptor.vote(entry.slot, msg.ballot, entry.value)) this.commit.markWritten();
+      if (this.acceptor.vote(entry)) this.commit.markWritten();
     }
-    const { ballot, entries } = msg;
-    this.afterPersisted(ctx, (c) => {
-      for (const entry of entries) c.record('accepted', { slot: entry.slot, ballot, value: entry.value.id, label: commandLabel(entry.value) });
-      const accepted: AcceptedMsg = { type: 'Accepted', ballot, entries };
-      for (const server of c.servers) c.send(server, accepted);
-    });
+    const accepted: AcceptedMsg = { type: 'Accepted', ballot: msg.ballot, entries: msg.entries };
+    this.afterPersisted(ctx, BROADCAST, accepted);
   }
 
   /** Replies only once the promise or vote is durable; the volatileAcceptor bug replies at once. */
-  private afterPersisted(ctx: Ctx, action: DurableAction): void {
-    if (this.bugs.has('volatileAcceptor')) action(ctx);
-    else this.commit.afterDurable(ctx, action);
+  private afterPersisted(ctx: Ctx, to: NodeId, reply: DurableReply): void {
+    if (this.volatileAcceptor) this.sendReply(ctx, to, reply);
+    else this.commit.afterDurable(ctx, to, reply);
+  }
+
+  /** An acceptor's reply, due now: recorded (the vote or promise is on disk, or the bug skips the disk) and sent. */
+  private sendReply(ctx: Ctx, to: NodeId, reply: DurableReply): void {
+    if (reply.type === 'Promise') {
+      ctx.record('promise', { ballot: reply.ballot, fromSlot: reply.fromSlot, votes: reply.accepted.length });
+      ctx.send(to, reply);
+      return;
+    }
+    const ballot = reply.ballot;
+    for (const entry of reply.entries) ctx.record('accepted', { slot: entry.slot, ballot, value: entry.value.id, label: commandLabel(entry.value) });
+    for (const server of ctx.servers) ctx.send(server, reply);
   }
 
   private nack(ctx: Ctx, to: NodeId, ballot: number): void {
@@ -273,7 +280,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
 
   private onAccepted(ctx: Ctx, from: NodeId, msg: AcceptedMsg): void {
     for (const entry of msg.entries) {
-      const chosen = this.learner.vote(from, msg.ballot, entry.slot, entry.value);
+      const chosen = this.learner.vote(from, entry);
       if (chosen !== null) this.onLearned(ctx, chosen.vote, 'quorum', chosen.voters);
     }
     this.applyLearned(ctx);
@@ -487,14 +494,14 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const recovered = recoverSlots(candidacy.promises.values(), this.bugs.has('pickFirstNotHighest'));
     let maxSlot = Math.max(this.lastApplied, this.learner.maxLearned);
     for (const slot of recovered.keys()) if (slot > maxSlot) maxSlot = slot;
-    const lead = new LeaderState(ballot, ctx.nowUs, ctx.servers.length, this.tree.clone(), this.owners.clone(), this.config.heartbeatIntervalUs);
+    const lead = new LeaderState(this.id, ballot, ctx.nowUs, ctx.servers.length, this.tree.clone(), this.owners.clone(), this.config.heartbeatIntervalUs);
     this.lead = lead;
     this.role = 'LEADER';
     this.failedElections = 0;
     ctx.cancelTimer(ELECTION);
     this.setLeader(ctx, this.id, ballot);
     ctx.record('election', { leader: this.id, epoch: ballot, fromSlot: candidacy.fromSlot, promises: [...candidacy.promises.keys()] });
-    const entries: SlotValue[] = [];
+    const entries: Vote[] = [];
     let reproposed = 0;
     for (let slot = this.lastApplied + 1; slot <= maxSlot; slot++) {
       let value = this.learner.learnedAt(slot)?.value;
@@ -503,7 +510,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
         const reported = this.bugs.has('ignorePromisedValue') ? undefined : recovered.get(slot);
         value = reported?.value ?? this.noop(ballot, slot);
         if (reported !== undefined) reproposed++;
-        entries.push({ slot, value });
+        entries.push({ slot, ballot, value });
         this.recordPropose(ctx, slot, value, lead, reported !== undefined);
         lead.proposals.set(slot, { value, sentUs: ctx.nowUs });
       }
@@ -560,16 +567,16 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
       // is told it is connected (sessions.ts, SessionOwners).
       lead.sessions.touch(route.sessionId, ctx.nowUs);
       const slot = lead.nextSlot++;
-      const value: Command = { id: `n${this.id}.b${lead.ballot}.m${++lead.moveSeq}`, kind: 'move', origin: originOf(lead.ballot), originSeq: 0, ballot: lead.ballot, route };
+      const value: Command = { id: `${lead.idPrefix}m${++lead.moveSeq}`, kind: 'move', origin: lead.origin, originSeq: 0, ballot: lead.ballot, route };
       applyCommand(lead.specTree, lead.specOwners, value, slot, this.config.staleTxnGuard);
       return this.propose(ctx, lead, slot, value);
     }
     if (!isWriteRequest(req) && readMode !== 'quorum') return this.refuse(ctx, route, lead.ballot, true);
     const slot = lead.nextSlot++;
-    const origin = originOf(lead.ballot);
+    const origin = lead.origin;
     let value: Command;
     if (!isWriteRequest(req)) {
-      value = { id: `n${this.id}.b${lead.ballot}.r${++lead.readSeq}`, kind: 'read', origin, originSeq: 0, ballot: lead.ballot, read: req, route };
+      value = { id: `${lead.idPrefix}r${++lead.readSeq}`, kind: 'read', origin, originSeq: 0, ballot: lead.ballot, read: req, route };
     } else {
       if (req.op === 'createSession') {
         // As a ZooKeeper server does: the session timeout is clamped into the server's bounds.
@@ -587,7 +594,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     const basis = lead.specTree.digest();
     const txn = prepRequest(lead.specTree, req, sessionId, slot);
     const originSeq = ++lead.txnSeq;
-    const value: Command = { id: `n${this.id}.b${lead.ballot}.${originSeq}`, kind: 'txn', origin: originOf(lead.ballot), originSeq, ballot: lead.ballot, txn, basis, route };
+    const value: Command = { id: lead.idPrefix + originSeq, kind: 'txn', origin: lead.origin, originSeq, ballot: lead.ballot, txn, basis, route };
     applyCommand(lead.specTree, lead.specOwners, value, slot, this.config.staleTxnGuard);
     return value;
   }
@@ -609,7 +616,7 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
     if (lead.proposals.has(slot) || slot <= this.lastApplied) throw new Error(`node ${this.id}: slot ${slot} proposed twice in ballot ${lead.ballot}`);
     lead.proposals.set(slot, { value, sentUs: ctx.nowUs });
     this.recordPropose(ctx, slot, value, lead, false);
-    const accept: AcceptMsg = { type: 'Accept', ballot: lead.ballot, entries: [{ slot, value }] };
+    const accept: AcceptMsg = { type: 'Accept', ballot: lead.ballot, entries: [{ slot, ballot: lead.ballot, value }] };
     for (const server of ctx.servers) ctx.send(server, accept);
   }
 
@@ -667,11 +674,11 @@ export class PaxosNode implements NodeBehavior<PaxosMessage>, ServiceHost {
   }
 
   private retransmitAccepts(ctx: Ctx, lead: LeaderState): void {
-    const entries: SlotValue[] = [];
+    const entries: Vote[] = [];
     for (const [slot, proposal] of lead.proposals) {
       if (ctx.nowUs - proposal.sentUs < this.config.acceptRetryUs) continue;
       proposal.sentUs = ctx.nowUs;
-      entries.push({ slot, value: proposal.value });
+      entries.push({ slot, ballot: lead.ballot, value: proposal.value });
       if (entries.length >= this.config.catchUpBatch) break;
     }
     if (entries.length === 0) return;

@@ -15,9 +15,9 @@ const value = { id: 'n0.b1.1', kind: 'txn', origin: 'paxos:b1', originSeq: 1 } a
 describe('the learner', () => {
   it('learns a slot from a quorum of one ballot and hands it out in order', () => {
     const learner = new Learner(2, false, 0);
-    expect(learner.vote(0, 1, 1, value)).toBeNull();
-    expect(learner.vote(0, 1, 1, value)).toBeNull(); // a duplicate adds nothing
-    expect(learner.vote(1, 1, 1, value)?.voters).toEqual([0, 1]);
+    expect(learner.vote(0, { slot: 1, ballot: 1, value })).toBeNull();
+    expect(learner.vote(0, { slot: 1, ballot: 1, value })).toBeNull(); // a duplicate adds nothing
+    expect(learner.vote(1, { slot: 1, ballot: 1, value })?.voters).toEqual([0, 1]);
     expect(learner.next()?.slot).toBe(1);
     expect(learner.prefix).toBe(1);
     expect(learner.pendingTallies).toBe(0);
@@ -25,13 +25,13 @@ describe('the learner', () => {
 
   it('a vote for the prefix slot, once handed out, starts no tally and learns nothing again', () => {
     const learner = new Learner(2, false, 0);
-    learner.vote(0, 1, 1, value);
-    learner.vote(1, 1, 1, value);
+    learner.vote(0, { slot: 1, ballot: 1, value });
+    learner.vote(1, { slot: 1, ballot: 1, value });
     expect(learner.next()?.slot).toBe(1);
     // The third acceptor's late Accepted, then a new leader re-proposing the slot in ballot 2.
-    expect(learner.vote(2, 1, 1, value)).toBeNull();
-    expect(learner.vote(0, 2, 1, value)).toBeNull();
-    expect(learner.vote(1, 2, 1, value)).toBeNull();
+    expect(learner.vote(2, { slot: 1, ballot: 1, value })).toBeNull();
+    expect(learner.vote(0, { slot: 1, ballot: 2, value })).toBeNull();
+    expect(learner.vote(1, { slot: 1, ballot: 2, value })).toBeNull();
     expect(learner.pendingTallies).toBe(0);
     expect(learner.learn({ slot: 1, ballot: 2, value })).toBe(false);
     expect(learner.next()).toBeUndefined();
@@ -39,10 +39,10 @@ describe('the learner', () => {
 
   it('the same for a slot below the prefix, and for a restart whose prefix came from disk', () => {
     const learner = new Learner(2, false, 5);
-    expect(learner.vote(0, 3, 5, value)).toBeNull();
-    expect(learner.vote(1, 3, 5, value)).toBeNull();
-    expect(learner.vote(0, 3, 4, value)).toBeNull();
-    expect(learner.vote(1, 3, 4, value)).toBeNull();
+    expect(learner.vote(0, { slot: 5, ballot: 3, value })).toBeNull();
+    expect(learner.vote(1, { slot: 5, ballot: 3, value })).toBeNull();
+    expect(learner.vote(0, { slot: 4, ballot: 3, value })).toBeNull();
+    expect(learner.vote(1, { slot: 4, ballot: 3, value })).toBeNull();
     expect(learner.pendingTallies).toBe(0);
   });
 
@@ -50,21 +50,21 @@ describe('the learner', () => {
     const other = { ...value, id: 'n1.b2.1' } as Command;
     const learner = new Learner(2, false, 0);
     // Slot 3 is learned first; slot 2 has one vote; slot 1 gets two values in two ballots (a tally each).
-    learner.vote(0, 1, 3, value);
-    expect(learner.vote(1, 1, 3, value)?.vote.slot).toBe(3);
-    expect(learner.vote(0, 1, 2, value)).toBeNull();
-    expect(learner.vote(0, 1, 1, value)).toBeNull();
-    expect(learner.vote(1, 2, 1, other)).toBeNull();
+    learner.vote(0, { slot: 3, ballot: 1, value });
+    expect(learner.vote(1, { slot: 3, ballot: 1, value })?.vote.slot).toBe(3);
+    expect(learner.vote(0, { slot: 2, ballot: 1, value })).toBeNull();
+    expect(learner.vote(0, { slot: 1, ballot: 1, value })).toBeNull();
+    expect(learner.vote(1, { slot: 1, ballot: 2, value: other })).toBeNull();
     expect(learner.pendingTallies).toBe(2);
     expect(learner.next()).toBeUndefined();
     expect(learner.learnedAt(3)?.slot).toBe(3);
     // Slot 1's first tally (ballot 1) completes, the second one started meanwhile.
-    expect(learner.vote(2, 1, 1, value)?.voters).toEqual([0, 2]);
+    expect(learner.vote(2, { slot: 1, ballot: 1, value })?.voters).toEqual([0, 2]);
     expect(learner.next()?.value.id).toBe('n0.b1.1');
     expect(learner.next()).toBeUndefined();
     // Slot 2's tally moved down with the prefix and still holds acceptor 0's vote.
-    expect(learner.vote(0, 1, 2, value)).toBeNull();
-    expect(learner.vote(1, 1, 2, value)?.voters).toEqual([0, 1]);
+    expect(learner.vote(0, { slot: 2, ballot: 1, value })).toBeNull();
+    expect(learner.vote(1, { slot: 2, ballot: 1, value })?.voters).toEqual([0, 1]);
     expect(learner.next()?.slot).toBe(2);
     expect(learner.next()?.slot).toBe(3);
     expect(learner.next()).toBeUndefined();

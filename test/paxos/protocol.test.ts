@@ -243,7 +243,7 @@ describe('Multi-Paxos: the acceptor', () => {
       const slot = 10_000;
       const value = { id: 'probe', kind: 'noop' as const, origin: 'test', originSeq: 0, ballot: promised + offset };
       const sentAt = cluster.trace.count;
-      cluster.send(leader, follower, { type: 'Accept', ballot: promised + offset, entries: [{ slot, value }] });
+      cluster.send(leader, follower, { type: 'Accept', ballot: promised + offset, entries: [{ slot, ballot: promised + offset, value }] });
       cluster.run({ untilUs: cluster.nowUs + 20_000 });
       const after = cluster.trace.events.slice(sentAt);
       const voted = after.some((e) => e.kind === 'accepted' && e.node === follower && e.slot === slot);
@@ -269,7 +269,7 @@ describe('Multi-Paxos: a vote is a promise', () => {
     const promised = cluster.inspect(follower).promised as number;
     const higher = promised + 6;
     const value = { id: 'probe', kind: 'noop' as const, origin: 'test', originSeq: 0, ballot: higher };
-    cluster.send(leader, follower, { type: 'Accept', ballot: higher, entries: [{ slot: 10_000, value }] });
+    cluster.send(leader, follower, { type: 'Accept', ballot: higher, entries: [{ slot: 10_000, ballot: higher, value }] });
     cluster.run({ untilUs: cluster.nowUs + 20_000 });
     expect(cluster.inspect(follower).promised).toBe(higher);
     const sentAt = cluster.trace.count;

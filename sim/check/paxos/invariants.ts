@@ -77,6 +77,9 @@ interface SlotState {
   learnedSeq: number;
   /** Invariants already reported for this slot. */
   reported: Set<PaxosInvariant> | null;
+  /** Whether a server executed the slot (a commit record), and the txn the first one applied (see committedTxns). */
+  executed: boolean;
+  executedTxn: unknown;
 }
 
 /** A record's fields as the checker reads them (a trace event is one too). */
@@ -114,8 +117,6 @@ export class PaxosInvariantChecker {
    */
   private quorumMaxBal = 0;
   private readonly promiseReported = new Set<number>();
-  /** Per slot, the txn the first server to execute it applied (undefined: a no-op, a read, a move, or a txn discarded as stale or refused as SESSIONMOVED). */
-  private readonly executed = new Map<number, unknown>();
 
   constructor(
     readonly servers: number,
@@ -132,7 +133,13 @@ export class PaxosInvariantChecker {
    * executes the chosen value); slots no server executed are left out.
    */
   committedTxns(): { index: number; txn: unknown }[] {
-    return [...this.executed].sort((a, b) => a[0] - b[0]).map(([index, txn]) => ({ index, txn }));
+    const executed: { index: number; txn: unknown }[] = [];
+    for (let index = 0; index < this.slots.length; index++) {
+      const state = this.slots[index];
+      if (state !== undefined && state.executed) executed.push({ index, txn: state.executedTxn });
+    }
+    for (const [index, state] of this.otherSlots) if (state.executed) executed.push({ index: index as number, txn: state.executedTxn });
+    return executed.sort((a, b) => a.index - b.index);
   }
 
   observe(event: TraceEvent): void {
@@ -154,7 +161,14 @@ export class PaxosInvariantChecker {
       case 'commit': {
         const index = fields.index as number;
         if (typeof fields.value === 'string') this.onLearn(timeUs, seq, node, index, fields.value, 'executed');
-        if (!this.executed.has(index)) this.executed.set(index, fields.command === 'txn' && fields.stale !== true && fields.moved !== true ? fields.txn : undefined);
+        // Per slot, the txn the first server to execute it applied (undefined: a no-op, a
+        // read, a move, or a txn discarded as stale or refused as SESSIONMOVED): in the
+        // slot's state, where a map of every slot cost a hash per commit.
+        const state = this.slot(index);
+        if (!state.executed) {
+          state.executed = true;
+          state.executedTxn = fields.command === 'txn' && fields.stale !== true && fields.moved !== true ? fields.txn : undefined;
+        }
         return;
       }
     }
@@ -164,7 +178,7 @@ export class PaxosInvariantChecker {
     const inArray = isArraySlot(slot);
     let state = inArray ? this.slots[slot] : this.otherSlots.get(slot);
     if (state === undefined) {
-      state = { ballots: [], chosen: null, moreChosen: null, learnedValue: null, learnedNode: -1, learnedSeq: -1, reported: null };
+      state = { ballots: [], chosen: null, moreChosen: null, learnedValue: null, learnedNode: -1, learnedSeq: -1, reported: null, executed: false, executedTxn: undefined };
       if (inArray) this.slots[slot] = state;
       else this.otherSlots.set(slot, state);
     }
