@@ -9,7 +9,9 @@
  * and broadcasting Commit): learning then needs no leader at all, a slot is learned one
  * message delay after it is chosen, and a lost message to one learner does not hide the
  * decision from the others. It costs N² messages per slot, which the simulator can
- * afford; Accepted messages batch all slots a sync covered.
+ * afford. An Accepted answers one Accept and carries its slots: a new leader's
+ * re-proposals go out in one Accept, each new command in one of its own (a sync that
+ * made several votes durable still releases one Accepted per Accept it covered).
  */
 import type { NodeId } from '../core/node.js';
 import type { Command, Vote } from './messages.js';
