@@ -26,8 +26,6 @@ export class SessionTracker {
   /** sessionId → expiry time (µs). */
   private readonly expiries = new Map<number, number>();
   private readonly timeouts = new Map<number, number>();
-  /** Sessions whose closeSession is proposed but not yet committed. */
-  private readonly closing = new Set<number>();
   /** Open session → its owner; absent: no owner yet (the next request sets it). */
   private readonly owners = new Map<number, SessionOwner>();
 
@@ -35,14 +33,13 @@ export class SessionTracker {
   add(sessionId: number, timeoutUs: number, nowUs: number, owner?: SessionOwner): void {
     this.timeouts.set(sessionId, timeoutUs);
     this.expiries.set(sessionId, nowUs + timeoutUs);
-    this.closing.delete(sessionId);
     if (owner !== undefined) this.owners.set(sessionId, owner);
   }
 
   /**
    * checkSession's owner rule for a write of an open session: true if `owner` owns it (or
    * nobody did: `owner` does now); false if another owner does (SESSIONMOVED). Sessions
-   * not tracked here (closing, unknown) pass: prep refuses them as expired.
+   * not tracked here (closing or closed, unknown) pass: prep refuses them as expired.
    */
   checkOwner(sessionId: number, owner: SessionOwner): boolean {
     if (!this.timeouts.has(sessionId)) return true;
@@ -61,7 +58,7 @@ export class SessionTracker {
 
   touch(sessionId: number, nowUs: number): void {
     const timeoutUs = this.timeouts.get(sessionId);
-    if (timeoutUs === undefined || this.closing.has(sessionId)) return;
+    if (timeoutUs === undefined) return;
     this.expiries.set(sessionId, nowUs + timeoutUs);
   }
 
@@ -71,19 +68,36 @@ export class SessionTracker {
    * expired or was closed.
    */
   revalidate(sessionId: number, nowUs: number, owner: SessionOwner): boolean {
-    if (!this.timeouts.has(sessionId) || this.closing.has(sessionId)) return false;
+    if (!this.timeouts.has(sessionId)) return false;
     this.touch(sessionId, nowUs);
     // Leader.revalidateSession / LeaderZooKeeperServer.revalidateSession: setOwner.
     this.owners.set(sessionId, owner);
     return true;
   }
 
-  /** A closeSession for it was proposed: stop tracking. */
+  /**
+   * A closeSession for it was proposed: forget it. ZooKeeper marks the session closing
+   * (setSessionClosing: touchSession is false from then on) and removes it when the
+   * closeSession is applied (ZooKeeperServer.killSession: sessionTracker.removeSession);
+   * here a closing session and a closed one are both simply not tracked, which answers
+   * every question the same way (touch does nothing, revalidate is false, checkOwner
+   * leaves the write to prep, which refuses it as expired). Nothing of the session is
+   * kept: a leader that serves for hours through session churn holds only open sessions
+   * (a set of closing ids, never emptied, grew by one per closed session: h54's
+   * long-run hunt).
+   */
   closed(sessionId: number): void {
     this.expiries.delete(sessionId);
     this.timeouts.delete(sessionId);
     this.owners.delete(sessionId);
-    this.closing.add(sessionId);
+  }
+
+  /** How many sessions the tracker holds anything about (open ones only; for tests and probes of boundedness). */
+  get retained(): number {
+    const ids = new Set<number>(this.timeouts.keys());
+    for (const id of this.expiries.keys()) ids.add(id);
+    for (const id of this.owners.keys()) ids.add(id);
+    return ids.size;
   }
 
   /** Sessions whose expiry passed, in id order (deterministic). */
