@@ -124,10 +124,20 @@ describe('search', () => {
     expect(result.violation).toBeNull();
     expect(result.exhausted).toBe(true);
     expect(result.unique).toBeGreaterThan(100);
-    expect(result.sometimes['leader established']).toBe(0); // in the warm-up
+    // The warm-up's leader does not count: no fault in the budget, so no election after it.
+    expect(result.sometimes['leader established']).toBeNull();
     expect(result.sometimes['txn committed']).toBe(7); // the first write, on the shortest schedule
     // The client hears of it two steps later (the bench explores that far).
     expect(result.sometimes['operation ok']).toBeNull();
+  }, 120_000);
+
+  it('"leader established" counts only an election after the warm-up: a walk that crashes the leader reaches one', () => {
+    const crash: Budgets = { ...NO_FAULTS, crashes: 1 };
+    const result = explore(SCENARIO, zabAdapter, options({ strategy: 'random', maxDepth: 60, maxStates: 3_000, budgets: crash, seed: 3 }));
+    expect(result.violation).toBeNull();
+    const depth = result.sometimes['leader established'];
+    expect(depth).not.toBeNull();
+    expect(depth).toBeGreaterThan(0);
   }, 120_000);
 
   it('a second switch, applyOnPropose: found, and its counterexample replays to the same invariant and events', () => {
