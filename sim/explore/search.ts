@@ -136,6 +136,8 @@ class Explorer {
   stepsReplayed = 0;
   snapshotsTaken = 0;
   restores = 0;
+  /** The snapshot reach() restored when it was the state's own (taken when the state was generated), or null: the state was replayed to. */
+  reached: WorldSnapshot | null = null;
   violation: Counterexample | null = null;
   /** The one world every state is reached in. */
   readonly live: World;
@@ -169,6 +171,17 @@ class Explorer {
 
   /** Puts the live world in state `id`: the nearest ancestor's snapshot, then the choices below it. */
   reach(id: number): void {
+    const own = this.snapshots.get(id);
+    if (own !== undefined && id !== 0) {
+      // Taken when the state was generated (expand): no step to replay. It is the expanding state's snapshot now, kept by keep() if successors wait.
+      this.snapshots.delete(id);
+      this.live.restore(own);
+      this.restores++;
+      this.release(id);
+      this.reached = own;
+      return;
+    }
+    this.reached = null;
     const below: number[] = [];
     let at = id;
     let snapshot = this.snapshots.get(at);
@@ -207,6 +220,19 @@ class Explorer {
     if (this.snapshots.size >= (this.options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS)) return;
     this.snapshots.set(id, snapshot);
     this.waiting.set(id, children);
+  }
+
+  /**
+   * A new state about to wait in the queue, in the live world now: its snapshot is taken
+   * here (if the memory bound allows), so expanding it restores it instead of restoring
+   * its parent's and replaying its step. The snapshot costs what it would cost when the
+   * state is expanded (the same parts walked, against the same parent's records), and
+   * waits with the state; the parent's snapshot is still kept as before, for alias nodes.
+   */
+  keepGenerated(id: number): void {
+    if (this.snapshots.size >= (this.options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS)) return;
+    this.snapshots.set(id, this.live.snapshot());
+    this.snapshotsTaken++;
   }
 
   add(parent: number, choice: number, depth: number, sleep: SleepSet = EMPTY_SLEEP, only: SleepSet | null = null): number {
@@ -313,8 +339,11 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
   const only = f.only[id];
   const taken: Transition[] = [];
   const transitions = independence !== null ? world.transitions(choices) : null;
-  const here = world.snapshot();
-  explorer.snapshotsTaken++;
+  let here = explorer.reached;
+  if (here === null) {
+    here = world.snapshot();
+    explorer.snapshotsTaken++;
+  }
   let queued = 0;
   let moved = false;
   try {
@@ -356,6 +385,7 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
         } else {
           const child = explorer.add(id, index, depth + 1, sleep);
           if (independence !== null) explorer.nodeOf.set(fp, child);
+          explorer.keepGenerated(child);
           enqueue(child);
           queued++;
         }
