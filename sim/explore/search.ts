@@ -11,13 +11,15 @@
  * was not vacuous.
  *
  * A state is stored as (parent, choice index, depth). One world serves the whole
- * search: a state is reached by restoring the snapshot of its nearest ancestor that has
- * one (the initial state always has) and replaying the choices below it (world.ts,
- * snapshot.ts). A state being expanded is snapshotted once; each successor is that
- * snapshot restored (only the parts the last step touched) plus one step; the snapshot
- * is kept while successors of it wait in the queue, up to `maxSnapshots` kept at once
- * (beyond that a waiting state is reached by replaying from further up). Fingerprints
- * dedupe states (fingerprint.ts).
+ * search: a state is reached by restoring its own snapshot, or the snapshot of its
+ * nearest ancestor that has one (the initial state always has) and replaying the choices
+ * below it (world.ts, snapshot.ts). A new state that will wait in the queue is
+ * snapshotted when it is generated (the live world is in it then), so expanding it
+ * replays no step; each successor is that snapshot restored (only the parts the last
+ * step touched, and of those only the objects whose records differ) plus one step. A
+ * snapshot is kept while its state or successors of it wait in the queue, up to
+ * `maxSnapshots` kept at once (beyond that a waiting state is reached by replaying from
+ * further up). Fingerprints dedupe states (fingerprint.ts).
  */
 import type { Scenario } from '../scenario/types.js';
 import type { ProtocolAdapter } from '../scenario/protocol.js';
