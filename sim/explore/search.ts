@@ -65,10 +65,12 @@ export interface ExploreOptions {
 }
 
 /**
- * The bound on snapshots kept at once. ZAB to depth 9 (3 servers) keeps about 10,800
- * at once and peaks at 1.4 GB resident, garbage included; beyond the bound a waiting
- * state is reached by replaying from a kept ancestor (slower, never wrong), so memory
- * stops growing with the frontier.
+ * The bound on snapshots kept at once. ZAB to depth 9 (3 servers, the bench's search one
+ * level deeper) fills it: the states waiting at depth 8 keep their own snapshots (taken
+ * when generated), and the process peaks at ~0.7 GB resident, garbage included (~0.47
+ * GB when only expanded states kept theirs); beyond the bound a waiting state is reached
+ * by replaying from a kept ancestor (slower, never wrong), so memory stops growing with
+ * the frontier.
  */
 export const DEFAULT_MAX_SNAPSHOTS = 20_000;
 
@@ -176,10 +178,10 @@ class Explorer {
     const own = this.snapshots.get(id);
     if (own !== undefined && id !== 0) {
       // Taken when the state was generated (expand): no step to replay. It is the expanding state's snapshot now, kept by keep() if successors wait.
+      // Its parent does not wait for it (expand counts only the successors without their own snapshot): nothing to release.
       this.snapshots.delete(id);
       this.live.restore(own);
       this.restores++;
-      this.release(id);
       this.reached = own;
       return;
     }
@@ -229,12 +231,14 @@ class Explorer {
    * here (if the memory bound allows), so expanding it restores it instead of restoring
    * its parent's and replaying its step. The snapshot costs what it would cost when the
    * state is expanded (the same parts walked, against the same parent's records), and
-   * waits with the state; the parent's snapshot is still kept as before, for alias nodes.
+   * waits with the state instead of the parent's (which is kept only while states
+   * without their own wait: beyond the memory bound, or alias nodes). False: not taken.
    */
-  keepGenerated(id: number): void {
-    if (this.snapshots.size >= (this.options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS)) return;
+  keepGenerated(id: number): boolean {
+    if (this.snapshots.size >= (this.options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS)) return false;
     this.snapshots.set(id, this.live.snapshot());
     this.snapshotsTaken++;
+    return true;
   }
 
   add(parent: number, choice: number, depth: number, sleep: SleepSet = EMPTY_SLEEP, only: SleepSet | null = null): number {
@@ -387,9 +391,9 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
         } else {
           const child = explorer.add(id, index, depth + 1, sleep);
           if (independence !== null) explorer.nodeOf.set(fp, child);
-          explorer.keepGenerated(child);
           enqueue(child);
-          queued++;
+          // A state with its own snapshot does not need its parent's: the parent's is kept only for those without.
+          if (!explorer.keepGenerated(child)) queued++;
         }
       }
       explorer.maybeReport(0);
