@@ -11,13 +11,15 @@
  * was not vacuous.
  *
  * A state is stored as (parent, choice index, depth). One world serves the whole
- * search: a state is reached by restoring the snapshot of its nearest ancestor that has
- * one (the initial state always has) and replaying the choices below it (world.ts,
- * snapshot.ts). A state being expanded is snapshotted once; each successor is that
- * snapshot restored (only the parts the last step touched) plus one step; the snapshot
- * is kept while successors of it wait in the queue, up to `maxSnapshots` kept at once
- * (beyond that a waiting state is reached by replaying from further up). Fingerprints
- * dedupe states (fingerprint.ts).
+ * search: a state is reached by restoring its own snapshot, or the snapshot of its
+ * nearest ancestor that has one (the initial state always has) and replaying the choices
+ * below it (world.ts, snapshot.ts). A new state that will wait in the queue is
+ * snapshotted when it is generated (the live world is in it then), so expanding it
+ * replays no step; each successor is that snapshot restored (only the parts the last
+ * step touched, and of those only the objects whose records differ) plus one step. A
+ * snapshot is kept while its state or successors of it wait in the queue, up to
+ * `maxSnapshots` kept at once (beyond that a waiting state is reached by replaying from
+ * further up). Fingerprints dedupe states (fingerprint.ts).
  */
 import type { Scenario } from '../scenario/types.js';
 import type { ProtocolAdapter } from '../scenario/protocol.js';
@@ -63,10 +65,12 @@ export interface ExploreOptions {
 }
 
 /**
- * The bound on snapshots kept at once. ZAB to depth 9 (3 servers) keeps about 10,800
- * at once and peaks at 1.4 GB resident, garbage included; beyond the bound a waiting
- * state is reached by replaying from a kept ancestor (slower, never wrong), so memory
- * stops growing with the frontier.
+ * The bound on snapshots kept at once. ZAB to depth 9 (3 servers, the bench's search one
+ * level deeper) fills it: the states waiting at depth 8 keep their own snapshots (taken
+ * when generated), and the process peaks at ~0.7 GB resident, garbage included (~0.47
+ * GB when only expanded states kept theirs); beyond the bound a waiting state is reached
+ * by replaying from a kept ancestor (slower, never wrong), so memory stops growing with
+ * the frontier.
  */
 export const DEFAULT_MAX_SNAPSHOTS = 20_000;
 
@@ -136,6 +140,8 @@ class Explorer {
   stepsReplayed = 0;
   snapshotsTaken = 0;
   restores = 0;
+  /** The snapshot reach() restored when it was the state's own (taken when the state was generated), or null: the state was replayed to. */
+  reached: WorldSnapshot | null = null;
   violation: Counterexample | null = null;
   /** The one world every state is reached in. */
   readonly live: World;
@@ -169,6 +175,17 @@ class Explorer {
 
   /** Puts the live world in state `id`: the nearest ancestor's snapshot, then the choices below it. */
   reach(id: number): void {
+    const own = this.snapshots.get(id);
+    if (own !== undefined && id !== 0) {
+      // Taken when the state was generated (expand): no step to replay. It is the expanding state's snapshot now, kept by keep() if successors wait.
+      // Its parent does not wait for it (expand counts only the successors without their own snapshot): nothing to release.
+      this.snapshots.delete(id);
+      this.live.restore(own);
+      this.restores++;
+      this.reached = own;
+      return;
+    }
+    this.reached = null;
     const below: number[] = [];
     let at = id;
     let snapshot = this.snapshots.get(at);
@@ -207,6 +224,21 @@ class Explorer {
     if (this.snapshots.size >= (this.options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS)) return;
     this.snapshots.set(id, snapshot);
     this.waiting.set(id, children);
+  }
+
+  /**
+   * A new state about to wait in the queue, in the live world now: its snapshot is taken
+   * here (if the memory bound allows), so expanding it restores it instead of restoring
+   * its parent's and replaying its step. The snapshot costs what it would cost when the
+   * state is expanded (the same parts walked, against the same parent's records), and
+   * waits with the state instead of the parent's (which is kept only while states
+   * without their own wait: beyond the memory bound, or alias nodes). False: not taken.
+   */
+  keepGenerated(id: number): boolean {
+    if (this.snapshots.size >= (this.options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS)) return false;
+    this.snapshots.set(id, this.live.snapshot());
+    this.snapshotsTaken++;
+    return true;
   }
 
   add(parent: number, choice: number, depth: number, sleep: SleepSet = EMPTY_SLEEP, only: SleepSet | null = null): number {
@@ -313,8 +345,11 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
   const only = f.only[id];
   const taken: Transition[] = [];
   const transitions = independence !== null ? world.transitions(choices) : null;
-  const here = world.snapshot();
-  explorer.snapshotsTaken++;
+  let here = explorer.reached;
+  if (here === null) {
+    here = world.snapshot();
+    explorer.snapshotsTaken++;
+  }
   let queued = 0;
   let moved = false;
   try {
@@ -357,7 +392,8 @@ function expand(explorer: Explorer, id: number, enqueue: (child: number) => void
           const child = explorer.add(id, index, depth + 1, sleep);
           if (independence !== null) explorer.nodeOf.set(fp, child);
           enqueue(child);
-          queued++;
+          // A state with its own snapshot does not need its parent's: the parent's is kept only for those without.
+          if (!explorer.keepGenerated(child)) queued++;
         }
       }
       explorer.maybeReport(0);

@@ -175,13 +175,17 @@ export function snapshotComponent(roots: readonly object[], options: SnapshotOpt
         const old = was >= 0 && base!.kinds[was] === kind ? (base!.values[was] as unknown[]) : null;
         const oldNames = old !== null ? base!.keys[was] : null;
         if (oldNames !== null && oldNames !== names && sameNames(oldNames, names)) names = oldNames;
-        if (old !== null && oldNames === names && fieldsHold(record, names, old)) saved = old;
+        const code = kind === KIND_OBJECT ? fieldCodeOf(names) : null;
+        let fields: unknown[];
+        if (code !== null) fields = old !== null && oldNames === names && code.holds(record, old) ? old : code.copy(record);
+        else if (old !== null && oldNames === names && fieldsHold(record, names, old)) fields = old;
         else {
-          const fields = new Array<unknown>(names.length);
+          fields = new Array<unknown>(names.length);
           for (let i = 0; i < names.length; i++) fields[i] = record[names[i]];
-          saved = fields;
         }
-        for (let i = 0; i < names.length; i++) visit(record[names[i]]);
+        saved = fields;
+        // The saved fields are the object's (held, or just copied): visited from there, with no field looked up by name again.
+        for (let i = 0; i < fields.length; i++) visit(fields[i]);
       }
       if (was >= 0 && base!.kinds[was] !== kind) sameObjects = false;
       if (was >= 0 && base!.keys[was] !== names) sameKeys = false;
@@ -232,6 +236,63 @@ function fieldsHold(record: Record<string, unknown>, names: readonly string[], s
   return true;
 }
 
+/**
+ * A class's fields read and written by name in code made for its field list, instead of
+ * by a name held in a variable: a keyed access with a different name at every field is
+ * megamorphic (a lookup in V8's stub cache, at worst in the object's dictionary, per
+ * field), and it was most of a restore's time (a touched server and the rest are a few
+ * hundred objects, every field compared). The made code reads `o["role"]`, a named
+ * access with its own inline cache, for one class's objects only. The same semantics:
+ * holds() is fieldsHold(), restore() writes what differs, copy() the fields in order.
+ */
+interface FieldCode {
+  holds(record: Record<string, unknown>, saved: readonly unknown[]): boolean;
+  restore(record: Record<string, unknown>, saved: readonly unknown[]): void;
+  copy(record: Record<string, unknown>): unknown[];
+}
+
+/** Per field-name list (one per class, internKeys), its code, or how often it was used before code was made for it. */
+const fieldCodes = new WeakMap<readonly string[], FieldCode | number>();
+/** A field list's code is made at its this-many-th use: a list met a few times (a class whose fields changed) is not worth compiling. */
+const FIELD_CODE_AFTER = 8;
+/** False where code cannot be made at run time (a page whose content security policy forbids it): the generic loops serve. */
+let canMakeCode = true;
+
+function fieldCodeOf(names: readonly string[]): FieldCode | null {
+  const known = fieldCodes.get(names);
+  if (typeof known === 'object') return known;
+  if (!canMakeCode) return null;
+  const uses = (known ?? 0) + 1;
+  if (uses < FIELD_CODE_AFTER) {
+    fieldCodes.set(names, uses);
+    return null;
+  }
+  const code = makeFieldCode(names);
+  if (code === null) {
+    canMakeCode = false;
+    return null;
+  }
+  fieldCodes.set(names, code);
+  return code;
+}
+
+function makeFieldCode(names: readonly string[]): FieldCode | null {
+  // JSON.stringify quotes a name as a string literal: o["name"] is a named access whatever the name holds.
+  const at = names.map((name) => `o[${JSON.stringify(name)}]`);
+  const holds = names.length === 0 ? 'return true;' : `return ${at.map((field, i) => `${field} === s[${i}]`).join(' && ')};`;
+  const restore = at.map((field, i) => `if (${field} !== s[${i}]) ${field} = s[${i}];`).join('\n');
+  const copy = `return [${at.join(', ')}];`;
+  try {
+    return {
+      holds: new Function('o', 's', `'use strict';\n${holds}`) as FieldCode['holds'],
+      restore: new Function('o', 's', `'use strict';\n${restore}`) as FieldCode['restore'],
+      copy: new Function('o', `'use strict';\n${copy}`) as FieldCode['copy'],
+    };
+  } catch {
+    return null;
+  }
+}
+
 /** Per class, its instances' field names as last seen: snapshots share one array instead of keeping a copy per object. */
 const keysOfClass = new WeakMap<object, string[]>();
 
@@ -263,11 +324,19 @@ function rngPosition(rng: Rng): RngPosition {
  * written: a step changes a few of a component's objects, and reading an object is much
  * cheaper than rebuilding it (a map cleared and refilled allocates its table again, and
  * every write to a field pays V8's write barrier), so an object already equal to its
- * saved contents is left as it is.
+ * saved contents is left as it is. With `from`, a snapshot of the same component that it
+ * is known to equal now (World's change tracking), an object whose record the two
+ * snapshots share is not even read.
  */
-export function restoreComponent(snapshot: ComponentSnapshot): void {
+export function restoreComponent(snapshot: ComponentSnapshot, from: ComponentSnapshot | null = null): void {
   const { objects, kinds, keys, values } = snapshot;
+  // The component is known to be in `from`'s state: where both snapshots hold the same record of an object (shared
+  // because the object did not change between them; records are never changed once taken), it already is as saved.
+  const known = from !== null && from.objects === objects && from.kinds === kinds ? from : null;
+  const knownValues = known !== null ? known.values : null;
+  const knownKeys = known !== null ? known.keys : null;
   for (let i = 0; i < objects.length; i++) {
+    if (knownValues !== null && knownValues[i] === values[i] && knownKeys![i] === keys[i]) continue;
     const object = objects[i];
     switch (kinds[i]) {
       case KIND_ARRAY: {
@@ -312,6 +381,11 @@ export function restoreComponent(snapshot: ComponentSnapshot): void {
         const names = keys[i]!;
         const fields = values[i] as unknown[];
         const record = object as Record<string, unknown>;
+        const code = fieldCodeOf(names);
+        if (code !== null) {
+          code.restore(record, fields);
+          break;
+        }
         for (let j = 0; j < names.length; j++) {
           const name = names[j];
           if (record[name] !== fields[j]) record[name] = fields[j];

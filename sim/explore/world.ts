@@ -277,7 +277,7 @@ export class World {
         if (owned !== null) this.check(i, parts[i], owned, 'skipped by a restore');
         continue;
       }
-      restoreComponent(parts[i]);
+      restoreComponent(parts[i], this.inPlace[i]);
       this.inPlace[i] = parts[i];
       this.basis[i] = parts[i];
       if (i > 0 && i < this.listenersPart) this.cache.nodeHashes[i - 1] = snapshot.nodeHashes[i - 1];
