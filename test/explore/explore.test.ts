@@ -10,28 +10,19 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { paxosAdapter, zabAdapter } from '../../sim/scenario/protocols.js';
 import { runScenario } from '../../sim/scenario/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
-import { explore, type ExploreOptions } from '../../sim/explore/search.js';
+import { explore } from '../../sim/explore/search.js';
 import { counterexampleScenario, replayCounterexample } from '../../sim/explore/counterexample.js';
 import { branchPoint } from '../../sim/explore/branch.js';
 import { guidedBfs } from '../../sim/explore/guided.js';
 import { World } from '../../sim/explore/world.js';
 import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
 import { readTrace, TraceHasher, type TraceEvent } from '../../sim/core/trace.js';
-import { ROOT, zablab } from '../cli/helpers.js';
+import { zablab } from '../cli/helpers.js';
+import { FILE, NO_FAULTS, SCENARIO, WARMUP, options } from './three-servers.js';
 
-const FILE = join(ROOT, 'scenarios', 'explore', 'three-servers-two-writes.json');
-const SCENARIO: Scenario = parseScenario(readFileSync(FILE, 'utf8'), FILE);
-/** Time order until just before the client's first write (385.5 ms with seed 1). */
-const WARMUP: ScheduleStep[] = [{ e: 'run', untilMs: 385 }];
-const NO_FAULTS: Budgets = { crashes: 0, partitions: 0, losses: 0, duplicates: 0, horizonUs: 1_000_000 };
-
-function options(overrides: Partial<ExploreOptions>): ExploreOptions {
-  return { strategy: 'bfs', maxDepth: 4, maxStates: 5_000, budgets: NO_FAULTS, seed: 1, prefix: WARMUP, ...overrides };
-}
 
 describe('the controlled scheduler', () => {
   it('drives the real nodes: the same choices give the same fingerprint in fresh worlds, whatever order independent messages take', () => {

@@ -6,24 +6,11 @@
  * an election). Its own file, with no use of the built CLI, so that the mutation
  * catalogue can run it on a copy without a build.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../sim/scenario/load.js';
 import { zabAdapter } from '../../sim/scenario/protocols.js';
-import type { Scenario } from '../../sim/scenario/types.js';
-import { explore, type ExploreOptions } from '../../sim/explore/search.js';
-import type { Budgets, ScheduleStep } from '../../sim/explore/scheduler.js';
-
-const FILE = join(import.meta.dirname, '..', '..', 'scenarios', 'explore', 'three-servers-two-writes.json');
-const SCENARIO: Scenario = parseScenario(readFileSync(FILE, 'utf8'), FILE);
-/** Time order until just before the client's first write (385.5 ms with seed 1). */
-const WARMUP: ScheduleStep[] = [{ e: 'run', untilMs: 385 }];
-const NO_FAULTS: Budgets = { crashes: 0, partitions: 0, losses: 0, duplicates: 0, horizonUs: 1_000_000 };
-
-function options(overrides: Partial<ExploreOptions>): ExploreOptions {
-  return { strategy: 'bfs', maxDepth: 4, maxStates: 5_000, budgets: NO_FAULTS, seed: 1, prefix: WARMUP, ...overrides };
-}
+import { explore } from '../../sim/explore/search.js';
+import type { Budgets } from '../../sim/explore/scheduler.js';
+import { NO_FAULTS, SCENARIO, options } from './three-servers.js';
 
 describe('"leader established" counts only an election after the warm-up', () => {
   it('not reached by a search without faults: the warm-up elected the only leader', () => {
