@@ -194,6 +194,9 @@ export function cutOffBehind(overlap: RoleOverlap, context: RecipeContext | unde
   return undefined;
 }
 
+/** How a recipe report names the hazards ZooKeeper does not prevent (what follows says which). */
+export const HAZARD_NOTE = 'ZooKeeper does not promise more here';
+
 /**
  * An exclusive role's overlaps split into those a hazard ZooKeeper does not prevent
  * explains — a client's pause (pauseBehind) or a cut-off server (cutOffBehind) — and the
@@ -251,7 +254,7 @@ export function namePausedOverlaps(
         (cutOff.length > 1 ? ` (${cutOff.length} such overlaps)` : ''),
     );
   }
-  let note = `ZooKeeper does not promise more here: ${sentences.join('; ')}; ${remedy}`;
+  let note = `${HAZARD_NOTE}: ${sentences.join('; ')}; ${remedy}`;
   if (rest.length > 0) note += `; ${rest.length} overlap(s) no such pause or cut-off server explains (first: clients ${rest[0].overlap.clients.join(' and ')} from ${ms(rest[0].overlap.fromUs)} to ${ms(rest[0].overlap.toUs)})`;
   return { note, unexplained: rest.length };
 }

@@ -151,11 +151,12 @@ interface SwarmPlan {
 async function planAndRunSwarm(argv: string[], values: SwarmValues, plan: SwarmPlan): Promise<number> {
   const { runs, firstSeed, workers, model, shard, shardRuns, pool } = plan;
   // The simulator, the draws and the scenario validator, loaded while the workers start.
-  const [{ validateScenario }, { allBugs }, { SWARM_PROFILES, drawSwarmProfileScenario }, { parseProtocol }] = await Promise.all([
+  const [{ validateScenario }, { allBugs }, { SWARM_PROFILES, drawSwarmProfileScenario }, { parseProtocol }, { HAZARD_NOTE }] = await Promise.all([
     import('../scenario/load.js'),
     import('../scenario/protocols.js'),
     import('../scenario/swarm.js'),
     import('./run.js'),
+    import('../check/lock-fencing.js'),
   ]);
   const protocol = parseProtocol(values.protocol) as ProtocolName;
   const profileName = (values.profile ?? 'mixed') as SwarmProfileName;
@@ -277,7 +278,7 @@ async function planAndRunSwarm(argv: string[], values: SwarmValues, plan: SwarmP
       out(`\n  ⚠ broken only by hazards ZooKeeper does not prevent (not failures): ${hazards.length} run(s), seeds ${hazards.slice(0, 8).map((r) => r.outcome.seed).join(', ')}${hazards.length > 8 ? ', …' : ''}\n`);
       // From the hazard's name on: the recipes' summaries before it say only what held.
       const detail = first.outcome.failed[0] ?? '';
-      const named = detail.indexOf('ZooKeeper does not promise');
+      const named = detail.indexOf(HAZARD_NOTE);
       out(`    ${named < 0 ? detail.slice(0, 300) : `${detail.slice(0, detail.indexOf(':') + 1)} … ${detail.slice(named, named + 300)}`}\n`);
       out(`    reproduce: zablab run ${first.reproduction}\n`);
     }
