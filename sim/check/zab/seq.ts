@@ -114,7 +114,11 @@ export class Seq {
     this.head++;
     this.gPos++;
     if (this.head === this.tail.length) {
-      this.tail.length = 0;
+      // Emptied by popping, not by `length = 0`: that makes V8 drop the backing store, so
+      // the next append (a server's tree gets one per commit, then delivers it at once)
+      // allocated a new 17-slot array every time.
+      const tail = this.tail;
+      while (tail.length > 0) tail.pop();
       this.head = 0;
     } else if (this.head > 64 && this.head * 2 > this.tail.length) {
       this.tail = this.tail.slice(this.head);
