@@ -53,6 +53,8 @@
  */
 import type { NodeSnapshot } from '../../core/node.js';
 import type { TraceEvent, TraceRecorder } from '../../core/trace.js';
+
+type Fields = Readonly<Record<string, unknown>>;
 import { chainStep, CommittedSequence, Seq, type SeqEntry } from './seq.js';
 import { rankInOrigin } from '../primary-order.js';
 
@@ -270,75 +272,82 @@ export class ZabInvariantChecker {
   // ---------------------------------------------------------------- events
 
   observe(event: TraceEvent): void {
-    switch (event.kind) {
+    this.observeRecord(event.timeUs, event.seq, event.node, event.kind, event);
+  }
+
+  /**
+   * A record by its head and its fields (TraceRecorder.listenRecords): the checker reads
+   * the fields it needs and keeps none of the record, so no event object is built for it.
+   */
+  observeRecord(_timeUs: number, seq: number, node: number, kind: string, f: Fields): void {
+    switch (kind) {
       case 'commit':
-        this.onCommit(event);
+        this.onCommit(node, seq, f);
         return;
       case 'logged':
-        this.onLogged(event);
+        this.onLogged(node, seq, f);
         return;
       case 'propose':
-        this.onPropose(event);
+        this.onPropose(node, seq, f);
         return;
       case 'state':
-        this.onState(event);
+        this.onState(node, seq, f);
         return;
       case 'election':
-        this.onElection(event);
+        this.onElection(node, seq, f);
         return;
       case 'newleader':
-        this.onNewLeader(event);
+        this.onNewLeader(node, seq, f);
         return;
       case 'truncate':
-        this.onTruncate(event);
+        this.onTruncate(node, seq, f);
         return;
       case 'sync-mode':
-        if (event.mode === 'SNAP') this.pendingSnaps.set(event.learner as number, { zxid: event.zxid as number, seq: this.view(event.node).tree.copy() });
-        if (event.mode === 'TRUNC') this.pendingTruncs.set(event.learner as number, { committed: this.committedKnownTo(event.node), seq: event.seq });
+        if (f.mode === 'SNAP') this.pendingSnaps.set(f.learner as number, { zxid: f.zxid as number, seq: this.view(node).tree.copy() });
+        if (f.mode === 'TRUNC') this.pendingTruncs.set(f.learner as number, { committed: this.committedKnownTo(node), seq });
         return;
       case 'snap':
-        this.onSnap(event);
+        this.onSnap(node, seq, f);
         return;
       case 'snapshot':
-        this.onSnapshot(event);
+        this.onSnapshot(node, seq, f);
         return;
       case 'snapshot-fallback':
-        this.onSnapshotFallback(event);
+        this.onSnapshotFallback(node, seq, f);
         return;
       case 'restore':
-        this.onRestore(event);
+        this.onRestore(node, seq, f);
         return;
       case 'crash':
-        this.onCrash(event);
+        this.onCrash(node);
         return;
       default:
         return;
     }
   }
 
-  private onState(event: TraceEvent): void {
-    const node = event.node;
+  private onState(node: number, seq: number, f: Fields): void {
     const view = this.view(node);
-    const role = event.role as string;
-    const leader = (event.leader as number | null) ?? null;
+    const role = f.role as string;
+    const leader = (f.leader as number | null) ?? null;
     if (role !== view.role || leader !== view.leader || role === 'LOOKING') {
       view.syncedEpoch = -1;
       view.syncedLeader = -1;
     }
     view.role = role;
-    view.zabState = event.zabState as string;
-    view.currentEpoch = event.currentEpoch as number;
+    view.zabState = f.zabState as string;
+    view.currentEpoch = f.currentEpoch as number;
     view.leader = leader;
     // UPTODATE: the learner's leader is established, so what it applied while syncing is committed.
-    if ((role === 'FOLLOWING' || role === 'OBSERVING') && view.zabState === 'BROADCAST') this.promote(node, view, event, 'commit');
+    if ((role === 'FOLLOWING' || role === 'OBSERVING') && view.zabState === 'BROADCAST') this.promote(node, view, seq, 'commit');
     this.unregisterLeading(node, view);
     if (role === 'LEADING' && (view.zabState === 'SYNCHRONIZATION' || view.zabState === 'BROADCAST')) {
       const epoch = view.currentEpoch;
       const other = this.leadingIn.get(epoch);
       if (other !== undefined && other.node !== node) {
-        this.report(node, 'Leadership1', `servers ${other.node} and ${node} both lead epoch ${epoch} (in ${view.zabState})`, [other.seq, event.seq]);
+        this.report(node, 'Leadership1', `servers ${other.node} and ${node} both lead epoch ${epoch} (in ${view.zabState})`, [other.seq, seq]);
       }
-      if (other === undefined) this.leadingIn.set(epoch, { node, seq: event.seq });
+      if (other === undefined) this.leadingIn.set(epoch, { node, seq: seq });
       view.leadingEpoch = epoch;
     }
   }
@@ -350,17 +359,16 @@ export class ZabInvariantChecker {
     view.leadingEpoch = -1;
   }
 
-  private onCrash(event: TraceEvent): void {
-    const view = this.view(event.node);
+  private onCrash(node: number): void {
+    const view = this.view(node);
     view.up = false;
     view.role = 'DOWN';
     view.zabState = 'ELECTION';
     view.syncedEpoch = -1;
-    this.unregisterLeading(event.node, view);
+    this.unregisterLeading(node, view);
   }
 
-  private onRestore(event: TraceEvent): void {
-    const node = event.node;
+  private onRestore(node: number, seq: number, f: Fields): void {
     const view = this.view(node);
     view.up = true;
     view.diverged = false;
@@ -370,7 +378,7 @@ export class ZabInvariantChecker {
     const storage = this.cluster.storage(node);
     const snapshot = storage.get<SnapshotRecordView>('snapshot');
     const log = storage.log<LogEntryView>('txnlog');
-    const logStart = (event.logStart as number | undefined) ?? snapshot?.logStart ?? 0;
+    const logStart = (f.logStart as number | undefined) ?? snapshot?.logStart ?? 0;
     view.snapshotZxid = snapshot?.zxid ?? -1;
     const tree = snapshot === undefined ? new Seq() : view.snapshot.copy();
     for (let i = logStart; i < log.length; i++) {
@@ -378,62 +386,61 @@ export class ZabInvariantChecker {
       tree.append(this.g, log[i].zxid, log[i].txn, this.txnId(log[i].txn));
     }
     view.tree = tree;
-    if (event.reason === 'start') view.history = tree.copy();
+    if (f.reason === 'start') view.history = tree.copy();
     this.compactHistory(view);
   }
 
-  private onPropose(event: TraceEvent): void {
-    const zxid = event.index as number;
-    const epoch = rankInOrigin(event.origin as string) ?? NaN;
-    const k = event.originSeq as number;
-    const txn = event.txn;
+  private onPropose(node: number, seq: number, f: Fields): void {
+    const zxid = f.index as number;
+    const epoch = rankInOrigin(f.origin as string) ?? NaN;
+    const k = f.originSeq as number;
+    const txn = f.txn;
     const existing = this.proposals.get(zxid);
     if (existing === undefined) {
-      this.proposals.set(zxid, { txn, epoch, k, seq: event.seq, node: event.node });
+      this.proposals.set(zxid, { txn, epoch, k, seq: seq, node: node });
     } else if (!sameTxn(existing.txn, txn)) {
       const list = this.conflictingProposals.get(zxid) ?? [];
       list.push(txn);
       this.conflictingProposals.set(zxid, list);
     }
     // node -1: history from before the run (a scenario's preloaded disks), declared in the trace.
-    if (event.node < 0) return;
+    if (node < 0) return;
     // The leader's history of this epoch grows by the proposal.
     let info = this.epochs.get(epoch);
     if (info === undefined) {
-      const leaderTree = this.view(event.node).tree;
-      info = { leader: event.node, seq: event.seq, basePos: leaderTree.gPos, chains: new Map(), lastChain: leaderTree.lastChain(this.g) };
+      const leaderTree = this.view(node).tree;
+      info = { leader: node, seq: seq, basePos: leaderTree.gPos, chains: new Map(), lastChain: leaderTree.lastChain(this.g) };
       this.epochs.set(epoch, info);
     }
-    if (info.leader === event.node) {
+    if (info.leader === node) {
       info.lastChain = chainStep(info.lastChain, zxid, this.txnId(txn));
       info.chains.set(zxid, info.lastChain);
     }
     // PrimaryIntegrity: a primary proposes only once it delivered everything committed in older epochs.
-    const leaderView = this.view(event.node);
+    const leaderView = this.view(node);
     const required = this.g.countBeforeEpoch(epoch);
     if (leaderView.tree.gPos < required) {
       const missing = leaderView.tree.gPos;
-      this.report(event.node, 'PrimaryIntegrity',
-        `leader ${event.node} proposes ${this.label(zxid)} in epoch ${epoch} without having delivered the committed ${this.label(this.g.zxids[missing])} of an older epoch`,
-        [this.g.seqs[missing], event.seq]);
+      this.report(node, 'PrimaryIntegrity',
+        `leader ${node} proposes ${this.label(zxid)} in epoch ${epoch} without having delivered the committed ${this.label(this.g.zxids[missing])} of an older epoch`,
+        [this.g.seqs[missing], seq]);
     }
     if (epoch > this.maxProposedEpoch) {
       this.maxProposedEpoch = epoch;
-      this.maxProposedLeader = event.node;
-      this.maxProposedSeq = event.seq;
+      this.maxProposedLeader = node;
+      this.maxProposedSeq = seq;
     }
   }
 
-  private onElection(event: TraceEvent): void {
-    const node = event.node;
-    const epoch = event.epoch as number;
+  private onElection(node: number, seq: number, f: Fields): void {
+    const epoch = f.epoch as number;
     const previous = this.epochs.get(epoch);
     if (previous !== undefined && previous.leader !== node) {
-      this.report(node, 'Leadership2', `servers ${previous.leader} and ${node} were both established as leader of epoch ${epoch}`, [previous.seq, event.seq]);
+      this.report(node, 'Leadership2', `servers ${previous.leader} and ${node} were both established as leader of epoch ${epoch}`, [previous.seq, seq]);
     }
     // A quorum acknowledged NEWLEADER: the leader's whole history is committed now.
     const view = this.view(node);
-    this.promote(node, view, event, 'election');
+    this.promote(node, view, seq, 'election');
     const tree = view.tree;
     // Only txns of older epochs count: a leader held up (paused, its NEWLEADER ACKs in
     // flight) can be established after a newer epoch's leader committed; it cannot commit
@@ -442,29 +449,27 @@ export class ZabInvariantChecker {
       const missing = tree.gPos;
       this.report(node, 'LeaderLogCompleteness',
         `leader ${node} of epoch ${epoch} is established without the committed ${this.label(this.g.zxids[missing])} (its history ends at ${this.label(tree.lastZxid(this.g))}; ${this.g.length - missing} committed txns missing)`,
-        [this.g.seqs[missing], event.seq]);
+        [this.g.seqs[missing], seq]);
     }
     if (previous === undefined || previous.leader !== node) {
-      this.epochs.set(epoch, { leader: node, seq: event.seq, basePos: tree.gPos, chains: new Map(), lastChain: tree.lastChain(this.g) });
+      this.epochs.set(epoch, { leader: node, seq: seq, basePos: tree.gPos, chains: new Map(), lastChain: tree.lastChain(this.g) });
     }
     if (epoch > this.maxEstablishedEpoch) this.maxEstablishedEpoch = epoch;
   }
 
-  private onCommit(event: TraceEvent): void {
-    const node = event.node;
+  private onCommit(node: number, seq: number, f: Fields): void {
     const view = this.view(node);
-    view.tree.append(this.g, event.index as number, event.txn, this.txnId(event.txn));
+    view.tree.append(this.g, f.index as number, f.txn, this.txnId(f.txn));
     // Replays, and a learner's sync-time applies, are delivered later (see promote).
-    if (event.replay === true || event.sync === true) return;
-    this.promote(node, view, event, 'commit');
+    if (f.replay === true || f.sync === true) return;
+    this.promote(node, view, seq, 'commit');
     this.compactHistory(view);
   }
 
-  private onLogged(event: TraceEvent): void {
-    const node = event.node;
+  private onLogged(node: number, seq: number, f: Fields): void {
     const view = this.view(node);
-    const zxid = event.zxid as number;
-    const txn = event.txn;
+    const zxid = f.zxid as number;
+    const txn = f.txn;
     // A write issued before the snapshot that completes after it: the snapshot supersedes it
     // (a restore replays only what follows the snapshot), so it is not part of the history.
     if (zxid <= view.snapshotZxid) return;
@@ -475,9 +480,9 @@ export class ZabInvariantChecker {
         const expected = this.leaderHistoryChain(info, zxid);
         const actual = view.history.lastChain(this.g);
         if (expected === undefined) {
-          this.report(node, 'HistoryConsistency', `server ${node} logged ${this.label(zxid)}, which is not in the history of its leader ${info.leader} (epoch ${view.syncedEpoch})`, [info.seq, event.seq]);
+          this.report(node, 'HistoryConsistency', `server ${node} logged ${this.label(zxid)}, which is not in the history of its leader ${info.leader} (epoch ${view.syncedEpoch})`, [info.seq, seq]);
         } else if (expected !== actual) {
-          this.report(node, 'HistoryConsistency', `server ${node}'s log up to ${this.label(zxid)} differs from the history of its leader ${info.leader} (epoch ${view.syncedEpoch})`, [info.seq, event.seq]);
+          this.report(node, 'HistoryConsistency', `server ${node}'s log up to ${this.label(zxid)} differs from the history of its leader ${info.leader} (epoch ${view.syncedEpoch})`, [info.seq, seq]);
         }
       }
     }
@@ -494,11 +499,10 @@ export class ZabInvariantChecker {
     return undefined;
   }
 
-  private onNewLeader(event: TraceEvent): void {
-    const node = event.node;
+  private onNewLeader(node: number, seq: number, f: Fields): void {
     const view = this.view(node);
-    const leader = event.leader as number;
-    const epoch = event.epoch as number;
+    const leader = f.leader as number;
+    const epoch = f.epoch as number;
     view.syncedEpoch = epoch;
     view.syncedLeader = leader;
     const history = view.history;
@@ -509,9 +513,9 @@ export class ZabInvariantChecker {
     if (expected === undefined) expected = this.view(leader).tree.chainAt(this.g, zxid);
     const actual = history.lastChain(this.g);
     if (expected === undefined) {
-      this.report(node, 'ProcessConsistency', `server ${node} processed NEWLEADER of epoch ${epoch} with ${this.label(zxid)} in its log, which leader ${leader}'s history does not have`, [event.seq]);
+      this.report(node, 'ProcessConsistency', `server ${node} processed NEWLEADER of epoch ${epoch} with ${this.label(zxid)} in its log, which leader ${leader}'s history does not have`, [seq]);
     } else if (expected !== actual) {
-      this.report(node, 'ProcessConsistency', `server ${node} processed NEWLEADER of epoch ${epoch} but its log up to ${this.label(zxid)} differs from leader ${leader}'s history`, [event.seq]);
+      this.report(node, 'ProcessConsistency', `server ${node} processed NEWLEADER of epoch ${epoch} but its log up to ${this.label(zxid)} differs from leader ${leader}'s history`, [seq]);
     }
   }
 
@@ -539,14 +543,13 @@ export class ZabInvariantChecker {
    * and the leader then forwards it again after the TRUNC (startForwarding), as
    * ZooKeeper does. Dropping a txn committed before the decision loses it.
    */
-  private onTruncate(event: TraceEvent): void {
-    const node = event.node;
+  private onTruncate(node: number, seq: number, f: Fields): void {
     const view = this.view(node);
-    const zxid = event.zxid as number;
+    const zxid = f.zxid as number;
     const decision = this.pendingTruncs.get(node);
     this.pendingTruncs.delete(node);
     const committedAtDecision = decision?.committed ?? this.g.length;
-    const seqs = decision === undefined ? [event.seq] : [decision.seq, event.seq];
+    const seqs = decision === undefined ? [seq] : [decision.seq, seq];
     this.checkDropped(node, view.tree.cut(this.g, zxid), committedAtDecision, seqs, 'TRUNC');
     this.checkDropped(node, view.history.cut(this.g, zxid), committedAtDecision, seqs, 'TRUNC');
   }
@@ -563,10 +566,9 @@ export class ZabInvariantChecker {
     }
   }
 
-  private onSnap(event: TraceEvent): void {
-    const node = event.node;
+  private onSnap(node: number, seq: number, f: Fields): void {
     const view = this.view(node);
-    const zxid = event.zxid as number;
+    const zxid = f.zxid as number;
     const pending = this.pendingSnaps.get(node);
     this.pendingSnaps.delete(node);
     let next: Seq;
@@ -582,7 +584,7 @@ export class ZabInvariantChecker {
     if (old.gPos > next.gPos) {
       const lost = next.gPos + this.countMatchingHead(next, old.gPos - next.gPos);
       if (lost < old.gPos) {
-        this.report(node, 'CommittedLogDurability', `SNAP on server ${node} replaces its tree without the committed ${this.label(this.g.zxids[lost])}`, [this.g.seqs[lost], event.seq]);
+        this.report(node, 'CommittedLogDurability', `SNAP on server ${node} replaces its tree without the committed ${this.label(this.g.zxids[lost])}`, [this.g.seqs[lost], seq]);
       }
     }
     view.tree = next;
@@ -604,21 +606,21 @@ export class ZabInvariantChecker {
     return matched;
   }
 
-  private onSnapshot(event: TraceEvent): void {
-    const view = this.view(event.node);
+  private onSnapshot(node: number, seq: number, f: Fields): void {
+    const view = this.view(node);
     // Mirrors ZabNode.writeSnapshot: a SNAP sync's snapshot starts a new history.
-    if (event.newHistory === true) view.olderSnapshots = [];
-    else if (view.snapshotZxid >= 0 && view.snapshotZxid !== (event.zxid as number)) view.olderSnapshots = [...view.olderSnapshots, { zxid: view.snapshotZxid, seq: view.snapshot }].slice(-2);
+    if (f.newHistory === true) view.olderSnapshots = [];
+    else if (view.snapshotZxid >= 0 && view.snapshotZxid !== (f.zxid as number)) view.olderSnapshots = [...view.olderSnapshots, { zxid: view.snapshotZxid, seq: view.snapshot }].slice(-2);
     view.snapshot = view.tree.copy();
-    view.snapshotZxid = event.zxid as number;
+    view.snapshotZxid = f.zxid as number;
     // The log before the snapshot is superseded: the history is now the snapshot's.
     view.history = view.tree.copy();
   }
 
   /** A TRUNC below the newest snapshot: the server starts from an older one, the newer ones are gone. */
-  private onSnapshotFallback(event: TraceEvent): void {
-    const view = this.view(event.node);
-    const zxid = event.zxid as number;
+  private onSnapshotFallback(node: number, seq: number, f: Fields): void {
+    const view = this.view(node);
+    const zxid = f.zxid as number;
     if (zxid < 0) {
       // No snapshot at all: the server replays its whole log.
       view.snapshot = new Seq();
@@ -649,18 +651,18 @@ export class ZabInvariantChecker {
   // ---------------------------------------------------------------- delivery
 
   /** Delivers the server's tree tail, entry by entry, against G. */
-  private promote(node: number, view: ServerView, event: TraceEvent, context: 'commit' | 'election' | 'final'): void {
+  private promote(node: number, view: ServerView, seq: number, context: 'commit' | 'election' | 'final'): void {
     const tree = view.tree;
     if (view.diverged) {
       // No longer a prefix of G: still check the order of this server's own deliveries.
-      this.checkOwnOrder(node, tree, view.orderChecked, event);
+      this.checkOwnOrder(node, tree, view.orderChecked, seq);
       view.orderChecked = tree.tailLength;
       return;
     }
     for (let entry = tree.first(); entry !== undefined; entry = tree.first()) {
-      if (!this.deliver(node, view, entry, tree.gPos, event, context)) {
+      if (!this.deliver(node, view, entry, tree.gPos, seq, context)) {
         view.diverged = true;
-        this.checkOwnOrder(node, tree, 1, event);
+        this.checkOwnOrder(node, tree, 1, seq);
         view.orderChecked = tree.tailLength;
         return;
       }
@@ -669,55 +671,55 @@ export class ZabInvariantChecker {
   }
 
   /** Local/GlobalPrimaryOrder over consecutive entries of a diverged tree's tail, from index `from`. */
-  private checkOwnOrder(node: number, tree: Seq, from: number, event: TraceEvent): void {
+  private checkOwnOrder(node: number, tree: Seq, from: number, seq: number): void {
     for (let i = Math.max(1, from); i < tree.tailLength; i++) {
       const prev = tree.tailAt(i - 1)!;
       const entry = tree.tailAt(i)!;
       const prevProposal = this.proposals.get(prev.zxid);
       if (prevProposal === undefined) continue;
-      this.checkPrimaryOrder(node, prev.zxid, prevProposal.epoch, prevProposal.k, entry.zxid, this.proposals.get(entry.zxid), event, -1);
+      this.checkPrimaryOrder(node, prev.zxid, prevProposal.epoch, prevProposal.k, entry.zxid, this.proposals.get(entry.zxid), seq, -1);
     }
   }
 
-  private deliver(node: number, view: ServerView, entry: SeqEntry, position: number, event: TraceEvent, context: 'commit' | 'election' | 'final'): boolean {
+  private deliver(node: number, view: ServerView, entry: SeqEntry, position: number, seq: number, context: 'commit' | 'election' | 'final'): boolean {
     const g = this.g;
     const zxid = entry.zxid;
     const proposal = this.proposals.get(zxid);
     const proposed = proposal !== undefined && (sameTxn(proposal.txn, entry.txn) || (this.conflictingProposals.get(zxid)?.some((t) => sameTxn(t, entry.txn)) ?? false));
     if (!proposed) {
-      this.report(node, 'Integrity', `server ${node} delivers ${zxid === 0 ? 'a txn' : this.label(zxid)} (${describeTxn(entry.txn)}) that no leader proposed`, [event.seq]);
+      this.report(node, 'Integrity', `server ${node} delivers ${zxid === 0 ? 'a txn' : this.label(zxid)} (${describeTxn(entry.txn)}) that no leader proposed`, [seq]);
     }
     if (position < g.length) {
       if (g.zxids[position] === zxid && sameTxn(g.txns[position], entry.txn)) {
-        if (context === 'commit') this.checkDeliveryRoles(node, view, position, event, false);
+        if (context === 'commit') this.checkDeliveryRoles(node, view, position, seq, false);
         return true;
       }
-      this.reportMismatch(node, entry, position, proposal, event, context);
-      if (context === 'commit') this.checkDeliveryRoles(node, view, position, event, false);
+      this.reportMismatch(node, entry, position, proposal, seq, context);
+      if (context === 'commit') this.checkDeliveryRoles(node, view, position, seq, false);
       return false;
     }
     // A new txn for G.
-    if (position > 0) this.checkPrimaryOrder(node, g.zxids[position - 1], g.epochs[position - 1], g.ks[position - 1], zxid, proposal, event, g.seqs[position - 1]);
+    if (position > 0) this.checkPrimaryOrder(node, g.zxids[position - 1], g.epochs[position - 1], g.ks[position - 1], zxid, proposal, seq, g.seqs[position - 1]);
     if (proposal !== undefined && this.maxProposedEpoch > proposal.epoch && this.maxProposedLeader !== node) {
       const leaderTree = this.view(this.maxProposedLeader).tree;
       if (leaderTree.chainAt(g, zxid) === undefined) {
         this.report(node, 'PrimaryIntegrity',
           `server ${node} delivers ${this.label(zxid)} of epoch ${proposal.epoch} after leader ${this.maxProposedLeader} of epoch ${this.maxProposedEpoch} started proposing without it`,
-          [this.maxProposedSeq, event.seq]);
+          [this.maxProposedSeq, seq]);
       }
     }
-    if (context === 'commit') this.checkDeliveryRoles(node, view, position, event, true);
-    g.append(zxid, entry.txn, entry.chain, proposal?.epoch ?? -1, proposal?.k ?? -1, event.seq, node);
+    if (context === 'commit') this.checkDeliveryRoles(node, view, position, seq, true);
+    g.append(zxid, entry.txn, entry.chain, proposal?.epoch ?? -1, proposal?.k ?? -1, seq, node);
     return true;
   }
 
   /** CommitConsistency (learners) and CommittedLogMonotonicity (the newest leader). */
-  private checkDeliveryRoles(node: number, view: ServerView, position: number, event: TraceEvent, extendsG: boolean): void {
+  private checkDeliveryRoles(node: number, view: ServerView, position: number, seq: number, extendsG: boolean): void {
     if (view.role === 'LEADING' && view.zabState === 'BROADCAST' && view.currentEpoch === this.maxEstablishedEpoch && this.epochs.get(view.currentEpoch)?.leader === node) {
       if (!extendsG) {
         this.report(node, 'CommittedLogMonotonicity',
           `leader ${node} of epoch ${view.currentEpoch} delivers at position ${position + 1} of the committed sequence, which others already extended to ${this.g.length} txns (up to ${this.label(this.g.zxids[this.g.length - 1])})`,
-          [this.g.seqs[this.g.length - 1], event.seq]);
+          [this.g.seqs[this.g.length - 1], seq]);
       }
       return;
     }
@@ -728,38 +730,38 @@ export class ZabInvariantChecker {
     if (!leaderView.up || leaderView.role !== 'LEADING' || leaderView.currentEpoch !== view.syncedEpoch) return;
     if (leaderView.tree.gPos <= position) {
       const zxid = extendsG ? view.tree.first()?.zxid ?? 0 : this.g.zxids[position];
-      this.report(node, 'CommitConsistency', `learner ${node} delivers ${this.label(zxid)} before its leader ${info.leader} (epoch ${view.syncedEpoch}) delivered it`, [info.seq, event.seq]);
+      this.report(node, 'CommitConsistency', `learner ${node} delivers ${this.label(zxid)} before its leader ${info.leader} (epoch ${view.syncedEpoch}) delivered it`, [info.seq, seq]);
     }
   }
 
-  private reportMismatch(node: number, entry: SeqEntry, position: number, proposal: ProposalInfo | undefined, event: TraceEvent, context: string): void {
+  private reportMismatch(node: number, entry: SeqEntry, position: number, proposal: ProposalInfo | undefined, seq: number, context: string): void {
     const g = this.g;
     const zxid = entry.zxid;
     const expected = g.zxids[position];
-    const seqs = [g.seqs[position], event.seq];
+    const seqs = [g.seqs[position], seq];
     const where = `position ${position + 1} of the committed sequence`;
     this.report(node, 'PrefixConsistency', `server ${node} delivers ${this.label(zxid)} at ${where}, where ${this.label(expected)} was committed (by server ${g.nodes[position]})`, seqs);
     const elsewhere = g.positionOf(zxid);
     if (elsewhere !== undefined && sameTxn(g.txns[elsewhere], entry.txn)) {
       const how = elsewhere > position ? `without ${this.label(expected)} before it` : 'after txns committed after it';
-      this.report(node, 'TotalOrder', `server ${node} delivers ${this.label(zxid)} ${how} (it is at position ${elsewhere + 1} of the committed order, not ${position + 1})`, [g.seqs[elsewhere], event.seq]);
+      this.report(node, 'TotalOrder', `server ${node} delivers ${this.label(zxid)} ${how} (it is at position ${elsewhere + 1} of the committed order, not ${position + 1})`, [g.seqs[elsewhere], seq]);
     } else if (proposal !== undefined) {
       this.report(node, 'Agreement', `servers ${g.nodes[position]} and ${node} deliver different txns at ${where}: ${this.label(expected)} and ${this.label(zxid)}`, seqs);
     }
-    if (position > 0) this.checkPrimaryOrder(node, g.zxids[position - 1], g.epochs[position - 1], g.ks[position - 1], zxid, proposal, event, g.seqs[position - 1]);
+    if (position > 0) this.checkPrimaryOrder(node, g.zxids[position - 1], g.epochs[position - 1], g.ks[position - 1], zxid, proposal, seq, g.seqs[position - 1]);
     if (context === 'election') {
       this.report(node, 'LeaderLogCompleteness', `leader ${node} is established with ${this.label(zxid)} where the committed ${this.label(expected)} should be`, seqs);
     }
   }
 
-  private checkPrimaryOrder(node: number, prevZxid: number, prevEpoch: number, prevK: number, zxid: number, proposal: ProposalInfo | undefined, event: TraceEvent, prevSeq: number): void {
+  private checkPrimaryOrder(node: number, prevZxid: number, prevEpoch: number, prevK: number, zxid: number, proposal: ProposalInfo | undefined, seq: number, prevSeq: number): void {
     if (proposal === undefined || prevEpoch < 0) return;
     if (proposal.epoch < prevEpoch) {
-      this.report(node, 'GlobalPrimaryOrder', `server ${node} delivers ${this.label(zxid)} of epoch ${proposal.epoch} after ${this.label(prevZxid)} of the newer epoch ${prevEpoch}`, [prevSeq, event.seq]);
+      this.report(node, 'GlobalPrimaryOrder', `server ${node} delivers ${this.label(zxid)} of epoch ${proposal.epoch} after ${this.label(prevZxid)} of the newer epoch ${prevEpoch}`, [prevSeq, seq]);
     } else if (proposal.epoch === prevEpoch && proposal.k !== prevK + 1) {
-      this.report(node, 'LocalPrimaryOrder', `server ${node} delivers txn #${proposal.k} of epoch ${proposal.epoch}'s leader right after #${prevK}`, [prevSeq, event.seq]);
+      this.report(node, 'LocalPrimaryOrder', `server ${node} delivers txn #${proposal.k} of epoch ${proposal.epoch}'s leader right after #${prevK}`, [prevSeq, seq]);
     } else if (proposal.epoch > prevEpoch && proposal.k !== 1) {
-      this.report(node, 'LocalPrimaryOrder', `server ${node} delivers txn #${proposal.k} of epoch ${proposal.epoch}'s leader without its earlier ones`, [prevSeq, event.seq]);
+      this.report(node, 'LocalPrimaryOrder', `server ${node} delivers txn #${proposal.k} of epoch ${proposal.epoch}'s leader without its earlier ones`, [prevSeq, seq]);
     }
   }
 
@@ -772,8 +774,7 @@ export class ZabInvariantChecker {
   finalCheck(): ZabViolation[] {
     const before = this.violations.length;
     const cluster = this.cluster;
-    const event: TraceEvent = { timeUs: cluster.nowUs, seq: -1, node: -1, kind: 'final' };
-    let digest: { node: number; digest: unknown; zxid: unknown } | null = null;
+        let digest: { node: number; digest: unknown; zxid: unknown } | null = null;
     for (const node of cluster.serverIds) {
       if (!cluster.isUp(node)) continue;
       const snapshot = cluster.inspect(node);
@@ -781,7 +782,7 @@ export class ZabInvariantChecker {
       // or syncing at the end may hold txns replayed from its own log that no quorum
       // acknowledged (a leader that stepped down fast-forwards over its own proposals):
       // the next leader would truncate them. Found by swarm testing (zab 24).
-      if (snapshot.zabState === 'BROADCAST' && snapshot.role !== 'LOOKING') this.promote(node, this.view(node), event, 'final');
+      if (snapshot.zabState === 'BROADCAST' && snapshot.role !== 'LOOKING') this.promote(node, this.view(node), -1, 'final');
       if (snapshot.role === 'BROKEN') continue;
       if (digest === null) digest = { node, digest: snapshot.treeDigest, zxid: snapshot.lastProcessedZxid };
       else if (snapshot.treeDigest !== digest.digest && snapshot.lastProcessedZxid === digest.zxid) {
@@ -842,7 +843,8 @@ export function attachZabInvariants(cluster: ZabCheckedCluster, options: ZabInva
     }
     pending.length = 0;
   };
-  cluster.trace.listen((event) => checker.observe(event));
+  // Record fields are enough: no event object is built for the checker (as Paxos's).
+  cluster.trace.listenRecords((timeUs, seq, node, kind, fields) => checker.observeRecord(timeUs, seq, node, kind, fields));
   cluster.afterEvent(flush);
   return {
     violations: checker.violations,
