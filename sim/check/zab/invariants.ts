@@ -594,13 +594,10 @@ export class ZabInvariantChecker {
 
   /** How many of the first `n` G entries after seq's prefix its tail starts with. */
   private countMatchingHead(seq: Seq, n: number): number {
-    const probe = seq.copy();
     let matched = 0;
-    while (matched < n) {
-      const first = probe.first();
-      const position = probe.gPos;
-      if (first === undefined || this.g.zxids[position] !== first.zxid || !sameTxn(this.g.txns[position], first.txn)) break;
-      probe.advance();
+    while (matched < n && matched < seq.tailLength) {
+      const position = seq.gPos + matched;
+      if (this.g.zxids[position] !== seq.zxidAt(matched) || !sameTxn(this.g.txns[position], seq.txnAt(matched))) break;
       matched++;
     }
     return matched;
@@ -641,9 +638,8 @@ export class ZabInvariantChecker {
     const history = view.history;
     const g = this.g;
     for (;;) {
-      const first = history.first();
       const position = history.gPos;
-      if (first === undefined || position >= g.length || g.zxids[position] !== first.zxid || g.chains[position] !== first.chain) return;
+      if (history.tailLength === 0 || position >= g.length || g.zxids[position] !== history.zxidAt(0) || g.chains[position] !== history.chainOf(0)) return;
       history.advance();
     }
   }
@@ -659,8 +655,8 @@ export class ZabInvariantChecker {
       view.orderChecked = tree.tailLength;
       return;
     }
-    for (let entry = tree.first(); entry !== undefined; entry = tree.first()) {
-      if (!this.deliver(node, view, entry, tree.gPos, seq, context)) {
+    while (tree.tailLength > 0) {
+      if (!this.deliver(node, view, tree.zxidAt(0), tree.txnAt(0), tree.chainOf(0), tree.gPos, seq, context)) {
         view.diverged = true;
         this.checkOwnOrder(node, tree, 1, seq);
         view.orderChecked = tree.tailLength;
@@ -673,28 +669,27 @@ export class ZabInvariantChecker {
   /** Local/GlobalPrimaryOrder over consecutive entries of a diverged tree's tail, from index `from`. */
   private checkOwnOrder(node: number, tree: Seq, from: number, seq: number): void {
     for (let i = Math.max(1, from); i < tree.tailLength; i++) {
-      const prev = tree.tailAt(i - 1)!;
-      const entry = tree.tailAt(i)!;
-      const prevProposal = this.proposals.get(prev.zxid);
+      const prevZxid = tree.zxidAt(i - 1);
+      const zxid = tree.zxidAt(i);
+      const prevProposal = this.proposals.get(prevZxid);
       if (prevProposal === undefined) continue;
-      this.checkPrimaryOrder(node, prev.zxid, prevProposal.epoch, prevProposal.k, entry.zxid, this.proposals.get(entry.zxid), seq, -1);
+      this.checkPrimaryOrder(node, prevZxid, prevProposal.epoch, prevProposal.k, zxid, this.proposals.get(zxid), seq, -1);
     }
   }
 
-  private deliver(node: number, view: ServerView, entry: SeqEntry, position: number, seq: number, context: 'commit' | 'election' | 'final'): boolean {
+  private deliver(node: number, view: ServerView, zxid: number, txn: unknown, chain: number, position: number, seq: number, context: 'commit' | 'election' | 'final'): boolean {
     const g = this.g;
-    const zxid = entry.zxid;
     const proposal = this.proposals.get(zxid);
-    const proposed = proposal !== undefined && (sameTxn(proposal.txn, entry.txn) || (this.conflictingProposals.get(zxid)?.some((t) => sameTxn(t, entry.txn)) ?? false));
+    const proposed = proposal !== undefined && (sameTxn(proposal.txn, txn) || (this.conflictingProposals.get(zxid)?.some((t) => sameTxn(t, txn)) ?? false));
     if (!proposed) {
-      this.report(node, 'Integrity', `server ${node} delivers ${zxid === 0 ? 'a txn' : this.label(zxid)} (${describeTxn(entry.txn)}) that no leader proposed`, [seq]);
+      this.report(node, 'Integrity', `server ${node} delivers ${zxid === 0 ? 'a txn' : this.label(zxid)} (${describeTxn(txn)}) that no leader proposed`, [seq]);
     }
     if (position < g.length) {
-      if (g.zxids[position] === zxid && sameTxn(g.txns[position], entry.txn)) {
+      if (g.zxids[position] === zxid && sameTxn(g.txns[position], txn)) {
         if (context === 'commit') this.checkDeliveryRoles(node, view, position, seq, false);
         return true;
       }
-      this.reportMismatch(node, entry, position, proposal, seq, context);
+      this.reportMismatch(node, zxid, txn, position, proposal, seq, context);
       if (context === 'commit') this.checkDeliveryRoles(node, view, position, seq, false);
       return false;
     }
@@ -709,7 +704,7 @@ export class ZabInvariantChecker {
       }
     }
     if (context === 'commit') this.checkDeliveryRoles(node, view, position, seq, true);
-    g.append(zxid, entry.txn, entry.chain, proposal?.epoch ?? -1, proposal?.k ?? -1, seq, node);
+    g.append(zxid, txn, chain, proposal?.epoch ?? -1, proposal?.k ?? -1, seq, node);
     return true;
   }
 
@@ -729,20 +724,19 @@ export class ZabInvariantChecker {
     const leaderView = this.view(info.leader);
     if (!leaderView.up || leaderView.role !== 'LEADING' || leaderView.currentEpoch !== view.syncedEpoch) return;
     if (leaderView.tree.gPos <= position) {
-      const zxid = extendsG ? view.tree.first()?.zxid ?? 0 : this.g.zxids[position];
+      const zxid = extendsG ? (view.tree.tailLength > 0 ? view.tree.zxidAt(0) : 0) : this.g.zxids[position];
       this.report(node, 'CommitConsistency', `learner ${node} delivers ${this.label(zxid)} before its leader ${info.leader} (epoch ${view.syncedEpoch}) delivered it`, [info.seq, seq]);
     }
   }
 
-  private reportMismatch(node: number, entry: SeqEntry, position: number, proposal: ProposalInfo | undefined, seq: number, context: string): void {
+  private reportMismatch(node: number, zxid: number, txn: unknown, position: number, proposal: ProposalInfo | undefined, seq: number, context: string): void {
     const g = this.g;
-    const zxid = entry.zxid;
     const expected = g.zxids[position];
     const seqs = [g.seqs[position], seq];
     const where = `position ${position + 1} of the committed sequence`;
     this.report(node, 'PrefixConsistency', `server ${node} delivers ${this.label(zxid)} at ${where}, where ${this.label(expected)} was committed (by server ${g.nodes[position]})`, seqs);
     const elsewhere = g.positionOf(zxid);
-    if (elsewhere !== undefined && sameTxn(g.txns[elsewhere], entry.txn)) {
+    if (elsewhere !== undefined && sameTxn(g.txns[elsewhere], txn)) {
       const how = elsewhere > position ? `without ${this.label(expected)} before it` : 'after txns committed after it';
       this.report(node, 'TotalOrder', `server ${node} delivers ${this.label(zxid)} ${how} (it is at position ${elsewhere + 1} of the committed order, not ${position + 1})`, [g.seqs[elsewhere], seq]);
     } else if (proposal !== undefined) {

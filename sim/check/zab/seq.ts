@@ -81,82 +81,108 @@ export class CommittedSequence {
   }
 }
 
+/**
+ * A server's sequence: G[0, gPos), then a tail. The tail is three parallel arrays (zxid,
+ * txn, chain at each entry) rather than an entry object each: every server appends to
+ * its tree and its history at every commit and log write, and delivers the entry at
+ * once, so entry objects were a tenth of a benchmark run's garbage.
+ */
 export class Seq {
-  /** tail[head, tail.length) are the entries after the G prefix. */
+  /** tail[head, length) are the entries after the G prefix. */
   private head = 0;
+  private zxids: number[];
+  private txns: unknown[];
+  private chains: number[];
 
   constructor(
     /** Leading entries equal to G[0, gPos). */
     public gPos = 0,
-    private tail: SeqEntry[] = [],
-  ) {}
+  ) {
+    this.zxids = [];
+    this.txns = [];
+    this.chains = [];
+  }
 
   copy(): Seq {
-    return new Seq(this.gPos, this.tail.slice(this.head));
+    const seq = new Seq(this.gPos);
+    seq.zxids = this.zxids.slice(this.head);
+    seq.txns = this.txns.slice(this.head);
+    seq.chains = this.chains.slice(this.head);
+    return seq;
   }
 
   get tailLength(): number {
-    return this.tail.length - this.head;
+    return this.zxids.length - this.head;
   }
 
-  /** The i-th entry after the G prefix. */
-  tailAt(i: number): SeqEntry | undefined {
-    return this.tail[this.head + i];
+  /** Zxid, txn and chain of the i-th entry after the G prefix (i < tailLength). */
+  zxidAt(i: number): number {
+    return this.zxids[this.head + i];
   }
 
-  /** The first entry after the G prefix. */
-  first(): SeqEntry | undefined {
-    return this.head < this.tail.length ? this.tail[this.head] : undefined;
+  txnAt(i: number): unknown {
+    return this.txns[this.head + i];
+  }
+
+  chainOf(i: number): number {
+    return this.chains[this.head + i];
   }
 
   /** The first tail entry is now known to be G[gPos]. */
   advance(): void {
     this.head++;
     this.gPos++;
-    if (this.head === this.tail.length) {
-      // Emptied by popping, not by `length = 0`: that makes V8 drop the backing store, so
-      // the next append (a server's tree gets one per commit, then delivers it at once)
-      // allocated a new 17-slot array every time.
-      const tail = this.tail;
-      while (tail.length > 0) tail.pop();
+    const zxids = this.zxids;
+    if (this.head === zxids.length) {
+      // Emptied by popping, not by `length = 0`: that makes V8 drop the backing stores,
+      // so the next append (a server's tree gets one per commit, then delivers it at
+      // once) allocated new 17-slot arrays every time.
+      while (zxids.length > 0) {
+        zxids.pop();
+        this.txns.pop();
+        this.chains.pop();
+      }
       this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.tail.length) {
-      this.tail = this.tail.slice(this.head);
+    } else if (this.head > 64 && this.head * 2 > zxids.length) {
+      this.zxids = zxids.slice(this.head);
+      this.txns = this.txns.slice(this.head);
+      this.chains = this.chains.slice(this.head);
       this.head = 0;
     }
   }
 
   lastZxid(g: CommittedSequence): number {
-    if (this.tail.length > this.head) return this.tail[this.tail.length - 1].zxid;
+    if (this.zxids.length > this.head) return this.zxids[this.zxids.length - 1];
     return this.gPos > 0 ? g.zxids[this.gPos - 1] : 0;
   }
 
   lastChain(g: CommittedSequence): number {
-    if (this.tail.length > this.head) return this.tail[this.tail.length - 1].chain;
+    if (this.chains.length > this.head) return this.chains[this.chains.length - 1];
     return g.chainBefore(this.gPos);
   }
 
   get length(): number {
-    return this.gPos + this.tail.length - this.head;
+    return this.gPos + this.zxids.length - this.head;
   }
 
-  append(g: CommittedSequence, zxid: number, txn: unknown, txnId: number): SeqEntry {
-    const entry: SeqEntry = { zxid, txn, chain: chainStep(this.lastChain(g), zxid, txnId) };
-    this.tail.push(entry);
-    return entry;
+  append(g: CommittedSequence, zxid: number, txn: unknown, txnId: number): void {
+    const chain = chainStep(this.lastChain(g), zxid, txnId);
+    this.zxids.push(zxid);
+    this.txns.push(txn);
+    this.chains.push(chain);
   }
 
   /** The chain at `zxid` if the sequence holds it (undefined otherwise). */
   chainAt(g: CommittedSequence, zxid: number): number | undefined {
-    const tail = this.tail;
+    const zxids = this.zxids;
     let lo = this.head;
-    let hi = tail.length;
+    let hi = zxids.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (tail[mid].zxid < zxid) lo = mid + 1;
+      if (zxids[mid] < zxid) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < tail.length && tail[lo].zxid === zxid) return tail[lo].chain;
+    if (lo < zxids.length && zxids[lo] === zxid) return this.chains[lo];
     const position = g.positionOf(zxid);
     if (position !== undefined && position < this.gPos && g.zxids[position] === zxid) return g.chains[position];
     return undefined;
@@ -167,14 +193,22 @@ export class Seq {
    * the dropped tail entries.
    */
   cut(g: CommittedSequence, zxid: number): { droppedCommitted: number[]; droppedTail: SeqEntry[] } {
-    const tail = this.tail;
-    let keep = tail.length;
-    while (keep > this.head && tail[keep - 1].zxid > zxid) keep--;
-    const droppedTail = keep < tail.length ? tail.slice(keep) : NO_ENTRIES;
-    tail.length = keep;
+    const zxids = this.zxids;
+    let keep = zxids.length;
+    while (keep > this.head && zxids[keep - 1] > zxid) keep--;
+    let droppedTail = NO_ENTRIES;
+    if (keep < zxids.length) {
+      droppedTail = [];
+      for (let i = keep; i < zxids.length; i++) droppedTail.push({ zxid: zxids[i], txn: this.txns[i], chain: this.chains[i] });
+    }
+    zxids.length = keep;
+    this.txns.length = keep;
+    this.chains.length = keep;
     const droppedCommitted: number[] = [];
     if (keep === this.head) {
-      tail.length = 0;
+      zxids.length = 0;
+      this.txns.length = 0;
+      this.chains.length = 0;
       this.head = 0;
       while (this.gPos > 0 && g.zxids[this.gPos - 1] > zxid) droppedCommitted.push(--this.gPos);
     }
