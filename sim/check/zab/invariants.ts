@@ -347,7 +347,7 @@ export class ZabInvariantChecker {
       if (other !== undefined && other.node !== node) {
         this.report(node, 'Leadership1', `servers ${other.node} and ${node} both lead epoch ${epoch} (in ${view.zabState})`, [other.seq, seq]);
       }
-      if (other === undefined) this.leadingIn.set(epoch, { node, seq: seq });
+      if (other === undefined) this.leadingIn.set(epoch, { node, seq });
       view.leadingEpoch = epoch;
     }
   }
@@ -397,7 +397,7 @@ export class ZabInvariantChecker {
     const txn = f.txn;
     const existing = this.proposals.get(zxid);
     if (existing === undefined) {
-      this.proposals.set(zxid, { txn, epoch, k, seq: seq, node: node });
+      this.proposals.set(zxid, { txn, epoch, k, seq, node });
     } else if (!sameTxn(existing.txn, txn)) {
       const list = this.conflictingProposals.get(zxid) ?? [];
       list.push(txn);
@@ -409,7 +409,7 @@ export class ZabInvariantChecker {
     let info = this.epochs.get(epoch);
     if (info === undefined) {
       const leaderTree = this.view(node).tree;
-      info = { leader: node, seq: seq, basePos: leaderTree.gPos, chains: new Map(), lastChain: leaderTree.lastChain(this.g) };
+      info = { leader: node, seq, basePos: leaderTree.gPos, chains: new Map(), lastChain: leaderTree.lastChain(this.g) };
       this.epochs.set(epoch, info);
     }
     if (info.leader === node) {
@@ -452,7 +452,7 @@ export class ZabInvariantChecker {
         [this.g.seqs[missing], seq]);
     }
     if (previous === undefined || previous.leader !== node) {
-      this.epochs.set(epoch, { leader: node, seq: seq, basePos: tree.gPos, chains: new Map(), lastChain: tree.lastChain(this.g) });
+      this.epochs.set(epoch, { leader: node, seq, basePos: tree.gPos, chains: new Map(), lastChain: tree.lastChain(this.g) });
     }
     if (epoch > this.maxEstablishedEpoch) this.maxEstablishedEpoch = epoch;
   }
