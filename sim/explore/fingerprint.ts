@@ -102,13 +102,7 @@ export class StateHasher {
 
   string(s: string): void {
     // Field names and message types repeat endlessly: their hashes are computed once.
-    let h = stringHashes.get(s);
-    if (h === undefined) {
-      h = s.length ^ 0x51ed270b;
-      for (let i = 0; i < s.length; i++) h = mix32(h, s.charCodeAt(i));
-      if (stringHashes.size < 100_000) stringHashes.set(s, h);
-    }
-    this.int(h);
+    this.int(stringHash(s));
   }
 
   /** 53 bits, safe as a Set key. */
@@ -278,14 +272,106 @@ export class StateHasher {
     } else {
       this.int(14);
       const record = object as Record<string, unknown>;
-      for (const key in record) {
-        const field = record[key];
-        if (typeof field === 'function') continue;
-        this.string(key);
-        this.value(field);
+      const code = this.madeCode ? hashCodeOf(record) : null;
+      if (code !== null) code(this, record);
+      else {
+        for (const key in record) {
+          const field = record[key];
+          if (typeof field === 'function') continue;
+          this.string(key);
+          this.value(field);
+        }
       }
     }
     this.walking.pop();
+  }
+
+  /** Whether class instances are hashed by made code (hashCodeOf); false: the generic loop always (tests compare the two). */
+  madeCode = true;
+}
+
+/** The hash string() gives a string, computed once per string (field names, message types). */
+function stringHash(s: string): number {
+  let h = stringHashes.get(s);
+  if (h === undefined) {
+    h = s.length ^ 0x51ed270b;
+    for (let i = 0; i < s.length; i++) h = mix32(h, s.charCodeAt(i));
+    if (stringHashes.size < 100_000) stringHashes.set(s, h);
+  }
+  return h;
+}
+
+/**
+ * A class's instances hashed by code made for its field list, as snapshot.ts restores
+ * them: value()'s loop reads `record[key]` with a key that changes at every field (a
+ * megamorphic keyed access, a lookup per field) and looks each name's hash up in a map;
+ * the made code reads `o["role"]` (a named access with its own inline cache) and hashes
+ * the name's hash as a constant. The same digest, field for field: a field holding a
+ * function is left out, name and all, as the loop leaves it out.
+ *
+ * A class instance has every declared field from its constructor on (ES2022 class
+ * fields; TypeScript admits no undeclared one), so its for-in keys are its class's. The
+ * snapshot relies on the same. The first FIELD_CODE_AFTER instances of a class are
+ * hashed by the loop and their keys compared; a class whose instances differ (a field
+ * added or deleted by hand) is never given code.
+ */
+type HashCode = (hasher: StateHasher, record: Record<string, unknown>) => void;
+
+interface ClassEntry {
+  /** The keys every instance met so far had (for-in order), or null once two differed. */
+  names: string[] | null;
+  uses: number;
+  code: HashCode | null;
+}
+
+const FIELD_CODE_AFTER = 8;
+const classEntries = new WeakMap<object, ClassEntry>();
+/** False where code cannot be made at run time (a content security policy): the loop serves. */
+let canMakeCode = true;
+const keyScratch: string[] = [];
+
+function hashCodeOf(record: Record<string, unknown>): HashCode | null {
+  const proto = Object.getPrototypeOf(record) as object | null;
+  if (proto === null || proto === Object.prototype) return null;
+  let entry = classEntries.get(proto);
+  if (entry === undefined) {
+    entry = { names: null, uses: 0, code: null };
+    for (const key in record) keyScratch.push(key);
+    entry.names = keyScratch.slice();
+    keyScratch.length = 0;
+    classEntries.set(proto, entry);
+  }
+  if (entry.code !== null) return entry.code;
+  const names = entry.names;
+  if (names === null || !canMakeCode) return null;
+  // Still learning the class: this instance's keys must be the ones seen before.
+  let i = 0;
+  let same = true;
+  for (const key in record) {
+    if (i >= names.length || names[i] !== key) {
+      same = false;
+      break;
+    }
+    i++;
+  }
+  if (!same || i !== names.length) {
+    entry.names = null;
+    return null;
+  }
+  if (++entry.uses < FIELD_CODE_AFTER) return null;
+  const code = makeHashCode(names);
+  if (code === null) canMakeCode = false;
+  entry.code = code;
+  return code;
+}
+
+function makeHashCode(names: readonly string[]): HashCode | null {
+  // JSON.stringify quotes a name as a string literal: o["name"] is a named access whatever the name holds.
+  const body = names.map((name) => `v = o[${JSON.stringify(name)}];\nif (typeof v !== 'function') { h.int(${stringHash(name)}); h.value(v); }`).join('\n');
+  try {
+    return new Function('h', 'o', `'use strict';\nlet v;\n${body}`) as HashCode;
+  } catch {
+    return null;
   }
 }
 
