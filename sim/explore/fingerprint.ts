@@ -170,6 +170,13 @@ export class StateHasher {
 
   /** A map's entries (mapEntry) or a set's items (setItem), hashed exactly as unordered() hashes them. */
   private unorderedEach(collection: Map<unknown, unknown> | Set<unknown>, each: (item: unknown, key: unknown) => void): void {
+    if (collection.size === 0) {
+      // What the walk below hashes for no items (a count of 0, two sums of 0), without it: most of a server's maps and sets are empty.
+      this.int(0);
+      this.int(0);
+      this.int(0);
+      return;
+    }
     this.stack.push(this.sum0, this.sum1);
     this.sum0 = 0;
     this.sum1 = 0;
@@ -240,13 +247,29 @@ export class StateHasher {
       return;
     }
     const object = v as object;
-    if (this.skip.has(object) || object instanceof Cluster || object instanceof TraceRecorder) {
+    if (this.skip.has(object)) {
       this.int(7);
       return;
     }
-    if (object instanceof Rng) {
+    // What the object is, by its prototype: the built-in ones compared at once, a class's looked up once per class (classEntryOf).
+    const proto = Object.getPrototypeOf(object) as object | null;
+    let kind: number;
+    let entry: ClassEntry | null = null;
+    if (proto === Object.prototype || proto === null) kind = KIND_FIELDS;
+    else if (proto === Array.prototype && Array.isArray(object)) kind = KIND_ARRAY;
+    else if (proto === Map.prototype) kind = KIND_MAP;
+    else if (proto === Set.prototype) kind = KIND_SET;
+    else {
+      entry = classEntryOf(proto, object);
+      kind = entry.kind;
+    }
+    if (kind === KIND_SKIPPED) {
+      this.int(7);
+      return;
+    }
+    if (kind === KIND_RNG) {
       this.int(8);
-      this.int(object.draws);
+      this.int((object as Rng).draws);
       return;
     }
     if (this.isWalking(object)) {
@@ -254,17 +277,18 @@ export class StateHasher {
       return;
     }
     this.walking.push(object);
-    if (Array.isArray(object)) {
+    if (kind === KIND_ARRAY) {
+      const array = object as unknown[];
       this.int(10);
-      this.int(object.length);
-      for (let i = 0; i < object.length; i++) this.value(object[i]);
-    } else if (object instanceof Map) {
+      this.int(array.length);
+      for (let i = 0; i < array.length; i++) this.value(array[i]);
+    } else if (kind === KIND_MAP) {
       this.int(11);
-      this.unorderedEach(object, this.mapEntry);
-    } else if (object instanceof Set) {
+      this.unorderedEach(object as Map<unknown, unknown>, this.mapEntry);
+    } else if (kind === KIND_SET) {
       this.int(12);
-      this.unorderedEach(object, this.setItem);
-    } else if (ArrayBuffer.isView(object)) {
+      this.unorderedEach(object as Set<unknown>, this.setItem);
+    } else if (kind === KIND_TYPED) {
       const array = object as unknown as ArrayLike<number>;
       this.int(13);
       this.int(array.length);
@@ -272,7 +296,7 @@ export class StateHasher {
     } else {
       this.int(14);
       const record = object as Record<string, unknown>;
-      const code = this.madeCode ? hashCodeOf(record) : null;
+      const code = entry !== null && this.madeCode ? hashCodeOf(entry, record) : null;
       if (code !== null) code(this, record);
       else {
         for (const key in record) {
@@ -317,7 +341,18 @@ function stringHash(s: string): number {
  */
 type HashCode = (hasher: StateHasher, record: Record<string, unknown>) => void;
 
+/** How value() hashes an object, by what its prototype makes it (the order of value()'s tests: skipped, rng, array, map, set, typed array, fields). */
+const KIND_SKIPPED = 0;
+const KIND_RNG = 1;
+const KIND_ARRAY = 2;
+const KIND_MAP = 3;
+const KIND_SET = 4;
+const KIND_TYPED = 5;
+const KIND_FIELDS = 6;
+
 interface ClassEntry {
+  /** What the class's instances are (instanceof depends on the prototype alone, so it is one answer per class). */
+  readonly kind: number;
   /** The keys every instance met so far had (for-in order), or null once two differed. */
   names: string[] | null;
   uses: number;
@@ -330,17 +365,30 @@ const classEntries = new WeakMap<object, ClassEntry>();
 let canMakeCode = true;
 const keyScratch: string[] = [];
 
-function hashCodeOf(record: Record<string, unknown>): HashCode | null {
-  const proto = Object.getPrototypeOf(record) as object | null;
-  if (proto === null || proto === Object.prototype) return null;
+/** The entry of prototype `proto`, made on its first instance `object`: value()'s tests, asked once per class instead of per object. */
+function classEntryOf(proto: object, object: object): ClassEntry {
   let entry = classEntries.get(proto);
   if (entry === undefined) {
-    entry = { names: null, uses: 0, code: null };
-    for (const key in record) keyScratch.push(key);
-    entry.names = keyScratch.slice();
-    keyScratch.length = 0;
+    let kind = KIND_FIELDS;
+    if (object instanceof Cluster || object instanceof TraceRecorder) kind = KIND_SKIPPED;
+    else if (object instanceof Rng) kind = KIND_RNG;
+    else if (Array.isArray(object)) kind = KIND_ARRAY;
+    else if (object instanceof Map) kind = KIND_MAP;
+    else if (object instanceof Set) kind = KIND_SET;
+    else if (ArrayBuffer.isView(object)) kind = KIND_TYPED;
+    let names: string[] | null = null;
+    if (kind === KIND_FIELDS) {
+      for (const key in object) keyScratch.push(key);
+      names = keyScratch.slice();
+      keyScratch.length = 0;
+    }
+    entry = { kind, names, uses: 0, code: null };
     classEntries.set(proto, entry);
   }
+  return entry;
+}
+
+function hashCodeOf(entry: ClassEntry, record: Record<string, unknown>): HashCode | null {
   if (entry.code !== null) return entry.code;
   const names = entry.names;
   if (names === null || !canMakeCode) return null;
