@@ -471,7 +471,7 @@ export interface FingerprintExtras {
  * a timer, a sync, a client request, a crash or restart), so a search keeps it between
  * states and hashes again only the servers a step touched (World.fingerprint).
  */
-export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher: StateHasher): number {
+export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher: StateHasher, cache?: FingerprintCache): number {
   hasher.reset();
   for (const id of cluster.serverIds) {
     hasher.skip.add(cluster.contextOf(id));
@@ -487,7 +487,7 @@ export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher:
       hasher.number(dueUs);
     }
   }
-  hashStorage(hasher, cluster.storage(node));
+  hasher.number(storageHash(cluster.storage(node), cache));
   return hasher.digest();
 }
 
@@ -502,6 +502,16 @@ export interface FingerprintCache {
   clientsHash: number;
   /** Per protocol message in flight, its contents' hash: a message is never changed once sent (the tests compare with fresh worlds, which have no cache). */
   readonly messages: WeakMap<object, number>;
+  /**
+   * Per storage content (NodeStorage.version, a token replaced at every change), its
+   * hash: a step on a server that writes nothing (most deliveries, every timer of an
+   * election) hashes the server's node again but not its storage. What a storage holds
+   * is values the node wrote (log entries, epochs, snapshot records), never changed
+   * after; `verify` (tests, World's checkInPlace) hashes every storage again and throws
+   * if a kept hash is not the storage's.
+   */
+  readonly storages: WeakMap<object, number>;
+  readonly verify?: boolean;
 }
 
 const contentHasher = new StateHasher();
@@ -519,7 +529,7 @@ export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras
   for (const node of cluster.serverIds) {
     let hash = nodeHashes?.[node] ?? Number.NaN;
     if (Number.isNaN(hash)) {
-      hash = nodeFingerprint(cluster, node, hasher);
+      hash = nodeFingerprint(cluster, node, hasher, cache);
       if (nodeHashes !== undefined) nodeHashes[node] = hash;
     }
     servers.push(hash);
@@ -561,11 +571,18 @@ export function messageHash(message: object, messages: WeakMap<object, number>):
   return hash;
 }
 
-function hashStorage(hasher: StateHasher, storage: NodeStorage): void {
-  // The storage object is skipped in node walks (nodes hold it through their context); walk its fields here.
-  hasher.skip.delete(storage);
-  hasher.value(storage);
-  hasher.skip.add(storage);
+const storageHasher = new StateHasher();
+
+/** A storage's hash (its fields walked), kept per content token (FingerprintCache.storages) when a cache is given. */
+function storageHash(storage: NodeStorage, cache: FingerprintCache | undefined): number {
+  const kept = cache?.storages.get(storage.version);
+  if (kept !== undefined && cache?.verify !== true) return kept;
+  storageHasher.reset();
+  storageHasher.value(storage);
+  const hash = storageHasher.digest();
+  if (kept !== undefined && kept !== hash) throw new Error(`explore: server storage's kept hash is stale: its contents changed without a new version token (NodeStorage.version)`);
+  cache?.storages.set(storage.version, hash);
+  return hash;
 }
 
 /** Per FIFO link, how many of its events came before (reused: one fingerprint at a time). */
