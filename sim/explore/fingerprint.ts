@@ -102,13 +102,7 @@ export class StateHasher {
 
   string(s: string): void {
     // Field names and message types repeat endlessly: their hashes are computed once.
-    let h = stringHashes.get(s);
-    if (h === undefined) {
-      h = s.length ^ 0x51ed270b;
-      for (let i = 0; i < s.length; i++) h = mix32(h, s.charCodeAt(i));
-      if (stringHashes.size < 100_000) stringHashes.set(s, h);
-    }
-    this.int(h);
+    this.int(stringHash(s));
   }
 
   /** 53 bits, safe as a Set key. */
@@ -176,6 +170,13 @@ export class StateHasher {
 
   /** A map's entries (mapEntry) or a set's items (setItem), hashed exactly as unordered() hashes them. */
   private unorderedEach(collection: Map<unknown, unknown> | Set<unknown>, each: (item: unknown, key: unknown) => void): void {
+    if (collection.size === 0) {
+      // What the walk below hashes for no items (a count of 0, two sums of 0), without it: most of a server's maps and sets are empty.
+      this.int(0);
+      this.int(0);
+      this.int(0);
+      return;
+    }
     this.stack.push(this.sum0, this.sum1);
     this.sum0 = 0;
     this.sum1 = 0;
@@ -246,13 +247,29 @@ export class StateHasher {
       return;
     }
     const object = v as object;
-    if (this.skip.has(object) || object instanceof Cluster || object instanceof TraceRecorder) {
+    if (this.skip.has(object)) {
       this.int(7);
       return;
     }
-    if (object instanceof Rng) {
+    // What the object is, by its prototype: the built-in ones compared at once, a class's looked up once per class (classEntryOf).
+    const proto = Object.getPrototypeOf(object) as object | null;
+    let kind: number;
+    let entry: ClassEntry | null = null;
+    if (proto === Object.prototype || proto === null) kind = KIND_FIELDS;
+    else if (proto === Array.prototype && Array.isArray(object)) kind = KIND_ARRAY;
+    else if (proto === Map.prototype) kind = KIND_MAP;
+    else if (proto === Set.prototype) kind = KIND_SET;
+    else {
+      entry = classEntryOf(proto, object);
+      kind = entry.kind;
+    }
+    if (kind === KIND_SKIPPED) {
+      this.int(7);
+      return;
+    }
+    if (kind === KIND_RNG) {
       this.int(8);
-      this.int(object.draws);
+      this.int((object as Rng).draws);
       return;
     }
     if (this.isWalking(object)) {
@@ -260,17 +277,18 @@ export class StateHasher {
       return;
     }
     this.walking.push(object);
-    if (Array.isArray(object)) {
+    if (kind === KIND_ARRAY) {
+      const array = object as unknown[];
       this.int(10);
-      this.int(object.length);
-      for (let i = 0; i < object.length; i++) this.value(object[i]);
-    } else if (object instanceof Map) {
+      this.int(array.length);
+      for (let i = 0; i < array.length; i++) this.value(array[i]);
+    } else if (kind === KIND_MAP) {
       this.int(11);
-      this.unorderedEach(object, this.mapEntry);
-    } else if (object instanceof Set) {
+      this.unorderedEach(object as Map<unknown, unknown>, this.mapEntry);
+    } else if (kind === KIND_SET) {
       this.int(12);
-      this.unorderedEach(object, this.setItem);
-    } else if (ArrayBuffer.isView(object)) {
+      this.unorderedEach(object as Set<unknown>, this.setItem);
+    } else if (kind === KIND_TYPED) {
       const array = object as unknown as ArrayLike<number>;
       this.int(13);
       this.int(array.length);
@@ -278,14 +296,130 @@ export class StateHasher {
     } else {
       this.int(14);
       const record = object as Record<string, unknown>;
-      for (const key in record) {
-        const field = record[key];
-        if (typeof field === 'function') continue;
-        this.string(key);
-        this.value(field);
+      const code = entry !== null && this.madeCode ? hashCodeOf(entry, record) : null;
+      if (code !== null) code(this, record);
+      else {
+        for (const key in record) {
+          const field = record[key];
+          if (typeof field === 'function') continue;
+          this.string(key);
+          this.value(field);
+        }
       }
     }
     this.walking.pop();
+  }
+
+  /** Whether class instances are hashed by made code (hashCodeOf); false: the generic loop always (tests compare the two). */
+  madeCode = true;
+}
+
+/** The hash string() gives a string, computed once per string (field names, message types). */
+function stringHash(s: string): number {
+  let h = stringHashes.get(s);
+  if (h === undefined) {
+    h = s.length ^ 0x51ed270b;
+    for (let i = 0; i < s.length; i++) h = mix32(h, s.charCodeAt(i));
+    if (stringHashes.size < 100_000) stringHashes.set(s, h);
+  }
+  return h;
+}
+
+/**
+ * A class's instances hashed by code made for its field list, as snapshot.ts restores
+ * them: value()'s loop reads `record[key]` with a key that changes at every field (a
+ * megamorphic keyed access, a lookup per field) and looks each name's hash up in a map;
+ * the made code reads `o["role"]` (a named access with its own inline cache) and hashes
+ * the name's hash as a constant. The same digest, field for field: a field holding a
+ * function is left out, name and all, as the loop leaves it out.
+ *
+ * A class instance has every declared field from its constructor on (ES2022 class
+ * fields; TypeScript admits no undeclared one), so its for-in keys are its class's. The
+ * snapshot relies on the same. The first FIELD_CODE_AFTER instances of a class are
+ * hashed by the loop and their keys compared; a class whose instances differ (a field
+ * added or deleted by hand) is never given code.
+ */
+type HashCode = (hasher: StateHasher, record: Record<string, unknown>) => void;
+
+/** How value() hashes an object, by what its prototype makes it (the order of value()'s tests: skipped, rng, array, map, set, typed array, fields). */
+const KIND_SKIPPED = 0;
+const KIND_RNG = 1;
+const KIND_ARRAY = 2;
+const KIND_MAP = 3;
+const KIND_SET = 4;
+const KIND_TYPED = 5;
+const KIND_FIELDS = 6;
+
+interface ClassEntry {
+  /** What the class's instances are (instanceof depends on the prototype alone, so it is one answer per class). */
+  readonly kind: number;
+  /** The keys every instance met so far had (for-in order), or null once two differed. */
+  names: string[] | null;
+  uses: number;
+  code: HashCode | null;
+}
+
+const FIELD_CODE_AFTER = 8;
+const classEntries = new WeakMap<object, ClassEntry>();
+/** False where code cannot be made at run time (a content security policy): the loop serves. */
+let canMakeCode = true;
+const keyScratch: string[] = [];
+
+/** The entry of prototype `proto`, made on its first instance `object`: value()'s tests, asked once per class instead of per object. */
+function classEntryOf(proto: object, object: object): ClassEntry {
+  let entry = classEntries.get(proto);
+  if (entry === undefined) {
+    let kind = KIND_FIELDS;
+    if (object instanceof Cluster || object instanceof TraceRecorder) kind = KIND_SKIPPED;
+    else if (object instanceof Rng) kind = KIND_RNG;
+    else if (Array.isArray(object)) kind = KIND_ARRAY;
+    else if (object instanceof Map) kind = KIND_MAP;
+    else if (object instanceof Set) kind = KIND_SET;
+    else if (ArrayBuffer.isView(object)) kind = KIND_TYPED;
+    let names: string[] | null = null;
+    if (kind === KIND_FIELDS) {
+      for (const key in object) keyScratch.push(key);
+      names = keyScratch.slice();
+      keyScratch.length = 0;
+    }
+    entry = { kind, names, uses: 0, code: null };
+    classEntries.set(proto, entry);
+  }
+  return entry;
+}
+
+function hashCodeOf(entry: ClassEntry, record: Record<string, unknown>): HashCode | null {
+  if (entry.code !== null) return entry.code;
+  const names = entry.names;
+  if (names === null || !canMakeCode) return null;
+  // Still learning the class: this instance's keys must be the ones seen before.
+  let i = 0;
+  let same = true;
+  for (const key in record) {
+    if (i >= names.length || names[i] !== key) {
+      same = false;
+      break;
+    }
+    i++;
+  }
+  if (!same || i !== names.length) {
+    entry.names = null;
+    return null;
+  }
+  if (++entry.uses < FIELD_CODE_AFTER) return null;
+  const code = makeHashCode(names);
+  if (code === null) canMakeCode = false;
+  entry.code = code;
+  return code;
+}
+
+function makeHashCode(names: readonly string[]): HashCode | null {
+  // JSON.stringify quotes a name as a string literal: o["name"] is a named access whatever the name holds.
+  const body = names.map((name) => `v = o[${JSON.stringify(name)}];\nif (typeof v !== 'function') { h.int(${stringHash(name)}); h.value(v); }`).join('\n');
+  try {
+    return new Function('h', 'o', `'use strict';\nlet v;\n${body}`) as HashCode;
+  } catch {
+    return null;
   }
 }
 
@@ -337,7 +471,7 @@ export interface FingerprintExtras {
  * a timer, a sync, a client request, a crash or restart), so a search keeps it between
  * states and hashes again only the servers a step touched (World.fingerprint).
  */
-export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher: StateHasher): number {
+export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher: StateHasher, cache?: FingerprintCache): number {
   hasher.reset();
   for (const id of cluster.serverIds) {
     hasher.skip.add(cluster.contextOf(id));
@@ -353,7 +487,7 @@ export function nodeFingerprint(cluster: Cluster<Message>, node: number, hasher:
       hasher.number(dueUs);
     }
   }
-  hashStorage(hasher, cluster.storage(node));
+  hasher.number(storageHash(cluster.storage(node), cache));
   return hasher.digest();
 }
 
@@ -368,6 +502,16 @@ export interface FingerprintCache {
   clientsHash: number;
   /** Per protocol message in flight, its contents' hash: a message is never changed once sent (the tests compare with fresh worlds, which have no cache). */
   readonly messages: WeakMap<object, number>;
+  /**
+   * Per storage content (NodeStorage.version, a token replaced at every change), its
+   * hash: a step on a server that writes nothing (most deliveries, every timer of an
+   * election) hashes the server's node again but not its storage. What a storage holds
+   * is values the node wrote (log entries, epochs, snapshot records), never changed
+   * after; `verify` (tests, World's checkInPlace) hashes every storage again and throws
+   * if a kept hash is not the storage's.
+   */
+  readonly storages: WeakMap<object, number>;
+  readonly verify?: boolean;
 }
 
 const contentHasher = new StateHasher();
@@ -385,7 +529,7 @@ export function fingerprint(cluster: Cluster<Message>, extras: FingerprintExtras
   for (const node of cluster.serverIds) {
     let hash = nodeHashes?.[node] ?? Number.NaN;
     if (Number.isNaN(hash)) {
-      hash = nodeFingerprint(cluster, node, hasher);
+      hash = nodeFingerprint(cluster, node, hasher, cache);
       if (nodeHashes !== undefined) nodeHashes[node] = hash;
     }
     servers.push(hash);
@@ -427,11 +571,18 @@ export function messageHash(message: object, messages: WeakMap<object, number>):
   return hash;
 }
 
-function hashStorage(hasher: StateHasher, storage: NodeStorage): void {
-  // The storage object is skipped in node walks (nodes hold it through their context); walk its fields here.
-  hasher.skip.delete(storage);
-  hasher.value(storage);
-  hasher.skip.add(storage);
+const storageHasher = new StateHasher();
+
+/** A storage's hash (its fields walked), kept per content token (FingerprintCache.storages) when a cache is given. */
+function storageHash(storage: NodeStorage, cache: FingerprintCache | undefined): number {
+  const kept = cache?.storages.get(storage.version);
+  if (kept !== undefined && cache?.verify !== true) return kept;
+  storageHasher.reset();
+  storageHasher.value(storage);
+  const hash = storageHasher.digest();
+  if (kept !== undefined && kept !== hash) throw new Error(`explore: server storage's kept hash is stale: its contents changed without a new version token (NodeStorage.version)`);
+  cache?.storages.set(storage.version, hash);
+  return hash;
 }
 
 /** Per FIFO link, how many of its events came before (reused: one fingerprint at a time). */

@@ -103,7 +103,7 @@ export class World {
     this.checkInPlace = options.checkInPlace ?? false;
     this.inPlace = new Array<ComponentSnapshot | null>(cluster.size + 3).fill(null);
     this.basis = new Array<ComponentSnapshot | null>(cluster.size + 3).fill(null);
-    this.cache = { nodeHashes: new Array<number>(cluster.size).fill(Number.NaN), clientsHash: Number.NaN, messages: new WeakMap() };
+    this.cache = { nodeHashes: new Array<number>(cluster.size).fill(Number.NaN), clientsHash: Number.NaN, messages: new WeakMap(), storages: new WeakMap(), verify: this.checkInPlace };
     this.immutable = [scenario, adapter, cluster.options, cluster.trace.meta, cluster.serverIds];
     if (this.setup.spec !== undefined) this.immutable.push(this.setup.spec);
     // The recipe checkers' record of expiries (run.ts) is read only at a run's end, never by a search: neither walked nor hashed.
@@ -208,7 +208,7 @@ export class World {
     // Every server's fingerprint part goes with the snapshot: a restore then never hashes a server again.
     const cache = this.cache;
     for (let node = 0; node < servers; node++) {
-      if (Number.isNaN(cache.nodeHashes[node])) cache.nodeHashes[node] = nodeFingerprint(cluster, node, this.hasher);
+      if (Number.isNaN(cache.nodeHashes[node])) cache.nodeHashes[node] = nodeFingerprint(cluster, node, this.hasher, cache);
     }
     if (Number.isNaN(cache.clientsHash)) this.fingerprint();
     return { parts, nodeHashes: cache.nodeHashes.slice(), clientsHash: cache.clientsHash };
@@ -318,8 +318,8 @@ export class World {
     const cache = this.cache;
     cache.nodeHashes.fill(Number.NaN);
     cache.clientsHash = Number.NaN;
-    // Messages too: hashed again, into a cache of their own, as a fresh world would.
-    return fingerprint(this.setup.cluster, this.extras(), this.hasher, { nodeHashes: cache.nodeHashes, clientsHash: Number.NaN, messages: new WeakMap() });
+    // Messages and storages too: hashed again, into caches of their own, as a fresh world would.
+    return fingerprint(this.setup.cluster, this.extras(), this.hasher, { nodeHashes: cache.nodeHashes, clientsHash: Number.NaN, messages: new WeakMap(), storages: new WeakMap() });
   }
 
   fingerprint(): number {

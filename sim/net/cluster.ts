@@ -17,9 +17,23 @@ import { compileLatency, type LatencySampler, type LatencySpec } from './latency
 import { type NetworkConfig, NetworkState, DEFAULT_NETWORK } from './network.js';
 import { NodeStorage } from './storage.js';
 
-/** Scheduling order of two records (a module function: no comparator closure per sort). */
-function bySeq(x: EventRecord, y: EventRecord): number {
-  return x.seq - y.seq;
+/**
+ * Sorts records by scheduling order in place: an insertion sort, as a queue's live
+ * records are a few dozen at most; Array.prototype.sort with a comparator copied the
+ * array out and back and called the comparator across the builtin's boundary (most of
+ * liveRecords' time, a tenth of the explorer's). Sequence numbers are unique: no ties.
+ */
+function sortBySeq(records: EventRecord[]): void {
+  for (let i = 1; i < records.length; i++) {
+    const record = records[i];
+    const seq = record.seq;
+    let j = i - 1;
+    while (j >= 0 && records[j].seq > seq) {
+      records[j + 1] = records[j];
+      j--;
+    }
+    records[j + 1] = record;
+  }
 }
 
 const enum EventKind {
@@ -478,7 +492,7 @@ export class Cluster<Msg extends Message = Message> {
       const record = queue.recordAt(i);
       if (record.kind !== CANCELLED && this.isLive(record)) out.push(record);
     }
-    out.sort(bySeq);
+    sortBySeq(out);
     return out;
   }
 

@@ -25,6 +25,13 @@ export class NodeStorage implements Storage {
   /** Sealed batches waiting for their sync to complete, in order. */
   private readonly sealed: { syncId: number; ops: PendingOp[] }[] = [];
   private nextSyncId = 1;
+  /**
+   * Replaced by a new token at every change (a write, a sync sealed or completed, a
+   * crash), never changed otherwise: one token stands for one content of this storage.
+   * The explorer keeps a storage's hash by it (sim/explore/fingerprint.ts); a snapshot
+   * restore puts the token back with the contents it stood for. Frozen: nothing in it.
+   */
+  version: object = Object.freeze({});
   /** Called by sync(): the cluster schedules the completion event. */
   requestSync: (syncId: number) => void = () => {};
 
@@ -35,12 +42,14 @@ export class NodeStorage implements Storage {
   }
 
   put(key: string, value: unknown): void {
+    this.version = Object.freeze({});
     this.viewValues.set(key, value);
     if (this.durableImmediately) this.durableValues.set(key, value);
     else this.pending.push({ op: 0, key, value });
   }
 
   putDurable(key: string, value: unknown): void {
+    this.version = Object.freeze({});
     this.viewValues.set(key, value);
     this.durableValues.set(key, value);
   }
@@ -68,12 +77,14 @@ export class NodeStorage implements Storage {
   }
 
   append(name: string, entry: unknown): void {
+    this.version = Object.freeze({});
     this.viewLog(name).push(entry);
     if (this.durableImmediately) this.durableLog(name).push(entry);
     else this.pending.push({ op: 1, key: name, value: entry });
   }
 
   truncate(name: string, length: number): void {
+    this.version = Object.freeze({});
     const log = this.viewLog(name);
     if (length < log.length) log.length = length;
     if (this.durableImmediately) {
@@ -98,6 +109,7 @@ export class NodeStorage implements Storage {
   }
 
   sync(): number {
+    this.version = Object.freeze({});
     const syncId = this.nextSyncId++;
     this.sealed.push({ syncId, ops: this.pending });
     this.pending = [];
@@ -107,6 +119,7 @@ export class NodeStorage implements Storage {
 
   /** The disk finished sync `syncId`: its batch (and any earlier one) is now durable. */
   completeSync(syncId: number): void {
+    this.version = Object.freeze({});
     while (this.sealed.length > 0 && this.sealed[0].syncId <= syncId) {
       const batch = this.sealed.shift()!;
       for (const op of batch.ops) {
@@ -122,6 +135,7 @@ export class NodeStorage implements Storage {
 
   /** The process died: unsynced writes are lost, the view is rebuilt from the disk. */
   crash(): void {
+    this.version = Object.freeze({});
     this.pending = [];
     this.sealed.length = 0;
     this.viewValues = new Map(this.durableValues);

@@ -8,6 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StateHasher } from '../../sim/explore/fingerprint.js';
+import { World } from '../../sim/explore/world.js';
+import { paxosAdapter, zabAdapter } from '../../sim/scenario/protocols.js';
+import { SCENARIO, WARMUP } from './three-servers.js';
 
 class Server {
   id = 3;
@@ -52,5 +55,67 @@ describe('state hasher', () => {
     const deeper = sample() as [Server, unknown];
     (deeper[0].peers.get(2) as Set<string>).add('z');
     expect(digest(deeper)).not.toBe(digest(sample()));
+  });
+
+  /** One value's digest by a hasher with made code for classes, and by one without (the loop). */
+  function bothWays(value: unknown, made: StateHasher, loop: StateHasher): [number, number] {
+    made.reset();
+    made.value(value);
+    loop.reset();
+    loop.value(value);
+    return [made.digest(), loop.digest()];
+  }
+
+  it('hashes class instances by made code exactly as the loop does, and never makes code for a class whose fields vary', () => {
+    class Varying {
+      a = 1;
+      b: unknown = 'x';
+    }
+    class Child extends Server {
+      extra = [1, 2];
+    }
+    const made = new StateHasher();
+    const loop = new StateHasher();
+    loop.madeCode = false;
+    // Past the count at which code is made (8 instances of a class), with fields that change between instances.
+    for (let i = 0; i < 40; i++) {
+      const server = new Server();
+      server.id = i;
+      server.big = i % 3 === 0 ? 2 ** 40 + i : i;
+      if (i % 5 === 0) (server as unknown as { callback: unknown }).callback = 'not a function now';
+      const child = new Child();
+      child.extra.push(i);
+      const varying = new Varying();
+      // A field added by hand to some instances: the class gets no code, and its digests stay the loop's.
+      if (i % 4 === 1) (varying as unknown as Record<string, unknown>).late = i;
+      varying.b = i % 2 === 0 ? () => i : { i };
+      const [a, b] = bothWays([server, child, varying], made, loop);
+      expect(a).toBe(b);
+    }
+    // And the made code sees each field: a change to any one moves the digest.
+    const base = new Server();
+    const [before] = bothWays(base, made, loop);
+    base.big = 7;
+    expect(bothWays(base, made, loop)[0]).not.toBe(before);
+  });
+
+  it('gives real ZAB and Paxos servers the digests the loop gives, state after state', () => {
+    for (const adapter of [zabAdapter, paxosAdapter]) {
+      const world = new World(SCENARIO, adapter, { seed: 1, budgets: { crashes: 1, partitions: 0, losses: 0, duplicates: 0, horizonUs: 1_000_000 }, prefix: WARMUP });
+      const cluster = world.setup.cluster;
+      const made = new StateHasher();
+      const loop = new StateHasher();
+      loop.madeCode = false;
+      for (const hasher of [made, loop]) for (const id of cluster.serverIds) hasher.skip.add(cluster.contextOf(id));
+      for (let step = 0; step < 30; step++) {
+        for (const id of cluster.serverIds) {
+          const [a, b] = bothWays([cluster.behavior(id), cluster.storage(id)], made, loop);
+          expect(a).toBe(b);
+        }
+        const choices = world.choices();
+        if (choices.length === 0) break;
+        world.apply(choices[(step * 7) % choices.length]);
+      }
+    }
   });
 });
