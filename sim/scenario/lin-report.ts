@@ -20,7 +20,7 @@ import { expectationsFor } from './run.js';
 import { checkedForLinearizability, excusedSyncReads } from './reads.js';
 import type { ProtocolName, Scenario } from './types.js';
 import { onRecipeEphemeral, RECIPE_OPS, recipeGroups } from '../client/recipes.js';
-import { addCommittedWrites, discarded, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
+import { addCommittedWrites, discarded, tookEffect, withKnownWrites, type CommittedWrite, type CommittedWrites } from './known-writes.js';
 
 export interface LinReport {
   verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped';
@@ -125,7 +125,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
  * take its write for one that never happened (crowd zab 911, data c55-4).
  */
 function committedWritesOfTrace(events: readonly TraceEvent[]): CommittedWrites {
-  const out = new Map<string, { atUs: number; path?: string; index?: number }>();
+  const out = new Map<string, CommittedWrite>();
   const indexOf = (e: TraceEvent) => (typeof e.index === 'number' ? e.index : undefined);
   for (const e of events) if (e.kind === 'commit' && tookEffect(e)) addCommittedWrites(out, e.txn, e.timeUs, indexOf(e));
   for (const e of events) if (e.kind === 'commit' && e.replay === true && !discarded(e)) addCommittedWrites(out, e.txn, Infinity, indexOf(e));

@@ -29,7 +29,7 @@ import { checkRecipe, combineRecipeReports, type RecipeContext, type RecipeRepor
 import type { ClientPause } from '../check/lock-fencing.js';
 import { ExpiryWatch, clientExpiries, type ClientExpiry } from '../check/cut-off.js';
 import { checkHistory, type LinResult } from '../check/lin/checker.js';
-import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrites } from './known-writes.js';
+import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrite, type CommittedWrites } from './known-writes.js';
 import { attachPrimaryOrder } from '../check/primary-order.js';
 import { TimelineRecorder } from '../check/timeline.js';
 import { availability, type Availability } from '../check/availability.js';
@@ -1002,7 +1002,7 @@ function checkRecipes(groups: readonly RecipeGroup[], history: History, endUs: n
 
 /** Each data value the committed txns wrote → its first commit time (known-writes.ts). */
 function committedWrites(committed: readonly { index: number; txn: unknown }[], firstCommitUs: ReadonlyMap<number, number>): CommittedWrites {
-  const out = new Map<string, { atUs: number; path?: string }>();
+  const out = new Map<string, CommittedWrite>();
   // A txn the protocol committed that no commit event dates (a server that learned it by
   // a snapshot, say) took effect at a time the run does not know: Infinity, which keeps
   // its write's outcome unknown (known-writes.ts) but says it happened.

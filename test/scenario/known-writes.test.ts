@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../../sim/check/lin/checker.js';
 import type { HistoryEvent } from '../../sim/check/lin/history.js';
-import { addCommittedWrites, tookEffect, withKnownWrites } from '../../sim/scenario/known-writes.js';
+import { addCommittedWrites, tookEffect, withKnownWrites, type CommittedWrite } from '../../sim/scenario/known-writes.js';
+import { znodeModel } from '../../sim/check/lin/models/index.js';
 import { linFromTrace } from '../../sim/scenario/lin-report.js';
 import type { TraceEvent } from '../../sim/core/trace.js';
 
@@ -85,6 +86,62 @@ describe('writes of unknown outcome, as the run knows them', () => {
     // Another write of the value outside the selection counts too.
     expect(withKnownWrites(events.slice(0, 2), committed(35), events)).toEqual(events.slice(0, 2));
     expect(withKnownWrites(events.slice(0, 2), committed(35))[1]).toMatchObject({ type: 'ok', timeUs: 35 });
+  });
+
+  it("a value committed in one txn, written again by a call answered with success: the other write never took effect", () => {
+    // A queue's put (a protected sequential create of "d") lost its answer; its retry made
+    // /q/i-0000000000. Then another put made /q/i-0000000001, and a listing shows both.
+    const events = [
+      at('invoke', 0, 'create', { path: '/q/i-', data: 'd', sequential: true }, 10),
+      at('info', 0, 'create', 'timeout', 20),
+      at('invoke', 1, 'create', { path: '/q/i-', data: 'd', sequential: true }, 30),
+      at('ok', 1, 'create', '/q/i-0000000000', 40),
+      at('invoke', 2, 'create', { path: '/q/i-', data: 'e', sequential: true }, 50),
+      at('ok', 2, 'create', '/q/i-0000000001', 60),
+      at('invoke', 3, 'getChildren', { path: '/q' }, 70),
+      at('ok', 3, 'getChildren', ['i-0000000000', 'i-0000000001'], 80),
+    ];
+    const model = znodeModel({ initial: { '/q': null } });
+    const commits = (...txns: [string, string, number][]) => {
+      const out = new Map<string, CommittedWrite>();
+      for (const [data, path, index] of txns) addCommittedWrites(out, { type: 'create', path, data }, 35, index);
+      return out;
+    };
+    // One txn wrote "d": it is the retry's, answered. The lost create is left out.
+    const once = withKnownWrites(events, commits(['d', '/q/i-0000000000', 7], ['e', '/q/i-0000000001', 8]));
+    expect(once.map((e) => [e.type, e.process])).toEqual([
+      ['invoke', 1],
+      ['ok', 1],
+      ['invoke', 2],
+      ['ok', 2],
+      ['invoke', 3],
+      ['ok', 3],
+    ]);
+    expect(checkHistory(once, model).verdict).toBe('linearizable');
+    // The same txn seen at several servers (one index) is still one txn.
+    const seenTwice = commits(['d', '/q/i-0000000000', 7], ['d', '/q/i-0000000000', 7]);
+    expect(withKnownWrites(events, seenTwice).some((e) => e.process === 0)).toBe(false);
+    // Two txns wrote "d" (the lost create did take effect, the retry made a twin): it is
+    // kept, as it must be where a later answer needs it. The listing then shows three
+    // children, which a left-out create would call impossible.
+    const twins = [
+      ...events.slice(0, 3),
+      at('ok', 1, 'create', '/q/i-0000000001', 40),
+      events[4],
+      at('ok', 2, 'create', '/q/i-0000000002', 60),
+      events[6],
+      at('ok', 3, 'getChildren', ['i-0000000000', 'i-0000000001', 'i-0000000002'], 80),
+    ];
+    const twice = withKnownWrites(twins, commits(['d', '/q/i-0000000000', 7], ['d', '/q/i-0000000001', 8], ['e', '/q/i-0000000002', 9]));
+    expect(twice.filter((e) => e.process === 0).map((e) => e.type)).toEqual(['invoke', 'info']);
+    expect(checkHistory(twice, model).verdict).toBe('linearizable');
+    // A commit without an index: how many txns wrote "d" is unknown, so it is kept.
+    const unindexed = new Map<string, CommittedWrite>();
+    addCommittedWrites(unindexed, { type: 'create', path: '/q/i-0000000000', data: 'd' }, 35);
+    expect(withKnownWrites(events, unindexed).filter((e) => e.process === 0).map((e) => e.type)).toEqual(['invoke', 'info']);
+    // No call answered with success wrote "d" (the retry failed too): kept.
+    const unanswered = events.map((e) => (e.process === 1 && e.type === 'ok' ? { ...e, type: 'info' as const, value: 'timeout' } : e));
+    expect(withKnownWrites(unanswered, commits(['d', '/q/i-0000000000', 7])).filter((e) => e.process === 0).map((e) => e.type)).toEqual(['invoke', 'info']);
   });
 
   it('a completion moved to a commit time goes after every event of that instant (it only weakens real-time order)', () => {

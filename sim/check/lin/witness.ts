@@ -31,13 +31,22 @@ import type { SearchBudget } from './search.js';
 export function witnessHolds<S>(model: Model<S>, ops: readonly Operation[], init: S, budget: SearchBudget): boolean {
   const placed: Operation[] = [];
   const spare: Operation[] = [];
+  const readOnly = (op: Operation) => (model.isReadOnly?.(op) === true ? 1 : 0);
+  // A hint names one txn (zxid, log index), and a txn is the effect of one request: an
+  // answered write that carries it owns it. An operation of unknown outcome hinted at the
+  // same place (the run hints it by its data's commit, and a retried request writes the
+  // same data: a lost protected create and its retry, queue zab/paxos runs) is not that
+  // txn, so it is kept aside as an unhinted one, not placed first there, where the
+  // answered write that follows would find the state already changed (a sequential
+  // name one higher) and the witness would fail for a correct run.
+  const owned = new Set<number>();
+  for (const op of ops) if (op.type === 'ok' && op.effectAt !== undefined && readOnly(op) === 0) owned.add(op.effectAt);
   for (const op of ops) {
-    if (op.effectAt !== undefined) placed.push(op);
+    if (op.effectAt !== undefined && !(op.type === 'info' && owned.has(op.effectAt))) placed.push(op);
     else if (op.type === 'info') spare.push(op);
     else return false;
   }
   if (placed.length === 0 || budget.steps + 2 * placed.length > budget.maxSteps) return false;
-  const readOnly = (op: Operation) => (model.isReadOnly?.(op) === true ? 1 : 0);
   placed.sort((a, b) => a.effectAt! - b.effectAt! || readOnly(a) - readOnly(b) || a.returnIndex - b.returnIndex);
   const used = new Array<boolean>(spare.length).fill(false);
   const stepLimit = budget.maxSteps;

@@ -134,6 +134,31 @@ describe('the witness order', () => {
     expect(checkHistory(events, 'cas-register')).toMatchObject({ verdict: 'linearizable', steps: 3 });
   });
 
+  it('an operation of unknown outcome hinted at an answered write\'s place is not placed there: that txn is the answered one\'s', () => {
+    // A put's sequential create lost its answer; its retry (same data, so the run hints
+    // the lost one at the retry's commit) made /q/i-0000000000 at 5. Placed first at 5,
+    // the lost create would take that name and the retry's answer would look wrong.
+    const events: HistoryEvent[] = [
+      { type: 'invoke', process: 0, f: 'create', value: { path: '/q/i-', data: 'd', sequential: true } },
+      { type: 'info', process: 0, f: 'create', value: 'timeout', effectAt: 5 },
+      { type: 'invoke', process: 1, f: 'create', value: { path: '/q/i-', data: 'd', sequential: true } },
+      { type: 'ok', process: 1, f: 'create', value: '/q/i-0000000000', effectAt: 5 },
+      { type: 'invoke', process: 2, f: 'create', value: { path: '/q/i-', data: 'e', sequential: true } },
+      { type: 'ok', process: 2, f: 'create', value: '/q/i-0000000001', effectAt: 6 },
+    ];
+    // One pass of the witness: two steps, no search.
+    expect(checkHistory(events, znodeModel({ initial: { '/q': null } }))).toMatchObject({ verdict: 'linearizable', steps: 2 });
+    // Still sound: a listing that needs the lost create to have taken effect (three
+    // children) is linearizable too; one that names a child nobody made is not.
+    const listing = (names: string[]): HistoryEvent[] => [
+      ...events,
+      { type: 'invoke', process: 3, f: 'getChildren', value: { path: '/q' } },
+      { type: 'ok', process: 3, f: 'getChildren', value: names, effectAt: 7 },
+    ];
+    expect(checkHistory(listing(['i-0000000000', 'i-0000000001', 'i-0000000002']), znodeModel({ initial: { '/q': null } })).verdict).toBe('linearizable');
+    expect(checkHistory(listing(['i-0000000000', 'i-0000000001', 'i-0000000003']), znodeModel({ initial: { '/q': null } })).verdict).toBe('not-linearizable');
+  });
+
   it('JSON histories carry effectAt; a hint that is not a number is refused with its line', () => {
     const good = parseJsonHistory('[{"type":"invoke","process":0,"f":"write","value":1},\n{"type":"ok","process":0,"f":"write","value":1,"effectAt":5}]');
     expect(good.events[1].effectAt).toBe(5);
