@@ -55,7 +55,8 @@ function livenessLine(result: RunResult): string {
   const { liveness, halted } = result;
   if (liveness.status === 'skipped') return `– skipped: the run halted at ${halted?.invariant ?? 'an invariant violation'} before the liveness phase`;
   if (liveness.status === 'ok') return '✓ every server caught up and on one tree when the quiet time ended';
-  return `✗ not converged when the quiet time ended (liveness, not safety): ${liveness.problems.slice(0, 3).join('; ')}`;
+  const why = (liveness.why ?? []).map((sentence) => `\n               why: ${sentence}`).join('');
+  return `✗ not converged when the quiet time ended (liveness, not safety): ${liveness.problems.slice(0, 3).join('; ')}${why}`;
 }
 
 export function formatReport(result: RunResult, scenario: Scenario, traceFile?: string): string {

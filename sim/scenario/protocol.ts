@@ -38,6 +38,12 @@ export interface ProtocolAdapter {
   readonly bugs: readonly BugInfo[];
   /** Whether a server serves clients, from its inspect() snapshot (for `recovers`). */
   inService?(snapshot: NodeSnapshot): boolean;
+  /**
+   * Why servers are still out of service when the quiet time ends, where the protocol's
+   * own timers explain it (a ZAB server whose election backed off past the end): one
+   * sentence each, read by a liveness failure's report. Empty when nothing explains it.
+   */
+  stillWaiting?(cluster: Cluster<Message>): string[];
   factory(scenario: Scenario, bugs: ReadonlySet<string>): NodeFactory<Message>;
   attachInvariants(cluster: Cluster<Message>): InvariantMonitor;
 }

@@ -130,10 +130,11 @@ export interface RunResult {
   convergence: { ok: boolean; digests: (number | null)[]; applied: (number | null)[] };
   /**
    * The liveness phase's verdict: every live server caught up with what was committed and
-   * all are on one tree when the quiet time ends (problems say who is behind); skipped if
-   * the run halted before the liveness phase ended.
+   * all are on one tree when the quiet time ends (problems say who is behind; `why`, when
+   * the protocol's own timers explain it, why they were still waiting); skipped if the run
+   * halted before the liveness phase ended.
    */
-  liveness: { status: ExpectationStatus; problems: string[] };
+  liveness: { status: ExpectationStatus; problems: string[]; why?: string[] };
   /** Where the run stopped early: the invariant that halted it, and when (null if it ran to its end). */
   halted: { invariant: string; reason: string; atUs: number } | null;
   /** Set when the run stopped at its events limit (RunOptions.maxEvents), not at its end. */
@@ -785,6 +786,10 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
   const applied = snapshots.map((snapshot) => ((snapshot?.lastProcessedZxid ?? snapshot?.lastApplied) as number | undefined) ?? null);
   const convergence = { ok: converged(cluster), digests, applied };
   const liveness = livenessVerdict(halted, convergence, halted === null ? (monitor.lagging?.() ?? []) : []);
+  if (liveness.status === 'failed') {
+    const why = adapter.stillWaiting?.(cluster) ?? [];
+    if (why.length > 0) liveness.why = why;
+  }
   // A recipe's operations are its own (acquire, release, …): the ZooKeeper calls under
   // them may time out and be retried, as Curator's retry loop does, and are not counted.
   const groups = recipeGroups(spec);
@@ -1097,7 +1102,8 @@ function evaluate(expected: Omit<Expectations, 'byProtocol'>, r: RunResult, rt: 
     add(`at most ${expected.maxCommits} txn(s) committed`, storyCommits <= expected.maxCommits, `${storyCommits} txn(s) applied, counted on every server`);
   }
   if (expected.converge ?? true) {
-    const detail = r.convergence.ok ? 'same tree everywhere' : `not converged when the quiet time ended (a liveness failure): ${r.liveness.problems.join('; ')}`;
+    const why = r.liveness.why === undefined ? '' : `; ${r.liveness.why.join('; ')}`;
+    const detail = r.convergence.ok ? 'same tree everywhere' : `not converged when the quiet time ended (a liveness failure): ${r.liveness.problems.join('; ')}${why}`;
     addAfterHealing('servers converge to the same tree', r.convergence.ok, detail);
   }
   if (expected.primaryOrder !== undefined) {

@@ -46,6 +46,7 @@ export { ZabNode, SNAPSHOT_KEY, ACCEPTED_EPOCH_KEY, CURRENT_EPOCH_KEY, type Snap
 export { TXN_LOG } from './log-writer.js';
 export { planSync, type SyncPlan } from './sync-plan.js';
 export { isBetterVote, type Vote } from './vote.js';
+export { FLE_TIMER } from './election.js';
 export { counterOf, DEFAULT_COUNTER_BITS, epochOf, formatZxid, makeZxid, maxProposableCounter, ZxidCodec } from './zxid.js';
 
 export function zabFactory(config: ZabConfig): NodeFactory<ZabMessage> {
