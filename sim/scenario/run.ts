@@ -484,9 +484,13 @@ export function noteSessionEnd(event: TraceEvent, endsUs: Map<number, number>, a
  * The trace with what its events do not say in its meta (not hashed): each client's
  * sessions, for the lab's recipe verdict, and where each answered call took effect
  * (`opEffects[opId]`: the zxid or log index its answer carried, or null), for the lab's
- * linearizability verdict (sim/check/lin/witness.ts).
+ * linearizability verdict (sim/check/lin/witness.ts); and the txns the protocol committed
+ * that no commit event dates (`undatedCommits`: [zxid or index, txn]; a txn a server
+ * learned only by a snapshot, say), which the run's verdict counts as committed at an
+ * unknown time and the lab must too (sim/scenario/lin-report.ts).
  */
-function withClientMeta(trace: Trace, clients: readonly ZkClient[], ops: readonly OpRecord[]): Trace {
+function withClientMeta(trace: Trace, clients: readonly ZkClient[], ops: readonly OpRecord[], undatedCommits?: readonly [number, unknown][]): Trace {
+  if (undatedCommits !== undefined && undatedCommits.length > 0) trace.meta.undatedCommits = undatedCommits;
   if (clients.length > 0) {
     trace.meta.clientSessions = clients.map((client) => [...client.sessionIds]);
     trace.meta.clientConnections = clients.map((client) => [...client.connections]);
@@ -857,7 +861,7 @@ export function runScenario(scenario: Scenario, adapter: ProtocolAdapter, option
     availability: availability(timeline.timeline()),
     expectations: [],
     ok: false,
-    trace: options.keepTrace ? withClientMeta(cluster.trace.toTrace(), workload?.clients ?? [], history.ops) : undefined,
+    trace: options.keepTrace ? withClientMeta(cluster.trace.toTrace(), workload?.clients ?? [], history.ops, undatedCommits(committedTxns, rt.firstCommitUs)) : undefined,
     history: history.events,
   };
   result.expectations = evaluate(expected, result, rt);
@@ -1006,6 +1010,14 @@ function checkRecipes(groups: readonly RecipeGroup[], history: History, endUs: n
 }
 
 /** Each data value the committed txns wrote → its first commit time (known-writes.ts). */
+/** The committed txns no commit event that took effect dates, as [zxid or index, txn] (for the trace's meta). */
+function undatedCommits(committed: readonly { index: number; txn: unknown }[] | undefined, firstCommitUs: ReadonlyMap<number, number>): [number, unknown][] | undefined {
+  if (committed === undefined) return undefined;
+  const out: [number, unknown][] = [];
+  for (const { index, txn } of committed) if (!firstCommitUs.has(index)) out.push([index, txn]);
+  return out;
+}
+
 function committedWrites(committed: readonly { index: number; txn: unknown }[], firstCommitUs: ReadonlyMap<number, number>): CommittedWrites {
   const out = new Map<string, CommittedWrite>();
   // A txn the protocol committed that no commit event dates (a server that learned it by
