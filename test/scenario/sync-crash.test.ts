@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, ScenarioError } from '../../sim/scenario/load.js';
 import { materializeNemesis, runScenario, syncOfKind } from '../../sim/scenario/run.js';
-import type { FaultAction } from '../../sim/scenario/types.js';
+import type { FaultAction, Scenario, SyncKind, SyncStep } from '../../sim/scenario/types.js';
 import type { TraceEvent } from '../../sim/core/trace.js';
 import { protocolAdapter } from '../../sim/scenario/protocols.js';
 import { Rng } from '../../sim/core/rng.js';
@@ -19,6 +19,12 @@ import { ROOT } from '../cli/helpers.js';
 const zab = protocolAdapter('zab');
 const file = join(ROOT, 'test', 'fixtures', 'regressions', 'zab-sync-crash-with-leader.json');
 const story = parseScenario(readFileSync(file, 'utf8'), file, new Set(['epochBeforeHistory']));
+
+/** The story with its syncing fault re-aimed (and every bug switch off). */
+function aimed(over: { at?: SyncStep; syncKind?: SyncKind; delayMs?: number; atMs?: number }): Scenario {
+  const faults = story.faults!.map((f): FaultAction => (f.action === 'crash' && f.target === 'syncing' ? { ...f, ...over } : f));
+  return { ...story, bugs: [], faults };
+}
 
 describe('a crash aimed at a synchronization', () => {
   it('waits for the next sync with history in it and hits its learner delayMs later, and its leader with withLeaderMs', () => {
@@ -56,7 +62,6 @@ describe('a crash aimed at a synchronization', () => {
   });
 
   it('aimed at a step (at), it hits the learner delayMs after it reaches that step of the sync, not after the sync starts', () => {
-    const aimed = (over: Partial<FaultAction>) => ({ ...story, bugs: [], faults: story.faults!.map((f) => (f.action === 'crash' && f.target === 'syncing' ? { ...f, ...over } : f)) });
     const stepTimes = (events: TraceEvent[], learner: number, leader: number, after: number) => {
       const delivered = (type: string) => events.find((e) => e.kind === 'deliver' && e.node === learner && e.from === leader && e.type === type && e.timeUs >= after)!.timeUs;
       return { received: delivered('DIFF'), newleader: delivered('NEWLEADER'), 'ack-newleader': events.find((e) => e.kind === 'newleader' && e.node === learner && e.timeUs >= after)!.timeUs, uptodate: delivered('UPTODATE') };
@@ -82,7 +87,7 @@ describe('a crash aimed at a synchronization', () => {
   });
 
   it("aimed at NEWLEADER with no delay, it lands inside the learner's persist (before its ACK), where 3911, 4643 and 4785 live", () => {
-    const story1 = { ...story, bugs: [], faults: story.faults!.map((f) => (f.action === 'crash' && f.target === 'syncing' ? { ...f, at: 'newleader' as const, delayMs: 0 } : f)) };
+    const story1 = aimed({ at: 'newleader', delayMs: 0 });
     const events = runScenario(story1, zab, { keepTrace: true }).trace!.events;
     const crash = events.find((e) => e.kind === 'crash' && e.timeUs > 440_000)!;
     const newLeader = events.find((e) => e.kind === 'deliver' && e.type === 'NEWLEADER' && e.node === crash.node && e.timeUs > 440_000)!;
@@ -94,9 +99,8 @@ describe('a crash aimed at a synchronization', () => {
   });
 
   it('syncKind chooses the synchronization: history (the default) passes over empty DIFFs, any takes them', () => {
-    const early = (over: Partial<FaultAction>) => ({ ...story, bugs: [], faults: story.faults!.map((f) => (f.action === 'crash' && f.target === 'syncing' ? { ...f, atMs: 100, ...over } : f)) });
-    const firstCrash = (over: Partial<FaultAction>) => {
-      const events = runScenario(early(over), zab, { keepTrace: true }).trace!.events;
+    const firstCrash = (over: { syncKind?: SyncKind }) => {
+      const events = runScenario(aimed({ atMs: 100, ...over }), zab, { keepTrace: true }).trace!.events;
       const crash = events.find((e) => e.kind === 'crash' && e.timeUs !== 430_000)!;
       const sync = events.filter((e) => e.kind === 'sync-mode' && e.learner === crash.node && e.timeUs <= crash.timeUs).pop()!;
       return { mode: sync.mode, txns: sync.txns, atUs: crash.timeUs };
