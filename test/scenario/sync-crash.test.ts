@@ -98,6 +98,20 @@ describe('a crash aimed at a synchronization', () => {
     expect(runScenario({ ...story1, bugs: ['epochBeforeHistory'] }, zab).invariants.violations.map((v) => v.invariant)).toContain('CommittedLogDurability');
   });
 
+  it('a sync abandoned before its step (its learner crashes, its leader loses its quorum) lets the fault go: it waits for the next learner synced', () => {
+    const story1 = aimed({ at: 'uptodate', delayMs: 0.5 });
+    // Learner 0 crashes between its DIFF (sent at 672.8 ms) and NEWLEADER, and stays down past the next sync.
+    story1.faults!.push({ atMs: 673, action: 'crash', target: 'node:0', durationMs: 1000 });
+    const events = runScenario(story1, zab, { keepTrace: true }).trace!.events;
+    const next = events.find((e) => e.kind === 'sync-mode' && e.timeUs > 673_000 && e.learner !== 0 && (e.txns as number) > 0)!;
+    const upToDate = events.find((e) => e.kind === 'deliver' && e.type === 'UPTODATE' && e.node === next.learner && e.timeUs > next.timeUs)!;
+    const crashes = events.filter((e) => e.kind === 'crash' && e.timeUs > 673_000).map((e) => [e.node, e.timeUs]);
+    expect(crashes.slice(0, 2)).toEqual([
+      [next.learner, upToDate.timeUs + 500],
+      [next.node, upToDate.timeUs + 500],
+    ]);
+  });
+
   it('syncKind chooses the synchronization: history (the default) passes over empty DIFFs, any takes them', () => {
     const firstCrash = (over: { syncKind?: SyncKind }) => {
       const events = runScenario(aimed({ atMs: 100, ...over }), zab, { keepTrace: true }).trace!.events;
