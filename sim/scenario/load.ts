@@ -163,6 +163,8 @@ export function validateScenario(doc: unknown, file: string, knownBugs?: Readonl
     if ((fault.action === 'crash' || fault.action === 'pause') && fault.target !== 'syncing') {
       if (fault.delayMs !== undefined) throw new ScenarioError(file, `${base}.delayMs`, 'delayMs applies only to the target "syncing" (the delay after the server starts to synchronize)');
       if (fault.withLeaderMs !== undefined) throw new ScenarioError(file, `${base}.withLeaderMs`, 'withLeaderMs applies only to a crash of the target "syncing" (its leader crashes too)');
+      if (fault.syncKind !== undefined) throw new ScenarioError(file, `${base}.syncKind`, 'syncKind applies only to the target "syncing" (the synchronization it waits for)');
+      if (fault.at !== undefined) throw new ScenarioError(file, `${base}.at`, 'at applies only to the target "syncing" (the step of the synchronization delayMs counts from)');
     }
     if (fault.action === 'pause' && fault.withLeaderMs !== undefined) throw new ScenarioError(file, `${base}.withLeaderMs`, 'withLeaderMs applies only to a crash of the target "syncing", not to a pause');
     if ('from' in fault) checkTarget(fault.from, `${base}.from`);

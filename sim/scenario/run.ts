@@ -38,7 +38,7 @@ import { grantedSessionTimeoutUs } from './protocols.js';
 import { resolveTarget, syncCrashFault, type TargetContext } from './targets.js';
 import { connectProblem, DEFAULT_LATENCY_MS, DEFAULT_SYNC_LATENCY_MS, scenarioTiming, timingProblem } from './timing.js';
 import { checkedForLinearizability, readExpectations, readsReport, watchReads, type DeposedSyncAnswer, type ReadsReport } from './reads.js';
-import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario } from './types.js';
+import type { Expectations, FaultAction, LatencyMs, NemesisSpec, ProtocolName, Scenario, SyncKind, SyncStep } from './types.js';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_WITH_TRACE } from './limits.js';
 
 export interface RunOptions {
@@ -256,9 +256,59 @@ export interface Runtime {
   baseDupRate: number;
   /**
    * Crashes and pauses aimed at `syncing`: armed when their time comes, they act on the
-   * next server that starts to synchronize with a leader, `delayMs` after it does.
+   * next server that starts a synchronization of their `syncKind`, `delayMs` after the
+   * step they name (`at`).
    */
-  armed: FaultAction[];
+  armed: ArmedFault[];
+}
+
+/**
+ * A `syncing` fault waiting for its moment. Aimed at a later step than `start`, it follows
+ * the first synchronization of its kind (`learner` synced by `leader`; -1 before one
+ * starts) until the learner reaches that step; if the learner or its leader crashes or
+ * leaves, or the learner is synchronized again, it lets go and waits for the next one.
+ */
+interface ArmedFault {
+  fault: FaultAction & { action: 'crash' | 'pause' };
+  learner: number;
+  leader: number;
+}
+
+/** Whether a ZAB synchronization (its mode, the txns it sends) is of the kind a `syncing` fault waits for. */
+export function syncOfKind(kind: SyncKind | undefined, mode: string, txns: number): boolean {
+  switch (kind ?? 'history') {
+    case 'history':
+      return txns > 0 || mode !== 'DIFF';
+    case 'diff':
+      return mode === 'DIFF' && txns > 0;
+    case 'trunc':
+      return mode === 'TRUNC';
+    case 'snap':
+      return mode === 'SNAP';
+    case 'any':
+      return true;
+  }
+}
+
+/** The step of a synchronization a learner reaches when it receives a message of this type, or null. */
+function stepOfDelivery(type: string): SyncStep | null {
+  switch (type) {
+    case 'DIFF':
+    case 'TRUNC':
+    case 'SNAP':
+      return 'received';
+    case 'NEWLEADER':
+      return 'newleader';
+    case 'UPTODATE':
+      return 'uptodate';
+    default:
+      return null;
+  }
+}
+
+/** Whether a fault is aimed at a step the run sees as a delivery (and needs deliveries tapped). */
+function aimsAtDelivery(fault: FaultAction): boolean {
+  return (fault.action === 'crash' || fault.action === 'pause') && fault.target === 'syncing' && fault.at !== undefined && fault.at !== 'start' && fault.at !== 'ack-newleader';
 }
 
 function targetContext(rt: Runtime): TargetContext {
@@ -272,30 +322,50 @@ function resolve(rt: Runtime, target: string): number[] {
 }
 
 /**
- * The server a synchronization is about, or -1: a ZAB leader sends a learner history to
- * catch up with (a DIFF with txns, a TRUNC or a SNAP — an empty DIFF has no crash window
- * worth aiming at); a Paxos server becomes a candidate (its phase 1 and the recovery of
- * the slots it learns of follow).
+ * A ZAB leader starts to synchronize `learner` (the sync-mode record): the learner's
+ * earlier synchronization, if a fault followed it, is over; the first armed fault free to
+ * take this one and of its kind fires now (`at` start) or follows it to its step.
  */
-function syncingNode(event: TraceEvent): number {
-  if (event.kind === 'sync-mode') return (event.txns as number) > 0 || event.mode !== 'DIFF' ? (event.learner as number) : -1;
-  return event.kind === 'state' && event.role === 'CANDIDATE' ? event.node : -1;
+function armedOnSyncStart(rt: Runtime, leader: number, learner: number, mode: string, txns: number): void {
+  releaseArmed(rt, learner, false);
+  for (let i = 0; i < rt.armed.length; i++) {
+    const armed = rt.armed[i];
+    if (armed.learner >= 0 || !syncOfKind(armed.fault.syncKind, mode, txns)) continue;
+    if ((armed.fault.at ?? 'start') === 'start') {
+      rt.armed.splice(i, 1);
+      fireArmed(rt, armed.fault, learner, leader);
+    } else {
+      armed.learner = learner;
+      armed.leader = leader;
+    }
+    return;
+  }
+}
+
+/** `learner`, synchronized by `leader`, reached `step`: the fault following it there fires. */
+function armedOnSyncStep(rt: Runtime, learner: number, leader: number, step: SyncStep): void {
+  for (let i = 0; i < rt.armed.length; i++) {
+    const armed = rt.armed[i];
+    if (armed.learner !== learner || armed.leader !== leader || armed.fault.at !== step) continue;
+    rt.armed.splice(i, 1);
+    fireArmed(rt, armed.fault, learner, leader);
+    return;
+  }
+}
+
+/** The synchronizations `node` takes part in (as the learner, or also as the leader) are abandoned: their faults wait for the next. */
+function releaseArmed(rt: Runtime, node: number, asLeaderToo: boolean): void {
+  for (const armed of rt.armed) {
+    if (armed.learner === node || (asLeaderToo && armed.leader === node)) armed.learner = armed.leader = -1;
+  }
 }
 
 /**
- * The first armed `syncing` fault acts on `node`, `delayMs` from now (a fault aimed at
- * the crash windows of a synchronization); with `withLeaderMs`, the leader syncing it
- * (`leader`, -1 if none) crashes at the same moment, for that long.
+ * An armed `syncing` fault acts on `node`, `delayMs` from now (a fault aimed at the crash
+ * windows of a synchronization); with `withLeaderMs`, the leader syncing it (`leader`, -1
+ * if none, as for a Paxos candidate) crashes at the same moment, for that long.
  */
-/** An armed `syncing` fault fires if `event` starts a synchronization (the leader: the sender of a sync-mode record). */
-function fireArmedOn(rt: Runtime, event: TraceEvent): void {
-  const node = syncingNode(event);
-  if (node >= 0) fireArmed(rt, node, event.kind === 'sync-mode' ? event.node : -1);
-}
-
-function fireArmed(rt: Runtime, node: number, leader: number): void {
-  const fault = rt.armed.shift()!;
-  if (fault.action !== 'crash' && fault.action !== 'pause') return;
+function fireArmed(rt: Runtime, fault: ArmedFault['fault'], node: number, leader: number): void {
   const { cluster } = rt;
   cluster.at(cluster.nowUs + msToUs(fault.delayMs ?? 0), () => {
     if (!cluster.isUp(node)) return;
@@ -343,7 +413,7 @@ function applyFault(rt: Runtime, fault: FaultAction): void {
     case 'pause':
     case 'resume': {
       if (fault.target === 'syncing') {
-        rt.armed.push(fault);
+        if (fault.action === 'crash' || fault.action === 'pause') rt.armed.push({ fault: fault as ArmedFault['fault'], learner: -1, leader: -1 });
         return;
       }
       const nodes = resolve(rt, fault.target);
@@ -670,12 +740,20 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
           rt.roles[event.node] = role;
           if (event.node === rt.leader && !adapter.leaderRoles.includes(role)) rt.leader = -1;
         }
-        if (rt.armed.length > 0) fireArmedOn(rt, event);
+        if (rt.armed.length > 0) {
+          // A Paxos server becomes a candidate: its phase 1 and the recovery of the slots it learns of follow.
+          if (role === 'CANDIDATE') fireArmed(rt, rt.armed.shift()!.fault, event.node, -1);
+          else if (role === 'LOOKING') releaseArmed(rt, event.node, true);
+        }
         break;
       }
       case 'crash':
         rt.roles[event.node] = 'DOWN';
         if (event.node === rt.leader) rt.leader = -1;
+        if (rt.armed.length > 0) releaseArmed(rt, event.node, true);
+        break;
+      case 'newleader':
+        if (rt.armed.length > 0) armedOnSyncStep(rt, event.node, event.leader as number, 'ack-newleader');
         break;
       case 'commit': {
         if (event.node === rt.leaders[rt.leaders.length - 1]?.node && event.command !== 'noop' && event.command !== 'read' && event.command !== 'move') counters.commits++;
@@ -690,7 +768,7 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
         break;
       case 'sync-mode':
         counters.syncModes[event.mode as string] = (counters.syncModes[event.mode as string] ?? 0) + 1;
-        if (rt.armed.length > 0) fireArmedOn(rt, event);
+        if (rt.armed.length > 0) armedOnSyncStart(rt, event.node, event.learner as number, event.mode as string, event.txns as number);
         break;
     }
   });
@@ -699,15 +777,23 @@ export function setupRun(scenario: Scenario, adapter: ProtocolAdapter, options: 
   const history = new History(cluster.trace);
   const spec = workloadSpec(scenario);
   // Only a recipe's checker asks which server a client heard when its session expired: other runs pay nothing per delivery.
-  if (recipeGroups(spec).length > 0) {
-    const expiries = (rt.expiries = new ExpiryWatch(cluster.size));
-    cluster.trace.listen((event) => expiries.observe(event));
-    cluster.trace.tapDeliveries((timeUs, node, from, type) => expiries.delivered(from, node, timeUs, type));
-  }
+  const expiries = recipeGroups(spec).length > 0 ? (rt.expiries = new ExpiryWatch(cluster.size)) : undefined;
+  if (expiries !== undefined) cluster.trace.listen((event) => expiries.observe(event));
   cluster.start();
   const workload = spec !== undefined ? startWorkload(cluster, history, spec, options.recipeFlaws) : undefined;
   rt.clients = workload?.clients;
   const faults = scenario.faults ?? (scenario.nemesis !== undefined ? materializeNemesis(scenario.nemesis, scenario, cluster.rngs.stream('nemesis-schedule')) : []);
+  // Faults aimed at a step a learner reaches by a delivery (NEWLEADER, …) watch deliveries; other runs do not pay for it.
+  const stepsByDelivery = faults.some(aimsAtDelivery);
+  if (expiries !== undefined || stepsByDelivery) {
+    cluster.trace.tapDeliveries((timeUs, node, from, type) => {
+      if (expiries !== undefined) expiries.delivered(from, node, timeUs, type);
+      if (stepsByDelivery && rt.armed.length > 0) {
+        const step = stepOfDelivery(type);
+        if (step !== null) armedOnSyncStep(rt, node, from, step);
+      }
+    });
+  }
   for (const fault of faults) cluster.at(msToUs(fault.atMs), () => applyFault(rt, fault));
   return { scenario, seed, protocol, cluster, monitor, primaryOrder, syncAnswers, rt, counters, serverErrors, timeline, history, spec, workload, storyEndUs: msToUs(scenario.durationMs) };
 }

@@ -2,7 +2,7 @@
  * The published JSON Schema of scenario files (`zablab schema` prints it; scenario
  * files point at `../scenario.schema.json` so editors autocomplete and validate).
  */
-import { NEMESIS_KINDS, PROTOCOL_NAMES } from './types.js';
+import { NEMESIS_KINDS, PROTOCOL_NAMES, SYNC_KINDS, SYNC_STEPS } from './types.js';
 import { OP_KINDS } from '../client/workload.js';
 import { RECIPES } from '../client/recipes.js';
 import { STEP_KINDS } from '../explore/scheduler.js';
@@ -40,6 +40,18 @@ const actTarget = {
   anyOf: [{ type: 'string', pattern: '^syncing$' }, ...target.anyOf],
 } as const;
 
+/** Which synchronization a `syncing` fault waits for (types.ts SyncKind). */
+const syncKind = {
+  description: 'for target syncing (ZAB): the synchronization to wait for: history (default: a DIFF with txns, a TRUNC or a SNAP), diff (with txns), trunc, snap, or any (an empty DIFF too)',
+  enum: [...SYNC_KINDS],
+} as const;
+
+/** The step of it that delayMs counts from (types.ts SyncStep). */
+const syncStep = {
+  description: 'for target syncing (ZAB): the step delayMs counts from: start (default: the leader sends DIFF/TRUNC/SNAP), received (the learner receives it), newleader (the learner receives NEWLEADER: it logs, fsyncs, writes currentEpoch, ACKs), ack-newleader (the learner has ACKed NEWLEADER), uptodate (the learner receives UPTODATE)',
+  enum: [...SYNC_STEPS],
+} as const;
+
 const latency = {
   description: 'A latency distribution, in milliseconds.',
   oneOf: [
@@ -59,7 +71,7 @@ const fault = {
   allOf: [
     {
       if: { properties: { action: { enum: ['crash', 'pause'] } } },
-      then: { additionalProperties: false, required: ['target'], properties: { ...common, action: {}, target: actTarget, durationMs: timeMs, delayMs: timeMs, withLeaderMs: timeMs } },
+      then: { additionalProperties: false, required: ['target'], properties: { ...common, action: {}, target: actTarget, durationMs: timeMs, delayMs: timeMs, withLeaderMs: timeMs, syncKind, at: syncStep } },
     },
     {
       if: { properties: { action: { enum: ['restart', 'resume'] } } },

@@ -27,12 +27,34 @@ export type LatencyMs =
  * learner the leader sends history to catch up with — a DIFF with txns, a TRUNC, a
  * SNAP; a Paxos candidate), hit `delayMs` after it does — a fault aimed at the crash
  * windows inside a synchronization; a crash of `syncing` with `withLeaderMs` takes the
- * leader that was syncing it down at the same moment, for that long.
+ * leader that was syncing it down at the same moment, for that long. `syncKind` and `at`
+ * (below) say which synchronization and which step of it.
  */
 export type Target = string;
 
+/**
+ * Which ZAB synchronization a `syncing` fault waits for: `history` (the default) a DIFF
+ * with txns, a TRUNC or a SNAP; `diff` a DIFF with txns; `trunc`, `snap`; `any` an empty
+ * DIFF too. Paxos has no sync modes: there a `syncing` fault acts on the next candidate.
+ */
+export type SyncKind = 'history' | 'diff' | 'trunc' | 'snap' | 'any';
+export const SYNC_KINDS: readonly SyncKind[] = ['history', 'diff', 'trunc', 'snap', 'any'];
+
+/**
+ * The step of that synchronization `delayMs` counts from (ZAB; Paxos ignores it):
+ * - `start` (the default): the leader sends the DIFF, TRUNC or SNAP (the sync-mode record);
+ * - `received`: the learner receives it (the proposals and COMMITs follow, then NEWLEADER);
+ * - `newleader`: the learner receives NEWLEADER, and logs, fsyncs, writes currentEpoch, ACKs;
+ * - `ack-newleader`: the learner has sent its ACK of NEWLEADER (the newleader record);
+ * - `uptodate`: the learner receives UPTODATE (it starts to serve).
+ * A sync abandoned before its step (the learner or its leader crashes, or the learner is
+ * synchronized again) does not spend the fault: it waits for the next one.
+ */
+export type SyncStep = 'start' | 'received' | 'newleader' | 'ack-newleader' | 'uptodate';
+export const SYNC_STEPS: readonly SyncStep[] = ['start', 'received', 'newleader', 'ack-newleader', 'uptodate'];
+
 export type FaultAction =
-  | { atMs: number; action: 'crash' | 'restart' | 'pause' | 'resume'; target: Target; durationMs?: number; delayMs?: number; withLeaderMs?: number; note?: string }
+  | { atMs: number; action: 'crash' | 'restart' | 'pause' | 'resume'; target: Target; durationMs?: number; delayMs?: number; withLeaderMs?: number; syncKind?: SyncKind; at?: SyncStep; note?: string }
   | { atMs: number; action: 'partition'; groups?: Target[][]; shape?: 'halves' | 'random-node' | 'bridge' | 'majorities-ring'; isolate?: Target; durationMs?: number; note?: string }
   | { atMs: number; action: 'cut'; from: Target; to: Target; durationMs?: number; note?: string }
   | { atMs: number; action: 'heal'; note?: string }
