@@ -84,7 +84,7 @@ describe('DistributedDoubleBarrier', () => {
   });
 });
 
-describe('a member whose node is made again after it left (zab-double-barrier-node-made-again-after-leave, seed 596)', () => {
+describe('a member whose node is made again after it left (zab-double-barrier-node-made-again-after-leave, seed 47)', () => {
   const file = new URL('../fixtures/regressions/zab-double-barrier-node-made-again-after-leave.json', import.meta.url);
   const scenario = validateScenario(JSON.parse(readFileSync(file, 'utf8')), 'zab-double-barrier-node-made-again-after-leave');
 
