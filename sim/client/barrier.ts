@@ -23,11 +23,13 @@
  *   a reconnect passes while the lowest is still inside), and a member that lists its own
  *   node after deleting it deletes it again (see keepOwnNodeWhenLeaving).
  * - the member out (no member node left) deletes the ready node, as every member out does
- *   in Curator, so every watch the round set has fired: an enter's exists that found
- *   ready holds a watch that the delete fires, and the leave's listings hold none. The
- *   servers' watch tables stay bounded by the open sessions, round after round (test:
- *   barrier-watches.test.ts). Before deleting ready it creates `<barrier>/done`
- *   (persistent, no watch on it, NODEEXISTS fine): the round is over.
+ *   in Curator: an enter's exists that found ready holds a watch the delete fires (with
+ *   memberQty = every client, as in our workload, no enter finds it: the members' own
+ *   exists watches fire when it is made). The leave's listings hold no watch: the last
+ *   ones, after the round's last change, would never fire. So the servers' watch tables
+ *   stay bounded by the open sessions, round after round (barrier-watches.test.ts).
+ *   Before deleting ready it creates `<barrier>/done` (persistent, nobody watches it,
+ *   NODEEXISTS fine): the round is over.
  * - a member cut off for a whole round: its session expired and the others passed both
  *   phases without it (its node went with its session, which the checker names as
  *   something ZooKeeper cannot promise). In Curator it comes back to a round path with

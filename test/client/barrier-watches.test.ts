@@ -14,7 +14,8 @@ import type { ProtocolName, Scenario } from '../../sim/scenario/types.js';
 import { recipeStory } from '../helpers/recipe-story.js';
 
 interface ServiceInternals {
-  readonly service: { readonly watches: { readonly size: number } };
+  readonly service: { readonly watches: { readonly size: number; readonly dataWatches: Map<string, unknown>; readonly childWatches: Map<string, unknown> } };
+  readonly tree: { peek(path: string): unknown };
 }
 
 const CLIENTS = 3;
@@ -55,6 +56,28 @@ describe('the double barrier\'s watches, round after round', () => {
       // A member holds at most: a child watch on its round's path, an exists watch on
       // ready, a data watch on the member node it waits for.
       expect(peak).toBeLessThanOrEqual(3 * CLIENTS);
+    });
+  }
+});
+
+describe('a member cut off for a whole round (scenarios/recipes/double-barrier-member-cut-off)', () => {
+  for (const protocol of ['zab', 'paxos'] as const) {
+    it(`leaves no watch on the round once it is over, its late leave included (${protocol}, seed 1)`, () => {
+      const setup = setupRun(recipeStory('double-barrier-member-cut-off'), protocolAdapter(protocol), { seed: 1 });
+      setup.cluster.run({ untilUs: setup.storyEndUs });
+      // Client 0 came back to round 1 after the others had left it: its leave listed the
+      // round after done was made and ready deleted, so a watch on that listing would
+      // never fire.
+      expect(setup.history.events.some((e) => e.process === 0 && e.f === 'leave' && e.type === 'ok' && e.value === 1)).toBe(true);
+      const left: string[] = [];
+      for (const id of setup.cluster.serverIds) {
+        const node = setup.cluster.behavior(id) as unknown as ServiceInternals | null;
+        if (node === null) continue;
+        // As Curator's member out, ours deleted ready; done (made first) marks the round over.
+        expect([node.tree.peek('/barrier/r1/ready'), node.tree.peek('/barrier/r1/done') !== undefined]).toEqual([undefined, true]);
+        for (const path of [...node.service.watches.dataWatches.keys(), ...node.service.watches.childWatches.keys()]) if (path.startsWith('/barrier/r1')) left.push(`server ${id}: ${path}`);
+      }
+      expect(left).toEqual([]);
     });
   }
 });
