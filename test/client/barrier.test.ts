@@ -84,7 +84,7 @@ describe('DistributedDoubleBarrier', () => {
   });
 });
 
-describe('a member whose node is made again after it left (zab-double-barrier-node-made-again-after-leave, seed 596)', () => {
+describe('a member whose node is made again after it left (zab-double-barrier-node-made-again-after-leave, seed 47)', () => {
   const file = new URL('../fixtures/regressions/zab-double-barrier-node-made-again-after-leave.json', import.meta.url);
   const scenario = validateScenario(JSON.parse(readFileSync(file, 'utf8')), 'zab-double-barrier-node-made-again-after-leave');
 
@@ -103,4 +103,21 @@ describe('a member whose node is made again after it left (zab-double-barrier-no
     expect(result.ops.pending).toBe(2);
     expect(failedExpectations(result).map((e) => e.name)).toEqual(['every operation completes after healing']);
   });
+});
+
+describe('a member cut off for a whole round (scenarios/recipes/double-barrier-member-cut-off)', () => {
+  const scenario = recipeStory('double-barrier-member-cut-off');
+
+  for (const protocol of ['zab', 'paxos'] as const) {
+    it(`finds the round done when it comes back and passes both phases (${protocol}, seed 1)`, () => {
+      const result = runScenario(scenario, protocolAdapter(protocol), { seed: 1 });
+      expect(failedExpectations(result)).toEqual([]);
+      // The story happened: client 0 learned its session expired in round 1 and passed
+      // enter of round 1 after both others had passed leave of it.
+      const at = (process: number, f: string) => result.history.find((e) => e.process === process && e.f === f && e.type === 'ok' && e.value === 1)?.timeUs ?? NaN;
+      expect(at(0, 'expired')).toBeGreaterThan(Math.max(at(1, 'leave'), at(2, 'leave')));
+      expect(at(0, 'enter')).toBeGreaterThan(at(0, 'expired'));
+      expect(result.ops.pending).toBe(0);
+    });
+  }
 });
