@@ -102,15 +102,8 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
   }
   // The values a write answered with success wrote (third rule): its txn is committed.
   const answered = new Set<string>();
-  const open = new Map<HistoryEvent['process'], number>();
-  for (let i = 0; i < events.length; i++) {
+  for (const [call, i] of completions(events)) {
     const event = events[i];
-    if (event.type === 'invoke') {
-      open.set(event.process, i);
-      continue;
-    }
-    const call = open.get(event.process);
-    open.delete(event.process);
     if (call === undefined || event.type !== 'ok' || !succeeded(event)) continue;
     const data = dataOf(events[call]);
     if (data !== undefined) answered.add(data);
@@ -121,14 +114,8 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
   const skip = new Set<number>();
   const moved: { event: HistoryEvent; atUs: number; order: number }[] = [];
   const hinted = new Map<number, HistoryEvent>();
-  for (let i = 0; i < events.length; i++) {
+  for (const [call, i] of completions(events)) {
     const event = events[i];
-    if (event.type === 'invoke') {
-      open.set(event.process, i);
-      continue;
-    }
-    const call = open.get(event.process);
-    open.delete(event.process);
     if (event.type !== 'info' || call === undefined) continue;
     const invoke = events[call];
     const data = dataOf(invoke);
@@ -164,6 +151,21 @@ export function withKnownWrites(events: readonly HistoryEvent[], committed: Comm
   }
   while (m < moved.length) out.push(moved[m++].event);
   return out;
+}
+
+/** Each completion's position in `events` with its invocation's (undefined if none is pending). */
+function* completions(events: readonly HistoryEvent[]): Generator<[number | undefined, number]> {
+  const open = new Map<HistoryEvent['process'], number>();
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    if (event.type === 'invoke') {
+      open.set(event.process, i);
+      continue;
+    }
+    const call = open.get(event.process);
+    open.delete(event.process);
+    yield [call, i];
+  }
 }
 
 /** An answered create or setData that succeeded (a created path, a new version), not an error. */
