@@ -38,6 +38,7 @@ import { TraceRecorder } from '../core/trace.js';
 import { Cluster, type MutablePendingEvent } from '../net/cluster.js';
 import { EventRecord } from '../core/queue.js';
 import { NodeStorage } from '../net/storage.js';
+import { keysInOrder } from './snapshot.js';
 import type { Message } from '../core/node.js';
 
 const C1 = 0xcc9e2d51;
@@ -393,16 +394,7 @@ function hashCodeOf(entry: ClassEntry, record: Record<string, unknown>): HashCod
   const names = entry.names;
   if (names === null || !canMakeCode) return null;
   // Still learning the class: this instance's keys must be the ones seen before.
-  let i = 0;
-  let same = true;
-  for (const key in record) {
-    if (i >= names.length || names[i] !== key) {
-      same = false;
-      break;
-    }
-    i++;
-  }
-  if (!same || i !== names.length) {
+  if (!keysInOrder(record, names)) {
     entry.names = null;
     return null;
   }

@@ -398,16 +398,7 @@ export function restoreComponent(snapshot: ComponentSnapshot, from: ComponentSna
         const record = object as Record<string, unknown>;
         // The fields' order is state too (walks and fingerprints read a dictionary in order): a key deleted since, or
         // deleted and added again, would come back at the end, so two equal states would hash apart. Then it is rebuilt.
-        let k = 0;
-        let inOrder = true;
-        for (const name in record) {
-          if (k >= names.length || names[k] !== name) {
-            inOrder = false;
-            break;
-          }
-          k++;
-        }
-        if (inOrder && k === names.length) {
+        if (keysInOrder(record, names)) {
           for (let j = 0; j < names.length; j++) if (record[names[j]] !== fields[j]) record[names[j]] = fields[j];
         } else {
           for (const name of Object.keys(record)) delete record[name];
@@ -416,6 +407,16 @@ export function restoreComponent(snapshot: ComponentSnapshot, from: ComponentSna
       }
     }
   }
+}
+
+/** Whether `record`'s for-in keys are exactly `names`, in that order. */
+export function keysInOrder(record: object, names: readonly string[]): boolean {
+  let k = 0;
+  for (const name in record) {
+    if (k >= names.length || names[k] !== name) return false;
+    k++;
+  }
+  return k === names.length;
 }
 
 /** Whether a map holds exactly the saved entries, in the saved order (iteration order is state too: walks and hashes see it). */
