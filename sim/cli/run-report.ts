@@ -18,7 +18,7 @@ const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
 /** The checker's verdict with its explanation as data (rebuilt from the trace only when there is one to draw). */
 export function linReportOf(result: RunResult, scenario: Scenario): LinReport {
   const lin = result.linearizability;
-  if (lin.verdict === 'not-linearizable' && result.trace !== undefined) return linFromTrace(result.trace.events, scenario, result.protocol, result.trace.meta.opEffects, undefined, result.trace.meta.undatedCommits);
+  if (lin.verdict === 'not-linearizable' && result.trace !== undefined) return linFromTrace(result.trace.events, scenario, result.protocol, result.trace.meta);
   return { verdict: lin.verdict, ...(lin.model !== undefined ? { model: lin.model } : {}), ops: lin.ops };
 }
 

@@ -76,8 +76,13 @@ export function historyFromTrace(events: readonly TraceEvent[], opEffects?: unkn
   return { history, ops, opOfEvent };
 }
 
-export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, opEffects?: unknown, maxSteps = 5_000_000, undatedCommits?: unknown): LinReport {
-  const { history, ops, opOfEvent } = historyFromTrace(events, opEffects);
+/**
+ * The linearizability verdict of a trace, as the run that wrote it judged it. `meta`, the
+ * trace's meta: what the run knew that the events do not say (`opEffects`, where each
+ * answered call took effect; `undatedCommits`, the committed txns no commit event dates).
+ */
+export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario | undefined, protocol: string, meta?: Readonly<Record<string, unknown>>, maxSteps = 5_000_000): LinReport {
+  const { history, ops, opOfEvent } = historyFromTrace(events, meta?.opEffects);
   if (ops.length === 0) return { verdict: 'skipped', ops: 0 };
   const groups = recipeGroups(scenario?.workload);
   // One recipe alone: a lock's or a leader's operations against the mutex model (as run.ts).
@@ -105,7 +110,7 @@ export function linFromTrace(events: readonly TraceEvent[], scenario: Scenario |
     .filter((_, i) => keep(ops[opOfEvent[i]]))
     .map((e) => (e.f === 'elect' ? { ...e, f: 'acquire' } : e.f === 'resign' ? { ...e, f: 'release' } : e));
   // As the run: the writes of unknown outcome whose commit the trace shows took effect by it; the others never did.
-  if (model === 'znode') selected = withKnownWrites(selected, committedWritesOfTrace(events, undatedCommits), history);
+  if (model === 'znode') selected = withKnownWrites(selected, committedWritesOfTrace(events, meta?.undatedCommits), history);
   try {
     const result = checkHistory(selected, model, { maxSteps });
     const report: LinReport = { verdict: result.verdict, model, ops: result.ops };

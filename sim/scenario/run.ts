@@ -1095,7 +1095,6 @@ function checkRecipes(groups: readonly RecipeGroup[], history: History, endUs: n
   return combineRecipeReports(reports);
 }
 
-/** Each data value the committed txns wrote → its first commit time (known-writes.ts). */
 /** The committed txns no commit event that took effect dates, as [zxid or index, txn] (for the trace's meta). */
 function undatedCommits(committed: readonly { index: number; txn: unknown }[] | undefined, firstCommitUs: ReadonlyMap<number, number>): [number, unknown][] | undefined {
   if (committed === undefined) return undefined;
@@ -1104,6 +1103,7 @@ function undatedCommits(committed: readonly { index: number; txn: unknown }[] | 
   return out;
 }
 
+/** Each data value the committed txns wrote → its first commit time (known-writes.ts). */
 function committedWrites(committed: readonly { index: number; txn: unknown }[], firstCommitUs: ReadonlyMap<number, number>): CommittedWrites {
   const out = new Map<string, CommittedWrite>();
   // A txn the protocol committed that no commit event dates (a server that learned it by

@@ -347,7 +347,7 @@ describe('histories of many clients are decided, not left unknown', () => {
     expect(result.linearizability).toMatchObject({ verdict: 'linearizable', ops });
     expect(result.ok).toBe(true);
     // The lab's verdict from the trace is the run's.
-    expect(linFromTrace(result.trace!.events, scenario, 'zab', result.trace!.meta.opEffects).verdict).toBe('linearizable');
+    expect(linFromTrace(result.trace!.events, scenario, 'zab', result.trace!.meta).verdict).toBe('linearizable');
   });
 
   it('eighty clients on one key are decided by the order their answers took effect in (witness.ts); without it the search does not decide', () => {

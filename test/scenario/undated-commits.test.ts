@@ -29,10 +29,10 @@ describe('committed txns no commit event dates', () => {
     for (const [index] of undated) expect(dated.has(index)).toBe(false);
     // Through a trace file and back, as the lab loads it.
     const trace = readTrace(traceToNdjson(result.trace!));
-    expect(linFromTrace(trace.events, scenario, 'zab', trace.meta.opEffects, undefined, trace.meta.undatedCommits).verdict).toBe('linearizable');
+    expect(linFromTrace(trace.events, scenario, 'zab', trace.meta).verdict).toBe('linearizable');
   });
 
   it('without them the trace alone misjudges the run (why the meta is needed)', () => {
-    expect(linFromTrace(result.trace!.events, scenario, 'zab', result.trace!.meta.opEffects).verdict).toBe('not-linearizable');
+    expect(linFromTrace(result.trace!.events, scenario, 'zab', { opEffects: result.trace!.meta.opEffects }).verdict).toBe('not-linearizable');
   });
 });

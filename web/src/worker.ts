@@ -28,7 +28,7 @@ self.onmessage = (message: MessageEvent<WorkerRequest>) => {
         const runMs = performance.now() - started;
         const trace = result.trace!;
         const lin =
-          result.linearizability.verdict === 'not-linearizable' ? linFromTrace(trace.events, scenario, req.protocol, trace.meta.opEffects, undefined, trace.meta.undatedCommits) : { verdict: result.linearizability.verdict, model: result.linearizability.model, ops: result.linearizability.ops };
+          result.linearizability.verdict === 'not-linearizable' ? linFromTrace(trace.events, scenario, req.protocol, trace.meta) : { verdict: result.linearizability.verdict, model: result.linearizability.model, ops: result.linearizability.ops };
         const { trace: _trace, history: _history, ...rest } = result;
         const summary: RunSummary = rest;
         post({ id: req.id, ok: true, type: 'run', summary, traceJson: traceToJson(trace), lin, runMs });
@@ -43,7 +43,7 @@ self.onmessage = (message: MessageEvent<WorkerRequest>) => {
         const trace = readTrace(req.traceText, (done, total) => post({ id: req.id, progress: { phase: 'hash', done, total } }));
         const scenario = trace.meta.scenarioBody as Scenario | undefined;
         post({ id: req.id, progress: { phase: 'verdict', done: 0, total: 1 } });
-        post({ id: req.id, ok: true, type: 'check', hash: trace.hash, ...(trace.storedHash !== undefined ? { storedHash: trace.storedHash } : {}), lin: linFromTrace(trace.events, scenario, String(trace.meta.protocol), trace.meta.opEffects, undefined, trace.meta.undatedCommits) });
+        post({ id: req.id, ok: true, type: 'check', hash: trace.hash, ...(trace.storedHash !== undefined ? { storedHash: trace.storedHash } : {}), lin: linFromTrace(trace.events, scenario, String(trace.meta.protocol), trace.meta) });
         return;
       }
     }

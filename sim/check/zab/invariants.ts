@@ -53,10 +53,11 @@
  */
 import type { NodeSnapshot } from '../../core/node.js';
 import type { TraceEvent, TraceRecorder } from '../../core/trace.js';
-
-type Fields = Readonly<Record<string, unknown>>;
 import { chainStep, CommittedSequence, Seq, type SeqEntry } from './seq.js';
 import { rankInOrigin } from '../primary-order.js';
+
+/** A trace record's fields, as a record listener gets them. */
+type Fields = Readonly<Record<string, unknown>>;
 
 export type ZabInvariant =
   | 'Leadership1'
